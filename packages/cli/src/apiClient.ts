@@ -1,0 +1,83 @@
+import type { Readable } from 'node:stream';
+import type { ErrorBody } from '@paddock/shared';
+import type { Connection } from './connection.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A thin /v1 client for the CLI; the typed SDK will grow out of the same schemas later. */
+export class ApiClient {
+  constructor(private readonly conn: Connection) {}
+
+  async request(
+    method: string,
+    path: string,
+    init: { json?: unknown; body?: Buffer | Readable; accept?: string } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.conn.token}` };
+    let body: BodyInit | undefined;
+    if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
+    } else if (init.body !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      body = init.body as unknown as BodyInit;
+    }
+    if (init.accept) headers.accept = init.accept;
+    const res = await fetch(`${this.conn.url}${path}`, {
+      method,
+      headers,
+      body,
+      ...(init.body && !Buffer.isBuffer(init.body) ? { duplex: 'half' } : {}),
+    } as RequestInit);
+    if (!res.ok) {
+      let code = 'http_error';
+      let message = `${res.status} ${res.statusText}`;
+      try {
+        const err = (await res.json()) as ErrorBody;
+        code = err.error.code;
+        message = err.error.message;
+      } catch {
+        // not our envelope; keep the status line
+      }
+      throw new ApiError(res.status, code, message);
+    }
+    return res;
+  }
+
+  async json<T>(method: string, path: string, json?: unknown): Promise<T> {
+    const res = await this.request(method, path, json === undefined ? {} : { json });
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+}
+
+/** Parses a server-sent-event stream into `{event, data}` frames. */
+export async function* sseFrames(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<{ event: string; data: string }> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      yield { event, data: data.join('\n') };
+    }
+  }
+}

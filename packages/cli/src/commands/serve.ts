@@ -1,0 +1,23 @@
+import { ConfigError, loadConfig, startDaemon } from '@paddock/daemon';
+
+/** `paddock serve`: the daemon in the foreground until SIGTERM or SIGINT. */
+export async function serve(): Promise<number> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`paddock: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const daemon = await startDaemon(config);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await daemon.close();
+  return 0;
+}

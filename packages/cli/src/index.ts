@@ -1,0 +1,2 @@
+export { main } from './main.js';
+export { resolveConnection, type Connection } from './connection.js';

@@ -1,0 +1,63 @@
+import { ApiClient, ApiError } from './apiClient.js';
+import { UsageError } from './args.js';
+import { exec } from './commands/exec.js';
+import { files } from './commands/files.js';
+import { sandbox } from './commands/sandbox.js';
+import { serve } from './commands/serve.js';
+import { resolveConnection } from './connection.js';
+
+const USAGE = `paddock — self-hosted sandboxes for AI-built apps
+
+usage:
+  paddock serve                          run paddockd in the foreground
+  paddock sandbox create|ls|get|stop|start|rm ...
+  paddock exec ID [--cwd DIR] [--env K=V] [--timeout MS] -- CMD [ARGS...]
+  paddock files get|put|ls ...
+
+The daemon's URL and token come from PADDOCK_URL and PADDOCK_TOKEN, or from
+~/.config/paddock/config.json ({"url": ..., "token": ...}).`;
+
+/** The CLI's entry: returns nothing, sets the exit code. */
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    let code: number;
+    switch (command) {
+      case 'serve':
+        code = await serve();
+        break;
+      case 'sandbox':
+      case 'sandboxes':
+        code = await sandbox(new ApiClient(resolveConnection()), rest);
+        break;
+      case 'exec':
+        code = await exec(new ApiClient(resolveConnection()), rest);
+        break;
+      case 'files':
+        code = await files(new ApiClient(resolveConnection()), rest);
+        break;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        code = command === undefined ? 2 : 0;
+        break;
+      default:
+        console.error(`paddock: unknown command "${command}"\n\n${USAGE}`);
+        code = 2;
+    }
+    process.exitCode = code;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      process.exitCode = 2;
+    } else if (err instanceof ApiError) {
+      console.error(`paddock: ${err.code}: ${err.message}`);
+      process.exitCode = 1;
+    } else {
+      console.error(`paddock: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SandboxDriver, SandboxLimits } from '@paddock/shared';
+import { apiKeyRoutes } from './auth/apiKeyRoutes.js';
+import type { ApiKeyStore } from './auth/apiKeyStore.js';
+import { authPlugin } from './auth/authPlugin.js';
+import type { EventLog } from './events/eventLog.js';
+import { installErrorHandler } from './http/errorHandler.js';
+import type { DaemonMetrics } from './http/metrics.js';
+import { registerOpenApi } from './http/openapi.js';
+import { execRoutes } from './sandboxes/execRoutes.js';
+import { fileRoutes } from './sandboxes/fileRoutes.js';
+import { sandboxRoutes } from './sandboxes/sandboxRoutes.js';
+import type { SandboxService } from './sandboxes/sandboxService.js';
+import { systemRoutes } from './system/systemRoutes.js';
+
+export interface AppDeps {
+  logger: FastifyInstance['log'] | boolean | object;
+  adminToken: string;
+  apiKeys: ApiKeyStore;
+  events: EventLog;
+  sandboxes: SandboxService;
+  driver: SandboxDriver;
+  metrics: DaemonMetrics;
+  defaultLimits: SandboxLimits;
+  maxLimits: SandboxLimits;
+  isReady: () => boolean;
+}
+
+/** One registered route, as the OpenAPI contract test compares it with the document. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  documented: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteEntry[];
+  }
+}
+
+/** Assembles the HTTP API: each plugin owns its routes and schemas. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(typeof deps.logger === 'object' && 'child' in deps.logger
+      ? { loggerInstance: deps.logger as FastifyInstance['log'] }
+      : { logger: deps.logger as boolean }),
+    bodyLimit: 10 * 1024 * 1024,
+    // Unknown fields are an error, never silently dropped; query strings still coerce to numbers.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    for (const method of methods) {
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, documented: !hidden });
+    }
+  });
+  installErrorHandler(app);
+  await registerOpenApi(app);
+  deps.metrics.install(app);
+  await app.register(authPlugin, { apiKeys: deps.apiKeys, adminToken: deps.adminToken });
+  await app.register(systemRoutes, {
+    driver: deps.driver,
+    defaultLimits: deps.defaultLimits,
+    maxLimits: deps.maxLimits,
+    isReady: deps.isReady,
+  });
+  await app.register(apiKeyRoutes, { apiKeys: deps.apiKeys, events: deps.events });
+  await app.register(sandboxRoutes, { sandboxes: deps.sandboxes, events: deps.events });
+  await app.register(execRoutes, { sandboxes: deps.sandboxes });
+  await app.register(fileRoutes, { sandboxes: deps.sandboxes });
+  return app;
+}

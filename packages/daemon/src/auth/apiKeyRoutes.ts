@@ -1,0 +1,96 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  ApiKeyList,
+  ApiKeyParams,
+  CreateApiKeyBody,
+  CreatedApiKey,
+  PaddockError,
+} from '@paddock/shared';
+import { errorResponses } from '../http/errorResponses.js';
+import type { ApiKeyStore } from './apiKeyStore.js';
+import { requirePrincipal } from './authPlugin.js';
+import type { EventLog } from '../events/eventLog.js';
+
+export interface ApiKeyRoutesOptions {
+  apiKeys: ApiKeyStore;
+  events: EventLog;
+}
+
+export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = async (app, opts) => {
+  const tags = ['api-keys'];
+
+  app.post(
+    '/v1/api-keys',
+    {
+      schema: {
+        tags,
+        summary: 'Create an API key (the token is shown once)',
+        body: CreateApiKeyBody,
+        response: { 201: CreatedApiKey, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const p = requirePrincipal(request);
+      const owner = request.body.owner ?? p.owner;
+      const role = request.body.role ?? 'user';
+      if (p.role !== 'admin' && (owner !== p.owner || role === 'admin')) {
+        throw new PaddockError(
+          'forbidden',
+          'only an admin may create keys for another owner or admin keys',
+        );
+      }
+      const created = await opts.apiKeys.create({ owner, name: request.body.name, role });
+      await opts.events.append({
+        owner,
+        sandboxId: null,
+        type: 'api_key.created',
+        message: `API key ${created.key.id} created`,
+        payload: { key_id: created.key.id, by: p.keyId, role },
+      });
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.get(
+    '/v1/api-keys',
+    {
+      schema: {
+        tags,
+        summary: 'List API keys (admins see all owners)',
+        response: { 200: ApiKeyList, ...errorResponses(401) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return { items: await opts.apiKeys.list({ owner: p.owner, all: p.role === 'admin' }) };
+    },
+  );
+
+  app.delete(
+    '/v1/api-keys/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Revoke an API key',
+        params: ApiKeyParams,
+        response: { 204: { type: 'null', description: 'Revoked' }, ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const p = requirePrincipal(request);
+      const ok = await opts.apiKeys.revoke(request.params.id, {
+        owner: p.owner,
+        all: p.role === 'admin',
+      });
+      if (!ok) throw new PaddockError('not_found', 'no such API key');
+      await opts.events.append({
+        owner: p.owner,
+        sandboxId: null,
+        type: 'api_key.revoked',
+        message: `API key ${request.params.id} revoked`,
+        payload: { key_id: request.params.id, by: p.keyId },
+      });
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { DEFAULT_LIMITS, DEFAULT_MAX_LIMITS, type SandboxLimits } from '@paddock/shared';
+
+/** Everything paddockd reads from its environment, resolved once at start. */
+export interface DaemonConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** When set, the admin token; otherwise one is generated into `<dataDir>/admin-token`. */
+  adminToken: string | undefined;
+  logLevel: string;
+  warmPoolSize: number;
+  defaultLimits: SandboxLimits;
+  maxLimits: SandboxLimits;
+}
+
+export class ConfigError extends Error {}
+
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): DaemonConfig {
+  const maxLimits: SandboxLimits = {
+    memory_mb: integer(env, 'PADDOCK_MAX_MEMORY_MB', DEFAULT_MAX_LIMITS.memory_mb, 64, 1 << 20),
+    pids: integer(env, 'PADDOCK_MAX_PIDS', DEFAULT_MAX_LIMITS.pids, 16, 1 << 22),
+    cpus: integer(env, 'PADDOCK_MAX_CPUS', DEFAULT_MAX_LIMITS.cpus, 1, 1024),
+    disk_mb: integer(env, 'PADDOCK_MAX_DISK_MB', DEFAULT_MAX_LIMITS.disk_mb, 16, 1 << 24),
+  };
+  const adminToken = env.PADDOCK_ADMIN_TOKEN?.trim() || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('PADDOCK_ADMIN_TOKEN must be at least 16 characters');
+  }
+  return {
+    host: env.PADDOCK_HOST?.trim() || '127.0.0.1',
+    port: integer(env, 'PADDOCK_PORT', 7070, 0, 65535),
+    dataDir: path.resolve(cwd, env.PADDOCK_DATA_DIR?.trim() || '.paddock'),
+    adminToken,
+    logLevel: env.PADDOCK_LOG_LEVEL?.trim() || 'info',
+    warmPoolSize: integer(env, 'PADDOCK_WARM_POOL', 2, 0, 64),
+    defaultLimits: { ...DEFAULT_LIMITS },
+    maxLimits,
+  };
+}

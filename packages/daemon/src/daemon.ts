@@ -1,0 +1,121 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { ulid } from 'ulid';
+import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
+import { LocalDriver } from '@paddock/driver-local';
+import type { SandboxDriver } from '@paddock/shared';
+import { buildApp } from './app.js';
+import { resolveAdminToken } from './auth/adminToken.js';
+import { ADMIN_OWNER } from './auth/authPlugin.js';
+import { ApiKeyStore } from './auth/apiKeyStore.js';
+import type { DaemonConfig } from './config.js';
+import { EventLog } from './events/eventLog.js';
+import { DaemonMetrics } from './http/metrics.js';
+import { SandboxService } from './sandboxes/sandboxService.js';
+import { SandboxStore } from './sandboxes/sandboxStore.js';
+import { openDatabase, type Db } from './store/database.js';
+
+export interface RunningDaemon {
+  app: FastifyInstance;
+  url: string;
+  /** Drain, close the listener and the store. Sandboxes keep running for the next start. */
+  close(): Promise<void>;
+}
+
+export function newSandboxId(): string {
+  return `sb${ulid().toLowerCase()}`;
+}
+
+/** Starts paddockd: store, driver, reconciliation, then the HTTP listener. */
+export async function startDaemon(config: DaemonConfig, logger?: Logger): Promise<RunningDaemon> {
+  const log =
+    logger ??
+    pino({
+      level: config.logLevel,
+      base: { service: 'paddockd' },
+      redact: { paths: ['req.headers.authorization', '*.token', 'token'], censor: '[redacted]' },
+    });
+  const stateDir = path.join(config.dataDir, 'state');
+  const db: Db = await openDatabase(stateDir);
+  let openedDriver: SandboxDriver | undefined;
+  let openedService: SandboxService | undefined;
+  try {
+    const admin = resolveAdminToken(stateDir, config.adminToken);
+    if (admin.generated)
+      log.info({ file: admin.file }, 'generated an admin token; read it from this file');
+    else if (admin.file) log.info({ file: admin.file }, 'using the admin token from this file');
+    else log.info('using the admin token from PADDOCK_ADMIN_TOKEN');
+
+    const apiKeys = new ApiKeyStore(db);
+    await apiKeys.ensureOwner(ADMIN_OWNER);
+    const events = new EventLog(db);
+    const store = new SandboxStore(db);
+    const metrics = new DaemonMetrics(() => store.countByStatus());
+    const driver: SandboxDriver = await LocalDriver.open({
+      dataDir: config.dataDir,
+      agentBundlePath: AGENT_BUNDLE_PATH,
+      warmPoolSize: config.warmPoolSize,
+      newId: newSandboxId,
+      log: log.child({ component: 'driver' }),
+    });
+    openedDriver = driver;
+    const sandboxes = new SandboxService({
+      store,
+      driver,
+      events,
+      metrics,
+      log,
+      defaultLimits: config.defaultLimits,
+      maxLimits: config.maxLimits,
+    });
+    openedService = sandboxes;
+    const reconciled = await sandboxes.reconcile();
+    log.info(reconciled, 'reconciled sandboxes with the driver');
+
+    let ready = true;
+    const app = await buildApp({
+      logger: log,
+      adminToken: admin.token,
+      apiKeys,
+      events,
+      sandboxes,
+      driver,
+      metrics,
+      defaultLimits: config.defaultLimits,
+      maxLimits: config.maxLimits,
+      isReady: () => ready,
+    });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${host}:${port}`;
+    log.info(
+      { url, data_dir: config.dataDir, driver: driver.describe() },
+      `paddockd listening on ${url}`,
+    );
+
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      url,
+      close() {
+        closing ??= (async () => {
+          ready = false;
+          await app.close();
+          sandboxes.close();
+          await driver.close();
+          await db.destroy();
+          log.info('paddockd stopped');
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    openedService?.close();
+    await openedDriver?.close().catch(() => undefined);
+    await db.destroy();
+    throw err;
+  }
+}

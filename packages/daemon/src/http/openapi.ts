@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+
+export const API_VERSION = '0.1.0';
+
+/**
+ * The OpenAPI 3.1 document is generated from the route schemas, so a route and its documentation
+ * cannot drift apart; `docs/openapi.json` is a checked-in copy that a test compares with this.
+ */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Paddock API',
+        version: API_VERSION,
+        description:
+          'Self-hosted sandboxes for AI-built apps. Every route under /v1 takes `Authorization: Bearer <token>`; ' +
+          'errors are `{"error": {"code", "message"}}` with stable codes.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      servers: [{ url: 'http://127.0.0.1:7070' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+      tags: [
+        { name: 'sandboxes', description: 'Sandbox lifecycle and events' },
+        { name: 'exec', description: 'Commands and background processes inside a sandbox' },
+        { name: 'files', description: 'The sandbox workspace' },
+        { name: 'api-keys', description: 'Bearer tokens and owners' },
+        { name: 'system', description: 'Health, readiness and the host' },
+      ],
+    },
+  });
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,3 @@
+export { startDaemon, newSandboxId, type RunningDaemon } from './daemon.js';
+export { loadConfig, ConfigError, type DaemonConfig } from './config.js';
+export type { RouteEntry } from './app.js';

@@ -1,0 +1,177 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import {
+  ExecBody,
+  ExecResultSchema,
+  PaddockError,
+  ProcessList,
+  ProcessOutputSchema,
+  ProcessParams,
+  ProcessSchema,
+  SandboxIdParams,
+  SignalBody,
+} from '@paddock/shared';
+import { requirePrincipal } from '../auth/authPlugin.js';
+import { errorResponses } from '../http/errorResponses.js';
+import type { SandboxService } from './sandboxService.js';
+
+export interface ExecRoutesOptions {
+  sandboxes: SandboxService;
+}
+
+function wantsStream(accept: string | undefined): boolean {
+  return typeof accept === 'string' && accept.includes('text/event-stream');
+}
+
+export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
+  app,
+  { sandboxes },
+) => {
+  const tags = ['exec'];
+
+  app.post(
+    '/v1/sandboxes/:id/exec',
+    {
+      schema: {
+        tags,
+        summary:
+          'Run a command; buffered JSON, or server-sent events with Accept: text/event-stream',
+        description:
+          'Stream frames: `start` {pid}, `stdout`/`stderr` {text}, and a final `exit` with the result ' +
+          'minus output. With `background: true` the answer is 201 with the process record.',
+        params: SandboxIdParams,
+        body: ExecBody,
+        response: {
+          200: ExecResultSchema,
+          201: ProcessSchema,
+          ...errorResponses(400, 401, 404, 409, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const p = requirePrincipal(request);
+      const { id } = request.params;
+      if (request.body.background) {
+        const { row, client } = await sandboxes.agent(p.owner, id);
+        const proc = await client.startProcess(sandboxes.execRequest(row, request.body));
+        return reply.code(201).send(proc);
+      }
+      if (!wantsStream(request.headers.accept)) return sandboxes.exec(p.owner, id, request.body);
+
+      const { row } = await sandboxes.agent(p.owner, id);
+      sandboxes.execRequest(row, request.body); // validate before the stream starts
+      const abort = new AbortController();
+      request.raw.on('close', () => abort.abort());
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-accel-buffering': 'no',
+      });
+      try {
+        for await (const frame of sandboxes.execStream(p.owner, id, request.body, abort.signal)) {
+          reply.raw.write(`event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`);
+        }
+      } catch (err) {
+        if (!abort.signal.aborted) {
+          const code = err instanceof PaddockError ? err.code : 'internal';
+          const message = err instanceof PaddockError ? err.message : 'the stream failed';
+          if (!(err instanceof PaddockError)) request.log.error({ err }, 'exec stream failed');
+          reply.raw.write(`event: error\ndata: ${JSON.stringify({ code, message })}\n\n`);
+        }
+      }
+      reply.raw.end();
+    },
+  );
+
+  app.get(
+    '/v1/sandboxes/:id/processes',
+    {
+      schema: {
+        tags,
+        summary: 'Background processes: running ones and the most recent finished ones',
+        params: SandboxIdParams,
+        response: { 200: ProcessList, ...errorResponses(401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      const { client } = await sandboxes.agent(p.owner, request.params.id);
+      return { items: await client.listProcesses() };
+    },
+  );
+
+  app.get(
+    '/v1/sandboxes/:id/processes/:pid',
+    {
+      schema: {
+        tags,
+        summary: 'One background process',
+        params: ProcessParams,
+        response: { 200: ProcessSchema, ...errorResponses(401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      const { client } = await sandboxes.agent(p.owner, request.params.id);
+      return client.getProcess(request.params.pid);
+    },
+  );
+
+  app.get(
+    '/v1/sandboxes/:id/processes/:pid/output',
+    {
+      schema: {
+        tags,
+        summary: 'The newest output of a background process (bounded ring)',
+        params: ProcessParams,
+        querystring: Type.Object(
+          { tail: Type.Optional(Type.Integer({ minimum: 1, maximum: 1 << 20 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ProcessOutputSchema, ...errorResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      const { client } = await sandboxes.agent(p.owner, request.params.id);
+      return client.processOutput(request.params.pid, request.query.tail);
+    },
+  );
+
+  app.post(
+    '/v1/sandboxes/:id/processes/:pid/signal',
+    {
+      schema: {
+        tags,
+        summary: 'Send a signal to a background process group',
+        params: ProcessParams,
+        body: SignalBody,
+        response: { 200: ProcessSchema, ...errorResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      const { client } = await sandboxes.agent(p.owner, request.params.id);
+      await client.signalProcess(request.params.pid, request.body.signal);
+      return client.getProcess(request.params.pid);
+    },
+  );
+
+  app.delete(
+    '/v1/sandboxes/:id/processes/:pid',
+    {
+      schema: {
+        tags,
+        summary: 'Kill a background process group and return its final record',
+        params: ProcessParams,
+        response: { 200: ProcessSchema, ...errorResponses(401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      const { client } = await sandboxes.agent(p.owner, request.params.id);
+      return client.killProcess(request.params.pid);
+    },
+  );
+};

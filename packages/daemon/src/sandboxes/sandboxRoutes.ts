@@ -1,0 +1,167 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  CreateSandboxBody,
+  EventPage,
+  EventsQuery,
+  ListSandboxesQuery,
+  PaddockError,
+  SandboxIdParams,
+  SandboxPage,
+  SandboxSchema,
+  StopSandboxBody,
+} from '@paddock/shared';
+import { requirePrincipal } from '../auth/authPlugin.js';
+import type { EventLog } from '../events/eventLog.js';
+import { errorResponses } from '../http/errorResponses.js';
+import type { SandboxService } from './sandboxService.js';
+import { sandboxView } from './sandboxStore.js';
+
+export interface SandboxRoutesOptions {
+  sandboxes: SandboxService;
+  events: EventLog;
+}
+
+const METADATA_FILTER = /^metadata\.([A-Za-z0-9_.-]{1,64})$/;
+const LIST_KEYS = new Set(['status', 'limit', 'cursor']);
+
+export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = async (app, opts) => {
+  const tags = ['sandboxes'];
+  const { sandboxes } = opts;
+
+  app.post(
+    '/v1/sandboxes',
+    {
+      schema: {
+        tags,
+        summary: 'Create and start a sandbox',
+        body: CreateSandboxBody,
+        response: { 201: SandboxSchema, ...errorResponses(400, 401, 502) },
+      },
+    },
+    async (request, reply) => {
+      const p = requirePrincipal(request);
+      const row = await sandboxes.create(p.owner, request.body ?? {});
+      return reply.code(201).send(sandboxView(row));
+    },
+  );
+
+  app.get(
+    '/v1/sandboxes',
+    {
+      schema: {
+        tags,
+        summary: 'List sandboxes, newest first; filter with status and metadata.KEY=VALUE',
+        querystring: ListSandboxesQuery,
+        response: { 200: SandboxPage, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      const query = request.query as Record<string, unknown>;
+      const metadata: Record<string, string> = {};
+      for (const [key, value] of Object.entries(query)) {
+        if (LIST_KEYS.has(key)) continue;
+        const m = METADATA_FILTER.exec(key);
+        if (!m?.[1]) throw new PaddockError('unknown_field', `unknown query parameter "${key}"`);
+        metadata[m[1]] = String(value);
+      }
+      const page = await sandboxes.list(p.owner, {
+        ...(request.query.status ? { status: request.query.status } : {}),
+        ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
+        metadata,
+        limit: request.query.limit ?? 50,
+      });
+      return { items: page.items.map(sandboxView), next_cursor: page.next_cursor };
+    },
+  );
+
+  app.get(
+    '/v1/sandboxes/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get a sandbox',
+        params: SandboxIdParams,
+        response: { 200: SandboxSchema, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return sandboxView(await sandboxes.observe(p.owner, request.params.id));
+    },
+  );
+
+  app.post(
+    '/v1/sandboxes/:id/stop',
+    {
+      schema: {
+        tags,
+        summary: 'Stop a sandbox (TERM, grace, KILL); its workspace is kept',
+        params: SandboxIdParams,
+        body: StopSandboxBody,
+        response: { 200: SandboxSchema, ...errorResponses(400, 401, 404, 502) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return sandboxView(await sandboxes.stop(p.owner, request.params.id, request.body?.grace_ms));
+    },
+  );
+
+  app.post(
+    '/v1/sandboxes/:id/start',
+    {
+      schema: {
+        tags,
+        summary: 'Start a stopped sandbox with its kept workspace',
+        params: SandboxIdParams,
+        response: { 200: SandboxSchema, ...errorResponses(401, 404, 502) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return sandboxView(await sandboxes.start(p.owner, request.params.id));
+    },
+  );
+
+  app.delete(
+    '/v1/sandboxes/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a sandbox: every process, mount, cgroup and file goes',
+        params: SandboxIdParams,
+        response: {
+          204: { type: 'null', description: 'Deleted' },
+          ...errorResponses(401, 404, 502),
+        },
+      },
+    },
+    async (request, reply) => {
+      const p = requirePrincipal(request);
+      await sandboxes.delete(p.owner, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/sandboxes/:id/events',
+    {
+      schema: {
+        tags,
+        summary: 'The sandbox’s events, newest first; page with before=<last id>',
+        params: SandboxIdParams,
+        querystring: EventsQuery,
+        response: { 200: EventPage, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      await sandboxes.get(p.owner, request.params.id);
+      return opts.events.listForSandbox(p.owner, request.params.id, {
+        ...(request.query.before ? { before: request.query.before } : {}),
+        limit: request.query.limit ?? 100,
+      });
+    },
+  );
+};

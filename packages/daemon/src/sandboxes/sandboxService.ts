@@ -1,0 +1,374 @@
+import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { AgentClient } from '@paddock/guest-agent';
+import {
+  PaddockError,
+  exceededLimits,
+  looksLikeSecretName,
+  type CreateSandboxBody,
+  type ExecBody,
+  type ExecResult,
+  type ExecStreamFrame,
+  type SandboxDriver,
+  type SandboxLimits,
+} from '@paddock/shared';
+import type { EventLog } from '../events/eventLog.js';
+import type { DaemonMetrics } from '../http/metrics.js';
+import { KeyedLock } from './keyedLock.js';
+import {
+  rowLimits,
+  type SandboxQuery,
+  type SandboxRow,
+  type SandboxStore,
+} from './sandboxStore.js';
+
+export interface SandboxServiceOptions {
+  store: SandboxStore;
+  driver: SandboxDriver;
+  events: EventLog;
+  metrics: DaemonMetrics;
+  log: FastifyBaseLogger;
+  defaultLimits: SandboxLimits;
+  maxLimits: SandboxLimits;
+}
+
+/**
+ * The sandbox lifecycle: the only place that calls the driver, keeps the store in step with
+ * what the driver observes, and hands out guest-agent clients for running sandboxes.
+ */
+export class SandboxService {
+  private readonly lock = new KeyedLock();
+  private readonly clients = new Map<string, AgentClient>();
+
+  constructor(private readonly o: SandboxServiceOptions) {}
+
+  /** At start: adopt sandboxes that still run, mark the rest stopped, destroy strays. */
+  async reconcile(): Promise<{ adopted: number; stopped: number; removed: number }> {
+    const rows = await this.o.store.listLive();
+    const known = new Set(rows.map((r) => r.id));
+    let adopted = 0;
+    let stopped = 0;
+    let removed = 0;
+    for (const row of rows) {
+      const seen = await this.o.driver.inspect(row.id);
+      if (seen.state === 'running' && row.status !== 'stopped') {
+        if (row.status !== 'running')
+          await this.o.store.update(row.id, { status: 'running', status_reason: null });
+        adopted++;
+        continue;
+      }
+      if (seen.state === 'running') {
+        // The store says stopped (a stop was interrupted): finish it rather than leak processes.
+        await this.o.driver.stop(row.id);
+      }
+      if (row.status !== 'stopped' && row.status !== 'failed') {
+        await this.o.store.update(row.id, {
+          status: 'stopped',
+          status_reason: 'found stopped when the daemon started',
+          stopped_at: new Date().toISOString(),
+        });
+        await this.o.events.append({
+          owner: row.owner_id,
+          sandboxId: row.id,
+          type: 'sandbox.stopped',
+          severity: 'warn',
+          message: 'Sandbox was not running when the daemon started',
+          payload: { reason: 'reconcile' },
+        });
+        stopped++;
+      }
+    }
+    for (const seen of await this.o.driver.list()) {
+      if (!known.has(seen.id)) {
+        await this.o.driver.destroy(seen.id);
+        removed++;
+      }
+    }
+    return { adopted, stopped, removed };
+  }
+
+  resolveLimits(requested: Partial<SandboxLimits> | undefined): SandboxLimits {
+    const limits = { ...this.o.defaultLimits, ...requested };
+    const over = exceededLimits(limits, this.o.maxLimits);
+    if (over.length > 0) {
+      throw new PaddockError(
+        'limit_exceeded',
+        `requested ${over.join(', ')} above the admin-set maximum`,
+        Object.fromEntries(
+          over.map((k) => [k, { requested: limits[k], max: this.o.maxLimits[k] }]),
+        ),
+      );
+    }
+    return limits;
+  }
+
+  async create(owner: string, body: CreateSandboxBody): Promise<SandboxRow> {
+    const limits = this.resolveLimits(body.limits);
+    const env = body.env ?? {};
+    const secretish = Object.keys(env).filter(looksLikeSecretName);
+    if (secretish.length > 0) {
+      throw new PaddockError(
+        'env_name_looks_secret',
+        `sandbox env would be stored, so credential-like names are refused: ${secretish.join(', ')}; pass them in an exec's env instead`,
+      );
+    }
+    const started = performance.now();
+    let runtime;
+    try {
+      runtime = await this.o.driver.create({ limits });
+    } catch (err) {
+      this.o.metrics.sandboxOps.inc({ op: 'create', result: 'error' });
+      throw asDriverError(err, 'create');
+    }
+    let row: SandboxRow;
+    try {
+      row = await this.o.store.insert({
+        id: runtime.id,
+        owner,
+        status: 'running',
+        limits,
+        env,
+        metadata: body.metadata ?? {},
+      });
+    } catch (err) {
+      await this.o.driver.destroy(runtime.id).catch(() => undefined);
+      throw err;
+    }
+    this.o.metrics.sandboxOps.inc({ op: 'create', result: 'ok' });
+    this.o.metrics.createSeconds.observe(
+      { pooled: String(runtime.pooled) },
+      (performance.now() - started) / 1000,
+    );
+    await this.o.events.append({
+      owner,
+      sandboxId: row.id,
+      type: 'sandbox.created',
+      message: 'Sandbox created',
+      payload: { limits, pooled: runtime.pooled, env_keys: Object.keys(env).sort() },
+    });
+    return row;
+  }
+
+  async get(owner: string, id: string): Promise<SandboxRow> {
+    const row = await this.o.store.get(owner, id);
+    if (!row) throw new PaddockError('not_found', `no sandbox ${id}`);
+    return row;
+  }
+
+  list(owner: string, q: SandboxQuery) {
+    return this.o.store.list(owner, q);
+  }
+
+  async stop(owner: string, id: string, graceMs?: number): Promise<SandboxRow> {
+    await this.get(owner, id);
+    return this.lock.run(id, async () => {
+      const row = await this.get(owner, id);
+      if (row.status === 'stopped') return row;
+      await this.o.store.update(id, { status: 'stopping' });
+      this.dropClient(id);
+      try {
+        await this.o.driver.stop(id, graceMs === undefined ? {} : { graceMs });
+      } catch (err) {
+        await this.o.store.update(id, { status: 'failed', status_reason: 'stop failed' });
+        throw asDriverError(err, 'stop');
+      }
+      this.o.metrics.sandboxOps.inc({ op: 'stop', result: 'ok' });
+      await this.o.events.append({
+        owner,
+        sandboxId: id,
+        type: 'sandbox.stopped',
+        message: 'Sandbox stopped',
+        payload: { reason: 'api' },
+      });
+      return (await this.o.store.update(id, {
+        status: 'stopped',
+        status_reason: 'stopped through the API',
+        stopped_at: new Date().toISOString(),
+      }))!;
+    });
+  }
+
+  async start(owner: string, id: string): Promise<SandboxRow> {
+    await this.get(owner, id);
+    return this.lock.run(id, async () => {
+      const row = await this.get(owner, id);
+      if (row.status === 'running') return row;
+      await this.o.store.update(id, { status: 'starting', status_reason: null });
+      try {
+        await this.o.driver.start(id, { limits: rowLimits(row) });
+      } catch (err) {
+        await this.o.store.update(id, { status: 'failed', status_reason: 'start failed' });
+        await this.o.events.append({
+          owner,
+          sandboxId: id,
+          type: 'sandbox.start_failed',
+          severity: 'error',
+          message: 'Sandbox failed to start',
+          payload: { code: err instanceof PaddockError ? err.code : 'driver_error' },
+        });
+        throw asDriverError(err, 'start');
+      }
+      this.o.metrics.sandboxOps.inc({ op: 'start', result: 'ok' });
+      await this.o.events.append({
+        owner,
+        sandboxId: id,
+        type: 'sandbox.started',
+        message: 'Sandbox started',
+      });
+      return (await this.o.store.update(id, {
+        status: 'running',
+        status_reason: null,
+        started_at: new Date().toISOString(),
+        stopped_at: null,
+      }))!;
+    });
+  }
+
+  async delete(owner: string, id: string): Promise<void> {
+    await this.get(owner, id);
+    await this.lock.run(id, async () => {
+      await this.get(owner, id);
+      this.dropClient(id);
+      try {
+        await this.o.driver.destroy(id);
+      } catch (err) {
+        throw asDriverError(err, 'destroy');
+      }
+      const now = new Date().toISOString();
+      await this.o.store.update(id, { status: 'deleted', deleted_at: now, stopped_at: now });
+      this.o.metrics.sandboxOps.inc({ op: 'delete', result: 'ok' });
+      await this.o.events.append({
+        owner,
+        sandboxId: id,
+        type: 'sandbox.deleted',
+        message: 'Sandbox deleted',
+      });
+    });
+  }
+
+  /** The guest agent of a running sandbox owned by `owner`. */
+  async agent(owner: string, id: string): Promise<{ row: SandboxRow; client: AgentClient }> {
+    const row = await this.get(owner, id);
+    if (row.status !== 'running') {
+      throw new PaddockError(
+        'sandbox_not_running',
+        `sandbox ${id} is ${row.status}; start it first`,
+      );
+    }
+    let client = this.clients.get(id);
+    if (!client) {
+      client = new AgentClient(this.o.driver.agentEndpoint(id));
+      this.clients.set(id, client);
+    }
+    return { row, client };
+  }
+
+  /** Sandbox-level env under the call's explicit env; both are explicit choices of the owner. */
+  execRequest(row: SandboxRow, body: ExecBody): ExecBody {
+    const base = JSON.parse(row.env_json) as Record<string, string>;
+    if (body.command === undefined && body.argv === undefined) {
+      throw new PaddockError('bad_request', 'exec needs either "command" or "argv"');
+    }
+    if (body.command !== undefined && body.argv !== undefined) {
+      throw new PaddockError('bad_request', 'exec takes "command" or "argv", not both');
+    }
+    return { ...body, env: { ...base, ...body.env } };
+  }
+
+  async exec(owner: string, id: string, body: ExecBody): Promise<ExecResult> {
+    const { row, client } = await this.agent(owner, id);
+    const result = await client.exec(this.execRequest(row, body));
+    const final = { ...result, state: await this.classify(row, result.state, result.signal) };
+    await this.recordExec(owner, id, body, final);
+    return final;
+  }
+
+  async *execStream(
+    owner: string,
+    id: string,
+    body: ExecBody,
+    signal: AbortSignal,
+  ): AsyncGenerator<ExecStreamFrame> {
+    const { row, client } = await this.agent(owner, id);
+    for await (const frame of client.execStream(this.execRequest(row, body), signal)) {
+      if (frame.event === 'exit') {
+        const data = {
+          ...frame.data,
+          state: await this.classify(row, frame.data.state, frame.data.signal),
+        };
+        await this.recordExec(owner, id, body, data);
+        yield { event: 'exit', data };
+      } else {
+        yield frame;
+      }
+    }
+  }
+
+  /** A SIGKILL the kernel's OOM killer sent is `oom`, which the guest cannot tell apart itself. */
+  private async classify(row: SandboxRow, state: ExecResult['state'], signal: string | null) {
+    if (state !== 'killed' || signal !== 'SIGKILL') return state;
+    const seen = await this.o.driver.inspect(row.id);
+    if (seen.oom_kills > row.oom_kills) {
+      await this.o.store.update(row.id, { oom_kills: seen.oom_kills });
+      await this.o.events.append({
+        owner: row.owner_id,
+        sandboxId: row.id,
+        type: 'sandbox.oom',
+        severity: 'warn',
+        message: 'A process was killed for exceeding the memory limit',
+        payload: { oom_kills: seen.oom_kills, memory_mb: row.memory_mb },
+      });
+      return 'oom' as const;
+    }
+    return state;
+  }
+
+  private async recordExec(
+    owner: string,
+    id: string,
+    body: ExecBody,
+    result: Pick<ExecResult, 'exit_code' | 'state' | 'duration_ms'>,
+  ): Promise<void> {
+    this.o.metrics.execs.inc({ state: result.state });
+    const text = body.command ?? JSON.stringify(body.argv);
+    await this.o.events.append({
+      owner,
+      sandboxId: id,
+      type: 'sandbox.exec',
+      severity: result.state === 'exited' ? 'info' : 'warn',
+      message: `Command finished: ${result.state}`,
+      // A hash identifies the command without storing it: commands can carry secrets.
+      payload: {
+        command_sha256: createHash('sha256').update(text).digest('hex'),
+        exit_code: result.exit_code,
+        state: result.state,
+        duration_ms: Math.round(result.duration_ms),
+      },
+    });
+  }
+
+  async observe(owner: string, id: string): Promise<SandboxRow> {
+    const row = await this.get(owner, id);
+    if (row.status !== 'running') return row;
+    const seen = await this.o.driver.inspect(id);
+    if (seen.oom_kills > row.oom_kills) {
+      return (await this.o.store.update(id, { oom_kills: seen.oom_kills }))!;
+    }
+    return row;
+  }
+
+  private dropClient(id: string): void {
+    this.clients.get(id)?.close();
+    this.clients.delete(id);
+  }
+
+  close(): void {
+    for (const id of [...this.clients.keys()]) this.dropClient(id);
+  }
+}
+
+function asDriverError(err: unknown, op: string): PaddockError {
+  if (err instanceof PaddockError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new PaddockError('driver_error', `sandbox ${op} failed: ${message}`);
+}

@@ -1,0 +1,85 @@
+import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * Forward-only, versioned migrations, applied at start. Append new entries; never edit one that
+ * has shipped. Only portable DDL, so PostgreSQL can run the same list later.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_core': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('owners')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull().references('owners.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('sandboxes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull().references('owners.id'))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('status_reason', 'text')
+        .addColumn('memory_mb', 'integer', (c) => c.notNull())
+        .addColumn('pids', 'integer', (c) => c.notNull())
+        .addColumn('cpus', 'real', (c) => c.notNull())
+        .addColumn('disk_mb', 'integer', (c) => c.notNull())
+        .addColumn('env_json', 'text', (c) => c.notNull())
+        .addColumn('metadata_json', 'text', (c) => c.notNull())
+        .addColumn('oom_kills', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('stopped_at', 'text')
+        .addColumn('deleted_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('sandboxes_owner_id')
+        .on('sandboxes')
+        .columns(['owner_id', 'id'])
+        .execute();
+      await db.schema
+        .createTable('sandbox_metadata')
+        .addColumn('sandbox_id', 'text', (c) => c.notNull().references('sandboxes.id'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('sandbox_metadata_pk', ['sandbox_id', 'key'])
+        .execute();
+      await db.schema
+        .createIndex('sandbox_metadata_key_value')
+        .on('sandbox_metadata')
+        .columns(['key', 'value'])
+        .execute();
+      await db.schema
+        .createTable('events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('sandbox_id', 'text')
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('payload_json', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('events_sandbox_id')
+        .on('events')
+        .columns(['sandbox_id', 'id'])
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

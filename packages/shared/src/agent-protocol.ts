@@ -1,0 +1,168 @@
+/**
+ * The guest-agent protocol: plain HTTP/1.1 with JSON bodies, raw file bytes, and server-sent
+ * events for streams. The local driver carries it over a unix socket; a Kubernetes pod will
+ * carry the same requests over a TCP port, so nothing here may depend on the transport.
+ *
+ * Errors use the API's envelope `{error: {code, message}}` with codes from errors.ts, so the
+ * daemon can pass them through unchanged.
+ */
+
+export const AGENT_PROTOCOL_VERSION = 1;
+
+/** Where the daemon reaches a sandbox's guest agent. */
+export type AgentEndpoint =
+  { transport: 'unix'; socketPath: string } | { transport: 'tcp'; host: string; port: number };
+
+/** Paths of the agent's routes, relative to its root. */
+export const AGENT_ROUTES = {
+  health: '/health',
+  exec: '/exec',
+  processes: '/processes',
+  /** `/processes/{id}`; GET inspects, DELETE kills. */
+  process: (id: string) => `/processes/${encodeURIComponent(id)}`,
+  processSignal: (id: string) => `/processes/${encodeURIComponent(id)}/signal`,
+  processOutput: (id: string) => `/processes/${encodeURIComponent(id)}/output`,
+  files: '/files',
+  filesList: '/files/list',
+  filesStat: '/files/stat',
+  filesMkdir: '/files/mkdir',
+  filesMove: '/files/move',
+  shutdown: '/shutdown',
+} as const;
+
+/** The workspace as the guest sees it; also the default working directory. */
+export const GUEST_WORKSPACE = '/workspace';
+
+export type ExecState = 'exited' | 'timed_out' | 'oom' | 'killed';
+
+export interface ExecRequest {
+  /** A shell command run by `/bin/sh -c`. Exactly one of `command` and `argv`. */
+  command?: string;
+  argv?: string[];
+  /** Working directory; relative paths resolve inside the workspace. Default: the workspace. */
+  cwd?: string;
+  /** Explicit variables for this call. They pass the credential scrub because they are explicit. */
+  env?: Record<string, string>;
+  /** Text written to the process's stdin, which is then closed. */
+  stdin?: string;
+  /** Kill the process group after this long and report `timed_out`. */
+  timeout_ms?: number;
+  /** Start in the background and answer at once with the process record. */
+  background?: boolean;
+}
+
+export interface ExecResult {
+  exit_code: number | null;
+  /** The signal that ended the process, e.g. `SIGKILL`, or null. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdout_truncated: boolean;
+  stderr_truncated: boolean;
+  duration_ms: number;
+  state: ExecState;
+}
+
+/** Frames of a streamed exec (`Accept: text/event-stream`): the SSE `event:` name and its data. */
+export type ExecStreamFrame =
+  | { event: 'start'; data: { pid: number } }
+  | { event: 'stdout'; data: { text: string } }
+  | { event: 'stderr'; data: { text: string } }
+  | { event: 'exit'; data: Omit<ExecResult, 'stdout' | 'stderr'> }
+  | { event: 'error'; data: { code: string; message: string } };
+
+export type ProcessStatus = 'running' | 'exited';
+
+export interface ProcessInfo {
+  id: string;
+  pid: number;
+  command: string;
+  status: ProcessStatus;
+  started_at: string;
+  ended_at: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  state: ExecState | null;
+}
+
+export interface ProcessOutput {
+  /** The newest output, bounded by the agent's ring buffer. */
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+}
+
+export const SIGNALS = [
+  'SIGTERM',
+  'SIGKILL',
+  'SIGINT',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGSTOP',
+  'SIGCONT',
+] as const;
+export type SignalName = (typeof SIGNALS)[number];
+
+export type FileType = 'file' | 'directory' | 'symlink' | 'other';
+
+export interface FileStat {
+  /** The path relative to the workspace, `.` for the workspace itself. */
+  path: string;
+  name: string;
+  type: FileType;
+  size: number;
+  mode: string;
+  modified_at: string;
+  /** For symlinks: the link text, never followed. */
+  link_target?: string;
+}
+
+export interface FileListing {
+  path: string;
+  entries: FileStat[];
+  /** True when the listing was cut at the entry cap. */
+  truncated: boolean;
+}
+
+export interface MkdirRequest {
+  path: string;
+  /** Create missing parents; an existing directory is then not an error. */
+  parents?: boolean;
+}
+
+export interface MoveRequest {
+  from: string;
+  to: string;
+  overwrite?: boolean;
+}
+
+export interface ShutdownRequest {
+  /** How long children get between SIGTERM and SIGKILL. */
+  grace_ms?: number;
+}
+
+export interface AgentHealth {
+  ok: true;
+  protocol: number;
+  pid: number;
+  uptime_ms: number;
+  processes: number;
+}
+
+/** Caps the agent enforces; the daemon documents the same numbers. */
+export const AGENT_LIMITS = {
+  /** Buffered exec keeps at most this many bytes per stream; the rest is dropped and flagged. */
+  execOutputBytes: 1024 * 1024,
+  /** A single file write may not exceed this. */
+  fileWriteBytes: 256 * 1024 * 1024,
+  /** Per background process, per stream. */
+  processRingBytes: 256 * 1024,
+  listEntries: 10_000,
+  maxListDepth: 10,
+  maxTimeoutMs: 24 * 60 * 60 * 1000,
+  defaultShutdownGraceMs: 5_000,
+  /** Finished background processes remembered for inspection. */
+  finishedProcessesKept: 100,
+} as const;

@@ -1,0 +1,34 @@
+import { Type, type Static } from 'typebox';
+import { Timestamp, strict } from './common.js';
+
+export const OwnerName = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' });
+
+export const CreateApiKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    /** Admins may mint a key for another owner (creating it); others get keys for themselves. */
+    owner: Type.Optional(OwnerName),
+    role: Type.Optional(Type.Enum(['admin', 'user'])),
+  },
+  strict,
+);
+export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
+
+export const ApiKeySchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    owner: Type.String(),
+    role: Type.Enum(['admin', 'user']),
+    /** The first characters, enough to recognise a key in a list. */
+    prefix: Type.String(),
+    created_at: Timestamp,
+    last_used_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { $id: 'ApiKey' },
+);
+
+/** Only the create response carries the token, once. */
+export const CreatedApiKey = Type.Object({ key: ApiKeySchema, token: Type.String() });
+export const ApiKeyList = Type.Object({ items: Type.Array(ApiKeySchema) });
+export const ApiKeyParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, strict);

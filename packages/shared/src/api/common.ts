@@ -1,0 +1,42 @@
+import { Type, type Static } from 'typebox';
+import { ERROR_CODES } from '../errors.js';
+
+/** Every object schema refuses unknown fields; a typo is a 400, never silently ignored. */
+export const strict = { additionalProperties: false } as const;
+
+export const ErrorBodySchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.Enum(Object.keys(ERROR_CODES)),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+export const SandboxId = Type.String({ pattern: '^sb[0-9a-z]{26}$', description: 'A sandbox id' });
+export const Timestamp = Type.String({ format: 'date-time' });
+
+export const CursorPageQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  strict,
+);
+
+/** Metadata is a flat map of short strings, filterable with `metadata.key=value`. */
+export const Metadata = Type.Record(
+  Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+  Type.String({ maxLength: 256 }),
+  { maxProperties: 32 },
+);
+
+/** Environment variable names as POSIX shells accept them. */
+export const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' });
+export const EnvMap = Type.Record(EnvName, Type.String({ maxLength: 32768 }), {
+  maxProperties: 256,
+});
+
+export type Metadata = Static<typeof Metadata>;

@@ -1,0 +1,31 @@
+import { Type } from 'typebox';
+import { Timestamp, strict } from './common.js';
+
+export const Severity = Type.Enum(['debug', 'info', 'warn', 'error']);
+export type Severity = 'debug' | 'info' | 'warn' | 'error';
+
+export const EventSchema = Type.Object(
+  {
+    id: Type.String({ description: 'A monotonic ULID; later events sort after earlier ones' }),
+    sandbox_id: Type.Union([Type.String(), Type.Null()]),
+    type: Type.String(),
+    severity: Severity,
+    message: Type.String(),
+    payload: Type.Record(Type.String(), Type.Unknown()),
+    created_at: Timestamp,
+  },
+  { $id: 'Event' },
+);
+
+export const EventsQuery = Type.Object(
+  {
+    before: Type.Optional(Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  },
+  strict,
+);
+
+export const EventPage = Type.Object({
+  items: Type.Array(EventSchema),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});

@@ -1,0 +1,50 @@
+import { Type } from 'typebox';
+import { strict } from './common.js';
+
+export const WorkspacePath = Type.String({
+  minLength: 1,
+  maxLength: 4096,
+  description: 'A path inside the workspace; relative, or absolute under /workspace',
+});
+
+export const FilePathQuery = Type.Object({ path: WorkspacePath }, strict);
+export const FileDeleteQuery = Type.Object(
+  { path: WorkspacePath, recursive: Type.Optional(Type.Boolean()) },
+  strict,
+);
+export const FileListQuery = Type.Object(
+  {
+    path: Type.Optional(WorkspacePath),
+    depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 1 })),
+  },
+  strict,
+);
+
+export const FileStatSchema = Type.Object(
+  {
+    path: Type.String(),
+    name: Type.String(),
+    type: Type.Enum(['file', 'directory', 'symlink', 'other']),
+    size: Type.Integer(),
+    mode: Type.String(),
+    modified_at: Type.String(),
+    link_target: Type.Optional(Type.String()),
+  },
+  { $id: 'FileStat' },
+);
+
+export const FileListingSchema = Type.Object({
+  path: Type.String(),
+  entries: Type.Array(FileStatSchema),
+  truncated: Type.Boolean(),
+});
+
+export const MkdirBody = Type.Object(
+  { path: WorkspacePath, parents: Type.Optional(Type.Boolean()) },
+  strict,
+);
+export const MoveBody = Type.Object(
+  { from: WorkspacePath, to: WorkspacePath, overwrite: Type.Optional(Type.Boolean()) },
+  strict,
+);
+export const FileWriteResult = Type.Object({ path: Type.String(), size: Type.Integer() });

@@ -1,0 +1,67 @@
+import { Type, type Static } from 'typebox';
+import { EnvMap, Metadata, SandboxId, Timestamp, strict } from './common.js';
+
+export const SandboxStatus = Type.Enum(['starting', 'running', 'stopping', 'stopped', 'failed']);
+export type SandboxStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export const LimitsSchema = Type.Object(
+  {
+    memory_mb: Type.Integer({ minimum: 64, description: 'Memory limit in MiB' }),
+    pids: Type.Integer({ minimum: 16, description: 'Most processes and threads at once' }),
+    cpus: Type.Number({ minimum: 0.1, description: 'CPU cores (fractions allowed)' }),
+    disk_mb: Type.Integer({ minimum: 16, description: 'Workspace disk size in MiB' }),
+  },
+  strict,
+);
+
+export const CreateSandboxBody = Type.Object(
+  {
+    limits: Type.Optional(Type.Partial(LimitsSchema, strict)),
+    env: Type.Optional(EnvMap),
+    metadata: Type.Optional(Metadata),
+  },
+  strict,
+);
+export type CreateSandboxBody = Static<typeof CreateSandboxBody>;
+
+export const SandboxSchema = Type.Object(
+  {
+    id: SandboxId,
+    status: SandboxStatus,
+    limits: LimitsSchema,
+    /** Names only: values are never returned, they may be sensitive to the caller. */
+    env_keys: Type.Array(Type.String()),
+    metadata: Metadata,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    started_at: Type.Union([Timestamp, Type.Null()]),
+    stopped_at: Type.Union([Timestamp, Type.Null()]),
+    /** Why the sandbox stopped or failed, when it did. */
+    status_reason: Type.Union([Type.String(), Type.Null()]),
+    oom_kills: Type.Integer(),
+  },
+  { $id: 'Sandbox' },
+);
+export type Sandbox = Static<typeof SandboxSchema>;
+
+export const ListSandboxesQuery = Type.Object(
+  {
+    status: Type.Optional(SandboxStatus),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  // metadata.<key>=<value> filters arrive as extra query keys, validated by the route.
+  { additionalProperties: Type.String({ maxLength: 256 }) },
+);
+
+export const SandboxPage = Type.Object({
+  items: Type.Array(SandboxSchema),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const SandboxIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, strict);
+
+export const StopSandboxBody = Type.Object(
+  { grace_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })) },
+  strict,
+);

@@ -1,0 +1,61 @@
+import type { AgentEndpoint } from './agent-protocol.js';
+import type { SandboxLimits } from './limits.js';
+
+/**
+ * How a sandbox is made. The daemon reaches sandboxes only through this interface and the
+ * guest-agent protocol; `local` (bubblewrap) implements it now, `kubernetes` later.
+ */
+export interface SandboxDriver {
+  readonly name: string;
+  /** Facts about the host the driver runs on, shown by `/v1/system` and used in errors. */
+  describe(): DriverDescription;
+  /**
+   * Provision storage and boot a new sandbox. The driver picks the id (a warm pool hands out
+   * sandboxes that already exist), so callers record it only after this resolves.
+   */
+  create(spec: SandboxSpec): Promise<SandboxRuntime>;
+  /** Boot an existing, stopped sandbox with its kept workspace. */
+  start(id: string, spec: SandboxSpec): Promise<SandboxRuntime>;
+  /** Stop every process (graceful, then forced); keep the workspace. Idempotent. */
+  stop(id: string, options?: { graceMs?: number }): Promise<void>;
+  /** Stop and remove everything: processes, mounts, cgroups, files. Idempotent. */
+  destroy(id: string): Promise<void>;
+  /** Change limits of a running sandbox where the host allows it (memory, pids, cpus). */
+  updateLimits(id: string, limits: SandboxLimits): Promise<void>;
+  /** What the driver sees of one sandbox right now. */
+  inspect(id: string): Promise<SandboxObservation>;
+  /** Every sandbox the driver has on this host, running or not (for reconciliation at start). */
+  list(): Promise<SandboxObservation[]>;
+  /** How to reach the sandbox's guest agent. */
+  agentEndpoint(id: string): AgentEndpoint;
+  /** Release driver resources (warm pool); running sandboxes keep running. */
+  close(): Promise<void>;
+}
+
+export interface SandboxSpec {
+  limits: SandboxLimits;
+}
+
+export interface SandboxRuntime {
+  id: string;
+  /** True when this sandbox came from the warm pool. */
+  pooled: boolean;
+}
+
+export type ObservedState = 'running' | 'stopped' | 'missing';
+
+export interface SandboxObservation {
+  id: string;
+  state: ObservedState;
+  /** OOM kills the kernel counted in this sandbox since it booted. */
+  oom_kills: number;
+  memory_bytes: number | null;
+  pids: number | null;
+}
+
+export interface DriverDescription {
+  driver: string;
+  /** e.g. `v1` or `v2` for the local driver's cgroups. */
+  cgroup: string;
+  details: Record<string, string | number | boolean>;
+}

@@ -1,0 +1,69 @@
+/**
+ * Every error the API can answer with. One source of truth: the daemon maps codes to
+ * HTTP statuses from here, the OpenAPI document lists them, and clients switch on `code`.
+ */
+export const ERROR_CODES = {
+  bad_request: { status: 400, description: 'The request is malformed or fails its schema.' },
+  unknown_field: {
+    status: 400,
+    description: 'The body carries a field the route does not accept.',
+  },
+  invalid_path: {
+    status: 400,
+    description: 'A path is empty, absolute outside the workspace, or escapes it.',
+  },
+  path_denied: { status: 403, description: 'The path is on the mandatory deny list for writes.' },
+  limit_exceeded: { status: 400, description: 'A requested limit is above the admin-set maximum.' },
+  env_name_looks_secret: {
+    status: 400,
+    description: 'Sandbox-level env may not carry credential-like names; pass them per exec.',
+  },
+  unauthorized: { status: 401, description: 'Missing or invalid bearer token.' },
+  forbidden: { status: 403, description: 'The token may not do this.' },
+  not_found: { status: 404, description: 'No such resource for this owner.' },
+  route_not_found: { status: 404, description: 'No such route.' },
+  method_not_allowed: { status: 405, description: 'The route does not accept this method.' },
+  conflict: { status: 409, description: 'The resource is in a state that does not allow this.' },
+  sandbox_not_running: { status: 409, description: 'The sandbox must be running for this.' },
+  already_exists: { status: 409, description: 'The target already exists.' },
+  payload_too_large: { status: 413, description: 'The body is larger than the route allows.' },
+  unsupported_media_type: { status: 415, description: 'The content type is not accepted here.' },
+  file_not_found: { status: 404, description: 'No file or directory at that path.' },
+  not_a_directory: { status: 400, description: 'The path is not a directory.' },
+  is_a_directory: { status: 400, description: 'The path is a directory.' },
+  directory_not_empty: { status: 409, description: 'The directory is not empty.' },
+  no_space: { status: 507, description: 'The sandbox workspace disk is full.' },
+  process_not_found: { status: 404, description: 'No such background process.' },
+  rate_limited: { status: 429, description: 'Too many requests.' },
+  sandbox_unavailable: { status: 503, description: 'The sandbox did not answer in time.' },
+  driver_error: {
+    status: 502,
+    description: 'The sandbox driver failed to carry out the operation.',
+  },
+  internal: { status: 500, description: 'An unexpected error; it is logged with a request id.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/** An error that carries a stable code; the daemon renders it as `{error: {code, message}}`. */
+export class PaddockError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'PaddockError';
+    this.code = code;
+    this.details = details;
+  }
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}

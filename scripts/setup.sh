@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what Paddock needs and is missing: system packages (through apt-get, as root) and the
+# npm dependencies (which also builds every package). Safe to run again; it skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_node_major=20
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt "$need_node_major" ]; then
+  echo "paddock: Node.js $need_node_major or newer is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+missing=()
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
+command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+command -v losetup >/dev/null 2>&1 || missing+=(mount)
+if [ "${PADDOCK_SETUP_BROWSER:-0}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
+  missing+=(chromium)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "paddock: missing system packages (${missing[*]}); run as root or install them with apt-get" >&2
+    exit 1
+  fi
+  echo "paddock: installing ${missing[*]} with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci when node_modules is absent or older than the lockfile; `prepare` builds the packages.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "paddock: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund
+else
+  npm run --silent build
+fi

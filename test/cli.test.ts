@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CLI, destroyEverything, startDaemon, type TestDaemon } from './harness.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the paddock CLI', () => {
+  let d: TestDaemon;
+  let tmp: string;
+  const run = (args: string[], env: Record<string, string> = {}, stdin?: Buffer): Promise<Run> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: tmp,
+          PADDOCK_URL: d.url,
+          PADDOCK_TOKEN: d.token,
+          ...env,
+        },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      child.stdin.end(stdin);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  before(async () => {
+    d = await startDaemon();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-cli-'));
+  });
+
+  after(async () => {
+    await d.stop();
+    await destroyEverything(d.dataDir);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('creates, lists, execs in, copies files to and from, and removes a sandbox', async () => {
+    const created = await run(['sandbox', 'create', '--memory', '256', '--meta', 'purpose=cli']);
+    assert.equal(created.code, 0, created.stderr);
+    const id = created.stdout.trim();
+    assert.match(id, /^sb[0-9a-z]{26}$/);
+
+    const ls = await run(['sandbox', 'ls']);
+    assert.equal(ls.code, 0);
+    assert.match(ls.stdout, new RegExp(`${id}\\s+running\\s+256M`));
+
+    const shell = await run(['exec', id, '--', 'echo out; echo err >&2; exit 4']);
+    assert.equal(shell.code, 4, 'exits with the command’s code');
+    assert.equal(shell.stdout, 'out\n');
+    assert.equal(shell.stderr, 'err\n');
+    const argv = await run([
+      'exec',
+      id,
+      '--env',
+      'NAME=paddock',
+      '--',
+      'sh',
+      '-c',
+      'echo hi $NAME',
+    ]);
+    assert.equal(argv.code, 0);
+    assert.equal(argv.stdout, 'hi paddock\n');
+
+    const local = path.join(tmp, 'in.bin');
+    const bytes = randomBytes(70_000);
+    fs.writeFileSync(local, bytes);
+    const putRes = await run(['files', 'put', id, local, 'copied/in.bin']);
+    assert.equal(putRes.code, 0, putRes.stderr);
+    const out = path.join(tmp, 'out.bin');
+    const getRes = await run(['files', 'get', id, 'copied/in.bin', out]);
+    assert.equal(getRes.code, 0, getRes.stderr);
+    assert.ok(fs.readFileSync(out).equals(bytes));
+    const piped = await run(
+      ['files', 'put', id, '-', 'from-stdin.txt'],
+      {},
+      Buffer.from('piped\n'),
+    );
+    assert.equal(piped.code, 0, piped.stderr);
+    const cat = await run(['files', 'get', id, 'from-stdin.txt']);
+    assert.equal(cat.stdout, 'piped\n');
+
+    const rm = await run(['sandbox', 'rm', id]);
+    assert.equal(rm.code, 0);
+    const missing = await run(['exec', id, '--', 'true']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /not_found/);
+  });
+
+  it('reads the URL and token from a config file and reports a bad token clearly', async () => {
+    const config = path.join(tmp, 'config.json');
+    fs.writeFileSync(config, JSON.stringify({ url: d.url, token: d.token }));
+    const ok = await run(['sandbox', 'ls', '--json'], {
+      PADDOCK_URL: '',
+      PADDOCK_TOKEN: '',
+      PADDOCK_CONFIG: config,
+    });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(Array.isArray(JSON.parse(ok.stdout)));
+    const bad = await run(['sandbox', 'ls'], { PADDOCK_TOKEN: 'pdk_wrong' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /unauthorized/);
+    const usage = await run(['exec']);
+    assert.equal(usage.code, 2);
+  });
+});

@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalDriver } from '@paddock/driver-local';
+import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+export const CLI = path.join(ROOT, 'packages/cli/bin/paddock.js');
+
+export interface TestDaemon {
+  url: string;
+  token: string;
+  dataDir: string;
+  proc: ChildProcess;
+  /** Everything the daemon printed (JSON log lines), for assertions about what is logged. */
+  output: () => string;
+  api: <T = unknown>(
+    method: string,
+    p: string,
+    body?: unknown,
+    token?: string,
+  ) => Promise<ApiResponse<T>>;
+  /** SIGTERM and wait; sandboxes keep running. */
+  stop: () => Promise<number | null>;
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A throwaway data dir; short, because unix socket paths inside it are length-limited. */
+export function tempDataDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-'));
+}
+
+export async function call<T>(
+  url: string,
+  token: string | undefined,
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  let payload: string | undefined;
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  const res = await fetch(`${url}${p}`, { method, headers, body: payload });
+  const text = await res.text();
+  let parsed: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('application/json') && text)
+    parsed = JSON.parse(text);
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+/** Starts the real daemon through the real CLI (`paddock serve`) and waits for /readyz. */
+export async function startDaemon(
+  opts: { dataDir?: string; token?: string; env?: Record<string, string> } = {},
+): Promise<TestDaemon> {
+  const dataDir = opts.dataDir ?? tempDataDir();
+  const token = opts.token ?? `test-admin-${randomBytes(16).toString('hex')}`;
+  const proc = spawn(process.execPath, [CLI, 'serve'], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PADDOCK_PORT: '0',
+      PADDOCK_HOST: '127.0.0.1',
+      PADDOCK_DATA_DIR: dataDir,
+      PADDOCK_ADMIN_TOKEN: token,
+      PADDOCK_WARM_POOL: '0',
+      PADDOCK_LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${out}`)), 30_000);
+    const onData = () => {
+      const m = /paddockd listening on (http:\/\/[0-9.:]+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        proc.stdout!.off('data', onData);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited with ${code}:\n${out}`));
+    });
+  });
+  const ready = await call(url, undefined, 'GET', '/readyz');
+  if (ready.status !== 200) throw new Error(`readyz answered ${ready.status}`);
+  return {
+    url,
+    token,
+    dataDir,
+    proc,
+    output: () => out,
+    api: (method, p, body, tk) => call(url, tk ?? token, method, p, body),
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null) return resolve(proc.exitCode);
+        proc.once('exit', (code) => resolve(code));
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * Removes every sandbox a test daemon left behind (processes, mounts, cgroups, files) by going
+ * to the driver directly, then the data dir. Used in `after` hooks so a failed test leaks nothing.
+ */
+export async function destroyEverything(dataDir: string): Promise<void> {
+  const driver = await LocalDriver.open({
+    dataDir,
+    agentBundlePath: AGENT_BUNDLE_PATH,
+    warmPoolSize: 0,
+    newId: () => `sb${randomBytes(13).toString('hex')}`,
+  });
+  for (const s of await driver.list()) await driver.destroy(s.id);
+  await driver.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+export interface SseFrame {
+  event: string;
+  data: unknown;
+}
+
+/** Reads a whole server-sent-event response into frames. */
+export async function readSse(res: Response): Promise<SseFrame[]> {
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .filter((b) => b.trim())
+    .map((block) => {
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        if (line.startsWith('data:')) data.push(line.slice(5).trim());
+      }
+      return { event, data: JSON.parse(data.join('\n')) as unknown };
+    });
+}
