@@ -59,7 +59,8 @@ describe('sandbox isolation (real bubblewrap, cgroups and loop-mounted workspace
         'for p in /root /home /etc/shadow /etc/gshadow /etc/ssh/ssh_host_rsa_key /var/lib ' +
           d.dataDir +
           '; do',
-        '  if cat "$p" >/dev/null 2>&1 || ls "$p" 2>/dev/null | grep -q .; then echo "VISIBLE $p"; fi',
+        '  if [ -d "$p" ]; then ls -A "$p" 2>/dev/null | grep -q . && echo "VISIBLE $p";',
+        '  else cat "$p" 2>/dev/null | grep -q . && echo "VISIBLE $p"; fi',
         'done',
         'touch /usr/paddock-probe 2>/dev/null && echo WROTE-USR',
         'touch /etc/paddock-probe 2>/dev/null && echo WROTE-ETC',

@@ -25,11 +25,11 @@ interface ExecResult {
   duration_ms: number;
 }
 
-function mountsUnder(dir: string): string[] {
+function mountsOf(id: string): string[] {
   return fs
     .readFileSync('/proc/mounts', 'utf8')
     .split('\n')
-    .filter((l) => l.split(' ')[1]?.startsWith(dir));
+    .filter((l) => l.includes(id));
 }
 
 describe('sandboxes through the API', () => {
@@ -183,15 +183,29 @@ describe('sandboxes through the API', () => {
     const res = await d.api<Sandbox>('POST', '/v1/sandboxes', {});
     const id = res.body.id;
     await exec({ command: 'sleep 1000 >/dev/null 2>&1 &' }, id);
-    assert.ok(mountsUnder(d.dataDir).some((m) => m.includes(id)));
+    assert.ok(mountsOf(id).length > 0, 'the workspace is mounted while the sandbox exists');
     assert.equal((await d.api('DELETE', `/v1/sandboxes/${id}`)).status, 204);
     assert.equal((await d.api('GET', `/v1/sandboxes/${id}`)).status, 404);
-    assert.deepEqual(
-      mountsUnder(d.dataDir).filter((m) => m.includes(id)),
-      [],
-    );
-    const leftovers = fs.existsSync(path.join(d.dataDir, 'sandboxes', id));
-    assert.equal(leftovers, false);
+    assert.deepEqual(mountsOf(id), []);
+    assert.equal(fs.existsSync(path.join(d.dataDir, 'sandboxes', id)), false);
+    const runtimeRoot = '/run/paddock';
+    if (fs.existsSync(runtimeRoot)) {
+      for (const tag of fs.readdirSync(runtimeRoot)) {
+        assert.equal(
+          fs.existsSync(path.join(runtimeRoot, tag, id)),
+          false,
+          'no runtime dir remains',
+        );
+      }
+    }
+    const procs = fs.readdirSync('/proc').filter((p) => {
+      try {
+        return /^\d+$/.test(p) && fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(id);
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(procs, [], 'no process of the sandbox remains');
     for (const controller of ['memory', 'pids', 'cpu', '']) {
       const root = path.join('/sys/fs/cgroup', controller);
       if (!fs.existsSync(root)) continue;

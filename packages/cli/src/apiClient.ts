@@ -22,13 +22,13 @@ export class ApiClient {
     init: { json?: unknown; body?: Buffer | Readable; accept?: string } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.conn.token}` };
-    let body: BodyInit | undefined;
+    let body: RequestInit['body'];
     if (init.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.json);
     } else if (init.body !== undefined) {
       headers['content-type'] = 'application/octet-stream';
-      body = init.body as unknown as BodyInit;
+      body = init.body as unknown as RequestInit['body'];
     }
     if (init.accept) headers.accept = init.accept;
     const res = await fetch(`${this.conn.url}${path}`, {

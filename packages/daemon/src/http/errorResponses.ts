@@ -1,5 +1,3 @@
-import { ErrorBodySchema } from '@paddock/shared';
-
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Bad request',
   401: 'Missing or invalid token',
@@ -16,7 +14,9 @@ const DESCRIPTIONS: Record<number, string> = {
 /** The error envelope for each listed status, for a route's `response` schema. */
 export function errorResponses(...statuses: number[]): Record<number, unknown> {
   const out: Record<number, unknown> = {};
-  for (const s of statuses)
-    out[s] = { ...ErrorBodySchema, description: DESCRIPTIONS[s] ?? 'Error' };
+  for (const s of statuses) {
+    // One shared component (registered in openapi.ts) instead of a copy per response.
+    out[s] = { $ref: 'Error#', description: DESCRIPTIONS[s] ?? 'Error' };
+  }
   return out;
 }

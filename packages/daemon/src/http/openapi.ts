@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { ErrorBodySchema } from '@paddock/shared';
 
 export const API_VERSION = '0.1.0';
 
@@ -8,7 +9,12 @@ export const API_VERSION = '0.1.0';
  * cannot drift apart; `docs/openapi.json` is a checked-in copy that a test compares with this.
  */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  app.addSchema(ErrorBodySchema);
   await app.register(swagger, {
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
     openapi: {
       openapi: '3.1.0',
       info: {

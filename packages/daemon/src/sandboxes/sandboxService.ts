@@ -278,7 +278,7 @@ export class SandboxService {
   async exec(owner: string, id: string, body: ExecBody): Promise<ExecResult> {
     const { row, client } = await this.agent(owner, id);
     const result = await client.exec(this.execRequest(row, body));
-    const final = { ...result, state: await this.classify(row, result.state, result.signal) };
+    const final = { ...result, state: await this.classify(row, result) };
     await this.recordExec(owner, id, body, final);
     return final;
   }
@@ -294,7 +294,7 @@ export class SandboxService {
       if (frame.event === 'exit') {
         const data = {
           ...frame.data,
-          state: await this.classify(row, frame.data.state, frame.data.signal),
+          state: await this.classify(row, frame.data),
         };
         await this.recordExec(owner, id, body, data);
         yield { event: 'exit', data };
@@ -304,23 +304,32 @@ export class SandboxService {
     }
   }
 
-  /** A SIGKILL the kernel's OOM killer sent is `oom`, which the guest cannot tell apart itself. */
-  private async classify(row: SandboxRow, state: ExecResult['state'], signal: string | null) {
-    if (state !== 'killed' || signal !== 'SIGKILL') return state;
+  /**
+   * A process the kernel's OOM killer ended is `oom`, which the guest cannot tell apart from any
+   * other SIGKILL. A shell reports its killed child as exit 137, so that counts too. The cgroup's
+   * counter is read only on such endings, so ordinary execs pay nothing for this.
+   */
+  private async classify(
+    row: SandboxRow,
+    result: Pick<ExecResult, 'state' | 'signal' | 'exit_code'>,
+  ): Promise<ExecResult['state']> {
+    const sigkilled =
+      (result.state === 'killed' && result.signal === 'SIGKILL') ||
+      (result.state === 'exited' && result.exit_code === 137);
+    if (!sigkilled) return result.state;
     const seen = await this.o.driver.inspect(row.id);
-    if (seen.oom_kills > row.oom_kills) {
-      await this.o.store.update(row.id, { oom_kills: seen.oom_kills });
-      await this.o.events.append({
-        owner: row.owner_id,
-        sandboxId: row.id,
-        type: 'sandbox.oom',
-        severity: 'warn',
-        message: 'A process was killed for exceeding the memory limit',
-        payload: { oom_kills: seen.oom_kills, memory_mb: row.memory_mb },
-      });
-      return 'oom' as const;
-    }
-    return state;
+    const fresh = await this.o.store.get(row.owner_id, row.id);
+    if (!fresh || seen.oom_kills <= fresh.oom_kills) return result.state;
+    await this.o.store.update(row.id, { oom_kills: seen.oom_kills });
+    await this.o.events.append({
+      owner: row.owner_id,
+      sandboxId: row.id,
+      type: 'sandbox.oom',
+      severity: 'warn',
+      message: 'A process was killed for exceeding the memory limit',
+      payload: { oom_kills: seen.oom_kills, memory_mb: row.memory_mb },
+    });
+    return 'oom';
   }
 
   private async recordExec(

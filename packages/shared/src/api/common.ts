@@ -27,16 +27,18 @@ export const CursorPageQuery = Type.Object(
 );
 
 /** Metadata is a flat map of short strings, filterable with `metadata.key=value`. */
-export const Metadata = Type.Record(
-  Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
-  Type.String({ maxLength: 256 }),
-  { maxProperties: 32 },
-);
+export const Metadata = Type.Record(Type.String(), Type.String({ maxLength: 256 }), {
+  maxProperties: 32,
+  propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+});
 
 /** Environment variable names as POSIX shells accept them. */
-export const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' });
-export const EnvMap = Type.Record(EnvName, Type.String({ maxLength: 32768 }), {
+const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,127}$';
+export const EnvName = Type.String({ pattern: ENV_NAME });
+// propertyNames, not a pattern key: a pattern key only types matching keys and lets others by.
+export const EnvMap = Type.Record(Type.String(), Type.String({ maxLength: 32768 }), {
   maxProperties: 256,
+  propertyNames: { pattern: ENV_NAME },
 });
 
 export type Metadata = Static<typeof Metadata>;

@@ -1,0 +1,56 @@
+import { looksLikeSecretName } from '@paddock/shared';
+
+/** Fixed and free of workspace directories, so nothing written into the workspace shadows a binary. */
+export const CHILD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** How the driver hands sandbox-level env to the agent without mixing it with the agent's own. */
+export const SANDBOX_ENV_PREFIX = 'PADDOCK_SANDBOX_ENV_';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export type EnvMap = Record<string, string>;
+
+/**
+ * The sandbox-level variables found in the agent's environment, prefix stripped and
+ * credential-like names dropped. Everything else in the agent's environment stays with the agent.
+ */
+export function inheritedSandboxEnv(
+  agentEnv: Readonly<Record<string, string | undefined>>,
+): EnvMap {
+  const out: EnvMap = Object.create(null) as EnvMap;
+  for (const [key, value] of Object.entries(agentEnv)) {
+    if (value === undefined || !key.startsWith(SANDBOX_ENV_PREFIX)) continue;
+    const name = key.slice(SANDBOX_ENV_PREFIX.length);
+    if (!ENV_NAME.test(name) || looksLikeSecretName(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+export interface ChildEnvInput {
+  /** The workspace as children see it; it is their HOME. */
+  workspace: string;
+  /** The child's working directory, for PWD. */
+  cwd: string;
+  /** Already scrubbed by `inheritedSandboxEnv`. */
+  inherited: Readonly<EnvMap>;
+  /** The request's own variables: the caller chose them, so they are not scrubbed. */
+  explicit?: Readonly<EnvMap>;
+}
+
+/** The complete environment of one child: fixed base, then sandbox env, then explicit env. */
+export function buildChildEnv(input: ChildEnvInput): EnvMap {
+  // A null prototype keeps a variable named `__proto__` an ordinary entry.
+  const env: EnvMap = Object.create(null) as EnvMap;
+  Object.assign(env, {
+    PATH: CHILD_PATH,
+    HOME: input.workspace,
+    USER: 'sandbox',
+    LANG: 'C.UTF-8',
+    TERM: 'xterm-256color',
+    PWD: input.cwd,
+  });
+  for (const [k, v] of Object.entries(input.inherited)) env[k] = v;
+  for (const [k, v] of Object.entries(input.explicit ?? {})) env[k] = v;
+  return env;
+}

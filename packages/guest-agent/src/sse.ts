@@ -1,0 +1,53 @@
+import type { ExecStreamFrame } from '@paddock/shared';
+
+const FRAME_EVENTS = new Set(['start', 'stdout', 'stderr', 'exit', 'error']);
+
+/**
+ * An incremental server-sent-events parser: feed it text as it arrives, in chunks cut anywhere,
+ * and it returns the frames completed so far. Accepts LF, CRLF and CR line ends, comments, and
+ * multi-line data, as the SSE format allows.
+ */
+export class SseParser {
+  private buffer = '';
+  private skipLeadingLf = false;
+  private event = '';
+  private data: string[] = [];
+
+  push(text: string): ExecStreamFrame[] {
+    if (this.skipLeadingLf && text.startsWith('\n')) text = text.slice(1);
+    this.skipLeadingLf = false;
+    if (text === '') return [];
+    this.buffer += text;
+    // A CR at the very end may be the first half of a CRLF split across chunks.
+    this.skipLeadingLf = this.buffer.endsWith('\r');
+    const lines = this.buffer.split(/\r\n|\r|\n/);
+    this.buffer = lines.pop() ?? '';
+    const frames: ExecStreamFrame[] = [];
+    for (const line of lines) {
+      const frame = this.line(line);
+      if (frame) frames.push(frame);
+    }
+    return frames;
+  }
+
+  private line(line: string): ExecStreamFrame | null {
+    if (line === '') return this.dispatch();
+    if (line.startsWith(':')) return null;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') this.event = value;
+    else if (field === 'data') this.data.push(value);
+    return null;
+  }
+
+  private dispatch(): ExecStreamFrame | null {
+    const event = this.event;
+    const data = this.data.join('\n');
+    this.event = '';
+    this.data = [];
+    if (!FRAME_EVENTS.has(event) || data === '') return null;
+    return { event, data: JSON.parse(data) } as ExecStreamFrame;
+  }
+}
