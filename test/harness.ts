@@ -88,10 +88,12 @@ export async function startDaemon(
       if (m?.[1]) {
         clearTimeout(timer);
         proc.stdout!.off('data', onData);
+        proc.stderr!.off('data', onData);
         resolve(m[1]);
       }
     };
     proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
     proc.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`daemon exited with ${code}:\n${out}`));

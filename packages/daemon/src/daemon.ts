@@ -56,6 +56,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       dataDir: config.dataDir,
       agentBundlePath: AGENT_BUNDLE_PATH,
       warmPoolSize: config.warmPoolSize,
+      poolLimits: config.defaultLimits,
       newId: newSandboxId,
       log: log.child({ component: 'driver' }),
     });

@@ -19,7 +19,8 @@ export const DEFAULT_MAX_LIMITS: SandboxLimits = {
 };
 
 /** The floor below which a sandbox cannot boot its guest agent. */
-export const MIN_LIMITS: SandboxLimits = { memory_mb: 64, pids: 16, cpus: 0.1, disk_mb: 16 };
+// pids counts threads: an idle sandbox (bwrap, the agent and its V8 threads) already uses ~10.
+export const MIN_LIMITS: SandboxLimits = { memory_mb: 64, pids: 32, cpus: 0.1, disk_mb: 16 };
 
 export function exceededLimits(
   requested: SandboxLimits,

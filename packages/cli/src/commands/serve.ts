@@ -13,6 +13,8 @@ export async function serve(): Promise<number> {
     throw err;
   }
   const daemon = await startDaemon(config);
+  // Logs are JSON on stdout; this plain line on stderr is for people and scripts at any log level.
+  console.error(`paddockd listening on ${daemon.url}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { MIN_LIMITS } from '../limits.js';
 import { EnvMap, Metadata, SandboxId, Timestamp, strict } from './common.js';
 
 export const SandboxStatus = Type.Enum(['starting', 'running', 'stopping', 'stopped', 'failed']);
@@ -6,10 +7,16 @@ export type SandboxStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'f
 
 export const LimitsSchema = Type.Object(
   {
-    memory_mb: Type.Integer({ minimum: 64, description: 'Memory limit in MiB' }),
-    pids: Type.Integer({ minimum: 16, description: 'Most processes and threads at once' }),
-    cpus: Type.Number({ minimum: 0.1, description: 'CPU cores (fractions allowed)' }),
-    disk_mb: Type.Integer({ minimum: 16, description: 'Workspace disk size in MiB' }),
+    memory_mb: Type.Integer({ minimum: MIN_LIMITS.memory_mb, description: 'Memory limit in MiB' }),
+    pids: Type.Integer({
+      minimum: MIN_LIMITS.pids,
+      description: 'Most processes and threads at once',
+    }),
+    cpus: Type.Number({ minimum: MIN_LIMITS.cpus, description: 'CPU cores (fractions allowed)' }),
+    disk_mb: Type.Integer({
+      minimum: MIN_LIMITS.disk_mb,
+      description: 'Workspace disk size in MiB',
+    }),
   },
   strict,
 );

@@ -1,0 +1,180 @@
+import { GUEST_WORKSPACE } from '@paddock/shared';
+
+/** Where the agent's socket directory appears inside the sandbox. */
+export const GUEST_RUN_DIR = '/run/paddock';
+export const GUEST_SOCKET_NAME = 'agent.sock';
+export const GUEST_AGENT_PATH = '/opt/paddock/agent.mjs';
+export const SANDBOX_USER = 'sandbox';
+export const SANDBOX_HOSTNAME = 'sandbox';
+
+/** The only environment a sandbox gets; nothing is inherited from the daemon. */
+export const SANDBOX_ENV: Readonly<Record<string, string>> = {
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  HOME: GUEST_WORKSPACE,
+  LANG: 'C.UTF-8',
+  USER: SANDBOX_USER,
+};
+
+/**
+ * Small V8 heaps: the agent is a router, user code runs in its own processes. One V8 worker
+ * thread instead of four: threads count against pids.max, and a 64 MiB heap needs no more.
+ */
+export const AGENT_NODE_FLAGS = [
+  '--max-old-space-size=64',
+  '--max-semi-space-size=2',
+  '--v8-pool-size=1',
+];
+
+/** A top-level system path as it is on the host: a real directory or a merged-/usr symlink. */
+export type SystemPath =
+  { path: string; kind: 'dir' } | { path: string; kind: 'symlink'; target: string };
+
+/** Facts about the host, probed once at driver start (see hostLayout.ts). */
+export interface HostLayout {
+  /** `/usr` and friends, in the order they must be set up. */
+  systemPaths: SystemPath[];
+  /** Credential files and directories under /etc that exist here; masked inside. */
+  etcMaskFiles: string[];
+  etcMaskDirs: string[];
+  /** Node's real path, used both as the bind source and inside the sandbox. */
+  nodePath: string;
+  /** Read-only bind for node when it lives outside the system paths (its install prefix). */
+  nodeBind: string | null;
+}
+
+/** Host paths of one sandbox's own files (all inside its runtime tmpfs). */
+export interface SandboxPaths {
+  workspaceDir: string;
+  runDir: string;
+  passwdFile: string;
+  groupFile: string;
+  hostsFile: string;
+  hostnameFile: string;
+}
+
+export interface BwrapInput {
+  host: HostLayout;
+  sandbox: SandboxPaths;
+  /** Host path of the agent bundle the sandbox runs (read-only). */
+  agentBundle: string;
+  /** An empty read-only file and an empty read-only directory, used to mask secrets. */
+  emptyFile: string;
+  emptyDir: string;
+  /** Size of the private /tmp tmpfs. Its pages are charged to the sandbox's memory cgroup. */
+  tmpSizeBytes: number;
+}
+
+/**
+ * The complete bubblewrap argv for one sandbox (without the bwrap path itself). Pure: every
+ * host fact comes in through `input`, so the isolation policy can be read and tested here.
+ */
+export function buildBwrapArgs(input: BwrapInput): string[] {
+  const { host, sandbox } = input;
+  const args: string[] = [
+    // Own user namespace (the sandbox uid mapped to itself: nothing inside is root), and no
+    // nested ones: --disable-userns stops user code from regaining capabilities in a new userns.
+    '--unshare-user',
+    '--disable-userns',
+    '--unshare-pid',
+    // A fresh network namespace has only a down-then-up loopback: no route to the host or beyond.
+    '--unshare-net',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup',
+    // A new session so user code cannot push input into a terminal (TIOCSTI).
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--hostname',
+    SANDBOX_HOSTNAME,
+    // Deliberately no --die-with-parent: sandboxes outlive a daemon restart and are re-adopted.
+    '--clearenv',
+  ];
+  for (const [name, value] of Object.entries(SANDBOX_ENV)) args.push('--setenv', name, value);
+
+  // Host system directories, read-only; on merged-/usr hosts /bin etc. are symlinks into /usr.
+  for (const p of host.systemPaths) {
+    if (p.kind === 'dir') args.push('--ro-bind', p.path, p.path);
+    else args.push('--symlink', p.target, p.path);
+  }
+  if (host.nodeBind !== null) args.push('--ro-bind', host.nodeBind, host.nodeBind);
+
+  // /etc read-only, then credential stores masked and identity files replaced.
+  args.push('--ro-bind', '/etc', '/etc');
+  for (const file of host.etcMaskFiles) args.push('--ro-bind', input.emptyFile, file);
+  for (const dir of host.etcMaskDirs) args.push('--ro-bind', input.emptyDir, dir);
+  args.push(
+    '--ro-bind',
+    sandbox.passwdFile,
+    '/etc/passwd',
+    '--ro-bind',
+    sandbox.groupFile,
+    '/etc/group',
+    '--ro-bind',
+    sandbox.hostsFile,
+    '/etc/hosts',
+    '--ro-bind',
+    sandbox.hostnameFile,
+    '/etc/hostname',
+  );
+
+  args.push(
+    '--proc',
+    '/proc',
+    // A minimal /dev: null, zero, full, random, urandom, tty, a private devpts and /dev/shm.
+    '--dev',
+    '/dev',
+    '--size',
+    String(input.tmpSizeBytes),
+    '--tmpfs',
+    '/tmp',
+    // Some tools insist on /var/tmp; point it at the private /tmp rather than binding /var.
+    '--symlink',
+    '../tmp',
+    '/var/tmp',
+    '--ro-bind',
+    input.agentBundle,
+    GUEST_AGENT_PATH,
+    '--bind',
+    sandbox.workspaceDir,
+    GUEST_WORKSPACE,
+    '--bind',
+    sandbox.runDir,
+    GUEST_RUN_DIR,
+    // The root itself is bwrap's tmpfs; freeze it so user code can only write to the
+    // workspace, /tmp and /dev/shm.
+    '--remount-ro',
+    '/',
+    '--chdir',
+    GUEST_WORKSPACE,
+    '--',
+    host.nodePath,
+    ...AGENT_NODE_FLAGS,
+    GUEST_AGENT_PATH,
+    '--socket',
+    `${GUEST_RUN_DIR}/${GUEST_SOCKET_NAME}`,
+    '--workspace',
+    GUEST_WORKSPACE,
+  );
+  return args;
+}
+
+/** /etc/passwd and /etc/group as the sandbox sees them: only root, the sandbox user and nobody. */
+export function sandboxIdentityFiles(uid: number, gid: number): { passwd: string; group: string } {
+  return {
+    passwd:
+      'root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n' +
+      `${SANDBOX_USER}:x:${uid}:${gid}:Paddock sandbox:${GUEST_WORKSPACE}:/bin/sh\n` +
+      'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+    group: `root:x:0:\n${SANDBOX_USER}:x:${gid}:\nnogroup:x:65534:\n`,
+  };
+}
+
+export const SANDBOX_HOSTS_FILE =
+  `127.0.0.1\tlocalhost\n127.0.1.1\t${SANDBOX_HOSTNAME}\n` +
+  '::1\tlocalhost ip6-localhost ip6-loopback\n';
+
+/** /tmp gets a quarter of the memory limit (tmpfs pages count against that limit anyway). */
+export function tmpSizeFor(memoryMb: number): number {
+  return Math.max(16, Math.floor(memoryMb / 4)) * 1024 * 1024;
+}

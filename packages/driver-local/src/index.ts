@@ -1,0 +1,2 @@
+export { LocalDriver } from './localDriver.js';
+export type { LocalDriverOptions, DriverLogger } from './localDriver.js';

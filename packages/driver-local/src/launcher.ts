@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { AgentClient } from '@paddock/guest-agent';
+import { PaddockError } from '@paddock/shared';
+import { buildBwrapArgs, tmpSizeFor, type HostLayout } from './bwrapArgs.js';
+import type { SandboxCgroups } from './cgroups.js';
+import { HOST_PATH, type HostTools } from './hostCommands.js';
+import { isAlive, processIdentity, waitForExit, type ProcessIdentity } from './procStat.js';
+import type { RuntimeFiles, SharedRuntimeFiles } from './runtimeFiles.js';
+import type { SandboxRecord, SandboxStore } from './sandboxState.js';
+import type { WorkspaceDisk } from './workspaceDisk.js';
+
+/**
+ * Runs as root with the boot argv as positional parameters (never interpolated): write our own
+ * pid into each cgroup, then exec setpriv -> bwrap. The sandbox's first process is therefore in
+ * its cgroups before bubblewrap forks anything, and every later fork inherits them.
+ */
+const JOIN_CGROUPS_AND_EXEC = `n=$1; shift
+while [ "$n" -gt 0 ]; do
+  printf '%s\\n' "$$" > "$1" || { echo "paddock: cannot join cgroup $1" >&2; exit 125; }
+  shift; n=$((n - 1))
+done
+exec "$@"`;
+
+export interface LauncherContext {
+  store: SandboxStore;
+  cgroups: SandboxCgroups;
+  disk: WorkspaceDisk;
+  runtime: RuntimeFiles;
+  tools: HostTools;
+  host: HostLayout;
+  shared: SharedRuntimeFiles;
+  bwrapPath: string;
+  bootTimeoutMs: number;
+}
+
+/** The host-side argv that boots one sandbox: sh (join cgroups) -> setpriv (drop to uid) -> bwrap. */
+export function bootArgv(ctx: LauncherContext, record: SandboxRecord): string[] {
+  const bwrap = buildBwrapArgs({
+    host: ctx.host,
+    sandbox: ctx.store.paths(record.id),
+    agentBundle: ctx.shared.agentBundle,
+    emptyFile: ctx.shared.emptyFile,
+    emptyDir: ctx.shared.emptyDir,
+    tmpSizeBytes: tmpSizeFor(record.limits.memory_mb),
+  });
+  const procs = ctx.cgroups.procsFiles(record.id);
+  return [
+    '-c',
+    JOIN_CGROUPS_AND_EXEC,
+    'paddock-boot',
+    String(procs.length),
+    ...procs,
+    ctx.tools.setpriv,
+    `--reuid=${record.uid}`,
+    `--regid=${record.gid}`,
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--no-new-privs',
+    '--',
+    ctx.bwrapPath,
+    ...bwrap,
+  ];
+}
+
+/**
+ * Boot one sandbox: cgroups, runtime tmpfs, workspace mount, then bubblewrap, and wait until the
+ * agent answers. `onSpawn` records the boot process before the wait, so a daemon that dies
+ * mid-boot still finds (and can clean up) what it started. On failure everything is torn down
+ * and the error carries the tail of the sandbox's log.
+ */
+export async function bootSandbox(
+  ctx: LauncherContext,
+  record: SandboxRecord,
+  fresh: boolean,
+  onSpawn: (boot: ProcessIdentity) => void,
+): Promise<ProcessIdentity> {
+  const { id } = record;
+  await teardownSandbox(ctx, id, record.boot);
+  let boot: ProcessIdentity | null = null;
+  try {
+    await ctx.cgroups.create(id);
+    await ctx.cgroups.setLimits(id, record.limits);
+    await ctx.runtime.mount(id, record.uid, record.gid);
+    await ctx.disk.mount(ctx.store.imageFile(id), ctx.store.paths(id).workspaceDir, fresh);
+
+    const child = spawnDetached(ctx, record);
+    const exited = new Promise<never>((_, reject) => {
+      child.once('error', (err) => reject(new Error(`cannot start the sandbox: ${err.message}`)));
+      child.once('exit', (code, signal) =>
+        reject(new Error(`the sandbox exited during boot (${signal ?? `code ${code}`})`)),
+      );
+    });
+    exited.catch(() => undefined);
+    if (child.pid !== undefined) boot = processIdentity(child.pid);
+    if (boot !== null) onSpawn(boot);
+
+    const client = new AgentClient({ transport: 'unix', socketPath: ctx.store.socketPath(id) });
+    const stopPolling = new AbortController();
+    try {
+      const ready = client.waitUntilReady({
+        timeoutMs: ctx.bootTimeoutMs,
+        signal: stopPolling.signal,
+      });
+      ready.catch(() => undefined);
+      await Promise.race([ready, exited]);
+    } finally {
+      stopPolling.abort();
+      client.close();
+      child.removeAllListeners('exit');
+    }
+    if (boot === null) throw new Error('the sandbox boot process vanished');
+    return boot;
+  } catch (err) {
+    const tail = ctx.runtime.logTail(id).trim();
+    await teardownSandbox(ctx, id, boot).catch(() => undefined);
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new PaddockError(
+      'driver_error',
+      `sandbox ${id} failed to boot: ${reason}${tail === '' ? '' : `\n--- sandbox log ---\n${tail}`}`,
+    );
+  }
+}
+
+function spawnDetached(ctx: LauncherContext, record: SandboxRecord): ChildProcess {
+  const logFd = ctx.runtime.openLog(record.id);
+  try {
+    // detached: a new session, so the sandbox outlives the daemon; stdio goes to the bounded
+    // log in the runtime tmpfs, never to the daemon; the environment is only a PATH.
+    const child = spawn('/bin/sh', bootArgv(ctx, record), {
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+      env: { PATH: HOST_PATH },
+      cwd: '/',
+    });
+    child.unref();
+    return child;
+  } finally {
+    fs.closeSync(logFd);
+  }
+}
+
+/**
+ * Take down whatever of a sandbox is running or mounted, in dependency order: processes, then
+ * the workspace, then the runtime tmpfs, then the cgroups. Safe to call on a clean sandbox.
+ */
+export async function teardownSandbox(
+  ctx: LauncherContext,
+  id: string,
+  boot: ProcessIdentity | null,
+): Promise<void> {
+  // The boot process first: it may still be the shell that has not joined the cgroups yet.
+  if (boot !== null && isAlive(boot)) killQuietly(boot.pid);
+  if (ctx.cgroups.exists(id)) await ctx.cgroups.killAll(id);
+  if (boot !== null && !(await waitForExit(boot, 5_000))) {
+    throw new PaddockError('driver_error', `sandbox ${id} boot process ${boot.pid} did not exit`);
+  }
+  ctx.runtime.saveLog(id);
+  await ctx.disk.unmount(ctx.store.imageFile(id), ctx.store.paths(id).workspaceDir);
+  await ctx.runtime.unmount(id);
+  await ctx.cgroups.remove(id);
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}

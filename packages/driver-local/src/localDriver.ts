@@ -1,0 +1,486 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AgentClient } from '@paddock/guest-agent';
+import {
+  AGENT_LIMITS,
+  DEFAULT_LIMITS,
+  PaddockError,
+  type AgentEndpoint,
+  type DriverDescription,
+  type SandboxDriver,
+  type SandboxLimits,
+  type SandboxObservation,
+  type SandboxRuntime,
+  type SandboxSpec,
+} from '@paddock/shared';
+import type { HostLayout } from './bwrapArgs.js';
+import { detectCgroups, type SandboxCgroups } from './cgroups.js';
+import { findHostTools, mustRun, runCommand, type HostTools } from './hostCommands.js';
+import { probeHostLayout } from './hostLayout.js';
+import { KeyedQueue } from './keyedQueue.js';
+import { bootSandbox, teardownSandbox, type LauncherContext } from './launcher.js';
+import { isAlive } from './procStat.js';
+import { RuntimeFiles } from './runtimeFiles.js';
+import { assertValidId, dataDirTag, SandboxStore, type SandboxRecord } from './sandboxState.js';
+import { DEFAULT_UID_CLAIM_DIR, UidAllocator } from './sandboxUser.js';
+import { WarmPool, type DriverLogger } from './warmPool.js';
+import { WorkspaceDisk } from './workspaceDisk.js';
+
+export type { DriverLogger } from './warmPool.js';
+
+export interface LocalDriverOptions {
+  /** The daemon's data dir; sandboxes live in `<dataDir>/sandboxes/<id>/`. */
+  dataDir: string;
+  /** The guest agent bundle (`AGENT_BUNDLE_PATH` of @paddock/guest-agent). */
+  agentBundlePath: string;
+  /** Pre-booted sandboxes with the pool limits; default 2, 0 disables the pool. */
+  warmPoolSize?: number;
+  /** Ids for new sandboxes (the daemon's `sb` + ULID). */
+  newId: () => string;
+  log?: DriverLogger;
+  bwrapPath?: string;
+  /** The node binary that runs the agent inside; default `process.execPath`. */
+  nodePath?: string;
+  /** Host-global runtime root for sockets, mount points and logs; default `/run/paddock`. */
+  runtimeDir?: string;
+  /** Where uids are claimed host-wide; default `/var/lib/paddock/uids`. */
+  uidClaimDir?: string;
+  /** Limits of warm pool members; a create whose disk_mb matches takes one. Default DEFAULT_LIMITS. */
+  poolLimits?: SandboxLimits;
+  /** How long a boot may take until the agent answers; default 10 s. */
+  bootTimeoutMs?: number;
+}
+
+const silentLog: DriverLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** How often running sandboxes' logs are checked against their size cap. */
+const LOG_TRIM_INTERVAL_MS = 5_000;
+
+/**
+ * The local driver: each sandbox is a bubblewrap jail running the guest agent as its own
+ * unprivileged uid, in its own cgroups, on its own loop-mounted ext4 workspace.
+ */
+export class LocalDriver implements SandboxDriver {
+  readonly name = 'local';
+  private readonly queue = new KeyedQueue();
+  private readonly pool: WarmPool | null;
+  private readonly poolLimits: SandboxLimits;
+  private logTimer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    private readonly o: LocalDriverOptions,
+    private readonly log: DriverLogger,
+    private readonly ctx: LauncherContext,
+    private readonly uids: UidAllocator,
+    private readonly facts: { bwrapVersion: string; nodeVersion: string },
+  ) {
+    this.poolLimits = o.poolLimits ?? DEFAULT_LIMITS;
+    const size = o.warmPoolSize ?? 2;
+    this.pool =
+      size > 0
+        ? new WarmPool({
+            size,
+            log,
+            boot: () => this.bootPoolMember(),
+            destroy: (id) => this.destroy(id),
+          })
+        : null;
+  }
+
+  /** Check the host (bubblewrap, tools, cgroups, node), re-adopt what is running, fill the pool. */
+  static async open(options: LocalDriverOptions): Promise<LocalDriver> {
+    const log = options.log ?? silentLog;
+    if (process.getuid?.() !== 0) {
+      throw new PaddockError(
+        'driver_error',
+        'the local driver must run as root: it mounts workspaces, manages cgroups and drops each sandbox to its own uid',
+      );
+    }
+    const bwrapPath = options.bwrapPath ?? '/usr/bin/bwrap';
+    try {
+      fs.accessSync(bwrapPath, fs.constants.X_OK);
+    } catch {
+      throw new PaddockError(
+        'driver_error',
+        'bubblewrap not found; install it with apt-get install bubblewrap',
+      );
+    }
+    const bwrapVersion = (await mustRun(bwrapPath, ['--version']))
+      .trim()
+      .replace(/^bubblewrap\s+/, '');
+    const tools = findHostTools();
+
+    fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const dataDir = fs.realpathSync(options.dataDir);
+    const store = new SandboxStore(dataDir, options.runtimeDir ?? '/run/paddock');
+    store.assertSocketPathFits(options.newId());
+    store.ensureDirs();
+
+    const cgroups = await detectCgroups(`paddock-${dataDirTag(dataDir)}`);
+    const nodePath = options.nodePath ?? process.execPath;
+    const host: HostLayout = probeHostLayout(nodePath);
+    const nodeVersion = (await mustRun(host.nodePath, ['--version'])).trim();
+    await assertUserNamespaces(bwrapPath, tools);
+
+    const runtime = new RuntimeFiles(store, tools);
+    const shared = runtime.prepareShared(options.agentBundlePath);
+    const uids = new UidAllocator({ claimDir: options.uidClaimDir ?? DEFAULT_UID_CLAIM_DIR });
+    const ctx: LauncherContext = {
+      store,
+      cgroups,
+      disk: new WorkspaceDisk(tools),
+      runtime,
+      tools,
+      host,
+      shared,
+      bwrapPath,
+      bootTimeoutMs: options.bootTimeoutMs ?? 10_000,
+    };
+    const driver = new LocalDriver(options, log, ctx, uids, { bwrapVersion, nodeVersion });
+    await driver.reconcile();
+    driver.logTimer = setInterval(() => driver.trimLogs(), LOG_TRIM_INTERVAL_MS);
+    driver.logTimer.unref();
+    driver.pool?.refill();
+    return driver;
+  }
+
+  private get store(): SandboxStore {
+    return this.ctx.store;
+  }
+
+  private get cgroups(): SandboxCgroups {
+    return this.ctx.cgroups;
+  }
+
+  describe(): DriverDescription {
+    return {
+      driver: 'local',
+      cgroup: this.cgroups.version,
+      details: {
+        bwrap_version: this.facts.bwrapVersion,
+        bwrap_path: this.ctx.bwrapPath,
+        node_path: this.ctx.host.nodePath,
+        node_version: this.facts.nodeVersion,
+        kernel: os.release(),
+        data_dir: this.store.dataDir,
+        runtime_dir: this.store.runtimeDir,
+        uid_claim_dir: this.uids.claimDir,
+        warm_pool_size: this.pool?.size ?? 0,
+        warm_pool_ready: this.pool?.readyCount ?? 0,
+        ...this.cgroups.describe(),
+      },
+    };
+  }
+
+  async create(spec: SandboxSpec): Promise<SandboxRuntime> {
+    if (this.pool !== null && spec.limits.disk_mb === this.poolLimits.disk_mb) {
+      for (let id = this.pool.take(); id !== undefined; id = this.pool.take()) {
+        const claimed = id;
+        try {
+          return await this.queue.run(claimed, () => this.claim(claimed, spec.limits));
+        } catch (err) {
+          this.log.warn({ err, sandbox_id: claimed }, 'warm pool member unusable; destroying it');
+          void this.destroy(claimed).catch(() => undefined);
+        }
+      }
+    }
+    const id = this.o.newId();
+    assertValidId(id);
+    this.store.assertSocketPathFits(id);
+    await this.queue.run(id, () => this.createSandbox(id, spec.limits, false));
+    return { id, pooled: false };
+  }
+
+  async start(id: string, spec: SandboxSpec): Promise<SandboxRuntime> {
+    assertValidId(id);
+    return this.queue.run(id, async () => {
+      const record = this.mustRead(id);
+      const limits = { ...spec.limits, disk_mb: record.limits.disk_mb };
+      if (spec.limits.disk_mb !== record.limits.disk_mb) {
+        this.log.warn(
+          { sandbox_id: id, disk_mb: record.limits.disk_mb, requested: spec.limits.disk_mb },
+          'workspace images are not resized; keeping the existing size',
+        );
+      }
+      if (await this.isRunning(record)) {
+        await this.cgroups.setLimits(id, limits);
+        this.store.write({ ...record, limits });
+      } else {
+        await this.boot({ ...record, limits }, false);
+      }
+      return { id, pooled: record.pooled };
+    });
+  }
+
+  async stop(id: string, options: { graceMs?: number } = {}): Promise<void> {
+    assertValidId(id);
+    await this.queue.run(id, async () => {
+      const record = this.store.read(id);
+      if (record === null) return;
+      if (await this.isRunning(record)) {
+        await this.shutdownAgent(id, options.graceMs ?? AGENT_LIMITS.defaultShutdownGraceMs);
+      }
+      await teardownSandbox(this.ctx, id, record.boot);
+      if (record.boot !== null) {
+        this.store.write({ ...record, boot: null, stopped_at: new Date().toISOString() });
+      }
+    });
+  }
+
+  async destroy(id: string): Promise<void> {
+    assertValidId(id);
+    await this.queue.run(id, () => this.destroyNow(id));
+  }
+
+  async updateLimits(id: string, limits: SandboxLimits): Promise<void> {
+    assertValidId(id);
+    await this.queue.run(id, async () => {
+      const record = this.mustRead(id);
+      const next = { ...limits, disk_mb: record.limits.disk_mb };
+      if (this.cgroups.exists(id)) await this.cgroups.setLimits(id, next);
+      this.store.write({ ...record, limits: next });
+    });
+  }
+
+  async inspect(id: string): Promise<SandboxObservation> {
+    const idle = { id, oom_kills: 0, memory_bytes: null, pids: null };
+    try {
+      assertValidId(id);
+    } catch {
+      return { ...idle, state: 'missing' };
+    }
+    if (!this.store.exists(id)) return { ...idle, state: 'missing' };
+    const record = this.store.read(id);
+    if (record === null || !(await this.isRunning(record))) return { ...idle, state: 'stopped' };
+    const stats = await this.cgroups.stats(id);
+    return {
+      id,
+      state: 'running',
+      oom_kills: stats.oomKills,
+      memory_bytes: stats.memoryBytes,
+      pids: stats.pids,
+    };
+  }
+
+  async list(): Promise<SandboxObservation[]> {
+    const out: SandboxObservation[] = [];
+    for (const id of this.store.ids()) {
+      const record = this.store.read(id);
+      if (record === null || (record.pooled && !record.claimed)) continue;
+      out.push(await this.inspect(id));
+    }
+    return out;
+  }
+
+  agentEndpoint(id: string): AgentEndpoint {
+    assertValidId(id);
+    return { transport: 'unix', socketPath: this.store.socketPath(id) };
+  }
+
+  /** Destroy unclaimed pool members; every other sandbox keeps running. */
+  async close(): Promise<void> {
+    if (this.logTimer !== null) clearInterval(this.logTimer);
+    this.logTimer = null;
+    await this.pool?.close();
+    await this.queue.idle();
+    await this.cgroups.removeParent();
+    this.ctx.runtime.removeSharedIfUnused();
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  private mustRead(id: string): SandboxRecord {
+    const record = this.store.read(id);
+    if (record === null) throw new PaddockError('driver_error', `no sandbox ${id} on this host`);
+    return record;
+  }
+
+  /** Running = the recorded boot process (same start time) is alive and the group is not empty. */
+  private async isRunning(record: SandboxRecord): Promise<boolean> {
+    if (record.boot === null || !isAlive(record.boot)) return false;
+    return (await this.cgroups.processes(record.id)).length > 0;
+  }
+
+  private async createSandbox(id: string, limits: SandboxLimits, pooled: boolean): Promise<void> {
+    try {
+      this.store.createStateDir(id);
+    } catch (err) {
+      throw new PaddockError('driver_error', `cannot create sandbox dir for ${id}: ${String(err)}`);
+    }
+    try {
+      const uid = this.uids.allocate({ data_dir: this.store.dataDir, sandbox_id: id });
+      const now = new Date().toISOString();
+      const record = this.store.write({
+        version: 1,
+        id,
+        uid,
+        gid: uid,
+        limits: { ...limits },
+        pooled,
+        claimed: !pooled,
+        boot: null,
+        created_at: now,
+        updated_at: now,
+        started_at: null,
+        stopped_at: null,
+      });
+      await this.ctx.disk.create(this.store.imageFile(id), limits.disk_mb, uid, uid);
+      await this.boot(record, true);
+    } catch (err) {
+      await this.destroyNow(id).catch((e: unknown) =>
+        this.log.error({ err: e, sandbox_id: id }, 'cleanup after a failed create failed'),
+      );
+      throw err;
+    }
+  }
+
+  private async boot(record: SandboxRecord, fresh: boolean): Promise<void> {
+    let current = record;
+    try {
+      const boot = await bootSandbox(this.ctx, record, fresh, (b) => {
+        current = this.store.write({ ...record, boot: b });
+      });
+      this.store.write({
+        ...current,
+        boot,
+        started_at: new Date().toISOString(),
+        stopped_at: null,
+      });
+    } catch (err) {
+      this.store.write({ ...current, boot: null });
+      throw err;
+    }
+  }
+
+  private async bootPoolMember(): Promise<string> {
+    const id = this.o.newId();
+    assertValidId(id);
+    await this.queue.run(id, () => this.createSandbox(id, this.poolLimits, true));
+    // One throwaway exec compiles the agent's exec path, so the claimer's first exec is not the
+    // one that pays for V8's lazy compilation.
+    const client = new AgentClient(this.agentEndpoint(id));
+    try {
+      await client.exec({ argv: ['true'], timeout_ms: 5_000 });
+    } catch (err) {
+      this.log.warn({ err, sandbox_id: id }, 'warm pool: warm-up exec failed');
+    } finally {
+      client.close();
+    }
+    return id;
+  }
+
+  /** Turn a pool member into the caller's sandbox: its limits, and claimed in state.json. */
+  private async claim(id: string, limits: SandboxLimits): Promise<SandboxRuntime> {
+    const record = this.mustRead(id);
+    if (!(await this.isRunning(record))) throw new Error('pool member is not running');
+    const next = { ...limits, disk_mb: record.limits.disk_mb };
+    // Most creates ask for the defaults the member already has; cgroup writes are not free.
+    if (!sameLimits(next, record.limits)) await this.cgroups.setLimits(id, next);
+    this.store.write({ ...record, limits: next, claimed: true });
+    return { id, pooled: true };
+  }
+
+  /** Ask the agent to stop its children and exit; whatever is left is killed by the caller. */
+  private async shutdownAgent(id: string, graceMs: number): Promise<void> {
+    const client = new AgentClient(this.agentEndpoint(id));
+    try {
+      await Promise.race([client.shutdown(graceMs), sleep(2_000)]);
+      const deadline = Date.now() + graceMs + 2_000;
+      while ((await this.cgroups.processes(id)).length > 0 && Date.now() < deadline)
+        await sleep(25);
+    } catch (err) {
+      this.log.warn({ err, sandbox_id: id }, 'graceful shutdown failed; killing the sandbox');
+    } finally {
+      client.close();
+    }
+  }
+
+  private async destroyNow(id: string): Promise<void> {
+    this.pool?.forget(id);
+    const record = this.store.read(id);
+    await teardownSandbox(this.ctx, id, record?.boot ?? null);
+    await this.ctx.disk.remove(this.store.imageFile(id), this.store.paths(id).workspaceDir);
+    this.store.removeStateDir(id);
+    await this.ctx.runtime.unmount(id);
+    for (const claim of this.uids.claimsOf(this.store.dataDir)) {
+      if (claim.sandbox_id === id) {
+        this.uids.release(claim.uid, { data_dir: this.store.dataDir, sandbox_id: id });
+      }
+    }
+  }
+
+  /**
+   * After a daemon restart: running sandboxes are adopted as they are, dead ones are cleaned
+   * (processes, mounts, cgroups) and marked stopped, stale pool members and half-created dirs
+   * are removed, and uid claims of sandboxes that no longer exist are released.
+   */
+  private async reconcile(): Promise<void> {
+    for (const id of this.store.ids()) {
+      const record = this.store.read(id);
+      try {
+        if (record === null || (record.pooled && !record.claimed)) {
+          await this.destroyNow(id);
+        } else if (await this.isRunning(record)) {
+          this.log.info({ sandbox_id: id }, 're-adopted running sandbox');
+        } else {
+          await teardownSandbox(this.ctx, id, record.boot);
+          if (record.boot !== null) {
+            this.store.write({ ...record, boot: null, stopped_at: new Date().toISOString() });
+          }
+        }
+      } catch (err) {
+        this.log.error({ err, sandbox_id: id }, 'reconciling a sandbox failed');
+      }
+    }
+    for (const claim of this.uids.claimsOf(this.store.dataDir)) {
+      if (!this.store.exists(claim.sandbox_id)) {
+        this.uids.release(claim.uid, {
+          data_dir: this.store.dataDir,
+          sandbox_id: claim.sandbox_id,
+        });
+      }
+    }
+  }
+
+  private trimLogs(): void {
+    for (const id of this.store.ids()) this.ctx.runtime.trimLog(id);
+  }
+}
+
+/** Fail at start, with a reason, if unprivileged user namespaces are off on this host. */
+async function assertUserNamespaces(bwrapPath: string, tools: HostTools): Promise<void> {
+  const r = await runCommand(tools.setpriv, [
+    '--reuid=65534',
+    '--regid=65534',
+    '--clear-groups',
+    '--no-new-privs',
+    bwrapPath,
+    '--unshare-user',
+    '--disable-userns',
+    '--unshare-pid',
+    '--unshare-net',
+    '--ro-bind',
+    '/',
+    '/',
+    '--',
+    '/bin/true',
+  ]);
+  if (r.code !== 0) {
+    throw new PaddockError(
+      'driver_error',
+      `bubblewrap cannot create a sandbox as an unprivileged user: ${r.stderr.trim()} ` +
+        '(check kernel.unprivileged_userns_clone, user.max_user_namespaces and AppArmor userns restrictions)',
+    );
+  }
+}
+
+function sameLimits(a: SandboxLimits, b: SandboxLimits): boolean {
+  return (
+    a.memory_mb === b.memory_mb && a.pids === b.pids && a.cpus === b.cpus && a.disk_mb === b.disk_mb
+  );
+}

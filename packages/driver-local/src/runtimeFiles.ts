@@ -1,0 +1,163 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PaddockError } from '@paddock/shared';
+import { SANDBOX_HOSTNAME, SANDBOX_HOSTS_FILE, sandboxIdentityFiles } from './bwrapArgs.js';
+import type { HostTools } from './hostCommands.js';
+import { mustRun } from './hostCommands.js';
+import { isMountPoint, unmountAll } from './mountTable.js';
+import type { SandboxStore } from './sandboxState.js';
+
+/** Hard cap of a sandbox's runtime tmpfs: socket, generated /etc files and the agent log. */
+const RUNTIME_TMPFS_SIZE = '4m';
+/** The daemon empties the agent log past this size, well before the tmpfs is full. */
+export const LOG_TRIM_BYTES = 1024 * 1024;
+const SAVED_LOG_BYTES = 64 * 1024;
+
+/** Read-only files every sandbox of this daemon binds. */
+export interface SharedRuntimeFiles {
+  agentBundle: string;
+  emptyFile: string;
+  emptyDir: string;
+}
+
+/** The runtime tree (see sandboxState.ts for why it is separate from the data dir). */
+export class RuntimeFiles {
+  constructor(
+    private readonly store: SandboxStore,
+    private readonly tools: HostTools,
+  ) {}
+
+  /**
+   * Create the per-data-dir runtime dir and its shared files. The agent bundle is copied in so
+   * sandboxes never need to reach into the daemon's install tree (which may be under /root).
+   */
+  prepareShared(agentBundleSource: string): SharedRuntimeFiles {
+    const dir = this.store.runtimeDir;
+    if (!fs.existsSync(agentBundleSource)) {
+      throw new PaddockError(
+        'driver_error',
+        `guest agent bundle not found at ${agentBundleSource}; build it with npm run build`,
+      );
+    }
+    // 0711: sandbox uids may pass through to their own dir but not list anything.
+    for (const d of [path.dirname(dir), dir]) {
+      fs.mkdirSync(d, { recursive: true, mode: 0o711 });
+      fs.chmodSync(d, 0o711);
+    }
+    const agentBundle = path.join(dir, 'agent.mjs');
+    const tmp = `${agentBundle}.${process.pid}.tmp`;
+    fs.copyFileSync(agentBundleSource, tmp);
+    fs.chmodSync(tmp, 0o444);
+    fs.renameSync(tmp, agentBundle);
+
+    const emptyFile = path.join(dir, 'empty');
+    fs.writeFileSync(emptyFile, '');
+    fs.chmodSync(emptyFile, 0o444);
+    const emptyDir = path.join(dir, 'empty.d');
+    fs.mkdirSync(emptyDir, { recursive: true });
+    fs.chmodSync(emptyDir, 0o555);
+    return { agentBundle, emptyFile, emptyDir };
+  }
+
+  /** At close: drop the shared files unless some sandbox (still running) has its dir here. */
+  removeSharedIfUnused(): void {
+    const dir = this.store.runtimeDir;
+    const shared = new Set(['agent.mjs', 'empty', 'empty.d']);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    if (names.every((n) => shared.has(n))) fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Mount a fresh runtime tmpfs for one boot and fill it; mode 0710 root:<gid> lets only this sandbox in. */
+  async mount(id: string, uid: number, gid: number): Promise<void> {
+    const dir = this.store.sandboxRuntimeDir(id);
+    await this.unmount(id);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    await mustRun(this.tools.mount, [
+      '-t',
+      'tmpfs',
+      '-o',
+      `size=${RUNTIME_TMPFS_SIZE},nr_inodes=1024,mode=0710,uid=0,gid=${gid},nosuid,nodev,noexec`,
+      `paddock-${id}`,
+      dir,
+    ]);
+    const p = this.store.paths(id);
+    fs.mkdirSync(path.dirname(p.passwdFile), { mode: 0o755 });
+    const identity = sandboxIdentityFiles(uid, gid);
+    writeReadOnly(p.passwdFile, identity.passwd);
+    writeReadOnly(p.groupFile, identity.group);
+    writeReadOnly(p.hostsFile, SANDBOX_HOSTS_FILE);
+    writeReadOnly(p.hostnameFile, `${SANDBOX_HOSTNAME}\n`);
+    // The agent creates its socket here, so this one dir belongs to the sandbox uid.
+    fs.mkdirSync(p.runDir, { mode: 0o700 });
+    fs.chownSync(p.runDir, uid, gid);
+    fs.mkdirSync(p.workspaceDir, { mode: 0o700 });
+  }
+
+  /** Unmount the tmpfs (the workspace under it must be unmounted first) and remove its dir. */
+  async unmount(id: string): Promise<void> {
+    const dir = this.store.sandboxRuntimeDir(id);
+    await unmountAll(this.tools.umount, dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  isMounted(id: string): boolean {
+    return isMountPoint(this.store.sandboxRuntimeDir(id));
+  }
+
+  /** The agent's stdout/stderr: opened by the daemon (O_APPEND) and handed to the sandbox. */
+  openLog(id: string): number {
+    return fs.openSync(this.store.logFile(id), 'a', 0o600);
+  }
+
+  /** Empty a log that grew past the cap; O_APPEND writers simply continue at the new end. */
+  trimLog(id: string): void {
+    const file = this.store.logFile(id);
+    try {
+      if (fs.statSync(file).size > LOG_TRIM_BYTES) {
+        fs.truncateSync(file, 0);
+        fs.appendFileSync(file, '[paddock: log trimmed]\n');
+      }
+    } catch {
+      // not running: nothing to trim
+    }
+  }
+
+  logTail(id: string, bytes = 4096): string {
+    return tailOf(this.store.logFile(id), bytes);
+  }
+
+  /** Keep the end of the last boot's log next to state.json before the tmpfs goes away. */
+  saveLog(id: string): void {
+    if (!fs.existsSync(this.store.logFile(id)) || !this.store.exists(id)) return;
+    fs.writeFileSync(this.store.savedLogFile(id), tailOf(this.store.logFile(id), SAVED_LOG_BYTES), {
+      mode: 0o600,
+    });
+  }
+}
+
+function writeReadOnly(file: string, text: string): void {
+  fs.writeFileSync(file, text, { mode: 0o644 });
+}
+
+function tailOf(file: string, bytes: number): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const len = Math.min(size, bytes);
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, size - len);
+    return buf.toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,314 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  buildBwrapArgs,
+  GUEST_AGENT_PATH,
+  SANDBOX_ENV,
+  sandboxIdentityFiles,
+  tmpSizeFor,
+  type BwrapInput,
+  type HostLayout,
+} from '../src/bwrapArgs.js';
+import type { SandboxCgroups } from '../src/cgroups.js';
+import { nodeBindFor, probeHostLayout } from '../src/hostLayout.js';
+import { bootArgv, type LauncherContext } from '../src/launcher.js';
+import { SandboxStore, type SandboxRecord } from '../src/sandboxState.js';
+
+const host: HostLayout = {
+  systemPaths: [
+    { path: '/usr', kind: 'dir' },
+    { path: '/bin', kind: 'symlink', target: 'usr/bin' },
+    { path: '/lib', kind: 'symlink', target: 'usr/lib' },
+    { path: '/lib64', kind: 'dir' },
+  ],
+  etcMaskFiles: ['/etc/gshadow', '/etc/shadow'],
+  etcMaskDirs: ['/etc/ssh', '/etc/ssl/private', '/etc/sudoers.d'],
+  nodePath: '/usr/bin/node',
+  nodeBind: null,
+};
+
+const runtime = '/run/paddock/0123456789/sbtest';
+const input: BwrapInput = {
+  host,
+  sandbox: {
+    workspaceDir: `${runtime}/workspace`,
+    runDir: `${runtime}/run`,
+    passwdFile: `${runtime}/etc/passwd`,
+    groupFile: `${runtime}/etc/group`,
+    hostsFile: `${runtime}/etc/hosts`,
+    hostnameFile: `${runtime}/etc/hostname`,
+  },
+  agentBundle: '/run/paddock/0123456789/agent.mjs',
+  emptyFile: '/run/paddock/0123456789/empty',
+  emptyDir: '/run/paddock/0123456789/empty.d',
+  tmpSizeBytes: 64 * 1024 * 1024,
+};
+
+/** [source, dest] of every bind-style option. */
+function binds(args: string[]): Array<[string, string, string]> {
+  const out: Array<[string, string, string]> = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    if (
+      a === '--bind' ||
+      a === '--ro-bind' ||
+      a === '--dev-bind' ||
+      a === '--bind-try' ||
+      a === '--ro-bind-try'
+    ) {
+      out.push([a, args[i + 1]!, args[i + 2]!]);
+    }
+  }
+  return out;
+}
+
+function hasPair(args: string[], flag: string, value: string): boolean {
+  return args.some((a, i) => a === flag && args[i + 1] === value);
+}
+
+describe('buildBwrapArgs', () => {
+  const args = buildBwrapArgs(input);
+  const options = args.slice(0, args.indexOf('--'));
+
+  it('unshares every namespace and forbids nested user namespaces', () => {
+    for (const flag of [
+      '--unshare-user',
+      '--unshare-pid',
+      '--unshare-net',
+      '--unshare-ipc',
+      '--unshare-uts',
+      '--unshare-cgroup',
+      '--disable-userns',
+      '--new-session',
+      '--clearenv',
+    ]) {
+      assert.ok(options.includes(flag), `missing ${flag}`);
+    }
+    assert.ok(hasPair(options, '--cap-drop', 'ALL'));
+    assert.ok(hasPair(options, '--hostname', 'sandbox'));
+    assert.ok(!options.includes('--share-net'));
+    assert.ok(
+      !options.includes('--unshare-all'),
+      'explicit namespaces only (--unshare-all would be *-try)',
+    );
+  });
+
+  it('never uses --die-with-parent: sandboxes must survive a daemon restart', () => {
+    assert.ok(!args.includes('--die-with-parent'));
+  });
+
+  it('sets exactly the minimal environment, nothing from the daemon', () => {
+    process.env.PADDOCK_TEST_SECRET_TOKEN = 'must-not-leak';
+    try {
+      const again = buildBwrapArgs(input);
+      assert.ok(!again.join('\n').includes('must-not-leak'));
+      const set: Record<string, string> = {};
+      again.forEach((a, i) => {
+        if (a === '--setenv') set[again[i + 1]!] = again[i + 2]!;
+      });
+      assert.deepEqual(set, SANDBOX_ENV);
+      assert.equal(set.HOME, '/workspace');
+      assert.equal(set.LANG, 'C.UTF-8');
+    } finally {
+      delete process.env.PADDOCK_TEST_SECRET_TOKEN;
+    }
+  });
+
+  it('binds system dirs read-only and recreates merged-/usr symlinks', () => {
+    assert.ok(
+      binds(options).some(([f, s, d]) => f === '--ro-bind' && s === '/usr' && d === '/usr'),
+    );
+    assert.ok(
+      binds(options).some(([f, s, d]) => f === '--ro-bind' && s === '/lib64' && d === '/lib64'),
+    );
+    assert.ok(
+      options.some(
+        (a, i) => a === '--symlink' && options[i + 1] === 'usr/bin' && options[i + 2] === '/bin',
+      ),
+    );
+    assert.ok(!binds(options).some(([, , d]) => d === '/bin'));
+  });
+
+  it('binds /etc read-only with secrets masked and identity files replaced', () => {
+    const b = binds(options);
+    const etcAt = b.findIndex(([f, s, d]) => f === '--ro-bind' && s === '/etc' && d === '/etc');
+    assert.ok(etcAt >= 0);
+    for (const file of host.etcMaskFiles) {
+      const at = b.findIndex(
+        ([f, s, d]) => f === '--ro-bind' && s === input.emptyFile && d === file,
+      );
+      assert.ok(at > etcAt, `${file} masked after /etc is bound`);
+    }
+    for (const dir of host.etcMaskDirs) {
+      const at = b.findIndex(([f, s, d]) => f === '--ro-bind' && s === input.emptyDir && d === dir);
+      assert.ok(at > etcAt, `${dir} masked after /etc is bound`);
+    }
+    for (const name of ['passwd', 'group', 'hosts', 'hostname']) {
+      assert.ok(
+        b.some(
+          ([f, s, d]) =>
+            f === '--ro-bind' && s === `${runtime}/etc/${name}` && d === `/etc/${name}`,
+        ),
+      );
+    }
+  });
+
+  it('binds nothing else from the host: no home, root, var, srv, opt, mnt, media, run, sys', () => {
+    const writable = binds(options).filter(([f]) => f === '--bind');
+    assert.deepEqual(
+      writable.map(([, s, d]) => [s, d]),
+      [
+        [`${runtime}/workspace`, '/workspace'],
+        [`${runtime}/run`, '/run/paddock'],
+      ],
+    );
+    const forbidden = [
+      '/home',
+      '/root',
+      '/var',
+      '/srv',
+      '/opt',
+      '/mnt',
+      '/media',
+      '/run',
+      '/sys',
+      '/',
+    ];
+    for (const [, source, dest] of binds(options)) {
+      for (const f of forbidden) {
+        assert.notEqual(source, f, `${f} is bound`);
+        assert.notEqual(dest, f, `${f} is a bind target`);
+      }
+      if (dest.startsWith('/opt/')) assert.equal(dest, GUEST_AGENT_PATH);
+      if (source.startsWith('/run/')) assert.ok(source.startsWith('/run/paddock/0123456789/'));
+    }
+    assert.ok(!options.includes('--dev-bind'));
+  });
+
+  it('mounts proc, a minimal dev, a size-limited private /tmp and runs the agent from /workspace', () => {
+    assert.ok(hasPair(options, '--proc', '/proc'));
+    assert.ok(hasPair(options, '--dev', '/dev'));
+    const tmpAt = options.findIndex((a, i) => a === '--tmpfs' && options[i + 1] === '/tmp');
+    assert.deepEqual(options.slice(tmpAt - 2, tmpAt), ['--size', String(64 * 1024 * 1024)]);
+    assert.ok(hasPair(options, '--chdir', '/workspace'));
+    assert.ok(hasPair(options, '--remount-ro', '/'));
+    assert.ok(
+      binds(options).some(
+        ([f, s, d]) => f === '--ro-bind' && s === input.agentBundle && d === GUEST_AGENT_PATH,
+      ),
+    );
+    const command = args.slice(args.indexOf('--') + 1);
+    assert.equal(command[0], '/usr/bin/node');
+    assert.ok(command.includes('--max-old-space-size=64'));
+    assert.deepEqual(command.slice(-5), [
+      GUEST_AGENT_PATH,
+      '--socket',
+      '/run/paddock/agent.sock',
+      '--workspace',
+      '/workspace',
+    ]);
+  });
+
+  it('binds node read-only when it lives outside the system dirs', () => {
+    const custom = buildBwrapArgs({
+      ...input,
+      host: { ...host, nodePath: '/opt/node-v20/bin/node', nodeBind: '/opt/node-v20' },
+    });
+    assert.ok(
+      binds(custom).some(
+        ([f, s, d]) => f === '--ro-bind' && s === '/opt/node-v20' && d === '/opt/node-v20',
+      ),
+    );
+    assert.equal(custom[custom.indexOf('--') + 1], '/opt/node-v20/bin/node');
+    assert.equal(nodeBindFor('/usr/bin/node', host.systemPaths), null);
+    assert.equal(nodeBindFor('/opt/node-v20/bin/node', host.systemPaths), '/opt/node-v20');
+    assert.equal(nodeBindFor('/node', host.systemPaths), '/node');
+  });
+
+  it('sizes /tmp at a quarter of the memory limit, at least 16 MiB', () => {
+    assert.equal(tmpSizeFor(1024), 256 * 1024 * 1024);
+    assert.equal(tmpSizeFor(32), 16 * 1024 * 1024);
+  });
+
+  it('generates passwd and group naming the sandbox user with home /workspace', () => {
+    const files = sandboxIdentityFiles(1234567, 1234567);
+    assert.match(files.passwd, /^sandbox:x:1234567:1234567:[^:]*:\/workspace:\/bin\/sh$/m);
+    assert.match(files.group, /^sandbox:x:1234567:$/m);
+    assert.ok(!files.passwd.includes(os.userInfo().username === 'root' ? '/root' : os.homedir()));
+  });
+});
+
+describe('bootArgv (sh -> setpriv -> bwrap)', () => {
+  it('joins cgroups via positional parameters, drops to the sandbox uid and binds nothing from the data dir', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-argv-'));
+    try {
+      const store = new SandboxStore(dataDir, '/run/paddock');
+      const procs = [
+        '/sys/fs/cgroup/memory/p/sbx/cgroup.procs',
+        '/sys/fs/cgroup/pids/p/sbx/cgroup.procs',
+      ];
+      const ctx = {
+        store,
+        cgroups: { procsFiles: () => procs } as unknown as SandboxCgroups,
+        tools: { setpriv: '/usr/bin/setpriv' },
+        host,
+        shared: {
+          agentBundle: input.agentBundle,
+          emptyFile: input.emptyFile,
+          emptyDir: input.emptyDir,
+        },
+        bwrapPath: '/usr/bin/bwrap',
+      } as unknown as LauncherContext;
+      const record = {
+        id: 'sbx',
+        uid: 1234567,
+        gid: 1234567,
+        limits: { memory_mb: 256 },
+      } as SandboxRecord;
+      const argv = bootArgv(ctx, record);
+      assert.equal(argv[0], '-c');
+      assert.ok(
+        !argv[1]!.includes('1234567') && !argv[1]!.includes('cgroup.procs'),
+        'script has no interpolated values',
+      );
+      assert.deepEqual(argv.slice(3, 6), ['2', ...procs]);
+      const setpriv = argv.indexOf('/usr/bin/setpriv');
+      assert.deepEqual(argv.slice(setpriv + 1, setpriv + 9), [
+        '--reuid=1234567',
+        '--regid=1234567',
+        '--clear-groups',
+        '--inh-caps=-all',
+        '--bounding-set=-all',
+        '--no-new-privs',
+        '--',
+        '/usr/bin/bwrap',
+      ]);
+      assert.ok(!argv.some((a) => a.includes(dataDir)), 'no argument mentions the data dir');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('probeHostLayout on this host', () => {
+  it('finds the merged-/usr symlinks and the credential stores present here', () => {
+    const layout = probeHostLayout(process.execPath);
+    const bin = layout.systemPaths.find((p) => p.path === '/bin');
+    const binIsLink = fs.lstatSync('/bin').isSymbolicLink();
+    assert.equal(bin?.kind, binIsLink ? 'symlink' : 'dir');
+    assert.ok(layout.etcMaskFiles.includes('/etc/shadow'));
+    if (fs.existsSync('/etc/ssl/private'))
+      assert.ok(layout.etcMaskDirs.includes('/etc/ssl/private'));
+    if (fs.existsSync('/etc/ssh')) assert.ok(layout.etcMaskDirs.includes('/etc/ssh'));
+    for (const f of layout.etcMaskFiles) {
+      assert.ok(
+        !layout.etcMaskDirs.some((d) => f.startsWith(`${d}/`)),
+        `${f} lies in a masked dir`,
+      );
+    }
+  });
+});
