@@ -210,6 +210,22 @@ describe('daemon API: auth, owners, validation', () => {
     }
   });
 
+  it('takes a bodyless POST as an empty object', async () => {
+    const headers = { authorization: `Bearer ${userA}` };
+    const created = await fetch(`${d.url}/v1/sandboxes`, { method: 'POST', headers });
+    assert.equal(created.status, 201);
+    const { id } = (await created.json()) as Sandbox;
+    const stop = await fetch(`${d.url}/v1/sandboxes/${id}/stop`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+    });
+    assert.equal(stop.status, 200);
+    assert.equal(((await stop.json()) as Sandbox).status, 'stopped');
+    assert.equal((await d.api('DELETE', `/v1/sandboxes/${id}`, undefined, userA)).status, 204);
+    const poisoned = await d.api<Err>('POST', '/v1/sandboxes', '{"__proto__":{"x":1}}', userA);
+    assert.equal(poisoned.status, 400);
+  });
+
   it('refuses an oversize JSON body with 413', async () => {
     const res = await d.api<Err>(
       'POST',

@@ -45,6 +45,22 @@ describe('files API', () => {
     assert.equal(await sh('stat -c %U src/data/blob.bin'), 'sandbox\n');
   });
 
+  it('writes raw bytes whatever the content type says', async () => {
+    for (const [type, body] of [
+      ['application/json', '{"name":"app","private":true}'],
+      ['text/plain', 'plain text\n'],
+      ['application/x-www-form-urlencoded', 'a=1&b=2'],
+    ]) {
+      const w = await fetch(url('/files?path=typed.txt'), {
+        method: 'PUT',
+        headers: { ...auth(), 'content-type': type! },
+        body,
+      });
+      assert.equal(w.status, 200, type);
+      assert.equal(await (await get('typed.txt')).text(), body, type);
+    }
+  });
+
   it('lists with depth, stats, makes directories, moves and deletes', async () => {
     await put('tree/a/b/c.txt', 'c');
     await put('tree/top.txt', 'top');

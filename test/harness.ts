@@ -61,17 +61,19 @@ export async function call<T>(
 
 /** Starts the real daemon through the real CLI (`paddock serve`) and waits for /readyz. */
 export async function startDaemon(
-  opts: { dataDir?: string; token?: string; env?: Record<string, string> } = {},
+  opts: { dataDir?: string; token?: string | null; env?: Record<string, string> } = {},
 ): Promise<TestDaemon> {
   const dataDir = opts.dataDir ?? tempDataDir();
-  const token = opts.token ?? `test-admin-${randomBytes(16).toString('hex')}`;
+  // null: start without PADDOCK_ADMIN_TOKEN, so the daemon generates one into its data dir.
+  const generated = opts.token === null;
+  let token = opts.token ?? `test-admin-${randomBytes(16).toString('hex')}`;
   const proc = spawn(process.execPath, [CLI, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       PADDOCK_PORT: '0',
       PADDOCK_HOST: '127.0.0.1',
       PADDOCK_DATA_DIR: dataDir,
-      PADDOCK_ADMIN_TOKEN: token,
+      ...(generated ? {} : { PADDOCK_ADMIN_TOKEN: token }),
       PADDOCK_WARM_POOL: '0',
       PADDOCK_LOG_LEVEL: 'info',
       ...opts.env,
@@ -99,6 +101,7 @@ export async function startDaemon(
       reject(new Error(`daemon exited with ${code}:\n${out}`));
     });
   });
+  if (generated) token = fs.readFileSync(path.join(dataDir, 'state', 'admin-token'), 'utf8').trim();
   const ready = await call(url, undefined, 'GET', '/readyz');
   if (ready.status !== 200) throw new Error(`readyz answered ${ready.status}`);
   return {

@@ -32,6 +32,17 @@ function mountsOf(id: string): string[] {
     .filter((l) => l.includes(id));
 }
 
+/** Host pids whose cgroup path names the sandbox. */
+function processesOf(id: string): string[] {
+  return fs.readdirSync('/proc').filter((p) => {
+    try {
+      return /^\d+$/.test(p) && fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(id);
+    } catch {
+      return false;
+    }
+  });
+}
+
 describe('sandboxes through the API', () => {
   let d: TestDaemon;
   let sb: Sandbox;
@@ -198,14 +209,7 @@ describe('sandboxes through the API', () => {
         );
       }
     }
-    const procs = fs.readdirSync('/proc').filter((p) => {
-      try {
-        return /^\d+$/.test(p) && fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(id);
-      } catch {
-        return false;
-      }
-    });
-    assert.deepEqual(procs, [], 'no process of the sandbox remains');
+    assert.deepEqual(processesOf(id), [], 'no process of the sandbox remains');
     for (const controller of ['memory', 'pids', 'cpu', '']) {
       const root = path.join('/sys/fs/cgroup', controller);
       if (!fs.existsSync(root)) continue;
@@ -249,6 +253,25 @@ describe('daemon restart', () => {
         command: 'cat note.txt',
       });
       assert.equal(again.body.stdout, 'survived\n');
+      assert.equal(await d.stop(), 0);
+
+      // A sandbox whose processes died while the daemon was down is marked stopped, then starts.
+      for (const pid of processesOf(sb.id)) process.kill(Number(pid), 'SIGKILL');
+      d = await startDaemon({ dataDir, token: d.token });
+      got = await d.api<Sandbox>('GET', `/v1/sandboxes/${sb.id}`);
+      assert.equal(got.body.status, 'stopped');
+      const events = await d.api<{ items: { type: string; payload: { reason?: string } }[] }>(
+        'GET',
+        `/v1/sandboxes/${sb.id}/events?limit=1`,
+      );
+      assert.equal(events.body.items[0]?.type, 'sandbox.stopped');
+      assert.equal(events.body.items[0]?.payload.reason, 'reconcile');
+      const restarted = await d.api<Sandbox>('POST', `/v1/sandboxes/${sb.id}/start`);
+      assert.equal(restarted.body.status, 'running');
+      const kept = await d.api<ExecResult>('POST', `/v1/sandboxes/${sb.id}/exec`, {
+        command: 'cat note.txt',
+      });
+      assert.equal(kept.body.stdout, 'survived\n', 'the workspace outlives its processes');
       await d.stop();
     } finally {
       await destroyEverything(dataDir);

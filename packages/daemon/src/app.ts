@@ -6,6 +6,7 @@ import type { ApiKeyStore } from './auth/apiKeyStore.js';
 import { authPlugin } from './auth/authPlugin.js';
 import type { EventLog } from './events/eventLog.js';
 import { installErrorHandler } from './http/errorHandler.js';
+import { installJsonBody } from './http/jsonBody.js';
 import type { DaemonMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { execRoutes } from './sandboxes/execRoutes.js';
@@ -62,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
   installErrorHandler(app);
+  installJsonBody(app);
   await registerOpenApi(app);
   deps.metrics.install(app);
   await app.register(authPlugin, { apiKeys: deps.apiKeys, adminToken: deps.adminToken });

@@ -19,6 +19,9 @@ import { openDatabase, type Db } from './store/database.js';
 export interface RunningDaemon {
   app: FastifyInstance;
   url: string;
+  /** The admin token's file when the token came from the data dir, not the environment. */
+  adminTokenFile: string | undefined;
+  adminTokenGenerated: boolean;
   /** Drain, close the listener and the store. Sandboxes keep running for the next start. */
   close(): Promise<void>;
 }
@@ -101,6 +104,8 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     return {
       app,
       url,
+      adminTokenFile: admin.file,
+      adminTokenGenerated: admin.generated,
       close() {
         closing ??= (async () => {
           ready = false;

@@ -15,6 +15,10 @@ export async function serve(): Promise<number> {
   const daemon = await startDaemon(config);
   // Logs are JSON on stdout; this plain line on stderr is for people and scripts at any log level.
   console.error(`paddockd listening on ${daemon.url}`);
+  if (daemon.adminTokenFile) {
+    const how = daemon.adminTokenGenerated ? 'generated into' : 'read from';
+    console.error(`admin token ${how} ${daemon.adminTokenFile}`);
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);

@@ -1,5 +1,8 @@
 import type { Readable } from 'node:stream';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type {
+  FastifyPluginAsyncTypebox,
+  TypeBoxTypeProvider,
+} from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
   AGENT_LIMITS,
@@ -37,9 +40,6 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
 ) => {
   const tags = ['files'];
 
-  // Raw bytes in: the body stays a stream all the way to the guest, never buffered here.
-  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-
   app.get(
     '/v1/sandboxes/:id/files',
     {
@@ -68,36 +68,43 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
     },
   );
 
-  app.put(
-    '/v1/sandboxes/:id/files',
-    {
-      schema: {
-        tags,
-        summary: `Write a file from raw bytes (at most ${AGENT_LIMITS.fileWriteBytes} bytes); parents are created`,
-        params: SandboxIdParams,
-        querystring: FileWriteQuery,
-        consumes: ['application/octet-stream'],
-        response: { 200: FileWriteResult, ...errorResponses(400, 401, 403, 404, 409, 413, 507) },
+  // Raw bytes in, whatever the content type (a package.json is still bytes): this route lives in
+  // its own context whose only parser hands the body over as a stream, never buffered here.
+  await app.register(async (plain) => {
+    const raw = plain.withTypeProvider<TypeBoxTypeProvider>();
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    raw.put(
+      '/v1/sandboxes/:id/files',
+      {
+        schema: {
+          tags,
+          summary: `Write a file from raw bytes (at most ${AGENT_LIMITS.fileWriteBytes} bytes); parents are created`,
+          params: SandboxIdParams,
+          querystring: FileWriteQuery,
+          consumes: ['application/octet-stream'],
+          response: { 200: FileWriteResult, ...errorResponses(400, 401, 403, 404, 409, 413, 507) },
+        },
       },
-    },
-    async (request) => {
-      const p = requirePrincipal(request);
-      const declared = Number(request.headers['content-length'] ?? 0);
-      if (declared > AGENT_LIMITS.fileWriteBytes) {
-        throw new PaddockError(
-          'payload_too_large',
-          `files are limited to ${AGENT_LIMITS.fileWriteBytes} bytes`,
+      async (request) => {
+        const p = requirePrincipal(request);
+        const declared = Number(request.headers['content-length'] ?? 0);
+        if (declared > AGENT_LIMITS.fileWriteBytes) {
+          throw new PaddockError(
+            'payload_too_large',
+            `files are limited to ${AGENT_LIMITS.fileWriteBytes} bytes`,
+          );
+        }
+        const { client } = await sandboxes.agent(p.owner, request.params.id);
+        const body = request.body as Readable | Buffer | undefined;
+        return client.writeFile(
+          request.query.path,
+          body ?? Buffer.alloc(0),
+          request.query.mode ? { mode: request.query.mode } : {},
         );
-      }
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      const body = request.body as Readable | Buffer | undefined;
-      return client.writeFile(
-        request.query.path,
-        body ?? Buffer.alloc(0),
-        request.query.mode ? { mode: request.query.mode } : {},
-      );
-    },
-  );
+      },
+    );
+  });
 
   app.delete(
     '/v1/sandboxes/:id/files',
