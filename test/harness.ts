@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LocalDriver } from '@paddock/driver-local';
 import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
+import { ExecStreamParser, type ExecStreamFrame } from '@paddock/shared';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 export const CLI = path.join(ROOT, 'packages/cli/bin/paddock.js');
@@ -83,24 +84,35 @@ export async function startDaemon(
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${out}`)), 30_000);
-    const onData = () => {
-      const m = /paddockd listening on (http:\/\/[0-9.:]+)/.exec(out);
-      if (m?.[1]) {
+  let url: string;
+  try {
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${out}`)), 30_000);
+      const onData = () => {
+        const m = /paddockd listening on (http:\/\/[0-9.:]+)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          proc.stdout!.off('data', onData);
+          proc.stderr!.off('data', onData);
+          resolve(m[1]);
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+      proc.once('exit', (code) => {
         clearTimeout(timer);
-        proc.stdout!.off('data', onData);
-        proc.stderr!.off('data', onData);
-        resolve(m[1]);
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`daemon exited with ${code}:\n${out}`));
+        reject(new Error(`daemon exited with ${code}:\n${out}`));
+      });
     });
-  });
+  } catch (err) {
+    // A daemon that never came up must not outlive the test, nor its throwaway data dir.
+    if (proc.exitCode === null) {
+      proc.kill('SIGKILL');
+      await new Promise((r) => proc.once('exit', r));
+    }
+    if (!opts.dataDir) await destroyEverything(dataDir);
+    throw err;
+  }
   if (generated) token = fs.readFileSync(path.join(dataDir, 'state', 'admin-token'), 'utf8').trim();
   const ready = await call(url, undefined, 'GET', '/readyz');
   if (ready.status !== 200) throw new Error(`readyz answered ${ready.status}`);
@@ -136,24 +148,7 @@ export async function destroyEverything(dataDir: string): Promise<void> {
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
-export interface SseFrame {
-  event: string;
-  data: unknown;
-}
-
-/** Reads a whole server-sent-event response into frames. */
-export async function readSse(res: Response): Promise<SseFrame[]> {
-  const text = await res.text();
-  return text
-    .split('\n\n')
-    .filter((b) => b.trim())
-    .map((block) => {
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        if (line.startsWith('data:')) data.push(line.slice(5).trim());
-      }
-      return { event, data: JSON.parse(data.join('\n')) as unknown };
-    });
+/** Reads a whole exec stream response into frames. */
+export async function readSse(res: Response): Promise<ExecStreamFrame[]> {
+  return new ExecStreamParser().push(await res.text());
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ErrorBody } from '@paddock/shared';
+import { ExecStreamParser, type ErrorBody, type ExecStreamFrame } from '@paddock/shared';
 import type { Connection } from './connection.js';
 
 export class ApiError extends Error {
@@ -59,25 +59,14 @@ export class ApiClient {
   }
 }
 
-/** Parses a server-sent-event stream into `{event, data}` frames. */
-export async function* sseFrames(
+/** Reads an exec stream response into typed frames, with the parser the agent's client uses. */
+export async function* execFrames(
   body: ReadableStream<Uint8Array>,
-): AsyncGenerator<{ event: string; data: string }> {
+): AsyncGenerator<ExecStreamFrame> {
   const decoder = new TextDecoder();
-  let buffer = '';
+  const parser = new ExecStreamParser();
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      yield { event, data: data.join('\n') };
-    }
+    yield* parser.push(decoder.decode(chunk, { stream: true }));
   }
+  yield* parser.push(decoder.decode());
 }

@@ -18,8 +18,8 @@ import {
   type ProcessInfo,
   type ProcessOutput,
   type SignalName,
+  ExecStreamParser,
 } from '@paddock/shared';
-import { SseParser } from './sse.js';
 
 export interface AgentClientOptions {
   /** Idle keep-alive connections kept per agent. */
@@ -231,7 +231,7 @@ export class AgentClient {
     });
     try {
       if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res, signal);
-      const parser = new SseParser();
+      const parser = new ExecStreamParser();
       const decoder = new StringDecoder('utf8');
       let ended = false;
       try {

@@ -5,9 +5,9 @@ import { stat } from 'node:fs/promises';
 import {
   AGENT_LIMITS,
   PaddockError,
+  encodeExecFrame,
   type ExecRequest,
   type ExecResult,
-  type ExecStreamFrame,
 } from '@paddock/shared';
 import { Child } from './child.js';
 import { buildChildEnv, type EnvMap } from './env.js';
@@ -209,17 +209,14 @@ async function runBuffered(res: ServerResponse, child: Child): Promise<void> {
   if (!res.destroyed) sendJson(res, 200, result);
 }
 
-function sseFrame(frame: ExecStreamFrame): string {
-  return `event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`;
-}
-
 async function runStreaming(res: ServerResponse, child: Child): Promise<void> {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
   });
   killOnDisconnect(res, child);
-  if (child.pid !== undefined) res.write(sseFrame({ event: 'start', data: { pid: child.pid } }));
+  if (child.pid !== undefined)
+    res.write(encodeExecFrame({ event: 'start', data: { pid: child.pid } }));
 
   const pipe = (stream: typeof child.stdout, event: 'stdout' | 'stderr'): void => {
     if (!stream) return;
@@ -228,7 +225,7 @@ async function runStreaming(res: ServerResponse, child: Child): Promise<void> {
     const emit = (text: string): void => {
       if (text === '' || res.destroyed) return;
       // Pause the child's pipe while the client is slow, instead of buffering without bound.
-      if (!res.write(sseFrame({ event, data: { text } }))) {
+      if (!res.write(encodeExecFrame({ event, data: { text } }))) {
         stream.pause();
         res.once('drain', () => stream.resume());
       }
@@ -245,10 +242,10 @@ async function runStreaming(res: ServerResponse, child: Child): Promise<void> {
   await child.settled;
   if (res.destroyed) return;
   if (child.spawnError !== null) {
-    res.write(sseFrame({ event: 'stderr', data: { text: child.spawnError } }));
+    res.write(encodeExecFrame({ event: 'stderr', data: { text: child.spawnError } }));
   }
   res.end(
-    sseFrame({
+    encodeExecFrame({
       event: 'exit',
       data: {
         exit_code: outcome.exit_code,

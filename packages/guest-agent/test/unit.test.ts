@@ -5,7 +5,6 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { PaddockError } from '@paddock/shared';
 import { buildChildEnv, CHILD_PATH, inheritedSandboxEnv } from '../src/env.js';
-import { SseParser } from '../src/sse.js';
 import { isDeniedPath, Workspace } from '../src/workspacePath.js';
 import { ByteRing, decodeTail } from '../src/processes.js';
 import { Child } from '../src/child.js';
@@ -147,31 +146,6 @@ describe('workspace paths', () => {
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
-  });
-});
-
-describe('sse parser', () => {
-  const stream =
-    'event: start\ndata: {"pid":1}\n\n: comment\r\nevent: stdout\r\ndata: {"text":"h\\u00e9"}\r\n\r\n' +
-    'event: stdout\rdata: {"text":"x"}\r\revent: exit\ndata: {"exit_code":0}\n\n';
-
-  test('parses frames across every possible chunk boundary', () => {
-    for (let cut = 0; cut <= stream.length; cut++) {
-      const parser = new SseParser();
-      const frames = [...parser.push(stream.slice(0, cut)), ...parser.push(stream.slice(cut))];
-      assert.deepEqual(
-        frames.map((f) => f.event),
-        ['start', 'stdout', 'stdout', 'exit'],
-        `cut at ${cut}`,
-      );
-      assert.deepEqual(frames[1]?.data, { text: 'hé' });
-    }
-  });
-
-  test('joins multi-line data and ignores unknown events', () => {
-    const parser = new SseParser();
-    const frames = parser.push('event: other\ndata: {}\n\nevent: exit\ndata: {"a":\ndata: 1}\n\n');
-    assert.deepEqual(frames, [{ event: 'exit', data: { a: 1 } }]);
   });
 });
 

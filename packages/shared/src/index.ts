@@ -9,3 +9,4 @@ export * from './api/files.js';
 export * from './api/auth.js';
 export * from './api/events.js';
 export * from './secretNames.js';
+export * from './execStream.js';

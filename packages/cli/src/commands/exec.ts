@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { ExecResult } from '@paddock/shared';
-import { sseFrames, type ApiClient } from '../apiClient.js';
+import { execFrames, type ApiClient } from '../apiClient.js';
 import { UsageError, keyValues } from '../args.js';
 
 /**
@@ -37,21 +36,19 @@ export async function exec(api: ApiClient, argv: string[]): Promise<number> {
     accept: 'text/event-stream',
   });
   if (!res.body) throw new Error('the daemon sent no stream');
-  for await (const frame of sseFrames(res.body)) {
-    if (frame.event === 'stdout')
-      process.stdout.write((JSON.parse(frame.data) as { text: string }).text);
-    else if (frame.event === 'stderr')
-      process.stderr.write((JSON.parse(frame.data) as { text: string }).text);
+  for await (const frame of execFrames(res.body)) {
+    if (frame.event === 'stdout') process.stdout.write(frame.data.text);
+    else if (frame.event === 'stderr') process.stderr.write(frame.data.text);
     else if (frame.event === 'error') {
-      const e = JSON.parse(frame.data) as { code: string; message: string };
-      console.error(`paddock: ${e.code}: ${e.message}`);
+      console.error(`paddock: ${frame.data.code}: ${frame.data.message}`);
       return 1;
     } else if (frame.event === 'exit') {
-      const result = JSON.parse(frame.data) as Omit<ExecResult, 'stdout' | 'stderr'>;
-      if (result.state !== 'exited')
+      const result = frame.data;
+      if (result.state !== 'exited') {
         console.error(
           `paddock: command ${result.state}${result.signal ? ` (${result.signal})` : ''}`,
         );
+      }
       return result.exit_code ?? 128 + (result.state === 'timed_out' ? 14 : 9);
     }
   }

@@ -10,6 +10,7 @@ import {
   ProcessSchema,
   SandboxIdParams,
   SignalBody,
+  encodeExecFrame,
 } from '@paddock/shared';
 import { requirePrincipal } from '../auth/authPlugin.js';
 import { errorResponses } from '../http/errorResponses.js';
@@ -70,14 +71,14 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
       });
       try {
         for await (const frame of sandboxes.execStream(p.owner, id, request.body, abort.signal)) {
-          reply.raw.write(`event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`);
+          reply.raw.write(encodeExecFrame(frame));
         }
       } catch (err) {
         if (!abort.signal.aborted) {
           const code = err instanceof PaddockError ? err.code : 'internal';
           const message = err instanceof PaddockError ? err.message : 'the stream failed';
           if (!(err instanceof PaddockError)) request.log.error({ err }, 'exec stream failed');
-          reply.raw.write(`event: error\ndata: ${JSON.stringify({ code, message })}\n\n`);
+          reply.raw.write(encodeExecFrame({ event: 'error', data: { code, message } }));
         }
       }
       reply.raw.end();

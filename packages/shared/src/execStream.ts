@@ -1,13 +1,14 @@
-import type { ExecStreamFrame } from '@paddock/shared';
+/** The exec stream's wire format (server-sent events), written by the agent and the daemon and read by every client. */
+import type { ExecStreamFrame } from './agent-protocol.js';
 
 const FRAME_EVENTS = new Set(['start', 'stdout', 'stderr', 'exit', 'error']);
 
 /**
- * An incremental server-sent-events parser: feed it text as it arrives, in chunks cut anywhere,
+ * An incremental parser for exec streams: feed it text as it arrives, in chunks cut anywhere,
  * and it returns the frames completed so far. Accepts LF, CRLF and CR line ends, comments, and
  * multi-line data, as the SSE format allows.
  */
-export class SseParser {
+export class ExecStreamParser {
   private buffer = '';
   private skipLeadingLf = false;
   private event = '';
@@ -50,4 +51,9 @@ export class SseParser {
     if (!FRAME_EVENTS.has(event) || data === '') return null;
     return { event, data: JSON.parse(data) } as ExecStreamFrame;
   }
+}
+
+/** One frame as SSE text: `event: NAME` and a JSON `data:` line, then a blank line. */
+export function encodeExecFrame(frame: ExecStreamFrame): string {
+  return `event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`;
 }
