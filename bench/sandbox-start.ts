@@ -4,7 +4,9 @@
  *   npm run bench            (as root; takes about a minute)
  *
  * 1. create → first exec output (POST /v1/sandboxes, then POST exec `echo ready`), p50/p99 over
- *    RUNS runs with the warm pool on, and over COLD_RUNS runs with it off;
+ *    RUNS runs with the warm pool on — once with 250 ms between creates (a client's think time,
+ *    which lets the pool refill) and once back to back (the pool drains and some creates boot
+ *    cold) — and over COLD_RUNS runs with the pool off;
  * 2. the baseline, measured in the same run: bare `bwrap --ro-bind / / --unshare-all true`;
  * 3. idle memory per sandbox: the guest agent and bubblewrap processes of IDLE sandboxes, as
  *    PSS (shared pages split among their users) and USS (pages only that sandbox holds).
@@ -16,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { destroyEverything, startDaemon, type TestDaemon } from '../test/harness.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 60);
-const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 20);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 50);
 const IDLE = Number(process.env.BENCH_IDLE ?? 8);
 
 function percentile(sorted: number[], p: number): number {
@@ -97,9 +99,16 @@ async function main(): Promise<void> {
     await createToFirstOutput(warm, 3, 300); // warm-up: JIT, page cache
     const pooled = summary(await createToFirstOutput(warm, RUNS, 250));
     console.log(
-      `create→first output (pool) p50 ${fmt(pooled.p50)} ms  p99 ${fmt(pooled.p99)} ms  (n=${RUNS})  ` +
-        `ratio p50/bare ${fmt(pooled.p50 / bare.p50)}×`,
+      `create→first output (pool, 250 ms apart) p50 ${fmt(pooled.p50)} ms  p99 ${fmt(pooled.p99)} ms  ` +
+        `(n=${RUNS})  ratio p50/bare ${fmt(pooled.p50 / bare.p50)}×`,
     );
+    await new Promise((r) => setTimeout(r, 1000));
+    const burst = summary(await createToFirstOutput(warm, RUNS, 0));
+    console.log(
+      `create→first output (pool, back to back) p50 ${fmt(burst.p50)} ms  p99 ${fmt(burst.p99)} ms  ` +
+        `(n=${RUNS})  ratio p50/bare ${fmt(burst.p50 / bare.p50)}×`,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
 
     for (let i = 0; i < IDLE; i++) {
       idleIds.push((await warm.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id);
@@ -133,7 +142,7 @@ async function main(): Promise<void> {
     await createToFirstOutput(cold, 2, 0);
     const c = summary(await createToFirstOutput(cold, COLD_RUNS, 0));
     console.log(
-      `create→first output (cold) p50 ${fmt(c.p50)} ms  p99 ${fmt(c.p99)} ms  (n=${COLD_RUNS})  ` +
+      `create→first output (no pool)            p50 ${fmt(c.p50)} ms  p99 ${fmt(c.p99)} ms  (n=${COLD_RUNS})  ` +
         `ratio p50/bare ${fmt(c.p50 / bare.p50)}×`,
     );
   } finally {

@@ -195,6 +195,58 @@ describe('daemon API: auth, owners, validation', () => {
       ['POST', '/v1/api-keys', { name: '' }, 400, 'bad_request'],
       ['POST', '/v1/api-keys', { name: 'x', owner: 'Not Valid!' }, 400, 'bad_request'],
       ['DELETE', '/v1/api-keys/key_nope', undefined, 404, 'not_found'],
+      ['GET', '/v1/api-keys?all=1', undefined, 400, 'unknown_field'],
+      ['GET', '/v1/sandboxes?cursor=zzz', undefined, 400, 'bad_request'],
+      ['GET', '/v1/sandboxes/%/files', undefined, 400, 'bad_request'],
+      ['GET', `/v1/sandboxes/${'x'.repeat(300)}`, undefined, 414, 'uri_too_long'],
+      ['POST', '/v1/sandboxes', { metadata: { k: 1 } }, 400, 'bad_request'],
+      ['POST', '/v1/sandboxes', { env: { A: 'x\u0000y' } }, 400, 'bad_request'],
+      ['POST', '/v1/sandboxes', { limits: { pids: 8 } }, 400, 'bad_request'],
+      ['POST', `/v1/sandboxes/${id}/exec`, { command: 'true', stdin: 123 }, 400, 'bad_request'],
+      ['POST', `/v1/sandboxes/${id}/exec`, { argv: 'rm' }, 400, 'bad_request'],
+      ['POST', `/v1/sandboxes/${id}/exec`, { argv: [] }, 400, 'bad_request'],
+      ['POST', `/v1/sandboxes/${id}/exec`, { command: 'true', cwd: '../..' }, 400, 'invalid_path'],
+      [
+        'POST',
+        `/v1/sandboxes/${id}/exec`,
+        { command: 'true', env: { 'A-B': '1' } },
+        400,
+        'bad_request',
+      ],
+      ['POST', `/v1/sandboxes/${id}/start?force=1`, undefined, 400, 'unknown_field'],
+      ['DELETE', `/v1/sandboxes/${id}?purge=1`, undefined, 400, 'unknown_field'],
+      ['PUT', `/v1/sandboxes/${id}/files?path=a.txt&mode=999`, undefined, 400, 'bad_request'],
+      ['PUT', `/v1/sandboxes/${id}/files`, undefined, 400, 'bad_request'],
+      ['DELETE', `/v1/sandboxes/${id}/files`, undefined, 400, 'bad_request'],
+      ['DELETE', `/v1/sandboxes/${id}/files?path=.`, undefined, 400, 'invalid_path'],
+      ['GET', `/v1/sandboxes/${id}/files/stat`, undefined, 400, 'bad_request'],
+      ['GET', `/v1/sandboxes/${id}/files/stat?path=../x`, undefined, 400, 'invalid_path'],
+      ['POST', `/v1/sandboxes/${id}/files/move`, { from: 'a' }, 400, 'bad_request'],
+      [
+        'POST',
+        `/v1/sandboxes/${id}/files/move`,
+        { from: 'a', to: 'b', force: true },
+        400,
+        'unknown_field',
+      ],
+      [
+        'POST',
+        `/v1/sandboxes/${id}/files/mkdir`,
+        { path: 'x', parents: 'yes' },
+        400,
+        'bad_request',
+      ],
+      ['GET', `/v1/sandboxes/${id}/processes/p999`, undefined, 404, 'process_not_found'],
+      ['GET', `/v1/sandboxes/${id}/processes/bad%20id`, undefined, 400, 'bad_request'],
+      ['GET', `/v1/sandboxes/${id}/processes/p1/output?tail=0`, undefined, 400, 'bad_request'],
+      ['DELETE', `/v1/sandboxes/${id}/processes/p999`, undefined, 404, 'process_not_found'],
+      [
+        'POST',
+        `/v1/sandboxes/${id}/processes/p999/signal`,
+        { signal: 'SIGTERM' },
+        404,
+        'process_not_found',
+      ],
     ];
     for (const [method, p, body, status, code] of cases) {
       const res = await d.api<Err>(method, p, body);
@@ -224,6 +276,22 @@ describe('daemon API: auth, owners, validation', () => {
     assert.equal((await d.api('DELETE', `/v1/sandboxes/${id}`, undefined, userA)).status, 204);
     const poisoned = await d.api<Err>('POST', '/v1/sandboxes', '{"__proto__":{"x":1}}', userA);
     assert.equal(poisoned.status, 400);
+  });
+
+  it('shows host details in /v1/system to admins only', async () => {
+    const admin = await d.api<{ driver: { details: Record<string, unknown> } }>(
+      'GET',
+      '/v1/system',
+    );
+    assert.equal(admin.status, 200);
+    assert.ok(Object.keys(admin.body.driver.details).length > 0);
+    const user = await d.api<{
+      driver: { cgroup: string; details: Record<string, unknown> };
+      owner: string;
+    }>('GET', '/v1/system', undefined, userA);
+    assert.equal(user.body.owner, 'alice');
+    assert.deepEqual(user.body.driver.details, {});
+    assert.ok(!JSON.stringify(user.body).includes(d.dataDir));
   });
 
   it('refuses an oversize JSON body with 413', async () => {

@@ -167,9 +167,19 @@ describe('files API', () => {
     assert.equal(mv.body.error.code, 'path_denied');
     assert.equal(
       (await put('bin/tool', '#!/bin/sh\n')).status,
-      200,
-      'bin/ is allowed: PATH never includes the workspace',
+      403,
+      'the workspace-root bin/ is ~/bin',
     );
+    assert.equal((await put('src/bin/tool', '#!/bin/sh\n')).status, 200, 'a project bin/ is fine');
+    // Renaming a harmless directory into a denied place is refused as a whole.
+    assert.equal((await put('g/hooks/pre-commit', '#!/bin/sh\necho pwned\n')).status, 200);
+    const smuggle = await d.api<Err>('POST', `/v1/sandboxes/${id}/files/move`, {
+      from: 'g',
+      to: '.git',
+    });
+    assert.equal(smuggle.status, 403);
+    assert.equal(smuggle.body.error.code, 'path_denied');
+    assert.equal((await get('.git/hooks/pre-commit')).status, 404);
   });
 
   it('answers 404 for a missing file and 400 for reading a directory', async () => {

@@ -122,6 +122,42 @@ describe('sandboxes through the API', () => {
     assert.equal((exit.data as { exit_code: number }).exit_code, 7);
   });
 
+  it('kills a command whose client hangs up, streamed or buffered', async () => {
+    const count = async () =>
+      (
+        await exec({ command: "cat /proc/[0-9]*/comm 2>/dev/null | grep -c '^sleep$' || true" })
+      ).body.stdout.trim();
+    for (const accept of ['text/event-stream', 'application/json']) {
+      const abort = new AbortController();
+      // A buffered exec answers only when the command ends, so its request is not awaited here.
+      const pending = fetch(`${d.url}/v1/sandboxes/${sb.id}/exec`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/json', accept },
+        body: JSON.stringify({ command: 'echo started; sleep 300' }),
+        signal: abort.signal,
+      });
+      pending.catch(() => undefined);
+      if (accept === 'text/event-stream') {
+        // Read until the command has certainly started, then hang up.
+        const reader = (await pending).body!.getReader();
+        let seen = '';
+        while (!seen.includes('started'))
+          seen += new TextDecoder().decode((await reader.read()).value);
+      } else {
+        for (let i = 0; i < 100 && (await count()) === '0'; i++)
+          await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(await count(), '1', `${accept}: the command runs`);
+      abort.abort();
+      let left = '1';
+      for (let i = 0; i < 100 && left !== '0'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        left = await count();
+      }
+      assert.equal(left, '0', `${accept}: hanging up kills the command`);
+    }
+  });
+
   it('runs background processes with list, output, signal and kill', async () => {
     const started = await d.api<{ id: string; status: string }>(
       'POST',
@@ -188,6 +224,35 @@ describe('sandboxes through the API', () => {
     const started = await d.api<Sandbox>('POST', `/v1/sandboxes/${sb.id}/start`, {});
     assert.equal(started.body.status, 'running');
     assert.equal((await exec({ command: 'cat kept.txt' })).body.stdout, 'kept\n');
+  });
+
+  it('marks a sandbox whose agent died as failed, and starts it again', async () => {
+    const res = await d.api<Sandbox>('POST', '/v1/sandboxes', {});
+    const id = res.body.id;
+    await exec({ command: 'echo before > note.txt' }, id);
+    const agent = processesOf(id).find((pid) =>
+      fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('agent.mjs'),
+    );
+    assert.ok(agent, 'found the guest agent on the host');
+    process.kill(Number(agent), 'SIGKILL');
+    let status = 'running';
+    for (let i = 0; i < 50 && status === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await d.api<Sandbox>('GET', `/v1/sandboxes/${id}`)).body.status;
+    }
+    assert.equal(status, 'failed');
+    const refused = await exec({ command: 'true' }, id);
+    assert.equal(refused.status, 409);
+    assert.deepEqual(processesOf(id), [], 'nothing of the dead sandbox keeps running');
+    const events = await d.api<{ items: { type: string }[] }>(
+      'GET',
+      `/v1/sandboxes/${id}/events?limit=1`,
+    );
+    assert.equal(events.body.items[0]?.type, 'sandbox.failed');
+    const started = await d.api<Sandbox>('POST', `/v1/sandboxes/${id}/start`, {});
+    assert.equal(started.body.status, 'running');
+    assert.equal((await exec({ command: 'cat note.txt' }, id)).body.stdout, 'before\n');
+    assert.equal((await d.api('DELETE', `/v1/sandboxes/${id}`)).status, 204);
   });
 
   it('deletes a sandbox leaving no process, mount or file behind', async () => {

@@ -5,10 +5,11 @@ import { apiKeyRoutes } from './auth/apiKeyRoutes.js';
 import type { ApiKeyStore } from './auth/apiKeyStore.js';
 import { authPlugin } from './auth/authPlugin.js';
 import type { EventLog } from './events/eventLog.js';
-import { installErrorHandler } from './http/errorHandler.js';
+import { installErrorHandler, renderFrameworkError } from './http/errorHandler.js';
 import { installJsonBody } from './http/jsonBody.js';
 import type { DaemonMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
+import { installValidation } from './http/validation.js';
 import { execRoutes } from './sandboxes/execRoutes.js';
 import { fileRoutes } from './sandboxes/fileRoutes.js';
 import { sandboxRoutes } from './sandboxes/sandboxRoutes.js';
@@ -48,8 +49,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ? { loggerInstance: deps.logger as FastifyInstance['log'] }
       : { logger: deps.logger as boolean }),
     bodyLimit: 10 * 1024 * 1024,
-    // Unknown fields are an error, never silently dropped; query strings still coerce to numbers.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // Long enough for any id we issue, short enough to refuse junk early (→ 414 uri_too_long).
+    maxParamLength: 200,
+    frameworkErrors: renderFrameworkError,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -63,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
   installErrorHandler(app);
+  installValidation(app);
   installJsonBody(app);
   await registerOpenApi(app);
   deps.metrics.install(app);

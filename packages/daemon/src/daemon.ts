@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
 import { LocalDriver } from '@paddock/driver-local';
@@ -15,6 +16,7 @@ import { DaemonMetrics } from './http/metrics.js';
 import { SandboxService } from './sandboxes/sandboxService.js';
 import { SandboxStore } from './sandboxes/sandboxStore.js';
 import { openDatabase, type Db } from './store/database.js';
+import { readOrCreateSecretFile } from './store/secretFile.js';
 
 export interface RunningDaemon {
   app: FastifyInstance;
@@ -72,6 +74,9 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       log,
       defaultLimits: config.defaultLimits,
       maxLimits: config.maxLimits,
+      commandHashKey: readOrCreateSecretFile(path.join(stateDir, 'command-hash-key'), () =>
+        randomBytes(32).toString('base64url'),
+      ).value,
     });
     openedService = sandboxes;
     const reconciled = await sandboxes.reconcile();

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { AgentClient } from '@paddock/guest-agent';
 import { PaddockError } from '@paddock/shared';
+import type { AgentLogs } from './agentLogs.js';
+import { pinAgentSocket, unpinAgentSocket, waitForAgentSocket } from './agentSocket.js';
 import { buildBwrapArgs, tmpSizeFor, type HostLayout } from './bwrapArgs.js';
 import type { SandboxCgroups } from './cgroups.js';
 import { HOST_PATH, type HostTools } from './hostCommands.js';
@@ -11,11 +13,16 @@ import type { SandboxRecord, SandboxStore } from './sandboxState.js';
 import type { WorkspaceDisk } from './workspaceDisk.js';
 
 /**
- * Runs as root with the boot argv as positional parameters (never interpolated): write our own
- * pid into each cgroup, then exec setpriv -> bwrap. The sandbox's first process is therefore in
- * its cgroups before bubblewrap forks anything, and every later fork inherits them.
+ * Runs as root with the boot argv as positional parameters (never interpolated): lower our own
+ * OOM score adjustment while we are still root (when the host allows it: see oomScore.ts), write
+ * our pid into each cgroup, then exec setpriv -> bwrap. The sandbox's first process is therefore
+ * in its cgroups before bubblewrap forks anything, and every later fork inherits both.
  */
-const JOIN_CGROUPS_AND_EXEC = `n=$1; shift
+const JOIN_CGROUPS_AND_EXEC = `adj=$1; n=$2; shift 2
+if [ -n "$adj" ]; then
+  printf '%s\\n' "$adj" > /proc/self/oom_score_adj ||
+    echo "paddock: cannot set oom_score_adj to $adj" >&2
+fi
 while [ "$n" -gt 0 ]; do
   printf '%s\\n' "$$" > "$1" || { echo "paddock: cannot join cgroup $1" >&2; exit 125; }
   shift; n=$((n - 1))
@@ -27,11 +34,14 @@ export interface LauncherContext {
   cgroups: SandboxCgroups;
   disk: WorkspaceDisk;
   runtime: RuntimeFiles;
+  logs: AgentLogs;
   tools: HostTools;
   host: HostLayout;
   shared: SharedRuntimeFiles;
   bwrapPath: string;
   bootTimeoutMs: number;
+  /** The agent's oom_score_adj, or null to leave the daemon's (the host refuses to lower it). */
+  agentOomScoreAdj: number | null;
 }
 
 /** The host-side argv that boots one sandbox: sh (join cgroups) -> setpriv (drop to uid) -> bwrap. */
@@ -49,6 +59,7 @@ export function bootArgv(ctx: LauncherContext, record: SandboxRecord): string[] 
     '-c',
     JOIN_CGROUPS_AND_EXEC,
     'paddock-boot',
+    ctx.agentOomScoreAdj === null ? '' : String(ctx.agentOomScoreAdj),
     String(procs.length),
     ...procs,
     ctx.tools.setpriv,
@@ -96,11 +107,23 @@ export async function bootSandbox(
     if (child.pid !== undefined) boot = processIdentity(child.pid);
     if (boot !== null) onSpawn(boot);
 
-    const client = new AgentClient({ transport: 'unix', socketPath: ctx.store.socketPath(id) });
+    const pinned = ctx.store.socketPath(id);
+    const client = new AgentClient({ transport: 'unix', socketPath: pinned });
     const stopPolling = new AbortController();
+    const deadline = Date.now() + ctx.bootTimeoutMs;
     try {
+      // Pin the socket as soon as the agent has bound it: nothing else has run in the sandbox
+      // yet, so the inode is the agent's. From here on only the pinned link is used.
+      const bound = waitForAgentSocket(
+        ctx.store.untrustedSocketPath(id),
+        ctx.bootTimeoutMs,
+        stopPolling.signal,
+      );
+      bound.catch(() => undefined);
+      await Promise.race([bound, exited]);
+      pinAgentSocket(ctx.store.untrustedSocketPath(id), pinned, record.uid);
       const ready = client.waitUntilReady({
-        timeoutMs: ctx.bootTimeoutMs,
+        timeoutMs: Math.max(1, deadline - Date.now()),
         signal: stopPolling.signal,
       });
       ready.catch(() => undefined);
@@ -113,7 +136,7 @@ export async function bootSandbox(
     if (boot === null) throw new Error('the sandbox boot process vanished');
     return boot;
   } catch (err) {
-    const tail = ctx.runtime.logTail(id).trim();
+    const tail = ctx.logs.tail(id).trim();
     await teardownSandbox(ctx, id, boot).catch(() => undefined);
     const reason = err instanceof Error ? err.message : String(err);
     throw new PaddockError(
@@ -124,7 +147,7 @@ export async function bootSandbox(
 }
 
 function spawnDetached(ctx: LauncherContext, record: SandboxRecord): ChildProcess {
-  const logFd = ctx.runtime.openLog(record.id);
+  const logFd = ctx.logs.open(record.id);
   try {
     // detached: a new session, so the sandbox outlives the daemon; stdio goes to the bounded
     // log in the runtime tmpfs, never to the daemon; the environment is only a PATH.
@@ -156,7 +179,8 @@ export async function teardownSandbox(
   if (boot !== null && !(await waitForExit(boot, 5_000))) {
     throw new PaddockError('driver_error', `sandbox ${id} boot process ${boot.pid} did not exit`);
   }
-  ctx.runtime.saveLog(id);
+  ctx.logs.save(id);
+  unpinAgentSocket(ctx.store.socketPath(id));
   await ctx.disk.unmount(ctx.store.imageFile(id), ctx.store.paths(id).workspaceDir);
   await ctx.runtime.unmount(id);
   await ctx.cgroups.remove(id);

@@ -14,16 +14,21 @@ import {
   type SandboxRuntime,
   type SandboxSpec,
 } from '@paddock/shared';
+import { AgentLogs } from './agentLogs.js';
+import { pinnedSocketProblem } from './agentSocket.js';
 import type { HostLayout } from './bwrapArgs.js';
 import { detectCgroups, type SandboxCgroups } from './cgroups.js';
-import { findHostTools, mustRun, runCommand, type HostTools } from './hostCommands.js';
+import { assertDiskBudget } from './diskBudget.js';
+import { findHostTools, mustRun } from './hostCommands.js';
 import { probeHostLayout } from './hostLayout.js';
 import { KeyedQueue } from './keyedQueue.js';
 import { bootSandbox, teardownSandbox, type LauncherContext } from './launcher.js';
+import { AGENT_OOM_SCORE_ADJ, probeAgentOomScoreAdj } from './oomScore.js';
 import { isAlive } from './procStat.js';
 import { RuntimeFiles } from './runtimeFiles.js';
 import { assertValidId, dataDirTag, SandboxStore, type SandboxRecord } from './sandboxState.js';
 import { DEFAULT_UID_CLAIM_DIR, UidAllocator } from './sandboxUser.js';
+import { assertUserNamespaces } from './userNamespaces.js';
 import { WarmPool, type DriverLogger } from './warmPool.js';
 import { WorkspaceDisk } from './workspaceDisk.js';
 
@@ -58,9 +63,6 @@ const silentLog: DriverLogger = {
   error: () => undefined,
 };
 
-/** How often running sandboxes' logs are checked against their size cap. */
-const LOG_TRIM_INTERVAL_MS = 5_000;
-
 /**
  * The local driver: each sandbox is a bubblewrap jail running the guest agent as its own
  * unprivileged uid, in its own cgroups, on its own loop-mounted ext4 workspace.
@@ -70,7 +72,7 @@ export class LocalDriver implements SandboxDriver {
   private readonly queue = new KeyedQueue();
   private readonly pool: WarmPool | null;
   private readonly poolLimits: SandboxLimits;
-  private logTimer: NodeJS.Timeout | null = null;
+  private stopTrimmingLogs: () => void = () => undefined;
 
   private constructor(
     private readonly o: LocalDriverOptions,
@@ -126,6 +128,13 @@ export class LocalDriver implements SandboxDriver {
     const host: HostLayout = probeHostLayout(nodePath);
     const nodeVersion = (await mustRun(host.nodePath, ['--version'])).trim();
     await assertUserNamespaces(bwrapPath, tools);
+    const agentOomScoreAdj = await probeAgentOomScoreAdj();
+    if (agentOomScoreAdj === null) {
+      log.warn(
+        { wanted: AGENT_OOM_SCORE_ADJ },
+        'this host does not let the daemon lower oom_score_adj (no CAP_SYS_RESOURCE); sandbox agents keep the default and are ordinary OOM candidates',
+      );
+    }
 
     const runtime = new RuntimeFiles(store, tools);
     const shared = runtime.prepareShared(options.agentBundlePath);
@@ -135,16 +144,17 @@ export class LocalDriver implements SandboxDriver {
       cgroups,
       disk: new WorkspaceDisk(tools),
       runtime,
+      logs: new AgentLogs(store),
       tools,
       host,
       shared,
       bwrapPath,
       bootTimeoutMs: options.bootTimeoutMs ?? 10_000,
+      agentOomScoreAdj,
     };
     const driver = new LocalDriver(options, log, ctx, uids, { bwrapVersion, nodeVersion });
     await driver.reconcile();
-    driver.logTimer = setInterval(() => driver.trimLogs(), LOG_TRIM_INTERVAL_MS);
-    driver.logTimer.unref();
+    driver.stopTrimmingLogs = ctx.logs.startTrimming();
     driver.pool?.refill();
     return driver;
   }
@@ -172,6 +182,9 @@ export class LocalDriver implements SandboxDriver {
         uid_claim_dir: this.uids.claimDir,
         warm_pool_size: this.pool?.size ?? 0,
         warm_pool_ready: this.pool?.readyCount ?? 0,
+        // What each agent runs with: the lowered score, or the daemon's own when the host refuses.
+        agent_oom_score_adj: this.ctx.agentOomScoreAdj ?? ownOomScoreAdj(),
+        agent_oom_protected: this.ctx.agentOomScoreAdj !== null,
         ...this.cgroups.describe(),
       },
     };
@@ -277,6 +290,10 @@ export class LocalDriver implements SandboxDriver {
     return out;
   }
 
+  /**
+   * The pinned link to the agent's socket, never the socket dir the sandbox can write to: see
+   * agentSocket.ts.
+   */
   agentEndpoint(id: string): AgentEndpoint {
     assertValidId(id);
     return { transport: 'unix', socketPath: this.store.socketPath(id) };
@@ -284,8 +301,7 @@ export class LocalDriver implements SandboxDriver {
 
   /** Destroy unclaimed pool members; every other sandbox keeps running. */
   async close(): Promise<void> {
-    if (this.logTimer !== null) clearInterval(this.logTimer);
-    this.logTimer = null;
+    this.stopTrimmingLogs();
     await this.pool?.close();
     await this.queue.idle();
     await this.cgroups.removeParent();
@@ -329,6 +345,14 @@ export class LocalDriver implements SandboxDriver {
         started_at: null,
         stopped_at: null,
       });
+      // Admission and the image's creation in one tick (no await between them), so concurrent
+      // creates cannot all be admitted against the same free space. Refusals are
+      // insufficient_storage; the catch below removes what was made so far.
+      assertDiskBudget(
+        this.store.dataDir,
+        this.store.ids().map((other) => this.store.imageFile(other)),
+        limits.disk_mb * 1024 * 1024,
+      );
       await this.ctx.disk.create(this.store.imageFile(id), limits.disk_mb, uid, uid);
       await this.boot(record, true);
     } catch (err) {
@@ -426,7 +450,20 @@ export class LocalDriver implements SandboxDriver {
         if (record === null || (record.pooled && !record.claimed)) {
           await this.destroyNow(id);
         } else if (await this.isRunning(record)) {
-          this.log.info({ sandbox_id: id }, 're-adopted running sandbox');
+          const problem = pinnedSocketProblem(this.store.socketPath(id), record.uid);
+          if (problem === null) {
+            this.log.info({ sandbox_id: id }, 're-adopted running sandbox');
+            continue;
+          }
+          // Booted without a pinned socket (an older driver) or tampered with: the sandbox's
+          // own socket path cannot be trusted now that its code has run, so stop it; a start
+          // boots it again with a fresh pin.
+          this.log.warn(
+            { sandbox_id: id, problem },
+            'running sandbox has no usable pinned agent socket; stopping it',
+          );
+          await teardownSandbox(this.ctx, id, record.boot);
+          this.store.write({ ...record, boot: null, stopped_at: new Date().toISOString() });
         } else {
           await teardownSandbox(this.ctx, id, record.boot);
           if (record.boot !== null) {
@@ -446,41 +483,18 @@ export class LocalDriver implements SandboxDriver {
       }
     }
   }
-
-  private trimLogs(): void {
-    for (const id of this.store.ids()) this.ctx.runtime.trimLog(id);
-  }
-}
-
-/** Fail at start, with a reason, if unprivileged user namespaces are off on this host. */
-async function assertUserNamespaces(bwrapPath: string, tools: HostTools): Promise<void> {
-  const r = await runCommand(tools.setpriv, [
-    '--reuid=65534',
-    '--regid=65534',
-    '--clear-groups',
-    '--no-new-privs',
-    bwrapPath,
-    '--unshare-user',
-    '--disable-userns',
-    '--unshare-pid',
-    '--unshare-net',
-    '--ro-bind',
-    '/',
-    '/',
-    '--',
-    '/bin/true',
-  ]);
-  if (r.code !== 0) {
-    throw new PaddockError(
-      'driver_error',
-      `bubblewrap cannot create a sandbox as an unprivileged user: ${r.stderr.trim()} ` +
-        '(check kernel.unprivileged_userns_clone, user.max_user_namespaces and AppArmor userns restrictions)',
-    );
-  }
 }
 
 function sameLimits(a: SandboxLimits, b: SandboxLimits): boolean {
   return (
     a.memory_mb === b.memory_mb && a.pids === b.pids && a.cpus === b.cpus && a.disk_mb === b.disk_mb
   );
+}
+
+function ownOomScoreAdj(): number {
+  try {
+    return Number(fs.readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
+  } catch {
+    return 0;
+  }
 }

@@ -7,11 +7,8 @@ import { mustRun } from './hostCommands.js';
 import { isMountPoint, unmountAll } from './mountTable.js';
 import type { SandboxStore } from './sandboxState.js';
 
-/** Hard cap of a sandbox's runtime tmpfs: socket, generated /etc files and the agent log. */
+/** Hard cap of a sandbox's runtime tmpfs: sockets, generated /etc files and the agent log. */
 const RUNTIME_TMPFS_SIZE = '4m';
-/** The daemon empties the agent log past this size, well before the tmpfs is full. */
-export const LOG_TRIM_BYTES = 1024 * 1024;
-const SAVED_LOG_BYTES = 64 * 1024;
 
 /** Read-only files every sandbox of this daemon binds. */
 export interface SharedRuntimeFiles {
@@ -92,7 +89,8 @@ export class RuntimeFiles {
     writeReadOnly(p.groupFile, identity.group);
     writeReadOnly(p.hostsFile, SANDBOX_HOSTS_FILE);
     writeReadOnly(p.hostnameFile, `${SANDBOX_HOSTNAME}\n`);
-    // The agent creates its socket here, so this one dir belongs to the sandbox uid.
+    // The agent creates its socket here, so this one dir belongs to the sandbox uid. The daemon
+    // never connects through it: the socket is pinned in the root-owned tmpfs root at boot.
     fs.mkdirSync(p.runDir, { mode: 0o700 });
     fs.chownSync(p.runDir, uid, gid);
     fs.mkdirSync(p.workspaceDir, { mode: 0o700 });
@@ -108,56 +106,8 @@ export class RuntimeFiles {
   isMounted(id: string): boolean {
     return isMountPoint(this.store.sandboxRuntimeDir(id));
   }
-
-  /** The agent's stdout/stderr: opened by the daemon (O_APPEND) and handed to the sandbox. */
-  openLog(id: string): number {
-    return fs.openSync(this.store.logFile(id), 'a', 0o600);
-  }
-
-  /** Empty a log that grew past the cap; O_APPEND writers simply continue at the new end. */
-  trimLog(id: string): void {
-    const file = this.store.logFile(id);
-    try {
-      if (fs.statSync(file).size > LOG_TRIM_BYTES) {
-        fs.truncateSync(file, 0);
-        fs.appendFileSync(file, '[paddock: log trimmed]\n');
-      }
-    } catch {
-      // not running: nothing to trim
-    }
-  }
-
-  logTail(id: string, bytes = 4096): string {
-    return tailOf(this.store.logFile(id), bytes);
-  }
-
-  /** Keep the end of the last boot's log next to state.json before the tmpfs goes away. */
-  saveLog(id: string): void {
-    if (!fs.existsSync(this.store.logFile(id)) || !this.store.exists(id)) return;
-    fs.writeFileSync(this.store.savedLogFile(id), tailOf(this.store.logFile(id), SAVED_LOG_BYTES), {
-      mode: 0o600,
-    });
-  }
 }
 
 function writeReadOnly(file: string, text: string): void {
   fs.writeFileSync(file, text, { mode: 0o644 });
-}
-
-function tailOf(file: string, bytes: number): string {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    const len = Math.min(size, bytes);
-    const buf = Buffer.alloc(len);
-    fs.readSync(fd, buf, 0, len, size - len);
-    return buf.toString('utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
 }

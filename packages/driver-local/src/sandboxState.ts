@@ -44,15 +44,15 @@ export function dataDirTag(realDataDir: string): string {
  * Two trees, on purpose:
  * - `<dataDir>/sandboxes/<id>/` (0700 root): state.json and workspace.img. Persistent, and never
  *   touched by the sandbox uid, so the data dir keeps whatever strict modes the daemon gave it.
- * - `<runtimeDir>/<tag>/<id>/` (a 4 MiB tmpfs, 0710 root:<sandbox gid>): the workspace mount
- *   point, the agent socket dir, the generated /etc files and the agent log. bubblewrap runs as
- *   the sandbox uid and opens its bind sources by path, so they must be reachable by that uid.
- *   `--bind-fd` does not avoid this (bwrap 0.8 resolves the fd back to a path and re-checks it),
- *   and making the data dir traversable would expose it to every sandbox uid. The runtime tree is
- *   searchable only down to each sandbox's own dir (gid-restricted), its socket paths stay short
- *   (~70 bytes, far from the 107-byte limit), the writable run dir and the log cannot fill the
- *   host disk (tmpfs size; its pages are charged to the sandbox's memory cgroup), and a reboot
- *   clears it together with the mounts it describes.
+ * - `<runtimeDir>/<tag>/<id>/` (a 4 MiB tmpfs, 0710 root:<sandbox gid>): the workspace mount point,
+ *   the agent socket dir, the pinned link to the agent socket, the generated /etc files and the
+ *   agent log. bubblewrap runs as the sandbox uid and opens its bind sources by path, so they must
+ *   be reachable by that uid. `--bind-fd` does not avoid this (bwrap 0.8 resolves the fd back to a
+ *   path and re-checks it), and making the data dir traversable would expose it to every sandbox
+ *   uid. The runtime tree is searchable only down to each sandbox's own dir (gid-restricted), its
+ *   socket paths stay short (~70 bytes, far from the 107-byte limit), the writable run dir and the
+ *   log cannot fill the host disk (tmpfs size; its pages are charged to the sandbox's memory
+ *   cgroup), and a reboot clears it together with the mounts it describes.
  */
 export class SandboxStore {
   readonly sandboxesDir: string;
@@ -100,7 +100,19 @@ export class SandboxStore {
     };
   }
 
+  /**
+   * The pinned agent socket: a hard link, made by the driver at boot, in the root-owned tmpfs
+   * root. The only path the daemon ever connects to (see agentSocket.ts).
+   */
   socketPath(id: string): string {
+    return path.join(this.sandboxRuntimeDir(id), GUEST_SOCKET_NAME);
+  }
+
+  /**
+   * Where the agent binds its socket: in the run dir, which the sandbox uid owns and can
+   * rearrange at will. Only read at boot, to pin it; never connect to it.
+   */
+  untrustedSocketPath(id: string): string {
     return path.join(this.paths(id).runDir, GUEST_SOCKET_NAME);
   }
 

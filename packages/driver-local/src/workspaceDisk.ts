@@ -12,7 +12,11 @@ import { isMountPoint, unmountAll } from './mountTable.js';
 export class WorkspaceDisk {
   constructor(private readonly tools: HostTools) {}
 
-  /** Make the image: sparse (costs ~1 MiB until used) and owned inside by the sandbox uid. */
+  /**
+   * Make the image: sparse (costs ~1 MiB until used) and owned inside by the sandbox uid. The
+   * file gets its full size before the first await: disk admission (diskBudget.ts) runs in the
+   * same tick as this call and relies on the next check seeing the new image.
+   */
   async create(image: string, diskMb: number, uid: number, gid: number): Promise<void> {
     const fd = fs.openSync(image, 'wx', 0o600);
     try {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -262,6 +263,7 @@ describe('bootArgv (sh -> setpriv -> bwrap)', () => {
           emptyDir: input.emptyDir,
         },
         bwrapPath: '/usr/bin/bwrap',
+        agentOomScoreAdj: -500,
       } as unknown as LauncherContext;
       const record = {
         id: 'sbx',
@@ -275,7 +277,10 @@ describe('bootArgv (sh -> setpriv -> bwrap)', () => {
         !argv[1]!.includes('1234567') && !argv[1]!.includes('cgroup.procs'),
         'script has no interpolated values',
       );
-      assert.deepEqual(argv.slice(3, 6), ['2', ...procs]);
+      // Still root: the OOM score (inherited by bwrap and the agent), then the cgroups, then exec.
+      assert.deepEqual(argv.slice(3, 7), ['-500', '2', ...procs]);
+      const unprotected = bootArgv({ ...ctx, agentOomScoreAdj: null }, record);
+      assert.equal(unprotected[3], '', 'a host that refuses the adjustment gets none');
       const setpriv = argv.indexOf('/usr/bin/setpriv');
       assert.deepEqual(argv.slice(setpriv + 1, setpriv + 9), [
         '--reuid=1234567',
@@ -291,6 +296,71 @@ describe('bootArgv (sh -> setpriv -> bwrap)', () => {
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the boot shell script', () => {
+  const script = bootArgv(
+    {
+      store: new SandboxStore('/data', '/run/paddock'),
+      cgroups: { procsFiles: () => [] } as unknown as SandboxCgroups,
+      tools: { setpriv: '/usr/bin/setpriv' },
+      host,
+      shared: { agentBundle: '/a', emptyFile: '/e', emptyDir: '/d' },
+      bwrapPath: '/usr/bin/bwrap',
+      agentOomScoreAdj: null,
+    } as unknown as LauncherContext,
+    { id: 'sbx', uid: 1, gid: 1, limits: { memory_mb: 256 } } as SandboxRecord,
+  )[1]!;
+  /** Run the script with a harmless command in place of setpriv -> bwrap. */
+  const run = (adj: string, procsFiles: string[]) =>
+    spawnSync(
+      '/bin/sh',
+      [
+        '-c',
+        script,
+        'paddock-boot',
+        adj,
+        String(procsFiles.length),
+        ...procsFiles,
+        '/bin/sh',
+        '-c',
+        'echo "pid=$$ adj=$(cat /proc/self/oom_score_adj)"',
+      ],
+      { encoding: 'utf8' },
+    );
+
+  it('sets the given oom_score_adj and joins every cgroup, then execs: the command inherits both', (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-boot-sh-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const procs = [path.join(dir, 'a.procs'), path.join(dir, 'b.procs')];
+    for (const f of procs) fs.writeFileSync(f, '');
+    // Raising needs no privilege, so this works on any host; the driver passes -500.
+    const target = Math.min(1000, Number(fs.readFileSync('/proc/self/oom_score_adj', 'utf8')) + 7);
+    const r = run(String(target), procs);
+    assert.equal(r.status, 0, r.stderr);
+    const m = /^pid=(\d+) adj=(-?\d+)$/.exec(r.stdout.trim());
+    assert.ok(m !== null, r.stdout);
+    assert.equal(Number(m[2]), target, "the exec'd command inherits the score");
+    for (const f of procs) assert.equal(fs.readFileSync(f, 'utf8'), `${m[1]}\n`, 'same pid joined');
+  });
+
+  it('boots on without an adjustment when none is given or the host refuses it', (t) => {
+    const own = Number(fs.readFileSync('/proc/self/oom_score_adj', 'utf8'));
+    const none = run('', []);
+    assert.equal(none.status, 0);
+    assert.match(none.stdout, new RegExp(`adj=${own}$`, 'm'));
+    assert.equal(none.stderr, '');
+    const refused = run('-1001', []); // out of range everywhere: the write fails
+    assert.equal(refused.status, 0);
+    assert.match(refused.stderr, /paddock: cannot set oom_score_adj to -1001/);
+    t.diagnostic('the failed write is reported in the sandbox log and the boot goes on');
+  });
+
+  it('fails the boot when a cgroup cannot be joined', () => {
+    const r = run('', ['/nonexistent/cgroup.procs']);
+    assert.equal(r.status, 125);
+    assert.match(r.stderr, /paddock: cannot join cgroup \/nonexistent\/cgroup.procs/);
   });
 });
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { ExecResult } from '@paddock/shared';
+import { raiseChildOomScore } from './oomScore.js';
 
 export type ChildOutcome = Omit<
   ExecResult,
@@ -52,6 +53,9 @@ export class Child {
       stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     this.pid = this.proc.pid;
+    // Before anything else, so the child has as little time as possible to fork with the
+    // agent's protective score.
+    if (this.pid !== undefined) raiseChildOomScore(this.pid);
     this.stdout = this.proc.stdout;
     this.stderr = this.proc.stderr;
 

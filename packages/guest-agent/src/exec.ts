@@ -35,6 +35,8 @@ export interface ExecContext {
   registry: ProcessRegistry;
   /** Sandbox-level env, already scrubbed. */
   inheritedEnv: EnvMap;
+  /** True once shutdown was requested: from then on nothing new may be spawned. */
+  stopping: () => boolean;
 }
 
 function noNul(value: string, field: string): string {
@@ -128,6 +130,10 @@ async function spawnFor(req: ExecRequest, ctx: ExecContext, drainMs?: number): P
     req.command !== undefined
       ? ['/bin/sh', ['-c', req.command]]
       : [(req.argv as string[])[0] as string, (req.argv as string[]).slice(1)];
+  // Checked again here, with no await before the spawn: a request that passed the router's check
+  // and then read its body or checked its cwd while shutdown began would otherwise start a child
+  // after shutdown took its list of children, and that child would never be stopped.
+  if (ctx.stopping()) throw new PaddockError('sandbox_unavailable', 'the agent is shutting down');
   const child = new Child({
     file,
     args,

@@ -34,7 +34,7 @@ import {
   sendEmpty,
   sendJson,
 } from './http.js';
-import type { Workspace } from './workspacePath.js';
+import { assertTreeMayMove, type Workspace } from './workspacePath.js';
 
 function typeOf(st: Stats): FileType {
   if (st.isSymbolicLink()) return 'symlink';
@@ -265,6 +265,8 @@ export async function handleMkdir(
   const body = await requireJsonObject(req);
   rejectUnknownFields(body, ['path', 'parents']);
   const parents = optBoolean(body, 'parents') ?? false;
+  // resolveWrite checks the full path, requested and resolved; a path is denied whenever one of
+  // its prefixes is, so every parent `parents` creates is covered too.
   const { rel, real } = await ws.resolveWrite(reqString(body, 'path', { min: 1, max: 4096 }));
   let created = true;
   try {
@@ -297,9 +299,14 @@ export async function handleMove(
   if (from.rel === '.' || to.rel === '.') {
     throw new PaddockError('invalid_path', 'the workspace root cannot be moved or replaced');
   }
-  await lstatOrThrow(from.real, from.rel);
+  const source = await lstatOrThrow(from.real, from.rel);
   // The directory entry itself: moving onto a symlink replaces the link, as `mv` does.
   const dest = to.entry;
+  // The target passed the deny list; what a directory carries with it must pass too, under both
+  // the requested name and where it really lands (a parent may be a symlink).
+  if (source.isDirectory()) {
+    await assertTreeMayMove(from.real, from.rel, [...new Set([to.rel, ws.relativeOf(dest)])]);
+  }
   const existing = await lstat(dest).catch(() => null);
   if (existing && !overwrite) throw new PaddockError('already_exists', `already exists: ${to.rel}`);
   try {

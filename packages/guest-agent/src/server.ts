@@ -64,7 +64,12 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     connectionsCheckingInterval: 2 ** 31 - 1,
   });
   const shutdown = new Shutdown(registry, server, options.exit);
-  const execCtx = { workspace: ws, registry, inheritedEnv: options.inheritedEnv };
+  const execCtx = {
+    workspace: ws,
+    registry,
+    inheritedEnv: options.inheritedEnv,
+    stopping: () => shutdown.inProgress,
+  };
 
   const refuseWhenStopping = (): void => {
     if (shutdown.inProgress)

@@ -1,6 +1,6 @@
-import { lstat, mkdir, readlink, realpath } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { GUEST_WORKSPACE, PaddockError } from '@paddock/shared';
+import { AGENT_LIMITS, GUEST_WORKSPACE, PaddockError } from '@paddock/shared';
 import { errnoCode, fsError } from './fsErrors.js';
 
 /*
@@ -47,17 +47,23 @@ const DENIED_PAIRS: readonly (readonly [string, string])[] = [
 ];
 
 /**
+ * Denied only directly under the workspace root. HOME is the workspace, so the root's `bin/` is
+ * `~/bin`, which many shell profiles put on PATH (the agent's own children get a fixed PATH, but
+ * a login shell, an editor or a coding agent run by someone else may not). `src/bin/` is fine.
+ */
+const DENIED_AT_ROOT = new Set(['bin']);
+
+/**
  * Whether a workspace-relative path is on the mandatory write deny list. Names compare
  * case-insensitively because a workspace may be synced to a case-insensitive filesystem.
- *
- * A root-level `bin/` is deliberately allowed: children get a fixed PATH that never includes a
- * workspace directory, so a file there cannot shadow a system binary.
+ * A path is denied if any of its prefixes is, so checking a full path covers its parents.
  */
 export function isDeniedPath(relPath: string): boolean {
   const parts = relPath
     .split('/')
     .filter((p) => p !== '' && p !== '.')
     .map((p) => p.toLowerCase());
+  if (parts.length > 0 && DENIED_AT_ROOT.has(parts[0] as string)) return true;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
     if (DENIED_NAMES.has(part) || DENIED_DIRS.has(part)) return true;
@@ -65,6 +71,54 @@ export function isDeniedPath(relPath: string): boolean {
       return true;
   }
   return false;
+}
+
+/**
+ * For moving the directory `srcReal`: refuses (`path_denied`) if anything inside it would be on
+ * the deny list once the directory is named by each of `destRels`, so `PUT g/hooks/x` followed
+ * by a move of `g` to `.git` cannot plant a hook. The walk does not follow symlinks (a link is
+ * judged by its own name, which is what the move places) and stops beyond
+ * `AGENT_LIMITS.listEntries` entries (`bad_request`): a tree that large is moved with exec.
+ */
+export async function assertTreeMayMove(
+  srcReal: string,
+  srcRel: string,
+  destRels: readonly string[],
+): Promise<void> {
+  const limit = AGENT_LIMITS.listEntries;
+  const pending: string[] = [''];
+  let seen = 0;
+  while (pending.length > 0) {
+    const sub = pending.pop() as string;
+    let entries;
+    try {
+      entries = await readdir(sub === '' ? srcReal : path.join(srcReal, sub), {
+        withFileTypes: true,
+      });
+    } catch (err) {
+      // Removed while we walk: nothing there to land anywhere.
+      if (sub !== '' && errnoCode(err) === 'ENOENT') continue;
+      throw fsError(err, sub === '' ? srcRel : `${srcRel}/${sub}`);
+    }
+    for (const entry of entries) {
+      if (++seen > limit) {
+        throw new PaddockError(
+          'bad_request',
+          `${srcRel} has more than ${limit} entries, too many to check against the deny list; move it with exec`,
+        );
+      }
+      const inner = sub === '' ? entry.name : `${sub}/${entry.name}`;
+      for (const dest of destRels) {
+        if (isDeniedPath(`${dest}/${inner}`)) {
+          throw new PaddockError(
+            'path_denied',
+            `moving ${srcRel} would write ${dest}/${inner}, which is not allowed`,
+          );
+        }
+      }
+      if (entry.isDirectory()) pending.push(inner);
+    }
+  }
 }
 
 const MAX_SYMLINK_HOPS = 40;

@@ -34,12 +34,12 @@ describe('files', () => {
 
     const binary = Buffer.alloc(256 * 3);
     for (let i = 0; i < binary.length; i++) binary[i] = i % 256;
-    await h.client.writeFile('bin/blob.dat', binary);
-    const file = await h.client.readFile('bin/blob.dat');
+    await h.client.writeFile('data/blob.dat', binary);
+    const file = await h.client.readFile('data/blob.dat');
     assert.equal(file.size, binary.length);
     assert.deepEqual(await collect(file.stream), binary);
     assert.deepEqual(
-      await readFile(path.join(h.ws, 'bin/blob.dat')),
+      await readFile(path.join(h.ws, 'data/blob.dat')),
       binary,
       'bytes on disk are exact',
     );
@@ -298,6 +298,9 @@ describe('files', () => {
       '.gcp/key.json',
       '.kube/config',
       '.local/bin/python',
+      'bin/tool',
+      'Bin/tool',
+      '/workspace/bin/tool',
       '.VSCode/tasks.json',
       '/workspace/.bashrc',
     ];
@@ -331,7 +334,8 @@ describe('files', () => {
     assert.equal(existsSync(path.join(h.ws, '.claude')), false);
 
     for (const p of [
-      'bin/tool',
+      'src/bin/tool',
+      'binaries/tool',
       '.github/workflows/ci.yml',
       'hooks/pre-commit',
       '.git/config',
@@ -339,6 +343,87 @@ describe('files', () => {
     ]) {
       assert.equal((await h.client.writeFile(p, Buffer.from('ok'))).path, p, `write ${p}`);
     }
+  });
+
+  test('mkdir with parents is refused for every denied path it would create', async () => {
+    await symlink('.git', path.join(h.ws, 'gitlink'));
+    // Dangling while .git/hooks does not exist: followed by its text all the same.
+    await symlink('.git/hooks', path.join(h.ws, 'hooklink'));
+    for (const p of [
+      '.git/hooks/x',
+      'sub/.git/hooks/deep/er',
+      '.local/bin/x',
+      'bin',
+      'bin/x',
+      '.ssh/keys',
+      'gitlink/hooks/x',
+      'hooklink/x',
+    ]) {
+      const err = await paddockError(h.client.mkdir({ path: p, parents: true }));
+      assert.equal(err.code, 'path_denied', `mkdir -p ${p}`);
+    }
+    for (const p of ['.git/hooks', '.local/bin', 'bin']) {
+      assert.equal(existsSync(path.join(h.ws, p)), false, `${p} was not created`);
+    }
+    assert.equal((await h.client.mkdir({ path: 'src/bin/x', parents: true })).path, 'src/bin/x');
+  });
+
+  test('a move cannot carry files onto the deny list', async () => {
+    const refused = async (from: string, to: string): Promise<void> => {
+      const err = await paddockError(h.client.move({ from, to }));
+      assert.equal(err.code, 'path_denied', `move ${from} -> ${to}: ${err.message}`);
+      assert.equal(existsSync(path.join(h.ws, from)), true, `${from} stays where it was`);
+      assert.equal(existsSync(path.join(h.ws, to)), false, `${to} was not created`);
+    };
+    // The reported bypass: a hook written under an innocent name, then its directory renamed.
+    await h.client.writeFile('mv/g/hooks/pre-commit', Buffer.from('#!/bin/sh\necho pwned\n'));
+    // The workspace's .git (only a config so far) moves aside, so the root one is free.
+    if (existsSync(path.join(h.ws, '.git'))) await h.client.move({ from: '.git', to: 'old-git' });
+    await refused('mv/g', '.git');
+    await refused('mv/g', 'r1/.git');
+    await refused('mv/g', 'vendor/dep/.GIT');
+    await h.client.writeFile('mv/l/bin/python', Buffer.from('x'));
+    await refused('mv/l', '.local');
+    await h.client.writeFile('mv/t/tool', Buffer.from('x'));
+    await refused('mv/t', 'bin');
+    await h.client.writeFile('mv/G/Hooks/post-merge', Buffer.from('x'));
+    await refused('mv/G', 'r2/.git');
+    // Denied names deeper in the tree (put there by exec) are refused under any new name.
+    await h.client.exec({
+      command: 'mkdir -p mv/home/.ssh mv/agent/.claude && touch mv/home/.ssh/authorized_keys',
+    });
+    await refused('mv/home', 'home2');
+    await refused('mv/agent', 'agent2');
+    // A symlink inside is judged by its own name, and never followed.
+    await h.client.mkdir({ path: 'mv/s', parents: true });
+    await symlink('/tmp', path.join(h.ws, 'mv/s/hooks'));
+    await refused('mv/s', 'r3/.git');
+    await h.client.mkdir({ path: 'mv/loop', parents: true });
+    await symlink('..', path.join(h.ws, 'mv/loop/up'));
+    assert.equal((await h.client.move({ from: 'mv/loop', to: 'mv/loop2' })).type, 'directory');
+
+    // Ordinary trees still move, .git (without hooks) included.
+    await h.client.writeFile('mv/proj/src/main.ts', Buffer.from('x'));
+    await h.client.writeFile('mv/proj/.git/config', Buffer.from('x'));
+    await h.client.writeFile('mv/proj/src/bin/run', Buffer.from('x'));
+    assert.equal((await h.client.move({ from: 'mv/proj', to: 'proj' })).path, 'proj');
+    assert.equal(await readFile(path.join(h.ws, 'proj/src/bin/run'), 'utf8'), 'x');
+    // Moving a single file is judged by its target alone, as before.
+    await h.client.move({ from: 'mv/g/hooks/pre-commit', to: 'pre-commit.sample' });
+    assert.equal(existsSync(path.join(h.ws, 'pre-commit.sample')), true);
+  });
+
+  test('a move of a tree too large to check is refused, and nothing moves', async () => {
+    const n = AGENT_LIMITS.listEntries + 1;
+    const made = await h.client.exec({
+      command: `mkdir -p huge/d && cd huge/d && seq 1 ${n} | xargs touch && ls | wc -l`,
+    });
+    assert.equal(made.stdout.trim(), String(n));
+    const err = await paddockError(h.client.move({ from: 'huge', to: 'huge2' }));
+    assert.equal(err.code, 'bad_request');
+    assert.equal(existsSync(path.join(h.ws, 'huge/d/1')), true);
+    assert.equal(existsSync(path.join(h.ws, 'huge2')), false);
+    await h.client.deleteFile('huge', true);
   });
 
   test('an oversized write is refused with 413 and leaves nothing behind', async () => {

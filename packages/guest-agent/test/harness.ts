@@ -24,15 +24,37 @@ export interface Harness {
   stop(): Promise<number | null>;
 }
 
+export interface StartOptions {
+  /**
+   * Starts the agent with this oom_score_adj, set by a shell that then execs node (the way the
+   * driver's launcher hands down its own). Lowering it needs CAP_SYS_RESOURCE.
+   */
+  oomScoreAdj?: number;
+}
+
 /** Runs the real bundled agent on a unix socket in a fresh temp dir. */
-export async function startAgent(env: Record<string, string> = {}): Promise<Harness> {
+export async function startAgent(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<Harness> {
   if (!existsSync(AGENT)) {
     throw new Error(`${AGENT} is missing: run \`npm run build -w @paddock/guest-agent\` first`);
   }
   const tmp = await mkdtemp(path.join(tmpdir(), 'paddock-agent-'));
   const ws = path.join(tmp, 'ws');
   const socket = path.join(tmp, 'agent.sock');
-  const proc = spawn(process.execPath, [AGENT, '--socket', socket, '--workspace', ws], {
+  const agentArgv = [process.execPath, AGENT, '--socket', socket, '--workspace', ws];
+  const [file, ...args] =
+    options.oomScoreAdj === undefined
+      ? agentArgv
+      : [
+          '/bin/sh',
+          '-c',
+          `echo ${options.oomScoreAdj} > /proc/self/oom_score_adj && exec "$@"`,
+          'sh',
+          ...agentArgv,
+        ];
+  const proc = spawn(file as string, args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -40,9 +62,6 @@ export async function startAgent(env: Record<string, string> = {}): Promise<Harn
   let stdout = '';
   proc.stdout?.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   const client = new AgentClient({ transport: 'unix', socketPath: socket });
-  await client.waitUntilReady({ timeoutMs: 10_000 });
-  while (!stdout.includes('\n')) await sleep(2);
-  const ready = JSON.parse(stdout.slice(0, stdout.indexOf('\n'))) as Record<string, unknown>;
 
   const stop = async (): Promise<number | null> => {
     client.close();
@@ -55,6 +74,16 @@ export async function startAgent(env: Record<string, string> = {}): Promise<Harn
     await rm(tmp, { recursive: true, force: true });
     return proc.exitCode;
   };
+  let ready: Record<string, unknown>;
+  try {
+    await client.waitUntilReady({ timeoutMs: 10_000 });
+    while (!stdout.includes('\n')) await sleep(2);
+    ready = JSON.parse(stdout.slice(0, stdout.indexOf('\n'))) as Record<string, unknown>;
+  } catch (err) {
+    // Leave no process or temp dir behind when the agent did not come up.
+    await stop();
+    throw err;
+  }
   return { tmp, ws, socket, proc, client, ready, stop };
 }
 

@@ -88,16 +88,22 @@ describe('deny list', () => {
       'a/.local/bin',
       '.BashRC',
       '.Git/Hooks/x',
+      'bin',
+      'bin/tool',
+      'BIN/x',
+      './bin/x',
     ]) {
       assert.equal(isDeniedPath(p), true, p);
     }
   });
 
-  test('allows ordinary paths, root-level bin/ included', () => {
+  test('allows ordinary paths, bin/ below the workspace root included', () => {
     for (const p of [
       '.',
-      'bin/tool',
       'src/bin/x',
+      'a/b/bin',
+      'binaries/x',
+      'sbin/x',
       '.git/config',
       '.git/objects/ab/cd',
       'hooks/pre-commit',

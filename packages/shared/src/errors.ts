@@ -36,6 +36,16 @@ export const ERROR_CODES = {
   process_not_found: { status: 404, description: 'No such background process.' },
   rate_limited: { status: 429, description: 'Too many requests.' },
   sandbox_unavailable: { status: 503, description: 'The sandbox did not answer in time.' },
+  agent_error: {
+    status: 502,
+    description:
+      'The guest agent gave an answer that is not valid (too large, malformed, or a server error).',
+  },
+  insufficient_storage: {
+    status: 507,
+    description: 'The host has too little free disk to guarantee the requested workspace size.',
+  },
+  uri_too_long: { status: 414, description: 'A path segment or the URL is too long.' },
   driver_error: {
     status: 502,
     description: 'The sandbox driver failed to carry out the operation.',

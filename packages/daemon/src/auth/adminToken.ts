@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import path from 'node:path';
+import { readOrCreateSecretFile } from '../store/secretFile.js';
 import { generateToken } from './tokens.js';
 
 export interface AdminToken {
@@ -16,17 +16,6 @@ export interface AdminToken {
 export function resolveAdminToken(stateDir: string, fromEnv: string | undefined): AdminToken {
   if (fromEnv !== undefined) return { token: fromEnv, file: undefined, generated: false };
   const file = path.join(stateDir, 'admin-token');
-  try {
-    const existing = fs.readFileSync(file, 'utf8').trim();
-    if (existing.length >= 16) {
-      fs.chmodSync(file, 0o600);
-      return { token: existing, file, generated: false };
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const token = generateToken();
-  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return { token, file, generated: true };
+  const { value, created } = readOrCreateSecretFile(file, generateToken, (v) => v.length >= 16);
+  return { token: value, file, generated: created };
 }

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, PaddockError, type ErrorBody, type ErrorCode } from '@paddock/shared';
 
 /** Fastify's own error codes, mapped to ours so clients only ever see one vocabulary. */
@@ -9,12 +9,28 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_request',
   FST_ERR_CTP_INVALID_JSON_BODY: 'bad_request',
   FST_ERR_VALIDATION: 'bad_request',
+  FST_ERR_BAD_URL: 'bad_request',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
+  FST_ERR_ASYNC_CONSTRAINT: 'bad_request',
 };
 
 function body(code: ErrorCode, message: string, details?: unknown): ErrorBody {
   return details === undefined
     ? { error: { code, message } }
     : { error: { code, message, details } };
+}
+
+/**
+ * Errors Fastify raises before routing (a malformed URL, an over-long parameter) skip the error
+ * handler; this gives them the same envelope.
+ */
+export function renderFrameworkError(
+  err: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const code = (err.code && FASTIFY_CODES[err.code]) || 'bad_request';
+  void reply.code(ERROR_CODES[code].status).send(body(code, err.message));
 }
 
 /** Renders every failure as `{error: {code, message}}`; only truly unexpected ones are 500. */

@@ -13,6 +13,7 @@ import {
   encodeExecFrame,
 } from '@paddock/shared';
 import { requirePrincipal } from '../auth/authPlugin.js';
+import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SandboxService } from './sandboxService.js';
 
@@ -53,16 +54,18 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
       const p = requirePrincipal(request);
       const { id } = request.params;
       if (request.body.background) {
-        const { row, client } = await sandboxes.agent(p.owner, id);
-        const proc = await client.startProcess(sandboxes.execRequest(row, request.body));
+        const proc = await sandboxes.withAgent(p.owner, id, (client, row) =>
+          client.startProcess(sandboxes.execRequest(row, request.body)),
+        );
         return reply.code(201).send(proc);
       }
-      if (!wantsStream(request.headers.accept)) return sandboxes.exec(p.owner, id, request.body);
+      if (!wantsStream(request.headers.accept)) {
+        return sandboxes.exec(p.owner, id, request.body, clientGone(reply));
+      }
 
       const { row } = await sandboxes.agent(p.owner, id);
       sandboxes.execRequest(row, request.body); // validate before the stream starts
-      const abort = new AbortController();
-      request.raw.on('close', () => abort.abort());
+      const gone = clientGone(reply);
       reply.hijack();
       reply.raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -70,11 +73,11 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
         'x-accel-buffering': 'no',
       });
       try {
-        for await (const frame of sandboxes.execStream(p.owner, id, request.body, abort.signal)) {
+        for await (const frame of sandboxes.execStream(p.owner, id, request.body, gone)) {
           reply.raw.write(encodeExecFrame(frame));
         }
       } catch (err) {
-        if (!abort.signal.aborted) {
+        if (!gone.aborted) {
           const code = err instanceof PaddockError ? err.code : 'internal';
           const message = err instanceof PaddockError ? err.message : 'the stream failed';
           if (!(err instanceof PaddockError)) request.log.error({ err }, 'exec stream failed');
@@ -97,8 +100,10 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
     },
     async (request) => {
       const p = requirePrincipal(request);
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      return { items: await client.listProcesses() };
+      const items = await sandboxes.withAgent(p.owner, request.params.id, (client) =>
+        client.listProcesses(),
+      );
+      return { items };
     },
   );
 
@@ -114,8 +119,9 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
     },
     async (request) => {
       const p = requirePrincipal(request);
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      return client.getProcess(request.params.pid);
+      return sandboxes.withAgent(p.owner, request.params.id, (client) =>
+        client.getProcess(request.params.pid),
+      );
     },
   );
 
@@ -135,8 +141,9 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
     },
     async (request) => {
       const p = requirePrincipal(request);
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      return client.processOutput(request.params.pid, request.query.tail);
+      return sandboxes.withAgent(p.owner, request.params.id, (client) =>
+        client.processOutput(request.params.pid, request.query.tail),
+      );
     },
   );
 
@@ -153,9 +160,10 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
     },
     async (request) => {
       const p = requirePrincipal(request);
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      await client.signalProcess(request.params.pid, request.body.signal);
-      return client.getProcess(request.params.pid);
+      return sandboxes.withAgent(p.owner, request.params.id, async (client) => {
+        await client.signalProcess(request.params.pid, request.body.signal);
+        return client.getProcess(request.params.pid);
+      });
     },
   );
 
@@ -171,8 +179,9 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
     },
     async (request) => {
       const p = requirePrincipal(request);
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      return client.killProcess(request.params.pid);
+      return sandboxes.withAgent(p.owner, request.params.id, (client) =>
+        client.killProcess(request.params.pid),
+      );
     },
   );
 };

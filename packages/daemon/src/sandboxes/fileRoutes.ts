@@ -18,6 +18,7 @@ import {
   SandboxIdParams,
 } from '@paddock/shared';
 import { requirePrincipal } from '../auth/authPlugin.js';
+import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SandboxService } from './sandboxService.js';
 
@@ -60,8 +61,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
     },
     async (request, reply) => {
       const p = requirePrincipal(request);
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      const file = await client.readFile(request.query.path);
+      const file = await sandboxes.withAgent(p.owner, request.params.id, (client) =>
+        client.readFile(request.query.path, clientGone(reply)),
+      );
       reply.header('content-type', 'application/octet-stream');
       reply.header('content-length', String(file.size));
       return reply.send(file.stream);
@@ -95,12 +97,13 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
             `files are limited to ${AGENT_LIMITS.fileWriteBytes} bytes`,
           );
         }
-        const { client } = await sandboxes.agent(p.owner, request.params.id);
         const body = request.body as Readable | Buffer | undefined;
-        return client.writeFile(
-          request.query.path,
-          body ?? Buffer.alloc(0),
-          request.query.mode ? { mode: request.query.mode } : {},
+        return sandboxes.withAgent(p.owner, request.params.id, (client) =>
+          client.writeFile(
+            request.query.path,
+            body ?? Buffer.alloc(0),
+            request.query.mode ? { mode: request.query.mode } : {},
+          ),
         );
       },
     );
@@ -122,8 +125,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
     },
     async (request, reply) => {
       const p = requirePrincipal(request);
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      await client.deleteFile(request.query.path, request.query.recursive ?? false);
+      await sandboxes.withAgent(p.owner, request.params.id, (client) =>
+        client.deleteFile(request.query.path, request.query.recursive ?? false),
+      );
       return reply.code(204).send(null);
     },
   );
@@ -141,8 +145,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
     },
     async (request) => {
       const p = requirePrincipal(request);
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      return client.listFiles(request.query.path ?? '.', request.query.depth ?? 1);
+      return sandboxes.withAgent(p.owner, request.params.id, (client) =>
+        client.listFiles(request.query.path ?? '.', request.query.depth ?? 1),
+      );
     },
   );
 
@@ -159,8 +164,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
     },
     async (request) => {
       const p = requirePrincipal(request);
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      return client.stat(request.query.path);
+      return sandboxes.withAgent(p.owner, request.params.id, (client) =>
+        client.stat(request.query.path),
+      );
     },
   );
 
@@ -177,8 +183,10 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
     },
     async (request, reply) => {
       const p = requirePrincipal(request);
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      return reply.code(201).send(await client.mkdir(request.body));
+      const made = await sandboxes.withAgent(p.owner, request.params.id, (client) =>
+        client.mkdir(request.body),
+      );
+      return reply.code(201).send(made);
     },
   );
 
@@ -195,8 +203,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
     },
     async (request) => {
       const p = requirePrincipal(request);
-      const { client } = await sandboxes.agent(p.owner, request.params.id);
-      return client.move(request.body);
+      return sandboxes.withAgent(p.owner, request.params.id, (client) => client.move(request.body));
     },
   );
 };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { AgentClient } from '@paddock/guest-agent';
 import {
@@ -30,6 +30,8 @@ export interface SandboxServiceOptions {
   log: FastifyBaseLogger;
   defaultLimits: SandboxLimits;
   maxLimits: SandboxLimits;
+  /** Keys the command hashes in exec events, so a short secret in a command cannot be guessed back. */
+  commandHashKey: string;
 }
 
 /**
@@ -192,7 +194,10 @@ export class SandboxService {
     await this.get(owner, id);
     return this.lock.run(id, async () => {
       const row = await this.get(owner, id);
-      if (row.status === 'running') return row;
+      if (row.status === 'running' && (await this.o.driver.inspect(id)).state === 'running') {
+        return row;
+      }
+      this.dropClient(id);
       await this.o.store.update(id, { status: 'starting', status_reason: null });
       try {
         await this.o.driver.start(id, { limits: rowLimits(row) });
@@ -263,6 +268,73 @@ export class SandboxService {
     return { row, client };
   }
 
+  /**
+   * Runs one call against a running sandbox's agent. When the agent cannot be reached, the
+   * driver is asked whether the sandbox still runs; if not (the agent was OOM-killed, say) the
+   * sandbox is marked failed and cleaned up rather than reported as running forever.
+   */
+  async withAgent<T>(
+    owner: string,
+    id: string,
+    fn: (client: AgentClient, row: SandboxRow) => Promise<T>,
+  ): Promise<T> {
+    const { row, client } = await this.agent(owner, id);
+    try {
+      return await fn(client, row);
+    } catch (err) {
+      if (err instanceof PaddockError && err.code === 'sandbox_unavailable') {
+        const gone = await this.noticeAgentGone(row);
+        if (gone) throw gone;
+      }
+      throw err;
+    }
+  }
+
+  /** Returns the error to report if the sandbox turned out to be dead, after recording it. */
+  private async noticeAgentGone(row: SandboxRow): Promise<PaddockError | null> {
+    return this.lock.run(row.id, async () => {
+      const current = await this.o.store.get(row.owner_id, row.id);
+      if (!current || current.status !== 'running') return null;
+      const seen = await this.o.driver.inspect(row.id);
+      if (seen.state === 'running') {
+        // Processes remain but the agent is gone or not answering: the sandbox is unusable.
+        const health = await this.clients
+          .get(row.id)
+          ?.health(AbortSignal.timeout(2_000))
+          .then(() => true)
+          .catch(() => false);
+        if (health) return null;
+      }
+      const oom = seen.oom_kills > current.oom_kills;
+      const reason = oom
+        ? 'the guest agent was killed for exceeding the memory limit'
+        : 'the guest agent exited';
+      this.dropClient(row.id);
+      await this.o.driver.stop(row.id, { graceMs: 0 }).catch((err: unknown) => {
+        this.o.log.warn({ err, sandbox_id: row.id }, 'cleaning up a dead sandbox failed');
+      });
+      const now = new Date().toISOString();
+      await this.o.store.update(row.id, {
+        status: 'failed',
+        status_reason: reason,
+        stopped_at: now,
+        oom_kills: Math.max(seen.oom_kills, current.oom_kills),
+      });
+      await this.o.events.append({
+        owner: row.owner_id,
+        sandboxId: row.id,
+        type: 'sandbox.failed',
+        severity: 'error',
+        message: `Sandbox failed: ${reason}`,
+        payload: { reason: oom ? 'oom' : 'agent_exited', oom_kills: seen.oom_kills },
+      });
+      return new PaddockError(
+        'sandbox_not_running',
+        `sandbox ${row.id} failed: ${reason}; start it again`,
+      );
+    });
+  }
+
   /** Sandbox-level env under the call's explicit env; both are explicit choices of the owner. */
   execRequest(row: SandboxRow, body: ExecBody): ExecBody {
     const base = JSON.parse(row.env_json) as Record<string, string>;
@@ -275,12 +347,13 @@ export class SandboxService {
     return { ...body, env: { ...base, ...body.env } };
   }
 
-  async exec(owner: string, id: string, body: ExecBody): Promise<ExecResult> {
-    const { row, client } = await this.agent(owner, id);
-    const result = await client.exec(this.execRequest(row, body));
-    const final = { ...result, state: await this.classify(row, result) };
-    await this.recordExec(owner, id, body, final);
-    return final;
+  async exec(owner: string, id: string, body: ExecBody, signal?: AbortSignal): Promise<ExecResult> {
+    const result = await this.withAgent(owner, id, async (client, row) => {
+      const r = await client.exec(this.execRequest(row, body), signal);
+      return { ...r, state: await this.classify(row, r) };
+    });
+    await this.recordExec(owner, id, body, result);
+    return result;
   }
 
   async *execStream(
@@ -290,7 +363,8 @@ export class SandboxService {
     signal: AbortSignal,
   ): AsyncGenerator<ExecStreamFrame> {
     const { row, client } = await this.agent(owner, id);
-    for await (const frame of client.execStream(this.execRequest(row, body), signal)) {
+    const frames = client.execStream(this.execRequest(row, body), signal);
+    for await (const frame of this.watchStream(row, frames)) {
       if (frame.event === 'exit') {
         const data = {
           ...frame.data,
@@ -301,6 +375,22 @@ export class SandboxService {
       } else {
         yield frame;
       }
+    }
+  }
+
+  /** Passes frames through; a lost agent mid-stream is noticed like any other lost call. */
+  private async *watchStream(
+    row: SandboxRow,
+    frames: AsyncGenerator<ExecStreamFrame>,
+  ): AsyncGenerator<ExecStreamFrame> {
+    try {
+      yield* frames;
+    } catch (err) {
+      if (err instanceof PaddockError && err.code === 'sandbox_unavailable') {
+        const gone = await this.noticeAgentGone(row);
+        if (gone) throw gone;
+      }
+      throw err;
     }
   }
 
@@ -346,9 +436,9 @@ export class SandboxService {
       type: 'sandbox.exec',
       severity: result.state === 'exited' ? 'info' : 'warn',
       message: `Command finished: ${result.state}`,
-      // A hash identifies the command without storing it: commands can carry secrets.
+      // A keyed hash identifies the command without storing it: commands can carry secrets.
       payload: {
-        command_sha256: createHash('sha256').update(text).digest('hex'),
+        command_hmac: createHmac('sha256', this.o.commandHashKey).update(text).digest('hex'),
         exit_code: result.exit_code,
         state: result.state,
         duration_ms: Math.round(result.duration_ms),
@@ -356,10 +446,15 @@ export class SandboxService {
     });
   }
 
+  /** A GET: the stored row, corrected by what the driver sees (OOM count, a sandbox that died). */
   async observe(owner: string, id: string): Promise<SandboxRow> {
     const row = await this.get(owner, id);
     if (row.status !== 'running') return row;
     const seen = await this.o.driver.inspect(id);
+    if (seen.state !== 'running') {
+      await this.noticeAgentGone(row);
+      return this.get(owner, id);
+    }
     if (seen.oom_kills > row.oom_kills) {
       return (await this.o.store.update(id, { oom_kills: seen.oom_kills }))!;
     }

@@ -63,9 +63,11 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = asyn
     },
     async (request) => {
       const p = requirePrincipal(request);
+      const driver = opts.driver.describe();
       return {
         version: API_VERSION,
-        driver: opts.driver.describe(),
+        // Host paths and versions are for admins; other owners learn only what kind of host it is.
+        driver: p.role === 'admin' ? driver : { ...driver, details: {} },
         default_limits: opts.defaultLimits,
         max_limits: opts.maxLimits,
         owner: p.owner,

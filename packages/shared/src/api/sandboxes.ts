@@ -55,7 +55,7 @@ export const ListSandboxesQuery = Type.Object(
   {
     status: Type.Optional(SandboxStatus),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-    cursor: Type.Optional(Type.String({ maxLength: 128 })),
+    cursor: Type.Optional(SandboxId),
   },
   // metadata.<key>=<value> filters arrive as extra query keys, validated by the route.
   { additionalProperties: Type.String({ maxLength: 256 }) },

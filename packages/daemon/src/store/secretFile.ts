@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * A value kept in a 0600 file in the state dir, created on first use. Used for the generated
+ * admin token and the per-install key that hashes commands in events.
+ */
+export function readOrCreateSecretFile(
+  file: string,
+  generate: () => string,
+  isValid: (value: string) => boolean = (v) => v.length > 0,
+): { value: string; created: boolean } {
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (isValid(existing)) {
+      fs.chmodSync(file, 0o600);
+      return { value: existing, created: false };
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const value = generate();
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return { value, created: true };
+}
