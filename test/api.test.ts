@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { destroyEverything, startDaemon, type TestDaemon } from './harness.js';
 
@@ -295,14 +296,32 @@ describe('daemon API: auth, owners, validation', () => {
   });
 
   it('refuses an oversize JSON body with 413', async () => {
-    const res = await d.api<Err>(
-      'POST',
-      `/v1/sandboxes/${sandboxA.id}/exec`,
-      { command: 'x'.repeat(11 * 1024 * 1024) },
-      userA,
-    );
+    // A raw request: the daemon answers from the content-length alone and may close the
+    // connection before the whole body is sent, which fetch reports as a network error.
+    const url = new URL(`${d.url}/v1/sandboxes/${sandboxA.id}/exec`);
+    const payload = Buffer.from(JSON.stringify({ command: 'x'.repeat(11 * 1024 * 1024) }));
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        url,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${userA}`,
+            'content-type': 'application/json',
+            'content-length': payload.length,
+          },
+        },
+        (r) => {
+          let body = '';
+          r.on('data', (c: Buffer) => (body += c.toString()));
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', (err) => (req.writableFinished ? undefined : reject(err)));
+      req.end(payload);
+    });
     assert.equal(res.status, 413);
-    assert.equal(res.body.error.code, 'payload_too_large');
+    assert.equal((JSON.parse(res.body) as Err).error.code, 'payload_too_large');
   });
 
   it('records events newest first with a cursor, without command text', async () => {

@@ -321,7 +321,13 @@ describe('daemon restart', () => {
       assert.equal(await d.stop(), 0);
 
       // A sandbox whose processes died while the daemon was down is marked stopped, then starts.
-      for (const pid of processesOf(sb.id)) process.kill(Number(pid), 'SIGKILL');
+      for (const pid of processesOf(sb.id)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone: killing one of them can take its children with it
+        }
+      }
       d = await startDaemon({ dataDir, token: d.token });
       got = await d.api<Sandbox>('GET', `/v1/sandboxes/${sb.id}`);
       assert.equal(got.body.status, 'stopped');

@@ -13,6 +13,7 @@ import { installValidation } from './http/validation.js';
 import { execRoutes } from './sandboxes/execRoutes.js';
 import { fileRoutes } from './sandboxes/fileRoutes.js';
 import { sandboxRoutes } from './sandboxes/sandboxRoutes.js';
+import type { ExecService } from './sandboxes/execService.js';
 import type { SandboxService } from './sandboxes/sandboxService.js';
 import { systemRoutes } from './system/systemRoutes.js';
 
@@ -22,6 +23,7 @@ export interface AppDeps {
   apiKeys: ApiKeyStore;
   events: EventLog;
   sandboxes: SandboxService;
+  execs: ExecService;
   driver: SandboxDriver;
   metrics: DaemonMetrics;
   defaultLimits: SandboxLimits;
@@ -78,7 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(apiKeyRoutes, { apiKeys: deps.apiKeys, events: deps.events });
   await app.register(sandboxRoutes, { sandboxes: deps.sandboxes, events: deps.events });
-  await app.register(execRoutes, { sandboxes: deps.sandboxes });
+  await app.register(execRoutes, { sandboxes: deps.sandboxes, execs: deps.execs });
   await app.register(fileRoutes, { sandboxes: deps.sandboxes });
   return app;
 }

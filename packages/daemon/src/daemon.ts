@@ -13,6 +13,7 @@ import { ApiKeyStore } from './auth/apiKeyStore.js';
 import type { DaemonConfig } from './config.js';
 import { EventLog } from './events/eventLog.js';
 import { DaemonMetrics } from './http/metrics.js';
+import { ExecService } from './sandboxes/execService.js';
 import { SandboxService } from './sandboxes/sandboxService.js';
 import { SandboxStore } from './sandboxes/sandboxStore.js';
 import { openDatabase, type Db } from './store/database.js';
@@ -74,11 +75,18 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       log,
       defaultLimits: config.defaultLimits,
       maxLimits: config.maxLimits,
+    });
+    openedService = sandboxes;
+    const execs = new ExecService({
+      sandboxes,
+      store,
+      driver,
+      events,
+      metrics,
       commandHashKey: readOrCreateSecretFile(path.join(stateDir, 'command-hash-key'), () =>
         randomBytes(32).toString('base64url'),
       ).value,
     });
-    openedService = sandboxes;
     const reconciled = await sandboxes.reconcile();
     log.info(reconciled, 'reconciled sandboxes with the driver');
 
@@ -89,6 +97,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       apiKeys,
       events,
       sandboxes,
+      execs,
       driver,
       metrics,
       defaultLimits: config.defaultLimits,

@@ -15,10 +15,12 @@ import {
 import { requirePrincipal } from '../auth/authPlugin.js';
 import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
+import type { ExecService } from './execService.js';
 import type { SandboxService } from './sandboxService.js';
 
 export interface ExecRoutesOptions {
   sandboxes: SandboxService;
+  execs: ExecService;
 }
 
 function wantsStream(accept: string | undefined): boolean {
@@ -27,7 +29,7 @@ function wantsStream(accept: string | undefined): boolean {
 
 export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
   app,
-  { sandboxes },
+  { sandboxes, execs },
 ) => {
   const tags = ['exec'];
 
@@ -54,17 +56,14 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
       const p = requirePrincipal(request);
       const { id } = request.params;
       if (request.body.background) {
-        const proc = await sandboxes.withAgent(p.owner, id, (client, row) =>
-          client.startProcess(sandboxes.execRequest(row, request.body)),
-        );
-        return reply.code(201).send(proc);
+        return reply.code(201).send(await execs.startBackground(p.owner, id, request.body));
       }
       if (!wantsStream(request.headers.accept)) {
-        return sandboxes.exec(p.owner, id, request.body, clientGone(reply));
+        return execs.exec(p.owner, id, request.body, clientGone(reply));
       }
 
       const { row } = await sandboxes.agent(p.owner, id);
-      sandboxes.execRequest(row, request.body); // validate before the stream starts
+      execs.execRequest(row, request.body); // validate before the stream starts
       const gone = clientGone(reply);
       reply.hijack();
       reply.raw.writeHead(200, {
@@ -73,7 +72,7 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
         'x-accel-buffering': 'no',
       });
       try {
-        for await (const frame of sandboxes.execStream(p.owner, id, request.body, gone)) {
+        for await (const frame of execs.execStream(p.owner, id, request.body, gone)) {
           reply.raw.write(encodeExecFrame(frame));
         }
       } catch (err) {
