@@ -4,12 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StringDecoder } from 'node:string_decoder';
 import {
   AGENT_ROUTES,
-  ERROR_CODES,
+  AGENT_ERROR_CODES,
   PaddockError,
   isErrorCode,
   type AgentEndpoint,
   type AgentHealth,
-  type ErrorCode,
   type ExecRequest,
   type ExecResult,
   type ExecStreamFrame,
@@ -41,11 +40,8 @@ const MAX_STREAM_FRAME_CHARS = 4 * 1024 * 1024;
 /** Stream text is parsed in slices this long, each slice's frames handed out before the next. */
 const STREAM_SLICE_CHARS = 64 * 1024;
 
-/** 5xx codes passed on as they are: they describe the sandbox, not a misbehaving agent. */
-const PASSED_ON_5XX: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'no_space',
-  'sandbox_unavailable',
-]);
+/** The codes passed on as they are: the agent's own vocabulary, never `unauthorized` and the like. */
+const PASSED_ON: ReadonlySet<string> = new Set<string>(AGENT_ERROR_CODES);
 
 export interface AgentClientOptions {
   /** Idle keep-alive connections kept per agent. */
@@ -141,9 +137,7 @@ function checkedError(error: unknown, context: string): PaddockError {
   const code = error.code;
   // The code text itself is not repeated: it came from the sandbox.
   if (!isErrorCode(code)) return agentError(`${context} with an unknown error code`);
-  if (ERROR_CODES[code].status >= 500 && !PASSED_ON_5XX.has(code)) {
-    return agentError(`failed (${context}, ${code})`);
-  }
+  if (!PASSED_ON.has(code)) return agentError(`failed (${context}, ${code})`);
   const message =
     typeof error.message === 'string' && error.message !== ''
       ? error.message.slice(0, MAX_ERROR_MESSAGE_CHARS)

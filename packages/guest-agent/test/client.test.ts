@@ -207,11 +207,26 @@ describe('AgentClient against a misbehaving agent', () => {
     assert.doesNotMatch(err.message, /made_up/, 'the sandbox-chosen code is not echoed');
   });
 
-  test('server-error codes other than no_space and sandbox_unavailable are agent_error', async () => {
-    for (const code of ['internal', 'driver_error', 'agent_error', 'insufficient_storage']) {
+  test('codes outside the agent vocabulary are agent_error, even well-known ones', async () => {
+    for (const code of [
+      'internal',
+      'driver_error',
+      'agent_error',
+      'insufficient_storage',
+      'unauthorized',
+      'rate_limited',
+      'route_not_found',
+      'not_found',
+    ]) {
       handler = (_req, res) => reply(res, 400, JSON.stringify({ error: { code, message: 'm' } }));
       assert.equal((await paddockError(client.stat('a'))).code, 'agent_error', code);
     }
+    handler = (_req, res) => reply(res, 404, '{"error":{"code":"file_not_found","message":"m"}}');
+    assert.equal(
+      (await paddockError(client.stat('a'))).code,
+      'file_not_found',
+      'its own codes pass',
+    );
   });
 
   test('garbage is agent_error', async () => {

@@ -7,7 +7,33 @@
  * daemon can pass them through unchanged.
  */
 
+import type { ErrorCode } from './errors.js';
+
 export const AGENT_PROTOCOL_VERSION = 1;
+
+/**
+ * The error codes an agent may answer with and the daemon passes on to its caller. Anything else
+ * (an unknown code, `unauthorized`, a route or server error) means the agent misbehaved — code in
+ * the sandbox can impersonate it — and the daemon reports `agent_error` instead.
+ */
+export const AGENT_ERROR_CODES = [
+  'bad_request',
+  'unknown_field',
+  'invalid_path',
+  'path_denied',
+  'forbidden',
+  'file_not_found',
+  'not_a_directory',
+  'is_a_directory',
+  'directory_not_empty',
+  'already_exists',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'process_not_found',
+  'no_space',
+  'sandbox_unavailable',
+] as const satisfies readonly ErrorCode[];
 
 /** Where the daemon reaches a sandbox's guest agent. */
 export type AgentEndpoint =

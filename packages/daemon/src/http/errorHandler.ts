@@ -33,37 +33,38 @@ export function renderFrameworkError(
   void reply.code(ERROR_CODES[code].status).send(body(code, err.message));
 }
 
+/** How much of an unread body is read and dropped so that an early error answer arrives. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+function drainRequest(request: FastifyRequest): Promise<void> {
+  const raw = request.raw;
+  const declared = Number(request.headers['content-length'] ?? NaN);
+  if (raw.readableEnded || raw.destroyed || !(declared <= DRAIN_LIMIT_BYTES)) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, 10_000);
+    raw.on('data', () => undefined);
+    raw.once('end', done);
+    raw.once('error', done);
+    raw.once('close', done);
+    raw.resume();
+  });
+}
+
 /** Renders every failure as `{error: {code, message}}`; only truly unexpected ones are 500. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | PaddockError | Error, request, reply) => {
-    if (err instanceof PaddockError) {
-      if (err.status >= 500)
-        request.log.warn({ code: err.code, msg: err.message }, 'request failed');
-      return reply.code(err.status).send(body(err.code, err.message, err.details));
-    }
-    const fe = err as FastifyError;
-    if (fe.validation) {
-      const unknownField = fe.validation.find((v) => v.keyword === 'additionalProperties');
-      if (unknownField) {
-        const field = (unknownField.params as { additionalProperty?: string }).additionalProperty;
-        return reply
-          .code(400)
-          .send(
-            body(
-              'unknown_field',
-              `unknown field "${field ?? '?'}" in ${fe.validationContext ?? 'request'}`,
-            ),
-          );
-      }
-      return reply.code(400).send(body('bad_request', err.message));
-    }
-    const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
-    if (mapped) return reply.code(ERROR_CODES[mapped].status).send(body(mapped, err.message));
-    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.code(fe.statusCode).send(body('bad_request', err.message));
-    }
-    request.log.error({ err }, 'unexpected error');
-    return reply.code(500).send(body('internal', `unexpected error (request ${request.id})`));
+  app.setErrorHandler(async (err: FastifyError | PaddockError | Error, request, reply) => {
+    const [status, payload] = render(err, request);
+    // An error can come before the body was read (too large, a refused upload). Answering and
+    // closing then makes the kernel reset the connection, and the client may never see the
+    // answer; so a bounded rest of the body is read and dropped first.
+    await drainRequest(request);
+    return reply.code(status).send(payload);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -71,4 +72,31 @@ export function installErrorHandler(app: FastifyInstance): void {
       .code(404)
       .send(body('route_not_found', `no route ${request.method} ${request.url.split('?', 1)[0]}`));
   });
+}
+
+function render(
+  err: FastifyError | PaddockError | Error,
+  request: FastifyRequest,
+): [number, ErrorBody] {
+  if (err instanceof PaddockError) {
+    if (err.status >= 500) request.log.warn({ code: err.code, msg: err.message }, 'request failed');
+    return [err.status, body(err.code, err.message, err.details)];
+  }
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const unknownField = fe.validation.find((v) => v.keyword === 'additionalProperties');
+    if (unknownField) {
+      const field = (unknownField.params as { additionalProperty?: string }).additionalProperty;
+      const where = fe.validationContext ?? 'request';
+      return [400, body('unknown_field', `unknown field "${field ?? '?'}" in ${where}`)];
+    }
+    return [400, body('bad_request', err.message)];
+  }
+  const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped) return [ERROR_CODES[mapped].status, body(mapped, err.message)];
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return [fe.statusCode, body('bad_request', err.message)];
+  }
+  request.log.error({ err }, 'unexpected error');
+  return [500, body('internal', `unexpected error (request ${request.id})`)];
 }
