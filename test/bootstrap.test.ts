@@ -48,14 +48,53 @@ describe('first start', () => {
     }
   });
 
+  it('serves creates from the warm pool and counts them in /metrics', async () => {
+    const d = await startDaemon({ env: { PADDOCK_WARM_POOL: '1' } });
+    try {
+      let ready = 0;
+      for (let i = 0; i < 100 && ready < 1; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const sys = await d.api<{ driver: { details: { warm_pool_ready: number } } }>(
+          'GET',
+          '/v1/system',
+        );
+        ready = sys.body.driver.details.warm_pool_ready;
+      }
+      assert.equal(ready, 1, 'the pool filled');
+      const sb = await d.api<{ id: string; limits: { memory_mb: number } }>(
+        'POST',
+        '/v1/sandboxes',
+        {
+          limits: { memory_mb: 256 },
+        },
+      );
+      assert.equal(sb.status, 201);
+      assert.equal(sb.body.limits.memory_mb, 256);
+      const oom = await d.api<{ state: string }>('POST', `/v1/sandboxes/${sb.body.id}/exec`, {
+        argv: ['node', '-e', 'const a=[]; for(;;) a.push(Buffer.alloc(16<<20, 1))'],
+      });
+      assert.equal(oom.body.state, 'oom', 'the claimed sandbox has the requested memory limit');
+      const metrics = await d.api<string>('GET', '/metrics', undefined, '');
+      assert.match(
+        metrics.body,
+        /paddock_sandbox_create_duration_seconds_count\{pooled="true"\} 1/,
+      );
+      assert.match(metrics.body, /paddock_exec_total\{state="oom"\} 1/);
+      assert.equal((await d.api('DELETE', `/v1/sandboxes/${sb.body.id}`)).status, 204);
+    } finally {
+      await d.stop();
+      await destroyEverything(d.dataDir);
+    }
+  });
+
   it('refuses bad configuration with a clear message and exit code 2', async () => {
     await assert.rejects(
       startDaemon({ env: { PADDOCK_PORT: 'seventy' } }),
-      /PADDOCK_PORT must be an integer/,
+      /exited with 2:[\s\S]*PADDOCK_PORT must be an integer/,
     );
     await assert.rejects(
       startDaemon({ token: 'short' }),
-      /PADDOCK_ADMIN_TOKEN must be at least 16/,
+      /exited with 2:[\s\S]*PADDOCK_ADMIN_TOKEN must be at least 16/,
     );
   });
 });
