@@ -279,6 +279,45 @@ describe('daemon API: auth, owners, validation', () => {
     assert.equal(poisoned.status, 400);
   });
 
+  it('validates a sandbox.yaml without a sandbox', async () => {
+    const ok = await d.api<{
+      valid: boolean;
+      manifest: { web: { port: number; health_path: string } };
+    }>(
+      'POST',
+      '/v1/runtime/manifest/validate',
+      { content: 'version: 1\nweb:\n  command: npm start\n  port: 3000\n' },
+      userA,
+    );
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.valid, true);
+    assert.deepEqual(ok.body.manifest.web, {
+      command: 'npm start',
+      port: 3000,
+      health_path: '/',
+      restart_after_task: false,
+    });
+    const bad = await d.api<{
+      valid: boolean;
+      errors: { line: number; path: string; message: string }[];
+    }>(
+      'POST',
+      '/v1/runtime/manifest/validate',
+      { content: 'version: 1\nweb:\n  command: npm start\n  port: 99999\n' },
+      userA,
+    );
+    assert.equal(bad.status, 200);
+    assert.equal(bad.body.valid, false);
+    assert.deepEqual(
+      bad.body.errors.map((e) => [e.line, e.path]),
+      [[4, 'web.port']],
+    );
+    const noContent = await d.api<Err>('POST', '/v1/runtime/manifest/validate', {}, userA);
+    assert.equal(noContent.status, 400);
+    const anon = await d.api<Err>('POST', '/v1/runtime/manifest/validate', { content: '' }, '');
+    assert.equal(anon.status, 401);
+  });
+
   it('shows host details in /v1/system to admins only', async () => {
     const admin = await d.api<{ driver: { details: Record<string, unknown> } }>(
       'GET',

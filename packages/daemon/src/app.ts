@@ -11,6 +11,7 @@ import type { DaemonMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { installValidation } from './http/validation.js';
 import { execRoutes } from './sandboxes/execRoutes.js';
+import { manifestRoutes } from './runtime/manifestRoutes.js';
 import { fileRoutes } from './sandboxes/fileRoutes.js';
 import { sandboxRoutes } from './sandboxes/sandboxRoutes.js';
 import type { ExecService } from './sandboxes/execService.js';
@@ -82,5 +83,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sandboxRoutes, { sandboxes: deps.sandboxes, events: deps.events });
   await app.register(execRoutes, { sandboxes: deps.sandboxes, execs: deps.execs });
   await app.register(fileRoutes, { sandboxes: deps.sandboxes });
+  await app.register(manifestRoutes);
   return app;
 }

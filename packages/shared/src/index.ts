@@ -10,3 +10,4 @@ export * from './api/auth.js';
 export * from './api/events.js';
 export * from './secretNames.js';
 export * from './execStream.js';
+export * from './api/runtime.js';

@@ -33,6 +33,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'exec', description: 'Commands and background processes inside a sandbox' },
         { name: 'files', description: 'The sandbox workspace' },
         { name: 'api-keys', description: 'Bearer tokens and owners' },
+        { name: 'runtime', description: 'The sandbox.yaml runtime manifest' },
         { name: 'system', description: 'Health, readiness and the host' },
       ],
     },

@@ -1,0 +1,10 @@
+export { parseManifest } from './parseManifest.js';
+export { MANIFEST_FILE, MANIFEST_LIMITS } from './limits.js';
+export type {
+  BuildStep,
+  ManifestIssue,
+  ManifestResult,
+  RuntimeManifest,
+  WebProcess,
+  WorkerProcess,
+} from './types.js';

@@ -1,0 +1,13 @@
+/** The manifest's own limits, one place for the validator and the documentation. */
+export const MANIFEST_LIMITS = {
+  maxBytes: 64 * 1024,
+  maxCommandLength: 8192,
+  maxWorkers: 32,
+  workerName: /^[A-Za-z0-9_-]{1,64}$/,
+  /** `web` names the web process in process lists and logs, so a worker cannot take it. */
+  reservedNames: ['web', 'build'] as readonly string[],
+  defaultBuildTimeoutSeconds: 600,
+  maxBuildTimeoutSeconds: 3600,
+} as const;
+
+export const MANIFEST_FILE = 'sandbox.yaml';

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MANIFEST_LIMITS, parseManifest, type ManifestIssue } from '../src/index.js';
+
+function errors(text: string): ManifestIssue[] {
+  const r = parseManifest(text);
+  assert.equal(r.valid, false, 'expected the manifest to be refused');
+  return r.valid ? [] : r.errors;
+}
+
+describe('parseManifest', () => {
+  it('accepts a full manifest and fills in defaults', () => {
+    const r = parseManifest(
+      [
+        'version: 1',
+        'web:',
+        '  command: npm run dev -- --port 3000 --host 0.0.0.0',
+        '  port: 3000',
+        'build:',
+        '  command: npm run build',
+        'workers:',
+        '  - name: queue',
+        '    command: node worker.js',
+        '    restart_after_task: true',
+      ].join('\n'),
+    );
+    assert.deepEqual(r, {
+      valid: true,
+      manifest: {
+        version: 1,
+        web: {
+          command: 'npm run dev -- --port 3000 --host 0.0.0.0',
+          port: 3000,
+          health_path: '/',
+          restart_after_task: false,
+        },
+        build: {
+          command: 'npm run build',
+          timeout_seconds: MANIFEST_LIMITS.defaultBuildTimeoutSeconds,
+        },
+        workers: [{ name: 'queue', command: 'node worker.js', restart_after_task: true }],
+      },
+    });
+  });
+
+  it('keeps absent build and explicitly empty build apart', () => {
+    const absent = parseManifest('version: 1\nworkers:\n  - {name: w, command: run}\n');
+    assert.ok(absent.valid && absent.manifest.build === undefined, 'absent: the preset default');
+    assert.ok(absent.valid && absent.manifest.web === undefined, 'worker-only apps have no web');
+    for (const empty of ['""', '', "''"]) {
+      const r = parseManifest(
+        `version: 1\nweb: {command: x, port: 80}\nbuild:\n  command: ${empty}\n`,
+      );
+      assert.ok(r.valid, `build.command ${empty || '(null)'}`);
+      assert.deepEqual(r.valid && r.manifest.build, {
+        command: '',
+        timeout_seconds: MANIFEST_LIMITS.defaultBuildTimeoutSeconds,
+      });
+    }
+  });
+
+  it('reports every problem with its line, column and path', () => {
+    const found = errors(
+      [
+        'version: 1', // 1
+        'web:', // 2
+        '  comand: npm start', // 3
+        '  port: "3000"', // 4
+        'workers:', // 5
+        '  - name: a', // 6
+        '    command: x', // 7
+        '  - name: a', // 8
+        '    command: ""', // 9
+        '  - name: web', // 10
+        '    command: y', // 11
+        '  - name: "no spaces"', // 12
+        '    command: z', // 13
+        'extra: true', // 14
+      ].join('\n'),
+    );
+    const brief = found.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`);
+    assert.deepEqual(brief, [
+      '14:1 extra: unknown key "extra"',
+      '3:3 web.comand: unknown key "comand" (did you mean "command"?)',
+      '3:3 web.command: `command` is required',
+      '4:9 web.port: must be an integer',
+      '8:11 workers[1].name: "a" is already used by workers[0]',
+      '9:14 workers[1].command: the command is empty',
+      '10:11 workers[2].name: "web" is reserved',
+      '12:11 workers[3].name: names are 1–64 of A-Z a-z 0-9 _ -',
+    ]);
+  });
+
+  it('refuses YAML errors, duplicate keys, aliases and oversize input with positions', () => {
+    const dup = errors('version: 1\nweb:\n  command: x\n  port: 1\n  port: 2\n');
+    assert.equal(dup[0]?.line, 5);
+    assert.match(dup[0]!.message, /unique/i);
+    const syntax = errors('version: 1\n  bad: indent: here\n');
+    assert.equal(syntax[0]?.line, 1);
+    const alias = errors('version: 1\nweb: &w {command: x, port: 1}\nworkers: *w\n');
+    assert.equal(alias[0]?.line, 3);
+    assert.match(alias[0]!.message, /aliases/);
+    const big = errors(`version: 1\n# ${'x'.repeat(MANIFEST_LIMITS.maxBytes)}\n`);
+    assert.match(big[0]!.message, /larger than/);
+  });
+
+  it('refuses a wrong version, a non-mapping document and a manifest that runs nothing', () => {
+    assert.match(errors('version: 2\nweb: {command: x, port: 1}\n')[0]!.message, /version: 1/);
+    assert.match(errors('- just\n- a list\n')[0]!.message, /mapping/);
+    assert.match(errors('')[0]!.message, /mapping/);
+    assert.match(errors('version: 1\n')[0]!.message, /nothing to run/);
+    assert.match(errors('version: 1\nweb: {command: x, port: 70000}\n')[0]!.message, /1 to 65535/);
+    assert.match(
+      errors('version: 1\nweb: {command: x, port: 1, health_path: health}\n')[0]!.message,
+      /start/,
+    );
+    assert.match(
+      errors('version: 1\nweb: {command: x, port: 1, restart_after_task: yes}\n')[0]!.message,
+      /true or false/,
+    );
+    assert.match(errors('version: 1\nworkers: {name: w}\n')[0]!.message, /list/);
+  });
+});
