@@ -15,6 +15,8 @@ import { manifestRoutes } from './runtime/manifestRoutes.js';
 import { fileRoutes } from './sandboxes/fileRoutes.js';
 import { sandboxRoutes } from './sandboxes/sandboxRoutes.js';
 import type { ExecService } from './sandboxes/execService.js';
+import { settingsRoutes } from './settings/settingsRoutes.js';
+import type { SettingsStore } from './settings/settingsStore.js';
 import type { SandboxService } from './sandboxes/sandboxService.js';
 import { systemRoutes } from './system/systemRoutes.js';
 
@@ -25,6 +27,7 @@ export interface AppDeps {
   events: EventLog;
   sandboxes: SandboxService;
   execs: ExecService;
+  settings: SettingsStore;
   driver: SandboxDriver;
   metrics: DaemonMetrics;
   defaultLimits: SandboxLimits;
@@ -80,7 +83,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     isReady: deps.isReady,
   });
   await app.register(apiKeyRoutes, { apiKeys: deps.apiKeys, events: deps.events });
-  await app.register(sandboxRoutes, { sandboxes: deps.sandboxes, events: deps.events });
+  await app.register(sandboxRoutes, {
+    sandboxes: deps.sandboxes,
+    events: deps.events,
+    settings: deps.settings,
+  });
+  await app.register(settingsRoutes, { settings: deps.settings, events: deps.events });
   await app.register(execRoutes, { sandboxes: deps.sandboxes, execs: deps.execs });
   await app.register(fileRoutes, { sandboxes: deps.sandboxes });
   await app.register(manifestRoutes);

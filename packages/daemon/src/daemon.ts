@@ -14,6 +14,8 @@ import type { DaemonConfig } from './config.js';
 import { EventLog } from './events/eventLog.js';
 import { DaemonMetrics } from './http/metrics.js';
 import { ExecService } from './sandboxes/execService.js';
+import { IdleStopper } from './sandboxes/idleStop.js';
+import { SettingsStore } from './settings/settingsStore.js';
 import { SandboxService } from './sandboxes/sandboxService.js';
 import { SandboxStore } from './sandboxes/sandboxStore.js';
 import { openDatabase, type Db } from './store/database.js';
@@ -57,6 +59,8 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     await apiKeys.ensureOwner(ADMIN_OWNER);
     const events = new EventLog(db);
     const store = new SandboxStore(db);
+    const settings = new SettingsStore(db);
+    await settings.load();
     const metrics = new DaemonMetrics(() => store.countByStatus());
     const driver: SandboxDriver = await LocalDriver.open({
       dataDir: config.dataDir,
@@ -98,6 +102,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       events,
       sandboxes,
       execs,
+      settings,
       driver,
       metrics,
       defaultLimits: config.defaultLimits,
@@ -105,6 +110,8 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       isReady: () => ready,
     });
     await app.listen({ host: config.host, port: config.port });
+    const idleStopper = new IdleStopper(sandboxes, settings, log);
+    idleStopper.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -123,6 +130,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       close() {
         closing ??= (async () => {
           ready = false;
+          await idleStopper.close();
           await app.close();
           sandboxes.close();
           await driver.close();

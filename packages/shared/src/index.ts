@@ -11,3 +11,4 @@ export * from './api/events.js';
 export * from './secretNames.js';
 export * from './execStream.js';
 export * from './api/runtime.js';
+export * from './api/settings.js';

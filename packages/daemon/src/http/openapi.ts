@@ -34,6 +34,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'files', description: 'The sandbox workspace' },
         { name: 'api-keys', description: 'Bearer tokens and owners' },
         { name: 'runtime', description: 'The sandbox.yaml runtime manifest' },
+        { name: 'settings', description: 'Lifecycle settings, changed at run time' },
         { name: 'system', description: 'Health, readiness and the host' },
       ],
     },

@@ -58,17 +58,22 @@ export class ExecService {
   ): AsyncGenerator<ExecStreamFrame> {
     const { row, client } = await this.o.sandboxes.agent(owner, id);
     const frames = client.execStream(this.execRequest(row, body), signal);
-    for await (const frame of this.watchStream(row, frames)) {
-      if (frame.event === 'exit') {
-        const data = {
-          ...frame.data,
-          state: await this.classify(row, frame.data),
-        };
-        await this.recordExec(owner, id, body, data);
-        yield { event: 'exit', data };
-      } else {
-        yield frame;
+    this.o.sandboxes.begin(id);
+    try {
+      for await (const frame of this.watchStream(row, frames)) {
+        if (frame.event === 'exit') {
+          const data = {
+            ...frame.data,
+            state: await this.classify(row, frame.data),
+          };
+          await this.recordExec(owner, id, body, data);
+          yield { event: 'exit', data };
+        } else {
+          yield frame;
+        }
       }
+    } finally {
+      await this.o.sandboxes.end(id);
     }
   }
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   CreateSandboxBody,
+  KeepaliveBody,
   EventPage,
   EventsQuery,
   ListSandboxesQuery,
@@ -13,12 +14,14 @@ import {
 import { requirePrincipal } from '../auth/authPlugin.js';
 import type { EventLog } from '../events/eventLog.js';
 import { errorResponses } from '../http/errorResponses.js';
+import type { SettingsStore } from '../settings/settingsStore.js';
 import type { SandboxService } from './sandboxService.js';
 import { sandboxView } from './sandboxStore.js';
 
 export interface SandboxRoutesOptions {
   sandboxes: SandboxService;
   events: EventLog;
+  settings: SettingsStore;
 }
 
 const METADATA_FILTER = /^metadata\.([A-Za-z0-9_.-]{1,64})$/;
@@ -141,6 +144,26 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = as
       const p = requirePrincipal(request);
       await sandboxes.delete(p.owner, request.params.id);
       return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/sandboxes/:id/keepalive',
+    {
+      schema: {
+        tags,
+        summary: 'Hold off idle stop for a while (at most keepalive_max_seconds)',
+        params: SandboxIdParams,
+        body: KeepaliveBody,
+        response: { 200: SandboxSchema, ...errorResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      const max = opts.settings.get().keepalive_max_seconds;
+      return sandboxView(
+        await sandboxes.keepalive(p.owner, request.params.id, request.body.seconds, max),
+      );
     },
   );
 

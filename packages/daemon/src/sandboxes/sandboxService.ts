@@ -36,6 +36,8 @@ export interface SandboxServiceOptions {
 export class SandboxService {
   private readonly lock = new KeyedLock();
   private readonly clients = new Map<string, AgentClient>();
+  private readonly busy = new Map<string, number>();
+  private readonly touched = new Map<string, number>();
 
   constructor(private readonly o: SandboxServiceOptions) {}
 
@@ -156,7 +158,15 @@ export class SandboxService {
     return this.o.store.list(owner, q);
   }
 
-  async stop(owner: string, id: string, graceMs?: number): Promise<SandboxRow> {
+  async stop(
+    owner: string,
+    id: string,
+    graceMs?: number,
+    why: { reason: 'api' | 'idle'; text: string } = {
+      reason: 'api',
+      text: 'stopped through the API',
+    },
+  ): Promise<SandboxRow> {
     await this.get(owner, id);
     return this.lock.run(id, async () => {
       const row = await this.get(owner, id);
@@ -173,16 +183,99 @@ export class SandboxService {
       await this.o.events.append({
         owner,
         sandboxId: id,
-        type: 'sandbox.stopped',
-        message: 'Sandbox stopped',
-        payload: { reason: 'api' },
+        type: why.reason === 'idle' ? 'sandbox.idle_stopped' : 'sandbox.stopped',
+        message: why.reason === 'idle' ? `Sandbox stopped: ${why.text}` : 'Sandbox stopped',
+        payload: { reason: why.reason },
       });
       return (await this.o.store.update(id, {
         status: 'stopped',
-        status_reason: 'stopped through the API',
+        status_reason: why.text,
         stopped_at: new Date().toISOString(),
       }))!;
     });
+  }
+
+  /**
+   * Marks the sandbox active now. Activity is work done in it through the API (commands, files,
+   * processes, keepalive) and, later, preview traffic and tasks; reading its state is not.
+   */
+  async touch(id: string): Promise<void> {
+    const now = Date.now();
+    // One write a second at most: activity is a coarse clock, not an access log.
+    if (now - (this.touched.get(id) ?? 0) < 1_000) return;
+    this.touched.set(id, now);
+    await this.o.store.touch(id, new Date(now).toISOString());
+  }
+
+  /** Counts a call in flight: a sandbox running a command or a stream is never idle. */
+  async track<T>(id: string, work: () => Promise<T>): Promise<T> {
+    this.begin(id);
+    try {
+      return await work();
+    } finally {
+      await this.end(id);
+    }
+  }
+
+  begin(id: string): void {
+    this.busy.set(id, (this.busy.get(id) ?? 0) + 1);
+  }
+
+  /** The end of a call counts as activity: idle time starts when the last command finished. */
+  async end(id: string): Promise<void> {
+    const left = (this.busy.get(id) ?? 1) - 1;
+    if (left > 0) this.busy.set(id, left);
+    else this.busy.delete(id);
+    this.touched.delete(id);
+    await this.touch(id).catch(() => undefined);
+  }
+
+  async keepalive(owner: string, id: string, seconds: number, maxSeconds: number) {
+    if (seconds > maxSeconds) {
+      throw new PaddockError('limit_exceeded', `keepalive is limited to ${maxSeconds} seconds`, {
+        seconds: { requested: seconds, max: maxSeconds },
+      });
+    }
+    const row = await this.get(owner, id);
+    if (row.status !== 'running') {
+      throw new PaddockError(
+        'sandbox_not_running',
+        `sandbox ${id} is ${row.status}; start it first`,
+      );
+    }
+    const now = Date.now();
+    return (await this.o.store.update(id, {
+      keepalive_until: new Date(now + seconds * 1000).toISOString(),
+      last_active_at: new Date(now).toISOString(),
+    }))!;
+  }
+
+  /**
+   * Stops running sandboxes that had no activity for `idleSeconds` (0: never), unless a call is
+   * in flight or a keepalive holds. Returns the ids it stopped.
+   */
+  async stopIdle(idleSeconds: number, now = Date.now()): Promise<string[]> {
+    if (idleSeconds <= 0) return [];
+    const stopped: string[] = [];
+    for (const row of await this.o.store.listRunning()) {
+      if (this.busy.has(row.id)) continue;
+      if (row.keepalive_until && Date.parse(row.keepalive_until) > now) continue;
+      const last = Math.max(
+        Date.parse(row.last_active_at ?? '') || 0,
+        Date.parse(row.started_at ?? '') || 0,
+      );
+      if (now - last < idleSeconds * 1000) continue;
+      try {
+        await this.stop(row.owner_id, row.id, undefined, {
+          reason: 'idle',
+          text: `stopped after ${idleSeconds} s without activity`,
+        });
+        stopped.push(row.id);
+      } catch (err) {
+        this.o.log.warn({ err, sandbox_id: row.id }, 'idle stop failed');
+      }
+    }
+    return stopped;
   }
 
   async start(owner: string, id: string): Promise<SandboxRow> {
@@ -275,7 +368,7 @@ export class SandboxService {
   ): Promise<T> {
     const { row, client } = await this.agent(owner, id);
     try {
-      return await fn(client, row);
+      return await this.track(id, () => fn(client, row));
     } catch (err) {
       if (err instanceof PaddockError && err.code === 'sandbox_unavailable') {
         const gone = await this.noticeAgentGone(row);
@@ -334,6 +427,7 @@ export class SandboxService {
   async observe(owner: string, id: string): Promise<SandboxRow> {
     const row = await this.get(owner, id);
     if (row.status !== 'running') return row;
+    // Looking is not activity: a dashboard polling GET must not keep every sandbox alive.
     const seen = await this.o.driver.inspect(id);
     if (seen.state !== 'running') {
       await this.noticeAgentGone(row);

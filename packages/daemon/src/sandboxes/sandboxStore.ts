@@ -26,6 +26,8 @@ export function sandboxView(row: SandboxRow): Sandbox {
     stopped_at: row.stopped_at,
     status_reason: row.status_reason,
     oom_kills: row.oom_kills,
+    last_active_at: row.last_active_at,
+    keepalive_until: row.keepalive_until,
   };
 }
 
@@ -60,6 +62,8 @@ export class SandboxStore {
       started_at: input.status === 'running' ? now : null,
       stopped_at: null,
       deleted_at: null,
+      last_active_at: now,
+      keepalive_until: null,
     };
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('sandboxes').values(row).execute();
@@ -86,6 +90,25 @@ export class SandboxStore {
   /** Every sandbox that is not deleted, for reconciliation with the driver at start. */
   async listLive(): Promise<SandboxRow[]> {
     return this.db.selectFrom('sandboxes').selectAll().where('status', '!=', 'deleted').execute();
+  }
+
+  /** Running sandboxes with what idle stop needs to decide. */
+  async listRunning(): Promise<
+    Pick<SandboxRow, 'id' | 'owner_id' | 'last_active_at' | 'keepalive_until' | 'started_at'>[]
+  > {
+    return this.db
+      .selectFrom('sandboxes')
+      .select(['id', 'owner_id', 'last_active_at', 'keepalive_until', 'started_at'])
+      .where('status', '=', 'running')
+      .execute();
+  }
+
+  async touch(id: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('sandboxes')
+      .set({ last_active_at: at })
+      .where('id', '=', id)
+      .execute();
   }
 
   async countByStatus(): Promise<{ status: string; n: number }[]> {

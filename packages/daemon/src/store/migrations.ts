@@ -78,6 +78,18 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_lifecycle': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('sandboxes').addColumn('last_active_at', 'text').execute();
+      await db.schema.alterTable('sandboxes').addColumn('keepalive_until', 'text').execute();
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value_json', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

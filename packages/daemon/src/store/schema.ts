@@ -8,6 +8,7 @@ export interface Database {
   sandboxes: SandboxesTable;
   sandbox_metadata: SandboxMetadataTable;
   events: EventsTable;
+  settings: SettingsTable;
 }
 
 export interface OwnersTable {
@@ -44,6 +45,10 @@ export interface SandboxesTable {
   started_at: string | null;
   stopped_at: string | null;
   deleted_at: string | null;
+  /** The last API call, exec or (later) preview request that touched it. */
+  last_active_at: string | null;
+  /** Idle stop does not apply before this. */
+  keepalive_until: string | null;
 }
 
 export interface SandboxMetadataTable {
@@ -61,4 +66,10 @@ export interface EventsTable {
   message: string;
   payload_json: string;
   created_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value_json: string;
+  updated_at: string;
 }

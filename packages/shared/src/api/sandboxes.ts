@@ -46,6 +46,10 @@ export const SandboxSchema = Type.Object(
     /** Why the sandbox stopped or failed, when it did. */
     status_reason: Type.Union([Type.String(), Type.Null()]),
     oom_kills: Type.Integer(),
+    /** The last API call or command that touched it; idle stop counts from here. */
+    last_active_at: Type.Union([Timestamp, Type.Null()]),
+    /** Idle stop does not apply before this, set by POST /keepalive. */
+    keepalive_until: Type.Union([Timestamp, Type.Null()]),
   },
   { $id: 'Sandbox' },
 );

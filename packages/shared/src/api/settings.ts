@@ -1,0 +1,47 @@
+import { Type, type Static } from 'typebox';
+import { strict } from './common.js';
+
+/**
+ * Daemon settings an admin may change at run time: lifecycle knobs only. They are persisted and
+ * applied without a restart; any other key is refused and nothing changes.
+ */
+export const SETTINGS_BOUNDS = {
+  idle_stop_seconds: { minimum: 0, maximum: 7 * 24 * 3600 },
+  keepalive_max_seconds: { minimum: 60, maximum: 7 * 24 * 3600 },
+} as const;
+
+export const SettingsSchema = Type.Object(
+  {
+    idle_stop_seconds: Type.Integer({
+      ...SETTINGS_BOUNDS.idle_stop_seconds,
+      description: 'Stop a running sandbox after this long without activity; 0 never stops',
+    }),
+    keepalive_max_seconds: Type.Integer({
+      ...SETTINGS_BOUNDS.keepalive_max_seconds,
+      description: 'The longest keepalive one call may ask for',
+    }),
+  },
+  { $id: 'Settings' },
+);
+export type Settings = Static<typeof SettingsSchema>;
+
+export const DEFAULT_SETTINGS: Settings = { idle_stop_seconds: 900, keepalive_max_seconds: 3600 };
+
+export const PatchSettingsBody = Type.Partial(
+  Type.Object({
+    idle_stop_seconds: SettingsSchema.properties.idle_stop_seconds,
+    keepalive_max_seconds: SettingsSchema.properties.keepalive_max_seconds,
+  }),
+  { ...strict, minProperties: 1 },
+);
+export type PatchSettingsBody = Static<typeof PatchSettingsBody>;
+
+export const KeepaliveBody = Type.Object(
+  {
+    seconds: Type.Integer({
+      minimum: 1,
+      description: 'Keep the sandbox from idle stop this long (at most keepalive_max_seconds)',
+    }),
+  },
+  strict,
+);
