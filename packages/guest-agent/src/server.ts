@@ -32,6 +32,7 @@ import {
 } from './http.js';
 import { ProcessRegistry } from './processes.js';
 import { handleShutdown, Shutdown } from './shutdown.js';
+import { handleSupervisorLogs, handleSupervisorPut, Supervisor } from './supervisor.js';
 import type { Workspace } from './workspacePath.js';
 
 export interface AgentServerOptions {
@@ -51,6 +52,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, id: string)
 type MethodTable = Partial<Record<string, Handler>>;
 
 const PROCESS_PATH = /^\/processes\/([^/]+)(\/signal|\/output)?$/;
+const SUPERVISED_PATH = /^\/supervisor\/([^/]+)(\/logs|\/restart)$/;
 
 export function createAgentServer(options: AgentServerOptions): AgentServer {
   const { workspace: ws } = options;
@@ -70,6 +72,9 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     inheritedEnv: options.inheritedEnv,
     stopping: () => shutdown.inProgress,
   };
+
+  const supervisor = new Supervisor({ ...execCtx });
+  shutdown.whenRequested(() => supervisor.halt());
 
   const refuseWhenStopping = (): void => {
     if (shutdown.inProgress)
@@ -118,7 +123,29 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     [AGENT_ROUTES.filesMkdir, { POST: (req, res) => handleMkdir(req, res, ws) }],
     [AGENT_ROUTES.filesMove, { POST: (req, res) => handleMove(req, res, ws) }],
     [AGENT_ROUTES.shutdown, { POST: (req, res) => handleShutdown(req, res, shutdown) }],
+    [
+      AGENT_ROUTES.supervisor,
+      {
+        GET: async (_req, res) => sendJson(res, 200, { items: supervisor.list() }),
+        PUT: async (req, res) => {
+          refuseWhenStopping();
+          await handleSupervisorPut(req, res, supervisor);
+        },
+      },
+    ],
   ]);
+
+  const supervisedRoutes: Record<string, MethodTable> = {
+    '/logs': {
+      GET: async (req, res, url, name) => handleSupervisorLogs(req, res, url, name, supervisor),
+    },
+    '/restart': {
+      POST: async (_req, res, _url, name) => {
+        refuseWhenStopping();
+        sendJson(res, 200, await supervisor.restart(name));
+      },
+    },
+  };
 
   const processRoutes: Record<string, MethodTable> = {
     '': {
@@ -155,6 +182,17 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
           throw new PaddockError('bad_request', 'the process id is not valid percent-encoding');
         }
         table = processRoutes[m[2] ?? ''];
+      }
+    }
+    if (!table) {
+      const m = SUPERVISED_PATH.exec(url.pathname);
+      if (m) {
+        try {
+          id = decodeURIComponent(m[1] as string);
+        } catch {
+          throw new PaddockError('bad_request', 'the process name is not valid percent-encoding');
+        }
+        table = supervisedRoutes[m[2] as string];
       }
     }
     if (!table)

@@ -11,6 +11,7 @@ import type { ProcessRegistry } from './processes.js';
 export class Shutdown {
   private running: Promise<void> | null = null;
   private requested = false;
+  private readonly onRequest: (() => void)[] = [];
 
   constructor(
     private readonly registry: ProcessRegistry,
@@ -23,13 +24,20 @@ export class Shutdown {
     return this.requested;
   }
 
+  /** Runs `fn` once, when shutdown is first requested (e.g. to stop the supervisor restarting). */
+  whenRequested(fn: () => void): void {
+    this.onRequest.push(fn);
+  }
+
   request(): void {
+    if (this.requested) return;
     this.requested = true;
+    for (const fn of this.onRequest) fn();
   }
 
   /** Idempotent: a second request joins the first. */
   start(graceMs: number = AGENT_LIMITS.defaultShutdownGraceMs): Promise<void> {
-    this.requested = true;
+    this.request();
     this.running ??= this.run(graceMs);
     return this.running;
   }

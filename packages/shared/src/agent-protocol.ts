@@ -54,6 +54,10 @@ export const AGENT_ROUTES = {
   filesMkdir: '/files/mkdir',
   filesMove: '/files/move',
   shutdown: '/shutdown',
+  /** Process supervision: PUT applies the desired set, GET lists it. */
+  supervisor: '/supervisor',
+  supervisorLogs: (name: string) => `/supervisor/${encodeURIComponent(name)}/logs`,
+  supervisorRestart: (name: string) => `/supervisor/${encodeURIComponent(name)}/restart`,
 } as const;
 
 /** The workspace as the guest sees it; also the default working directory. */
@@ -191,4 +195,73 @@ export const AGENT_LIMITS = {
   defaultShutdownGraceMs: 5_000,
   /** Finished background processes remembered for inspection. */
   finishedProcessesKept: 100,
+} as const;
+
+export type SupervisedKind = 'web' | 'worker';
+
+/** One long-running process the agent keeps up. */
+export interface SupervisedSpec {
+  /** `^[A-Za-z0-9_-]{1,64}$`, unique within a PUT. */
+  name: string;
+  kind: SupervisedKind;
+  /** Run by `/bin/sh -c` in the workspace. */
+  command: string;
+  /** Explicit variables, on top of the scrubbed base environment (like exec's `env`). */
+  env?: Record<string, string>;
+  /** Web only: the loopback port whose `health_path` is polled. */
+  port?: number;
+  /** Web only, needs `port`; default `/`. */
+  health_path?: string;
+}
+
+/** PUT /supervisor body. */
+export interface SupervisorApplyRequest {
+  processes: SupervisedSpec[];
+}
+
+export type SupervisedStatus = 'starting' | 'running' | 'backoff' | 'failed' | 'stopped';
+export type SupervisedHealth = 'starting' | 'ready' | 'down';
+
+export interface SupervisedInfo {
+  name: string;
+  kind: SupervisedKind;
+  status: SupervisedStatus;
+  pid: number | null;
+  /** Automatic and manual restarts. */
+  restarts: number;
+  /** When the current status began (ISO 8601). */
+  since: string;
+  /** Of the last exit. */
+  exit_code: number | null;
+  signal: string | null;
+  /** Null for workers and for webs without a port. */
+  health: SupervisedHealth | null;
+}
+
+/** GET /supervisor and PUT /supervisor answers. */
+export interface SupervisorList {
+  items: SupervisedInfo[];
+}
+
+/** GET /supervisor/{name}/logs answer: combined stdout and stderr, kept across restarts. */
+export interface SupervisedLogs {
+  output: string;
+  truncated: boolean;
+}
+
+/** Frames of GET /supervisor/{name}/logs with `Accept: text/event-stream`. */
+export type SupervisedLogFrame = { event: 'output'; data: { text: string } };
+
+export const SUPERVISOR_LIMITS = {
+  maxProcesses: 64,
+  /** Combined output ring per supervised process. */
+  logRingBytes: 256 * 1024,
+  /** A run shorter than this is a quick failure. */
+  quickFailureMs: 5_000,
+  /** After this many quick failures in a row the process is `failed`. */
+  maxQuickFailures: 5,
+  backoffBaseMs: 500,
+  backoffMaxMs: 30_000,
+  /** TERM to KILL when a supervised process is stopped. */
+  stopGraceMs: 5_000,
 } as const;
