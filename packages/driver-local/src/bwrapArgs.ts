@@ -1,4 +1,4 @@
-import { GUEST_WORKSPACE } from '@paddock/shared';
+import { GUEST_WORKSPACE, type WorkspaceMount } from '@paddock/shared';
 
 /** Where the agent's socket directory appears inside the sandbox. */
 export const GUEST_RUN_DIR = '/run/paddock';
@@ -62,6 +62,8 @@ export interface BwrapInput {
   emptyDir: string;
   /** Size of the private /tmp tmpfs. Its pages are charged to the sandbox's memory cgroup. */
   tmpSizeBytes: number;
+  /** Read-only host directories over `<workspace>/<name>` (mount points prepared by the launcher). */
+  mounts: WorkspaceMount[];
 }
 
 /**
@@ -138,6 +140,9 @@ export function buildBwrapArgs(input: BwrapInput): string[] {
     '--bind',
     sandbox.workspaceDir,
     GUEST_WORKSPACE,
+  );
+  for (const m of input.mounts) args.push('--ro-bind', m.source, `${GUEST_WORKSPACE}/${m.name}`);
+  args.push(
     '--bind',
     sandbox.runDir,
     GUEST_RUN_DIR,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { AgentClient } from '@paddock/guest-agent';
 import { PaddockError } from '@paddock/shared';
 import type { AgentLogs } from './agentLogs.js';
@@ -53,6 +54,7 @@ export function bootArgv(ctx: LauncherContext, record: SandboxRecord): string[] 
     emptyFile: ctx.shared.emptyFile,
     emptyDir: ctx.shared.emptyDir,
     tmpSizeBytes: tmpSizeFor(record.limits.memory_mb),
+    mounts: record.mounts ?? [],
   });
   const procs = ctx.cgroups.procsFiles(record.id);
   return [
@@ -95,6 +97,7 @@ export async function bootSandbox(
     await ctx.cgroups.setLimits(id, record.limits);
     await ctx.runtime.mount(id, record.uid, record.gid);
     await ctx.disk.mount(ctx.store.imageFile(id), ctx.store.paths(id).workspaceDir, fresh);
+    prepareMountPoints(ctx.store.paths(id).workspaceDir, record);
 
     const child = spawnDetached(ctx, record);
     const exited = new Promise<never>((_, reject) => {
@@ -143,6 +146,22 @@ export async function bootSandbox(
       'driver_error',
       `sandbox ${id} failed to boot: ${reason}${tail === '' ? '' : `\n--- sandbox log ---\n${tail}`}`,
     );
+  }
+}
+
+/**
+ * Each read-only mount needs a real directory to cover. The workspace is the user's, so what is
+ * there may be anything: a file or a symlink (which bwrap would follow) is moved aside, never
+ * followed. Runs as root, so only lstat, mkdir and rename, which do not follow the last segment.
+ */
+function prepareMountPoints(workspaceDir: string, record: SandboxRecord): void {
+  for (const m of record.mounts ?? []) {
+    const target = path.join(workspaceDir, m.name);
+    const seen = fs.lstatSync(target, { throwIfNoEntry: false });
+    if (seen?.isDirectory()) continue;
+    if (seen !== undefined) fs.renameSync(target, `${target}.paddock-moved-${Date.now()}`);
+    fs.mkdirSync(target, { mode: 0o755 });
+    fs.lchownSync(target, record.uid, record.gid);
   }
 }
 

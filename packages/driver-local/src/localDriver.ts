@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentClient } from '@paddock/guest-agent';
 import {
@@ -13,6 +14,7 @@ import {
   type SandboxObservation,
   type SandboxRuntime,
   type SandboxSpec,
+  type WorkspaceMount,
 } from '@paddock/shared';
 import { AgentLogs } from './agentLogs.js';
 import { pinnedSocketProblem } from './agentSocket.js';
@@ -191,7 +193,13 @@ export class LocalDriver implements SandboxDriver {
   }
 
   async create(spec: SandboxSpec): Promise<SandboxRuntime> {
-    if (this.pool !== null && spec.limits.disk_mb === this.poolLimits.disk_mb) {
+    const mounts = checkMounts(spec.mounts);
+    // Pool members booted without mounts, and a running jail cannot gain one.
+    if (
+      this.pool !== null &&
+      mounts.length === 0 &&
+      spec.limits.disk_mb === this.poolLimits.disk_mb
+    ) {
       for (let id = this.pool.take(); id !== undefined; id = this.pool.take()) {
         const claimed = id;
         try {
@@ -205,14 +213,15 @@ export class LocalDriver implements SandboxDriver {
     const id = this.o.newId();
     assertValidId(id);
     this.store.assertSocketPathFits(id);
-    await this.queue.run(id, () => this.createSandbox(id, spec.limits, false));
+    await this.queue.run(id, () => this.createSandbox(id, spec.limits, false, mounts));
     return { id, pooled: false };
   }
 
   async start(id: string, spec: SandboxSpec): Promise<SandboxRuntime> {
     assertValidId(id);
     return this.queue.run(id, async () => {
-      const record = this.mustRead(id);
+      const mounts = checkMounts(spec.mounts);
+      const record = { ...this.mustRead(id), mounts };
       const limits = { ...spec.limits, disk_mb: record.limits.disk_mb };
       if (spec.limits.disk_mb !== record.limits.disk_mb) {
         this.log.warn(
@@ -322,7 +331,12 @@ export class LocalDriver implements SandboxDriver {
     return (await this.cgroups.processes(record.id)).length > 0;
   }
 
-  private async createSandbox(id: string, limits: SandboxLimits, pooled: boolean): Promise<void> {
+  private async createSandbox(
+    id: string,
+    limits: SandboxLimits,
+    pooled: boolean,
+    mounts: WorkspaceMount[] = [],
+  ): Promise<void> {
     try {
       this.store.createStateDir(id);
     } catch (err) {
@@ -340,6 +354,7 @@ export class LocalDriver implements SandboxDriver {
         pooled,
         claimed: !pooled,
         boot: null,
+        mounts,
         created_at: now,
         updated_at: now,
         started_at: null,
@@ -483,6 +498,27 @@ export class LocalDriver implements SandboxDriver {
       }
     }
   }
+}
+
+const MOUNT_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
+
+/** Mount names are one path segment inside the workspace; sources are existing host dirs. */
+function checkMounts(mounts: WorkspaceMount[] | undefined): WorkspaceMount[] {
+  for (const m of mounts ?? []) {
+    if (!MOUNT_NAME.test(m.name)) {
+      throw new PaddockError('driver_error', `invalid workspace mount name "${m.name}"`);
+    }
+    if (
+      !path.isAbsolute(m.source) ||
+      !fs.statSync(m.source, { throwIfNoEntry: false })?.isDirectory()
+    ) {
+      throw new PaddockError(
+        'driver_error',
+        `workspace mount source ${m.source} is not a directory`,
+      );
+    }
+  }
+  return (mounts ?? []).map((m) => ({ source: m.source, name: m.name }));
 }
 
 function sameLimits(a: SandboxLimits, b: SandboxLimits): boolean {

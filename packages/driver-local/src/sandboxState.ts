@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PaddockError, type SandboxLimits } from '@paddock/shared';
+import { PaddockError, type SandboxLimits, type WorkspaceMount } from '@paddock/shared';
 import { GUEST_SOCKET_NAME, type SandboxPaths } from './bwrapArgs.js';
 import type { ProcessIdentity } from './procStat.js';
 
@@ -18,6 +18,8 @@ export interface SandboxRecord {
   claimed: boolean;
   /** The boot process (bubblewrap's outer pid) while the sandbox is meant to be running. */
   boot: ProcessIdentity | null;
+  /** Read-only mounts inside the workspace, applied at every boot (absent in older records). */
+  mounts?: WorkspaceMount[];
   created_at: string;
   updated_at: string;
   started_at: string | null;

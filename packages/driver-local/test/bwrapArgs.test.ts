@@ -46,6 +46,7 @@ const input: BwrapInput = {
   emptyFile: '/run/paddock/0123456789/empty',
   emptyDir: '/run/paddock/0123456789/empty.d',
   tmpSizeBytes: 64 * 1024 * 1024,
+  mounts: [],
 };
 
 /** [source, dest] of every bind-style option. */
@@ -188,6 +189,17 @@ describe('buildBwrapArgs', () => {
       if (source.startsWith('/run/')) assert.ok(source.startsWith('/run/paddock/0123456789/'));
     }
     assert.ok(!options.includes('--dev-bind'));
+  });
+
+  it('lays workspace mounts read-only over the workspace, after the workspace bind', () => {
+    const source = '/var/cache/paddock/react-vite-abc/node_modules';
+    const withMount = buildBwrapArgs({ ...input, mounts: [{ source, name: 'node_modules' }] });
+    const list = binds(withMount.slice(0, withMount.indexOf('--')));
+    const ws = list.findIndex(([f, , d]) => f === '--bind' && d === '/workspace');
+    const mount = list.findIndex(([, s]) => s === source);
+    assert.ok(ws >= 0 && mount > ws, 'the mount comes after (so over) the workspace');
+    assert.deepEqual(list[mount], ['--ro-bind', source, '/workspace/node_modules']);
+    assert.ok(!options.some((a) => a.startsWith('/var/cache')), 'no mount unless asked for');
   });
 
   it('mounts proc, a minimal dev, a size-limited private /tmp and runs the agent from /workspace', () => {

@@ -1,8 +1,10 @@
 import http, { type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StringDecoder } from 'node:string_decoder';
 import {
+  AGENT_BRIDGE_PROTOCOL,
   AGENT_ROUTES,
   AGENT_ERROR_CODES,
   PaddockError,
@@ -19,6 +21,9 @@ import {
   type ProcessInfo,
   type ProcessOutput,
   type SignalName,
+  type SupervisedInfo,
+  type SupervisedLogs,
+  type SupervisedSpec,
   ExecStreamParser,
 } from '@paddock/shared';
 
@@ -218,6 +223,18 @@ const processInfo = shape({
   state: orNull(execState),
 });
 
+const supervisedInfo = shape({
+  name: str,
+  kind: oneOf('web', 'worker'),
+  status: oneOf('starting', 'running', 'backoff', 'failed', 'stopped'),
+  pid: orNull(int),
+  restarts: int,
+  since: str,
+  exit_code: orNull(int),
+  signal: orNull(str),
+  health: oneOf('starting', 'ready', 'down', null),
+});
+
 const SHAPES = {
   health: shape({ ok: oneOf(true), protocol: int, pid: int, uptime_ms: num, processes: int }),
   execResult: shape({ ...execOutcome, stdout: str, stderr: str }),
@@ -228,6 +245,9 @@ const SHAPES = {
   written: shape({ path: str, size: num }),
   fileStat,
   fileListing: shape({ path: str, entries: listOf(fileStat), truncated: bool }),
+  supervisedInfo,
+  supervisorList: shape({ items: listOf(supervisedInfo) }),
+  supervisedLogs: shape({ output: str, truncated: bool }),
 };
 
 /** A parsed exec stream frame checked against its type; an `error` frame's code like errorFrom. */
@@ -611,6 +631,102 @@ export class AgentClient {
       path: AGENT_ROUTES.shutdown,
       json: graceMs === undefined ? {} : { grace_ms: graceMs },
       signal,
+    });
+  }
+
+  /** Applies the desired set of supervised processes; answers the whole list. */
+  async applySupervisor(
+    processes: SupervisedSpec[],
+    signal?: AbortSignal,
+  ): Promise<SupervisedInfo[]> {
+    const body = await this.call<{ items: SupervisedInfo[] }>(
+      { method: 'PUT', path: AGENT_ROUTES.supervisor, json: { processes }, signal },
+      SHAPES.supervisorList,
+    );
+    return body.items;
+  }
+
+  async listSupervised(signal?: AbortSignal): Promise<SupervisedInfo[]> {
+    const body = await this.call<{ items: SupervisedInfo[] }>(
+      { method: 'GET', path: AGENT_ROUTES.supervisor, signal },
+      SHAPES.supervisorList,
+    );
+    return body.items;
+  }
+
+  supervisedLogs(name: string, tail?: number, signal?: AbortSignal): Promise<SupervisedLogs> {
+    return this.call(
+      { method: 'GET', path: AGENT_ROUTES.supervisorLogs(name), query: { tail }, signal },
+      SHAPES.supervisedLogs,
+    );
+  }
+
+  /**
+   * The log as the agent streams it (SSE `output` frames): the response, for the daemon to pass
+   * through byte for byte. The caller must consume or destroy it.
+   */
+  async supervisedLogStream(name: string, tail?: number, signal?: AbortSignal): Promise<Readable> {
+    const res = await this.send({
+      method: 'GET',
+      path: AGENT_ROUTES.supervisorLogs(name),
+      query: { tail },
+      headers: { accept: 'text/event-stream' },
+      signal,
+    });
+    if (!isSuccess(res)) throw await errorFrom(res, signal);
+    if (!/^text\/event-stream\b/i.test(res.headers['content-type'] ?? '')) {
+      res.destroy();
+      throw agentError('did not answer with an event stream');
+    }
+    return res;
+  }
+
+  restartSupervised(name: string, signal?: AbortSignal): Promise<SupervisedInfo> {
+    return this.call(
+      { method: 'POST', path: AGENT_ROUTES.supervisorRestart(name), signal },
+      SHAPES.supervisedInfo,
+    );
+  }
+
+  /**
+   * A raw TCP stream to 127.0.0.1:`port` inside the sandbox, through the agent (see the agent's
+   * portBridge.ts). Each bridge is its own connection to the agent, never a pooled one.
+   */
+  openBridge(port: number, signal?: AbortSignal): Promise<Socket> {
+    const target =
+      this.endpoint.transport === 'unix'
+        ? { socketPath: this.endpoint.socketPath }
+        : { host: this.endpoint.host, port: this.endpoint.port };
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        ...target,
+        agent: false,
+        method: 'GET',
+        path: AGENT_ROUTES.bridge(port),
+        headers: { connection: 'upgrade', upgrade: AGENT_BRIDGE_PROTOCOL },
+        signal,
+      });
+      req.once('upgrade', (res, socket, head) => {
+        if (res.headers.upgrade?.toLowerCase() !== AGENT_BRIDGE_PROTOCOL) {
+          socket.destroy();
+          reject(agentError('upgraded to an unexpected protocol'));
+          return;
+        }
+        socket.setNoDelay(true);
+        if (head.length > 0) socket.unshift(head);
+        resolve(socket);
+      });
+      req.once('response', (res) => {
+        errorFrom(res, signal).then(reject, reject);
+      });
+      req.on('error', (err) => {
+        try {
+          rethrow(err, signal);
+        } catch (e) {
+          reject(e);
+        }
+      });
+      req.end();
     });
   }
 

@@ -5,6 +5,7 @@
  * secret to leak into the sandbox.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import {
   AGENT_PROTOCOL_VERSION,
   AGENT_ROUTES,
@@ -30,6 +31,7 @@ import {
   sendError,
   sendJson,
 } from './http.js';
+import { handleBridgeUpgrade } from './portBridge.js';
 import { ProcessRegistry } from './processes.js';
 import { handleShutdown, Shutdown } from './shutdown.js';
 import { handleSupervisorLogs, handleSupervisorPut, Supervisor } from './supervisor.js';
@@ -212,6 +214,10 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     dispatch(req, res)
       .catch((err: unknown) => sendError(req, res, err))
       .catch(() => res.destroy());
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    handleBridgeUpgrade(req, socket, head, () => shutdown.inProgress);
   });
 
   return { server, shutdown };

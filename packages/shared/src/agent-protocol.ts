@@ -33,6 +33,7 @@ export const AGENT_ERROR_CODES = [
   'process_not_found',
   'no_space',
   'sandbox_unavailable',
+  'port_unreachable',
 ] as const satisfies readonly ErrorCode[];
 
 /** Where the daemon reaches a sandbox's guest agent. */
@@ -58,7 +59,12 @@ export const AGENT_ROUTES = {
   supervisor: '/supervisor',
   supervisorLogs: (name: string) => `/supervisor/${encodeURIComponent(name)}/logs`,
   supervisorRestart: (name: string) => `/supervisor/${encodeURIComponent(name)}/restart`,
+  /** `GET /bridge?port=N` with `Upgrade: paddock-tcp`: a raw TCP stream to 127.0.0.1:N inside. */
+  bridge: (port: number) => `/bridge?port=${port}`,
 } as const;
+
+/** The Upgrade token of a port bridge. */
+export const AGENT_BRIDGE_PROTOCOL = 'paddock-tcp';
 
 /** The workspace as the guest sees it; also the default working directory. */
 export const GUEST_WORKSPACE = '/workspace';

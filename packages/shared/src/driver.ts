@@ -34,6 +34,17 @@ export interface SandboxDriver {
 
 export interface SandboxSpec {
   limits: SandboxLimits;
+  /** Read-only host directories shown inside the workspace (e.g. a shared `node_modules`). */
+  mounts?: WorkspaceMount[];
+}
+
+/**
+ * A host directory shown read-only at `<workspace>/<name>`: how a preset's pre-built
+ * dependencies reach every app of that preset without an install. `name` is one path segment.
+ */
+export interface WorkspaceMount {
+  source: string;
+  name: string;
 }
 
 export interface SandboxRuntime {

@@ -33,7 +33,20 @@ export const ERROR_CODES = {
   is_a_directory: { status: 400, description: 'The path is a directory.' },
   directory_not_empty: { status: 409, description: 'The directory is not empty.' },
   no_space: { status: 507, description: 'The sandbox workspace disk is full.' },
-  process_not_found: { status: 404, description: 'No such background process.' },
+  process_not_found: { status: 404, description: 'No such background command or process.' },
+  preset_not_found: { status: 400, description: 'No preset by that name; see GET /v1/presets.' },
+  confirmation_required: {
+    status: 400,
+    description: 'A destructive operation needs its explicit confirmation parameter.',
+  },
+  port_unreachable: {
+    status: 502,
+    description: 'Nothing listens on that port inside the sandbox.',
+  },
+  dependency_install_failed: {
+    status: 502,
+    description: "Installing a preset's dependencies into the shared cache failed.",
+  },
   rate_limited: { status: 429, description: 'Too many requests.' },
   sandbox_unavailable: { status: 503, description: 'The sandbox did not answer in time.' },
   agent_error: {
