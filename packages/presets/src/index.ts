@@ -1,0 +1,15 @@
+export {
+  PRESETS,
+  PRESET_NAMES,
+  getPreset,
+  listTemplateFiles,
+  type PresetDefinition,
+  type PresetName,
+  type TemplateFile,
+} from './catalog.js';
+export {
+  DependencyCache,
+  type DependencyCacheOptions,
+  type EnsureResult,
+  type PresetsLogger,
+} from './dependencyCache.js';
