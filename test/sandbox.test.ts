@@ -171,10 +171,10 @@ describe('sandboxes through the API', () => {
     const pid = started.body.id;
     const list = await d.api<{ items: { id: string; status: string }[] }>(
       'GET',
-      `/v1/sandboxes/${sb.id}/processes`,
+      `/v1/sandboxes/${sb.id}/commands`,
     );
     assert.equal(list.body.items.find((p) => p.id === pid)?.status, 'running');
-    const signal = await d.api('POST', `/v1/sandboxes/${sb.id}/processes/${pid}/signal`, {
+    const signal = await d.api('POST', `/v1/sandboxes/${sb.id}/commands/${pid}/signal`, {
       signal: 'SIGUSR1',
     });
     assert.equal(signal.status, 200);
@@ -182,19 +182,19 @@ describe('sandboxes through the API', () => {
     for (let i = 0; i < 100 && !out.includes('got-usr1'); i++) {
       await new Promise((r) => setTimeout(r, 50));
       out = (
-        await d.api<{ stdout: string }>('GET', `/v1/sandboxes/${sb.id}/processes/${pid}/output`)
+        await d.api<{ stdout: string }>('GET', `/v1/sandboxes/${sb.id}/commands/${pid}/output`)
       ).body.stdout;
     }
     assert.match(out, /started[\s\S]*got-usr1/);
     const killed = await d.api<{ status: string; signal: string }>(
       'DELETE',
-      `/v1/sandboxes/${sb.id}/processes/${pid}`,
+      `/v1/sandboxes/${sb.id}/commands/${pid}`,
     );
     assert.equal(killed.body.status, 'exited');
     assert.equal(killed.body.signal, 'SIGKILL');
     const unknown = await d.api<{ error: { code: string } }>(
       'GET',
-      `/v1/sandboxes/${sb.id}/processes/p999`,
+      `/v1/sandboxes/${sb.id}/commands/p999`,
     );
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.code, 'process_not_found');

@@ -1,7 +1,19 @@
+import http from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { SandboxDriver, SandboxLimits } from '@paddock/shared';
+import { appRoutes } from './apps/appRoutes.js';
+import type { AppService } from './apps/appService.js';
 import { apiKeyRoutes } from './auth/apiKeyRoutes.js';
+import { sessionRoutes } from './auth/sessionRoutes.js';
+import type { SessionTokens } from './auth/sessionTokens.js';
+import { consoleRoutes } from './console/consoleRoutes.js';
+import type { PreviewProxy } from './preview/previewProxy.js';
+import { sendPreviewPage } from './preview/previewPages.js';
+import { presetRoutes } from './runtime/presetRoutes.js';
+import { processRoutes } from './runtime/processRoutes.js';
+import type { RuntimeService } from './runtime/runtimeService.js';
+import type { SandboxDetails } from './runtime/sandboxDetails.js';
 import type { ApiKeyStore } from './auth/apiKeyStore.js';
 import { authPlugin } from './auth/authPlugin.js';
 import type { EventLog } from './events/eventLog.js';
@@ -33,6 +45,13 @@ export interface AppDeps {
   defaultLimits: SandboxLimits;
   maxLimits: SandboxLimits;
   isReady: () => boolean;
+  sessions: SessionTokens;
+  apps: AppService;
+  runtime: RuntimeService;
+  details: SandboxDetails;
+  preview: PreviewProxy;
+  /** The built console SPA. */
+  consoleDir: string;
 }
 
 /** One registered route, as the OpenAPI contract test compares it with the document. */
@@ -59,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxParamLength: 200,
     frameworkErrors: renderFrameworkError,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
+    serverFactory: (handler) => previewAwareServer(handler, deps.preview),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routeTable: RouteEntry[] = [];
@@ -75,22 +95,67 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installJsonBody(app);
   await registerOpenApi(app);
   deps.metrics.install(app);
-  await app.register(authPlugin, { apiKeys: deps.apiKeys, adminToken: deps.adminToken });
   await app.register(systemRoutes, {
     driver: deps.driver,
     defaultLimits: deps.defaultLimits,
     maxLimits: deps.maxLimits,
     isReady: deps.isReady,
   });
+  await app.register(authPlugin, {
+    apiKeys: deps.apiKeys,
+    adminToken: deps.adminToken,
+    sessions: deps.sessions,
+  });
+  await app.register(sessionRoutes, {
+    apiKeys: deps.apiKeys,
+    adminToken: deps.adminToken,
+    sessions: deps.sessions,
+  });
   await app.register(apiKeyRoutes, { apiKeys: deps.apiKeys, events: deps.events });
   await app.register(sandboxRoutes, {
     sandboxes: deps.sandboxes,
     events: deps.events,
     settings: deps.settings,
+    details: deps.details,
   });
   await app.register(settingsRoutes, { settings: deps.settings, events: deps.events });
   await app.register(execRoutes, { sandboxes: deps.sandboxes, execs: deps.execs });
-  await app.register(fileRoutes, { sandboxes: deps.sandboxes });
+  await app.register(fileRoutes, {
+    sandboxes: deps.sandboxes,
+    onChange: (row, paths) => deps.runtime.workspaceChanged(row, paths),
+  });
   await app.register(manifestRoutes);
+  await app.register(presetRoutes);
+  await app.register(appRoutes, { apps: deps.apps, details: deps.details });
+  await app.register(processRoutes, { sandboxes: deps.sandboxes, runtime: deps.runtime });
+  await app.register(consoleRoutes, { distDir: deps.consoleDir });
   return app;
+}
+
+/**
+ * One listener for the API, the console and every preview: a request whose Host names a
+ * preview goes to the preview proxy before Fastify sees it; everything else is Fastify's.
+ */
+function previewAwareServer(handler: http.RequestListener, preview: PreviewProxy): http.Server {
+  const server = http.createServer((req, res) => {
+    const target = preview.target(req);
+    if (target === null) {
+      handler(req, res);
+      return;
+    }
+    preview.handle(req, res, target).catch((err: unknown) => {
+      server.emit('previewError', err);
+      if (!res.headersSent) sendPreviewPage(res, 502, 'Preview unavailable', 'The request failed.');
+      else res.destroy();
+    });
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
+    const target = preview.target(req);
+    if (target === null) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    preview.handleUpgrade(req, socket, head, target).catch(() => socket.destroy());
+  });
+  return server;
 }

@@ -12,6 +12,10 @@ export interface DaemonConfig {
   warmPoolSize: number;
   defaultLimits: SandboxLimits;
   maxLimits: SandboxLimits;
+  /** `PADDOCK_PREVIEW_URL`; unset: `http://preview.localhost:<port>` on the daemon's own port. */
+  previewUrl: string | undefined;
+  /** Host-wide, world-readable: sandboxes mount preset dependencies from here (read-only). */
+  cacheDir: string;
 }
 
 export class ConfigError extends Error {}
@@ -55,5 +59,7 @@ export function loadConfig(
     warmPoolSize: integer(env, 'PADDOCK_WARM_POOL', 2, 0, 64),
     defaultLimits: { ...DEFAULT_LIMITS },
     maxLimits,
+    previewUrl: env.PADDOCK_PREVIEW_URL?.trim() || undefined,
+    cacheDir: path.resolve(cwd, env.PADDOCK_CACHE_DIR?.trim() || '/var/cache/paddock'),
   };
 }

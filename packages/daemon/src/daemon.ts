@@ -3,10 +3,21 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
+import { CONSOLE_DIST_DIR } from '@paddock/console';
 import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
 import { LocalDriver } from '@paddock/driver-local';
+import { DependencyCache } from '@paddock/presets';
 import type { SandboxDriver } from '@paddock/shared';
 import { buildApp } from './app.js';
+import { AppService } from './apps/appService.js';
+import { AppStore } from './apps/appStore.js';
+import { SessionTokens } from './auth/sessionTokens.js';
+import { hashToken } from './auth/tokens.js';
+import { PreviewAddress } from './preview/previewAddress.js';
+import { PreviewProxy } from './preview/previewProxy.js';
+import { PreviewTokens } from './preview/previewTokens.js';
+import { RuntimeService } from './runtime/runtimeService.js';
+import { SandboxDetails } from './runtime/sandboxDetails.js';
 import { resolveAdminToken } from './auth/adminToken.js';
 import { ADMIN_OWNER } from './auth/authPlugin.js';
 import { ApiKeyStore } from './auth/apiKeyStore.js';
@@ -94,6 +105,47 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     const reconciled = await sandboxes.reconcile();
     log.info(reconciled, 'reconciled sandboxes with the driver');
 
+    const secret = (name: string): string =>
+      readOrCreateSecretFile(path.join(stateDir, name), () => randomBytes(32).toString('base64url'))
+        .value;
+    // The preview's own port is only known once listening (PADDOCK_PORT=0 picks one).
+    let previewBase = new PreviewAddress(
+      config.previewUrl ?? `http://preview.localhost:${config.port}`,
+    );
+    const previewAddress = (): PreviewAddress => previewBase;
+    const apps = new AppStore(db);
+    const runtime = new RuntimeService({
+      sandboxes,
+      store,
+      events,
+      cache: new DependencyCache({ root: config.cacheDir, log: log.child({ component: 'cache' }) }),
+      log,
+      previewDomain: () => previewAddress().domain,
+    });
+    const previewTokens = new PreviewTokens(secret('preview-key'));
+    const preview = new PreviewProxy({
+      address: previewAddress,
+      tokens: previewTokens,
+      store,
+      apps,
+      sandboxes,
+      log: log.child({ component: 'preview' }),
+    });
+    const runtimeHooks = runtime.hooks();
+    sandboxes.setHooks({
+      ...runtimeHooks,
+      ended: (id) => {
+        runtimeHooks.ended(id);
+        preview.forget(id);
+      },
+    });
+    const details = new SandboxDetails({
+      runtime,
+      apps,
+      tokens: previewTokens,
+      address: previewAddress,
+    });
+
     let ready = true;
     const app = await buildApp({
       logger: log,
@@ -108,6 +160,12 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       defaultLimits: config.defaultLimits,
       maxLimits: config.maxLimits,
       isReady: () => ready,
+      sessions: new SessionTokens(secret('session-key'), hashToken(admin.token).slice(0, 16)),
+      apps: new AppService({ apps, sandboxes, runtime, events }),
+      runtime,
+      details,
+      preview,
+      consoleDir: CONSOLE_DIST_DIR,
     });
     await app.listen({ host: config.host, port: config.port });
     const idleStopper = new IdleStopper(sandboxes, settings, log);
@@ -116,6 +174,13 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
+    if (config.previewUrl === undefined)
+      previewBase = new PreviewAddress(`http://preview.localhost:${port}`);
+    // Sandboxes that kept running across the restart get their manifest read and applied again
+    // (the supervisor keeps unchanged processes as they are).
+    for (const row of await store.listLive()) {
+      if (row.status === 'running') void runtime.reload(row);
+    }
     log.info(
       { url, data_dir: config.dataDir, driver: driver.describe() },
       `paddockd listening on ${url}`,
@@ -131,6 +196,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
         closing ??= (async () => {
           ready = false;
           await idleStopper.close();
+          preview.close();
           await app.close();
           sandboxes.close();
           await driver.close();

@@ -12,3 +12,5 @@ export * from './secretNames.js';
 export * from './execStream.js';
 export * from './api/runtime.js';
 export * from './api/settings.js';
+export * from './api/processes.js';
+export * from './api/apps.js';

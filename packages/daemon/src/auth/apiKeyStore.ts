@@ -78,6 +78,16 @@ export class ApiKeyStore {
     return row ? view(row) : undefined;
   }
 
+  async findActiveById(id: string): Promise<ApiKeyView | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row ? view(row) : undefined;
+  }
+
   async touch(id: string): Promise<void> {
     await this.db
       .updateTable('api_keys')

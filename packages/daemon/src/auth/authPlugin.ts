@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { PaddockError } from '@paddock/shared';
 import type { ApiKeyStore, Role } from './apiKeyStore.js';
+import { readCookie, SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
 import { hashToken, sameHash } from './tokens.js';
 
 /** Who is calling: every resource query is scoped to `owner`. */
@@ -26,6 +27,25 @@ const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/v1/openapi.js
 export interface AuthOptions {
   apiKeys: ApiKeyStore;
   adminToken: string;
+  sessions: SessionTokens;
+}
+
+/** Signing in is the one /v1 call that needs no credentials yet. */
+const SIGN_IN = { method: 'POST', path: '/v1/session' };
+/** Cookie-authenticated writes must carry this header, which a cross-site form cannot set. */
+export const CSRF_HEADER = 'x-paddock-csrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Who a raw token belongs to (the bearer check, for signing in with a token). */
+export async function principalForToken(
+  token: string,
+  opts: Pick<AuthOptions, 'apiKeys' | 'adminToken'>,
+): Promise<Principal | null> {
+  if (sameHash(hashToken(token), hashToken(opts.adminToken))) {
+    return { owner: ADMIN_OWNER, role: 'admin', keyId: 'admin-token' };
+  }
+  const key = await opts.apiKeys.findActiveByToken(token);
+  return key ? { owner: key.owner, role: key.role, keyId: key.id } : null;
 }
 
 export function requirePrincipal(request: FastifyRequest): Principal {
@@ -39,15 +59,41 @@ export function requireAdmin(request: FastifyRequest): Principal {
   return p;
 }
 
-/** Bearer-token authentication for everything under /v1 except the public paths. */
+/**
+ * Authentication for everything under /v1 except the public paths: a bearer token, or the
+ * console's session cookie (whose writes must also carry the CSRF header).
+ */
 export const authPlugin = fp<AuthOptions>(
   async (app: FastifyInstance, opts) => {
     const adminHash = hashToken(opts.adminToken);
     app.decorateRequest('principal', null);
+    const sessionPrincipal = async (cookie: string): Promise<Principal> => {
+      const claimed = await opts.sessions.verify(cookie);
+      if (!claimed)
+        throw new PaddockError('unauthorized', 'the session has expired; sign in again');
+      if (claimed.keyId === 'admin-token') return claimed;
+      const key = await opts.apiKeys.findActiveById(claimed.keyId);
+      if (!key) throw new PaddockError('unauthorized', 'the session’s API key was revoked');
+      return { owner: key.owner, role: key.role, keyId: key.id };
+    };
     app.addHook('onRequest', async (request) => {
       const pathOnly = request.url.split('?', 1)[0] ?? '';
       if (PUBLIC_PATHS.has(pathOnly) || !pathOnly.startsWith('/v1')) return;
+      if (request.method === SIGN_IN.method && pathOnly === SIGN_IN.path) return;
       const header = request.headers.authorization;
+      if (header === undefined) {
+        const session = readCookie(request.headers.cookie, SESSION_COOKIE);
+        if (session !== undefined) {
+          request.principal = await sessionPrincipal(session);
+          if (!SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== '1') {
+            throw new PaddockError(
+              'forbidden',
+              `cookie-authenticated writes need ${CSRF_HEADER}: 1`,
+            );
+          }
+          return;
+        }
+      }
       const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
       if (!match?.[1]) throw new PaddockError('unauthorized', 'a bearer token is required');
       const token = match[1];

@@ -30,7 +30,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       security: [{ bearer: [] }],
       tags: [
         { name: 'sandboxes', description: 'Sandbox lifecycle and events' },
-        { name: 'exec', description: 'Commands and background processes inside a sandbox' },
+        { name: 'exec', description: 'Commands (foreground and background) inside a sandbox' },
         { name: 'files', description: 'The sandbox workspace' },
         { name: 'api-keys', description: 'Bearer tokens and owners' },
         { name: 'runtime', description: 'The sandbox.yaml runtime manifest' },

@@ -4,10 +4,10 @@ import {
   ExecBody,
   ExecResultSchema,
   PaddockError,
-  ProcessList,
-  ProcessOutputSchema,
-  ProcessParams,
-  ProcessSchema,
+  CommandList,
+  CommandOutputSchema,
+  CommandParams,
+  CommandSchema,
   SandboxIdParams,
   SignalBody,
   encodeExecFrame,
@@ -47,7 +47,7 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
         body: ExecBody,
         response: {
           200: ExecResultSchema,
-          201: ProcessSchema,
+          201: CommandSchema,
           ...errorResponses(400, 401, 404, 409, 503),
         },
       },
@@ -88,13 +88,13 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
   );
 
   app.get(
-    '/v1/sandboxes/:id/processes',
+    '/v1/sandboxes/:id/commands',
     {
       schema: {
         tags,
-        summary: 'Background processes: running ones and the most recent finished ones',
+        summary: 'Background commands: running ones and the most recent finished ones',
         params: SandboxIdParams,
-        response: { 200: ProcessList, ...errorResponses(401, 404, 409) },
+        response: { 200: CommandList, ...errorResponses(401, 404, 409) },
       },
     },
     async (request) => {
@@ -107,13 +107,13 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
   );
 
   app.get(
-    '/v1/sandboxes/:id/processes/:pid',
+    '/v1/sandboxes/:id/commands/:pid',
     {
       schema: {
         tags,
-        summary: 'One background process',
-        params: ProcessParams,
-        response: { 200: ProcessSchema, ...errorResponses(401, 404, 409) },
+        summary: 'One background command',
+        params: CommandParams,
+        response: { 200: CommandSchema, ...errorResponses(401, 404, 409) },
       },
     },
     async (request) => {
@@ -125,17 +125,17 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
   );
 
   app.get(
-    '/v1/sandboxes/:id/processes/:pid/output',
+    '/v1/sandboxes/:id/commands/:pid/output',
     {
       schema: {
         tags,
-        summary: 'The newest output of a background process (bounded ring)',
-        params: ProcessParams,
+        summary: 'The newest output of a background command (bounded ring)',
+        params: CommandParams,
         querystring: Type.Object(
           { tail: Type.Optional(Type.Integer({ minimum: 1, maximum: 1 << 20 })) },
           { additionalProperties: false },
         ),
-        response: { 200: ProcessOutputSchema, ...errorResponses(400, 401, 404, 409) },
+        response: { 200: CommandOutputSchema, ...errorResponses(400, 401, 404, 409) },
       },
     },
     async (request) => {
@@ -147,14 +147,14 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
   );
 
   app.post(
-    '/v1/sandboxes/:id/processes/:pid/signal',
+    '/v1/sandboxes/:id/commands/:pid/signal',
     {
       schema: {
         tags,
-        summary: 'Send a signal to a background process group',
-        params: ProcessParams,
+        summary: "Send a signal to a background command's process group",
+        params: CommandParams,
         body: SignalBody,
-        response: { 200: ProcessSchema, ...errorResponses(400, 401, 404, 409) },
+        response: { 200: CommandSchema, ...errorResponses(400, 401, 404, 409) },
       },
     },
     async (request) => {
@@ -167,13 +167,13 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
   );
 
   app.delete(
-    '/v1/sandboxes/:id/processes/:pid',
+    '/v1/sandboxes/:id/commands/:pid',
     {
       schema: {
         tags,
-        summary: 'Kill a background process group and return its final record',
-        params: ProcessParams,
-        response: { 200: ProcessSchema, ...errorResponses(401, 404, 409) },
+        summary: "Kill a background command's process group and return its final record",
+        params: CommandParams,
+        response: { 200: CommandSchema, ...errorResponses(401, 404, 409) },
       },
     },
     async (request) => {

@@ -21,9 +21,12 @@ import { requirePrincipal } from '../auth/authPlugin.js';
 import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SandboxService } from './sandboxService.js';
+import type { SandboxRow } from './sandboxStore.js';
 
 export interface FileRoutesOptions {
   sandboxes: SandboxService;
+  /** Told the paths a write, delete or move touched (the runtime watches sandbox.yaml). */
+  onChange?: (row: SandboxRow, paths: string[]) => void;
 }
 
 const FileWriteQuery = Type.Object(
@@ -37,7 +40,7 @@ const FileWriteQuery = Type.Object(
 /** Files inside a sandbox's workspace. Every path is resolved and checked by the guest agent. */
 export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
   app,
-  { sandboxes },
+  { sandboxes, onChange = () => undefined },
 ) => {
   const tags = ['files'];
 
@@ -98,13 +101,15 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
           );
         }
         const body = request.body as Readable | Buffer | undefined;
-        return sandboxes.withAgent(p.owner, request.params.id, (client) =>
-          client.writeFile(
+        return sandboxes.withAgent(p.owner, request.params.id, async (client, row) => {
+          const written = await client.writeFile(
             request.query.path,
             body ?? Buffer.alloc(0),
             request.query.mode ? { mode: request.query.mode } : {},
-          ),
-        );
+          );
+          onChange(row, [request.query.path]);
+          return written;
+        });
       },
     );
   });
@@ -125,9 +130,10 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
     },
     async (request, reply) => {
       const p = requirePrincipal(request);
-      await sandboxes.withAgent(p.owner, request.params.id, (client) =>
-        client.deleteFile(request.query.path, request.query.recursive ?? false),
-      );
+      await sandboxes.withAgent(p.owner, request.params.id, async (client, row) => {
+        await client.deleteFile(request.query.path, request.query.recursive ?? false);
+        onChange(row, [request.query.path]);
+      });
       return reply.code(204).send(null);
     },
   );
@@ -203,7 +209,11 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
     },
     async (request) => {
       const p = requirePrincipal(request);
-      return sandboxes.withAgent(p.owner, request.params.id, (client) => client.move(request.body));
+      return sandboxes.withAgent(p.owner, request.params.id, async (client, row) => {
+        const moved = await client.move(request.body);
+        onChange(row, [request.body.from, request.body.to]);
+        return moved;
+      });
     },
   );
 };

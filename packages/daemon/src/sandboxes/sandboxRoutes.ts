@@ -8,9 +8,11 @@ import {
   PaddockError,
   SandboxIdParams,
   SandboxPage,
+  SandboxDetailSchema,
   SandboxSchema,
   StopSandboxBody,
 } from '@paddock/shared';
+import type { SandboxDetails } from '../runtime/sandboxDetails.js';
 import { requirePrincipal } from '../auth/authPlugin.js';
 import type { EventLog } from '../events/eventLog.js';
 import { errorResponses } from '../http/errorResponses.js';
@@ -22,6 +24,7 @@ export interface SandboxRoutesOptions {
   sandboxes: SandboxService;
   events: EventLog;
   settings: SettingsStore;
+  details: SandboxDetails;
 }
 
 const METADATA_FILTER = /^metadata\.([A-Za-z0-9_.-]{1,64})$/;
@@ -83,14 +86,31 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = as
     {
       schema: {
         tags,
-        summary: 'Get a sandbox',
+        summary: 'Get a sandbox with its processes and preview',
         params: SandboxIdParams,
-        response: { 200: SandboxSchema, ...errorResponses(401, 404) },
+        response: { 200: SandboxDetailSchema, ...errorResponses(401, 404) },
       },
     },
     async (request) => {
       const p = requirePrincipal(request);
-      return sandboxView(await sandboxes.observe(p.owner, request.params.id));
+      return opts.details.of(await sandboxes.observe(p.owner, request.params.id));
+    },
+  );
+
+  app.post(
+    '/v1/sandboxes/:id/preview/rotate',
+    {
+      schema: {
+        tags,
+        summary:
+          'Invalidate every preview link and cookie issued so far; answers with a fresh link',
+        params: SandboxIdParams,
+        response: { 200: SandboxDetailSchema, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return opts.details.of(await sandboxes.rotatePreview(p.owner, request.params.id));
     },
   );
 

@@ -7,6 +7,7 @@ import {
   type CreateSandboxBody,
   type SandboxDriver,
   type SandboxLimits,
+  type WorkspaceMount,
 } from '@paddock/shared';
 import type { EventLog } from '../events/eventLog.js';
 import type { DaemonMetrics } from '../http/metrics.js';
@@ -29,6 +30,25 @@ export interface SandboxServiceOptions {
 }
 
 /**
+ * What happens around a boot, supplied by the runtime (apps, manifests, previews) so that this
+ * service stays about the lifecycle itself.
+ */
+export interface SandboxLifecycleHooks {
+  /** Read-only mounts a sandbox boots with (an app's shared dependency cache). */
+  mountsFor(row: SandboxRow): Promise<WorkspaceMount[]>;
+  /** After every boot: seed the workspace, apply the manifest. Reports its own failures. */
+  booted(row: SandboxRow): Promise<void>;
+  /** After a stop, a failure or a delete. */
+  ended(id: string): void;
+}
+
+const NO_HOOKS: SandboxLifecycleHooks = {
+  mountsFor: async () => [],
+  booted: async () => undefined,
+  ended: () => undefined,
+};
+
+/**
  * The sandbox lifecycle: the only place that changes a sandbox's state through the driver, keeps
  * the store in step with what the driver observes, and hands out guest-agent clients for running
  * sandboxes (noticing when an agent is gone). Commands run through ExecService.
@@ -38,8 +58,19 @@ export class SandboxService {
   private readonly clients = new Map<string, AgentClient>();
   private readonly busy = new Map<string, number>();
   private readonly touched = new Map<string, number>();
+  private hooks: SandboxLifecycleHooks = NO_HOOKS;
+  private readonly waking = new Map<string, Promise<void>>();
+
+  /** True while a wake started by a preview request is under way. */
+  isWaking(id: string): boolean {
+    return this.waking.has(id);
+  }
 
   constructor(private readonly o: SandboxServiceOptions) {}
+
+  setHooks(hooks: SandboxLifecycleHooks): void {
+    this.hooks = hooks;
+  }
 
   /** At start: adopt sandboxes that still run, mark the rest stopped, destroy strays. */
   async reconcile(): Promise<{ adopted: number; stopped: number; removed: number }> {
@@ -101,7 +132,11 @@ export class SandboxService {
     return limits;
   }
 
-  async create(owner: string, body: CreateSandboxBody): Promise<SandboxRow> {
+  async create(
+    owner: string,
+    body: CreateSandboxBody,
+    options: { app?: { id: string; preset: string }; mounts?: WorkspaceMount[] } = {},
+  ): Promise<SandboxRow> {
     const limits = this.resolveLimits(body.limits);
     const env = body.env ?? {};
     const secretish = Object.keys(env).filter(looksLikeSecretName);
@@ -114,7 +149,7 @@ export class SandboxService {
     const started = performance.now();
     let runtime;
     try {
-      runtime = await this.o.driver.create({ limits });
+      runtime = await this.o.driver.create({ limits, mounts: options.mounts ?? [] });
     } catch (err) {
       this.o.metrics.sandboxOps.inc({ op: 'create', result: 'error' });
       throw asDriverError(err, 'create');
@@ -128,6 +163,7 @@ export class SandboxService {
         limits,
         env,
         metadata: body.metadata ?? {},
+        ...(options.app ? { app: options.app } : {}),
       });
     } catch (err) {
       await this.o.driver.destroy(runtime.id).catch(() => undefined);
@@ -145,7 +181,8 @@ export class SandboxService {
       message: 'Sandbox created',
       payload: { limits, pooled: runtime.pooled, env_keys: Object.keys(env).sort() },
     });
-    return row;
+    await this.hooks.booted(row);
+    return (await this.o.store.get(owner, row.id)) ?? row;
   }
 
   async get(owner: string, id: string): Promise<SandboxRow> {
@@ -173,6 +210,7 @@ export class SandboxService {
       if (row.status === 'stopped') return row;
       await this.o.store.update(id, { status: 'stopping' });
       this.dropClient(id);
+      this.hooks.ended(id);
       try {
         await this.o.driver.stop(id, graceMs === undefined ? {} : { graceMs });
       } catch (err) {
@@ -228,6 +266,22 @@ export class SandboxService {
     else this.busy.delete(id);
     this.touched.delete(id);
     await this.touch(id).catch(() => undefined);
+  }
+
+  /** A new preview epoch: every link and cookie issued so far stops working. */
+  async rotatePreview(owner: string, id: string): Promise<SandboxRow> {
+    await this.get(owner, id);
+    return this.lock.run(id, async () => {
+      const row = await this.get(owner, id);
+      const next = (await this.o.store.update(id, { preview_epoch: row.preview_epoch + 1 }))!;
+      await this.o.events.append({
+        owner,
+        sandboxId: id,
+        type: 'preview.rotated',
+        message: 'Preview links rotated; earlier links and cookies no longer work',
+      });
+      return next;
+    });
   }
 
   async keepalive(owner: string, id: string, seconds: number, maxSeconds: number) {
@@ -286,9 +340,16 @@ export class SandboxService {
         return row;
       }
       this.dropClient(id);
-      await this.o.store.update(id, { status: 'starting', status_reason: null });
+      this.hooks.ended(id);
+      // A new epoch: preview links and cookies issued before this start stop working.
+      await this.o.store.update(id, {
+        status: 'starting',
+        status_reason: null,
+        preview_epoch: row.preview_epoch + 1,
+      });
       try {
-        await this.o.driver.start(id, { limits: rowLimits(row) });
+        const mounts = await this.hooks.mountsFor(row);
+        await this.o.driver.start(id, { limits: rowLimits(row), mounts });
       } catch (err) {
         await this.o.store.update(id, { status: 'failed', status_reason: 'start failed' });
         await this.o.events.append({
@@ -308,13 +369,33 @@ export class SandboxService {
         type: 'sandbox.started',
         message: 'Sandbox started',
       });
-      return (await this.o.store.update(id, {
+      const started = (await this.o.store.update(id, {
         status: 'running',
         status_reason: null,
         started_at: new Date().toISOString(),
         stopped_at: null,
       }))!;
+      await this.hooks.booted(started);
+      return (await this.o.store.get(owner, id)) ?? started;
     });
+  }
+
+  /**
+   * Starts a stopped sandbox without waiting (a preview request wakes it). Returns the epoch its
+   * preview will have, so the waker can be handed a cookie that stays valid across the start.
+   */
+  wake(row: SandboxRow): number {
+    if (!this.waking.has(row.id) && row.status !== 'starting') {
+      const run = this.start(row.owner_id, row.id)
+        .then(() => undefined)
+        .catch((err: unknown) => {
+          this.o.log.warn({ err, sandbox_id: row.id }, 'waking a sandbox failed');
+        })
+        .finally(() => this.waking.delete(row.id));
+      this.waking.set(row.id, run);
+    }
+    // A start bumps the epoch once it holds the sandbox's lock (see start()).
+    return row.status === 'starting' ? row.preview_epoch : row.preview_epoch + 1;
   }
 
   async delete(owner: string, id: string): Promise<void> {
@@ -322,6 +403,7 @@ export class SandboxService {
     await this.lock.run(id, async () => {
       await this.get(owner, id);
       this.dropClient(id);
+      this.hooks.ended(id);
       try {
         await this.o.driver.destroy(id);
       } catch (err) {
@@ -393,6 +475,7 @@ export class SandboxService {
           .catch(() => false);
         if (health) return null;
       }
+      this.hooks.ended(row.id);
       const oom = seen.oom_kills > current.oom_kills;
       const reason = oom
         ? 'the guest agent was killed for exceeding the memory limit'

@@ -28,6 +28,7 @@ export function sandboxView(row: SandboxRow): Sandbox {
     oom_kills: row.oom_kills,
     last_active_at: row.last_active_at,
     keepalive_until: row.keepalive_until,
+    app_id: row.app_id,
   };
 }
 
@@ -46,6 +47,7 @@ export class SandboxStore {
     limits: SandboxLimits;
     env: Record<string, string>;
     metadata: Record<string, string>;
+    app?: { id: string; preset: string };
   }): Promise<SandboxRow> {
     const now = new Date().toISOString();
     const row: SandboxRow = {
@@ -64,6 +66,11 @@ export class SandboxStore {
       deleted_at: null,
       last_active_at: now,
       keepalive_until: null,
+      app_id: input.app?.id ?? null,
+      preset: input.app?.preset ?? null,
+      seeded_at: null,
+      web_port: null,
+      preview_epoch: 1,
     };
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('sandboxes').values(row).execute();
@@ -101,6 +108,16 @@ export class SandboxStore {
       .select(['id', 'owner_id', 'last_active_at', 'keepalive_until', 'started_at'])
       .where('status', '=', 'running')
       .execute();
+  }
+
+  /** Any owner's: for the preview proxy, which authenticates by the link's token instead. */
+  async getForPreview(id: string): Promise<SandboxRow | undefined> {
+    return this.db
+      .selectFrom('sandboxes')
+      .selectAll()
+      .where('id', '=', id)
+      .where('status', '!=', 'deleted')
+      .executeTakeFirst();
   }
 
   async touch(id: string, at: string): Promise<void> {

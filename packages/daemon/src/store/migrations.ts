@@ -90,6 +90,31 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_apps': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('apps')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull().references('owners.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('preset', 'text', (c) => c.notNull())
+        .addColumn('public', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('sandbox_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'text')
+        .execute();
+      await db.schema.createIndex('apps_owner_id').on('apps').columns(['owner_id', 'id']).execute();
+      await db.schema.alterTable('sandboxes').addColumn('app_id', 'text').execute();
+      await db.schema.alterTable('sandboxes').addColumn('preset', 'text').execute();
+      await db.schema.alterTable('sandboxes').addColumn('seeded_at', 'text').execute();
+      await db.schema.alterTable('sandboxes').addColumn('web_port', 'integer').execute();
+      await db.schema
+        .alterTable('sandboxes')
+        .addColumn('preview_epoch', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -9,6 +9,21 @@ export interface Database {
   sandbox_metadata: SandboxMetadataTable;
   events: EventsTable;
   settings: SettingsTable;
+  apps: AppsTable;
+}
+
+export interface AppsTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  preset: string;
+  /** 0 or 1: a public preview needs no token. */
+  public: number;
+  /** The app's current sandbox (its workspace is the app's). */
+  sandbox_id: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
 }
 
 export interface OwnersTable {
@@ -49,6 +64,15 @@ export interface SandboxesTable {
   last_active_at: string | null;
   /** Idle stop does not apply before this. */
   keepalive_until: string | null;
+  /** The app this sandbox belongs to, and its preset (what seeds it and mounts its cache). */
+  app_id: string | null;
+  preset: string | null;
+  /** When the preset's template was written (once: never again, even if files are deleted). */
+  seeded_at: string | null;
+  /** The web port of the last applied manifest: the preview's target, known while stopped. */
+  web_port: number | null;
+  /** Bumped at every start and rotation; preview tokens of an older epoch are refused. */
+  preview_epoch: number;
 }
 
 export interface SandboxMetadataTable {

@@ -32,3 +32,13 @@ export const ApiKeySchema = Type.Object(
 export const CreatedApiKey = Type.Object({ key: ApiKeySchema, token: Type.String() });
 export const ApiKeyList = Type.Object({ items: Type.Array(ApiKeySchema) });
 export const ApiKeyParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, strict);
+
+/** POST /v1/session: a token exchanged for an HttpOnly session cookie (the console's sign-in). */
+export const CreateSessionBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 512 }) },
+  strict,
+);
+export const SessionSchema = Type.Object(
+  { owner: Type.String(), admin: Type.Boolean() },
+  { $id: 'Session' },
+);

@@ -34,7 +34,7 @@ export const ExecResultSchema = Type.Object(
   { $id: 'ExecResult' },
 );
 
-export const ProcessSchema = Type.Object(
+export const CommandSchema = Type.Object(
   {
     id: Type.String(),
     pid: Type.Integer(),
@@ -46,19 +46,19 @@ export const ProcessSchema = Type.Object(
     signal: Type.Union([Type.String(), Type.Null()]),
     state: Type.Union([ExecStateSchema, Type.Null()]),
   },
-  { $id: 'Process' },
+  { $id: 'Command' },
 );
 
-export const ProcessList = Type.Object({ items: Type.Array(ProcessSchema) });
+export const CommandList = Type.Object({ items: Type.Array(CommandSchema) });
 
-export const ProcessParams = Type.Object(
+export const CommandParams = Type.Object(
   { id: Type.String({ maxLength: 64 }), pid: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) },
   strict,
 );
 
 export const SignalBody = Type.Object({ signal: Type.Enum(SIGNALS) }, strict);
 
-export const ProcessOutputSchema = Type.Object({
+export const CommandOutputSchema = Type.Object({
   stdout: Type.String(),
   stderr: Type.String(),
   truncated: Type.Boolean(),

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { MIN_LIMITS } from '../limits.js';
 import { EnvMap, Metadata, SandboxId, Timestamp, strict } from './common.js';
+import { ManifestStateSchema, PreviewSchema, ProcessSchema } from './processes.js';
 
 export const SandboxStatus = Type.Enum(['starting', 'running', 'stopping', 'stopped', 'failed']);
 export type SandboxStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -50,10 +51,24 @@ export const SandboxSchema = Type.Object(
     last_active_at: Type.Union([Timestamp, Type.Null()]),
     /** Idle stop does not apply before this, set by POST /keepalive. */
     keepalive_until: Type.Union([Timestamp, Type.Null()]),
+    /** The app whose sandbox this is; null for a standalone sandbox. */
+    app_id: Type.Union([Type.String(), Type.Null()]),
   },
   { $id: 'Sandbox' },
 );
 export type Sandbox = Static<typeof SandboxSchema>;
+
+/** One sandbox with what runs in it: GET /v1/sandboxes/{id} and apps. */
+export const SandboxDetailSchema = Type.Object(
+  {
+    ...SandboxSchema.properties,
+    preview: PreviewSchema,
+    processes: Type.Array(ProcessSchema, { description: 'Empty unless running' }),
+    manifest: ManifestStateSchema,
+  },
+  { $id: 'SandboxDetail' },
+);
+export type SandboxDetail = Static<typeof SandboxDetailSchema>;
 
 export const ListSandboxesQuery = Type.Object(
   {

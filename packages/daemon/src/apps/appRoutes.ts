@@ -1,0 +1,146 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  AppIdParams,
+  AppPage,
+  AppSchema,
+  CreateAppBody,
+  DeleteAppQuery,
+  ListAppsQuery,
+  PatchAppBody,
+  type App,
+} from '@paddock/shared';
+import { requirePrincipal } from '../auth/authPlugin.js';
+import { errorResponses } from '../http/errorResponses.js';
+import type { SandboxDetails } from '../runtime/sandboxDetails.js';
+import type { AppService } from './appService.js';
+import type { AppRow } from './appStore.js';
+
+export interface AppRoutesOptions {
+  apps: AppService;
+  details: SandboxDetails;
+}
+
+export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app, opts) => {
+  const tags = ['apps'];
+  const { apps, details } = opts;
+
+  const view = async (row: AppRow): Promise<App> => {
+    const sandbox = await apps.sandboxOf(row);
+    return {
+      id: row.id,
+      name: row.name,
+      preset: row.preset,
+      public: row.public === 1,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      sandbox: sandbox ? await details.of(sandbox) : null,
+    };
+  };
+
+  app.post(
+    '/v1/apps',
+    {
+      schema: {
+        tags,
+        summary:
+          "Create an app from a preset and boot its sandbox (the preset's first use installs its dependencies)",
+        body: CreateAppBody,
+        response: { 201: AppSchema, ...errorResponses(400, 401, 502) },
+      },
+    },
+    async (request, reply) => {
+      const p = requirePrincipal(request);
+      return reply.code(201).send(await view(await apps.create(p.owner, request.body)));
+    },
+  );
+
+  app.get(
+    '/v1/apps',
+    {
+      schema: {
+        tags,
+        summary: 'List apps, newest first',
+        querystring: ListAppsQuery,
+        response: { 200: AppPage, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      const page = await apps.list(p.owner, {
+        limit: request.query.limit ?? 50,
+        ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
+      });
+      return { items: await Promise.all(page.items.map(view)), next_cursor: page.next_cursor };
+    },
+  );
+
+  app.get(
+    '/v1/apps/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get an app with its sandbox, processes and preview',
+        params: AppIdParams,
+        response: { 200: AppSchema, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return view(await apps.get(p.owner, request.params.id));
+    },
+  );
+
+  app.patch(
+    '/v1/apps/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Rename an app, or make its preview public or private',
+        params: AppIdParams,
+        body: PatchAppBody,
+        response: { 200: AppSchema, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return view(await apps.patch(p.owner, request.params.id, request.body));
+    },
+  );
+
+  app.delete(
+    '/v1/apps/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete an app; its workspace is kept unless purge=true',
+        params: AppIdParams,
+        querystring: DeleteAppQuery,
+        response: {
+          204: { type: 'null', description: 'Deleted' },
+          ...errorResponses(400, 401, 404, 502),
+        },
+      },
+    },
+    async (request, reply) => {
+      const p = requirePrincipal(request);
+      await apps.delete(p.owner, request.params.id, request.query.purge === true);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/apps/:id/sandbox',
+    {
+      schema: {
+        tags,
+        summary: "Start (wake) the app's sandbox, or make a new one if it was removed",
+        params: AppIdParams,
+        response: { 200: AppSchema, ...errorResponses(401, 404, 502) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return view(await apps.wake(p.owner, request.params.id));
+    },
+  );
+};

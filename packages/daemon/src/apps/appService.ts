@@ -1,0 +1,112 @@
+import { getPreset } from '@paddock/presets';
+import { PaddockError, type CreateAppBody, type PatchAppBody } from '@paddock/shared';
+import type { EventLog } from '../events/eventLog.js';
+import type { RuntimeService } from '../runtime/runtimeService.js';
+import type { SandboxService } from '../sandboxes/sandboxService.js';
+import type { SandboxRow } from '../sandboxes/sandboxStore.js';
+import type { AppRow, AppStore } from './appStore.js';
+
+export interface AppServiceOptions {
+  apps: AppStore;
+  sandboxes: SandboxService;
+  runtime: RuntimeService;
+  events: EventLog;
+}
+
+/**
+ * Apps: a name, a preset and a current sandbox whose workspace is the app's. The sandbox does
+ * the running; the app is what a person thinks of as "my app" across sandbox restarts.
+ */
+export class AppService {
+  constructor(private readonly o: AppServiceOptions) {}
+
+  async create(owner: string, body: CreateAppBody): Promise<AppRow> {
+    const preset = getPreset(body.preset);
+    if (!preset) {
+      throw new PaddockError('preset_not_found', `no preset "${body.preset}"; see GET /v1/presets`);
+    }
+    // First use of a preset on this host builds its dependency cache; later ones find it ready.
+    const mounts = await this.o.runtime.mountsFor(preset.name);
+    const app = await this.o.apps.insert({ owner, name: body.name, preset: preset.name });
+    let sandbox: SandboxRow;
+    try {
+      sandbox = await this.o.sandboxes.create(
+        owner,
+        {},
+        { app: { id: app.id, preset: preset.name }, mounts },
+      );
+    } catch (err) {
+      await this.o.apps.remove(app.id);
+      throw err;
+    }
+    await this.o.events.append({
+      owner,
+      sandboxId: sandbox.id,
+      type: 'app.created',
+      message: `App created from the ${preset.name} preset`,
+      payload: { app_id: app.id, preset: preset.name },
+    });
+    return (await this.o.apps.update(app.id, { sandbox_id: sandbox.id }))!;
+  }
+
+  async get(owner: string, id: string): Promise<AppRow> {
+    const app = await this.o.apps.get(owner, id);
+    if (!app) throw new PaddockError('not_found', `no app ${id}`);
+    return app;
+  }
+
+  list(owner: string, q: { limit: number; cursor?: string }) {
+    return this.o.apps.list(owner, q);
+  }
+
+  async patch(owner: string, id: string, body: PatchAppBody): Promise<AppRow> {
+    await this.get(owner, id);
+    return (await this.o.apps.update(id, {
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      ...(body.public !== undefined ? { public: body.public ? 1 : 0 } : {}),
+    }))!;
+  }
+
+  /** The app's sandbox, running: started if stopped, made anew if it was removed. */
+  async wake(owner: string, id: string): Promise<AppRow> {
+    const app = await this.get(owner, id);
+    const current = app.sandbox_id ? await this.sandboxOf(app) : undefined;
+    if (current) {
+      await this.o.sandboxes.start(owner, current.id);
+      return app;
+    }
+    const mounts = await this.o.runtime.mountsFor(app.preset);
+    const sandbox = await this.o.sandboxes.create(
+      owner,
+      {},
+      { app: { id: app.id, preset: app.preset }, mounts },
+    );
+    return (await this.o.apps.update(app.id, { sandbox_id: sandbox.id }))!;
+  }
+
+  /**
+   * Without `purge` the sandbox is stopped and kept, so the workspace survives (it stays
+   * reachable as a standalone sandbox); with it, the sandbox and its workspace are deleted.
+   */
+  async delete(owner: string, id: string, purge: boolean): Promise<void> {
+    const app = await this.get(owner, id);
+    const sandbox = app.sandbox_id ? await this.sandboxOf(app) : undefined;
+    if (sandbox) {
+      if (purge) await this.o.sandboxes.delete(owner, sandbox.id);
+      else await this.o.sandboxes.stop(owner, sandbox.id);
+    }
+    await this.o.apps.update(id, { deleted_at: new Date().toISOString() });
+    await this.o.events.append({
+      owner,
+      sandboxId: sandbox?.id ?? null,
+      type: 'app.deleted',
+      message: purge ? 'App deleted with its workspace' : 'App deleted; its workspace is kept',
+      payload: { app_id: id, purge },
+    });
+  }
+
+  async sandboxOf(app: AppRow): Promise<SandboxRow | undefined> {
+    if (app.sandbox_id === null) return undefined;
+    return this.o.sandboxes.get(app.owner_id, app.sandbox_id).catch(() => undefined);
+  }
+}

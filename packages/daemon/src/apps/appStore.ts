@@ -1,0 +1,88 @@
+import { ulid } from 'ulid';
+import type { Db } from '../store/database.js';
+import type { AppsTable } from '../store/schema.js';
+
+export type AppRow = AppsTable;
+
+export function newAppId(): string {
+  return `app${ulid().toLowerCase()}`;
+}
+
+/** App rows, owner-scoped for every API read; deleted apps stay as history (deleted_at). */
+export class AppStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(input: { owner: string; name: string; preset: string }): Promise<AppRow> {
+    const now = new Date().toISOString();
+    const row: AppRow = {
+      id: newAppId(),
+      owner_id: input.owner,
+      name: input.name,
+      preset: input.preset,
+      public: 0,
+      sandbox_id: null,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    };
+    await this.db.insertInto('apps').values(row).execute();
+    return row;
+  }
+
+  async get(owner: string, id: string): Promise<AppRow | undefined> {
+    return this.db
+      .selectFrom('apps')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner_id', '=', owner)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  /** Any owner's live app: the preview proxy asks whether a sandbox's app is public. */
+  async getById(id: string): Promise<AppRow | undefined> {
+    return this.db
+      .selectFrom('apps')
+      .selectAll()
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  /** Newest first, paged by id (ULID-based, so by creation time). */
+  async list(
+    owner: string,
+    q: { limit: number; cursor?: string },
+  ): Promise<{ items: AppRow[]; next_cursor: string | null }> {
+    let query = this.db
+      .selectFrom('apps')
+      .selectAll()
+      .where('owner_id', '=', owner)
+      .where('deleted_at', 'is', null);
+    if (q.cursor) query = query.where('id', '<', q.cursor);
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
+      .execute();
+    const more = rows.length > q.limit;
+    const items = rows.slice(0, q.limit);
+    return { items, next_cursor: more ? (items[items.length - 1]?.id ?? null) : null };
+  }
+
+  async update(
+    id: string,
+    patch: Partial<Pick<AppRow, 'name' | 'public' | 'sandbox_id' | 'deleted_at'>>,
+  ): Promise<AppRow | undefined> {
+    await this.db
+      .updateTable('apps')
+      .set({ ...patch, updated_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .execute();
+    return this.db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Only for an app whose first sandbox could not be made: nothing else refers to it yet. */
+  async remove(id: string): Promise<void> {
+    await this.db.deleteFrom('apps').where('id', '=', id).execute();
+  }
+}

@@ -1,0 +1,272 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import { PaddockError } from '@paddock/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppStore } from '../apps/appStore.js';
+import type { SandboxService } from '../sandboxes/sandboxService.js';
+import type { SandboxRow, SandboxStore } from '../sandboxes/sandboxStore.js';
+import { readCookie } from '../auth/sessionTokens.js';
+import { BridgeAgent } from './bridgeAgent.js';
+import type { PreviewAddress } from './previewAddress.js';
+import { sendPreviewPage } from './previewPages.js';
+import { COOKIE_TTL_SECONDS, type PreviewTokens } from './previewTokens.js';
+
+export const PREVIEW_COOKIE = 'paddock_preview';
+export const PREVIEW_TOKEN_PARAM = 'paddock_token';
+
+export interface PreviewProxyOptions {
+  address: () => PreviewAddress;
+  tokens: PreviewTokens;
+  store: SandboxStore;
+  apps: AppStore;
+  sandboxes: SandboxService;
+  log: FastifyBaseLogger;
+}
+
+interface Target {
+  port: number;
+  sandboxId: string;
+}
+
+type Access =
+  | { ok: true; setCookie?: string }
+  | { ok: false; redirect: string; setCookie: string }
+  | { ok: false; status: 401 };
+
+/**
+ * The preview listener's other half: requests whose Host is `{port}-{sandboxId}.{domain}` come
+ * here instead of the API. It authenticates the link or cookie, wakes a stopped sandbox, and
+ * passes HTTP and WebSocket traffic to the port through the guest agent's bridge.
+ */
+export class PreviewProxy {
+  private readonly proxy = createProxyServer({ xfwd: true, ws: true });
+  private readonly agents = new Map<string, BridgeAgent>();
+
+  constructor(private readonly o: PreviewProxyOptions) {}
+
+  target(req: IncomingMessage): Target | null {
+    return this.o.address().parseHost(req.headers.host);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const row = await this.o.store.getForPreview(target.sandboxId);
+    if (!row) {
+      sendPreviewPage(res, 404, 'No such preview', 'This sandbox does not exist.');
+      return;
+    }
+    const access = await this.authorize(req, row, target);
+    if (!access.ok) {
+      if ('redirect' in access) {
+        res.writeHead(302, {
+          location: access.redirect,
+          'set-cookie': access.setCookie,
+          'cache-control': 'no-store',
+        });
+        res.end();
+      } else {
+        sendPreviewPage(
+          res,
+          401,
+          'Preview link required',
+          'This preview is private. Open it from the Paddock console or with a fresh link.',
+        );
+      }
+      return;
+    }
+    if (access.setCookie) res.setHeader('set-cookie', access.setCookie);
+    if (row.status !== 'running') {
+      await this.wakePage(req, res, row, target);
+      return;
+    }
+    void this.o.sandboxes.touch(row.id).catch(() => undefined);
+    stripPreviewCookie(req);
+    this.proxy.web(
+      req,
+      res,
+      { target: `http://127.0.0.1:${target.port}`, agent: this.agentFor(row, target.port) },
+      (err) => {
+        void this.upstreamFailed(err, res, row, target);
+      },
+    );
+  }
+
+  async handleUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    target: Target,
+  ): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const row = await this.o.store.getForPreview(target.sandboxId);
+    const access = row ? await this.authorize(req, row, target) : null;
+    if (!row || !access?.ok || row.status !== 'running') {
+      const status = !row
+        ? '404 Not Found'
+        : !access?.ok
+          ? '401 Unauthorized'
+          : '503 Service Unavailable';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    stripPreviewCookie(req);
+    // WebSocket frames in either direction are preview traffic: an open HMR socket that is used
+    // keeps the sandbox awake; an idle tab does not.
+    const touch = (): void => void this.o.sandboxes.touch(row.id).catch(() => undefined);
+    socket.on('data', touch);
+    this.proxy.ws(
+      req,
+      socket,
+      head,
+      { target: `ws://127.0.0.1:${target.port}`, agent: this.agentFor(row, target.port) },
+      () => {
+        if (!socket.destroyed)
+          socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      },
+    );
+  }
+
+  /** Drop the pooled bridges of a sandbox that stopped (they die with it anyway). */
+  forget(sandboxId: string): void {
+    for (const [key, agent] of this.agents) {
+      if (key.startsWith(`${sandboxId}:`)) {
+        agent.destroy();
+        this.agents.delete(key);
+      }
+    }
+  }
+
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+    this.proxy.close();
+  }
+
+  private agentFor(row: SandboxRow, port: number): BridgeAgent {
+    const key = `${row.id}:${port}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = new BridgeAgent(async () => {
+        const { client } = await this.o.sandboxes.agent(row.owner_id, row.id);
+        return client.openBridge(port);
+      });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  private async authorize(req: IncomingMessage, row: SandboxRow, target: Target): Promise<Access> {
+    const url = new URL(req.url ?? '/', 'http://preview');
+    const linkToken = url.searchParams.get(PREVIEW_TOKEN_PARAM);
+    const claims = { sandboxId: row.id, port: target.port, epoch: row.preview_epoch };
+    if (linkToken !== null) {
+      if (!(await this.o.tokens.verify(linkToken, 'link', claims)))
+        return { ok: false, status: 401 };
+      // A link is exchanged for a host-only cookie, then dropped from the address bar. A wake
+      // bumps the epoch, so a link for a stopped sandbox gets the next epoch's cookie.
+      const epoch = row.status === 'running' ? row.preview_epoch : this.o.sandboxes.wake(row);
+      url.searchParams.delete(PREVIEW_TOKEN_PARAM);
+      return {
+        ok: false,
+        redirect: `${url.pathname}${url.search}`,
+        setCookie: await this.cookie({ ...claims, epoch }),
+      };
+    }
+    if (await this.isPublic(row)) return { ok: true };
+    const cookie = readCookie(req.headers.cookie, PREVIEW_COOKIE);
+    if (cookie === undefined) return { ok: false, status: 401 };
+    if (await this.o.tokens.verify(cookie, 'cookie', claims)) return { ok: true };
+    // The cookie of a wake under way names the epoch the start is about to set.
+    const next = { ...claims, epoch: row.preview_epoch + 1 };
+    if (this.o.sandboxes.isWaking(row.id) && (await this.o.tokens.verify(cookie, 'cookie', next)))
+      return { ok: true };
+    return { ok: false, status: 401 };
+  }
+
+  private async isPublic(row: SandboxRow): Promise<boolean> {
+    if (row.app_id === null) return false;
+    return (await this.o.apps.getById(row.app_id))?.public === 1;
+  }
+
+  private async wakePage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    row: SandboxRow,
+    target: Target,
+  ): Promise<void> {
+    if (row.status === 'stopped' || row.status === 'failed') {
+      const epoch = this.o.sandboxes.wake(row);
+      if (!(await this.isPublic(row))) {
+        res.setHeader(
+          'set-cookie',
+          await this.cookie({ sandboxId: row.id, port: target.port, epoch }),
+        );
+      }
+    }
+    sendPreviewPage(res, 503, 'Starting…', 'The sandbox is starting. This page reloads by itself.');
+  }
+
+  private async upstreamFailed(
+    err: unknown,
+    res: ServerResponse,
+    row: SandboxRow,
+    target: Target,
+  ): Promise<void> {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const code = err instanceof PaddockError ? err.code : 'proxy_error';
+    if (code !== 'port_unreachable') {
+      this.o.log.warn({ err, sandbox_id: row.id, port: target.port }, 'preview request failed');
+      sendPreviewPage(res, 502, 'Preview unavailable', 'The sandbox did not answer.');
+      return;
+    }
+    // Nothing listens yet: while the web process is starting that is a wait, otherwise an error.
+    const starting = await this.o.sandboxes
+      .agent(row.owner_id, row.id)
+      .then(({ client }) => client.listSupervised())
+      .then((list) =>
+        list.some((p) => p.kind === 'web' && (p.status === 'starting' || p.status === 'backoff')),
+      )
+      .catch(() => false);
+    if (starting)
+      sendPreviewPage(res, 503, 'Starting…', 'The app is starting. This page reloads by itself.');
+    else
+      sendPreviewPage(
+        res,
+        502,
+        'Nothing is listening',
+        `Nothing in the sandbox listens on port ${target.port}.`,
+      );
+  }
+
+  private async cookie(claims: {
+    sandboxId: string;
+    port: number;
+    epoch: number;
+  }): Promise<string> {
+    const { token } = await this.o.tokens.issue('cookie', claims);
+    // Host-only (no Domain), so one preview's cookie never reaches another. In an iframe the
+    // preview is a third party to the console: SameSite=None needs Secure, which browsers
+    // accept on https and on *.localhost; Partitioned keeps it working where third-party
+    // cookies are blocked.
+    const secure =
+      this.o.address().scheme === 'https' || this.o.address().domain.endsWith('localhost');
+    const attrs = secure ? 'SameSite=None; Secure; Partitioned' : 'SameSite=Lax';
+    return `${PREVIEW_COOKIE}=${token}; Path=/; HttpOnly; Max-Age=${COOKIE_TTL_SECONDS}; ${attrs}`;
+  }
+}
+
+/** The app never sees Paddock's own cookie. */
+function stripPreviewCookie(req: IncomingMessage): void {
+  const header = req.headers.cookie;
+  if (!header) return;
+  const kept = header
+    .split(';')
+    .filter((part) => part.split('=', 1)[0]?.trim() !== PREVIEW_COOKIE)
+    .join(';')
+    .trim();
+  if (kept === '') delete req.headers.cookie;
+  else req.headers.cookie = kept;
+}

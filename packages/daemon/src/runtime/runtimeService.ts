@@ -1,0 +1,228 @@
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AgentClient } from '@paddock/guest-agent';
+import { MANIFEST_FILE, MANIFEST_LIMITS, parseManifest } from '@paddock/manifest';
+import { getPreset, type DependencyCache } from '@paddock/presets';
+import {
+  GUEST_WORKSPACE,
+  PaddockError,
+  type ManifestIssue,
+  type ManifestState,
+  type ProcessView,
+  type RuntimeManifest,
+  type WorkspaceMount,
+} from '@paddock/shared';
+import type { EventLog } from '../events/eventLog.js';
+import type { SandboxLifecycleHooks, SandboxService } from '../sandboxes/sandboxService.js';
+import type { SandboxRow, SandboxStore } from '../sandboxes/sandboxStore.js';
+import { supervisedSpecs } from './manifestSpecs.js';
+import { seedWorkspace } from './workspaceSeed.js';
+
+export interface RuntimeServiceOptions {
+  sandboxes: SandboxService;
+  store: SandboxStore;
+  events: EventLog;
+  cache: DependencyCache;
+  log: FastifyBaseLogger;
+  previewDomain: () => string;
+}
+
+/** What the daemon knows of a sandbox's manifest since its last boot. */
+export interface RuntimeState {
+  source: ManifestState['source'];
+  errors: ManifestIssue[];
+  /** The manifest the processes run from: the last valid one (an invalid one never replaces it). */
+  manifest: RuntimeManifest | null;
+}
+
+const UNKNOWN: RuntimeState = { source: 'none', errors: [], manifest: null };
+
+/**
+ * A sandbox's runtime: the preset's dependency mount and first-boot template, and the manifest
+ * (sandbox.yaml, or the preset's defaults) applied to the guest agent's supervisor.
+ */
+export class RuntimeService {
+  private readonly states = new Map<string, RuntimeState>();
+  /** One apply at a time per sandbox, the newest winning: a burst of writes applies once more. */
+  private readonly applying = new Map<string, Promise<void>>();
+
+  constructor(private readonly o: RuntimeServiceOptions) {}
+
+  hooks(): SandboxLifecycleHooks {
+    return {
+      mountsFor: (row) => this.mountsFor(row.preset),
+      booted: (row) => this.booted(row),
+      ended: (id) => {
+        this.states.delete(id);
+      },
+    };
+  }
+
+  /** The dependency cache as a read-only `node_modules`, built on first use of the preset. */
+  async mountsFor(presetName: string | null): Promise<WorkspaceMount[]> {
+    const preset = presetName === null ? undefined : getPreset(presetName);
+    if (preset?.dependencies !== 'npm') return [];
+    try {
+      const { nodeModules } = await this.o.cache.ensure(preset.name);
+      return [{ source: nodeModules, name: 'node_modules' }];
+    } catch (err) {
+      this.o.log.error({ err, preset: preset.name }, 'building the dependency cache failed');
+      throw new PaddockError(
+        'dependency_install_failed',
+        `installing the ${preset.name} dependencies failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+
+  state(id: string): RuntimeState {
+    return this.states.get(id) ?? UNKNOWN;
+  }
+
+  private async booted(row: SandboxRow): Promise<void> {
+    try {
+      const { client } = await this.o.sandboxes.agent(row.owner_id, row.id);
+      const preset = row.preset === null ? undefined : getPreset(row.preset);
+      if (preset && row.seeded_at === null) {
+        const seeded = await seedWorkspace(client, preset);
+        await this.o.store.update(row.id, { seeded_at: new Date().toISOString() });
+        await this.o.events.append({
+          owner: row.owner_id,
+          sandboxId: row.id,
+          type: 'workspace.seeded',
+          message: seeded.seeded
+            ? `Workspace seeded from the ${preset.name} preset`
+            : 'Workspace not seeded: it already holds files',
+          payload: { preset: preset.name, seeded: seeded.seeded, files: seeded.files },
+        });
+      }
+      await this.applyNow(row, client);
+    } catch (err) {
+      this.o.log.warn({ err, sandbox_id: row.id }, 'preparing the sandbox runtime failed');
+      await this.o.events.append({
+        owner: row.owner_id,
+        sandboxId: row.id,
+        type: 'runtime.failed',
+        severity: 'error',
+        message: 'The runtime could not be prepared',
+        payload: { code: err instanceof PaddockError ? err.code : 'internal' },
+      });
+    }
+  }
+
+  /** Called with the paths a files-API call touched: a changed sandbox.yaml is applied. */
+  workspaceChanged(row: SandboxRow, paths: string[]): void {
+    if (paths.some(isManifestPath)) void this.reload(row);
+  }
+
+  /** Reads the manifest again and applies it (after sandbox.yaml changed, or a re-adoption). */
+  reload(row: SandboxRow): Promise<void> {
+    const previous = this.applying.get(row.id) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        const { client } = await this.o.sandboxes.agent(row.owner_id, row.id);
+        await this.applyNow(row, client);
+      })
+      .catch((err: unknown) => {
+        this.o.log.warn({ err, sandbox_id: row.id }, 'reloading the manifest failed');
+      })
+      .finally(() => {
+        if (this.applying.get(row.id) === next) this.applying.delete(row.id);
+      });
+    this.applying.set(row.id, next);
+    return next;
+  }
+
+  private async applyNow(row: SandboxRow, client: AgentClient): Promise<void> {
+    const text = await readManifest(client);
+    const previous = this.states.get(row.id) ?? UNKNOWN;
+    const preset = row.preset === null ? undefined : getPreset(row.preset);
+    let manifest: RuntimeManifest | null;
+    let source: RuntimeState['source'];
+    if (text === null) {
+      manifest = preset?.manifest ?? null;
+      source = manifest ? 'preset' : 'none';
+    } else {
+      const parsed = parseManifest(text);
+      if (!parsed.valid) {
+        // Never silently replaced: what runs keeps running on the last valid manifest.
+        this.states.set(row.id, { ...previous, source: 'workspace', errors: parsed.errors });
+        await this.o.events.append({
+          owner: row.owner_id,
+          sandboxId: row.id,
+          type: 'manifest.invalid',
+          severity: 'warn',
+          message: `${MANIFEST_FILE} is invalid: line ${parsed.errors[0]?.line}: ${parsed.errors[0]?.message}`,
+          payload: { errors: parsed.errors.slice(0, 20) },
+        });
+        return;
+      }
+      manifest = withPresetBuild(parsed.manifest, preset?.manifest);
+      source = 'workspace';
+    }
+    const specs = manifest
+      ? supervisedSpecs(manifest, { previewDomain: this.o.previewDomain() })
+      : [];
+    await client.applySupervisor(specs);
+    this.states.set(row.id, { source, errors: [], manifest });
+    const webPort = manifest?.web?.port ?? null;
+    if (webPort !== row.web_port) await this.o.store.update(row.id, { web_port: webPort });
+    if (previous.errors.length > 0 || previous.source !== source) {
+      await this.o.events.append({
+        owner: row.owner_id,
+        sandboxId: row.id,
+        type: 'manifest.applied',
+        message: `Processes started from ${source === 'workspace' ? MANIFEST_FILE : `the ${source} defaults`}`,
+        payload: { source, processes: specs.map((s) => s.name) },
+      });
+    }
+  }
+
+  /** The supervised processes of a running sandbox (reading them is not activity). */
+  async processes(row: SandboxRow): Promise<ProcessView[]> {
+    if (row.status !== 'running') return [];
+    const { client } = await this.o.sandboxes.agent(row.owner_id, row.id);
+    return client.listSupervised();
+  }
+}
+
+function isManifestPath(p: string): boolean {
+  const normal = path.posix.normalize(
+    p.startsWith(GUEST_WORKSPACE + '/') ? p.slice(GUEST_WORKSPACE.length + 1) : p,
+  );
+  return normal === MANIFEST_FILE;
+}
+
+/** An absent `build` means the preset's build (the manifest module cannot know presets). */
+function withPresetBuild(
+  manifest: RuntimeManifest,
+  presetManifest: RuntimeManifest | undefined,
+): RuntimeManifest {
+  if (manifest.build !== undefined || presetManifest?.build === undefined) return manifest;
+  return { ...manifest, build: presetManifest.build };
+}
+
+async function readManifest(client: AgentClient): Promise<string | null> {
+  let file;
+  try {
+    file = await client.readFile(MANIFEST_FILE);
+  } catch (err) {
+    if (
+      err instanceof PaddockError &&
+      (err.code === 'file_not_found' || err.code === 'is_a_directory')
+    )
+      return null;
+    throw err;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of file.stream) {
+    size += (chunk as Buffer).length;
+    // Over the limit: keep just enough for parseManifest to report the size as the error.
+    if (size > MANIFEST_LIMITS.maxBytes + 1) {
+      file.stream.destroy();
+      break;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,370 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import { cookieFrom, openPreview, previewGet, waitFor } from './previewClient.js';
+
+interface Err {
+  error: { code: string; message: string };
+}
+interface Proc {
+  name: string;
+  kind: string;
+  status: string;
+  pid: number | null;
+  restarts: number;
+  health: string | null;
+}
+interface Sandbox {
+  id: string;
+  status: string;
+  app_id: string | null;
+  preview: { url: string | null; status: string; public: boolean; expires_at: string | null };
+  processes: Proc[];
+  manifest: { source: string; errors: { line: number; message: string; path: string }[] };
+}
+interface App {
+  id: string;
+  name: string;
+  preset: string;
+  public: boolean;
+  sandbox: Sandbox | null;
+}
+interface Event {
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+describe('apps, processes and previews', () => {
+  const dataDir = tempDataDir();
+  let d: TestDaemon;
+  let express: App;
+
+  const getApp = async (id: string): Promise<App> =>
+    (await d.api<App>('GET', `/v1/apps/${id}`)).body;
+  const readyApp = (id: string) =>
+    waitFor(`app ${id} preview ready`, async () => {
+      const app = await getApp(id);
+      return app.sandbox?.preview.status === 'ready' ? app : undefined;
+    });
+
+  before(async () => {
+    d = await startDaemon({ dataDir });
+    const res = await d.api<App>('POST', '/v1/apps', { name: 'shop', preset: 'node-express' });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    express = res.body;
+  });
+
+  after(async () => {
+    await d?.stop();
+    await destroyEverything(dataDir);
+  });
+
+  it('lists the presets', async () => {
+    const res = await d.api<{ items: { name: string; web: boolean }[] }>('GET', '/v1/presets');
+    assert.equal(res.status, 200);
+    const names = res.body.items.map((p) => p.name);
+    for (const n of ['react-vite', 'nextjs', 'node-express', 'fastapi', 'worker', 'static']) {
+      assert.ok(names.includes(n), `${n} is listed`);
+    }
+    assert.equal(res.body.items.find((p) => p.name === 'worker')?.web, false);
+  });
+
+  it('creates an app whose sandbox is seeded, supervised and previewed', async () => {
+    assert.equal(express.preset, 'node-express');
+    assert.equal(express.sandbox?.app_id, express.id);
+    assert.equal(express.sandbox?.manifest.source, 'workspace', 'the preset wrote sandbox.yaml');
+    const app = await readyApp(express.id);
+    const web = app.sandbox!.processes.find((p) => p.name === 'web');
+    assert.equal(web?.kind, 'web');
+    assert.equal(web?.status, 'running');
+    assert.equal(web?.health, 'ready');
+    const manifest = await fetch(
+      `${d.url}/v1/sandboxes/${app.sandbox!.id}/files?path=sandbox.yaml`,
+      {
+        headers: { authorization: `Bearer ${d.token}` },
+      },
+    );
+    assert.match(await manifest.text(), /node --watch server\.js/);
+
+    const { page } = await openPreview(d.url, app.sandbox!.preview.url!);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Hello from Express/);
+  });
+
+  it('refuses a private preview without a token, and with another sandbox’s', async () => {
+    const app = await getApp(express.id);
+    const url = app.sandbox!.preview.url!;
+    const bare = new URL(url);
+    bare.search = '';
+    const refused = await previewGet(d.url, bare.toString());
+    assert.equal(refused.status, 401);
+    assert.doesNotMatch(refused.body, /Express/);
+
+    const other = await d.api<App>('POST', '/v1/apps', { name: 'other', preset: 'static' });
+    assert.equal(other.status, 201);
+    const otherToken = new URL(other.body.sandbox!.preview.url!).searchParams.get('paddock_token');
+    const forged = new URL(url);
+    forged.searchParams.set('paddock_token', otherToken!);
+    assert.equal((await previewGet(d.url, forged.toString())).status, 401);
+    // A cookie of the other preview does not open this one either.
+    const { cookie } = await openPreview(
+      d.url,
+      (await readyApp(other.body.id)).sandbox!.preview.url!,
+    );
+    assert.equal((await previewGet(d.url, bare.toString(), { cookie })).status, 401);
+  });
+
+  it('lists processes, tails and streams logs, and restarts one', async () => {
+    const sb = (await getApp(express.id)).sandbox!;
+    const list = await d.api<{ items: Proc[] }>('GET', `/v1/sandboxes/${sb.id}/processes`);
+    assert.equal(list.status, 200);
+    assert.deepEqual(
+      list.body.items.map((p) => [p.name, p.kind]),
+      [['web', 'web']],
+    );
+    const logs = await d.api<{ output: string }>(
+      'GET',
+      `/v1/sandboxes/${sb.id}/processes/web/logs?tail=4096`,
+    );
+    assert.equal(logs.status, 200);
+    assert.match(logs.body.output, /Listening on http:\/\/127\.0\.0\.1:3000/);
+
+    const ctrl = new AbortController();
+    const stream = await fetch(`${d.url}/v1/sandboxes/${sb.id}/processes/web/logs`, {
+      headers: { authorization: `Bearer ${d.token}`, accept: 'text/event-stream' },
+      signal: ctrl.signal,
+    });
+    assert.equal(stream.status, 200);
+    assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
+    const reader = stream.body!.getReader();
+    let text = '';
+    const restarted = d.api<Proc>('POST', `/v1/sandboxes/${sb.id}/processes/web/restart`);
+    while (!/restart requested/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString();
+    }
+    ctrl.abort();
+    assert.match(text, /event: output/);
+    assert.match(text, /restart requested/, 'the stream delivers new output');
+    const r = await restarted;
+    assert.equal(r.status, 200);
+    assert.ok(r.body.restarts >= 1);
+
+    const missing = await d.api<Err>('GET', `/v1/sandboxes/${sb.id}/processes/nope/logs`);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, 'process_not_found');
+    const bad = await d.api<Err>('POST', `/v1/sandboxes/${sb.id}/processes/bad%20name/restart`);
+    assert.equal(bad.status, 400);
+  });
+
+  it('reports an invalid sandbox.yaml with its line, and keeps the processes running', async () => {
+    const before = await readyApp(express.id);
+    const sb = before.sandbox!;
+    const pid = sb.processes.find((p) => p.name === 'web')!.pid;
+    const put = await fetch(`${d.url}/v1/sandboxes/${sb.id}/files?path=sandbox.yaml`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/octet-stream' },
+      body: 'version: 1\nweb:\n  command: node server.js\n  port: 99999\n',
+    });
+    assert.equal(put.status, 200);
+    const app = await waitFor('the manifest error', async () => {
+      const a = await getApp(express.id);
+      return a.sandbox!.manifest.errors.length > 0 ? a : undefined;
+    });
+    assert.equal(app.sandbox!.manifest.errors[0]!.line, 4);
+    assert.equal(app.sandbox!.manifest.errors[0]!.path, 'web.port');
+    assert.equal(app.sandbox!.processes.find((p) => p.name === 'web')!.pid, pid, 'not replaced');
+    const events = await d.api<{ items: Event[] }>('GET', `/v1/sandboxes/${sb.id}/events`);
+    const invalid = events.body.items.find((e) => e.type === 'manifest.invalid');
+    assert.ok(invalid, 'an event says so');
+    assert.equal((invalid.payload.errors as { line: number }[])[0]!.line, 4);
+
+    // Fixing it applies the new manifest.
+    const fixed = await fetch(`${d.url}/v1/sandboxes/${sb.id}/files?path=sandbox.yaml`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/octet-stream' },
+      body: 'version: 1\nweb:\n  command: node server.js\n  port: 3000\n  health_path: /healthz\n',
+    });
+    assert.equal(fixed.status, 200);
+    const healed = await waitFor('the fixed manifest', async () => {
+      const a = await getApp(express.id);
+      const web = a.sandbox!.processes.find((p) => p.name === 'web');
+      return a.sandbox!.manifest.errors.length === 0 && web?.pid !== pid && web?.health === 'ready'
+        ? a
+        : undefined;
+    });
+    assert.equal(healed.sandbox!.preview.status, 'ready');
+  });
+
+  it('shows a worker-only app with no preview and a running worker', async () => {
+    const res = await d.api<App>('POST', '/v1/apps', { name: 'jobs', preset: 'worker' });
+    assert.equal(res.status, 201);
+    const sb = res.body.sandbox!;
+    assert.equal(sb.preview.status, 'none');
+    assert.equal(sb.preview.url, null);
+    const worker = await waitFor('a running worker', async () => {
+      const a = await getApp(res.body.id);
+      return a.sandbox!.processes.find((p) => p.kind === 'worker' && p.status === 'running');
+    });
+    assert.ok(worker.pid);
+  });
+
+  it('wakes a stopped sandbox on a preview request: 503 with Retry-After, then the app', async () => {
+    const app = await readyApp(express.id);
+    const sb = app.sandbox!;
+    const { cookie } = await openPreview(d.url, sb.preview.url!);
+    const stopped = await d.api<Sandbox>('POST', `/v1/sandboxes/${sb.id}/stop`);
+    assert.equal(stopped.status, 200);
+    const bare = new URL(sb.preview.url!);
+    bare.search = '';
+    const waiting = await previewGet(d.url, bare.toString(), { cookie });
+    assert.equal(waiting.status, 503);
+    assert.equal(waiting.headers['retry-after'], '2');
+    assert.match(waiting.body, /http-equiv="refresh"/);
+    // The waker gets a cookie for the epoch the start sets (a restart invalidates old ones).
+    const next = cookieFrom(waiting) ?? cookie;
+    const served = await waitFor('the woken app', async () => {
+      const r = await previewGet(d.url, bare.toString(), { cookie: next });
+      return r.status === 200 ? r : undefined;
+    });
+    assert.match(served.body, /Hello from Express/);
+    assert.equal(
+      (await previewGet(d.url, bare.toString(), { cookie })).status,
+      401,
+      'the old cookie is dead',
+    );
+    assert.equal((await previewGet(d.url, sb.preview.url!)).status, 401, 'the old link is dead');
+  });
+
+  it('rotates preview links, and serves a public app without a token', async () => {
+    const app = await readyApp(express.id);
+    const url = app.sandbox!.preview.url!;
+    const rotated = await d.api<Sandbox>('POST', `/v1/sandboxes/${app.sandbox!.id}/preview/rotate`);
+    assert.equal(rotated.status, 200);
+    assert.equal((await previewGet(d.url, url)).status, 401);
+    assert.equal((await openPreview(d.url, rotated.body.preview.url!)).page.status, 200);
+
+    const pub = await d.api<App>('PATCH', `/v1/apps/${express.id}`, { public: true });
+    assert.equal(pub.status, 200);
+    assert.equal(pub.body.sandbox!.preview.public, true);
+    assert.equal(pub.body.sandbox!.preview.url!.includes('paddock_token'), false);
+    const open = await previewGet(d.url, pub.body.sandbox!.preview.url!);
+    assert.equal(open.status, 200);
+    await d.api('PATCH', `/v1/apps/${express.id}`, { public: false });
+    assert.equal((await previewGet(d.url, pub.body.sandbox!.preview.url!)).status, 401);
+  });
+
+  it('refuses bad input with stable codes, and hides other owners’ apps', async () => {
+    const cases: [string, string, unknown, number, string][] = [
+      ['POST', '/v1/apps', { name: 'x', preset: 'cobol' }, 400, 'preset_not_found'],
+      ['POST', '/v1/apps', { name: '', preset: 'static' }, 400, 'bad_request'],
+      ['POST', '/v1/apps', { name: 'x', preset: 'static', extra: 1 }, 400, 'unknown_field'],
+      ['PATCH', `/v1/apps/${express.id}`, {}, 400, 'bad_request'],
+      ['PATCH', `/v1/apps/${express.id}`, { public: 'yes' }, 400, 'bad_request'],
+      ['GET', '/v1/apps/app01nope', undefined, 404, 'not_found'],
+      ['DELETE', `/v1/apps/${express.id}?purge=maybe`, undefined, 400, 'bad_request'],
+    ];
+    for (const [method, p, body, status, code] of cases) {
+      const res = await d.api<Err>(method, p, body);
+      assert.equal(res.status, status, `${method} ${p}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, code, `${method} ${p}`);
+    }
+    const other = (
+      await d.api<{ token: string }>('POST', '/v1/api-keys', { name: 'o', owner: 'olga' })
+    ).body.token;
+    assert.equal((await d.api('GET', `/v1/apps/${express.id}`, undefined, other)).status, 404);
+    assert.equal((await d.api('DELETE', `/v1/apps/${express.id}`, undefined, other)).status, 404);
+    const list = await d.api<{ items: App[] }>('GET', '/v1/apps', undefined, other);
+    assert.deepEqual(list.body.items, []);
+  });
+
+  it('deletes an app keeping its workspace, or with purge=true removing it', async () => {
+    const kept = await d.api<App>('POST', '/v1/apps', { name: 'keep', preset: 'static' });
+    const sbId = kept.body.sandbox!.id;
+    assert.equal((await d.api('DELETE', `/v1/apps/${kept.body.id}`)).status, 204);
+    assert.equal((await d.api('GET', `/v1/apps/${kept.body.id}`)).status, 404);
+    const sb = await d.api<Sandbox>('GET', `/v1/sandboxes/${sbId}`);
+    assert.equal(sb.status, 200, 'the sandbox and its workspace are kept');
+    assert.equal(sb.body.status, 'stopped');
+
+    const gone = await d.api<App>('POST', '/v1/apps', { name: 'gone', preset: 'static' });
+    const goneSb = gone.body.sandbox!.id;
+    assert.equal((await d.api('DELETE', `/v1/apps/${gone.body.id}?purge=true`)).status, 204);
+    assert.equal((await d.api('GET', `/v1/sandboxes/${goneSb}`)).status, 404);
+  });
+});
+
+describe('console sessions', () => {
+  const dataDir = tempDataDir();
+  let d: TestDaemon;
+
+  before(async () => {
+    d = await startDaemon({ dataDir });
+  });
+  after(async () => {
+    await d?.stop();
+    await destroyEverything(dataDir);
+  });
+
+  it('exchanges a token for an HttpOnly cookie; cookie writes need the CSRF header', async () => {
+    const bad = await d.api<Err>('POST', '/v1/session', { token: 'nope' }, '');
+    assert.equal(bad.status, 401);
+    const res = await fetch(`${d.url}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: d.token }),
+    });
+    assert.equal(res.status, 200);
+    const set = res.headers.get('set-cookie') ?? '';
+    assert.match(set, /HttpOnly/);
+    assert.match(set, /SameSite=Strict/);
+    assert.ok(!set.includes(d.token), 'the cookie is not the token');
+    const cookie = set.split(';', 1)[0]!;
+    const who = await fetch(`${d.url}/v1/session`, { headers: { cookie } });
+    assert.deepEqual(await who.json(), { owner: 'admin', admin: true });
+
+    const noCsrf = await fetch(`${d.url}/v1/api-keys`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'k' }),
+    });
+    assert.equal(noCsrf.status, 403);
+    const withCsrf = await fetch(`${d.url}/v1/api-keys`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', 'x-paddock-csrf': '1' },
+      body: JSON.stringify({ name: 'k' }),
+    });
+    assert.equal(withCsrf.status, 201);
+
+    const out = await fetch(`${d.url}/v1/session`, {
+      method: 'DELETE',
+      headers: { cookie, 'x-paddock-csrf': '1' },
+    });
+    assert.equal(out.status, 204);
+    assert.match(out.headers.get('set-cookie') ?? '', /Max-Age=0/);
+  });
+
+  it('ends a session when its API key is revoked', async () => {
+    const key = await d.api<{ key: { id: string }; token: string }>('POST', '/v1/api-keys', {
+      name: 'u',
+      owner: 'uma',
+    });
+    const res = await fetch(`${d.url}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: key.body.token }),
+    });
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';', 1)[0]!;
+    assert.equal((await fetch(`${d.url}/v1/apps`, { headers: { cookie } })).status, 200);
+    assert.equal((await d.api('DELETE', `/v1/api-keys/${key.body.key.id}`)).status, 204);
+    assert.equal((await fetch(`${d.url}/v1/apps`, { headers: { cookie } })).status, 401);
+  });
+
+  it('serves the console at /', async () => {
+    const res = await fetch(`${d.url}/`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await res.text(), /<div id="root">|<script/);
+  });
+});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import { openPreview, previewGet, waitFor } from './previewClient.js';
+
+interface Proc {
+  name: string;
+  kind: string;
+  status: string;
+  health: string | null;
+}
+interface App {
+  id: string;
+  sandbox: {
+    id: string;
+    preview: { url: string | null; status: string };
+    processes: Proc[];
+    manifest: { source: string; errors: unknown[] };
+  };
+}
+
+/** What each preset's first page must show, proving the real app answered (not a proxy page). */
+const EXPECTED: Record<string, RegExp | null> = {
+  'react-vite': /<div id="root">/,
+  nextjs: /<html/i,
+  'node-express': /Express/,
+  fastapi: /FastAPI|fastapi/,
+  static: /<html/i,
+  worker: null,
+};
+
+describe('every preset boots to a healthy state', () => {
+  const dataDir = tempDataDir();
+  let d: TestDaemon;
+
+  before(async () => {
+    d = await startDaemon({ dataDir });
+  });
+  after(async () => {
+    await d?.stop();
+    await destroyEverything(dataDir);
+  });
+
+  for (const [preset, page] of Object.entries(EXPECTED)) {
+    it(preset, async () => {
+      // The first app of a preset on a fresh host installs its dependency cache.
+      const created = await d.api<App>('POST', '/v1/apps', { name: preset, preset });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.sandbox.manifest.source, 'workspace');
+      assert.deepEqual(created.body.sandbox.manifest.errors, []);
+      const app = await waitFor(
+        `${preset} healthy`,
+        async () => {
+          const a = (await d.api<App>('GET', `/v1/apps/${created.body.id}`)).body;
+          const all = a.sandbox.processes;
+          const healthy =
+            all.length > 0 &&
+            all.every((p) => p.status === 'running' && (p.kind !== 'web' || p.health === 'ready'));
+          return healthy ? a : undefined;
+        },
+        180_000,
+      );
+      if (page === null) {
+        assert.equal(app.sandbox.preview.status, 'none');
+        assert.ok(app.sandbox.processes.every((p) => p.kind === 'worker'));
+      } else {
+        assert.equal(app.sandbox.preview.status, 'ready');
+        const { page: served, cookie } = await openPreview(d.url, app.sandbox.preview.url!);
+        assert.equal(served.status, 200, served.body.slice(0, 300));
+        assert.match(served.body, page);
+        assert.equal(
+          (await previewGet(d.url, app.sandbox.preview.url!, { cookie, path: '/' })).status,
+          200,
+        );
+      }
+      // One preset at a time keeps the suite within the host's memory.
+      await d.api('DELETE', `/v1/apps/${app.id}?purge=true`);
+    });
+  }
+});
