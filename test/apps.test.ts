@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import {
+  destroyEverything,
+  startDaemon,
+  suiteDaemon,
+  tempDataDir,
+  type TestDaemon,
+} from './harness.js';
 import { cookieFrom, openPreview, previewGet, waitFor } from './previewClient.js';
 
 interface Err {
@@ -197,6 +203,22 @@ describe('apps, processes and previews', () => {
     assert.equal(healed.sandbox!.preview.status, 'ready');
   });
 
+  it('falls back to the preset defaults without sandbox.yaml, and never seeds twice', async () => {
+    const sb = (await readyApp(express.id)).sandbox!;
+    const del = await d.api('DELETE', `/v1/sandboxes/${sb.id}/files?path=sandbox.yaml`);
+    assert.equal(del.status, 204);
+    await waitFor('the preset defaults', async () => {
+      const a = await getApp(express.id);
+      return a.sandbox!.manifest.source === 'preset' ? a : undefined;
+    });
+    assert.equal((await d.api('POST', `/v1/sandboxes/${sb.id}/stop`)).status, 200);
+    assert.equal((await d.api('POST', `/v1/apps/${express.id}/sandbox`)).status, 200);
+    const again = await readyApp(express.id);
+    assert.equal(again.sandbox!.manifest.source, 'preset', 'sandbox.yaml was not written again');
+    const stat = await d.api<Err>('GET', `/v1/sandboxes/${sb.id}/files/stat?path=sandbox.yaml`);
+    assert.equal(stat.status, 404);
+  });
+
   it('shows a worker-only app with no preview and a running worker', async () => {
     const res = await d.api<App>('POST', '/v1/apps', { name: 'jobs', preset: 'worker' });
     assert.equal(res.status, 201);
@@ -296,16 +318,7 @@ describe('apps, processes and previews', () => {
 });
 
 describe('console sessions', () => {
-  const dataDir = tempDataDir();
-  let d: TestDaemon;
-
-  before(async () => {
-    d = await startDaemon({ dataDir });
-  });
-  after(async () => {
-    await d?.stop();
-    await destroyEverything(dataDir);
-  });
+  const d = suiteDaemon();
 
   it('exchanges a token for an HttpOnly cookie; cookie writes need the CSRF header', async () => {
     const bad = await d.api<Err>('POST', '/v1/session', { token: 'nope' }, '');
@@ -366,5 +379,31 @@ describe('console sessions', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/html/);
     assert.match(await res.text(), /<div id="root">|<script/);
+  });
+});
+
+describe('preview traffic is activity', () => {
+  const d = suiteDaemon();
+
+  it('keeps a sandbox awake while its preview is used, and lets it stop when not', async () => {
+    const created = await d.api<App>('POST', '/v1/apps', { name: 'site', preset: 'static' });
+    assert.equal(created.status, 201);
+    const sb = created.body.sandbox!;
+    const { cookie } = await openPreview(d.url, sb.preview.url!);
+    const bare = new URL(sb.preview.url!);
+    bare.search = '';
+    assert.equal((await d.api('PATCH', '/v1/settings', { idle_stop_seconds: 3 })).status, 200);
+    const until = Date.now() + 8_000;
+    while (Date.now() < until) {
+      assert.equal((await previewGet(d.url, bare.toString(), { cookie })).status, 200);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const awake = await d.api<Sandbox>('GET', `/v1/sandboxes/${sb.id}`);
+    assert.equal(awake.body.status, 'running', 'preview requests kept it awake past 3 s');
+    await waitFor(
+      'the idle stop',
+      async () => (await d.api<Sandbox>('GET', `/v1/sandboxes/${sb.id}`)).body.status === 'stopped',
+      30_000,
+    );
   });
 });

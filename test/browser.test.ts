@@ -58,7 +58,10 @@ describe('console and preview in Chromium', () => {
     try {
       await page.getByTestId('app-list').waitFor({ timeout: 60_000 });
     } catch (err) {
-      const text = await page.locator('body').innerText().catch(() => '(no body)');
+      const text = await page
+        .locator('body')
+        .innerText()
+        .catch(() => '(no body)');
       throw new Error(`no app list; the page shows: ${text.slice(0, 2000)}`, { cause: err });
     }
   };

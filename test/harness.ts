@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { LocalDriver } from '@paddock/driver-local';
 import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
 import { ExecStreamParser, type ExecStreamFrame } from '@paddock/shared';
@@ -151,4 +152,26 @@ export async function destroyEverything(dataDir: string): Promise<void> {
 /** Reads a whole exec stream response into frames. */
 export async function readSse(res: Response): Promise<ExecStreamFrame[]> {
   return new ExecStreamParser().push(await res.text());
+}
+
+/**
+ * A daemon for one `describe`: started in `before`, stopped and cleaned (sandboxes, data dir) in
+ * `after`. The returned handle reads through to it, so tests use it like a TestDaemon.
+ */
+export function suiteDaemon(opts: { env?: Record<string, string> } = {}): TestDaemon {
+  const dataDir = tempDataDir();
+  let current: TestDaemon | undefined;
+  before(async () => {
+    current = await startDaemon({ dataDir, ...opts });
+  });
+  after(async () => {
+    await current?.stop();
+    await destroyEverything(dataDir);
+  });
+  return new Proxy({} as TestDaemon, {
+    get: (_target, key) => {
+      if (!current) throw new Error('the suite daemon is not started yet');
+      return current[key as keyof TestDaemon];
+    },
+  });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import { describe, it } from 'node:test';
+import { suiteDaemon } from './harness.js';
 import { openPreview, previewGet, waitFor } from './previewClient.js';
 
 interface Proc {
@@ -30,16 +30,7 @@ const EXPECTED: Record<string, RegExp | null> = {
 };
 
 describe('every preset boots to a healthy state', () => {
-  const dataDir = tempDataDir();
-  let d: TestDaemon;
-
-  before(async () => {
-    d = await startDaemon({ dataDir });
-  });
-  after(async () => {
-    await d?.stop();
-    await destroyEverything(dataDir);
-  });
+  const d = suiteDaemon();
 
   for (const [preset, page] of Object.entries(EXPECTED)) {
     it(preset, async () => {
