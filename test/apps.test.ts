@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   destroyEverything,
@@ -118,6 +119,36 @@ describe('apps, processes and previews', () => {
       (await readyApp(other.body.id)).sandbox!.preview.url!,
     );
     assert.equal((await previewGet(d.url, bare.toString(), { cookie })).status, 401);
+  });
+
+  it('tunnels an authorized keep-alive connection to its own sandbox only, until rotation', async () => {
+    const app = await readyApp(express.id);
+    const { cookie } = await openPreview(d.url, app.sandbox!.preview.url!);
+    const host = new URL(app.sandbox!.preview.url!).host;
+    const other = (await d.api<{ items: App[] }>('GET', '/v1/apps')).body.items.find(
+      (a) => a.preset === 'static',
+    )!;
+    const otherHost = new URL(other.sandbox!.preview.url!).host;
+    const daemon = new URL(d.url);
+    const socket = net.connect(Number(daemon.port), daemon.hostname);
+    let received = '';
+    socket.on('data', (b: Buffer) => (received += b.toString('latin1')));
+    const closed = new Promise((r) => socket.once('close', r));
+    const answer = async (n: number) =>
+      waitFor(`answer ${n}`, async () =>
+        received.split('HTTP/1.1 ').length - 1 >= n ? received : undefined,
+      );
+    socket.write(`GET / HTTP/1.1\r\nhost: ${host}\r\ncookie: ${cookie}\r\n\r\n`);
+    await answer(1);
+    assert.match(received, /^HTTP\/1\.1 200/);
+    // A second request on the same connection naming another sandbox, without its cookie, still
+    // reaches only the sandbox this connection was authorized for.
+    socket.write(`GET / HTTP/1.1\r\nhost: ${otherHost}\r\n\r\n`);
+    const both = await answer(2);
+    assert.equal(both.match(/Hello from Express/g)?.length, 2);
+    // Rotation cuts the tunnel.
+    await d.api('POST', `/v1/sandboxes/${app.sandbox!.id}/preview/rotate`);
+    await closed;
   });
 
   it('lists processes, tails and streams logs, and restarts one', async () => {

@@ -167,4 +167,23 @@ describe('console and preview in Chromium', () => {
       .first()
       .waitFor({ timeout: 30_000 });
   });
+
+  it('shows an invalid sandbox.yaml with its line on the app page', async () => {
+    const jobs = (
+      await d.api<{ items: (App & { name: string })[] }>('GET', '/v1/apps')
+    ).body.items.find((a) => a.name === 'jobs')!;
+    const put = await fetch(`${d.url}/v1/sandboxes/${jobs.sandbox!.id}/files?path=sandbox.yaml`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/octet-stream' },
+      body: 'version: 1\nworkers:\n  - name: bad name\n    command: node worker.js\n',
+    });
+    assert.equal(put.status, 200);
+    const errors = page.getByTestId('manifest-errors');
+    await errors.waitFor({ timeout: 30_000 });
+    assert.match(await errors.innerText(), /sandbox\.yaml:3:/);
+    // What ran keeps running: the invalid manifest replaced nothing.
+    assert.ok(
+      (await page.locator('[data-testid="process-row"][data-status="running"]').count()) > 0,
+    );
+  });
 });

@@ -47,6 +47,32 @@ describe('the paddock CLI', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  it('creates, lists, links and removes an app', async () => {
+    const presets = await run(['app', 'presets']);
+    assert.equal(presets.code, 0, presets.stderr);
+    assert.match(presets.stdout, /^react-vite\t/m);
+    const created = await run(['app', 'create', 'site', '--preset', 'static']);
+    assert.equal(created.code, 0, created.stderr);
+    const [id, name, preset] = created.stdout.trim().split('\t');
+    assert.match(id!, /^app[0-9a-z]{26}$/);
+    assert.deepEqual([name, preset], ['site', 'static']);
+    const ls = await run(['app', 'ls']);
+    assert.ok(ls.stdout.includes(id!));
+    const url = await run(['app', 'url', id!]);
+    assert.equal(url.code, 0, url.stderr);
+    assert.match(
+      url.stdout,
+      /^http:\/\/8080-sb[0-9a-z]{26}\.preview\.localhost:\d+\/\?paddock_token=/,
+    );
+    const bad = await run(['app', 'create', 'x', '--preset', 'cobol']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /preset_not_found/);
+    assert.equal((await run(['app', 'create'])).code, 2, 'usage');
+    const rm = await run(['app', 'rm', id!, '--purge']);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal((await run(['app', 'get', id!])).code, 1);
+  });
+
   it('creates, lists, execs in, copies files to and from, and removes a sandbox', async () => {
     const created = await run(['sandbox', 'create', '--memory', '256', '--meta', 'purpose=cli']);
     assert.equal(created.code, 0, created.stderr);

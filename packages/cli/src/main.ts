@@ -1,5 +1,6 @@
 import { ApiClient, ApiError } from './apiClient.js';
 import { UsageError } from './args.js';
+import { app } from './commands/app.js';
 import { exec } from './commands/exec.js';
 import { files } from './commands/files.js';
 import { sandbox } from './commands/sandbox.js';
@@ -10,6 +11,7 @@ const USAGE = `paddock — self-hosted sandboxes for AI-built apps
 
 usage:
   paddock serve                          run paddockd in the foreground
+  paddock app presets|create|ls|get|url|wake|rm ...
   paddock sandbox create|ls|get|stop|start|rm ...
   paddock exec ID [--cwd DIR] [--env K=V] [--timeout MS] -- CMD [ARGS...]
   paddock files get|put|ls ...
@@ -25,6 +27,10 @@ export async function main(argv: string[]): Promise<void> {
     switch (command) {
       case 'serve':
         code = await serve();
+        break;
+      case 'app':
+      case 'apps':
+        code = await app(new ApiClient(resolveConnection()), rest);
         break;
       case 'sandbox':
       case 'sandboxes':

@@ -157,5 +157,6 @@ function previewAwareServer(handler: http.RequestListener, preview: PreviewProxy
     }
     preview.handleUpgrade(req, socket, head, target).catch(() => socket.destroy());
   });
+  preview.install(server);
   return server;
 }

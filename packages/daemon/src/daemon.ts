@@ -138,6 +138,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
         runtimeHooks.ended(id);
         preview.forget(id);
       },
+      changed: (id) => preview.invalidate(id),
     });
     const details = new SandboxDetails({
       runtime,

@@ -31,7 +31,8 @@ import { RuntimeFiles } from './runtimeFiles.js';
 import { assertValidId, dataDirTag, SandboxStore, type SandboxRecord } from './sandboxState.js';
 import { DEFAULT_UID_CLAIM_DIR, UidAllocator } from './sandboxUser.js';
 import { assertUserNamespaces } from './userNamespaces.js';
-import { WarmPool, type DriverLogger } from './warmPool.js';
+import type { DriverLogger } from './warmPool.js';
+import { WarmPools } from './warmPools.js';
 import { WorkspaceDisk } from './workspaceDisk.js';
 
 export type { DriverLogger } from './warmPool.js';
@@ -72,7 +73,7 @@ const silentLog: DriverLogger = {
 export class LocalDriver implements SandboxDriver {
   readonly name = 'local';
   private readonly queue = new KeyedQueue();
-  private readonly pool: WarmPool | null;
+  private readonly pool: WarmPools | null;
   private readonly poolLimits: SandboxLimits;
   private stopTrimmingLogs: () => void = () => undefined;
 
@@ -87,10 +88,12 @@ export class LocalDriver implements SandboxDriver {
     const size = o.warmPoolSize ?? 2;
     this.pool =
       size > 0
-        ? new WarmPool({
+        ? new WarmPools({
             size,
+            flavorSize: 1,
+            maxFlavors: 8,
             log,
-            boot: () => this.bootPoolMember(),
+            boot: (mounts) => this.bootPoolMember(mounts),
             destroy: (id) => this.destroy(id),
           })
         : null;
@@ -194,13 +197,9 @@ export class LocalDriver implements SandboxDriver {
 
   async create(spec: SandboxSpec): Promise<SandboxRuntime> {
     const mounts = checkMounts(spec.mounts);
-    // Pool members booted without mounts, and a running jail cannot gain one.
-    if (
-      this.pool !== null &&
-      mounts.length === 0 &&
-      spec.limits.disk_mb === this.poolLimits.disk_mb
-    ) {
-      for (let id = this.pool.take(); id !== undefined; id = this.pool.take()) {
+    // A running jail cannot gain a mount: members are booted with the mount set they serve.
+    if (this.pool !== null && spec.limits.disk_mb === this.poolLimits.disk_mb) {
+      for (let id = this.pool.take(mounts); id !== undefined; id = this.pool.take(mounts)) {
         const claimed = id;
         try {
           return await this.queue.run(claimed, () => this.claim(claimed, spec.limits));
@@ -396,10 +395,10 @@ export class LocalDriver implements SandboxDriver {
     }
   }
 
-  private async bootPoolMember(): Promise<string> {
+  private async bootPoolMember(mounts: WorkspaceMount[]): Promise<string> {
     const id = this.o.newId();
     assertValidId(id);
-    await this.queue.run(id, () => this.createSandbox(id, this.poolLimits, true));
+    await this.queue.run(id, () => this.createSandbox(id, this.poolLimits, true, mounts));
     // One throwaway exec compiles the agent's exec path, so the claimer's first exec is not the
     // one that pays for V8's lazy compilation.
     const client = new AgentClient(this.agentEndpoint(id));

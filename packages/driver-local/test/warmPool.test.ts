@@ -72,4 +72,34 @@ describe('warm pool', () => {
     assert.ok(!fs.existsSync(path.join(sandboxes, member)), 'the stale member was destroyed');
     assert.equal((await second.driver.inspect(member)).state, 'missing');
   });
+
+  it('keeps a pool per mount set: the second create with the same mounts is a claim', async (t) => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-pool-mounts-'));
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-cache-'));
+    fs.chmodSync(cache, 0o755);
+    fs.writeFileSync(path.join(cache, 'dep.js'), 'shared\n', { mode: 0o644 });
+    const { driver } = await openTestDriver({ dataDir, warmPoolSize: 1 });
+    t.after(async () => {
+      await destroyAll(driver);
+      await driver.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(cache, { recursive: true, force: true });
+    });
+    const mounts = [{ source: cache, name: 'node_modules' }];
+
+    const first = await driver.create({ limits: DEFAULT_LIMITS, mounts });
+    assert.equal(first.pooled, false, 'the first create of a mount set boots cold');
+    assert.equal((await exec(driver, first.id, 'cat node_modules/dep.js')).stdout, 'shared\n');
+    const write = await exec(driver, first.id, 'echo x > node_modules/new.js');
+    assert.notEqual(write.exit_code, 0, 'the mount is read-only');
+
+    await waitFor(() => poolReady(driver) === 2, 60_000, 'the plain and the mount-set pool');
+    const second = await driver.create({ limits: DEFAULT_LIMITS, mounts });
+    assert.equal(second.pooled, true, 'the second is a claim');
+    assert.equal((await exec(driver, second.id, 'cat node_modules/dep.js')).stdout, 'shared\n');
+    const plain = await driver.create({ limits: DEFAULT_LIMITS });
+    assert.equal(plain.pooled, true);
+    const ls = await exec(driver, plain.id, 'ls -A');
+    assert.doesNotMatch(ls.stdout, /node_modules/, 'a plain member has no mount');
+  });
 });

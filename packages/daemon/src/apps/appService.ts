@@ -61,10 +61,12 @@ export class AppService {
 
   async patch(owner: string, id: string, body: PatchAppBody): Promise<AppRow> {
     await this.get(owner, id);
-    return (await this.o.apps.update(id, {
+    const app = (await this.o.apps.update(id, {
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(body.public !== undefined ? { public: body.public ? 1 : 0 } : {}),
     }))!;
+    if (app.sandbox_id !== null) this.o.sandboxes.noteChanged(app.sandbox_id);
+    return app;
   }
 
   /** The app's sandbox, running: started if stopped, made anew if it was removed. */

@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
@@ -10,6 +11,7 @@ import { readCookie } from '../auth/sessionTokens.js';
 import { BridgeAgent } from './bridgeAgent.js';
 import type { PreviewAddress } from './previewAddress.js';
 import { sendPreviewPage } from './previewPages.js';
+import { PreviewTunnels, type FirstRequest, type TunnelTarget } from './previewTunnels.js';
 import { COOKIE_TTL_SECONDS, type PreviewTokens } from './previewTokens.js';
 
 export const PREVIEW_COOKIE = 'paddock_preview';
@@ -42,15 +44,48 @@ type Access =
 export class PreviewProxy {
   private readonly proxy = createProxyServer({ xfwd: true, ws: true });
   private readonly agents = new Map<string, BridgeAgent>();
+  /**
+   * What a request needs to know of its sandbox, kept for a second: a page load is hundreds of
+   * requests. Lifecycle changes, rotation and visibility changes drop an entry at once.
+   */
+  private readonly targets = new Map<
+    string,
+    { row: SandboxRow; isPublic: boolean; until: number }
+  >();
+
+  private readonly tunnels = new PreviewTunnels((first) => this.tunnelFor(first));
 
   constructor(private readonly o: PreviewProxyOptions) {}
+
+  /** Lets authorized keep-alive preview connections bypass HTTP handling (previewTunnels.ts). */
+  install(server: http.Server): void {
+    this.tunnels.install(server);
+  }
+
+  /** A tunnel for a connection whose first request needs nothing but forwarding. */
+  private async tunnelFor(first: FirstRequest): Promise<TunnelTarget | null> {
+    const target = this.o.address().parseHost(first.headers.host);
+    if (target === null) return null;
+    if (new URL(first.url, 'http://preview').searchParams.has(PREVIEW_TOKEN_PARAM)) return null;
+    const row = await this.lookup(target.sandboxId);
+    if (!row || row.status !== 'running') return null;
+    if (!(await this.cookieOrPublic(first.headers.cookie, row, target))) return null;
+    return {
+      sandboxId: row.id,
+      open: async () => {
+        const { client } = await this.o.sandboxes.agent(row.owner_id, row.id);
+        return client.openBridge(target.port);
+      },
+      onTraffic: () => void this.o.sandboxes.touch(row.id).catch(() => undefined),
+    };
+  }
 
   target(req: IncomingMessage): Target | null {
     return this.o.address().parseHost(req.headers.host);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const row = await this.o.store.getForPreview(target.sandboxId);
+    const row = await this.lookup(target.sandboxId);
     if (!row) {
       sendPreviewPage(res, 404, 'No such preview', 'This sandbox does not exist.');
       return;
@@ -98,7 +133,7 @@ export class PreviewProxy {
     target: Target,
   ): Promise<void> {
     socket.on('error', () => socket.destroy());
-    const row = await this.o.store.getForPreview(target.sandboxId);
+    const row = await this.lookup(target.sandboxId);
     const access = row ? await this.authorize(req, row, target) : null;
     if (!row || !access?.ok || row.status !== 'running') {
       const status = !row
@@ -126,8 +161,15 @@ export class PreviewProxy {
     );
   }
 
+  /** The sandbox's row changed (epoch, status, its app's visibility): look it up afresh. */
+  invalidate(sandboxId: string): void {
+    this.targets.delete(sandboxId);
+    this.tunnels.cut(sandboxId);
+  }
+
   /** Drop the pooled bridges of a sandbox that stopped (they die with it anyway). */
   forget(sandboxId: string): void {
+    this.invalidate(sandboxId);
     for (const [key, agent] of this.agents) {
       if (key.startsWith(`${sandboxId}:`)) {
         agent.destroy();
@@ -137,6 +179,7 @@ export class PreviewProxy {
   }
 
   close(): void {
+    this.tunnels.close();
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
     this.proxy.close();
@@ -172,18 +215,41 @@ export class PreviewProxy {
         setCookie: await this.cookie({ ...claims, epoch }),
       };
     }
-    if (await this.isPublic(row)) return { ok: true };
-    const cookie = readCookie(req.headers.cookie, PREVIEW_COOKIE);
-    if (cookie === undefined) return { ok: false, status: 401 };
-    if (await this.o.tokens.verify(cookie, 'cookie', claims)) return { ok: true };
+    return (await this.cookieOrPublic(req.headers.cookie, row, target))
+      ? { ok: true }
+      : { ok: false, status: 401 };
+  }
+
+  private async cookieOrPublic(
+    cookieHeader: string | undefined,
+    row: SandboxRow,
+    target: Target,
+  ): Promise<boolean> {
+    if (await this.isPublic(row)) return true;
+    const cookie = readCookie(cookieHeader, PREVIEW_COOKIE);
+    if (cookie === undefined) return false;
+    const claims = { sandboxId: row.id, port: target.port, epoch: row.preview_epoch };
+    if (await this.o.tokens.verify(cookie, 'cookie', claims)) return true;
     // The cookie of a wake under way names the epoch the start is about to set.
     const next = { ...claims, epoch: row.preview_epoch + 1 };
-    if (this.o.sandboxes.isWaking(row.id) && (await this.o.tokens.verify(cookie, 'cookie', next)))
-      return { ok: true };
-    return { ok: false, status: 401 };
+    return this.o.sandboxes.isWaking(row.id) && this.o.tokens.verify(cookie, 'cookie', next);
+  }
+
+  private async lookup(sandboxId: string): Promise<SandboxRow | undefined> {
+    const now = Date.now();
+    const hit = this.targets.get(sandboxId);
+    if (hit && hit.until > now) return hit.row;
+    const row = await this.o.store.getForPreview(sandboxId);
+    if (!row) return undefined;
+    const isPublic = row.app_id !== null && (await this.o.apps.getById(row.app_id))?.public === 1;
+    if (this.targets.size >= 10_000) this.targets.clear();
+    this.targets.set(sandboxId, { row, isPublic, until: now + 1_000 });
+    return row;
   }
 
   private async isPublic(row: SandboxRow): Promise<boolean> {
+    const hit = this.targets.get(row.id);
+    if (hit && hit.row === row) return hit.isPublic;
     if (row.app_id === null) return false;
     return (await this.o.apps.getById(row.app_id))?.public === 1;
   }

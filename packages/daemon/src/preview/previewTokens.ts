@@ -20,6 +20,11 @@ export interface PreviewClaims {
  */
 export class PreviewTokens {
   private readonly key: Uint8Array;
+  /**
+   * Verified tokens' claims, so a page's hundreds of requests with one cookie check the
+   * signature once. Bounded; an entry is used only before its token's own expiry.
+   */
+  private readonly verified = new Map<string, { claims: Record<string, unknown>; expMs: number }>();
 
   constructor(secret: string) {
     this.key = new TextEncoder().encode(secret);
@@ -44,17 +49,31 @@ export class PreviewTokens {
   /** True only for an unexpired token of this kind for exactly this sandbox, port and epoch. */
   async verify(token: string, kind: PreviewTokenKind, expected: PreviewClaims): Promise<boolean> {
     if (token.length > 2048) return false;
-    try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: ['HS256'],
-        audience: 'paddock-preview',
-        subject: expected.sandboxId,
-      });
-      return (
-        payload.kind === kind && payload.port === expected.port && payload.epoch === expected.epoch
-      );
-    } catch {
-      return false;
+    let payload = this.cached(token);
+    if (payload === undefined) {
+      try {
+        payload = (
+          await jwtVerify(token, this.key, { algorithms: ['HS256'], audience: 'paddock-preview' })
+        ).payload;
+      } catch {
+        return false;
+      }
+      if (this.verified.size >= 10_000) this.verified.clear();
+      this.verified.set(token, { claims: payload, expMs: Number(payload.exp) * 1000 });
     }
+    return (
+      payload.sub === expected.sandboxId &&
+      payload.kind === kind &&
+      payload.port === expected.port &&
+      payload.epoch === expected.epoch
+    );
+  }
+
+  private cached(token: string): Record<string, unknown> | undefined {
+    const hit = this.verified.get(token);
+    if (hit === undefined) return undefined;
+    if (hit.expMs > Date.now()) return hit.claims;
+    this.verified.delete(token);
+    return undefined;
   }
 }

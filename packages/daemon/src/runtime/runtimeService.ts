@@ -55,6 +55,7 @@ export class RuntimeService {
       ended: (id) => {
         this.states.delete(id);
       },
+      changed: () => undefined,
     };
   }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AgentClient } from '@paddock/guest-agent';
 import { listTemplateFiles, type PresetDefinition } from '@paddock/presets';
 
@@ -16,21 +17,19 @@ export async function seedWorkspace(
   const listing = await client.listFiles('.', 1);
   if (listing.entries.some((e) => !IGNORED.has(e.name))) return { seeded: false, files: 0 };
   const files = await listTemplateFiles(preset);
-  const dirs = new Set<string>();
-  let written = 0;
-  for (const file of files) {
-    const dir = file.path.includes('/') ? file.path.slice(0, file.path.lastIndexOf('/')) : '';
-    if (dir !== '' && !dirs.has(dir)) {
-      await client.mkdir({ path: dir, parents: true });
-      dirs.add(dir);
-    }
-    const exists = await client.stat(file.path).then(
-      () => true,
-      () => false,
-    );
-    if (exists) continue;
-    await client.writeFile(file.path, file.content, { mode: file.mode & 0o777 });
-    written++;
-  }
-  return { seeded: true, files: written };
+  const dirs = [...new Set(files.map((f) => path.posix.dirname(f.path)))].filter((d) => d !== '.');
+  for (const dir of dirs) await client.mkdir({ path: dir, parents: true });
+  // Writes in parallel: seeding is on the path to the first preview.
+  const written = await Promise.all(
+    files.map(async (file) => {
+      const exists = await client.stat(file.path).then(
+        () => true,
+        () => false,
+      );
+      if (exists) return 0;
+      await client.writeFile(file.path, file.content, { mode: file.mode & 0o777 });
+      return 1;
+    }),
+  );
+  return { seeded: true, files: written.reduce((n: number, w) => n + w, 0) };
 }

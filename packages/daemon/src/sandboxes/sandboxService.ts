@@ -40,12 +40,15 @@ export interface SandboxLifecycleHooks {
   booted(row: SandboxRow): Promise<void>;
   /** After a stop, a failure or a delete. */
   ended(id: string): void;
+  /** The row changed in a way observers cache (status, preview epoch, its app's visibility). */
+  changed(id: string): void;
 }
 
 const NO_HOOKS: SandboxLifecycleHooks = {
   mountsFor: async () => [],
   booted: async () => undefined,
   ended: () => undefined,
+  changed: () => undefined,
 };
 
 /**
@@ -70,6 +73,11 @@ export class SandboxService {
 
   setHooks(hooks: SandboxLifecycleHooks): void {
     this.hooks = hooks;
+  }
+
+  /** For changes made elsewhere that observers of the row care about (an app's visibility). */
+  noteChanged(id: string): void {
+    this.hooks.changed(id);
   }
 
   /** At start: adopt sandboxes that still run, mark the rest stopped, destroy strays. */
@@ -225,11 +233,13 @@ export class SandboxService {
         message: why.reason === 'idle' ? `Sandbox stopped: ${why.text}` : 'Sandbox stopped',
         payload: { reason: why.reason },
       });
-      return (await this.o.store.update(id, {
+      const stopped = (await this.o.store.update(id, {
         status: 'stopped',
         status_reason: why.text,
         stopped_at: new Date().toISOString(),
       }))!;
+      this.hooks.changed(id);
+      return stopped;
     });
   }
 
@@ -274,6 +284,7 @@ export class SandboxService {
     return this.lock.run(id, async () => {
       const row = await this.get(owner, id);
       const next = (await this.o.store.update(id, { preview_epoch: row.preview_epoch + 1 }))!;
+      this.hooks.changed(id);
       await this.o.events.append({
         owner,
         sandboxId: id,
@@ -375,6 +386,7 @@ export class SandboxService {
         started_at: new Date().toISOString(),
         stopped_at: null,
       }))!;
+      this.hooks.changed(id);
       await this.hooks.booted(started);
       return (await this.o.store.get(owner, id)) ?? started;
     });

@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import type { App } from '@paddock/shared';
+import type { ApiClient } from '../apiClient.js';
+
+const USAGE = `usage:
+  paddock app presets
+  paddock app create NAME --preset PRESET [--json]
+  paddock app ls [--json]
+  paddock app get ID                 (the app with its sandbox, processes and preview)
+  paddock app url ID                 (the preview link, to open in a browser)
+  paddock app wake ID
+  paddock app rm ID [--purge]        (--purge also deletes the workspace)`;
+
+function summary(app: App): string {
+  const sb = app.sandbox;
+  const status = sb ? `${sb.status}/${sb.preview.status}` : 'no-sandbox';
+  return [app.id, app.name, app.preset, status].join('\t');
+}
+
+export async function app(api: ApiClient, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'presets': {
+      const { items } = await api.json<{ items: { name: string; title: string }[] }>(
+        'GET',
+        '/v1/presets',
+      );
+      for (const p of items) console.log(`${p.name}\t${p.title}`);
+      return 0;
+    }
+    case 'create': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { preset: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      if (positionals.length !== 1 || !values.preset) break;
+      const created = await api.json<App>('POST', '/v1/apps', {
+        name: positionals[0],
+        preset: values.preset,
+      });
+      console.log(values.json ? JSON.stringify(created, null, 2) : summary(created));
+      return 0;
+    }
+    case 'ls': {
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+      const items: App[] = [];
+      let cursor: string | null = null;
+      do {
+        const q = new URLSearchParams({ limit: '500', ...(cursor ? { cursor } : {}) });
+        const page: { items: App[]; next_cursor: string | null } = await api.json(
+          'GET',
+          `/v1/apps?${q.toString()}`,
+        );
+        items.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor);
+      if (values.json) console.log(JSON.stringify(items, null, 2));
+      else for (const a of items) console.log(summary(a));
+      return 0;
+    }
+    case 'get': {
+      if (rest.length !== 1) break;
+      console.log(JSON.stringify(await api.json('GET', `/v1/apps/${rest[0]}`), null, 2));
+      return 0;
+    }
+    case 'url': {
+      if (rest.length !== 1) break;
+      const got = await api.json<App>('GET', `/v1/apps/${rest[0]}`);
+      const url = got.sandbox?.preview.url;
+      if (!url) {
+        console.error('paddock: this app has no preview (no web process)');
+        return 1;
+      }
+      console.log(url);
+      return 0;
+    }
+    case 'wake': {
+      if (rest.length !== 1) break;
+      console.log(summary(await api.json<App>('POST', `/v1/apps/${rest[0]}/sandbox`, {})));
+      return 0;
+    }
+    case 'rm': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { purge: { type: 'boolean' } },
+      });
+      if (positionals.length === 0) break;
+      for (const id of positionals) {
+        await api.json('DELETE', `/v1/apps/${id}${values.purge ? '?purge=true' : ''}`);
+        console.log(id);
+      }
+      return 0;
+    }
+  }
+  console.error(USAGE);
+  return 2;
+}
