@@ -141,14 +141,53 @@ describe('apps, processes and previews', () => {
     socket.write(`GET / HTTP/1.1\r\nhost: ${host}\r\ncookie: ${cookie}\r\n\r\n`);
     await answer(1);
     assert.match(received, /^HTTP\/1\.1 200/);
-    // A second request on the same connection naming another sandbox, without its cookie, still
-    // reaches only the sandbox this connection was authorized for.
+    // More requests on the tunnel are each checked: the same preview with the cookie passes...
+    socket.write(`GET /healthz HTTP/1.1\r\nhost: ${host}\r\ncookie: ${cookie}\r\n\r\n`);
+    await answer(2);
+    // ...another preview's host on this connection (a shared proxy connection, say) ends it,
+    // rather than reaching either app.
     socket.write(`GET / HTTP/1.1\r\nhost: ${otherHost}\r\n\r\n`);
-    const both = await answer(2);
-    assert.equal(both.match(/Hello from Express/g)?.length, 2);
-    // Rotation cuts the tunnel.
-    await d.api('POST', `/v1/sandboxes/${app.sandbox!.id}/preview/rotate`);
     await closed;
+    assert.equal(received.split('HTTP/1.1 ').length - 1, 2, 'no third answer');
+    assert.doesNotMatch(received, /<html[^]*<html[^]*<html/);
+
+    // A tunnel is cut when the preview is rotated.
+    const again = net.connect(Number(daemon.port), daemon.hostname);
+    let got = '';
+    again.on('data', (b: Buffer) => (got += b.toString('latin1')));
+    const cut = new Promise((r) => again.once('close', r));
+    again.write(`GET / HTTP/1.1\r\nhost: ${host}\r\ncookie: ${cookie}\r\n\r\n`);
+    await waitFor('the first answer', async () => /Hello from Express/.test(got));
+    await d.api('POST', `/v1/sandboxes/${app.sandbox!.id}/preview/rotate`);
+    await cut;
+  });
+
+  it('keeps link redirects on the preview, public previews to the web port, one session', async () => {
+    const app = await readyApp(express.id);
+    const link = new URL(app.sandbox!.preview.url!);
+    const res = await previewGet(d.url, link.toString(), {
+      path: `/.//evil.example/x${link.search}`,
+    });
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.location, '/evil.example/x', 'a path on the preview, not a site');
+
+    await d.api('PATCH', `/v1/apps/${express.id}`, { public: true });
+    const other = new URL(app.sandbox!.preview.url!);
+    other.host = other.host.replace(/^3000-/, '9229-');
+    other.search = '';
+    assert.equal((await previewGet(d.url, other.toString())).status, 401, 'only the web port');
+    await d.api('PATCH', `/v1/apps/${express.id}`, { public: false });
+
+    const signIn = await fetch(`${d.url}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: d.token }),
+    });
+    const session = (signIn.headers.get('set-cookie') ?? '').split(';', 1)[0]!;
+    const twice = await fetch(`${d.url}/v1/apps`, {
+      headers: { cookie: `paddock_session=planted; ${session}` },
+    });
+    assert.equal(twice.status, 401, 'two session cookies are refused, not guessed between');
   });
 
   it('lists processes, tails and streams logs, and restarts one', async () => {

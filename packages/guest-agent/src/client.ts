@@ -698,15 +698,26 @@ export class AgentClient {
         ? { socketPath: this.endpoint.socketPath }
         : { host: this.endpoint.host, port: this.endpoint.port };
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
       const req = http.request({
         ...target,
         agent: false,
         method: 'GET',
         path: AGENT_ROUTES.bridge(port),
         headers: { connection: 'upgrade', upgrade: AGENT_BRIDGE_PROTOCOL },
-        signal,
       });
+      // The signal bounds the opening only; an open bridge lives as long as its user wants.
+      const onAbort = (): void => {
+        req.destroy();
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settled = (): void => signal?.removeEventListener('abort', onAbort);
       req.once('upgrade', (res, socket, head) => {
+        settled();
         if (res.headers.upgrade?.toLowerCase() !== AGENT_BRIDGE_PROTOCOL) {
           socket.destroy();
           reject(agentError('upgraded to an unexpected protocol'));
@@ -717,11 +728,13 @@ export class AgentClient {
         resolve(socket);
       });
       req.once('response', (res) => {
-        errorFrom(res, signal).then(reject, reject);
+        settled();
+        errorFrom(res).then(reject, reject);
       });
       req.on('error', (err) => {
+        settled();
         try {
-          rethrow(err, signal);
+          rethrow(err);
         } catch (e) {
           reject(e);
         }

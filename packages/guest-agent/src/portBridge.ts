@@ -46,11 +46,19 @@ export function handleBridgeUpgrade(
   }
   const upstream = net.connect({ host: '127.0.0.1', port });
   upstream.setNoDelay(true);
+  // Either side going away ends both, also while the connection is still being made (a
+  // failed connect answers 502 below instead).
+  let connected = false;
+  socket.on('close', () => upstream.destroy());
+  upstream.on('close', () => {
+    if (connected) socket.destroy();
+  });
   const onConnectError = (err: NodeJS.ErrnoException): void => {
     refuse(socket, 502, 'port_unreachable', `nothing answers on port ${port} (${err.code})`);
   };
   upstream.once('error', onConnectError);
   upstream.once('connect', () => {
+    connected = true;
     upstream.off('error', onConnectError);
     socket.write(
       `HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${AGENT_BRIDGE_PROTOCOL}\r\n\r\n`,
@@ -59,8 +67,6 @@ export function handleBridgeUpgrade(
     // Half-closes pass through (pipe ends the other side), errors tear both down.
     upstream.on('error', () => socket.destroy());
     socket.on('error', () => upstream.destroy());
-    socket.on('close', () => upstream.destroy());
-    upstream.on('close', () => socket.destroy());
     socket.pipe(upstream);
     upstream.pipe(socket);
   });

@@ -98,6 +98,7 @@ export class AppService {
       else await this.o.sandboxes.stop(owner, sandbox.id);
     }
     await this.o.apps.update(id, { deleted_at: new Date().toISOString() });
+    if (sandbox) this.o.sandboxes.noteChanged(sandbox.id);
     await this.o.events.append({
       owner,
       sandboxId: sandbox?.id ?? null,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { PaddockError } from '@paddock/shared';
 import type { ApiKeyStore, Role } from './apiKeyStore.js';
-import { readCookie, SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
+import { readCookies, SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
 import { hashToken, sameHash } from './tokens.js';
 
 /** Who is calling: every resource query is scoped to `owner`. */
@@ -82,7 +82,13 @@ export const authPlugin = fp<AuthOptions>(
       if (request.method === SIGN_IN.method && pathOnly === SIGN_IN.path) return;
       const header = request.headers.authorization;
       if (header === undefined) {
-        const session = readCookie(request.headers.cookie, SESSION_COOKIE);
+        const sessions = readCookies(request.headers.cookie, SESSION_COOKIE);
+        // Two session cookies mean someone else set one (a page on a shared parent domain):
+        // refuse rather than guess whose session this is.
+        if (sessions.length > 1) {
+          throw new PaddockError('unauthorized', 'ambiguous session cookies; sign in again');
+        }
+        const session = sessions[0];
         if (session !== undefined) {
           request.principal = await sessionPrincipal(session);
           if (!SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== '1') {

@@ -7,14 +7,21 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppStore } from '../apps/appStore.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow, SandboxStore } from '../sandboxes/sandboxStore.js';
-import { readCookie } from '../auth/sessionTokens.js';
+import { readCookies } from '../auth/sessionTokens.js';
 import { BridgeAgent } from './bridgeAgent.js';
 import type { PreviewAddress } from './previewAddress.js';
 import { sendPreviewPage } from './previewPages.js';
-import { PreviewTunnels, type FirstRequest, type TunnelTarget } from './previewTunnels.js';
+import {
+  PreviewTunnels,
+  serializeHead,
+  type RequestHead,
+  type TunnelTarget,
+} from './previewTunnels.js';
 import { COOKIE_TTL_SECONDS, type PreviewTokens } from './previewTokens.js';
 
 export const PREVIEW_COOKIE = 'paddock_preview';
+/** A bridge that does not open in this long fails the request (a hung agent or app). */
+const BRIDGE_OPEN_TIMEOUT_MS = 10_000;
 export const PREVIEW_TOKEN_PARAM = 'paddock_token';
 
 export interface PreviewProxyOptions {
@@ -48,6 +55,8 @@ export class PreviewProxy {
    * What a request needs to know of its sandbox, kept for a second: a page load is hundreds of
    * requests. Lifecycle changes, rotation and visibility changes drop an entry at once.
    */
+  /** Bumped by every invalidation, so a lookup that straddles one is not cached. */
+  private readonly generations = new Map<string, number>();
   private readonly targets = new Map<
     string,
     { row: SandboxRow; isPublic: boolean; until: number }
@@ -63,21 +72,35 @@ export class PreviewProxy {
   }
 
   /** A tunnel for a connection whose first request needs nothing but forwarding. */
-  private async tunnelFor(first: FirstRequest): Promise<TunnelTarget | null> {
+  private async tunnelFor(first: RequestHead): Promise<TunnelTarget | null> {
     const target = this.o.address().parseHost(first.headers.host);
     if (target === null) return null;
-    if (new URL(first.url, 'http://preview').searchParams.has(PREVIEW_TOKEN_PARAM)) return null;
+    const generation = this.generation(target.sandboxId);
+    if (hasLinkToken(first.url)) return null;
     const row = await this.lookup(target.sandboxId);
     if (!row || row.status !== 'running') return null;
     if (!(await this.cookieOrPublic(first.headers.cookie, row, target))) return null;
+    // Changed while we looked (stopped, rotated, made private): decide on the HTTP path.
+    if (this.generation(target.sandboxId) !== generation) return null;
     return {
       sandboxId: row.id,
-      open: async () => {
+      open: async (signal) => {
         const { client } = await this.o.sandboxes.agent(row.owner_id, row.id);
-        return client.openBridge(target.port);
+        return client.openBridge(target.port, signal);
+      },
+      check: async (head) => {
+        const again = this.o.address().parseHost(head.headers.host);
+        if (again?.sandboxId !== row.id || again.port !== target.port) return null;
+        if (hasLinkToken(head.url)) return null;
+        if (!(await this.cookieOrPublic(head.headers.cookie, row, target))) return null;
+        return serializeHead(withoutPreviewCookie(head.lines));
       },
       onTraffic: () => void this.o.sandboxes.touch(row.id).catch(() => undefined),
     };
+  }
+
+  private generation(sandboxId: string): number {
+    return this.generations.get(sandboxId) ?? 0;
   }
 
   target(req: IncomingMessage): Target | null {
@@ -111,7 +134,7 @@ export class PreviewProxy {
     }
     if (access.setCookie) res.setHeader('set-cookie', access.setCookie);
     if (row.status !== 'running') {
-      await this.wakePage(req, res, row, target);
+      await this.wakePage(res, row, target);
       return;
     }
     void this.o.sandboxes.touch(row.id).catch(() => undefined);
@@ -163,6 +186,7 @@ export class PreviewProxy {
 
   /** The sandbox's row changed (epoch, status, its app's visibility): look it up afresh. */
   invalidate(sandboxId: string): void {
+    this.generations.set(sandboxId, this.generation(sandboxId) + 1);
     this.targets.delete(sandboxId);
     this.tunnels.cut(sandboxId);
   }
@@ -191,7 +215,7 @@ export class PreviewProxy {
     if (!agent) {
       agent = new BridgeAgent(async () => {
         const { client } = await this.o.sandboxes.agent(row.owner_id, row.id);
-        return client.openBridge(port);
+        return client.openBridge(port, AbortSignal.timeout(BRIDGE_OPEN_TIMEOUT_MS));
       });
       this.agents.set(key, agent);
     }
@@ -211,7 +235,8 @@ export class PreviewProxy {
       url.searchParams.delete(PREVIEW_TOKEN_PARAM);
       return {
         ok: false,
-        redirect: `${url.pathname}${url.search}`,
+        // One leading slash: `//host/...` would send the browser to another site.
+        redirect: `/${url.pathname.replace(/^\/+/, '')}${url.search}`,
         setCookie: await this.cookie({ ...claims, epoch }),
       };
     }
@@ -225,14 +250,19 @@ export class PreviewProxy {
     row: SandboxRow,
     target: Target,
   ): Promise<boolean> {
-    if (await this.isPublic(row)) return true;
-    const cookie = readCookie(cookieHeader, PREVIEW_COOKIE);
-    if (cookie === undefined) return false;
+    // Public means the app's web port, not every port something in the sandbox listens on.
+    if (target.port === row.web_port && (await this.isPublic(row))) return true;
     const claims = { sandboxId: row.id, port: target.port, epoch: row.preview_epoch };
-    if (await this.o.tokens.verify(cookie, 'cookie', claims)) return true;
-    // The cookie of a wake under way names the epoch the start is about to set.
-    const next = { ...claims, epoch: row.preview_epoch + 1 };
-    return this.o.sandboxes.isWaking(row.id) && this.o.tokens.verify(cookie, 'cookie', next);
+    const waking = this.o.sandboxes.isWaking(row.id);
+    // Any of several cookies by that name may be ours: another preview on the same parent
+    // domain can set one for the whole domain, and must not lock this one out.
+    for (const cookie of readCookies(cookieHeader, PREVIEW_COOKIE)) {
+      if (await this.o.tokens.verify(cookie, 'cookie', claims)) return true;
+      // The cookie of a wake under way names the epoch the start is about to set.
+      const next = { ...claims, epoch: row.preview_epoch + 1 };
+      if (waking && (await this.o.tokens.verify(cookie, 'cookie', next))) return true;
+    }
+    return false;
   }
 
   private async lookup(sandboxId: string): Promise<SandboxRow | undefined> {
@@ -254,13 +284,18 @@ export class PreviewProxy {
     return (await this.o.apps.getById(row.app_id))?.public === 1;
   }
 
-  private async wakePage(
-    req: IncomingMessage,
-    res: ServerResponse,
-    row: SandboxRow,
-    target: Target,
-  ): Promise<void> {
-    if (row.status === 'stopped' || row.status === 'failed') {
+  private async wakePage(res: ServerResponse, row: SandboxRow, target: Target): Promise<void> {
+    if (row.status === 'failed') {
+      // Not woken again and again by a page that reloads itself: someone has to look first.
+      sendPreviewPage(
+        res,
+        502,
+        'The sandbox failed',
+        `${row.status_reason ?? 'It stopped unexpectedly'}. Start it again from the console.`,
+      );
+      return;
+    }
+    if (row.status === 'stopped') {
       const epoch = this.o.sandboxes.wake(row);
       if (!(await this.isPublic(row))) {
         res.setHeader(
@@ -322,6 +357,29 @@ export class PreviewProxy {
     const attrs = secure ? 'SameSite=None; Secure; Partitioned' : 'SameSite=Lax';
     return `${PREVIEW_COOKIE}=${token}; Path=/; HttpOnly; Max-Age=${COOKIE_TTL_SECONDS}; ${attrs}`;
   }
+}
+
+function hasLinkToken(url: string): boolean {
+  return new URL(url, 'http://preview').searchParams.has(PREVIEW_TOKEN_PARAM);
+}
+
+/** Header lines with Paddock's cookie taken out of every Cookie line (dropped when empty). */
+function withoutPreviewCookie(lines: string[]): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    if (!/^cookie:/i.test(line)) {
+      out.push(line);
+      continue;
+    }
+    const kept = line
+      .slice(line.indexOf(':') + 1)
+      .split(';')
+      .filter((part) => part.split('=', 1)[0]?.trim() !== PREVIEW_COOKIE)
+      .join(';')
+      .trim();
+    if (kept !== '') out.push(`Cookie: ${kept}`);
+  }
+  return out;
 }
 
 /** The app never sees Paddock's own cookie. */

@@ -1,19 +1,27 @@
 import type http from 'node:http';
 import type { Socket } from 'node:net';
 
-/** The request head of a connection's first request, as far as routing needs it. */
-export interface FirstRequest {
+/** One request head on a preview connection, as far as routing and checking need it. */
+export interface RequestHead {
   method: string;
   url: string;
   /** Lower-case names; repeated headers joined with ", " (cookies with "; "). */
   headers: Record<string, string>;
+  /** Header lines as received, for forwarding (minus what the check removes). */
+  lines: string[];
 }
 
-/** Where an authorized preview connection goes: a raw stream to the app, and its sandbox. */
+/** Where an authorized preview connection goes, and how its later requests are checked. */
 export interface TunnelTarget {
   sandboxId: string;
-  open: () => Promise<Socket>;
-  /** Called on traffic (preview use is activity), at most as often as it cares to count. */
+  open: (signal: AbortSignal) => Promise<Socket>;
+  /**
+   * Checks each request on the tunnel: it must name the same preview and be authorized now
+   * (cookie still valid, app still public). Returns the head to forward (Paddock's own cookie
+   * removed), or null to end the connection.
+   */
+  check: (head: RequestHead) => Promise<string | null>;
+  /** Preview use is activity. */
   onTraffic: () => void;
 }
 
@@ -21,40 +29,60 @@ export interface TunnelTarget {
 const MAX_HEAD_BYTES = 16 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
 const HEAD_TIMEOUT_MS = 30_000;
+/** A tunnel with no traffic either way for this long is closed (the HTTP server's would be too). */
+const IDLE_MS = 65_000;
+const OPEN_TIMEOUT_MS = 10_000;
+/** Tunnels per sandbox; beyond this, connections take the HTTP path. */
+const MAX_PER_SANDBOX = 256;
 
-export function parseHead(buf: Buffer): FirstRequest | null {
-  const text = buf.toString('latin1');
-  const lines = text.split('\r\n');
-  const m = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(lines[0] ?? '');
+export function parseHead(buf: Buffer): RequestHead | null {
+  const lines = buf.toString('latin1').split('\r\n');
+  const m = /^([A-Z]+) (\S+) HTTP\/1\.1$/.exec(lines[0] ?? '');
   if (!m) return null;
   const headers: Record<string, string> = {};
-  for (const line of lines.slice(1)) {
-    if (line === '') break;
+  const rest = lines.slice(1).filter((l) => l !== '');
+  for (const line of rest) {
     const colon = line.indexOf(':');
-    if (colon <= 0) return null;
-    const name = line.slice(0, colon).trim().toLowerCase();
+    // Obsolete line folding, spaces before the colon, empty names: not ours to interpret.
+    if (colon <= 0 || /[\s]/.test(line.slice(0, colon))) return null;
+    const name = line.slice(0, colon).toLowerCase();
     const value = line.slice(colon + 1).trim();
     const sep = name === 'cookie' ? '; ' : ', ';
     headers[name] = headers[name] === undefined ? value : `${headers[name]}${sep}${value}`;
   }
-  return { method: m[1]!, url: m[2]!, headers };
+  return { method: m[1]!, url: m[2]!, headers, lines: [lines[0]!, ...rest] };
 }
 
 /**
- * Keep-alive preview connections become raw tunnels. The first request of every connection is
- * read here; when it is for a running preview and already authorized (its cookie, or a public
- * app), the whole connection is spliced to a port bridge, so the requests after it cost the
- * daemon two socket copies instead of an HTTP parse and an HTTP request each. Anything else —
- * the API, the console, a link to exchange, a sandbox to wake, a refusal — goes to the HTTP
- * server unchanged, as if this were not here. A tunnel belongs to one sandbox and port for its
- * whole life, and is cut when that sandbox's preview changes (stop, rotation, visibility).
+ * The framing of one request's body, or null when the tunnel does not carry it (chunked or
+ * ambiguous bodies go through the HTTP server, which parses them strictly).
+ */
+function bodyLength(head: RequestHead): number | 'rest' | null {
+  if (head.headers['transfer-encoding'] !== undefined) return null;
+  const cl = head.headers['content-length'];
+  if (cl !== undefined && !/^\d{1,15}$/.test(cl)) return null;
+  const upgrade = /\bupgrade\b/i.test(head.headers.connection ?? '') && head.headers.upgrade;
+  if (upgrade) return 'rest';
+  return cl === undefined ? 0 : Number(cl);
+}
+
+/**
+ * Keep-alive preview connections become tunnels. The first request of every connection is read
+ * here; when it is for a running preview and already authorized (its cookie, or a public app),
+ * the connection is spliced to a port bridge of its own. Every later request head on it is still
+ * read and checked — same preview, still authorized, plain framing — and anything else ends
+ * the connection, so a connection shared by several clients (a reverse proxy's pool) can never
+ * carry one client's request to another's app. Responses flow back unparsed, which is where the
+ * savings are: no HTTP client and no response parsing per request. Everything that needs HTTP
+ * (the API, the console, a link to exchange, a wake, a refusal, a chunked upload) goes to the
+ * HTTP server unchanged. A sandbox's tunnels are cut when its preview changes.
  */
 export class PreviewTunnels {
   private readonly open = new Map<string, Set<Socket>>();
 
-  constructor(private readonly route: (first: FirstRequest) => Promise<TunnelTarget | null>) {}
+  constructor(private readonly route: (first: RequestHead) => Promise<TunnelTarget | null>) {}
 
-  /** Puts the sniffer in front of the HTTP server's own connection handling. */
+  /** Puts the reader in front of the HTTP server's own connection handling. */
   install(server: http.Server): void {
     const httpListeners = server.listeners('connection') as ((socket: Socket) => void)[];
     server.removeAllListeners('connection');
@@ -66,7 +94,7 @@ export class PreviewTunnels {
     server.on('connection', (socket: Socket) => this.sniff(socket, toHttp));
   }
 
-  /** Cut every tunnel of a sandbox (its clients reconnect and are checked afresh). */
+  /** Cut every tunnel of a sandbox, including ones still opening (their clients reconnect). */
   cut(sandboxId: string): void {
     for (const socket of this.open.get(sandboxId) ?? []) socket.destroy();
     this.open.delete(sandboxId);
@@ -77,7 +105,7 @@ export class PreviewTunnels {
   }
 
   private sniff(socket: Socket, toHttp: (socket: Socket, head: Buffer) => void): void {
-    let head: Buffer = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     const onError = (): void => {
       socket.destroy();
     };
@@ -87,56 +115,158 @@ export class PreviewTunnels {
     slow.unref();
     socket.once('close', () => clearTimeout(slow));
     const onData = (chunk: Buffer): void => {
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      const end = head.indexOf(HEAD_END);
-      if (end < 0 && head.length < MAX_HEAD_BYTES) return;
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      const end = buf.indexOf(HEAD_END);
+      if (end < 0 && buf.length < MAX_HEAD_BYTES) return;
       clearTimeout(slow);
       socket.off('data', onData);
       socket.pause();
-      const first = end < 0 ? null : parseHead(head.subarray(0, end));
-      const decide = first === null ? Promise.resolve(null) : this.route(first);
+      const first = end < 0 ? null : parseHead(buf.subarray(0, end));
+      const decide =
+        first === null || bodyLength(first) === null ? Promise.resolve(null) : this.route(first);
       decide
-        .then(async (target) => {
+        .then((target) => {
           if (target === null) {
             socket.off('error', onError);
-            toHttp(socket, head);
+            toHttp(socket, buf);
             return;
           }
-          await this.splice(socket, head, target);
+          this.splice(socket, buf, target, () => toHttp(socket, buf));
         })
         .catch(() => {
           socket.off('error', onError);
-          // The routing itself failed: let the HTTP path answer (it renders errors properly).
-          if (!socket.destroyed) toHttp(socket, head);
+          // Routing itself failed: let the HTTP path answer (it renders errors properly).
+          if (!socket.destroyed) toHttp(socket, buf);
         });
     };
     socket.on('data', onData);
   }
 
-  private async splice(client: Socket, head: Buffer, target: TunnelTarget): Promise<void> {
-    const upstream = await target.open();
-    if (client.destroyed) {
-      upstream.destroy();
+  private splice(client: Socket, first: Buffer, target: TunnelTarget, toHttp: () => void): void {
+    let set = this.open.get(target.sandboxId);
+    if (set && set.size >= MAX_PER_SANDBOX) {
+      client.destroy();
       return;
     }
-    let set = this.open.get(target.sandboxId);
     if (!set) this.open.set(target.sandboxId, (set = new Set()));
+    // Registered before anything is awaited, so a cut while the bridge opens still reaches it.
     set.add(client);
-    const done = (): void => {
+    const opening = new AbortController();
+    let upstream: Socket | null = null;
+    const untrack = (): void => {
       set.delete(client);
       if (set.size === 0 && this.open.get(target.sandboxId) === set) {
         this.open.delete(target.sandboxId);
       }
-      client.destroy();
-      upstream.destroy();
+      client.off('close', done);
+      client.setTimeout(0);
+      client.off('timeout', done);
     };
-    client.on('close', done);
-    upstream.on('close', done);
-    upstream.on('error', done);
-    client.on('data', target.onTraffic);
-    upstream.write(head);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    const done = (): void => {
+      opening.abort();
+      untrack();
+      client.destroy();
+      upstream?.destroy();
+    };
+    client.once('close', done);
+    client.setTimeout(IDLE_MS, done);
+    target
+      .open(AbortSignal.any([opening.signal, AbortSignal.timeout(OPEN_TIMEOUT_MS)]))
+      .then((socket) => {
+        upstream = socket;
+        if (client.destroyed) {
+          socket.destroy();
+          return;
+        }
+        socket.on('close', done);
+        socket.on('error', done);
+        socket.on('data', (chunk: Buffer) => {
+          if (!client.write(chunk)) socket.pause();
+        });
+        client.on('drain', () => socket.resume());
+        this.forward(client, socket, first, target, done);
+      })
+      .catch(() => {
+        // Nothing listens yet (the app is starting), or the agent is gone: the HTTP path
+        // answers that request properly (503 while starting, 502 otherwise).
+        if (client.destroyed || opening.signal.aborted) {
+          done();
+          return;
+        }
+        untrack();
+        toHttp();
+      });
+  }
+
+  /** Client → app: request heads checked one by one, bodies counted through. */
+  private forward(
+    client: Socket,
+    upstream: Socket,
+    first: Buffer,
+    target: TunnelTarget,
+    done: () => void,
+  ): void {
+    let buf: Buffer = first;
+    let body: number | 'rest' = 0;
+    let checking = false;
+    const pump = async (): Promise<void> => {
+      while (buf.length > 0 && !checking) {
+        if (body === 'rest') {
+          if (!upstream.write(buf)) client.pause();
+          buf = Buffer.alloc(0);
+          return;
+        }
+        if (body > 0) {
+          const part = buf.subarray(0, body);
+          body -= part.length;
+          buf = buf.subarray(part.length);
+          if (!upstream.write(part)) client.pause();
+          continue;
+        }
+        const end = buf.indexOf(HEAD_END);
+        if (end < 0) {
+          if (buf.length >= MAX_HEAD_BYTES) done();
+          return;
+        }
+        const head = parseHead(buf.subarray(0, end));
+        const length = head === null ? null : bodyLength(head);
+        if (head === null || length === null) {
+          done();
+          return;
+        }
+        checking = true;
+        client.pause();
+        const forwarded = await target.check(head).catch(() => null);
+        checking = false;
+        if (forwarded === null) {
+          done();
+          return;
+        }
+        target.onTraffic();
+        buf = buf.subarray(end + HEAD_END.length);
+        body = length;
+        if (!upstream.write(forwarded)) await new Promise((r) => upstream.once('drain', r));
+        client.resume();
+      }
+    };
+    const run = (): void => {
+      pump().catch(done);
+    };
+    client.on('data', (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      // What arrives while a head is being checked waits here, within bounds.
+      if (checking && buf.length > MAX_HEAD_BYTES) client.pause();
+      if (!checking) run();
+    });
+    upstream.on('drain', () => {
+      if (!checking) client.resume();
+    });
+    run();
     client.resume();
   }
+}
+
+/** A checked head, re-serialized: the lines given, then the blank line. */
+export function serializeHead(lines: string[]): string {
+  return `${lines.join('\r\n')}\r\n\r\n`;
 }

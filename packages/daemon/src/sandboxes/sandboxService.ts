@@ -503,6 +503,7 @@ export class SandboxService {
         stopped_at: now,
         oom_kills: Math.max(seen.oom_kills, current.oom_kills),
       });
+      this.hooks.changed(row.id);
       await this.o.events.append({
         owner: row.owner_id,
         sandboxId: row.id,
