@@ -24,6 +24,8 @@ import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from '..
 import { openPreview, previewGet } from '../test/previewClient.js';
 
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 3);
+/** `ttfp` or `proxy` for one half; both when unset. */
+const PART = process.env.BENCH_PART;
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 interface App {
@@ -144,54 +146,59 @@ async function main(): Promise<void> {
     env: { PADDOCK_CACHE_DIR: cacheRoot, PADDOCK_WARM_POOL: '2' },
   });
   try {
-    console.log('time to first preview, react-vite');
-    const cold = await appToFirstPreview(d);
-    const warm: number[] = [];
-    for (let i = 0; i < WARM_RUNS; i++) {
-      // Time for the mount-set pool to refill, as between two people creating apps.
-      await new Promise((r) => setTimeout(r, 3_000));
-      warm.push(await appToFirstPreview(d));
-    }
-    const { nodeModules } = await new DependencyCache({ root: cacheRoot }).ensure('react-vite');
-    const bare: number[] = [];
-    for (let i = 0; i < WARM_RUNS; i++) bare.push(await bareVite(nodeModules, 45173 + i));
-    const b = median(bare);
-    console.log(
-      `  bare vite on the host   median ${b.toFixed(0)} ms  (${bare.map((x) => x.toFixed(0)).join(', ')})`,
-    );
-    console.log(
-      `  paddock, warm cache     median ${median(warm).toFixed(0)} ms  (${warm.map((x) => x.toFixed(0)).join(', ')})  ${(median(warm) / b).toFixed(2)}× bare  (goal ≤ 1.5×)`,
-    );
-    console.log(
-      `  paddock, cold cache     ${cold.toFixed(0)} ms  ${(cold / b).toFixed(1)}× bare (includes npm ci)`,
-    );
-
-    console.log('preview proxy throughput, node-express');
-    const app = (await d.api<App>('POST', '/v1/apps', { name: 'load', preset: 'node-express' }))
-      .body;
-    const { cookie } = await openPreview(d.url, app.sandbox.preview.url);
-    await until(
-      async () =>
-        (await previewGet(d.url, app.sandbox.preview.url, { cookie, path: '/' })).status === 200,
-      'express',
-    );
-    const host = new URL(app.sandbox.preview.url).host;
-    const viaProxy = load([`${d.url}/`, host, cookie]);
-    const direct = load(['http://127.0.0.1:3000/'], pidInSandbox(app.sandbox.id));
-    console.log(
-      `  direct (in the sandbox's netns)  ${direct.rps} req/s  p50 ${direct.p50_ms} ms  p99 ${direct.p99_ms} ms`,
-    );
-    console.log(
-      `  through the preview proxy        ${viaProxy.rps} req/s  p50 ${viaProxy.p50_ms} ms  p99 ${viaProxy.p99_ms} ms  non-200: ${viaProxy.non_200}`,
-    );
-    console.log(
-      `  ratio ${(viaProxy.rps! / direct.rps!).toFixed(2)}× direct throughput (goal ≥ 0.85)`,
-    );
+    if (PART !== 'proxy') await timeToFirstPreview(d, cacheRoot);
+    if (PART !== 'ttfp') await proxyThroughput(d);
   } finally {
     await d.stop();
     await destroyEverything(dataDir);
     fs.rmSync(cacheRoot, { recursive: true, force: true });
   }
+}
+
+async function timeToFirstPreview(d: TestDaemon, cacheRoot: string): Promise<void> {
+  console.log('time to first preview, react-vite');
+  const cold = await appToFirstPreview(d);
+  const warm: number[] = [];
+  for (let i = 0; i < WARM_RUNS; i++) {
+    // Time for the mount-set pool to refill, as between two people creating apps.
+    await new Promise((r) => setTimeout(r, 3_000));
+    warm.push(await appToFirstPreview(d));
+  }
+  const { nodeModules } = await new DependencyCache({ root: cacheRoot }).ensure('react-vite');
+  const bare: number[] = [];
+  for (let i = 0; i < WARM_RUNS; i++) bare.push(await bareVite(nodeModules, 45173 + i));
+  const b = median(bare);
+  const list = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
+  console.log(`  bare vite on the host   median ${b.toFixed(0)} ms  (${list(bare)})`);
+  console.log(
+    `  paddock, warm cache     median ${median(warm).toFixed(0)} ms  (${list(warm)})  ${(median(warm) / b).toFixed(2)}× bare  (goal ≤ 1.5×)`,
+  );
+  console.log(
+    `  paddock, cold cache     ${cold.toFixed(0)} ms  ${(cold / b).toFixed(1)}× bare (includes npm ci)`,
+  );
+}
+
+async function proxyThroughput(d: TestDaemon): Promise<void> {
+  console.log('preview proxy throughput, node-express');
+  const app = (await d.api<App>('POST', '/v1/apps', { name: 'load', preset: 'node-express' })).body;
+  const { cookie } = await openPreview(d.url, app.sandbox.preview.url);
+  await until(
+    async () =>
+      (await previewGet(d.url, app.sandbox.preview.url, { cookie, path: '/' })).status === 200,
+    'express',
+  );
+  const host = new URL(app.sandbox.preview.url).host;
+  const viaProxy = load([`${d.url}/`, host, cookie]);
+  const direct = load(['http://127.0.0.1:3000/'], pidInSandbox(app.sandbox.id));
+  console.log(
+    `  direct (in the sandbox's netns)  ${direct.rps} req/s  p50 ${direct.p50_ms} ms  p99 ${direct.p99_ms} ms`,
+  );
+  console.log(
+    `  through the preview proxy        ${viaProxy.rps} req/s  p50 ${viaProxy.p50_ms} ms  p99 ${viaProxy.p99_ms} ms  non-200: ${viaProxy.non_200}`,
+  );
+  console.log(
+    `  ratio ${(viaProxy.rps! / direct.rps!).toFixed(2)}× direct throughput (goal ≥ 0.85)`,
+  );
 }
 
 await main();
