@@ -5,18 +5,28 @@
  * generator can be started inside a sandbox's network namespace (nsenter) for the baseline.
  *
  *   node --import tsx bench/httpLoad.ts <url> [host-header] [cookie]
+ *   node --import tsx bench/httpLoad.ts --bridge <agent-socket> <port>   (through the port bridge)
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { AgentClient } from '@paddock/guest-agent';
+import { BridgeAgent } from '../packages/daemon/src/preview/bridgeAgent.js';
 
-const [url, host, cookie] = process.argv.slice(2);
-if (!url) throw new Error('usage: httpLoad.ts <url> [host] [cookie]');
+const args = process.argv.slice(2);
+const bridge = args[0] === '--bridge' ? { socketPath: args[1]!, port: Number(args[2]) } : null;
+const [url, host, cookie] = bridge ? [`http://127.0.0.1:${bridge.port}/`] : args;
+if (!url) throw new Error('usage: httpLoad.ts <url> [host] [cookie] | --bridge <socket> <port>');
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 16);
 const DURATION_MS = Number(process.env.LOAD_DURATION_MS ?? 5_000);
 const WARMUP_MS = 1_000;
 
 const target = new URL(url);
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const agentClient = bridge
+  ? new AgentClient({ transport: 'unix', socketPath: bridge.socketPath })
+  : null;
+const agent = bridge
+  ? new BridgeAgent(() => agentClient!.openBridge(bridge.port))
+  : new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 const headers: Record<string, string> = {};
 if (host) headers.host = host;
 if (cookie) headers.cookie = cookie;
@@ -53,6 +63,7 @@ await Promise.all(
   }),
 );
 agent.destroy();
+agentClient?.close();
 latencies.sort((a, b) => a - b);
 const at = (p: number): number =>
   latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
