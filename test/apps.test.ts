@@ -477,3 +477,32 @@ describe('preview traffic is activity', () => {
     );
   });
 });
+
+describe('previews on a configured domain', () => {
+  // Behind a wildcard DNS record and a TLS proxy; the test sends the proxy's Host header to
+  // the daemon on loopback, so no name is ever resolved.
+  const d = suiteDaemon({ env: { PADDOCK_PREVIEW_URL: 'https://preview.example.test' } });
+
+  it('links to the configured domain and routes its hosts only', async () => {
+    const res = await d.api<App>('POST', '/v1/apps', { name: 'site', preset: 'static' });
+    assert.equal(res.status, 201);
+    const url = res.body.sandbox!.preview.url!;
+    assert.match(url, /^https:\/\/8080-sb[0-9a-z]{26}\.preview\.example\.test\/\?paddock_token=/);
+    const first = await previewGet(d.url, url);
+    assert.equal(first.status, 302);
+    assert.match(first.headers['set-cookie']?.[0] ?? '', /; Secure; Partitioned/);
+    const cookie = cookieFrom(first)!;
+    const page = await waitFor('the static page', async () => {
+      const r = await previewGet(d.url, url, { cookie, path: '/' });
+      return r.status === 200 ? r : undefined;
+    });
+    assert.match(page.body, /<html/i);
+
+    const local = new URL(url);
+    local.hostname = local.hostname.replace('preview.example.test', 'preview.localhost');
+    const other = await previewGet(d.url, local.toString(), { cookie, path: '/' });
+    // Not a preview host here: the request is the API's and the console's (which serves `/`).
+    assert.notEqual(other.body, page.body, 'the default preview domain does not reach the app');
+    assert.equal(other.headers['x-paddock-preview'], undefined);
+  });
+});

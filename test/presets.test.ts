@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { getPreset } from '@paddock/presets';
 import { suiteDaemon } from './harness.js';
 import { openPreview, previewGet, waitFor } from './previewClient.js';
 
@@ -31,6 +32,8 @@ const EXPECTED: Record<string, RegExp | null> = {
 
 describe('every preset boots to a healthy state', () => {
   const d = suiteDaemon();
+  const appNow = async (id: string): Promise<App> =>
+    (await d.api<App>('GET', `/v1/apps/${id}`)).body;
 
   for (const [preset, page] of Object.entries(EXPECTED)) {
     it(preset, async () => {
@@ -64,8 +67,35 @@ describe('every preset boots to a healthy state', () => {
           200,
         );
       }
+      if (preset === 'nextjs') {
+        // A production build (the manifest's build check) must not break the running dev server.
+        const build = getPreset('nextjs')!.manifest.build!.command;
+        const built = await d.api<{ exit_code: number; stderr: string }>(
+          'POST',
+          `/v1/sandboxes/${app.sandbox.id}/exec`,
+          { command: build, timeout_ms: 600_000 },
+        );
+        assert.equal(built.body.exit_code, 0, built.body.stderr.slice(-2000));
+        const { page: after } = await openPreview(
+          d.url,
+          (await appNow(app.id)).sandbox.preview.url!,
+        );
+        assert.equal(after.status, 200, 'the dev server still serves after a build');
+        assert.match(after.body, /<html/i);
+      }
       // One preset at a time keeps the suite within the host's memory.
       await d.api('DELETE', `/v1/apps/${app.id}?purge=true`);
     });
   }
+
+  it('installs nothing for the second app of a preset', async () => {
+    const second = await d.api<App>('POST', '/v1/apps', { name: 'again', preset: 'react-vite' });
+    assert.equal(second.status, 201);
+    const events = await d.api<{ items: { type: string; payload: Record<string, unknown> }[] }>(
+      'GET',
+      `/v1/sandboxes/${second.body.sandbox.id}/events`,
+    );
+    const created = events.body.items.find((e) => e.type === 'app.created');
+    assert.equal(created?.payload.dependencies, 'cached');
+  });
 });

@@ -26,7 +26,8 @@ export class AppService {
       throw new PaddockError('preset_not_found', `no preset "${body.preset}"; see GET /v1/presets`);
     }
     // First use of a preset on this host builds its dependency cache; later ones find it ready.
-    const mounts = await this.o.runtime.mountsFor(preset.name);
+    const deps = await this.o.runtime.dependencies(preset.name);
+    const mounts = deps.mounts;
     const app = await this.o.apps.insert({ owner, name: body.name, preset: preset.name });
     let sandbox: SandboxRow;
     try {
@@ -44,7 +45,13 @@ export class AppService {
       sandboxId: sandbox.id,
       type: 'app.created',
       message: `App created from the ${preset.name} preset`,
-      payload: { app_id: app.id, preset: preset.name },
+      // Whether this app waited for an install, or found the preset's cache ready.
+      payload: {
+        app_id: app.id,
+        preset: preset.name,
+        dependencies: deps.source,
+        dependencies_ms: deps.ms,
+      },
     });
     return (await this.o.apps.update(app.id, { sandbox_id: sandbox.id }))!;
   }

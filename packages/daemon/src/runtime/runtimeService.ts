@@ -27,6 +27,13 @@ export interface RuntimeServiceOptions {
   previewDomain: () => string;
 }
 
+export interface PresetDependencies {
+  mounts: WorkspaceMount[];
+  /** `installed`: this call ran `npm ci`; `cached`: the shared cache had it; `none`: no npm. */
+  source: 'installed' | 'cached' | 'none';
+  ms: number;
+}
+
 /** What the daemon knows of a sandbox's manifest since its last boot. */
 export interface RuntimeState {
   source: ManifestState['source'];
@@ -61,11 +68,21 @@ export class RuntimeService {
 
   /** The dependency cache as a read-only `node_modules`, built on first use of the preset. */
   async mountsFor(presetName: string | null): Promise<WorkspaceMount[]> {
+    return (await this.dependencies(presetName)).mounts;
+  }
+
+  /** The preset's dependencies: its mounts, and whether this call had to install them. */
+  async dependencies(presetName: string | null): Promise<PresetDependencies> {
     const preset = presetName === null ? undefined : getPreset(presetName);
-    if (preset?.dependencies !== 'npm') return [];
+    if (preset?.dependencies !== 'npm') return { mounts: [], source: 'none', ms: 0 };
     try {
-      const { nodeModules } = await this.o.cache.ensure(preset.name);
-      return [{ source: nodeModules, name: 'node_modules' }];
+      const { nodeModules, built, ms } = await this.o.cache.ensure(preset.name);
+      if (built) this.o.log.info({ preset: preset.name, ms }, 'installed preset dependencies');
+      return {
+        mounts: [{ source: nodeModules, name: 'node_modules' }],
+        source: built ? 'installed' : 'cached',
+        ms: Math.round(ms),
+      };
     } catch (err) {
       this.o.log.error({ err, preset: preset.name }, 'building the dependency cache failed');
       throw new PaddockError(
