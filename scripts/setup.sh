@@ -16,6 +16,8 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v losetup >/dev/null 2>&1 || missing+=(mount)
+# Task checkpoints are commits made by git inside sandboxes (which see the host's /usr).
+command -v git >/dev/null 2>&1 || missing+=(git)
 # The fastapi preset runs on Debian's packages: sandboxes have no package index to install from.
 for pkg in python3-fastapi python3-uvicorn; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -44,7 +44,12 @@ describe('settings and idle stop', () => {
 
   it('changes only allowlisted settings, as an admin, and keeps them across a restart', async () => {
     const defaults = await d.api<Settings>('GET', '/v1/settings', undefined, user);
-    assert.deepEqual(defaults.body, { idle_stop_seconds: 900, keepalive_max_seconds: 3600 });
+    assert.deepEqual(defaults.body, {
+      idle_stop_seconds: 900,
+      keepalive_max_seconds: 3600,
+      task_timeout_default_seconds: 1800,
+      task_timeout_max_seconds: 7200,
+    });
     const refused: [unknown, number, string, string?][] = [
       [{ idle_stop_seconds: 60 }, 403, 'forbidden', user],
       [{ idle_stop_seconds: 60, log_level: 'debug' }, 400, 'unknown_field'],
@@ -66,7 +71,7 @@ describe('settings and idle stop', () => {
 
     const patched = await d.api<Settings>('PATCH', '/v1/settings', { keepalive_max_seconds: 120 });
     assert.equal(patched.status, 200);
-    assert.deepEqual(patched.body, { idle_stop_seconds: 900, keepalive_max_seconds: 120 });
+    assert.deepEqual(patched.body, { ...defaults.body, keepalive_max_seconds: 120 });
     assert.equal(await d.stop(), 0);
     d = await startDaemon({ dataDir, token: d.token });
     assert.deepEqual((await d.api<Settings>('GET', '/v1/settings')).body, patched.body);

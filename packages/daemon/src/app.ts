@@ -14,6 +14,9 @@ import { presetRoutes } from './runtime/presetRoutes.js';
 import { processRoutes } from './runtime/processRoutes.js';
 import type { RuntimeService } from './runtime/runtimeService.js';
 import type { SandboxDetails } from './runtime/sandboxDetails.js';
+import type { TaskLogs } from './tasks/taskLog.js';
+import { taskRoutes } from './tasks/taskRoutes.js';
+import type { TaskService } from './tasks/taskService.js';
 import type { ApiKeyStore } from './auth/apiKeyStore.js';
 import { authPlugin } from './auth/authPlugin.js';
 import type { EventLog } from './events/eventLog.js';
@@ -52,6 +55,8 @@ export interface AppDeps {
   preview: PreviewProxy;
   /** The built console SPA. */
   consoleDir: string;
+  tasks: TaskService;
+  taskLogs: TaskLogs;
 }
 
 /** One registered route, as the OpenAPI contract test compares it with the document. */
@@ -128,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(presetRoutes);
   await app.register(appRoutes, { apps: deps.apps, details: deps.details });
   await app.register(processRoutes, { sandboxes: deps.sandboxes, runtime: deps.runtime });
+  await app.register(taskRoutes, { tasks: deps.tasks, logs: deps.taskLogs });
   await app.register(consoleRoutes, { distDir: deps.consoleDir });
   return app;
 }

@@ -18,6 +18,9 @@ import { PreviewProxy } from './preview/previewProxy.js';
 import { PreviewTokens } from './preview/previewTokens.js';
 import { RuntimeService } from './runtime/runtimeService.js';
 import { SandboxDetails } from './runtime/sandboxDetails.js';
+import { TaskLogs } from './tasks/taskLog.js';
+import { TaskService } from './tasks/taskService.js';
+import { TaskStore } from './tasks/taskStore.js';
 import { resolveAdminToken } from './auth/adminToken.js';
 import { ADMIN_OWNER } from './auth/authPlugin.js';
 import { ApiKeyStore } from './auth/apiKeyStore.js';
@@ -147,6 +150,19 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       address: previewAddress,
     });
 
+    const taskLogs = new TaskLogs(path.join(stateDir, 'tasks'));
+    const tasks = new TaskService({
+      store: new TaskStore(db),
+      logs: taskLogs,
+      sandboxes,
+      runtime,
+      events,
+      settings,
+      log: log.child({ component: 'tasks' }),
+    });
+    const abandoned = await tasks.reconcile();
+    if (abandoned > 0) log.warn({ tasks: abandoned }, 'marked tasks of a previous run failed');
+
     let ready = true;
     const app = await buildApp({
       logger: log,
@@ -167,6 +183,8 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       details,
       preview,
       consoleDir: CONSOLE_DIST_DIR,
+      tasks,
+      taskLogs,
     });
     await app.listen({ host: config.host, port: config.port });
     const idleStopper = new IdleStopper(sandboxes, settings, log);

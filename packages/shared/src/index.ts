@@ -14,3 +14,4 @@ export * from './api/runtime.js';
 export * from './api/settings.js';
 export * from './api/processes.js';
 export * from './api/apps.js';
+export * from './api/tasks.js';

@@ -115,6 +115,30 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_tasks': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('tasks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('sandbox_id', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('input_json', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('status_reason', 'text')
+        .addColumn('timeout_seconds', 'integer', (c) => c.notNull())
+        .addColumn('result_json', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('ended_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('tasks_sandbox_id')
+        .on('tasks')
+        .columns(['sandbox_id', 'id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

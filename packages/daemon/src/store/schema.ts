@@ -10,6 +10,23 @@ export interface Database {
   events: EventsTable;
   settings: SettingsTable;
   apps: AppsTable;
+  tasks: TasksTable;
+}
+
+export interface TasksTable {
+  id: string;
+  owner_id: string;
+  sandbox_id: string;
+  provider: string;
+  /** The provider's input as given (a script, later a prompt). */
+  input_json: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'timed_out';
+  status_reason: string | null;
+  timeout_seconds: number;
+  result_json: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
 }
 
 export interface AppsTable {

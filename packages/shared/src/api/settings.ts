@@ -2,12 +2,14 @@ import { Type, type Static } from 'typebox';
 import { strict } from './common.js';
 
 /**
- * Daemon settings an admin may change at run time: lifecycle knobs only. They are persisted and
- * applied without a restart; any other key is refused and nothing changes.
+ * Daemon settings an admin may change at run time: lifecycle and task-time knobs only. They are
+ * persisted and applied without a restart; any other key is refused and nothing changes.
  */
 export const SETTINGS_BOUNDS = {
   idle_stop_seconds: { minimum: 0, maximum: 7 * 24 * 3600 },
   keepalive_max_seconds: { minimum: 60, maximum: 7 * 24 * 3600 },
+  task_timeout_default_seconds: { minimum: 1, maximum: 24 * 3600 },
+  task_timeout_max_seconds: { minimum: 1, maximum: 24 * 3600 },
 } as const;
 
 export const SettingsSchema = Type.Object(
@@ -20,17 +22,32 @@ export const SettingsSchema = Type.Object(
       ...SETTINGS_BOUNDS.keepalive_max_seconds,
       description: 'The longest keepalive one call may ask for',
     }),
+    task_timeout_default_seconds: Type.Integer({
+      ...SETTINGS_BOUNDS.task_timeout_default_seconds,
+      description: 'How long a task may run when it does not say',
+    }),
+    task_timeout_max_seconds: Type.Integer({
+      ...SETTINGS_BOUNDS.task_timeout_max_seconds,
+      description: 'The longest timeout a task may ask for',
+    }),
   },
   { $id: 'Settings' },
 );
 export type Settings = Static<typeof SettingsSchema>;
 
-export const DEFAULT_SETTINGS: Settings = { idle_stop_seconds: 900, keepalive_max_seconds: 3600 };
+export const DEFAULT_SETTINGS: Settings = {
+  idle_stop_seconds: 900,
+  keepalive_max_seconds: 3600,
+  task_timeout_default_seconds: 1800,
+  task_timeout_max_seconds: 7200,
+};
 
 export const PatchSettingsBody = Type.Partial(
   Type.Object({
     idle_stop_seconds: SettingsSchema.properties.idle_stop_seconds,
     keepalive_max_seconds: SettingsSchema.properties.keepalive_max_seconds,
+    task_timeout_default_seconds: SettingsSchema.properties.task_timeout_default_seconds,
+    task_timeout_max_seconds: SettingsSchema.properties.task_timeout_max_seconds,
   }),
   { ...strict, minProperties: 1 },
 );

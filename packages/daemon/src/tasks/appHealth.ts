@@ -1,0 +1,73 @@
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AgentClient } from '@paddock/guest-agent';
+import type { SupervisedInfo } from '@paddock/shared';
+
+export interface HealthVerdict {
+  app_healthy: boolean;
+  /** Absent without a web process. */
+  preview_ok?: boolean;
+}
+
+/** A GET through the port bridge, as the preview would make it: any answer below 500 is up. */
+async function previewAnswers(client: AgentClient, port: number, path: string): Promise<boolean> {
+  let socket;
+  try {
+    socket = await client.openBridge(port, AbortSignal.timeout(5_000));
+  } catch {
+    return false;
+  }
+  const bridged = socket;
+  return new Promise((resolve) => {
+    const req = http.request(
+      // No agent: with createConnection and no agent, node uses that connection as it is.
+      { createConnection: () => bridged, path, headers: { host: 'localhost' } },
+      (res) => {
+        res.resume();
+        resolve((res.statusCode ?? 500) < 500);
+        bridged.destroy();
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+function settled(list: SupervisedInfo[]): boolean {
+  return list.every(
+    (p) => p.status === 'failed' || (p.status === 'running' && p.health !== 'starting'),
+  );
+}
+
+/**
+ * Waits (up to `timeoutMs`) until every supervised process has settled, then judges: healthy
+ * when all run and the web process, if any, passes its health check; the preview is ok when a
+ * request to it through the bridge is answered without a server error.
+ */
+export async function judgeHealth(
+  client: AgentClient,
+  web: { port: number; health_path: string } | undefined,
+  timeoutMs = 60_000,
+): Promise<HealthVerdict> {
+  const deadline = Date.now() + timeoutMs;
+  let list = await client.listSupervised();
+  while (!settled(list) && Date.now() < deadline) {
+    await sleep(250);
+    list = await client.listSupervised();
+  }
+  const webProcess = list.find((p) => p.kind === 'web');
+  const app_healthy =
+    list.length > 0 &&
+    list.every((p) => p.status === 'running') &&
+    (webProcess === undefined || webProcess.health === 'ready');
+  if (!web) return { app_healthy };
+  // A dev server that reloads on change (node --watch, uvicorn --reload) may be between two
+  // runs right now: give it until the deadline to answer.
+  let preview_ok = await previewAnswers(client, web.port, '/');
+  while (!preview_ok && Date.now() < deadline) {
+    await sleep(250);
+    preview_ok = await previewAnswers(client, web.port, '/');
+  }
+  return { app_healthy, preview_ok };
+}

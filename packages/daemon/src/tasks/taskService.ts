@@ -1,0 +1,302 @@
+import fs from 'node:fs';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AgentClient } from '@paddock/guest-agent';
+import {
+  PaddockError,
+  type CreateTaskBody,
+  type TaskResult,
+  type TaskStatus,
+} from '@paddock/shared';
+import type { EventLog } from '../events/eventLog.js';
+import type { RuntimeService } from '../runtime/runtimeService.js';
+import type { SandboxService } from '../sandboxes/sandboxService.js';
+import type { SettingsStore } from '../settings/settingsStore.js';
+import { judgeHealth } from './appHealth.js';
+import { baseline, changedFiles, commitTask, unifiedDiff } from './checkpoints.js';
+import type { TaskLogs } from './taskLog.js';
+import { taskView, type TaskRow, type TaskStore } from './taskStore.js';
+
+export interface TaskServiceOptions {
+  store: TaskStore;
+  logs: TaskLogs;
+  sandboxes: SandboxService;
+  runtime: RuntimeService;
+  events: EventLog;
+  settings: SettingsStore;
+  log: FastifyBaseLogger;
+}
+
+interface AgentOutcome {
+  exit_code: number | null;
+  state: 'exited' | 'timed_out' | 'oom' | 'killed' | 'canceled';
+}
+
+/**
+ * Agent tasks: one at a time per sandbox, the rest in line. A task runs its provider, then
+ * commits a checkpoint, runs the build check, restarts what the manifest marks
+ * `restart_after_task`, waits for health, and records an honest result. Its log is kept whole
+ * (up to a size limit) whatever the ending.
+ */
+export class TaskService {
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly waiting = new Map<string, number>();
+  private readonly aborts = new Map<string, AbortController>();
+
+  constructor(private readonly o: TaskServiceOptions) {}
+
+  /** At start: tasks a previous daemon left queued or running end as failed, with the reason. */
+  async reconcile(): Promise<number> {
+    const rows = await this.o.store.listUnfinished();
+    for (const row of rows) {
+      await this.o.store.update(row.id, {
+        status: 'failed',
+        status_reason: 'the daemon restarted while the task was ' + row.status,
+        ended_at: new Date().toISOString(),
+      });
+    }
+    return rows.length;
+  }
+
+  async create(owner: string, sandboxId: string, body: CreateTaskBody): Promise<TaskRow> {
+    const settings = this.o.settings.get();
+    // A default set above the maximum is capped, not an error for every caller.
+    const timeout =
+      body.timeout_seconds ??
+      Math.min(settings.task_timeout_default_seconds, settings.task_timeout_max_seconds);
+    if (timeout > settings.task_timeout_max_seconds) {
+      throw new PaddockError(
+        'limit_exceeded',
+        `tasks may run at most ${settings.task_timeout_max_seconds} seconds`,
+        { timeout_seconds: { requested: timeout, max: settings.task_timeout_max_seconds } },
+      );
+    }
+    await this.o.sandboxes.agent(owner, sandboxId);
+    if (body.if_busy === 'reject' && (this.waiting.get(sandboxId) ?? 0) > 0) {
+      throw new PaddockError('conflict', `sandbox ${sandboxId} is running a task`);
+    }
+    const row = await this.o.store.insert({
+      owner,
+      sandboxId,
+      provider: body.provider,
+      input: body.input,
+      timeoutSeconds: timeout,
+    });
+    this.aborts.set(row.id, new AbortController());
+    this.o.logs.prepare(row.id);
+    await this.event(row, 'task.queued', 'Task queued', { provider: row.provider });
+    this.waiting.set(sandboxId, (this.waiting.get(sandboxId) ?? 0) + 1);
+    const tail = (this.tails.get(sandboxId) ?? Promise.resolve())
+      .then(() => this.run(row.id, owner))
+      .catch((err: unknown) => this.o.log.error({ err, task_id: row.id }, 'task runner failed'))
+      .finally(() => {
+        const left = (this.waiting.get(sandboxId) ?? 1) - 1;
+        if (left > 0) this.waiting.set(sandboxId, left);
+        else this.waiting.delete(sandboxId);
+        if (this.tails.get(sandboxId) === tail) this.tails.delete(sandboxId);
+      });
+    this.tails.set(sandboxId, tail);
+    return row;
+  }
+
+  async get(owner: string, id: string): Promise<TaskRow> {
+    const row = await this.o.store.get(owner, id);
+    if (!row) throw new PaddockError('not_found', `no task ${id}`);
+    return row;
+  }
+
+  async list(owner: string, sandboxId: string): Promise<TaskRow[]> {
+    await this.o.sandboxes.get(owner, sandboxId);
+    return this.o.store.listForSandbox(owner, sandboxId);
+  }
+
+  /** A queued task ends at once; a running one has its process group killed. */
+  async cancel(owner: string, id: string): Promise<TaskRow> {
+    const row = await this.get(owner, id);
+    if (row.status === 'queued') {
+      const ended = await this.finish(row, 'canceled', 'canceled before it started', null);
+      this.aborts.get(id)?.abort();
+      return ended;
+    }
+    if (row.status === 'running') this.aborts.get(id)?.abort();
+    return row;
+  }
+
+  private async run(id: string, owner: string): Promise<void> {
+    const row = await this.get(owner, id);
+    const abort = this.aborts.get(id) ?? new AbortController();
+    if (row.status !== 'queued') return;
+    const started = await this.o.store.update(id, {
+      status: 'running',
+      started_at: new Date().toISOString(),
+    });
+    this.o.logs.frame(id, { event: 'status', data: { status: 'running' } });
+    await this.event(started, 'task.started', 'Task started', {});
+    const t0 = performance.now();
+    this.o.sandboxes.begin(row.sandbox_id);
+    try {
+      const { client } = await this.o.sandboxes.agent(owner, row.sandbox_id);
+      const base = await baseline(client, id);
+      const outcome = await this.runProvider(client, started, abort.signal);
+      await this.event(started, 'task.agent_finished', 'The agent finished', { ...outcome });
+      const checkpoint = await commitTask(client, id);
+      const files = await changedFiles(client, base, checkpoint);
+      const { diff } = await unifiedDiff(client, base, checkpoint);
+      fs.writeFileSync(this.o.logs.diffFile(id), diff, { mode: 0o600 });
+      await this.event(started, 'task.checkpoint', 'Checkpoint committed', {
+        checkpoint,
+        files_changed: files.length,
+      });
+      const stopped = outcome.state === 'canceled' || outcome.state === 'timed_out';
+      const after = stopped
+        ? { build_status: 'skipped' as const, app_healthy: false }
+        : await this.afterAgent(client, started);
+      const result: TaskResult = {
+        exit_code: outcome.exit_code,
+        build_status: after.build_status,
+        ...('preview_ok' in after && after.preview_ok !== undefined
+          ? { preview_ok: after.preview_ok }
+          : {}),
+        app_healthy: after.app_healthy,
+        files_changed: files,
+        checkpoint,
+        duration_ms: Math.round(performance.now() - t0),
+      };
+      const status: TaskStatus =
+        outcome.state === 'canceled'
+          ? 'canceled'
+          : outcome.state === 'timed_out'
+            ? 'timed_out'
+            : outcome.exit_code === 0 && after.build_status !== 'failed'
+              ? 'succeeded'
+              : 'failed';
+      const reason =
+        status === 'failed'
+          ? outcome.exit_code !== 0
+            ? `the agent exited with ${outcome.exit_code ?? outcome.state}`
+            : 'the build check failed'
+          : null;
+      await this.finish(started, status, reason, result);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.o.logs.append(id, `\n[paddock] the task failed: ${message}\n`);
+      await this.finish(started, 'failed', message.slice(0, 500), null);
+    } finally {
+      await this.o.sandboxes.end(row.sandbox_id);
+      this.aborts.delete(id);
+    }
+  }
+
+  /** The `command` provider: the script in the workspace, its output into the task log. */
+  private async runProvider(
+    client: AgentClient,
+    row: TaskRow,
+    signal: AbortSignal,
+  ): Promise<AgentOutcome> {
+    const input = JSON.parse(row.input_json) as { script: string };
+    let outcome: AgentOutcome = { exit_code: null, state: 'killed' };
+    try {
+      for await (const frame of client.execStream(
+        { command: input.script, timeout_ms: row.timeout_seconds * 1000 },
+        signal,
+      )) {
+        if (frame.event === 'stdout' || frame.event === 'stderr') {
+          this.o.logs.append(row.id, frame.data.text);
+        } else if (frame.event === 'exit') {
+          outcome = { exit_code: frame.data.exit_code, state: frame.data.state };
+        } else if (frame.event === 'error') {
+          throw new PaddockError('agent_error', frame.data.message);
+        }
+      }
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    }
+    // Hanging up the stream makes the agent kill the process group.
+    if (signal.aborted) return { exit_code: null, state: 'canceled' };
+    return outcome;
+  }
+
+  /** Build check, restarts, health: what a finished agent's work is judged by. */
+  private async afterAgent(
+    client: AgentClient,
+    row: TaskRow,
+  ): Promise<{
+    build_status: TaskResult['build_status'];
+    app_healthy: boolean;
+    preview_ok?: boolean;
+  }> {
+    const manifest = this.o.runtime.state(row.sandbox_id).manifest;
+    const build = manifest?.build;
+    let build_status: TaskResult['build_status'] = 'skipped';
+    if (build && build.command.trim() !== '') {
+      this.o.logs.append(row.id, `\n[paddock] build: ${build.command}\n`);
+      let exit: number | null = null;
+      for await (const frame of client.execStream({
+        command: build.command,
+        timeout_ms: build.timeout_seconds * 1000,
+      })) {
+        if (frame.event === 'stdout' || frame.event === 'stderr') {
+          this.o.logs.append(row.id, frame.data.text);
+        } else if (frame.event === 'exit') {
+          exit = frame.data.state === 'exited' ? frame.data.exit_code : null;
+        }
+      }
+      build_status = exit === 0 ? 'passed' : 'failed';
+    }
+    await this.event(row, 'task.build', `Build check ${build_status}`, { build_status });
+    const restart = [
+      ...(manifest?.web?.restart_after_task ? ['web'] : []),
+      ...(manifest?.workers.filter((w) => w.restart_after_task).map((w) => w.name) ?? []),
+    ];
+    for (const name of restart) await client.restartSupervised(name);
+    if (restart.length > 0) {
+      await this.event(row, 'task.restarted', 'Processes restarted after the task', {
+        processes: restart,
+      });
+    }
+    const web = manifest?.web
+      ? { port: manifest.web.port, health_path: manifest.web.health_path }
+      : undefined;
+    const verdict = await judgeHealth(client, web);
+    await this.event(row, 'task.health', verdict.app_healthy ? 'App healthy' : 'App unhealthy', {
+      ...verdict,
+    });
+    return { build_status, ...verdict };
+  }
+
+  private async finish(
+    row: TaskRow,
+    status: TaskStatus,
+    reason: string | null,
+    result: TaskResult | null,
+  ): Promise<TaskRow> {
+    const ended = await this.o.store.update(row.id, {
+      status,
+      status_reason: reason,
+      ended_at: new Date().toISOString(),
+      result_json: result === null ? null : JSON.stringify(result),
+    });
+    await this.event(ended, 'task.finished', `Task ${status}`, {
+      status,
+      ...(result ? { exit_code: result.exit_code, build_status: result.build_status } : {}),
+    });
+    this.o.logs.frame(row.id, { event: 'status', data: { status } });
+    this.o.logs.frame(row.id, { event: 'result', data: taskView(ended) });
+    this.o.logs.close(row.id);
+    return ended;
+  }
+
+  private async event(
+    row: TaskRow,
+    type: string,
+    message: string,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
+    await this.o.events.append({
+      owner: row.owner_id,
+      sandboxId: row.sandbox_id,
+      type,
+      message,
+      payload: { task_id: row.id, ...payload },
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import { ulid } from 'ulid';
+import type { Task, TaskResult } from '@paddock/shared';
+import type { Db } from '../store/database.js';
+import type { TasksTable } from '../store/schema.js';
+
+export type TaskRow = TasksTable;
+
+export function taskView(row: TaskRow): Task {
+  return {
+    id: row.id,
+    sandbox_id: row.sandbox_id,
+    provider: row.provider,
+    status: row.status,
+    status_reason: row.status_reason,
+    timeout_seconds: row.timeout_seconds,
+    created_at: row.created_at,
+    started_at: row.started_at,
+    ended_at: row.ended_at,
+    result: row.result_json === null ? null : (JSON.parse(row.result_json) as TaskResult),
+  };
+}
+
+/** Task rows; every API read is owner-scoped. */
+export class TaskStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(input: {
+    owner: string;
+    sandboxId: string;
+    provider: string;
+    input: unknown;
+    timeoutSeconds: number;
+  }): Promise<TaskRow> {
+    const row: TaskRow = {
+      id: `task${ulid().toLowerCase()}`,
+      owner_id: input.owner,
+      sandbox_id: input.sandboxId,
+      provider: input.provider,
+      input_json: JSON.stringify(input.input),
+      status: 'queued',
+      status_reason: null,
+      timeout_seconds: input.timeoutSeconds,
+      result_json: null,
+      created_at: new Date().toISOString(),
+      started_at: null,
+      ended_at: null,
+    };
+    await this.db.insertInto('tasks').values(row).execute();
+    return row;
+  }
+
+  async get(owner: string, id: string): Promise<TaskRow | undefined> {
+    return this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner_id', '=', owner)
+      .executeTakeFirst();
+  }
+
+  /** Newest first. */
+  async listForSandbox(owner: string, sandboxId: string, limit = 100): Promise<TaskRow[]> {
+    return this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('owner_id', '=', owner)
+      .where('sandbox_id', '=', sandboxId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Tasks a daemon that stopped left queued or running. */
+  async listUnfinished(): Promise<TaskRow[]> {
+    return this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('status', 'in', ['queued', 'running'])
+      .execute();
+  }
+
+  async update(
+    id: string,
+    patch: Partial<Omit<TaskRow, 'id' | 'owner_id' | 'sandbox_id' | 'created_at'>>,
+  ): Promise<TaskRow> {
+    await this.db.updateTable('tasks').set(patch).where('id', '=', id).execute();
+    return (await this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst())!;
+  }
+}

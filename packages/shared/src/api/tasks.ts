@@ -1,0 +1,85 @@
+import { Type, type Static } from 'typebox';
+import { Timestamp, strict } from './common.js';
+
+export const TaskStatus = Type.Enum([
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'canceled',
+  'timed_out',
+]);
+export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'timed_out';
+
+/** The `command` provider: a shell script run in the workspace (scripted agents, tests). */
+export const CommandTaskInput = Type.Object(
+  { script: Type.String({ minLength: 1, maxLength: 256 * 1024 }) },
+  strict,
+);
+
+export const CreateTaskBody = Type.Object(
+  {
+    provider: Type.Literal('command'),
+    input: CommandTaskInput,
+    timeout_seconds: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'At most the task_timeout_max_seconds setting' }),
+    ),
+    if_busy: Type.Optional(
+      Type.Enum(['queue', 'reject'], {
+        description: 'When a task already runs in the sandbox: wait in line (default) or 409',
+      }),
+    ),
+  },
+  strict,
+);
+export type CreateTaskBody = Static<typeof CreateTaskBody>;
+
+export const ChangedFileSchema = Type.Object({
+  path: Type.String(),
+  /** Null for binary files. */
+  added: Type.Union([Type.Integer(), Type.Null()]),
+  removed: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type ChangedFile = Static<typeof ChangedFileSchema>;
+
+export const TaskResultSchema = Type.Object(
+  {
+    exit_code: Type.Union([Type.Integer(), Type.Null()]),
+    build_status: Type.Enum(['passed', 'failed', 'skipped']),
+    /** Absent for worker-only apps (no preview). */
+    preview_ok: Type.Optional(Type.Boolean()),
+    app_healthy: Type.Boolean(),
+    files_changed: Type.Array(ChangedFileSchema),
+    /** The commit holding the task's changes, or the unchanged HEAD. */
+    checkpoint: Type.Union([Type.String(), Type.Null()]),
+    duration_ms: Type.Integer(),
+  },
+  { $id: 'TaskResult' },
+);
+export type TaskResult = Static<typeof TaskResultSchema>;
+
+export const TaskSchema = Type.Object(
+  {
+    id: Type.String(),
+    sandbox_id: Type.String(),
+    provider: Type.String(),
+    status: TaskStatus,
+    status_reason: Type.Union([Type.String(), Type.Null()]),
+    timeout_seconds: Type.Integer(),
+    created_at: Timestamp,
+    started_at: Type.Union([Timestamp, Type.Null()]),
+    ended_at: Type.Union([Timestamp, Type.Null()]),
+    result: Type.Union([TaskResultSchema, Type.Null()]),
+  },
+  { $id: 'Task' },
+);
+export type Task = Static<typeof TaskSchema>;
+
+export const TaskList = Type.Object({ items: Type.Array(TaskSchema) });
+export const TaskIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, strict);
+
+/** Frames of GET /v1/tasks/{id}/stream (server-sent events). */
+export type TaskStreamFrame =
+  | { event: 'log'; data: { text: string } }
+  | { event: 'status'; data: { status: TaskStatus } }
+  | { event: 'result'; data: Task };

@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { suiteDaemon } from './harness.js';
+import { openPreview, waitFor } from './previewClient.js';
+
+interface Err {
+  error: { code: string };
+}
+interface Task {
+  id: string;
+  status: string;
+  status_reason: string | null;
+  result: {
+    exit_code: number | null;
+    build_status: string;
+    preview_ok?: boolean;
+    app_healthy: boolean;
+    files_changed: { path: string; added: number | null; removed: number | null }[];
+    checkpoint: string | null;
+    duration_ms: number;
+  } | null;
+}
+interface App {
+  id: string;
+  sandbox: { id: string; preview: { url: string } };
+}
+interface Proc {
+  name: string;
+  restarts: number;
+}
+
+const MANIFEST = `version: 1
+web:
+  command: node --watch server.js
+  port: 3000
+  health_path: /healthz
+workers:
+  - name: ticker
+    command: node -e "setInterval(() => {}, 1000)"
+    restart_after_task: true
+`;
+
+describe('agent tasks', () => {
+  const d = suiteDaemon();
+  let app: App;
+  let sb: string;
+
+  const task = (body: unknown) => d.api<Task>('POST', `/v1/sandboxes/${sb}/tasks`, body);
+  const finished = (id: string) =>
+    waitFor(
+      `task ${id} to finish`,
+      async () => {
+        const t = (await d.api<Task>('GET', `/v1/tasks/${id}`)).body;
+        return ['queued', 'running'].includes(t.status) ? undefined : t;
+      },
+      120_000,
+    );
+  const exec = async (command: string) =>
+    (
+      await d.api<{ stdout: string; exit_code: number }>('POST', `/v1/sandboxes/${sb}/exec`, {
+        command,
+      })
+    ).body;
+  const stream = async (id: string): Promise<string> =>
+    (
+      await fetch(`${d.url}/v1/tasks/${id}/stream`, {
+        headers: { authorization: `Bearer ${d.token}` },
+      })
+    ).text();
+
+  it('runs a command task: checkpoint, diff, build, restarts, health and the preview serving it', async () => {
+    app = (await d.api<App>('POST', '/v1/apps', { name: 'shop', preset: 'node-express' })).body;
+    sb = app.sandbox.id;
+    const put = await fetch(`${d.url}/v1/sandboxes/${sb}/files?path=sandbox.yaml`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/octet-stream' },
+      body: MANIFEST,
+    });
+    assert.equal(put.status, 200);
+    const ticker = await waitFor('the ticker worker', async () => {
+      const list = await d.api<{ items: Proc[] }>('GET', `/v1/sandboxes/${sb}/processes`);
+      return list.body.items.find((p) => p.name === 'ticker');
+    });
+
+    const started = await task({
+      provider: 'command',
+      input: {
+        script:
+          "echo editing; sed -i 's/Hello from Express/Hello from a task/' server.js && printf 'notes\\n' > NOTES.md",
+      },
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const done = await finished(started.body.id);
+    assert.equal(done.status, 'succeeded', done.status_reason ?? '');
+    const r = done.result!;
+    assert.equal(r.exit_code, 0);
+    assert.equal(r.build_status, 'passed', 'node --check server.js');
+    assert.equal(r.app_healthy, true);
+    assert.equal(r.preview_ok, true);
+    assert.match(r.checkpoint ?? '', /^[0-9a-f]{40}$/);
+    const server = r.files_changed.find((f) => f.path === 'server.js');
+    assert.deepEqual(server && [server.added, server.removed], [1, 1]);
+    assert.ok(r.files_changed.some((f) => f.path === 'NOTES.md' && f.added === 1));
+    assert.ok(!r.files_changed.some((f) => f.path.startsWith('node_modules')));
+
+    const diff = await fetch(`${d.url}/v1/tasks/${done.id}/diff`, {
+      headers: { authorization: `Bearer ${d.token}` },
+    });
+    const text = await diff.text();
+    assert.match(text, /^-.*Hello from Express/m);
+    assert.match(text, /^\+.*Hello from a task/m);
+    assert.equal((await exec('git log -1 --format=%an')).stdout.trim(), `Paddock task ${done.id}`);
+
+    const restarted = (
+      await d.api<{ items: Proc[] }>('GET', `/v1/sandboxes/${sb}/processes`)
+    ).body.items.find((p) => p.name === 'ticker')!;
+    assert.ok(restarted.restarts > ticker.restarts, 'restart_after_task restarted the worker');
+    const fresh = (
+      await d.api<{ sandbox: { preview: { url: string } } }>('GET', `/v1/apps/${app.id}`)
+    ).body;
+    const { page } = await openPreview(d.url, fresh.sandbox.preview.url);
+    assert.match(page.body, /Hello from a task/);
+
+    const events = await d.api<{ items: { type: string; payload: Record<string, unknown> }[] }>(
+      'GET',
+      `/v1/sandboxes/${sb}/events?limit=200`,
+    );
+    const types = events.body.items.filter((e) => e.payload.task_id === done.id).map((e) => e.type);
+    for (const t of [
+      'task.queued',
+      'task.started',
+      'task.agent_finished',
+      'task.checkpoint',
+      'task.build',
+      'task.restarted',
+      'task.health',
+      'task.finished',
+    ]) {
+      assert.ok(types.includes(t), `event ${t}`);
+    }
+    assert.ok(!JSON.stringify(events.body).includes('editing'), 'no output in events');
+
+    const replay = await stream(done.id);
+    assert.match(replay, /event: log\ndata: \{"text":"editing\\n/);
+    assert.match(replay, /event: result\n/);
+  });
+
+  it('times out and cancels, keeping the log and leaving no process behind', async () => {
+    const slow = await task({
+      provider: 'command',
+      input: { script: 'echo before-timeout; sleep 300' },
+      timeout_seconds: 1,
+    });
+    const timedOut = await finished(slow.body.id);
+    assert.equal(timedOut.status, 'timed_out');
+    assert.match(await stream(timedOut.id), /before-timeout/);
+
+    const long = await task({
+      provider: 'command',
+      input: { script: 'echo before-cancel; sleep 301' },
+    });
+    await waitFor(
+      'the task to run',
+      async () => (await d.api<Task>('GET', `/v1/tasks/${long.body.id}`)).body.status === 'running',
+    );
+    // A queued task behind it, and a caller who would rather not wait.
+    const queued = await task({ provider: 'command', input: { script: 'echo queued-ran' } });
+    assert.equal(queued.body.status, 'queued');
+    const rejected = await d.api<Err>('POST', `/v1/sandboxes/${sb}/tasks`, {
+      provider: 'command',
+      input: { script: 'true' },
+      if_busy: 'reject',
+    });
+    assert.equal(rejected.status, 409);
+    // Follow it live until its output shows, then cancel.
+    const live = await fetch(`${d.url}/v1/tasks/${long.body.id}/stream`, {
+      headers: { authorization: `Bearer ${d.token}` },
+    });
+    const reader = live.body!.getReader();
+    let seen = '';
+    const readUntil = async (needle: string) => {
+      while (!seen.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += Buffer.from(value).toString();
+      }
+    };
+    await readUntil('before-cancel');
+    const cancel = await d.api<Task>('POST', `/v1/tasks/${long.body.id}/cancel`);
+    assert.equal(cancel.status, 200);
+    await readUntil('event: result');
+    assert.match(seen, /"status":"canceled"/, 'the live stream ends with the result');
+    const canceled = await finished(long.body.id);
+    assert.equal(canceled.status, 'canceled');
+    assert.match(await stream(canceled.id), /before-cancel/);
+    const after = await finished(queued.body.id);
+    assert.equal(after.status, 'succeeded', 'the queued task ran after the canceled one');
+    const ps = await exec('ps -eo args');
+    assert.doesNotMatch(ps.stdout, /sleep 30[01]/, 'no process of either task remains');
+  });
+
+  it('refuses bad tasks with stable codes', async () => {
+    const cases: [unknown, number, string][] = [
+      [{ provider: 'nope', input: { script: 'x' } }, 400, 'bad_request'],
+      [{ provider: 'command', input: {} }, 400, 'bad_request'],
+      [
+        { provider: 'command', input: { script: 'x' }, timeout_seconds: 999_999 },
+        400,
+        'limit_exceeded',
+      ],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await d.api<Err>('POST', `/v1/sandboxes/${sb}/tasks`, body);
+      assert.equal(res.status, status, JSON.stringify(res.body));
+      assert.equal(res.body.error.code, code);
+    }
+    assert.equal((await d.api('GET', '/v1/tasks/task01nope')).status, 404);
+    const other = (
+      await d.api<{ token: string }>('POST', '/v1/api-keys', { name: 'o', owner: 'oscar' })
+    ).body.token;
+    const list = await d.api<{ items: Task[] }>('GET', `/v1/sandboxes/${sb}/tasks`);
+    assert.ok(list.body.items.length >= 4);
+    assert.equal(
+      (await d.api('GET', `/v1/tasks/${list.body.items[0]!.id}`, undefined, other)).status,
+      404,
+    );
+  });
+
+  it('leaves preview_ok out for a worker-only app', async () => {
+    const jobs = (await d.api<App>('POST', '/v1/apps', { name: 'jobs', preset: 'worker' })).body;
+    const t = await d.api<Task>('POST', `/v1/sandboxes/${jobs.sandbox.id}/tasks`, {
+      provider: 'command',
+      input: { script: 'echo hi > hello.txt' },
+    });
+    const done = await finished(t.body.id);
+    assert.equal(done.status, 'succeeded', done.status_reason ?? '');
+    assert.equal(done.result!.preview_ok, undefined);
+    assert.equal(done.result!.app_healthy, true);
+  });
+});
