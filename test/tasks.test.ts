@@ -145,6 +145,28 @@ describe('agent tasks', () => {
     assert.match(replay, /event: result\n/);
   });
 
+  it('restores the workspace to a checkpoint, keeping history', async () => {
+    const before = (await exec('git rev-parse HEAD~1')).stdout.trim();
+    const head = (await exec('git rev-parse HEAD')).stdout.trim();
+    const res = await d.api<{ restored: string; checkpoint: string }>(
+      'POST',
+      `/v1/apps/${app.id}/checkpoints/${before}/restore`,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.restored, before);
+    assert.notEqual(res.body.checkpoint, head, 'a new commit on top, not a rewind');
+    assert.match((await exec('cat server.js')).stdout, /Hello from Express/);
+    assert.equal((await exec('test -e NOTES.md; echo $?')).stdout.trim(), '1');
+    assert.match((await exec('git log --format=%s -3')).stdout, /Restore checkpoint/);
+    const missing = await d.api<Err>(
+      'POST',
+      `/v1/apps/${app.id}/checkpoints/${'0'.repeat(40)}/restore`,
+    );
+    assert.equal(missing.status, 404);
+    const bad = await d.api<Err>('POST', `/v1/apps/${app.id}/checkpoints/not-a-sha/restore`);
+    assert.equal(bad.status, 400);
+  });
+
   it('times out and cancels, keeping the log and leaving no process behind', async () => {
     const slow = await task({
       provider: 'command',

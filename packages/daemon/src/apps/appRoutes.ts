@@ -3,10 +3,12 @@ import {
   AppIdParams,
   AppPage,
   AppSchema,
+  CheckpointParams,
   CreateAppBody,
   DeleteAppQuery,
   ListAppsQuery,
   PatchAppBody,
+  RestoredCheckpoint,
   type App,
 } from '@paddock/shared';
 import { requirePrincipal } from '../auth/authPlugin.js';
@@ -125,6 +127,22 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app
       const p = requirePrincipal(request);
       await apps.delete(p.owner, request.params.id, request.query.purge === true);
       return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/apps/:id/checkpoints/:sha/restore',
+    {
+      schema: {
+        tags,
+        summary: "Return the app's workspace to a task checkpoint (a new commit; history is kept)",
+        params: CheckpointParams,
+        response: { 200: RestoredCheckpoint, ...errorResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return apps.restoreCheckpoint(p.owner, request.params.id, request.params.sha);
     },
   );
 

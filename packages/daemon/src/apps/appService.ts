@@ -4,6 +4,7 @@ import type { EventLog } from '../events/eventLog.js';
 import type { RuntimeService } from '../runtime/runtimeService.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
+import { restoreCheckpoint } from '../tasks/checkpoints.js';
 import type { AppRow, AppStore } from './appStore.js';
 
 export interface AppServiceOptions {
@@ -11,6 +12,8 @@ export interface AppServiceOptions {
   sandboxes: SandboxService;
   runtime: RuntimeService;
   events: EventLog;
+  /** Whether a task runs or waits in the sandbox (a restore must not pull files from under it). */
+  taskBusy: (sandboxId: string) => boolean;
 }
 
 /**
@@ -113,6 +116,35 @@ export class AppService {
       message: purge ? 'App deleted with its workspace' : 'App deleted; its workspace is kept',
       payload: { app_id: id, purge },
     });
+  }
+
+  /** Returns the app's workspace to a task checkpoint, as a new commit (waking the sandbox). */
+  async restoreCheckpoint(
+    owner: string,
+    id: string,
+    sha: string,
+  ): Promise<{ checkpoint: string; restored: string }> {
+    const app = await this.get(owner, id);
+    const sandbox = await this.sandboxOf(app);
+    if (!sandbox) throw new PaddockError('conflict', `app ${id} has no sandbox; wake it first`);
+    if (this.o.taskBusy(sandbox.id)) {
+      throw new PaddockError(
+        'conflict',
+        'a task is running or queued in this app; cancel it first',
+      );
+    }
+    if (sandbox.status !== 'running') await this.o.sandboxes.start(owner, sandbox.id);
+    const checkpoint = await this.o.sandboxes.withAgent(owner, sandbox.id, (client) =>
+      restoreCheckpoint(client, sha),
+    );
+    await this.o.events.append({
+      owner,
+      sandboxId: sandbox.id,
+      type: 'checkpoint.restored',
+      message: `Workspace restored to checkpoint ${sha.slice(0, 12)}`,
+      payload: { app_id: id, restored: sha, checkpoint },
+    });
+    return { checkpoint, restored: sha };
   }
 
   async sandboxOf(app: AppRow): Promise<SandboxRow | undefined> {

@@ -92,3 +92,35 @@ export async function unifiedDiff(
   const { stdout, truncated } = await git(client, 'git diff "$1" "$2"', [from, to]);
   return { diff: stdout, truncated };
 }
+
+const RESTORE = `set -e
+git cat-file -e "$2^{commit}" 2>/dev/null || { echo "no such checkpoint: $2" >&2; exit 3; }
+git add -A
+if ! git diff --cached --quiet; then
+  ${GIT} -c user.name=Paddock -c user.email=paddock@localhost commit -q --no-verify -m "Workspace before restoring $2"
+fi
+git read-tree -u --reset "$2"
+if ! git diff --cached --quiet; then
+  ${GIT} -c user.name=Paddock -c user.email=paddock@localhost commit -q --no-verify -m "Restore checkpoint $2"
+fi
+git rev-parse HEAD`;
+
+/**
+ * Returns the workspace's tracked files to a checkpoint as a new commit on top (history is kept:
+ * what was there before is committed first, so the restore can itself be undone).
+ */
+export async function restoreCheckpoint(client: AgentClient, sha: string): Promise<string> {
+  const r = await client.exec({
+    argv: ['sh', '-c', RESTORE, 'sh', 'restore', sha],
+    timeout_ms: 120_000,
+  });
+  if (r.exit_code === 3)
+    throw new PaddockError('not_found', `no checkpoint ${sha} in this workspace`);
+  if (r.exit_code !== 0) {
+    throw new PaddockError(
+      'conflict',
+      `git failed in the workspace: ${r.stderr.trim().slice(-500)}`,
+    );
+  }
+  return r.stdout.trim();
+}

@@ -71,7 +71,7 @@ export class TaskService {
       );
     }
     await this.o.sandboxes.agent(owner, sandboxId);
-    if (body.if_busy === 'reject' && (this.waiting.get(sandboxId) ?? 0) > 0) {
+    if (body.if_busy === 'reject' && this.busy(sandboxId)) {
       throw new PaddockError('conflict', `sandbox ${sandboxId} is running a task`);
     }
     const row = await this.o.store.insert({
@@ -96,6 +96,11 @@ export class TaskService {
       });
     this.tails.set(sandboxId, tail);
     return row;
+  }
+
+  /** True while a task of this sandbox runs or waits. */
+  busy(sandboxId: string): boolean {
+    return (this.waiting.get(sandboxId) ?? 0) > 0;
   }
 
   async get(owner: string, id: string): Promise<TaskRow> {

@@ -67,3 +67,16 @@ export const DeleteAppQuery = Type.Object(
   },
   strict,
 );
+
+export const CheckpointParams = Type.Object(
+  {
+    id: Type.String({ maxLength: 64 }),
+    sha: Type.String({ pattern: '^[0-9a-f]{7,40}$', description: 'A checkpoint commit' }),
+  },
+  strict,
+);
+
+export const RestoredCheckpoint = Type.Object({
+  restored: Type.String({ description: 'The checkpoint the workspace now matches' }),
+  checkpoint: Type.String({ description: 'The new commit that made it so (history is kept)' }),
+});
