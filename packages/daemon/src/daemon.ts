@@ -18,6 +18,8 @@ import { PreviewProxy } from './preview/previewProxy.js';
 import { PreviewTokens } from './preview/previewTokens.js';
 import { RuntimeService } from './runtime/runtimeService.js';
 import { SandboxDetails } from './runtime/sandboxDetails.js';
+import { prepareSharedCache, toolModulesInSandbox } from './runtime/sharedCache.js';
+import { TASK_PROVIDERS } from './tasks/providers/index.js';
 import { TaskLogs } from './tasks/taskLog.js';
 import { TaskService } from './tasks/taskService.js';
 import { TaskStore } from './tasks/taskStore.js';
@@ -76,7 +78,13 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     const settings = new SettingsStore(db);
     await settings.load();
     const metrics = new DaemonMetrics(() => store.countByStatus());
+    prepareSharedCache(config.cacheDir);
+    const cache = new DependencyCache({
+      root: config.cacheDir,
+      log: log.child({ component: 'cache' }),
+    });
     const driver: SandboxDriver = await LocalDriver.open({
+      sharedCacheDir: config.cacheDir,
       dataDir: config.dataDir,
       agentBundlePath: AGENT_BUNDLE_PATH,
       warmPoolSize: config.warmPoolSize,
@@ -121,7 +129,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       sandboxes,
       store,
       events,
-      cache: new DependencyCache({ root: config.cacheDir, log: log.child({ component: 'cache' }) }),
+      cache,
       log,
       previewDomain: () => previewAddress().domain,
     });
@@ -152,6 +160,8 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
 
     const taskLogs = new TaskLogs(path.join(stateDir, 'tasks'));
     const tasks = new TaskService({
+      providers: TASK_PROVIDERS,
+      tools: { ensure: (tool) => toolModulesInSandbox(cache, tool) },
       store: new TaskStore(db),
       logs: taskLogs,
       sandboxes,

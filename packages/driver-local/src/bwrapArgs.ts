@@ -1,9 +1,10 @@
-import { GUEST_WORKSPACE, type WorkspaceMount } from '@paddock/shared';
+import { GUEST_CACHE_DIR, GUEST_WORKSPACE, type WorkspaceMount } from '@paddock/shared';
 
 /** Where the agent's socket directory appears inside the sandbox. */
 export const GUEST_RUN_DIR = '/run/paddock';
 export const GUEST_SOCKET_NAME = 'agent.sock';
 export const GUEST_AGENT_PATH = '/opt/paddock/agent.mjs';
+
 export const SANDBOX_USER = 'sandbox';
 export const SANDBOX_HOSTNAME = 'sandbox';
 
@@ -64,6 +65,8 @@ export interface BwrapInput {
   tmpSizeBytes: number;
   /** Read-only host directories over `<workspace>/<name>` (mount points prepared by the launcher). */
   mounts: WorkspaceMount[];
+  /** The shared cache, bound read-only at GUEST_CACHE_DIR in every sandbox; null: none. */
+  sharedCache: string | null;
 }
 
 /**
@@ -137,6 +140,7 @@ export function buildBwrapArgs(input: BwrapInput): string[] {
     '--ro-bind',
     input.agentBundle,
     GUEST_AGENT_PATH,
+    ...(input.sharedCache === null ? [] : ['--ro-bind', input.sharedCache, GUEST_CACHE_DIR]),
     '--bind',
     sandbox.workspaceDir,
     GUEST_WORKSPACE,

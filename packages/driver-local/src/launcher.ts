@@ -43,6 +43,8 @@ export interface LauncherContext {
   bootTimeoutMs: number;
   /** The agent's oom_score_adj, or null to leave the daemon's (the host refuses to lower it). */
   agentOomScoreAdj: number | null;
+  /** Host dir bound read-only at /opt/paddock/cache in every sandbox, or null. */
+  sharedCache: string | null;
 }
 
 /** The host-side argv that boots one sandbox: sh (join cgroups) -> setpriv (drop to uid) -> bwrap. */
@@ -55,6 +57,7 @@ export function bootArgv(ctx: LauncherContext, record: SandboxRecord): string[] 
     emptyDir: ctx.shared.emptyDir,
     tmpSizeBytes: tmpSizeFor(record.limits.memory_mb),
     mounts: record.mounts ?? [],
+    sharedCache: ctx.sharedCache,
   });
   const procs = ctx.cgroups.procsFiles(record.id);
   return [

@@ -58,6 +58,11 @@ export interface LocalDriverOptions {
   poolLimits?: SandboxLimits;
   /** How long a boot may take until the agent answers; default 10 s. */
   bootTimeoutMs?: number;
+  /**
+   * A host directory every sandbox sees read-only at /opt/paddock/cache (the shared cache of
+   * agent CLIs and preset dependencies). It must exist and be world-searchable; unset: none.
+   */
+  sharedCacheDir?: string;
 }
 
 const silentLog: DriverLogger = {
@@ -156,6 +161,7 @@ export class LocalDriver implements SandboxDriver {
       bwrapPath,
       bootTimeoutMs: options.bootTimeoutMs ?? 10_000,
       agentOomScoreAdj,
+      sharedCache: options.sharedCacheDir ?? null,
     };
     const driver = new LocalDriver(options, log, ctx, uids, { bwrapVersion, nodeVersion });
     await driver.reconcile();

@@ -47,6 +47,7 @@ const input: BwrapInput = {
   emptyDir: '/run/paddock/0123456789/empty.d',
   tmpSizeBytes: 64 * 1024 * 1024,
   mounts: [],
+  sharedCache: '/var/cache/paddock',
 };
 
 /** [source, dest] of every bind-style option. */
@@ -185,7 +186,8 @@ describe('buildBwrapArgs', () => {
         assert.notEqual(source, f, `${f} is bound`);
         assert.notEqual(dest, f, `${f} is a bind target`);
       }
-      if (dest.startsWith('/opt/')) assert.equal(dest, GUEST_AGENT_PATH);
+      if (dest.startsWith('/opt/'))
+        assert.ok([GUEST_AGENT_PATH, '/opt/paddock/cache'].includes(dest));
       if (source.startsWith('/run/')) assert.ok(source.startsWith('/run/paddock/0123456789/'));
     }
     assert.ok(!options.includes('--dev-bind'));
@@ -199,7 +201,17 @@ describe('buildBwrapArgs', () => {
     const mount = list.findIndex(([, s]) => s === source);
     assert.ok(ws >= 0 && mount > ws, 'the mount comes after (so over) the workspace');
     assert.deepEqual(list[mount], ['--ro-bind', source, '/workspace/node_modules']);
-    assert.ok(!options.some((a) => a.startsWith('/var/cache')), 'no mount unless asked for');
+    assert.ok(
+      !options.some((a) => a.startsWith('/var/cache/paddock/react')),
+      'no workspace mount unless asked for',
+    );
+    assert.deepEqual(
+      binds(options).find(([, , d]) => d === '/opt/paddock/cache'),
+      ['--ro-bind', '/var/cache/paddock', '/opt/paddock/cache'],
+      'the shared cache, read-only',
+    );
+    const none = buildBwrapArgs({ ...input, sharedCache: null });
+    assert.ok(!none.includes('/opt/paddock/cache'));
   });
 
   it('mounts proc, a minimal dev, a size-limited private /tmp and runs the agent from /workspace', () => {
@@ -276,6 +288,7 @@ describe('bootArgv (sh -> setpriv -> bwrap)', () => {
         },
         bwrapPath: '/usr/bin/bwrap',
         agentOomScoreAdj: -500,
+        sharedCache: null,
       } as unknown as LauncherContext;
       const record = {
         id: 'sbx',

@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'nod
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { getPreset, type PresetDefinition } from './catalog.js';
+import { TOOLS, type ToolDefinition } from './tools.js';
 import { missingNativePackages } from './nativePackages.js';
 import { npmCi } from './npmCi.js';
 import { makeWorldReadable } from './worldReadable.js';
@@ -36,6 +37,9 @@ export interface EnsureResult {
 const CACHE_FORMAT = '1';
 const TEMP_PREFIX = '.tmp-';
 
+/** What can be installed: a preset's dependencies or an agent CLI (a tool). */
+export type Installable = PresetDefinition | ToolDefinition;
+
 interface NpmInputs {
   lockfile: Buffer;
   packageJson: Buffer;
@@ -62,22 +66,22 @@ export class DependencyCache {
   }
 
   /** Short hash of what decides an install's content: the lockfile, package.json, Node's major. */
-  key(preset: PresetDefinition | string): string {
+  key(preset: Installable | string): string {
     return keyOf(this.inputs(resolvePreset(preset)));
   }
 
   /** Where the preset's node_modules is (or will be): `<root>/<preset>-<key>/node_modules`. */
-  dirFor(preset: PresetDefinition | string): string {
+  dirFor(preset: Installable | string): string {
     const p = resolvePreset(preset);
     return this.nodeModulesDir(p, keyOf(this.inputs(p)));
   }
 
-  has(preset: PresetDefinition | string): boolean {
+  has(preset: Installable | string): boolean {
     return existsSync(this.dirFor(preset));
   }
 
   /** The preset's node_modules, built first if missing. Concurrent calls share one build. */
-  async ensure(preset: PresetDefinition | string): Promise<EnsureResult> {
+  async ensure(preset: Installable | string): Promise<EnsureResult> {
     const p = resolvePreset(preset);
     // The bytes hashed are the bytes installed, even if the template changes meanwhile.
     const inputs = this.inputs(p);
@@ -92,12 +96,12 @@ export class DependencyCache {
     return job;
   }
 
-  private nodeModulesDir(preset: PresetDefinition, key: string): string {
+  private nodeModulesDir(preset: Installable, key: string): string {
     return path.join(this.root, `${preset.name}-${key}`, 'node_modules');
   }
 
   private async ensureUncached(
-    preset: PresetDefinition,
+    preset: Installable,
     inputs: NpmInputs,
     nodeModules: string,
     started: number,
@@ -161,7 +165,7 @@ export class DependencyCache {
     }
   }
 
-  private inputs(preset: PresetDefinition): NpmInputs {
+  private inputs(preset: Installable): NpmInputs {
     if (preset.dependencies !== 'npm') {
       throw new Error(`preset ${preset.name} has no npm dependencies`);
     }
@@ -182,9 +186,10 @@ function keyOf(inputs: NpmInputs): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-function resolvePreset(preset: PresetDefinition | string): PresetDefinition {
+/** A name is a preset's or a tool's cache name (`tool-<tool>`). */
+function resolvePreset(preset: Installable | string): Installable {
   if (typeof preset !== 'string') return preset;
-  const found = getPreset(preset);
+  const found = getPreset(preset) ?? TOOLS.find((t) => t.name === preset);
   if (!found) throw new Error(`unknown preset: ${preset}`);
   return found;
 }

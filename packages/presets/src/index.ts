@@ -11,5 +11,7 @@ export {
   DependencyCache,
   type DependencyCacheOptions,
   type EnsureResult,
+  type Installable,
   type PresetsLogger,
 } from './dependencyCache.js';
+export { TOOLS, getTool, type ToolDefinition } from './tools.js';

@@ -69,6 +69,12 @@ export const AGENT_BRIDGE_PROTOCOL = 'paddock-tcp';
 /** The workspace as the guest sees it; also the default working directory. */
 export const GUEST_WORKSPACE = '/workspace';
 
+/**
+ * Where every driver shows the host's shared read-only cache inside a sandbox (agent CLIs and
+ * preset dependencies), at the same relative paths as under the host's cache root.
+ */
+export const GUEST_CACHE_DIR = '/opt/paddock/cache';
+
 export type ExecState = 'exited' | 'timed_out' | 'oom' | 'killed';
 
 export interface ExecRequest {

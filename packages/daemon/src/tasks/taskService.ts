@@ -13,10 +13,15 @@ import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import { judgeHealth } from './appHealth.js';
 import { baseline, changedFiles, commitTask, unifiedDiff } from './checkpoints.js';
+import type { TaskProvider } from './providers/taskProvider.js';
 import type { TaskLogs } from './taskLog.js';
 import { taskView, type TaskRow, type TaskStore } from './taskStore.js';
 
 export interface TaskServiceOptions {
+  /** By name; `command` and the agent CLIs. */
+  providers: ReadonlyMap<string, TaskProvider>;
+  /** Where agent CLIs are installed, and how a host path there is seen inside a sandbox. */
+  tools: { ensure(tool: string): Promise<string> };
   store: TaskStore;
   logs: TaskLogs;
   sandboxes: SandboxService;
@@ -41,6 +46,8 @@ export class TaskService {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly waiting = new Map<string, number>();
   private readonly aborts = new Map<string, AbortController>();
+  /** API keys given with tasks (temporary, see AgentTaskInput): in memory only, until the run. */
+  private readonly keys = new Map<string, string>();
 
   constructor(private readonly o: TaskServiceOptions) {}
 
@@ -70,17 +77,25 @@ export class TaskService {
         { timeout_seconds: { requested: timeout, max: settings.task_timeout_max_seconds } },
       );
     }
+    if (!this.o.providers.has(body.provider)) {
+      throw new PaddockError('bad_request', `no task provider "${body.provider}" here`);
+    }
     await this.o.sandboxes.agent(owner, sandboxId);
     if (body.if_busy === 'reject' && this.busy(sandboxId)) {
       throw new PaddockError('conflict', `sandbox ${sandboxId} is running a task`);
     }
+    // The key never reaches the store: the row keeps the input without it.
+    const { api_key: apiKey, ...stored } = body.input as Record<string, unknown> & {
+      api_key?: string;
+    };
     const row = await this.o.store.insert({
       owner,
       sandboxId,
       provider: body.provider,
-      input: body.input,
+      input: stored,
       timeoutSeconds: timeout,
     });
+    if (apiKey !== undefined) this.keys.set(row.id, apiKey);
     this.aborts.set(row.id, new AbortController());
     this.o.logs.prepare(row.id);
     await this.event(row, 'task.queued', 'Task queued', { provider: row.provider });
@@ -120,6 +135,7 @@ export class TaskService {
     if (row.status === 'queued') {
       const ended = await this.finish(row, 'canceled', 'canceled before it started', null);
       this.aborts.get(id)?.abort();
+      this.keys.delete(id);
       return ended;
     }
     if (row.status === 'running') this.aborts.get(id)?.abort();
@@ -188,30 +204,49 @@ export class TaskService {
     } finally {
       await this.o.sandboxes.end(row.sandbox_id);
       this.aborts.delete(id);
+      this.keys.delete(id);
     }
   }
 
-  /** The `command` provider: the script in the workspace, its output into the task log. */
+  /** The provider's command in the workspace; its output, parsed, into the task log. */
   private async runProvider(
     client: AgentClient,
     row: TaskRow,
     signal: AbortSignal,
   ): Promise<AgentOutcome> {
-    const input = JSON.parse(row.input_json) as { script: string };
+    const provider = this.o.providers.get(row.provider);
+    if (!provider) throw new PaddockError('bad_request', `no task provider "${row.provider}"`);
+    const apiKey = this.keys.get(row.id);
+    const input = {
+      ...(JSON.parse(row.input_json) as Record<string, unknown>),
+      ...(apiKey === undefined ? {} : { api_key: apiKey }),
+    };
+    const toolPath = provider.tool
+      ? `${await this.o.tools.ensure(provider.tool.tool)}/.bin/${provider.tool.bin}`
+      : null;
+    const run = provider.run(input, { taskId: row.id, toolPath });
+    // Whatever a CLI prints, the key it was given never reaches the log.
+    const log = (text: string): void =>
+      this.o.logs.append(row.id, apiKey ? text.split(apiKey).join('[redacted]') : text);
     let outcome: AgentOutcome = { exit_code: null, state: 'killed' };
     try {
       for await (const frame of client.execStream(
-        { command: input.script, timeout_ms: row.timeout_seconds * 1000 },
+        {
+          argv: run.argv,
+          ...(run.env ? { env: run.env } : {}),
+          timeout_ms: row.timeout_seconds * 1000,
+        },
         signal,
       )) {
-        if (frame.event === 'stdout' || frame.event === 'stderr') {
-          this.o.logs.append(row.id, frame.data.text);
-        } else if (frame.event === 'exit') {
+        if (frame.event === 'stdout') log(run.parser.push(frame.data.text));
+        else if (frame.event === 'stderr') log(frame.data.text);
+        else if (frame.event === 'exit') {
           outcome = { exit_code: frame.data.exit_code, state: frame.data.state };
         } else if (frame.event === 'error') {
           throw new PaddockError('agent_error', frame.data.message);
         }
       }
+      log(run.parser.end());
     } catch (err) {
       if (!signal.aborted) throw err;
     }

@@ -17,21 +17,47 @@ export const CommandTaskInput = Type.Object(
   strict,
 );
 
-export const CreateTaskBody = Type.Object(
+/** The agent CLIs: a prompt, run non-interactively in the workspace. */
+export const AgentTaskInput = Type.Object(
   {
-    provider: Type.Literal('command'),
-    input: CommandTaskInput,
-    timeout_seconds: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'At most the task_timeout_max_seconds setting' }),
-    ),
-    if_busy: Type.Optional(
-      Type.Enum(['queue', 'reject'], {
-        description: 'When a task already runs in the sandbox: wait in line (default) or 409',
+    prompt: Type.String({ minLength: 1, maxLength: 64 * 1024 }),
+    model: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:/-]{1,128}$' })),
+    api_key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 512,
+        description:
+          'TEMPORARY until the secrets issue: the model API key, passed to the CLI for this task only. ' +
+          'Never stored, logged or returned.',
       }),
     ),
   },
   strict,
 );
+
+const TaskOptions = {
+  timeout_seconds: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'At most the task_timeout_max_seconds setting' }),
+  ),
+  if_busy: Type.Optional(
+    Type.Enum(['queue', 'reject'], {
+      description: 'When a task already runs in the sandbox: wait in line (default) or 409',
+    }),
+  ),
+};
+
+export const AGENT_PROVIDERS = ['claude-code', 'codex', 'opencode'] as const;
+
+export const CreateTaskBody = Type.Union([
+  Type.Object(
+    { provider: Type.Literal('command'), input: CommandTaskInput, ...TaskOptions },
+    strict,
+  ),
+  Type.Object(
+    { provider: Type.Enum([...AGENT_PROVIDERS]), input: AgentTaskInput, ...TaskOptions },
+    strict,
+  ),
+]);
 export type CreateTaskBody = Static<typeof CreateTaskBody>;
 
 export const ChangedFileSchema = Type.Object({

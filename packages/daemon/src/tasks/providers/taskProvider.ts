@@ -1,0 +1,68 @@
+/**
+ * A task provider turns a task's input into a command in the workspace and its output into a
+ * readable log. `command` runs a script; the agent CLIs (claude-code, codex, opencode) run
+ * from the shared read-only tool cache, mounted at TOOLS_GUEST_DIR in every sandbox.
+ */
+
+/** Turns a CLI's stdout into log text as it arrives (e.g. JSON events into lines). */
+export interface OutputParser {
+  /** Text to append to the task log for this chunk of stdout (may be empty). */
+  push(chunk: string): string;
+  /** Whatever is left at the end (a last line without a newline). */
+  end(): string;
+}
+
+export interface ProviderRun {
+  /** What the guest agent executes, in the workspace. */
+  argv: string[];
+  /** Explicit variables for this run (they pass the agent's credential scrub). */
+  env?: Record<string, string>;
+  parser: OutputParser;
+}
+
+/** An agent CLI installed from the npm registry into the tool cache. */
+export interface ToolRef {
+  /** The tool's name in @paddock/presets' TOOLS catalog, e.g. `claude-code`. */
+  tool: string;
+  /** The executable in its node_modules/.bin, e.g. `claude`. */
+  bin: string;
+}
+
+export interface ProviderContext {
+  taskId: string;
+  /** The guest path of this provider's tool executable (when it has a tool). */
+  toolPath: string | null;
+}
+
+export interface TaskProvider {
+  readonly name: string;
+  readonly tool: ToolRef | null;
+  /** `input` has passed the API schema for this provider. */
+  run(input: Record<string, unknown>, ctx: ProviderContext): ProviderRun;
+}
+
+/** Log text passes through unchanged. */
+export function passthrough(): OutputParser {
+  return { push: (chunk) => chunk, end: () => '' };
+}
+
+/**
+ * Splits stdout into whole lines and hands each to `line`, which returns the log text for it
+ * (or '' to drop it). For CLIs that print one JSON event per line.
+ */
+export function lineParser(line: (text: string) => string): OutputParser {
+  let pending = '';
+  return {
+    push(chunk) {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      return lines.map(line).join('');
+    },
+    end() {
+      const last = pending;
+      pending = '';
+      return last === '' ? '' : line(last);
+    },
+  };
+}
