@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { suiteDaemon } from './harness.js';
 import { openPreview, waitFor } from './previewClient.js';
@@ -258,5 +260,50 @@ describe('agent tasks', () => {
     assert.equal(done.status, 'succeeded', done.status_reason ?? '');
     assert.equal(done.result!.preview_ok, undefined);
     assert.equal(done.result!.app_healthy, true);
+  });
+});
+
+describe('an agent CLI task (codex, with no model API reachable: it cannot finish here)', () => {
+  const d = suiteDaemon();
+
+  it('runs the CLI from the shared tool cache, and never stores, returns or logs the key', async () => {
+    const key = `sk-test-${'k'.repeat(24)}`;
+    const app = (await d.api<App>('POST', '/v1/apps', { name: 'agent', preset: 'static' })).body;
+    const res = await d.api<Task>('POST', `/v1/sandboxes/${app.sandbox.id}/tasks`, {
+      provider: 'codex',
+      input: { prompt: 'Add a footer to public/index.html', api_key: key },
+      timeout_seconds: 20,
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.ok(!JSON.stringify(res.body).includes(key));
+    // The first codex task on a host installs the CLI into the cache.
+    const done = await waitFor(
+      'the codex task to end',
+      async () => {
+        const t = (await d.api<Task>('GET', `/v1/tasks/${res.body.id}`)).body;
+        return ['queued', 'running'].includes(t.status) ? undefined : t;
+      },
+      600_000,
+    );
+    assert.ok(
+      ['timed_out', 'failed'].includes(done.status),
+      `${done.status}: ${done.status_reason}`,
+    );
+    assert.ok(!JSON.stringify(done).includes(key), 'not in the task');
+    const log = await (
+      await fetch(`${d.url}/v1/tasks/${done.id}/stream`, {
+        headers: { authorization: `Bearer ${d.token}` },
+      })
+    ).text();
+    assert.ok(!log.includes(key), 'not in the log');
+    assert.doesNotMatch(log, /No such file|not found|EACCES/, 'the CLI started from the cache');
+    assert.match(log, /event: log/, 'its output reached the log');
+    const events = await d.api<unknown>('GET', `/v1/sandboxes/${app.sandbox.id}/events?limit=200`);
+    assert.ok(!JSON.stringify(events.body).includes(key), 'not in events');
+    const db = fs.readFileSync(path.join(d.dataDir, 'state', 'paddock.db'));
+    const wal = path.join(d.dataDir, 'state', 'paddock.db-wal');
+    const walBytes = fs.existsSync(wal) ? fs.readFileSync(wal) : Buffer.alloc(0);
+    assert.ok(!db.includes(key) && !walBytes.includes(key), 'not in the database file');
+    assert.ok(!d.output().includes(key), "not in the daemon's log");
   });
 });

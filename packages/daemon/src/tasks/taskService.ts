@@ -222,7 +222,7 @@ export class TaskService {
       ...(apiKey === undefined ? {} : { api_key: apiKey }),
     };
     const toolPath = provider.tool
-      ? `${await this.o.tools.ensure(provider.tool.tool)}/.bin/${provider.tool.bin}`
+      ? `${await this.o.tools.ensure(provider.tool.tool)}/${provider.tool.bin}`
       : null;
     const run = provider.run(input, { taskId: row.id, toolPath });
     // Whatever a CLI prints, the key it was given never reaches the log.

@@ -1,7 +1,10 @@
+import { claudeCodeProvider } from './claudeCode.js';
+import { codexProvider } from './codex.js';
 import { commandProvider } from './commandProvider.js';
+import { opencodeProvider } from './opencode.js';
 import type { TaskProvider } from './taskProvider.js';
 
 /** Every task provider this daemon runs, by name. */
 export const TASK_PROVIDERS: ReadonlyMap<string, TaskProvider> = new Map(
-  [commandProvider].map((p) => [p.name, p]),
+  [commandProvider, claudeCodeProvider, codexProvider, opencodeProvider].map((p) => [p.name, p]),
 );

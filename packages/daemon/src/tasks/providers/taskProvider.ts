@@ -24,7 +24,11 @@ export interface ProviderRun {
 export interface ToolRef {
   /** The tool's name in @paddock/presets' TOOLS catalog, e.g. `claude-code`. */
   tool: string;
-  /** The executable in its node_modules/.bin, e.g. `claude`. */
+  /**
+   * The executable, relative to the tool's node_modules: `.bin/codex`, or a platform package's
+   * native binary where the package's own launcher is only put in place by an install script
+   * (which the cache never runs on the host).
+   */
   bin: string;
 }
 
