@@ -169,6 +169,29 @@ describe('agent tasks', () => {
     assert.equal(bad.status, 400);
   });
 
+  it('checkpoints what changed even when the task rewires git to hide it', async () => {
+    const t = await task({
+      provider: 'command',
+      input: {
+        script: [
+          'printf \'#!/bin/sh\\nprintf "\\\\0"\\n\' > fsm.sh && chmod +x fsm.sh',
+          'git config --global core.fsmonitor /workspace/fsm.sh',
+          'git config --global diff.external /bin/true',
+          'echo "// hidden change" >> server.js',
+        ].join(' && '),
+      },
+    });
+    const done = await finished(t.body.id);
+    assert.equal(done.status, 'succeeded', done.status_reason ?? '');
+    assert.ok(done.result!.files_changed.some((f) => f.path === 'server.js' && f.added === 1));
+    const diff = await (
+      await fetch(`${d.url}/v1/tasks/${done.id}/diff`, {
+        headers: { authorization: `Bearer ${d.token}` },
+      })
+    ).text();
+    assert.match(diff, /^\+\/\/ hidden change$/m);
+  });
+
   it('times out and cancels, keeping the log and leaving no process behind', async () => {
     const slow = await task({
       provider: 'command',

@@ -193,7 +193,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
         sandboxes,
         runtime,
         events,
-        taskBusy: (id) => tasks.busy(id),
+        exclusive: (id, fn) => tasks.exclusive(id, fn),
       }),
       runtime,
       details,
@@ -231,6 +231,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
         closing ??= (async () => {
           ready = false;
           await idleStopper.close();
+          await tasks.close();
           preview.close();
           await app.close();
           sandboxes.close();

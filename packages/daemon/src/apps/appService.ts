@@ -12,8 +12,8 @@ export interface AppServiceOptions {
   sandboxes: SandboxService;
   runtime: RuntimeService;
   events: EventLog;
-  /** Whether a task runs or waits in the sandbox (a restore must not pull files from under it). */
-  taskBusy: (sandboxId: string) => boolean;
+  /** Runs work alone in a sandbox's task line, or refuses (409) while a task runs or waits. */
+  exclusive: <T>(sandboxId: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -127,16 +127,16 @@ export class AppService {
     const app = await this.get(owner, id);
     const sandbox = await this.sandboxOf(app);
     if (!sandbox) throw new PaddockError('conflict', `app ${id} has no sandbox; wake it first`);
-    if (this.o.taskBusy(sandbox.id)) {
-      throw new PaddockError(
-        'conflict',
-        'a task is running or queued in this app; cancel it first',
+    // In the task line, so no task starts while files are rewritten under it.
+    const checkpoint = await this.o.exclusive(sandbox.id, async () => {
+      if (sandbox.status !== 'running') await this.o.sandboxes.start(owner, sandbox.id);
+      const head = await this.o.sandboxes.withAgent(owner, sandbox.id, (client) =>
+        restoreCheckpoint(client, sha),
       );
-    }
-    if (sandbox.status !== 'running') await this.o.sandboxes.start(owner, sandbox.id);
-    const checkpoint = await this.o.sandboxes.withAgent(owner, sandbox.id, (client) =>
-      restoreCheckpoint(client, sha),
-    );
+      // The restored tree may hold another sandbox.yaml.
+      await this.o.runtime.reload(await this.o.sandboxes.get(owner, sandbox.id));
+      return head;
+    });
     await this.o.events.append({
       owner,
       sandboxId: sandbox.id,

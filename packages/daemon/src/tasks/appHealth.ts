@@ -10,10 +10,16 @@ export interface HealthVerdict {
 }
 
 /** A GET through the port bridge, as the preview would make it: any answer below 500 is up. */
-async function previewAnswers(client: AgentClient, port: number, path: string): Promise<boolean> {
+async function previewAnswers(
+  client: AgentClient,
+  port: number,
+  path: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   let socket;
   try {
-    socket = await client.openBridge(port, AbortSignal.timeout(5_000));
+    const limit = AbortSignal.timeout(5_000);
+    socket = await client.openBridge(port, signal ? AbortSignal.any([signal, limit]) : limit);
   } catch {
     return false;
   }
@@ -48,13 +54,14 @@ function settled(list: SupervisedInfo[]): boolean {
 export async function judgeHealth(
   client: AgentClient,
   web: { port: number; health_path: string } | undefined,
+  signal?: AbortSignal,
   timeoutMs = 60_000,
 ): Promise<HealthVerdict> {
   const deadline = Date.now() + timeoutMs;
-  let list = await client.listSupervised();
+  let list = await client.listSupervised(signal);
   while (!settled(list) && Date.now() < deadline) {
-    await sleep(250);
-    list = await client.listSupervised();
+    await sleep(250, undefined, { signal });
+    list = await client.listSupervised(signal);
   }
   const webProcess = list.find((p) => p.kind === 'web');
   const app_healthy =
@@ -64,10 +71,10 @@ export async function judgeHealth(
   if (!web) return { app_healthy };
   // A dev server that reloads on change (node --watch, uvicorn --reload) may be between two
   // runs right now: give it until the deadline to answer.
-  let preview_ok = await previewAnswers(client, web.port, '/');
+  let preview_ok = await previewAnswers(client, web.port, '/', signal);
   while (!preview_ok && Date.now() < deadline) {
-    await sleep(250);
-    preview_ok = await previewAnswers(client, web.port, '/');
+    await sleep(250, undefined, { signal });
+    preview_ok = await previewAnswers(client, web.port, '/', signal);
   }
   return { app_healthy, preview_ok };
 }

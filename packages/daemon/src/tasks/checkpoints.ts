@@ -6,7 +6,15 @@ import { PaddockError, type ChangedFile } from '@paddock/shared';
  * (as the sandbox's user, on its files). Hooks never run: `core.hooksPath=/dev/null` and
  * `--no-verify`, so a task cannot make its own checkpoint lie.
  */
-const GIT = 'git -c core.hooksPath=/dev/null -c commit.gpgsign=false';
+const GIT =
+  'git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgsign=false -c core.quotePath=false';
+
+/**
+ * No global or system git config: HOME is the workspace, so ~/.gitconfig is the task's to
+ * write (an fsmonitor that hides changes, an external diff that forges them). What a repo's own
+ * .git/config sets (filters, for instance) still applies: see docs/security.md.
+ */
+const GIT_ENV = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
 
 /** What git should never track in a workspace: regenerable trees and the read-only cache. */
 const EXCLUDES = [
@@ -21,29 +29,34 @@ const EXCLUDES = [
 ];
 
 const BASELINE = `set -e
-if [ ! -d .git ]; then
-  git init -q
-  printf '%s\\n' ${EXCLUDES.map((e) => `'${e}'`).join(' ')} >> .git/info/exclude
-fi
-git add -A
-if ! git rev-parse -q --verify HEAD >/dev/null || ! git diff --cached --quiet; then
+[ -d .git ] || ${GIT} init -q
+mkdir -p .git/info
+for e in ${EXCLUDES.map((e) => `'${e}'`).join(' ')}; do
+  grep -qxF "$e" .git/info/exclude 2>/dev/null || printf '%s\\n' "$e" >> .git/info/exclude
+done
+${GIT} add -A
+if ! ${GIT} rev-parse -q --verify HEAD >/dev/null || ! ${GIT} diff --cached --quiet; then
   ${GIT} -c user.name=Paddock -c user.email=paddock@localhost commit -q --no-verify --allow-empty -m "Workspace before task $1"
 fi
-git rev-parse HEAD`;
+${GIT} rev-parse HEAD`;
 
 const COMMIT = `set -e
-git add -A
-if ! git diff --cached --quiet; then
+${GIT} add -A
+if ! ${GIT} diff --cached --quiet; then
   ${GIT} -c "user.name=Paddock task $1" -c "user.email=$1@tasks.paddock.local" commit -q --no-verify -m "Paddock task $1"
 fi
-git rev-parse HEAD`;
+${GIT} rev-parse HEAD`;
 
 async function git(
   client: AgentClient,
   script: string,
   args: string[],
+  signal?: AbortSignal,
 ): Promise<{ stdout: string; truncated: boolean }> {
-  const r = await client.exec({ argv: ['sh', '-c', script, 'sh', ...args], timeout_ms: 120_000 });
+  const r = await client.exec(
+    { argv: ['sh', '-c', script, 'sh', ...args], env: GIT_ENV, timeout_ms: 120_000 },
+    signal,
+  );
   if (r.exit_code !== 0) {
     throw new PaddockError(
       'conflict',
@@ -54,27 +67,42 @@ async function git(
 }
 
 /** Commits whatever is uncommitted before the task runs, so the task's commit holds only its own work. */
-export async function baseline(client: AgentClient, taskId: string): Promise<string> {
-  return (await git(client, BASELINE, [taskId])).stdout.trim();
+export async function baseline(
+  client: AgentClient,
+  taskId: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  return (await git(client, BASELINE, [taskId], signal)).stdout.trim();
 }
 
 /** Commits the task's changes (author "Paddock task <id>"); returns HEAD. */
-export async function commitTask(client: AgentClient, taskId: string): Promise<string> {
-  return (await git(client, COMMIT, [taskId])).stdout.trim();
+export async function commitTask(
+  client: AgentClient,
+  taskId: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  return (await git(client, COMMIT, [taskId], signal)).stdout.trim();
 }
 
 export async function changedFiles(
   client: AgentClient,
   from: string,
   to: string,
+  signal?: AbortSignal,
 ): Promise<ChangedFile[]> {
   if (from === to) return [];
-  const { stdout } = await git(client, 'git diff --numstat "$1" "$2"', [from, to]);
+  // -z: paths verbatim (no quoting); --no-renames: one path per entry.
+  const { stdout } = await git(
+    client,
+    `${GIT} diff --no-ext-diff --no-renames --numstat -z "$1" "$2"`,
+    [from, to],
+    signal,
+  );
   return stdout
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => {
-      const [added, removed, ...rest] = line.split('\t');
+    .split('\0')
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const [added, removed, ...rest] = entry.split('\t');
       return {
         path: rest.join('\t'),
         added: added === '-' ? null : Number(added),
@@ -87,23 +115,29 @@ export async function unifiedDiff(
   client: AgentClient,
   from: string,
   to: string,
+  signal?: AbortSignal,
 ): Promise<{ diff: string; truncated: boolean }> {
   if (from === to) return { diff: '', truncated: false };
-  const { stdout, truncated } = await git(client, 'git diff "$1" "$2"', [from, to]);
+  const { stdout, truncated } = await git(
+    client,
+    `${GIT} diff --no-ext-diff --no-textconv --no-color --no-renames "$1" "$2"`,
+    [from, to],
+    signal,
+  );
   return { diff: stdout, truncated };
 }
 
 const RESTORE = `set -e
-git cat-file -e "$2^{commit}" 2>/dev/null || { echo "no such checkpoint: $2" >&2; exit 3; }
-git add -A
-if ! git diff --cached --quiet; then
+${GIT} cat-file -e "$2^{commit}" 2>/dev/null || { echo "no such checkpoint: $2" >&2; exit 3; }
+${GIT} add -A
+if ! ${GIT} diff --cached --quiet; then
   ${GIT} -c user.name=Paddock -c user.email=paddock@localhost commit -q --no-verify -m "Workspace before restoring $2"
 fi
-git read-tree -u --reset "$2"
-if ! git diff --cached --quiet; then
+${GIT} read-tree -u --reset "$2"
+if ! ${GIT} diff --cached --quiet; then
   ${GIT} -c user.name=Paddock -c user.email=paddock@localhost commit -q --no-verify -m "Restore checkpoint $2"
 fi
-git rev-parse HEAD`;
+${GIT} rev-parse HEAD`;
 
 /**
  * Returns the workspace's tracked files to a checkpoint as a new commit on top (history is kept:
@@ -112,6 +146,7 @@ git rev-parse HEAD`;
 export async function restoreCheckpoint(client: AgentClient, sha: string): Promise<string> {
   const r = await client.exec({
     argv: ['sh', '-c', RESTORE, 'sh', 'restore', sha],
+    env: GIT_ENV,
     timeout_ms: 120_000,
   });
   if (r.exit_code === 3)

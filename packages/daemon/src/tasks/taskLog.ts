@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TaskStatus, TaskStreamFrame } from '@paddock/shared';
+import { PaddockError, type TaskStatus, type TaskStreamFrame } from '@paddock/shared';
 
 /** A task's log is kept whole up to this size; past it, the rest is counted, not kept. */
 export const TASK_LOG_MAX_BYTES = 16 * 1024 * 1024;
+/** Live followers of one task at once. */
+export const TASK_FOLLOWERS_MAX = 32;
 
 type Listener = (frame: TaskStreamFrame) => void;
 
@@ -77,6 +79,9 @@ export class TaskLogs {
   ): { backlog: string; live: boolean; status?: TaskStatus; unsubscribe: () => void } {
     const entry = this.live.get(id);
     if (entry) {
+      if (entry.listeners.size >= TASK_FOLLOWERS_MAX) {
+        throw new PaddockError('rate_limited', `at most ${TASK_FOLLOWERS_MAX} followers per task`);
+      }
       entry.listeners.add(listener);
       return {
         backlog: entry.text.join(''),

@@ -20,6 +20,9 @@ export interface TaskRoutesOptions {
   logs: TaskLogs;
 }
 
+/** Unread stream output held for one follower before it is cut off. */
+const STREAM_BUFFER_BYTES = 4 * 1024 * 1024;
+
 function sse(frame: TaskStreamFrame): string {
   return `event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`;
 }
@@ -146,17 +149,20 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
       const p = requirePrincipal(request);
       const row = await tasks.get(p.owner, request.params.id);
       const gone = clientGone(reply);
+      const out = reply.raw;
+      // A follower that does not read is cut off rather than buffered for without end.
+      const send = (frame: TaskStreamFrame): void => {
+        if (out.writableEnded || out.destroyed) return;
+        out.write(sse(frame));
+        if (frame.event === 'result') out.end();
+        else if (out.writableLength > STREAM_BUFFER_BYTES) out.destroy();
+      };
+      const sub = logs.subscribe(row.id, send);
       reply.hijack();
-      reply.raw.writeHead(200, {
+      out.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         'x-accel-buffering': 'no',
-      });
-      const out = reply.raw;
-      const sub = logs.subscribe(row.id, (frame) => {
-        if (out.writableEnded) return;
-        out.write(sse(frame));
-        if (frame.event === 'result') out.end();
       });
       out.write(sse({ event: 'status', data: { status: sub.status ?? row.status } }));
       if (sub.backlog !== '') out.write(sse({ event: 'log', data: { text: sub.backlog } }));

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AgentClient } from '@paddock/guest-agent';
 import {
   PaddockError,
+  type ChangedFile,
   type CreateTaskBody,
   type TaskResult,
   type TaskStatus,
@@ -14,6 +15,7 @@ import type { SettingsStore } from '../settings/settingsStore.js';
 import { judgeHealth } from './appHealth.js';
 import { baseline, changedFiles, commitTask, unifiedDiff } from './checkpoints.js';
 import type { TaskProvider } from './providers/taskProvider.js';
+import { KeyRedactor } from './keyRedactor.js';
 import type { TaskLogs } from './taskLog.js';
 import { taskView, type TaskRow, type TaskStore } from './taskStore.js';
 
@@ -30,6 +32,9 @@ export interface TaskServiceOptions {
   settings: SettingsStore;
   log: FastifyBaseLogger;
 }
+
+/** Time a run gets beyond its provider's timeout: checkpoint, build check, restarts, health. */
+const POST_STEPS_MS = 15 * 60_000;
 
 interface AgentOutcome {
   exit_code: number | null;
@@ -48,6 +53,7 @@ export class TaskService {
   private readonly aborts = new Map<string, AbortController>();
   /** API keys given with tasks (temporary, see AgentTaskInput): in memory only, until the run. */
   private readonly keys = new Map<string, string>();
+  private closing = false;
 
   constructor(private readonly o: TaskServiceOptions) {}
 
@@ -81,36 +87,86 @@ export class TaskService {
       throw new PaddockError('bad_request', `no task provider "${body.provider}" here`);
     }
     await this.o.sandboxes.agent(owner, sandboxId);
+    if (this.closing) throw new PaddockError('sandbox_unavailable', 'the daemon is shutting down');
     if (body.if_busy === 'reject' && this.busy(sandboxId)) {
       throw new PaddockError('conflict', `sandbox ${sandboxId} is running a task`);
     }
-    // The key never reaches the store: the row keeps the input without it.
-    const { api_key: apiKey, ...stored } = body.input as Record<string, unknown> & {
-      api_key?: string;
-    };
-    const row = await this.o.store.insert({
-      owner,
-      sandboxId,
-      provider: body.provider,
-      input: stored,
-      timeoutSeconds: timeout,
-    });
-    if (apiKey !== undefined) this.keys.set(row.id, apiKey);
-    this.aborts.set(row.id, new AbortController());
-    this.o.logs.prepare(row.id);
-    await this.event(row, 'task.queued', 'Task queued', { provider: row.provider });
+    // Counted before anything is awaited, so two racing `reject` calls cannot both get in.
     this.waiting.set(sandboxId, (this.waiting.get(sandboxId) ?? 0) + 1);
-    const tail = (this.tails.get(sandboxId) ?? Promise.resolve())
-      .then(() => this.run(row.id, owner))
-      .catch((err: unknown) => this.o.log.error({ err, task_id: row.id }, 'task runner failed'))
+    let enqueued = false;
+    try {
+      // The key never reaches the store: the row keeps the input without it.
+      const { api_key: apiKey, ...stored } = body.input as Record<string, unknown> & {
+        api_key?: string;
+      };
+      const row = await this.o.store.insert({
+        owner,
+        sandboxId,
+        provider: body.provider,
+        input: stored,
+        timeoutSeconds: timeout,
+      });
+      if (apiKey !== undefined) this.keys.set(row.id, apiKey);
+      this.aborts.set(row.id, new AbortController());
+      this.o.logs.prepare(row.id);
+      await this.event(row, 'task.queued', 'Task queued', { provider: row.provider });
+      enqueued = true;
+      const tail = (this.tails.get(sandboxId) ?? Promise.resolve())
+        .then(() => this.run(row.id, owner))
+        .catch((err: unknown) => this.o.log.error({ err, task_id: row.id }, 'task runner failed'))
+        .finally(() => {
+          this.uncount(sandboxId);
+          if (this.tails.get(sandboxId) === tail) this.tails.delete(sandboxId);
+        });
+      this.tails.set(sandboxId, tail);
+      return row;
+    } finally {
+      if (!enqueued) this.uncount(sandboxId);
+    }
+  }
+
+  private uncount(sandboxId: string): void {
+    const left = (this.waiting.get(sandboxId) ?? 1) - 1;
+    if (left > 0) this.waiting.set(sandboxId, left);
+    else this.waiting.delete(sandboxId);
+  }
+
+  /** Shutdown: running tasks are stopped (their group killed) and end as canceled. */
+  async close(graceMs = 10_000): Promise<void> {
+    this.closing = true;
+    for (const abort of this.aborts.values()) abort.abort(new Error('the daemon is shutting down'));
+    await Promise.race([
+      Promise.allSettled([...this.tails.values()]),
+      new Promise((r) => setTimeout(r, graceMs).unref()),
+    ]);
+  }
+
+  /**
+   * Runs `fn` alone in the sandbox's task line (a checkpoint restore), or refuses with 409
+   * when a task runs or waits: checked and claimed without an await in between.
+   */
+  exclusive<T>(sandboxId: string, fn: () => Promise<T>): Promise<T> {
+    if (this.busy(sandboxId)) {
+      return Promise.reject(
+        new PaddockError(
+          'conflict',
+          'a task is running or queued in this sandbox; cancel it first',
+        ),
+      );
+    }
+    this.waiting.set(sandboxId, (this.waiting.get(sandboxId) ?? 0) + 1);
+    const run = (this.tails.get(sandboxId) ?? Promise.resolve()).then(fn);
+    const tail: Promise<void> = run
+      .then(
+        () => undefined,
+        () => undefined,
+      )
       .finally(() => {
-        const left = (this.waiting.get(sandboxId) ?? 1) - 1;
-        if (left > 0) this.waiting.set(sandboxId, left);
-        else this.waiting.delete(sandboxId);
+        this.uncount(sandboxId);
         if (this.tails.get(sandboxId) === tail) this.tails.delete(sandboxId);
       });
     this.tails.set(sandboxId, tail);
-    return row;
+    return run;
   }
 
   /** True while a task of this sandbox runs or waits. */
@@ -132,36 +188,64 @@ export class TaskService {
   /** A queued task ends at once; a running one has its process group killed. */
   async cancel(owner: string, id: string): Promise<TaskRow> {
     const row = await this.get(owner, id);
-    if (row.status === 'queued') {
-      const ended = await this.finish(row, 'canceled', 'canceled before it started', null);
+    const ended = { status: 'canceled' as const, ended_at: new Date().toISOString() };
+    if (
+      row.status === 'queued' &&
+      (await this.o.store.transition(id, 'queued', {
+        ...ended,
+        status_reason: 'canceled before it started',
+      }))
+    ) {
       this.aborts.get(id)?.abort();
+      this.aborts.delete(id);
       this.keys.delete(id);
-      return ended;
+      const done = await this.get(owner, id);
+      await this.announceEnd(done);
+      return done;
     }
-    if (row.status === 'running') this.aborts.get(id)?.abort();
-    return row;
+    // Running (or it just started): its run notices the abort and ends it as canceled.
+    this.aborts.get(id)?.abort(new Error('canceled'));
+    return this.get(owner, id);
   }
 
   private async run(id: string, owner: string): Promise<void> {
-    const row = await this.get(owner, id);
-    const abort = this.aborts.get(id) ?? new AbortController();
-    if (row.status !== 'queued') return;
-    const started = await this.o.store.update(id, {
-      status: 'running',
-      started_at: new Date().toISOString(),
-    });
-    this.o.logs.frame(id, { event: 'status', data: { status: 'running' } });
-    await this.event(started, 'task.started', 'Task started', {});
+    const cancel = this.aborts.get(id) ?? new AbortController();
+    const row = await this.o.store.get(owner, id);
+    const started_at = new Date().toISOString();
+    // Only the winner of queued → running runs: a cancel that got there first ends it.
+    if (!row || !(await this.o.store.transition(id, 'queued', { status: 'running', started_at }))) {
+      this.aborts.delete(id);
+      this.keys.delete(id);
+      return;
+    }
+    const started: TaskRow = { ...row, status: 'running', started_at };
     const t0 = performance.now();
+    const apiKey = this.keys.get(id);
+    // Every step is bounded: the provider by its timeout, the whole run by that plus time for
+    // the checkpoint, build and health, whatever the guest agent does or does not answer.
+    const providerLimit = AbortSignal.timeout(row.timeout_seconds * 1000 + 10_000);
+    const runLimit = AbortSignal.timeout(row.timeout_seconds * 1000 + POST_STEPS_MS);
+    const stop = AbortSignal.any([cancel.signal, runLimit]);
+    let checkpoint: string | null = null;
+    let files: ChangedFile[] = [];
+    let exit_code: number | null = null;
     this.o.sandboxes.begin(row.sandbox_id);
     try {
+      this.o.logs.frame(id, { event: 'status', data: { status: 'running' } });
+      await this.event(started, 'task.started', 'Task started', {});
       const { client } = await this.o.sandboxes.agent(owner, row.sandbox_id);
-      const base = await baseline(client, id);
-      const outcome = await this.runProvider(client, started, abort.signal);
+      const base = await baseline(client, id, stop);
+      const outcome = await this.runProvider(
+        client,
+        started,
+        AbortSignal.any([stop, providerLimit]),
+        apiKey,
+      );
+      exit_code = outcome.exit_code;
       await this.event(started, 'task.agent_finished', 'The agent finished', { ...outcome });
-      const checkpoint = await commitTask(client, id);
-      const files = await changedFiles(client, base, checkpoint);
-      const { diff } = await unifiedDiff(client, base, checkpoint);
+      checkpoint = await commitTask(client, id, stop);
+      files = await changedFiles(client, base, checkpoint, stop);
+      const { diff } = await unifiedDiff(client, base, checkpoint, stop);
       fs.writeFileSync(this.o.logs.diffFile(id), diff, { mode: 0o600 });
       await this.event(started, 'task.checkpoint', 'Checkpoint committed', {
         checkpoint,
@@ -170,9 +254,9 @@ export class TaskService {
       const stopped = outcome.state === 'canceled' || outcome.state === 'timed_out';
       const after = stopped
         ? { build_status: 'skipped' as const, app_healthy: false }
-        : await this.afterAgent(client, started);
+        : await this.afterAgent(client, started, stop);
       const result: TaskResult = {
-        exit_code: outcome.exit_code,
+        exit_code,
         build_status: after.build_status,
         ...('preview_ok' in after && after.preview_ok !== undefined
           ? { preview_ok: after.preview_ok }
@@ -182,14 +266,13 @@ export class TaskService {
         checkpoint,
         duration_ms: Math.round(performance.now() - t0),
       };
-      const status: TaskStatus =
-        outcome.state === 'canceled'
-          ? 'canceled'
-          : outcome.state === 'timed_out'
-            ? 'timed_out'
-            : outcome.exit_code === 0 && after.build_status !== 'failed'
-              ? 'succeeded'
-              : 'failed';
+      const status: TaskStatus = cancel.signal.aborted
+        ? 'canceled'
+        : outcome.state === 'timed_out'
+          ? 'timed_out'
+          : outcome.exit_code === 0 && after.build_status !== 'failed'
+            ? 'succeeded'
+            : 'failed';
       const reason =
         status === 'failed'
           ? outcome.exit_code !== 0
@@ -198,10 +281,32 @@ export class TaskService {
           : null;
       await this.finish(started, status, reason, result);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.o.logs.append(id, `\n[paddock] the task failed: ${message}\n`);
-      await this.finish(started, 'failed', message.slice(0, 500), null);
+      const message = KeyRedactor.mask(err instanceof Error ? err.message : String(err), apiKey);
+      // What was done is kept: a checkpoint made before the failure is still reported.
+      const partial: TaskResult | null =
+        checkpoint === null
+          ? null
+          : {
+              exit_code,
+              build_status: 'skipped',
+              app_healthy: false,
+              files_changed: files,
+              checkpoint,
+              duration_ms: Math.round(performance.now() - t0),
+            };
+      if (cancel.signal.aborted) {
+        await this.finish(started, 'canceled', null, partial).catch(() => undefined);
+      } else if (runLimit.aborted) {
+        await this.finish(started, 'timed_out', 'the task overran its time', partial).catch(
+          () => undefined,
+        );
+      } else {
+        this.o.logs.append(id, `\n[paddock] the task failed: ${message}\n`);
+        await this.finish(started, 'failed', message.slice(0, 500), partial).catch(() => undefined);
+      }
     } finally {
+      // Whatever happened above, followers get an end and the live log is let go.
+      this.o.logs.close(id);
       await this.o.sandboxes.end(row.sandbox_id);
       this.aborts.delete(id);
       this.keys.delete(id);
@@ -213,10 +318,10 @@ export class TaskService {
     client: AgentClient,
     row: TaskRow,
     signal: AbortSignal,
+    apiKey: string | undefined,
   ): Promise<AgentOutcome> {
     const provider = this.o.providers.get(row.provider);
     if (!provider) throw new PaddockError('bad_request', `no task provider "${row.provider}"`);
-    const apiKey = this.keys.get(row.id);
     const input = {
       ...(JSON.parse(row.input_json) as Record<string, unknown>),
       ...(apiKey === undefined ? {} : { api_key: apiKey }),
@@ -225,9 +330,11 @@ export class TaskService {
       ? `${await this.o.tools.ensure(provider.tool.tool)}/${provider.tool.bin}`
       : null;
     const run = provider.run(input, { taskId: row.id, toolPath });
-    // Whatever a CLI prints, the key it was given never reaches the log.
-    const log = (text: string): void =>
-      this.o.logs.append(row.id, apiKey ? text.split(apiKey).join('[redacted]') : text);
+    // Whatever a CLI prints, the key it was given never reaches the log: masked in the raw
+    // streams, before parsing (which may shorten lines) and across chunk boundaries.
+    const out = new KeyRedactor(apiKey);
+    const errs = new KeyRedactor(apiKey);
+    const log = (text: string): void => this.o.logs.append(row.id, text);
     let outcome: AgentOutcome = { exit_code: null, state: 'killed' };
     try {
       for await (const frame of client.execStream(
@@ -238,20 +345,29 @@ export class TaskService {
         },
         signal,
       )) {
-        if (frame.event === 'stdout') log(run.parser.push(frame.data.text));
-        else if (frame.event === 'stderr') log(frame.data.text);
+        if (frame.event === 'stdout') log(run.parser.push(out.push(frame.data.text)));
+        else if (frame.event === 'stderr') log(errs.push(frame.data.text));
         else if (frame.event === 'exit') {
           outcome = { exit_code: frame.data.exit_code, state: frame.data.state };
         } else if (frame.event === 'error') {
           throw new PaddockError('agent_error', frame.data.message);
         }
       }
-      log(run.parser.end());
     } catch (err) {
       if (!signal.aborted) throw err;
+    } finally {
+      log(run.parser.push(out.end()) + run.parser.end());
+      log(errs.end());
     }
-    // Hanging up the stream makes the agent kill the process group.
-    if (signal.aborted) return { exit_code: null, state: 'canceled' };
+    // Hanging up the stream makes the agent kill the process group. A limit that fired on the
+    // daemon's side (the agent did not enforce the timeout) is a timeout too.
+    if (signal.aborted) {
+      const reason = signal.reason as Error | undefined;
+      return {
+        exit_code: null,
+        state: reason?.name === 'TimeoutError' ? 'timed_out' : 'canceled',
+      };
+    }
     return outcome;
   }
 
@@ -259,21 +375,24 @@ export class TaskService {
   private async afterAgent(
     client: AgentClient,
     row: TaskRow,
+    signal: AbortSignal,
   ): Promise<{
     build_status: TaskResult['build_status'];
     app_healthy: boolean;
     preview_ok?: boolean;
   }> {
+    // The task may have changed sandbox.yaml: what runs and is built follows the new one.
+    await this.o.runtime.reload(await this.o.sandboxes.get(row.owner_id, row.sandbox_id));
     const manifest = this.o.runtime.state(row.sandbox_id).manifest;
     const build = manifest?.build;
     let build_status: TaskResult['build_status'] = 'skipped';
     if (build && build.command.trim() !== '') {
       this.o.logs.append(row.id, `\n[paddock] build: ${build.command}\n`);
       let exit: number | null = null;
-      for await (const frame of client.execStream({
-        command: build.command,
-        timeout_ms: build.timeout_seconds * 1000,
-      })) {
+      for await (const frame of client.execStream(
+        { command: build.command, timeout_ms: build.timeout_seconds * 1000 },
+        signal,
+      )) {
         if (frame.event === 'stdout' || frame.event === 'stderr') {
           this.o.logs.append(row.id, frame.data.text);
         } else if (frame.event === 'exit') {
@@ -287,7 +406,7 @@ export class TaskService {
       ...(manifest?.web?.restart_after_task ? ['web'] : []),
       ...(manifest?.workers.filter((w) => w.restart_after_task).map((w) => w.name) ?? []),
     ];
-    for (const name of restart) await client.restartSupervised(name);
+    for (const name of restart) await client.restartSupervised(name, signal);
     if (restart.length > 0) {
       await this.event(row, 'task.restarted', 'Processes restarted after the task', {
         processes: restart,
@@ -296,7 +415,7 @@ export class TaskService {
     const web = manifest?.web
       ? { port: manifest.web.port, health_path: manifest.web.health_path }
       : undefined;
-    const verdict = await judgeHealth(client, web);
+    const verdict = await judgeHealth(client, web, signal);
     await this.event(row, 'task.health', verdict.app_healthy ? 'App healthy' : 'App unhealthy', {
       ...verdict,
     });
@@ -315,14 +434,21 @@ export class TaskService {
       ended_at: new Date().toISOString(),
       result_json: result === null ? null : JSON.stringify(result),
     });
-    await this.event(ended, 'task.finished', `Task ${status}`, {
-      status,
+    await this.announceEnd(ended);
+    return ended;
+  }
+
+  /** The task.finished event, and the final frames for whoever follows the task. */
+  private async announceEnd(ended: TaskRow): Promise<void> {
+    const result =
+      ended.result_json === null ? null : (JSON.parse(ended.result_json) as TaskResult);
+    this.o.logs.frame(ended.id, { event: 'status', data: { status: ended.status } });
+    this.o.logs.frame(ended.id, { event: 'result', data: taskView(ended) });
+    this.o.logs.close(ended.id);
+    await this.event(ended, 'task.finished', `Task ${ended.status}`, {
+      status: ended.status,
       ...(result ? { exit_code: result.exit_code, build_status: result.build_status } : {}),
     });
-    this.o.logs.frame(row.id, { event: 'status', data: { status } });
-    this.o.logs.frame(row.id, { event: 'result', data: taskView(ended) });
-    this.o.logs.close(row.id);
-    return ended;
   }
 
   private async event(

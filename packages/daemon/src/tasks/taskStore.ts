@@ -79,6 +79,21 @@ export class TaskStore {
       .execute();
   }
 
+  /** Changes the status only if it still is `from`; false when another change won. */
+  async transition(
+    id: string,
+    from: TaskRow['status'],
+    patch: Partial<Omit<TaskRow, 'id' | 'owner_id' | 'sandbox_id' | 'created_at'>>,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tasks')
+      .set(patch)
+      .where('id', '=', id)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async update(
     id: string,
     patch: Partial<Omit<TaskRow, 'id' | 'owner_id' | 'sandbox_id' | 'created_at'>>,

@@ -62,7 +62,9 @@ const KEY_VARIABLES: Record<string, string> = {
 export function opencodeKeyVariable(model: string | undefined): string {
   const slash = model?.indexOf('/') ?? -1;
   const provider = model !== undefined && slash > 0 ? model.slice(0, slash) : 'anthropic';
-  return KEY_VARIABLES[provider] ?? `${provider.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
+  // Own keys only: a provider named like an Object.prototype member must not find one.
+  if (Object.hasOwn(KEY_VARIABLES, provider)) return KEY_VARIABLES[provider]!;
+  return `${provider.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
 }
 
 function opencodeEnv(
