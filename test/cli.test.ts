@@ -73,6 +73,28 @@ describe('the paddock CLI', () => {
     assert.equal((await run(['app', 'get', id!])).code, 1);
   });
 
+  it('runs a task and follows it to the end, then shows its diff', async () => {
+    const sb = (await run(['sandbox', 'create'])).stdout.trim();
+    const ran = await run([
+      'task',
+      'run',
+      sb,
+      '--script',
+      'echo from-the-task; echo hello > greeting.txt',
+      '--follow',
+    ]);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /from-the-task/);
+    assert.match(ran.stderr, /succeeded exit=0 build=skipped/);
+    const id = /^(task[0-9a-z]+)\t/.exec(ran.stderr)![1]!;
+    const diff = await run(['task', 'diff', id]);
+    assert.match(diff.stdout, /^\+hello$/m);
+    const ls = await run(['task', 'ls', sb]);
+    assert.ok(ls.stdout.includes(id));
+    assert.equal((await run(['task', 'run', sb])).code, 2, 'usage');
+    await run(['sandbox', 'rm', sb]);
+  });
+
   it('creates, lists, execs in, copies files to and from, and removes a sandbox', async () => {
     const created = await run(['sandbox', 'create', '--memory', '256', '--meta', 'purpose=cli']);
     assert.equal(created.code, 0, created.stderr);

@@ -14,6 +14,7 @@ interface App {
   id: string;
   sandbox: {
     id: string;
+    limits: { memory_mb: number };
     preview: { url: string | null; status: string };
     processes: Proc[];
     manifest: { source: string; errors: unknown[] };
@@ -68,14 +69,20 @@ describe('every preset boots to a healthy state', () => {
         );
       }
       if (preset === 'nextjs') {
+        // Dev server and production build together need more than the default 1 GiB.
+        assert.equal(created.body.sandbox.limits.memory_mb, 2048);
         // A production build (the manifest's build check) must not break the running dev server.
         const build = getPreset('nextjs')!.manifest.build!.command;
-        const built = await d.api<{ exit_code: number; stderr: string }>(
+        const built = await d.api<{ exit_code: number; stderr: string; state: string }>(
           'POST',
           `/v1/sandboxes/${app.sandbox.id}/exec`,
           { command: build, timeout_ms: 600_000 },
         );
-        assert.equal(built.body.exit_code, 0, built.body.stderr.slice(-2000));
+        assert.equal(
+          built.body.exit_code,
+          0,
+          `${built.body.state}: ${built.body.stderr.slice(-2000)}`,
+        );
         const { page: after } = await openPreview(
           d.url,
           (await appNow(app.id)).sandbox.preview.url!,

@@ -5,6 +5,7 @@ import { exec } from './commands/exec.js';
 import { files } from './commands/files.js';
 import { sandbox } from './commands/sandbox.js';
 import { serve } from './commands/serve.js';
+import { task } from './commands/task.js';
 import { resolveConnection } from './connection.js';
 
 const USAGE = `paddock — self-hosted sandboxes for AI-built apps
@@ -13,6 +14,7 @@ usage:
   paddock serve                          run paddockd in the foreground
   paddock app presets|create|ls|get|url|wake|rm ...
   paddock sandbox create|ls|get|stop|start|rm ...
+  paddock task run|ls|get|follow|diff|cancel ...
   paddock exec ID [--cwd DIR] [--env K=V] [--timeout MS] -- CMD [ARGS...]
   paddock files get|put|ls ...
 
@@ -31,6 +33,10 @@ export async function main(argv: string[]): Promise<void> {
       case 'app':
       case 'apps':
         code = await app(new ApiClient(resolveConnection()), rest);
+        break;
+      case 'task':
+      case 'tasks':
+        code = await task(new ApiClient(resolveConnection()), rest);
         break;
       case 'sandbox':
       case 'sandboxes':

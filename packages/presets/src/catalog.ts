@@ -24,6 +24,11 @@ export interface PresetDefinition {
   readonly templateDir: string;
   /** The template's sandbox.yaml, parsed: what a new workspace runs, and its default build. */
   readonly manifest: RuntimeManifest;
+  /**
+   * Memory an app of this preset starts with, when the default is too little: Next.js's dev
+   * server and a production build (a task's build check) together peak near 1 GiB.
+   */
+  readonly memoryMb?: number;
 }
 
 export interface TemplateFile {
@@ -50,6 +55,7 @@ const DEFINITIONS: Omit<PresetDefinition, 'templateDir' | 'manifest'>[] = [
     title: 'Next.js',
     description: 'A Next.js app (App Router, TypeScript) with server rendering and fast refresh.',
     dependencies: 'npm',
+    memoryMb: 2048,
   },
   {
     name: 'node-express',

@@ -4,17 +4,25 @@ import type { ExecStreamFrame } from './agent-protocol.js';
 const FRAME_EVENTS = new Set(['start', 'stdout', 'stderr', 'exit', 'error']);
 
 /**
- * An incremental parser for exec streams: feed it text as it arrives, in chunks cut anywhere,
- * and it returns the frames completed so far. Accepts LF, CRLF and CR line ends, comments, and
- * multi-line data, as the SSE format allows.
+ * An incremental parser for Paddock's event streams (exec, tasks, logs): feed it text as it
+ * arrives, in chunks cut anywhere, and it returns the frames completed so far, each with its
+ * event name and parsed JSON data. Accepts LF, CRLF and CR line ends, comments, and multi-line
+ * data, as the SSE format allows.
  */
-export class ExecStreamParser {
+export class SseParser<
+  Frame extends { event: string; data: unknown } = {
+    event: string;
+    data: unknown;
+  },
+> {
+  constructor(private readonly accept: (event: string) => boolean = () => true) {}
+
   private buffer = '';
   private skipLeadingLf = false;
   private event = '';
   private data: string[] = [];
 
-  push(text: string): ExecStreamFrame[] {
+  push(text: string): Frame[] {
     if (this.skipLeadingLf && text.startsWith('\n')) text = text.slice(1);
     this.skipLeadingLf = false;
     if (text === '') return [];
@@ -23,7 +31,7 @@ export class ExecStreamParser {
     this.skipLeadingLf = this.buffer.endsWith('\r');
     const lines = this.buffer.split(/\r\n|\r|\n/);
     this.buffer = lines.pop() ?? '';
-    const frames: ExecStreamFrame[] = [];
+    const frames: Frame[] = [];
     for (const line of lines) {
       const frame = this.line(line);
       if (frame) frames.push(frame);
@@ -31,7 +39,7 @@ export class ExecStreamParser {
     return frames;
   }
 
-  private line(line: string): ExecStreamFrame | null {
+  private line(line: string): Frame | null {
     if (line === '') return this.dispatch();
     if (line.startsWith(':')) return null;
     const colon = line.indexOf(':');
@@ -43,13 +51,20 @@ export class ExecStreamParser {
     return null;
   }
 
-  private dispatch(): ExecStreamFrame | null {
+  private dispatch(): Frame | null {
     const event = this.event;
     const data = this.data.join('\n');
     this.event = '';
     this.data = [];
-    if (!FRAME_EVENTS.has(event) || data === '') return null;
-    return { event, data: JSON.parse(data) } as ExecStreamFrame;
+    if (!this.accept(event) || data === '') return null;
+    return { event, data: JSON.parse(data) as unknown } as Frame;
+  }
+}
+
+/** Exec streams: only the exec frame events, typed. */
+export class ExecStreamParser extends SseParser<ExecStreamFrame> {
+  constructor() {
+    super((event) => FRAME_EVENTS.has(event));
   }
 }
 

@@ -1,5 +1,11 @@
-import { getPreset } from '@paddock/presets';
-import { PaddockError, type CreateAppBody, type PatchAppBody } from '@paddock/shared';
+import { getPreset, type PresetDefinition } from '@paddock/presets';
+import {
+  PaddockError,
+  type CreateAppBody,
+  type CreateSandboxBody,
+  type PatchAppBody,
+  type SandboxLimits,
+} from '@paddock/shared';
 import type { EventLog } from '../events/eventLog.js';
 import type { RuntimeService } from '../runtime/runtimeService.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
@@ -36,8 +42,11 @@ export class AppService {
     try {
       sandbox = await this.o.sandboxes.create(
         owner,
-        {},
-        { app: { id: app.id, preset: preset.name }, mounts },
+        presetLimits(preset, this.o.sandboxes.maxLimits),
+        {
+          app: { id: app.id, preset: preset.name },
+          mounts,
+        },
       );
     } catch (err) {
       await this.o.apps.remove(app.id);
@@ -88,10 +97,14 @@ export class AppService {
       return app;
     }
     const mounts = await this.o.runtime.mountsFor(app.preset);
+    const preset = getPreset(app.preset);
     const sandbox = await this.o.sandboxes.create(
       owner,
-      {},
-      { app: { id: app.id, preset: app.preset }, mounts },
+      preset ? presetLimits(preset, this.o.sandboxes.maxLimits) : {},
+      {
+        app: { id: app.id, preset: app.preset },
+        mounts,
+      },
     );
     return (await this.o.apps.update(app.id, { sandbox_id: sandbox.id }))!;
   }
@@ -151,4 +164,10 @@ export class AppService {
     if (app.sandbox_id === null) return undefined;
     return this.o.sandboxes.get(app.owner_id, app.sandbox_id).catch(() => undefined);
   }
+}
+
+/** A preset's own starting limits, within the admin's maximum (a low maximum wins). */
+function presetLimits(preset: PresetDefinition, max: SandboxLimits): CreateSandboxBody {
+  if (preset.memoryMb === undefined) return {};
+  return { limits: { memory_mb: Math.min(preset.memoryMb, max.memory_mb) } };
 }

@@ -125,6 +125,11 @@ export class SandboxService {
     return { adopted, stopped, removed };
   }
 
+  /** The admin-set ceiling for per-sandbox limits. */
+  get maxLimits(): SandboxLimits {
+    return { ...this.o.maxLimits };
+  }
+
   resolveLimits(requested: Partial<SandboxLimits> | undefined): SandboxLimits {
     const limits = { ...this.o.defaultLimits, ...requested };
     const over = exceededLimits(limits, this.o.maxLimits);

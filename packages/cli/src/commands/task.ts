@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import { SseParser, type Task, type TaskStreamFrame } from '@paddock/shared';
+import type { ApiClient } from '../apiClient.js';
+
+const USAGE = `usage:
+  paddock task run SANDBOX --script 'CMD' [--timeout SECONDS] [--follow]
+  paddock task run SANDBOX --provider claude-code|codex|opencode --prompt 'TEXT' [--model M] [--follow]
+  paddock task ls SANDBOX
+  paddock task get TASK
+  paddock task follow TASK          (the log so far, then live, until the task ends)
+  paddock task diff TASK
+  paddock task cancel TASK`;
+
+/** Prints a task's log as it streams and returns the task as it ended. */
+async function follow(api: ApiClient, id: string): Promise<Task | null> {
+  const res = await api.request('GET', `/v1/tasks/${id}/stream`, { accept: 'text/event-stream' });
+  const parser = new SseParser<TaskStreamFrame>((event) =>
+    ['log', 'status', 'result'].includes(event),
+  );
+  const decoder = new TextDecoder();
+  let last: Task | null = null;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    for (const frame of parser.push(decoder.decode(chunk, { stream: true }))) {
+      if (frame.event === 'log') process.stdout.write(frame.data.text);
+      else if (frame.event === 'result') last = frame.data;
+    }
+  }
+  return last;
+}
+
+function summary(t: Task): string {
+  const r = t.result;
+  const verdict = r
+    ? ` exit=${r.exit_code} build=${r.build_status} healthy=${r.app_healthy}` +
+      (r.preview_ok === undefined ? '' : ` preview=${r.preview_ok}`) +
+      ` files=${r.files_changed.length} checkpoint=${r.checkpoint?.slice(0, 12) ?? '-'}`
+    : '';
+  return `${t.id}\t${t.status}${verdict}`;
+}
+
+export async function task(api: ApiClient, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'run': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          script: { type: 'string' },
+          provider: { type: 'string' },
+          prompt: { type: 'string' },
+          model: { type: 'string' },
+          timeout: { type: 'string' },
+          follow: { type: 'boolean' },
+        },
+      });
+      if (positionals.length !== 1) break;
+      const provider = values.provider ?? 'command';
+      const input =
+        provider === 'command'
+          ? { script: values.script }
+          : { prompt: values.prompt, ...(values.model ? { model: values.model } : {}) };
+      if (provider === 'command' ? !values.script : !values.prompt) break;
+      const created = await api.json<Task>('POST', `/v1/sandboxes/${positionals[0]}/tasks`, {
+        provider,
+        input,
+        ...(values.timeout ? { timeout_seconds: Number(values.timeout) } : {}),
+      });
+      if (!values.follow) {
+        console.log(summary(created));
+        return 0;
+      }
+      const done = await follow(api, created.id);
+      if (done) console.error(summary(done));
+      return done?.status === 'succeeded' ? 0 : 1;
+    }
+    case 'ls': {
+      if (rest.length !== 1) break;
+      const { items } = await api.json<{ items: Task[] }>('GET', `/v1/sandboxes/${rest[0]}/tasks`);
+      for (const t of items) console.log(summary(t));
+      return 0;
+    }
+    case 'get': {
+      if (rest.length !== 1) break;
+      console.log(JSON.stringify(await api.json('GET', `/v1/tasks/${rest[0]}`), null, 2));
+      return 0;
+    }
+    case 'follow': {
+      if (rest.length !== 1) break;
+      const done = await follow(api, rest[0]!);
+      if (done) console.error(summary(done));
+      return done?.status === 'succeeded' ? 0 : 1;
+    }
+    case 'diff': {
+      if (rest.length !== 1) break;
+      process.stdout.write(await (await api.request('GET', `/v1/tasks/${rest[0]}/diff`)).text());
+      return 0;
+    }
+    case 'cancel': {
+      if (rest.length !== 1) break;
+      console.log(summary(await api.json<Task>('POST', `/v1/tasks/${rest[0]}/cancel`, {})));
+      return 0;
+    }
+  }
+  console.error(USAGE);
+  return 2;
+}
