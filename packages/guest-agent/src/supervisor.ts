@@ -11,6 +11,7 @@ import { StringDecoder } from 'node:string_decoder';
 import {
   PaddockError,
   SUPERVISOR_LIMITS,
+  encodeSseFrame,
   type SupervisedHealth,
   type SupervisedInfo,
   type SupervisedLogs,
@@ -489,7 +490,7 @@ export class Supervisor {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
     });
-    const frame = (text: string): string => `event: output\ndata: ${JSON.stringify({ text })}\n\n`;
+    const frame = (text: string): string => encodeSseFrame({ event: 'output', data: { text } });
     res.write(frame(decodeTail(bytes, cut)));
     const decoder = new StringDecoder('utf8');
     const listener = (chunk: Buffer): void => {

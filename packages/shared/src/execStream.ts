@@ -69,6 +69,11 @@ export class ExecStreamParser extends SseParser<ExecStreamFrame> {
 }
 
 /** One frame as SSE text: `event: NAME` and a JSON `data:` line, then a blank line. */
-export function encodeExecFrame(frame: ExecStreamFrame): string {
+export function encodeSseFrame(frame: { event: string; data: unknown }): string {
   return `event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`;
+}
+
+/** An exec stream frame as SSE text. */
+export function encodeExecFrame(frame: ExecStreamFrame): string {
+  return encodeSseFrame(frame);
 }

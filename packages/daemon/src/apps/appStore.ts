@@ -1,5 +1,6 @@
 import { ulid } from 'ulid';
 import type { Db } from '../store/database.js';
+import { pageOf } from '../store/pages.js';
 import type { AppsTable } from '../store/schema.js';
 
 export type AppRow = AppsTable;
@@ -64,9 +65,7 @@ export class AppStore {
       .orderBy('id', 'desc')
       .limit(q.limit + 1)
       .execute();
-    const more = rows.length > q.limit;
-    const items = rows.slice(0, q.limit);
-    return { items, next_cursor: more ? (items[items.length - 1]?.id ?? null) : null };
+    return pageOf(rows, q.limit);
   }
 
   async update(

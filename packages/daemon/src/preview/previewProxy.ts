@@ -359,6 +359,15 @@ export class PreviewProxy {
   }
 }
 
+/** A Cookie header's value without the cookies of one name. */
+function withoutCookie(header: string, name: string): string {
+  return header
+    .split(';')
+    .filter((part) => part.split('=', 1)[0]?.trim() !== name)
+    .join(';')
+    .trim();
+}
+
 function hasLinkToken(url: string): boolean {
   return new URL(url, 'http://preview').searchParams.has(PREVIEW_TOKEN_PARAM);
 }
@@ -371,12 +380,7 @@ function withoutPreviewCookie(lines: string[]): string[] {
       out.push(line);
       continue;
     }
-    const kept = line
-      .slice(line.indexOf(':') + 1)
-      .split(';')
-      .filter((part) => part.split('=', 1)[0]?.trim() !== PREVIEW_COOKIE)
-      .join(';')
-      .trim();
+    const kept = withoutCookie(line.slice(line.indexOf(':') + 1), PREVIEW_COOKIE);
     if (kept !== '') out.push(`Cookie: ${kept}`);
   }
   return out;
@@ -386,11 +390,7 @@ function withoutPreviewCookie(lines: string[]): string[] {
 function stripPreviewCookie(req: IncomingMessage): void {
   const header = req.headers.cookie;
   if (!header) return;
-  const kept = header
-    .split(';')
-    .filter((part) => part.split('=', 1)[0]?.trim() !== PREVIEW_COOKIE)
-    .join(';')
-    .trim();
+  const kept = withoutCookie(header, PREVIEW_COOKIE);
   if (kept === '') delete req.headers.cookie;
   else req.headers.cookie = kept;
 }

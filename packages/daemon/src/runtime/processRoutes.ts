@@ -10,16 +10,13 @@ import {
 import { requirePrincipal } from '../auth/authPlugin.js';
 import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
+import { openEventStream, wantsStream } from '../http/eventStream.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { RuntimeService } from './runtimeService.js';
 
 export interface ProcessRoutesOptions {
   sandboxes: SandboxService;
   runtime: RuntimeService;
-}
-
-function wantsStream(accept: string | undefined): boolean {
-  return /\btext\/event-stream\b/i.test(accept ?? '');
 }
 
 /** The supervised processes of the manifest (web and workers): list, logs and restart. */
@@ -69,11 +66,7 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       const gone = clientGone(reply);
       const stream = await client.supervisedLogStream(name, request.query.tail, gone);
       reply.hijack();
-      reply.raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no',
-      });
+      openEventStream(reply.raw);
       // The agent's frames pass through as they are: they only carry the process's own output.
       stream.on('error', () => reply.raw.destroy());
       stream.on('end', () => reply.raw.end());

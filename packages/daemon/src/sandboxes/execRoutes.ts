@@ -15,16 +15,13 @@ import {
 import { requirePrincipal } from '../auth/authPlugin.js';
 import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
+import { openEventStream, wantsStream } from '../http/eventStream.js';
 import type { ExecService } from './execService.js';
 import type { SandboxService } from './sandboxService.js';
 
 export interface ExecRoutesOptions {
   sandboxes: SandboxService;
   execs: ExecService;
-}
-
-function wantsStream(accept: string | undefined): boolean {
-  return typeof accept === 'string' && accept.includes('text/event-stream');
 }
 
 export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
@@ -66,11 +63,7 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
       execs.execRequest(row, request.body); // validate before the stream starts
       const gone = clientGone(reply);
       reply.hijack();
-      reply.raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no',
-      });
+      openEventStream(reply.raw);
       try {
         for await (const frame of execs.execStream(p.owner, id, request.body, gone)) {
           reply.raw.write(encodeExecFrame(frame));

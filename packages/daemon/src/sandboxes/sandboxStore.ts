@@ -1,5 +1,6 @@
 import type { Sandbox, SandboxLimits, SandboxStatus } from '@paddock/shared';
 import type { Db } from '../store/database.js';
+import { pageOf } from '../store/pages.js';
 import type { SandboxesTable } from '../store/schema.js';
 
 export type SandboxRow = SandboxesTable;
@@ -165,9 +166,7 @@ export class SandboxStore {
       .orderBy('id', 'desc')
       .limit(q.limit + 1)
       .execute();
-    const more = rows.length > q.limit;
-    const items = rows.slice(0, q.limit);
-    return { items, next_cursor: more ? (items[items.length - 1]?.id ?? null) : null };
+    return pageOf(rows, q.limit);
   }
 
   async update(

@@ -57,6 +57,8 @@ async function git(
     { argv: ['sh', '-c', script, 'sh', ...args], env: GIT_ENV, timeout_ms: 120_000 },
     signal,
   );
+  // Exit 3 is a script's own "no such checkpoint" (RESTORE).
+  if (r.exit_code === 3) throw new PaddockError('not_found', r.stderr.trim().slice(-500));
   if (r.exit_code !== 0) {
     throw new PaddockError(
       'conflict',
@@ -144,18 +146,5 @@ ${GIT} rev-parse HEAD`;
  * what was there before is committed first, so the restore can itself be undone).
  */
 export async function restoreCheckpoint(client: AgentClient, sha: string): Promise<string> {
-  const r = await client.exec({
-    argv: ['sh', '-c', RESTORE, 'sh', 'restore', sha],
-    env: GIT_ENV,
-    timeout_ms: 120_000,
-  });
-  if (r.exit_code === 3)
-    throw new PaddockError('not_found', `no checkpoint ${sha} in this workspace`);
-  if (r.exit_code !== 0) {
-    throw new PaddockError(
-      'conflict',
-      `git failed in the workspace: ${r.stderr.trim().slice(-500)}`,
-    );
-  }
-  return r.stdout.trim();
+  return (await git(client, RESTORE, ['restore', sha])).stdout.trim();
 }

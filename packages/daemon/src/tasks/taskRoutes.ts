@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   CreateTaskBody,
+  encodeSseFrame,
   SandboxIdParams,
   TaskIdParams,
   TaskList,
@@ -11,6 +12,7 @@ import {
 import { requirePrincipal } from '../auth/authPlugin.js';
 import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
+import { openEventStream } from '../http/eventStream.js';
 import type { TaskLogs } from './taskLog.js';
 import type { TaskService } from './taskService.js';
 import { taskView } from './taskStore.js';
@@ -22,10 +24,6 @@ export interface TaskRoutesOptions {
 
 /** Unread stream output held for one follower before it is cut off. */
 const STREAM_BUFFER_BYTES = 4 * 1024 * 1024;
-
-function sse(frame: TaskStreamFrame): string {
-  return `event: ${frame.event}\ndata: ${JSON.stringify(frame.data)}\n\n`;
-}
 
 export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (app, opts) => {
   const tags = ['tasks'];
@@ -153,22 +151,21 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
       // A follower that does not read is cut off rather than buffered for without end.
       const send = (frame: TaskStreamFrame): void => {
         if (out.writableEnded || out.destroyed) return;
-        out.write(sse(frame));
+        out.write(encodeSseFrame(frame));
         if (frame.event === 'result') out.end();
         else if (out.writableLength > STREAM_BUFFER_BYTES) out.destroy();
       };
       const sub = logs.subscribe(row.id, send);
       reply.hijack();
-      out.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no',
-      });
-      out.write(sse({ event: 'status', data: { status: sub.status ?? row.status } }));
-      if (sub.backlog !== '') out.write(sse({ event: 'log', data: { text: sub.backlog } }));
+      openEventStream(out);
+      out.write(encodeSseFrame({ event: 'status', data: { status: sub.status ?? row.status } }));
+      if (sub.backlog !== '')
+        out.write(encodeSseFrame({ event: 'log', data: { text: sub.backlog } }));
       if (!sub.live) {
         // Finished: the stored state is the whole story.
-        out.write(sse({ event: 'result', data: taskView(await tasks.get(p.owner, row.id)) }));
+        out.write(
+          encodeSseFrame({ event: 'result', data: taskView(await tasks.get(p.owner, row.id)) }),
+        );
         out.end();
         return;
       }
