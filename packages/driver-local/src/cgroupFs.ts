@@ -98,3 +98,13 @@ export async function removeGroupDir(cg: CgroupFs, dir: string): Promise<void> {
     }
   }
 }
+
+/**
+ * Between two looks at a freezing group: a group of a few idle processes freezes within a
+ * fraction of a millisecond, and the sandbox waits frozen for every millisecond spent here, so
+ * look again at once for the first few milliseconds, then every 2 ms.
+ */
+export async function freezePause(elapsedMs: number): Promise<void> {
+  if (elapsedMs < 5) await new Promise((resolve) => setImmediate(resolve));
+  else await sleep(2);
+}

@@ -10,6 +10,7 @@ import {
   readKeyed,
   readNumber,
   readProcs,
+  freezePause,
   removeGroupDir,
   type CgroupFs,
 } from './cgroupFs.js';
@@ -109,10 +110,28 @@ export class CgroupV1 implements SandboxCgroups {
     };
   }
 
+  private freezerState(id: string): string | null {
+    if (this.h.freezer === null) return null;
+    const file = path.join(this.group(this.h.freezer, id), 'freezer.state');
+    return this.cg.exists(file) ? file : null;
+  }
+
+  async freeze(id: string, timeoutMs = 5_000): Promise<boolean> {
+    const stateFile = this.freezerState(id);
+    if (stateFile === null) return false;
+    await this.cg.write(stateFile, 'FROZEN');
+    if (await this.waitFrozen(stateFile, timeoutMs)) return true;
+    await this.cg.write(stateFile, 'THAWED');
+    throw new PaddockError('driver_error', `sandbox ${id} did not freeze within ${timeoutMs} ms`);
+  }
+
+  async thaw(id: string): Promise<void> {
+    const stateFile = this.freezerState(id);
+    if (stateFile !== null) await this.cg.write(stateFile, 'THAWED');
+  }
+
   async killAll(id: string, timeoutMs = 10_000): Promise<void> {
-    const freezer = this.h.freezer === null ? null : this.group(this.h.freezer, id);
-    const stateFile = freezer === null ? null : path.join(freezer, 'freezer.state');
-    const canFreeze = stateFile !== null && this.cg.exists(stateFile);
+    const stateFile = this.freezerState(id);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       let pids = await this.processes(id);
@@ -120,22 +139,26 @@ export class CgroupV1 implements SandboxCgroups {
       if (Date.now() > deadline) {
         throw new PaddockError('driver_error', `cgroups of ${id} still have processes after kill`);
       }
-      if (canFreeze) {
+      if (stateFile !== null) {
         // Frozen tasks cannot fork, so the list we read is the whole group; thawing delivers the kills.
         await this.cg.write(stateFile, 'FROZEN');
         await this.waitFrozen(stateFile, 500);
         pids = await this.processes(id);
       }
       for (const pid of pids) killPid(pid);
-      if (canFreeze) await this.cg.write(stateFile, 'THAWED');
+      if (stateFile !== null) await this.cg.write(stateFile, 'THAWED');
       await sleep(20);
     }
   }
 
-  private async waitFrozen(stateFile: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while ((await this.cg.read(stateFile)).trim() !== 'FROZEN' && Date.now() < deadline) {
-      await sleep(5);
+  /** FREEZING turns FROZEN once every task has stopped; a task stuck in the kernel delays it. */
+  private async waitFrozen(stateFile: string, timeoutMs: number): Promise<boolean> {
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    for (;;) {
+      if ((await this.cg.read(stateFile)).trim() === 'FROZEN') return true;
+      if (Date.now() > deadline) return false;
+      await freezePause(Date.now() - started);
     }
   }
 

@@ -10,6 +10,7 @@ import {
   readKeyed,
   readNumber,
   readProcs,
+  freezePause,
   removeGroupDir,
   type CgroupFs,
 } from './cgroupFs.js';
@@ -101,6 +102,30 @@ export class CgroupV2 implements SandboxCgroups {
       memoryBytes: await readNumber(this.cg, path.join(dir, 'memory.current')),
       pids: await readNumber(this.cg, path.join(dir, 'pids.current')),
     };
+  }
+
+  async freeze(id: string, timeoutMs = 5_000): Promise<boolean> {
+    const dir = this.dir(id);
+    const freezeFile = path.join(dir, 'cgroup.freeze');
+    if (!this.cg.exists(freezeFile)) return false;
+    await this.cg.write(freezeFile, '1');
+    // cgroup.events says `frozen 1` once every task has stopped.
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    for (;;) {
+      if (readKeyed(await this.cg.read(path.join(dir, 'cgroup.events')), 'frozen') === 1) {
+        return true;
+      }
+      if (Date.now() > deadline) break;
+      await freezePause(Date.now() - started);
+    }
+    await this.cg.write(freezeFile, '0');
+    throw new PaddockError('driver_error', `sandbox ${id} did not freeze within ${timeoutMs} ms`);
+  }
+
+  async thaw(id: string): Promise<void> {
+    const freezeFile = path.join(this.dir(id), 'cgroup.freeze');
+    if (this.cg.exists(freezeFile)) await this.cg.write(freezeFile, '0');
   }
 
   async killAll(id: string, timeoutMs = 10_000): Promise<void> {

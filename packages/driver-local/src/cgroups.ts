@@ -35,6 +35,13 @@ export interface SandboxCgroups {
   procsFiles(id: string): string[];
   processes(id: string): Promise<number[]>;
   stats(id: string): Promise<CgroupStats>;
+  /**
+   * Stop every process in the group where it stands (the cgroup freezer), so nothing in the
+   * sandbox changes while the host reads or writes its workspace. False when this host has no
+   * freezer for the group; throws when the group does not settle frozen in time (thawed again).
+   */
+  freeze(id: string, timeoutMs?: number): Promise<boolean>;
+  thaw(id: string): Promise<void>;
   /** SIGKILL everything in the group and wait until it is empty. */
   killAll(id: string, timeoutMs?: number): Promise<void>;
   /** Remove the (empty) group; missing groups are fine. */

@@ -9,6 +9,7 @@ import {
   PaddockError,
   type AgentEndpoint,
   type DriverDescription,
+  type HostWorkspace,
   type SandboxDriver,
   type SandboxLimits,
   type SandboxObservation,
@@ -274,6 +275,31 @@ export class LocalDriver implements SandboxDriver {
     });
   }
 
+  async withWorkspace<T>(id: string, fn: (workspace: HostWorkspace) => Promise<T>): Promise<T> {
+    assertValidId(id);
+    return this.queue.run(id, async () => {
+      const record = this.mustRead(id);
+      const owner = { uid: record.uid, gid: record.gid };
+      if (await this.isRunning(record)) {
+        const frozen = await this.cgroups.freeze(id);
+        try {
+          return await fn({ ...owner, root: this.store.paths(id).workspaceDir, quiesced: frozen });
+        } finally {
+          if (frozen) await this.cgroups.thaw(id);
+        }
+      }
+      const image = this.store.imageFile(id);
+      const mountPoint = this.store.offlineWorkspaceDir(id);
+      await this.ctx.disk.mount(image, mountPoint, false);
+      try {
+        return await fn({ ...owner, root: mountPoint, quiesced: true });
+      } finally {
+        await this.ctx.disk.unmount(image, mountPoint);
+        fs.rmdirSync(mountPoint);
+      }
+    });
+  }
+
   async inspect(id: string): Promise<SandboxObservation> {
     const idle = { id, oom_kills: 0, memory_bytes: null, pids: null };
     try {
@@ -444,10 +470,18 @@ export class LocalDriver implements SandboxDriver {
     }
   }
 
+  private async detachOffline(id: string): Promise<void> {
+    const mountPoint = this.store.offlineWorkspaceDir(id);
+    if (!fs.existsSync(mountPoint)) return;
+    await this.ctx.disk.unmount(this.store.imageFile(id), mountPoint);
+    fs.rmdirSync(mountPoint);
+  }
+
   private async destroyNow(id: string): Promise<void> {
     this.pool?.forget(id);
     const record = this.store.read(id);
     await teardownSandbox(this.ctx, id, record?.boot ?? null);
+    await this.detachOffline(id);
     await this.ctx.disk.remove(this.store.imageFile(id), this.store.paths(id).workspaceDir);
     this.store.removeStateDir(id);
     await this.ctx.runtime.unmount(id);
@@ -467,6 +501,8 @@ export class LocalDriver implements SandboxDriver {
     for (const id of this.store.ids()) {
       const record = this.store.read(id);
       try {
+        // A crash during withWorkspace: the image must not stay mounted twice.
+        await this.detachOffline(id);
         if (record === null || (record.pooled && !record.claimed)) {
           await this.destroyNow(id);
         } else if (await this.isRunning(record)) {

@@ -77,6 +77,14 @@ export class SandboxStore {
     return path.join(this.stateDir(id), 'workspace.img');
   }
 
+  /**
+   * Where a stopped sandbox's image is mounted while the host works on its files (snapshots):
+   * inside the 0700 root state dir, so no sandbox uid can reach it.
+   */
+  offlineWorkspaceDir(id: string): string {
+    return path.join(this.stateDir(id), 'workspace.mnt');
+  }
+
   /** The last boot's agent log, copied out of the runtime tmpfs at stop. */
   savedLogFile(id: string): string {
     return path.join(this.stateDir(id), 'agent.log');

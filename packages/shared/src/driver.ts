@@ -22,6 +22,12 @@ export interface SandboxDriver {
   destroy(id: string): Promise<void>;
   /** Change limits of a running sandbox where the host allows it (memory, pids, cpus). */
   updateLimits(id: string, limits: SandboxLimits): Promise<void>;
+  /**
+   * Run `fn` on the sandbox's workspace as a host directory that nothing in the sandbox changes
+   * meanwhile: a running sandbox's processes are frozen for the duration, a stopped sandbox's
+   * storage is attached privately. Calls for one sandbox are serialized with its lifecycle.
+   */
+  withWorkspace<T>(id: string, fn: (workspace: HostWorkspace) => Promise<T>): Promise<T>;
   /** What the driver sees of one sandbox right now. */
   inspect(id: string): Promise<SandboxObservation>;
   /** Every sandbox the driver has on this host, running or not (for reconciliation at start). */
@@ -45,6 +51,16 @@ export interface SandboxSpec {
 export interface WorkspaceMount {
   source: string;
   name: string;
+}
+
+/** A sandbox's workspace as the host sees it, for the length of a `withWorkspace` call. */
+export interface HostWorkspace {
+  root: string;
+  /** The host uid and gid the sandbox's files belong to. */
+  uid: number;
+  gid: number;
+  /** False only when the host has no freezer and the sandbox kept running during the call. */
+  quiesced: boolean;
 }
 
 export interface SandboxRuntime {
