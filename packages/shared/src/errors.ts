@@ -47,6 +47,20 @@ export const ERROR_CODES = {
     status: 502,
     description: "Installing a preset's dependencies into the shared cache failed.",
   },
+  invalid_archive: {
+    status: 400,
+    description:
+      'An uploaded archive is malformed or unsafe (a path escaping its root, an absolute path, a device file or hard link, a duplicate entry).',
+  },
+  snapshot_failed: {
+    status: 422,
+    description:
+      'Capturing the workspace failed; the snapshot is kept with status failed and the reason.',
+  },
+  snapshot_not_ready: {
+    status: 409,
+    description: 'The snapshot is not ready (still capturing, or its capture failed).',
+  },
   rate_limited: { status: 429, description: 'Too many requests.' },
   sandbox_unavailable: { status: 503, description: 'The sandbox did not answer in time.' },
   agent_error: {

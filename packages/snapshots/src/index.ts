@@ -1,0 +1,22 @@
+export { ContentStore, ContentTooLarge, Lease } from './contentStore.js';
+export { HashCache } from './hashCache.js';
+export {
+  DEFAULT_EXCLUDED_NAMES,
+  checkManifest,
+  manifestObjects,
+  type SnapshotEntry,
+  type SnapshotManifest,
+} from './snapshotManifest.js';
+export {
+  CaptureLimitError,
+  captureWorkspace,
+  type CaptureOptions,
+  type CaptureResult,
+} from './workspaceCapture.js';
+export { restoreWorkspace, type RestoreOptions } from './workspaceRestore.js';
+export {
+  exportArchive,
+  importArchive,
+  type ImportLimits,
+  type ImportResult,
+} from './snapshotArchive.js';

@@ -1,0 +1,195 @@
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { PaddockError } from '@paddock/shared';
+import tar from 'tar-stream';
+import { ContentTooLarge, type ContentStore, type Lease } from './contentStore.js';
+import {
+  byPath,
+  checkManifest,
+  invalid,
+  pathProblem,
+  permissionBits,
+  type SnapshotEntry,
+  type SnapshotManifest,
+} from './snapshotManifest.js';
+
+/**
+ * A snapshot as a plain tar: directories, regular files and symlinks with their modes and
+ * mtimes (to the second, as ustar keeps them), paths relative to the workspace root. Streams;
+ * nothing is held in memory.
+ */
+export function exportArchive(manifest: SnapshotManifest, store: ContentStore): Readable {
+  const pack = tar.pack();
+  const write = async () => {
+    for (const e of manifest.entries) {
+      const mtime = new Date(e.mtime_ms);
+      if (e.type === 'dir') {
+        pack.entry({ name: `${e.path}/`, type: 'directory', mode: e.mode, mtime });
+      } else if (e.type === 'symlink') {
+        pack.entry({ name: e.path, type: 'symlink', linkname: e.target, mode: 0o777, mtime });
+      } else {
+        await new Promise<void>((resolve, reject) => {
+          const sink = pack.entry(
+            { name: e.path, type: 'file', size: e.size, mode: e.mode, mtime },
+            (err) => (err ? reject(err) : resolve()),
+          );
+          fs.createReadStream(store.objectPath(e.sha256)).on('error', reject).pipe(sink);
+        });
+      }
+    }
+    pack.finalize();
+  };
+  write().catch((err: unknown) => pack.destroy(err as Error));
+  // A Node stream for Fastify and pipeline(); tar-stream's own is a streamx stream.
+  return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
+}
+
+export interface ImportLimits {
+  maxBytes: number;
+  maxEntries: number;
+}
+
+export interface ImportResult {
+  manifest: SnapshotManifest;
+  files: number;
+  bytes: number;
+  written: number;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * Reads an untrusted tar (or tar.gz) into the content store and returns its manifest. Refused,
+ * as `invalid_archive`: absolute paths, `..` segments, hard links, device files, FIFOs,
+ * duplicate entries, or more than the limits allow. Directories a tar leaves implicit are added.
+ */
+export async function importArchive(
+  input: AsyncIterable<Buffer>,
+  store: ContentStore,
+  lease: Lease,
+  limits: ImportLimits,
+): Promise<ImportResult> {
+  const extract = tar.extract();
+  const source = await sniffGzip(input);
+  if (source.empty) throw invalid('the archive is empty');
+  const stages: NodeJS.ReadWriteStream[] = source.gzip ? [zlib.createGunzip()] : [];
+  const feeding = pipeline([source.stream, ...stages, extract]).catch((err: unknown) => {
+    extract.destroy(err as Error);
+  });
+  const entries = new Map<string, SnapshotEntry>();
+  let files = 0;
+  let bytes = 0;
+  let written = 0;
+  try {
+    for await (const entry of extract) {
+      const h = entry.header;
+      const name = normalizeName(h.name);
+      if (name === null) {
+        entry.resume();
+        continue;
+      }
+      const problem = pathProblem(name);
+      if (problem !== null) throw invalid(problem, h.name);
+      if (entries.has(name)) throw invalid('duplicate entry', name);
+      if (entries.size >= limits.maxEntries) {
+        throw invalid(`more than ${limits.maxEntries} entries`);
+      }
+      const mtime_ms = h.mtime ? h.mtime.getTime() : Date.now();
+      if (h.type === 'directory') {
+        entries.set(name, {
+          path: name,
+          type: 'dir',
+          mode: permissionBits(h.mode ?? 0o755),
+          mtime_ms,
+        });
+        entry.resume();
+      } else if (h.type === 'symlink') {
+        if (!h.linkname) throw invalid('symlink without a target', name);
+        entries.set(name, { path: name, type: 'symlink', target: h.linkname, mtime_ms });
+        entry.resume();
+      } else if (h.type === 'file' || h.type === 'contiguous-file') {
+        let stored;
+        try {
+          stored = await store.putStream(
+            lease,
+            entry as AsyncIterable<Buffer>,
+            limits.maxBytes - bytes,
+          );
+        } catch (err) {
+          if (err instanceof ContentTooLarge) {
+            throw invalid(`the archive holds more than ${limits.maxBytes} bytes`, name);
+          }
+          throw err;
+        }
+        bytes += stored.size;
+        written += stored.written;
+        files++;
+        entries.set(name, {
+          path: name,
+          type: 'file',
+          mode: permissionBits(h.mode ?? 0o644),
+          mtime_ms,
+          size: stored.size,
+          sha256: stored.sha256,
+        });
+      } else {
+        throw invalid(`entries of type ${h.type ?? 'unknown'} are not accepted`, name);
+      }
+    }
+  } catch (err) {
+    extract.destroy();
+    await feeding;
+    // Host trouble (ENOSPC, EIO) stays what it is; anything else the parser hit is the archive's.
+    if (err instanceof PaddockError || isSystemError(err)) throw err;
+    throw invalid(
+      `not a readable tar archive: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  await feeding;
+  addImplicitDirs(entries);
+  const manifest = checkManifest({ version: 1, entries: [...entries.values()].sort(byPath) });
+  return { manifest, files, bytes, written };
+}
+
+/** `./a/b/` → `a/b`; the root entry itself (`.`, `./`) → null. */
+function normalizeName(raw: string): string | null {
+  let name = raw;
+  while (name.startsWith('./')) name = name.slice(2);
+  while (name.endsWith('/')) name = name.slice(0, -1);
+  return name === '' || name === '.' ? null : name;
+}
+
+function addImplicitDirs(entries: Map<string, SnapshotEntry>): void {
+  for (const p of [...entries.keys()]) {
+    for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
+      const dir = p.slice(0, i);
+      if (!entries.has(dir)) {
+        entries.set(dir, { path: dir, type: 'dir', mode: 0o755, mtime_ms: Date.now() });
+      }
+    }
+  }
+}
+
+async function sniffGzip(
+  input: AsyncIterable<Buffer>,
+): Promise<{ stream: Readable; gzip: boolean; empty: boolean }> {
+  const it = input[Symbol.asyncIterator]();
+  const first = await it.next();
+  const head: Buffer = first.done ? Buffer.alloc(0) : first.value;
+  const gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+  async function* rest() {
+    if (head.length > 0) yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  return { stream: Readable.from(rest()), gzip, empty: head.length === 0 };
+}
+
+function isSystemError(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).errno === 'number' &&
+    typeof (err as NodeJS.ErrnoException).syscall === 'string'
+  );
+}

@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import zlib from 'node:zlib';
+import tar from 'tar-stream';
+import {
+  ContentStore,
+  DEFAULT_EXCLUDED_NAMES,
+  HashCache,
+  captureWorkspace,
+  exportArchive,
+  importArchive,
+  restoreWorkspace,
+  type SnapshotManifest,
+} from '../src/index.js';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-snap-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+const excludedNames = new Set(DEFAULT_EXCLUDED_NAMES);
+const limits = { maxBytes: 64 * 1024 * 1024, maxEntries: 10_000 };
+
+function dir(name: string): string {
+  const d = path.join(scratch, name);
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}
+
+/** A small project: nested files, an empty dir, an executable, symlinks in and out, excluded dirs. */
+function makeTree(root: string): void {
+  fs.mkdirSync(path.join(root, 'src/components'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'empty'));
+  fs.mkdirSync(path.join(root, 'dist'));
+  fs.writeFileSync(path.join(root, 'package.json'), '{"name":"demo"}\n');
+  fs.writeFileSync(path.join(root, 'src/main.ts'), 'console.log(1)\n');
+  fs.writeFileSync(path.join(root, 'src/components/App.tsx'), 'export const App = 1;\n');
+  fs.writeFileSync(path.join(root, 'dist/index.html'), '<p>built</p>');
+  fs.writeFileSync(path.join(root, 'big.bin'), crypto.randomBytes(5 * 1024 * 1024));
+  fs.writeFileSync(path.join(root, 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(root, 'copy.txt'), 'console.log(1)\n');
+  fs.symlinkSync('../../../etc/passwd', path.join(root, 'outside'));
+  fs.symlinkSync('src/main.ts', path.join(root, 'inside'));
+  for (const ex of [
+    'node_modules/react',
+    '.next/cache',
+    'src/__pycache__',
+    '.venv/bin',
+    '.cache',
+  ]) {
+    fs.mkdirSync(path.join(root, ex), { recursive: true });
+    fs.writeFileSync(path.join(root, ex, 'junk'), 'regenerable');
+  }
+  fs.chmodSync(path.join(root, 'empty'), 0o750);
+}
+
+/** Every path with its type, permission bits, bytes or link target (excluded dirs left out). */
+function describeTree(root: string, rel = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
+    if (excludedNames.has(name)) continue;
+    const p = rel === '' ? name : `${rel}/${name}`;
+    const st = fs.lstatSync(path.join(root, p));
+    if (st.isSymbolicLink()) out[p] = `link ${fs.readlinkSync(path.join(root, p))}`;
+    else if (st.isDirectory()) {
+      out[p] = `dir ${(st.mode & 0o777).toString(8)}`;
+      Object.assign(out, describeTree(root, p));
+    } else {
+      const sum = crypto
+        .createHash('sha256')
+        .update(fs.readFileSync(path.join(root, p)))
+        .digest('hex');
+      out[p] = `file ${(st.mode & 0o777).toString(8)} ${sum} ${Math.round(st.mtimeMs)}`;
+    }
+  }
+  return out;
+}
+
+async function capture(store: ContentStore, root: string) {
+  const lease = store.lease();
+  try {
+    return await captureWorkspace({ root, store, lease, excludedNames, ...limits });
+  } finally {
+    lease.release();
+  }
+}
+
+async function tarOf(
+  entries: { header: Partial<tar.Header> & { name: string }; body?: string }[],
+  gzip = false,
+): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const e of entries) pack.entry(e.header, e.body ?? '');
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+  const raw = Buffer.concat(chunks);
+  return gzip ? zlib.gzipSync(raw) : raw;
+}
+
+async function importBuffer(store: ContentStore, data: Buffer) {
+  const lease = store.lease();
+  try {
+    return await importArchive(Readable.from([data]), store, lease, limits);
+  } finally {
+    lease.release();
+  }
+}
+
+describe('content-addressed snapshots', () => {
+  it('captures a tree once per content, leaves regenerable dirs out, keeps symlinks as links', async () => {
+    const store = new ContentStore(dir('s1'));
+    const root = dir('w1');
+    makeTree(root);
+    const first = await capture(store, root);
+    const paths = first.manifest.entries.map((e) => e.path);
+    assert.ok(paths.includes('dist/index.html'), 'dist is kept');
+    for (const p of paths) {
+      assert.ok(!p.split('/').some((s) => excludedNames.has(s)), `${p} should be excluded`);
+    }
+    const outside = first.manifest.entries.find((e) => e.path === 'outside');
+    assert.deepEqual(
+      outside && outside.type === 'symlink' && outside.target,
+      '../../../etc/passwd',
+    );
+    // copy.txt and src/main.ts share bytes: stored once.
+    assert.equal(first.written, first.bytes - Buffer.byteLength('console.log(1)\n'));
+    assert.equal((await store.usage()).objects, first.files - 1);
+
+    const second = await capture(store, root);
+    assert.equal(second.written, 0, 'an unchanged tree stores nothing new');
+    assert.deepEqual(second.manifest, first.manifest);
+  });
+
+  it('trusts a remembered hash only while the file is unchanged, even with a forged mtime', async () => {
+    const store = new ContentStore(dir('s6'));
+    const root = dir('w6');
+    const file = path.join(root, 'a.txt');
+    fs.writeFileSync(file, 'first');
+    const old = fs.statSync(file);
+    // Older than the racy margin, so the first capture remembers its hash.
+    await new Promise((r) => setTimeout(r, 300));
+    const cache = new HashCache();
+    const run = async () => {
+      const lease = store.lease();
+      try {
+        return await captureWorkspace({ root, store, lease, excludedNames, ...limits, cache });
+      } finally {
+        lease.release();
+      }
+    };
+    const first = await run();
+    // Same size, same mtime, other bytes: only the ctime tells, and it must.
+    fs.writeFileSync(file, 'other');
+    fs.utimesSync(file, old.atime, old.mtime);
+    const second = await run();
+    const hashOf = (r: typeof first) =>
+      r.manifest.entries.find((e) => e.path === 'a.txt' && e.type === 'file') as
+        { sha256: string } | undefined;
+    assert.notEqual(hashOf(second)?.sha256, hashOf(first)?.sha256);
+    assert.equal(second.written, 5);
+  });
+
+  it('restores byte for byte over a changed tree, owned by the target uid, without following links', async () => {
+    const store = new ContentStore(dir('s2'));
+    const root = dir('w2');
+    makeTree(root);
+    const before = describeTree(root);
+    const { manifest } = await capture(store, root);
+
+    // Change everything a restore must undo, including a symlink planted where a dir belongs.
+    fs.writeFileSync(path.join(root, 'src/main.ts'), 'changed');
+    fs.writeFileSync(path.join(root, 'new-file'), 'new');
+    fs.rmSync(path.join(root, 'dist'), { recursive: true });
+    const victim = dir('victim');
+    fs.symlinkSync(victim, path.join(root, 'dist'));
+    fs.chmodSync(path.join(root, 'run.sh'), 0o600);
+    fs.rmSync(path.join(root, 'empty'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'node_modules/react/kept'), 'kept');
+
+    await restoreWorkspace({ root, manifest, store, uid: 12345, gid: 12346, excludedNames });
+    assert.deepEqual(describeTree(root), before);
+    assert.deepEqual(fs.readdirSync(victim), [], 'nothing was written through the planted link');
+    assert.equal(fs.readFileSync(path.join(root, 'node_modules/react/kept'), 'utf8'), 'kept');
+    for (const p of ['src/main.ts', 'empty', 'outside', 'src']) {
+      const st = fs.lstatSync(path.join(root, p));
+      assert.equal(st.uid, 12345, p);
+      assert.equal(st.gid, 12346, p);
+    }
+  });
+
+  it('exports a tar and imports it back to the same manifest, also gzipped', async () => {
+    const store = new ContentStore(dir('s3'));
+    const root = dir('w3');
+    makeTree(root);
+    const { manifest } = await capture(store, root);
+    const chunks: Buffer[] = [];
+    for await (const c of exportArchive(manifest, store)) chunks.push(c as Buffer);
+    const archive = Buffer.concat(chunks);
+    const other = new ContentStore(dir('s3b'));
+    // A tar header keeps mtimes to the second.
+    const toSeconds = (m: SnapshotManifest) =>
+      m.entries.map((e) => ({ ...e, mtime_ms: Math.floor(e.mtime_ms / 1000) * 1000 }));
+    const plain = await importBuffer(other, archive);
+    assert.deepEqual(plain.manifest.entries, toSeconds(manifest));
+    const gz = await importBuffer(other, zlib.gzipSync(archive));
+    assert.deepEqual(gz.manifest.entries, toSeconds(manifest));
+    assert.equal(gz.written, 0);
+  });
+
+  it('refuses unsafe archives', async () => {
+    const store = new ContentStore(dir('s4'));
+    const file = (name: string) => ({ header: { name, type: 'file' as const }, body: 'x' });
+    const cases: [string, Buffer][] = [
+      ['dot-dot', await tarOf([file('a/../../etc/passwd')])],
+      ['absolute', await tarOf([file('/etc/passwd')])],
+      [
+        'char device',
+        await tarOf([
+          { header: { name: 'null', type: 'character-device', devmajor: 1, devminor: 3 } },
+        ]),
+      ],
+      ['block device', await tarOf([{ header: { name: 'sda', type: 'block-device' } }])],
+      ['fifo', await tarOf([{ header: { name: 'pipe', type: 'fifo' } }])],
+      [
+        'hard link',
+        await tarOf([file('a'), { header: { name: 'b', type: 'link', linkname: 'a' } }]),
+      ],
+      ['duplicate', await tarOf([file('a'), file('a')])],
+      [
+        'through a symlink',
+        await tarOf([
+          { header: { name: 'l', type: 'symlink', linkname: '/etc' } },
+          file('l/passwd'),
+        ]),
+      ],
+      ['gzipped dot-dot', await tarOf([file('../x')], true)],
+      ['garbage', Buffer.from('this is not a tar archive at all, not even close'.repeat(20))],
+      ['empty', Buffer.alloc(0)],
+    ];
+    for (const [label, data] of cases) {
+      await assert.rejects(importBuffer(store, data), (err: { code?: string }) => {
+        assert.equal(err.code, 'invalid_archive', label);
+        return true;
+      });
+    }
+  });
+
+  it('a sweep keeps objects a running capture holds and removes the rest', async () => {
+    const store = new ContentStore(dir('s5'));
+    const root = dir('w5');
+    fs.writeFileSync(path.join(root, 'a.txt'), 'alpha');
+    const lease = store.lease();
+    const held = await captureWorkspace({ root, store, lease, excludedNames, ...limits });
+    // An object nobody holds or refers to: garbage.
+    const orphan = store.lease();
+    await store.putBuffer(orphan, Buffer.from('orphan'));
+    orphan.release();
+    // The capture commits while a sweep runs, after the sweep read the references.
+    const swept = await store.sweep(async () => {
+      lease.release();
+      return new Set<string>();
+    });
+    assert.equal(swept.removed, 1);
+    const sha = (
+      held.manifest.entries[0] as Extract<SnapshotManifest['entries'][0], { type: 'file' }>
+    ).sha256;
+    assert.ok(fs.existsSync(store.objectPath(sha)), 'the held object survived');
+    // Released and unreferenced after that sweep: the next one collects it.
+    assert.equal((await store.sweep(async () => new Set())).removed, 1);
+  });
+});
