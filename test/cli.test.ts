@@ -95,6 +95,26 @@ describe('the paddock CLI', () => {
     await run(['sandbox', 'rm', sb]);
   });
 
+  it('snapshots a sandbox, exports it to a file and imports it back', async () => {
+    const sb = (await run(['sandbox', 'create'])).stdout.trim();
+    await run(['exec', sb, '--', 'sh', '-c', 'echo kept > /workspace/note.txt']);
+    const created = await run(['snapshot', 'create', sb, 'before']);
+    assert.equal(created.code, 0, created.stderr);
+    const [id, status, name] = created.stdout.trim().split('\t');
+    assert.match(id!, /^snp[0-9a-z]{26}$/);
+    assert.deepEqual([status, name], ['ready', 'before']);
+    const file = path.join(tmp, 'before.tar');
+    const exported = await run(['snapshot', 'export', id!, '-o', file]);
+    assert.equal(exported.code, 0, exported.stderr);
+    const imported = await run(['snapshot', 'import', file, '--name', 'again']);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stdout, /^snp[0-9a-z]{26}\tready\tagain\t1 files/);
+    assert.equal((await run(['snapshot', 'rm', id!])).code, 0);
+    assert.equal((await run(['snapshot', 'get', id!])).code, 1);
+    assert.equal((await run(['snapshot', 'restore', 'app0', id!])).code, 2, 'needs --yes');
+    await run(['sandbox', 'rm', sb]);
+  });
+
   it('creates, lists, execs in, copies files to and from, and removes a sandbox', async () => {
     const created = await run(['sandbox', 'create', '--memory', '256', '--meta', 'purpose=cli']);
     assert.equal(created.code, 0, created.stderr);

@@ -5,6 +5,7 @@ import { exec } from './commands/exec.js';
 import { files } from './commands/files.js';
 import { sandbox } from './commands/sandbox.js';
 import { serve } from './commands/serve.js';
+import { snapshot } from './commands/snapshot.js';
 import { task } from './commands/task.js';
 import { resolveConnection } from './connection.js';
 
@@ -15,6 +16,7 @@ usage:
   paddock app presets|create|ls|get|url|wake|rm ...
   paddock sandbox create|ls|get|stop|start|rm ...
   paddock task run|ls|get|follow|diff|cancel ...
+  paddock snapshot create|ls|get|rm|export|import|restore|fork ...
   paddock exec ID [--cwd DIR] [--env K=V] [--timeout MS] -- CMD [ARGS...]
   paddock files get|put|ls ...
 
@@ -37,6 +39,10 @@ export async function main(argv: string[]): Promise<void> {
       case 'task':
       case 'tasks':
         code = await task(new ApiClient(resolveConnection()), rest);
+        break;
+      case 'snapshot':
+      case 'snapshots':
+        code = await snapshot(new ApiClient(resolveConnection()), rest);
         break;
       case 'sandbox':
       case 'sandboxes':

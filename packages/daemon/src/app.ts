@@ -14,6 +14,8 @@ import { presetRoutes } from './runtime/presetRoutes.js';
 import { processRoutes } from './runtime/processRoutes.js';
 import type { RuntimeService } from './runtime/runtimeService.js';
 import type { SandboxDetails } from './runtime/sandboxDetails.js';
+import { snapshotRoutes } from './snapshots/snapshotRoutes.js';
+import type { SnapshotService } from './snapshots/snapshotService.js';
 import type { TaskLogs } from './tasks/taskLog.js';
 import { taskRoutes } from './tasks/taskRoutes.js';
 import type { TaskService } from './tasks/taskService.js';
@@ -57,6 +59,7 @@ export interface AppDeps {
   consoleDir: string;
   tasks: TaskService;
   taskLogs: TaskLogs;
+  snapshots: SnapshotService;
 }
 
 /** One registered route, as the OpenAPI contract test compares it with the document. */
@@ -122,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     events: deps.events,
     settings: deps.settings,
     details: deps.details,
+    snapshotFiller: (owner, id) => deps.snapshots.filler(owner, id),
   });
   await app.register(settingsRoutes, { settings: deps.settings, events: deps.events });
   await app.register(execRoutes, { sandboxes: deps.sandboxes, execs: deps.execs });
@@ -134,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(appRoutes, { apps: deps.apps, details: deps.details });
   await app.register(processRoutes, { sandboxes: deps.sandboxes, runtime: deps.runtime });
   await app.register(taskRoutes, { tasks: deps.tasks, logs: deps.taskLogs });
+  await app.register(snapshotRoutes, { snapshots: deps.snapshots });
   await app.register(consoleRoutes, { distDir: deps.consoleDir });
   return app;
 }

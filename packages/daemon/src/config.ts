@@ -16,6 +16,11 @@ export interface DaemonConfig {
   previewUrl: string | undefined;
   /** Host-wide, world-readable: sandboxes mount preset dependencies from here (read-only). */
   cacheDir: string;
+  /**
+   * `PADDOCK_SNAPSHOT_MAX_MB`: the most file content one snapshot captures or imports; default
+   * the largest workspace allowed (PADDOCK_MAX_DISK_MB).
+   */
+  snapshotMaxBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -61,5 +66,7 @@ export function loadConfig(
     maxLimits,
     previewUrl: env.PADDOCK_PREVIEW_URL?.trim() || undefined,
     cacheDir: path.resolve(cwd, env.PADDOCK_CACHE_DIR?.trim() || '/var/cache/paddock'),
+    snapshotMaxBytes:
+      integer(env, 'PADDOCK_SNAPSHOT_MAX_MB', maxLimits.disk_mb, 1, 1 << 24) * 1024 * 1024,
   };
 }

@@ -7,6 +7,7 @@ import { CONSOLE_DIST_DIR } from '@paddock/console';
 import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
 import { LocalDriver } from '@paddock/driver-local';
 import { DependencyCache } from '@paddock/presets';
+import { ContentStore } from '@paddock/snapshots';
 import type { SandboxDriver } from '@paddock/shared';
 import { buildApp } from './app.js';
 import { AppService } from './apps/appService.js';
@@ -34,6 +35,8 @@ import { IdleStopper } from './sandboxes/idleStop.js';
 import { SettingsStore } from './settings/settingsStore.js';
 import { SandboxService } from './sandboxes/sandboxService.js';
 import { SandboxStore } from './sandboxes/sandboxStore.js';
+import { SnapshotService } from './snapshots/snapshotService.js';
+import { SnapshotStore } from './snapshots/snapshotStore.js';
 import { openDatabase, type Db } from './store/database.js';
 import { readOrCreateSecretFile } from './store/secretFile.js';
 
@@ -173,6 +176,17 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     const abandoned = await tasks.reconcile();
     if (abandoned > 0) log.warn({ tasks: abandoned }, 'marked tasks of a previous run failed');
 
+    const snapshots = new SnapshotService({
+      rows: new SnapshotStore(db),
+      content: new ContentStore(path.join(config.dataDir, 'snapshots')),
+      driver,
+      sandboxes,
+      events,
+      log: log.child({ component: 'snapshots' }),
+      maxBytes: config.snapshotMaxBytes,
+    });
+    await snapshots.reconcile();
+
     let ready = true;
     const app = await buildApp({
       logger: log,
@@ -193,8 +207,10 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
         sandboxes,
         runtime,
         events,
+        snapshots,
         exclusive: (id, fn) => tasks.exclusive(id, fn),
       }),
+      snapshots,
       runtime,
       details,
       preview,

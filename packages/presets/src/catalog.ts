@@ -29,6 +29,8 @@ export interface PresetDefinition {
    * server and a production build (a task's build check) together peak near 1 GiB.
    */
   readonly memoryMb?: number;
+  /** Regenerable directories of this preset that snapshots leave out, beside the defaults. */
+  readonly snapshotExclude?: readonly string[];
 }
 
 export interface TemplateFile {
@@ -49,6 +51,8 @@ const DEFINITIONS: Omit<PresetDefinition, 'templateDir' | 'manifest'>[] = [
     description:
       "A React single-page app in TypeScript, served by Vite's dev server with hot module replacement.",
     dependencies: 'npm',
+    // Vite's dependency cache (cacheDir in the template's vite.config.ts).
+    snapshotExclude: ['.vite'],
   },
   {
     name: 'nextjs',
@@ -56,6 +60,8 @@ const DEFINITIONS: Omit<PresetDefinition, 'templateDir' | 'manifest'>[] = [
     description: 'A Next.js app (App Router, TypeScript) with server rendering and fast refresh.',
     dependencies: 'npm',
     memoryMb: 2048,
+    // The build check's output (see the template's next.config): rebuilt by every task.
+    snapshotExclude: ['.next-build'],
   },
   {
     name: 'node-express',

@@ -15,3 +15,4 @@ export * from './api/settings.js';
 export * from './api/processes.js';
 export * from './api/apps.js';
 export * from './api/tasks.js';
+export * from './api/snapshots.js';

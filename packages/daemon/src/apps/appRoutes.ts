@@ -6,14 +6,20 @@ import {
   CheckpointParams,
   CreateAppBody,
   DeleteAppQuery,
+  ForkAppBody,
   ListAppsQuery,
+  ListSnapshotsQuery,
   PatchAppBody,
+  RestoreAppBody,
   RestoredCheckpoint,
+  RestoredSnapshot,
+  SnapshotPage,
   type App,
 } from '@paddock/shared';
 import { requirePrincipal } from '../auth/authPlugin.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SandboxDetails } from '../runtime/sandboxDetails.js';
+import { snapshotView } from '../snapshots/snapshotStore.js';
 import type { AppService } from './appService.js';
 import type { AppRow } from './appStore.js';
 
@@ -159,6 +165,64 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app
     async (request) => {
       const p = requirePrincipal(request);
       return view(await apps.wake(p.owner, request.params.id));
+    },
+  );
+
+  app.get(
+    '/v1/apps/:id/snapshots',
+    {
+      schema: {
+        tags,
+        summary: "The app's snapshots, newest first (failed captures included, marked failed)",
+        params: AppIdParams,
+        querystring: ListSnapshotsQuery,
+        response: { 200: SnapshotPage, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      const page = await apps.listSnapshots(p.owner, request.params.id, {
+        limit: request.query.limit ?? 50,
+        ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
+      });
+      return { items: page.items.map(snapshotView), next_cursor: page.next_cursor };
+    },
+  );
+
+  app.post(
+    '/v1/apps/:id/restore',
+    {
+      schema: {
+        tags,
+        summary:
+          "Replace the app's workspace with a snapshot (destructive: confirm must be true); a running sandbox restarts",
+        params: AppIdParams,
+        body: RestoreAppBody,
+        response: { 200: RestoredSnapshot, ...errorResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return apps.restoreSnapshot(p.owner, request.params.id, request.body);
+    },
+  );
+
+  app.post(
+    '/v1/apps/:id/fork',
+    {
+      schema: {
+        tags,
+        summary: 'A new app of the same preset whose workspace starts as the snapshot',
+        params: AppIdParams,
+        body: ForkAppBody,
+        response: { 201: AppSchema, ...errorResponses(400, 401, 404, 409, 502) },
+      },
+    },
+    async (request, reply) => {
+      const p = requirePrincipal(request);
+      return reply
+        .code(201)
+        .send(await view(await apps.fork(p.owner, request.params.id, request.body)));
     },
   );
 };

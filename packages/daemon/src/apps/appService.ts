@@ -3,13 +3,16 @@ import {
   PaddockError,
   type CreateAppBody,
   type CreateSandboxBody,
+  type ForkAppBody,
   type PatchAppBody,
+  type RestoreAppBody,
   type SandboxLimits,
 } from '@paddock/shared';
 import type { EventLog } from '../events/eventLog.js';
 import type { RuntimeService } from '../runtime/runtimeService.js';
-import type { SandboxService } from '../sandboxes/sandboxService.js';
+import type { SandboxFiller, SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
+import type { SnapshotService } from '../snapshots/snapshotService.js';
 import { restoreCheckpoint } from '../tasks/checkpoints.js';
 import type { AppRow, AppStore } from './appStore.js';
 
@@ -18,6 +21,7 @@ export interface AppServiceOptions {
   sandboxes: SandboxService;
   runtime: RuntimeService;
   events: EventLog;
+  snapshots: SnapshotService;
   /** Runs work alone in a sandbox's task line, or refuses (409) while a task runs or waits. */
   exclusive: <T>(sandboxId: string, fn: () => Promise<T>) => Promise<T>;
 }
@@ -29,7 +33,12 @@ export interface AppServiceOptions {
 export class AppService {
   constructor(private readonly o: AppServiceOptions) {}
 
-  async create(owner: string, body: CreateAppBody): Promise<AppRow> {
+  /** `from`: a snapshot the new app's workspace starts from instead of the preset's template. */
+  async create(
+    owner: string,
+    body: CreateAppBody,
+    from?: { snapshotId: string; fill: SandboxFiller },
+  ): Promise<AppRow> {
     const preset = getPreset(body.preset);
     if (!preset) {
       throw new PaddockError('preset_not_found', `no preset "${body.preset}"; see GET /v1/presets`);
@@ -46,6 +55,7 @@ export class AppService {
         {
           app: { id: app.id, preset: preset.name },
           mounts,
+          ...(from ? { prepare: from.fill } : {}),
         },
       );
     } catch (err) {
@@ -63,6 +73,7 @@ export class AppService {
         preset: preset.name,
         dependencies: deps.source,
         dependencies_ms: deps.ms,
+        from_snapshot: from?.snapshotId ?? null,
       },
     });
     return (await this.o.apps.update(app.id, { sandbox_id: sandbox.id }))!;
@@ -158,6 +169,61 @@ export class AppService {
       payload: { app_id: id, restored: sha, checkpoint },
     });
     return { checkpoint, restored: sha };
+  }
+
+  /** A new app of the same preset whose workspace starts as the snapshot. */
+  async fork(owner: string, id: string, body: ForkAppBody): Promise<AppRow> {
+    const source = await this.get(owner, id);
+    const fill = await this.o.snapshots.filler(owner, body.snapshot_id);
+    const name = body.name ?? `${source.name} (fork)`.slice(0, 64);
+    return this.create(
+      owner,
+      { name, preset: source.preset },
+      { snapshotId: body.snapshot_id, fill },
+    );
+  }
+
+  /**
+   * Replaces the app's workspace with the snapshot. A running sandbox is stopped for it and
+   * started again, so every process starts from the restored files; a stopped one stays stopped.
+   */
+  async restoreSnapshot(
+    owner: string,
+    id: string,
+    body: RestoreAppBody,
+  ): Promise<{ snapshot_id: string; sandbox_id: string; files: number; bytes: number }> {
+    if (body.confirm !== true) {
+      throw new PaddockError(
+        'confirmation_required',
+        "restoring replaces the app's workspace; send confirm: true",
+      );
+    }
+    const app = await this.get(owner, id);
+    const snapshot = await this.o.snapshots.getReady(owner, body.snapshot_id);
+    const sandbox = await this.sandboxOf(app);
+    if (!sandbox) throw new PaddockError('conflict', `app ${id} has no sandbox; wake it first`);
+    // In the task line, so no task runs while its files are replaced.
+    const restored = await this.o.exclusive(sandbox.id, async () => {
+      const current = await this.o.sandboxes.get(owner, sandbox.id);
+      const wasRunning = current.status === 'running' || current.status === 'starting';
+      if (wasRunning) await this.o.sandboxes.stop(owner, sandbox.id);
+      const result = await this.o.snapshots.restoreInto(current, snapshot);
+      if (wasRunning) await this.o.sandboxes.start(owner, sandbox.id);
+      return result;
+    });
+    await this.o.events.append({
+      owner,
+      sandboxId: sandbox.id,
+      type: 'snapshot.restored',
+      message: `Workspace restored from snapshot "${snapshot.name}"`,
+      payload: { app_id: id, snapshot_id: snapshot.id, files: restored.files },
+    });
+    return { snapshot_id: snapshot.id, sandbox_id: sandbox.id, ...restored };
+  }
+
+  async listSnapshots(owner: string, id: string, q: { limit: number; cursor?: string }) {
+    await this.get(owner, id);
+    return this.o.snapshots.listForApp(owner, id, q);
   }
 
   async sandboxOf(app: AppRow): Promise<SandboxRow | undefined> {

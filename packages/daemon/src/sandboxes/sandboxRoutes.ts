@@ -17,7 +17,7 @@ import { requirePrincipal } from '../auth/authPlugin.js';
 import type { EventLog } from '../events/eventLog.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
-import type { SandboxService } from './sandboxService.js';
+import type { SandboxFiller, SandboxService } from './sandboxService.js';
 import { sandboxView } from './sandboxStore.js';
 
 export interface SandboxRoutesOptions {
@@ -25,6 +25,8 @@ export interface SandboxRoutesOptions {
   events: EventLog;
   settings: SettingsStore;
   details: SandboxDetails;
+  /** Resolves `from_snapshot`: the owner's ready snapshot, as what fills the new workspace. */
+  snapshotFiller: (owner: string, snapshotId: string) => Promise<SandboxFiller>;
 }
 
 const METADATA_FILTER = /^metadata\.([A-Za-z0-9_.-]{1,64})$/;
@@ -46,7 +48,11 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = as
     },
     async (request, reply) => {
       const p = requirePrincipal(request);
-      const row = await sandboxes.create(p.owner, request.body ?? {});
+      const body = request.body ?? {};
+      const prepare = body.from_snapshot
+        ? await opts.snapshotFiller(p.owner, body.from_snapshot)
+        : undefined;
+      const row = await sandboxes.create(p.owner, body, prepare ? { prepare } : {});
       return reply.code(201).send(sandboxView(row));
     },
   );

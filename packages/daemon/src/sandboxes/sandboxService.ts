@@ -44,6 +44,9 @@ export interface SandboxLifecycleHooks {
   changed(id: string): void;
 }
 
+/** Writes a new sandbox's first files (from a snapshot) before its runtime starts. */
+export type SandboxFiller = (row: SandboxRow) => Promise<void>;
+
 const NO_HOOKS: SandboxLifecycleHooks = {
   mountsFor: async () => [],
   booted: async () => undefined,
@@ -148,7 +151,15 @@ export class SandboxService {
   async create(
     owner: string,
     body: CreateSandboxBody,
-    options: { app?: { id: string; preset: string }; mounts?: WorkspaceMount[] } = {},
+    options: {
+      app?: { id: string; preset: string };
+      mounts?: WorkspaceMount[];
+      /**
+       * Fills the new workspace before anything runs in it (a snapshot's files). The sandbox
+       * counts as seeded then: a preset template never lands on top. A failure removes it.
+       */
+      prepare?: SandboxFiller;
+    } = {},
   ): Promise<SandboxRow> {
     const limits = this.resolveLimits(body.limits);
     const env = body.env ?? {};
@@ -178,8 +189,16 @@ export class SandboxService {
         metadata: body.metadata ?? {},
         ...(options.app ? { app: options.app } : {}),
       });
+      if (options.prepare) {
+        await options.prepare(row);
+        row = (await this.o.store.update(row.id, { seeded_at: new Date().toISOString() }))!;
+      }
     } catch (err) {
       await this.o.driver.destroy(runtime.id).catch(() => undefined);
+      const now = new Date().toISOString();
+      await this.o.store
+        .update(runtime.id, { status: 'deleted', deleted_at: now, status_reason: 'create failed' })
+        .catch(() => undefined);
       throw err;
     }
     this.o.metrics.sandboxOps.inc({ op: 'create', result: 'ok' });

@@ -139,6 +139,34 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_snapshots': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('snapshots')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('app_id', 'text')
+        .addColumn('sandbox_id', 'text')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('manifest_sha256', 'text')
+        .addColumn('files', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('size_bytes', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('new_bytes', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('consistent', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('skipped_json', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('ready_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('snapshots_owner_app')
+        .on('snapshots')
+        .columns(['owner_id', 'app_id', 'id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -11,6 +11,28 @@ export interface Database {
   settings: SettingsTable;
   apps: AppsTable;
   tasks: TasksTable;
+  snapshots: SnapshotsTable;
+}
+
+export interface SnapshotsTable {
+  id: string;
+  owner_id: string;
+  app_id: string | null;
+  sandbox_id: string | null;
+  name: string;
+  source: 'capture' | 'import';
+  status: 'capturing' | 'ready' | 'failed';
+  error: string | null;
+  /** The content-store object holding the manifest (paths, modes, hashes); set once ready. */
+  manifest_sha256: string | null;
+  files: number;
+  size_bytes: number;
+  new_bytes: number;
+  /** 1 when nothing in the sandbox ran during the capture (frozen or stopped). */
+  consistent: number;
+  skipped_json: string;
+  created_at: string;
+  ready_at: string | null;
 }
 
 export interface TasksTable {

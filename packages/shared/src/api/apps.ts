@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp, strict } from './common.js';
 import { SandboxDetailSchema } from './sandboxes.js';
+import { SnapshotId } from './snapshots.js';
 
 export const AppId = Type.String({ pattern: '^app[0-9a-z]{26}$', description: 'An app id' });
 const AppName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f]+$' });
@@ -80,3 +81,23 @@ export const RestoredCheckpoint = Type.Object({
   restored: Type.String({ description: 'The checkpoint the workspace now matches' }),
   checkpoint: Type.String({ description: 'The new commit that made it so (history is kept)' }),
 });
+
+export const RestoreAppBody = Type.Object(
+  {
+    snapshot_id: SnapshotId,
+    confirm: Type.Boolean({
+      description: "Must be true: the app's workspace is replaced by the snapshot",
+    }),
+  },
+  strict,
+);
+export type RestoreAppBody = Static<typeof RestoreAppBody>;
+
+export const ForkAppBody = Type.Object(
+  {
+    snapshot_id: SnapshotId,
+    name: Type.Optional(AppName),
+  },
+  strict,
+);
+export type ForkAppBody = Static<typeof ForkAppBody>;

@@ -27,6 +27,12 @@ export const CreateSandboxBody = Type.Object(
     limits: Type.Optional(Type.Partial(LimitsSchema, strict)),
     env: Type.Optional(EnvMap),
     metadata: Type.Optional(Metadata),
+    from_snapshot: Type.Optional(
+      Type.String({
+        pattern: '^snp[0-9a-z]{26}$',
+        description: 'Start the workspace from this snapshot instead of empty',
+      }),
+    ),
   },
   strict,
 );

@@ -1,0 +1,363 @@
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { FastifyBaseLogger } from 'fastify';
+import { getPreset } from '@paddock/presets';
+import { PaddockError, type SandboxDriver } from '@paddock/shared';
+import {
+  CaptureLimitError,
+  DEFAULT_EXCLUDED_NAMES,
+  HashCache,
+  captureWorkspace,
+  checkManifest,
+  exportArchive,
+  importArchive,
+  manifestObjects,
+  restoreWorkspace,
+  type ContentStore,
+  type SnapshotManifest,
+} from '@paddock/snapshots';
+import type { EventLog } from '../events/eventLog.js';
+import type { SandboxFiller, SandboxService } from '../sandboxes/sandboxService.js';
+import type { SandboxRow } from '../sandboxes/sandboxStore.js';
+import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
+
+export interface SnapshotServiceOptions {
+  rows: SnapshotStore;
+  /** `<dataDir>/snapshots`: the content store every snapshot of every app shares. */
+  content: ContentStore;
+  driver: SandboxDriver;
+  sandboxes: SandboxService;
+  events: EventLog;
+  log: FastifyBaseLogger;
+  /** A capture or import fails past this many bytes of file content. */
+  maxBytes: number;
+  maxEntries?: number;
+}
+
+/** How many sandboxes' hash caches are kept (each is a path and a hash per workspace file). */
+const HASH_CACHED_SANDBOXES = 64;
+
+/** A few skipped special files are worth naming; a workspace full of sockets is not. */
+const SKIPPED_SHOWN = 100;
+
+/**
+ * Snapshots of workspaces: capture (frozen, content-addressed), restore into a sandbox, export
+ * and import as tar, and garbage collection of content no snapshot refers to any more.
+ */
+export class SnapshotService {
+  /** Per sandbox, what its last captures hashed (the most recently captured sandboxes only). */
+  private readonly hashCaches = new Map<string, HashCache>();
+  private sweepRunning: Promise<void> | null = null;
+  private sweepAgain = false;
+
+  constructor(private readonly o: SnapshotServiceOptions) {}
+
+  private get limits() {
+    return { maxBytes: this.o.maxBytes, maxEntries: this.o.maxEntries ?? 200_000 };
+  }
+
+  /** At start: unfinished captures are failed (never left looking ready), then garbage goes. */
+  async reconcile(): Promise<void> {
+    const failed = await this.o.rows.failUnfinished('the daemon stopped during the capture');
+    if (failed > 0) this.o.log.warn({ failed }, 'marked interrupted snapshot captures failed');
+    await this.collectGarbage();
+  }
+
+  async get(owner: string, id: string): Promise<SnapshotRow> {
+    const row = await this.o.rows.get(owner, id);
+    if (!row) throw new PaddockError('not_found', `no snapshot ${id}`);
+    return row;
+  }
+
+  async getReady(owner: string, id: string): Promise<SnapshotRow> {
+    const row = await this.get(owner, id);
+    if (row.status !== 'ready') {
+      throw new PaddockError(
+        'snapshot_not_ready',
+        `snapshot ${id} is ${row.status}${row.error ? `: ${row.error}` : ''}`,
+      );
+    }
+    return row;
+  }
+
+  listForApp(owner: string, appId: string, q: { limit: number; cursor?: string }) {
+    return this.o.rows.listForApp(owner, appId, q);
+  }
+
+  /**
+   * Captures the sandbox's workspace. The sandbox is frozen while its files are read, so the
+   * snapshot is one moment of it; the row turns ready only after every byte is stored, and a
+   * capture that fails is recorded as failed with the reason, then reported as `snapshot_failed`.
+   */
+  async capture(owner: string, sandboxId: string, name: string): Promise<SnapshotRow> {
+    const sandbox = await this.o.sandboxes.get(owner, sandboxId);
+    const row = await this.o.rows.insert({
+      owner,
+      name,
+      source: 'capture',
+      appId: sandbox.app_id,
+      sandboxId,
+    });
+    const lease = this.o.content.lease();
+    try {
+      const { result, consistent } = await this.o.driver.withWorkspace(sandboxId, async (ws) => ({
+        consistent: ws.quiesced,
+        result: await captureWorkspace({
+          root: ws.root,
+          store: this.o.content,
+          lease,
+          excludedNames: excludedNamesFor(sandbox),
+          ...this.limits,
+          cache: this.hashCacheOf(sandboxId),
+        }),
+      }));
+      const manifest = await this.o.content.putBuffer(
+        lease,
+        Buffer.from(JSON.stringify(result.manifest)),
+      );
+      const ready = await this.o.rows.update(row.id, {
+        status: 'ready',
+        manifest_sha256: manifest.sha256,
+        files: result.files,
+        size_bytes: result.bytes,
+        new_bytes: result.written + manifest.written,
+        consistent: consistent ? 1 : 0,
+        skipped_json: JSON.stringify(result.skipped.slice(0, SKIPPED_SHOWN)),
+        ready_at: new Date().toISOString(),
+      });
+      await this.o.events.append({
+        owner,
+        sandboxId,
+        type: 'snapshot.created',
+        message: `Snapshot "${name}" captured`,
+        payload: {
+          snapshot_id: row.id,
+          files: result.files,
+          size_bytes: result.bytes,
+          new_bytes: ready.new_bytes,
+          consistent,
+        },
+      });
+      return ready;
+    } catch (err) {
+      const reason = captureFailure(err);
+      this.o.log.warn(
+        { err, snapshot_id: row.id, sandbox_id: sandboxId },
+        'snapshot capture failed',
+      );
+      await this.o.rows.update(row.id, { status: 'failed', error: reason });
+      await this.o.events.append({
+        owner,
+        sandboxId,
+        type: 'snapshot.failed',
+        severity: 'warn',
+        message: `Snapshot "${name}" failed: ${reason}`,
+        payload: { snapshot_id: row.id, reason },
+      });
+      throw new PaddockError('snapshot_failed', `the capture failed: ${reason}`, {
+        snapshot_id: row.id,
+        reason,
+      });
+    } finally {
+      lease.release();
+    }
+  }
+
+  /**
+   * Makes the sandbox's workspace equal to the snapshot, files owned by that sandbox's uid.
+   * The caller decides whether the sandbox runs meanwhile (it is frozen if it does).
+   */
+  async restoreInto(
+    sandbox: SandboxRow,
+    snapshot: SnapshotRow,
+  ): Promise<{ files: number; bytes: number }> {
+    const lease = this.o.content.lease();
+    try {
+      const manifest = await this.manifestOf(snapshot);
+      for (const sha of manifestObjects(manifest)) lease.hold(sha);
+      // Held now, so no sweep removes them; a snapshot deleted before the hold is gone for good.
+      if (!(await this.o.rows.get(snapshot.owner_id, snapshot.id))) {
+        throw new PaddockError('not_found', `no snapshot ${snapshot.id}`);
+      }
+      return await this.o.driver.withWorkspace(sandbox.id, (ws) =>
+        restoreWorkspace({
+          root: ws.root,
+          manifest,
+          store: this.o.content,
+          uid: ws.uid,
+          gid: ws.gid,
+          excludedNames: excludedNamesFor(sandbox),
+        }),
+      );
+    } finally {
+      lease.release();
+    }
+  }
+
+  private hashCacheOf(sandboxId: string): HashCache {
+    let cache = this.hashCaches.get(sandboxId);
+    if (cache !== undefined) this.hashCaches.delete(sandboxId);
+    cache ??= new HashCache();
+    this.hashCaches.set(sandboxId, cache);
+    for (const oldest of this.hashCaches.keys()) {
+      if (this.hashCaches.size <= HASH_CACHED_SANDBOXES) break;
+      this.hashCaches.delete(oldest);
+    }
+    return cache;
+  }
+
+  /** For a new sandbox that starts from the snapshot: fills its workspace before anything runs. */
+  async filler(owner: string, snapshotId: string): Promise<SandboxFiller> {
+    const snapshot = await this.getReady(owner, snapshotId);
+    return async (sandbox) => {
+      const restored = await this.restoreInto(sandbox, snapshot);
+      await this.o.events.append({
+        owner: sandbox.owner_id,
+        sandboxId: sandbox.id,
+        type: 'snapshot.restored',
+        message: `Workspace started from snapshot "${snapshot.name}"`,
+        payload: { snapshot_id: snapshot.id, files: restored.files, bytes: restored.bytes },
+      });
+    };
+  }
+
+  /** Deletes the snapshot, then the content no other snapshot shares. */
+  async delete(owner: string, id: string): Promise<void> {
+    const row = await this.get(owner, id);
+    if (row.status === 'capturing') {
+      throw new PaddockError('conflict', `snapshot ${id} is still being captured`);
+    }
+    await this.o.rows.remove(id);
+    await this.o.events.append({
+      owner,
+      sandboxId: row.sandbox_id,
+      type: 'snapshot.deleted',
+      message: `Snapshot "${row.name}" deleted`,
+      payload: { snapshot_id: id },
+    });
+    await this.collectGarbage();
+  }
+
+  async export(owner: string, id: string): Promise<{ row: SnapshotRow; stream: Readable }> {
+    const row = await this.getReady(owner, id);
+    const manifest = await this.manifestOf(row);
+    const lease = this.o.content.lease();
+    for (const sha of manifestObjects(manifest)) lease.hold(sha);
+    const stream = exportArchive(manifest, this.o.content);
+    stream.once('close', () => lease.release());
+    return { row, stream };
+  }
+
+  /** Takes a tar (or tar.gz) from outside, validated entry by entry, as a new snapshot. */
+  async import(owner: string, name: string, body: AsyncIterable<Buffer>): Promise<SnapshotRow> {
+    const row = await this.o.rows.insert({
+      owner,
+      name,
+      source: 'import',
+      appId: null,
+      sandboxId: null,
+    });
+    const lease = this.o.content.lease();
+    try {
+      const result = await importArchive(body, this.o.content, lease, this.limits);
+      const manifest = await this.o.content.putBuffer(
+        lease,
+        Buffer.from(JSON.stringify(result.manifest)),
+      );
+      const ready = await this.o.rows.update(row.id, {
+        status: 'ready',
+        manifest_sha256: manifest.sha256,
+        files: result.files,
+        size_bytes: result.bytes,
+        new_bytes: result.written + manifest.written,
+        consistent: 1,
+        ready_at: new Date().toISOString(),
+      });
+      await this.o.events.append({
+        owner,
+        sandboxId: null,
+        type: 'snapshot.imported',
+        message: `Snapshot "${name}" imported`,
+        payload: { snapshot_id: row.id, files: result.files, size_bytes: result.bytes },
+      });
+      return ready;
+    } catch (err) {
+      // A refused archive leaves no snapshot behind; what it stored so far is garbage.
+      await this.o.rows.remove(row.id);
+      lease.release();
+      void this.collectGarbage();
+      throw err;
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async manifestOf(row: SnapshotRow): Promise<SnapshotManifest> {
+    if (row.manifest_sha256 === null) {
+      throw new PaddockError('snapshot_not_ready', `snapshot ${row.id} has no content`);
+    }
+    return readManifest(this.o.content, row.manifest_sha256);
+  }
+
+  /** One sweep at a time; a request during a sweep runs one more after it. */
+  collectGarbage(): Promise<void> {
+    if (this.sweepRunning !== null) {
+      this.sweepAgain = true;
+      return this.sweepRunning;
+    }
+    const run = async () => {
+      do {
+        this.sweepAgain = false;
+        const swept = await this.o.content.sweep(() => this.referenced());
+        if (swept.removed > 0) {
+          this.o.log.info(
+            { objects: swept.removed, bytes: swept.bytes },
+            'snapshot content collected',
+          );
+        }
+      } while (this.sweepAgain);
+    };
+    this.sweepRunning = run()
+      .catch((err: unknown) => this.o.log.error({ err }, 'snapshot garbage collection failed'))
+      .finally(() => {
+        this.sweepRunning = null;
+      });
+    return this.sweepRunning;
+  }
+
+  private async referenced(): Promise<Set<string>> {
+    const keep = new Set<string>();
+    for (const sha of await this.o.rows.manifestHashes()) {
+      keep.add(sha);
+      try {
+        for (const o of manifestObjects(await readManifest(this.o.content, sha))) keep.add(o);
+      } catch (err) {
+        // A manifest that cannot be read protects nothing; say so rather than stop collecting.
+        this.o.log.error({ err, manifest: sha }, 'unreadable snapshot manifest');
+      }
+    }
+    return keep;
+  }
+}
+
+async function readManifest(content: ContentStore, sha256: string): Promise<SnapshotManifest> {
+  return checkManifest(
+    JSON.parse(await readFile(content.objectPath(sha256), 'utf8')) as SnapshotManifest,
+  );
+}
+
+/** The defaults plus what the sandbox's preset declares. */
+function excludedNamesFor(sandbox: SandboxRow): Set<string> {
+  const preset = sandbox.preset === null ? undefined : getPreset(sandbox.preset);
+  return new Set([...DEFAULT_EXCLUDED_NAMES, ...(preset?.snapshotExclude ?? [])]);
+}
+
+/** The reason a person can act on; internals stay in the log. */
+function captureFailure(err: unknown): string {
+  if (err instanceof CaptureLimitError) return err.message;
+  if (err instanceof PaddockError) return err.message;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC') return 'the host has no disk space left for snapshot content';
+  if (code === 'EIO') return 'a read or write error on the host disk';
+  return 'an unexpected error (see the daemon log)';
+}

@@ -1,0 +1,124 @@
+import { ulid } from 'ulid';
+import type { Snapshot } from '@paddock/shared';
+import type { Db } from '../store/database.js';
+import { pageOf } from '../store/pages.js';
+import type { SnapshotsTable } from '../store/schema.js';
+
+export type SnapshotRow = SnapshotsTable;
+
+export function snapshotView(row: SnapshotRow): Snapshot {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    error: row.error,
+    source: row.source,
+    app_id: row.app_id,
+    sandbox_id: row.sandbox_id,
+    files: row.files,
+    size_bytes: row.size_bytes,
+    new_bytes: row.new_bytes,
+    consistent: row.consistent === 1,
+    skipped: JSON.parse(row.skipped_json) as string[],
+    created_at: row.created_at,
+    ready_at: row.ready_at,
+  };
+}
+
+/** Snapshot rows; every API read is owner-scoped. The bytes live in the content store. */
+export class SnapshotStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(input: {
+    owner: string;
+    name: string;
+    source: SnapshotRow['source'];
+    appId: string | null;
+    sandboxId: string | null;
+  }): Promise<SnapshotRow> {
+    const row: SnapshotRow = {
+      id: `snp${ulid().toLowerCase()}`,
+      owner_id: input.owner,
+      app_id: input.appId,
+      sandbox_id: input.sandboxId,
+      name: input.name,
+      source: input.source,
+      status: 'capturing',
+      error: null,
+      manifest_sha256: null,
+      files: 0,
+      size_bytes: 0,
+      new_bytes: 0,
+      consistent: 0,
+      skipped_json: '[]',
+      created_at: new Date().toISOString(),
+      ready_at: null,
+    };
+    await this.db.insertInto('snapshots').values(row).execute();
+    return row;
+  }
+
+  async get(owner: string, id: string): Promise<SnapshotRow | undefined> {
+    return this.db
+      .selectFrom('snapshots')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner_id', '=', owner)
+      .executeTakeFirst();
+  }
+
+  /** An app's snapshots, newest first. */
+  async listForApp(
+    owner: string,
+    appId: string,
+    q: { limit: number; cursor?: string },
+  ): Promise<{ items: SnapshotRow[]; next_cursor: string | null }> {
+    let query = this.db
+      .selectFrom('snapshots')
+      .selectAll()
+      .where('owner_id', '=', owner)
+      .where('app_id', '=', appId);
+    if (q.cursor) query = query.where('id', '<', q.cursor);
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
+      .execute();
+    return pageOf(rows, q.limit);
+  }
+
+  async update(
+    id: string,
+    patch: Partial<Omit<SnapshotRow, 'id' | 'owner_id' | 'created_at'>>,
+  ): Promise<SnapshotRow> {
+    await this.db.updateTable('snapshots').set(patch).where('id', '=', id).execute();
+    return (await this.db
+      .selectFrom('snapshots')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst())!;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.db.deleteFrom('snapshots').where('id', '=', id).execute();
+  }
+
+  /** Every manifest a live snapshot points at: what garbage collection must keep. */
+  async manifestHashes(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('snapshots')
+      .select('manifest_sha256')
+      .where('manifest_sha256', 'is not', null)
+      .execute();
+    return rows.map((r) => r.manifest_sha256!);
+  }
+
+  /** At start: captures the daemon was in the middle of can never finish. */
+  async failUnfinished(reason: string): Promise<number> {
+    const result = await this.db
+      .updateTable('snapshots')
+      .set({ status: 'failed', error: reason })
+      .where('status', '=', 'capturing')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+}

@@ -1,0 +1,310 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import tar from 'tar-stream';
+import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import { openPreview, waitFor } from './previewClient.js';
+
+interface Err {
+  error: { code: string; message: string; details?: { snapshot_id?: string } };
+}
+interface Snapshot {
+  id: string;
+  name: string;
+  status: string;
+  error: string | null;
+  app_id: string | null;
+  files: number;
+  size_bytes: number;
+  new_bytes: number;
+  consistent: boolean;
+  skipped: string[];
+}
+interface App {
+  id: string;
+  name: string;
+  preset: string;
+  sandbox: { id: string; status: string; preview: { url: string | null; status: string } } | null;
+}
+
+/** Every path of the workspace (excluded dirs left out): type, mode, link target or sha256. */
+const DIGEST = `cd /workspace && find . -mindepth 1 \\( -name node_modules -o -name .cache \\) -prune -o -printf '%y %m %p %l\\n' | sort && find . \\( -name node_modules -o -name .cache \\) -prune -o -type f -print0 | xargs -0 sha256sum | sort -k2`;
+
+describe('snapshots: capture, restore, fork, export and import', () => {
+  const dataDir = tempDataDir();
+  let d: TestDaemon;
+  let app: App;
+  let sb: string;
+
+  const sh = async (sandbox: string, command: string): Promise<string> => {
+    const res = await d.api<{ stdout: string; stderr: string; exit_code: number }>(
+      'POST',
+      `/v1/sandboxes/${sandbox}/exec`,
+      { command },
+    );
+    assert.equal(res.body.exit_code, 0, `${command}: ${res.body.stderr}`);
+    return res.body.stdout;
+  };
+  const snapshot = (sandbox: string, name: string) =>
+    d.api<Snapshot & Err>('POST', `/v1/sandboxes/${sandbox}/snapshots`, { name });
+  const readyApp = (id: string) =>
+    waitFor(`app ${id} preview ready`, async () => {
+      const a = (await d.api<App>('GET', `/v1/apps/${id}`)).body;
+      return a.sandbox?.preview.status === 'ready' ? a : undefined;
+    });
+  const objectsOnDisk = (): number => {
+    const root = path.join(dataDir, 'snapshots', 'objects');
+    return fs.readdirSync(root).reduce((n, p) => n + fs.readdirSync(path.join(root, p)).length, 0);
+  };
+
+  before(async () => {
+    d = await startDaemon({ dataDir, env: { PADDOCK_SNAPSHOT_MAX_MB: '8' } });
+    const res = await d.api<App>('POST', '/v1/apps', { name: 'site', preset: 'static' });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    app = await readyApp(res.body.id);
+    sb = app.sandbox!.id;
+    // A tree with what snapshots must get right: nesting, modes, binary bytes, an empty dir,
+    // symlinks inside and pointing outside, and regenerable dirs to leave out.
+    await sh(
+      sb,
+      [
+        'cd /workspace',
+        'mkdir -p src/deep/er empty node_modules/pkg .cache',
+        'head -c 200000 /dev/urandom > src/deep/er/blob.bin',
+        'printf "#!/bin/sh\\necho hi\\n" > run.sh && chmod 750 run.sh',
+        'chmod 700 empty',
+        'ln -s /etc/passwd outside && ln -s src/deep inside',
+        'echo junk > node_modules/pkg/index.js && echo junk > .cache/x',
+        'echo "<h1>version one</h1>" > public/index.html',
+      ].join(' && '),
+    );
+  });
+
+  after(async () => {
+    await d?.stop();
+    await destroyEverything(dataDir);
+  });
+
+  it('captures a running app consistently and lists it in the app history', async () => {
+    const res = await snapshot(sb, 'first');
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.status, 'ready');
+    assert.equal(res.body.consistent, true, 'the sandbox was frozen during the capture');
+    assert.equal(res.body.app_id, app.id);
+    assert.ok(res.body.files >= 6 && res.body.new_bytes >= 200_000, JSON.stringify(res.body));
+    // Thawed afterwards: the sandbox answers and its web process still serves.
+    assert.equal((await sh(sb, 'echo alive')).trim(), 'alive');
+    const page = await openPreview(d.url, (await readyApp(app.id)).sandbox!.preview.url!);
+    assert.match(page.page.body, /version one/);
+
+    const again = await snapshot(sb, 'unchanged');
+    assert.equal(again.status, 201);
+    assert.equal(again.body.new_bytes, 0, 'an unchanged workspace stores nothing new');
+    const list = await d.api<{ items: Snapshot[] }>('GET', `/v1/apps/${app.id}/snapshots`);
+    assert.deepEqual(
+      list.body.items.map((s) => s.name),
+      ['unchanged', 'first'],
+    );
+    const one = await d.api<Snapshot>('GET', `/v1/snapshots/${res.body.id}`);
+    assert.equal(one.body.name, 'first');
+  });
+
+  it('restores the workspace byte for byte, owned by the sandbox user, and only when confirmed', async () => {
+    const before = await sh(sb, DIGEST);
+    const snap = (await snapshot(sb, 'before changes')).body;
+    await sh(
+      sb,
+      [
+        'cd /workspace',
+        'echo changed > public/index.html',
+        'rm -rf src/deep/er',
+        'echo new > added.txt',
+        'chmod 644 run.sh',
+        'rm -rf empty && ln -s /tmp empty',
+        'rm inside && mkdir inside',
+      ].join(' && '),
+    );
+    assert.notEqual(await sh(sb, DIGEST), before);
+
+    const unconfirmed = await d.api<Err>('POST', `/v1/apps/${app.id}/restore`, {
+      snapshot_id: snap.id,
+      confirm: false,
+    });
+    assert.equal(unconfirmed.status, 400);
+    assert.equal(unconfirmed.body.error.code, 'confirmation_required');
+    assert.match(
+      await sh(sb, 'cat /workspace/public/index.html'),
+      /changed/,
+      'nothing was touched',
+    );
+
+    const restored = await d.api<{ files: number }>('POST', `/v1/apps/${app.id}/restore`, {
+      snapshot_id: snap.id,
+      confirm: true,
+    });
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    assert.equal(await sh(sb, DIGEST), before);
+    assert.equal((await sh(sb, 'readlink /workspace/outside')).trim(), '/etc/passwd');
+    const owners = await sh(
+      sb,
+      'cd /workspace && stat -c %u src/deep/er/blob.bin run.sh empty && id -u',
+    );
+    const [a, b, c, me] = owners.trim().split('\n');
+    assert.deepEqual([a, b, c], [me, me, me]);
+    assert.equal(
+      (await sh(sb, 'cat /workspace/node_modules/pkg/index.js')).trim(),
+      'junk',
+      'regenerable dirs are left as they are',
+    );
+    const page = await openPreview(d.url, (await readyApp(app.id)).sandbox!.preview.url!);
+    assert.match(
+      page.page.body,
+      /version one/,
+      'the restarted web process serves the restored files',
+    );
+  });
+
+  it('forks an app whose preview shows the snapshot, leaving the source alone', async () => {
+    await sh(sb, 'echo "<h1>forked state</h1>" > /workspace/public/index.html');
+    const snap = (await snapshot(sb, 'to fork')).body;
+    await sh(sb, 'echo "<h1>source moved on</h1>" > /workspace/public/index.html');
+    const fork = await d.api<App & Err>('POST', `/v1/apps/${app.id}/fork`, {
+      snapshot_id: snap.id,
+      name: 'site copy',
+    });
+    assert.equal(fork.status, 201, JSON.stringify(fork.body));
+    assert.equal(fork.body.preset, 'static');
+    assert.notEqual(fork.body.sandbox!.id, sb);
+    const forked = await readyApp(fork.body.id);
+    const page = await openPreview(d.url, forked.sandbox!.preview.url!);
+    assert.match(page.page.body, /forked state/);
+    const owner = await sh(forked.sandbox!.id, 'stat -c %u /workspace/public/index.html && id -u');
+    const [fileUid, uid] = owner.trim().split('\n');
+    assert.equal(fileUid, uid, 'forked files belong to the new sandbox user');
+    assert.match(await sh(sb, 'cat /workspace/public/index.html'), /source moved on/);
+  });
+
+  it('exports a tar that imports back into the same tree, and starts a sandbox from it', async () => {
+    const snap = (await snapshot(sb, 'to export')).body;
+    const expected = await sh(sb, DIGEST);
+    const exported = await fetch(`${d.url}/v1/snapshots/${snap.id}/export`, {
+      headers: { authorization: `Bearer ${d.token}` },
+    });
+    assert.equal(exported.status, 200);
+    assert.equal(exported.headers.get('content-type'), 'application/x-tar');
+    const archive = Buffer.from(await exported.arrayBuffer());
+    const imported = await importTar(archive);
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    assert.equal(imported.body.status, 'ready');
+    assert.equal(imported.body.files, snap.files);
+    // The 200 kB blob and every other file were stored already: only the manifest is new.
+    assert.ok(imported.body.new_bytes < 10_000, `new bytes: ${imported.body.new_bytes}`);
+
+    const fresh = await d.api<{ id: string } & Err>('POST', '/v1/sandboxes', {
+      from_snapshot: imported.body.id,
+    });
+    assert.equal(fresh.status, 201, JSON.stringify(fresh.body));
+    // node_modules and .cache were never in the snapshot: compare the rest.
+    assert.equal(
+      await sh(fresh.body.id, DIGEST),
+      expected.replace(/^.*(node_modules|\.cache).*\n/gm, ''),
+    );
+    assert.equal((await sh(fresh.body.id, 'readlink /workspace/outside')).trim(), '/etc/passwd');
+  });
+
+  it('refuses unsafe archives and non-archive bodies', async () => {
+    const cases: [string, TarHeader[]][] = [
+      ['dot-dot', [{ name: '../../escape', type: 'file' }]],
+      ['absolute', [{ name: '/etc/cron.d/x', type: 'file' }]],
+      ['device', [{ name: 'dev-null', type: 'character-device', devmajor: 1, devminor: 3 }]],
+      [
+        'hard link',
+        [
+          { name: 'a', type: 'file' },
+          { name: 'b', type: 'link', linkname: '/etc/shadow' },
+        ],
+      ],
+    ];
+    for (const [label, headers] of cases) {
+      const res = await importTar(await tarOf(headers));
+      assert.equal(res.status, 400, `${label}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, 'invalid_archive', label);
+    }
+    const json = await d.api<Err>('POST', '/v1/snapshots/import?name=x', { not: 'a tar' });
+    assert.equal(json.status, 415);
+  });
+
+  it('reports a failed capture as failed, never ready', async () => {
+    const sandbox = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
+    await sh(sandbox, 'head -c 9000000 /dev/urandom > /workspace/too-big.bin');
+    const res = await snapshot(sandbox, 'too big');
+    assert.equal(res.status, 422, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, 'snapshot_failed');
+    const id = res.body.error.details!.snapshot_id!;
+    const row = await d.api<Snapshot>('GET', `/v1/snapshots/${id}`);
+    assert.equal(row.body.status, 'failed');
+    assert.match(row.body.error ?? '', /more than 8388608 bytes/);
+    const use = await d.api<Err>('POST', '/v1/sandboxes', { from_snapshot: id });
+    assert.equal(use.status, 409);
+    assert.equal(use.body.error.code, 'snapshot_not_ready');
+  });
+
+  it("keeps snapshots owner-scoped: another owner's are 404 everywhere", async () => {
+    const mine = (await snapshot(sb, 'private')).body;
+    const key = await d.api<{ token: string }>('POST', '/v1/api-keys', {
+      name: 'eve',
+      owner: 'eve',
+    });
+    const eve = key.body.token;
+    for (const [method, p, body] of [
+      ['GET', `/v1/snapshots/${mine.id}`, undefined],
+      ['GET', `/v1/snapshots/${mine.id}/export`, undefined],
+      ['DELETE', `/v1/snapshots/${mine.id}`, undefined],
+      ['GET', `/v1/apps/${app.id}/snapshots`, undefined],
+      ['POST', `/v1/sandboxes/${sb}/snapshots`, { name: 'steal' }],
+      ['POST', '/v1/sandboxes', { from_snapshot: mine.id }],
+    ] as const) {
+      const res = await d.api<Err>(method, p, body, eve);
+      assert.equal(res.status, 404, `${method} ${p}`);
+    }
+    assert.equal((await d.api('GET', `/v1/snapshots/${mine.id}`)).status, 200);
+  });
+
+  it('deleting snapshots removes only content no other snapshot shares', async () => {
+    const sandbox = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
+    await sh(sandbox, 'head -c 100000 /dev/urandom > /workspace/shared.bin');
+    const a = (await snapshot(sandbox, 'a')).body;
+    await sh(sandbox, 'head -c 100000 /dev/urandom > /workspace/only-b.bin');
+    const b = (await snapshot(sandbox, 'b')).body;
+    const withBoth = objectsOnDisk();
+    assert.equal((await d.api('DELETE', `/v1/snapshots/${b.id}`)).status, 204);
+    // only-b.bin and b's manifest are gone; shared.bin stays for a.
+    assert.equal(objectsOnDisk(), withBoth - 2);
+    assert.equal((await d.api('GET', `/v1/snapshots/${b.id}`)).status, 404);
+    const restored = await d.api('POST', '/v1/sandboxes', { from_snapshot: a.id });
+    assert.equal(restored.status, 201);
+    assert.equal((await d.api('DELETE', `/v1/snapshots/${a.id}`)).status, 204);
+    assert.equal(objectsOnDisk(), withBoth - 4);
+  });
+
+  async function importTar(data: Buffer) {
+    const res = await fetch(`${d.url}/v1/snapshots/import?name=imported`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/x-tar' },
+      body: data,
+    });
+    return { status: res.status, body: (await res.json()) as Snapshot & Err };
+  }
+});
+
+type TarHeader = Partial<tar.Header> & { name: string };
+
+async function tarOf(headers: TarHeader[]): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const h of headers) pack.entry(h, h.type === 'file' ? 'x' : '');
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
