@@ -136,11 +136,17 @@ async function main(): Promise<void> {
     const storedMs: number[] = [];
     let first: Snapshot | undefined;
     let second: Snapshot | undefined;
+    // Each timed run starts with nothing dirty on the host's disks: a capture's fdatasync would
+    // otherwise also wait for whatever the run before it (tar's archive, a deletion) left behind.
+    const settled = () => spawnSync('sync');
     for (let i = 0; i < RUNS; i++) {
+      settled();
       tarMs.push(await tarGz(dir, path.join(tmp, `ws-${i}.tgz`)));
+      settled();
       const [ms, snap] = await capture(d, sb);
       freshMs.push(ms);
       first ??= snap;
+      settled();
       const [again, unchanged] = await capture(d, sb);
       storedMs.push(again);
       second ??= unchanged;

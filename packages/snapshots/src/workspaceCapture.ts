@@ -43,6 +43,9 @@ const WHOLE_READ_BYTES = 4 * 1024 * 1024;
 const PARALLEL_READS = 8;
 /** Entries walked between turns of the event loop. */
 const WALK_BATCH = 2_000;
+/** Files up to this size are read with synchronous calls; files stored between turns. */
+const SMALL_READ_BYTES = 256 * 1024;
+const YIELD_EVERY = 256;
 
 /**
  * Walks the workspace without following a single symlink, storing each regular file's bytes in
@@ -101,13 +104,16 @@ export async function captureWorkspace(o: CaptureOptions): Promise<CaptureResult
   }
 
   let written = 0;
+  let handled = 0;
   await inParallel(files, PARALLEL_READS, async ({ rel, st }) => {
     const cached = cache.lookup(rel, st);
     // Held before it is trusted: a sweep cannot take the object between this check and commit.
     const stored =
       cached !== undefined && o.store.holdExisting(o.lease, cached)
         ? { sha256: cached, size: Number(st.size), written: 0 }
-        : await storeFile(o, rel);
+        : await storeFile(o, rel, Number(st.size));
+    // Cached and small files involve no real wait: give the event loop its turn now and then.
+    if (++handled % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
     written += stored.written;
     cache.remember(rel, st, stored.sha256, startNs);
     entries.push({
@@ -130,14 +136,23 @@ export async function captureWorkspace(o: CaptureOptions): Promise<CaptureResult
   };
 }
 
+const NO_FOLLOW = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+
 async function storeFile(
   o: CaptureOptions,
   rel: string,
+  sizeHint: number,
 ): Promise<{ sha256: string; size: number; written: number }> {
-  const fd = await fs.promises.open(
-    path.join(o.root, rel),
-    fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
-  );
+  const file = path.join(o.root, rel);
+  if (sizeHint <= SMALL_READ_BYTES) {
+    // Small files are read with synchronous calls: each costs less than a thread-pool trip.
+    const data = readSmall(file, rel);
+    if (data !== null) {
+      const { sha256, written } = await o.store.putBuffer(o.lease, data);
+      return { sha256, size: data.length, written };
+    }
+  }
+  const fd = await fs.promises.open(file, NO_FOLLOW);
   try {
     const st = await fd.stat();
     if (!st.isFile()) throw new Error(`${rel} changed type during the capture`);
@@ -163,5 +178,19 @@ async function storeFile(
     }
   } finally {
     await fd.close();
+  }
+}
+
+/** The whole file, or null when it turned out larger than a small read (then streamed). */
+function readSmall(file: string, rel: string): Buffer | null {
+  const fd = fs.openSync(file, NO_FOLLOW);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${rel} changed type during the capture`);
+    if (st.size > SMALL_READ_BYTES) return null;
+    const data = Buffer.allocUnsafe(st.size);
+    return data.subarray(0, fs.readSync(fd, data, 0, st.size, 0));
+  } finally {
+    fs.closeSync(fd);
   }
 }

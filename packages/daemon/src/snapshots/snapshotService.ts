@@ -210,13 +210,15 @@ export class SnapshotService {
   async filler(owner: string, snapshotId: string): Promise<SandboxFiller> {
     const snapshot = await this.getReady(owner, snapshotId);
     return async (sandbox) => {
+      const started = performance.now();
       const restored = await this.restoreInto(sandbox, snapshot);
+      const ms = Math.round(performance.now() - started);
       await this.o.events.append({
         owner: sandbox.owner_id,
         sandboxId: sandbox.id,
         type: 'snapshot.restored',
         message: `Workspace started from snapshot "${snapshot.name}"`,
-        payload: { snapshot_id: snapshot.id, files: restored.files, bytes: restored.bytes },
+        payload: { snapshot_id: snapshot.id, files: restored.files, bytes: restored.bytes, ms },
       });
     };
   }
