@@ -10,7 +10,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { AgentClient } from '@paddock/guest-agent';
-import { BridgeAgent } from '../packages/daemon/src/preview/bridgeAgent.js';
+import { PortAgent } from '../packages/daemon/src/preview/portAgent.js';
 
 const args = process.argv.slice(2);
 const bridge = args[0] === '--bridge' ? { socketPath: args[1]!, port: Number(args[2]) } : null;
@@ -25,7 +25,7 @@ const agentClient = bridge
   ? new AgentClient({ transport: 'unix', socketPath: bridge.socketPath })
   : null;
 const agent = bridge
-  ? new BridgeAgent(() => agentClient!.openBridge(bridge.port))
+  ? new PortAgent(() => agentClient!.openBridge(bridge.port))
   : new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 const headers: Record<string, string> = {};
 if (host) headers.host = host;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +26,7 @@ import { assertDiskBudget } from './diskBudget.js';
 import { findHostTools, mustRun } from './hostCommands.js';
 import { probeHostLayout } from './hostLayout.js';
 import { KeyedQueue } from './keyedQueue.js';
+import { LoopbackConnector } from './loopbackConnector.js';
 import { bootSandbox, teardownSandbox, type LauncherContext } from './launcher.js';
 import { AGENT_OOM_SCORE_ADJ, probeAgentOomScoreAdj } from './oomScore.js';
 import { isAlive } from './procStat.js';
@@ -79,6 +81,7 @@ const silentLog: DriverLogger = {
 export class LocalDriver implements SandboxDriver {
   readonly name = 'local';
   private readonly queue = new KeyedQueue();
+  private readonly connectors = new Map<string, LoopbackConnector>();
   private readonly pool: WarmPools | null;
   private readonly poolLimits: SandboxLimits;
   private stopTrimmingLogs: () => void = () => undefined;
@@ -247,6 +250,7 @@ export class LocalDriver implements SandboxDriver {
 
   async stop(id: string, options: { graceMs?: number } = {}): Promise<void> {
     assertValidId(id);
+    this.dropConnector(id);
     await this.queue.run(id, async () => {
       const record = this.store.read(id);
       if (record === null) return;
@@ -300,6 +304,48 @@ export class LocalDriver implements SandboxDriver {
     });
   }
 
+  connectPort(id: string, port: number, signal?: AbortSignal): Promise<Socket> | null {
+    let connector = this.connectors.get(id);
+    if (connector === undefined) {
+      assertValidId(id);
+      connector = new LoopbackConnector(() => this.openNetns(id), this.ctx.host.nodePath);
+      this.connectors.set(id, connector);
+    }
+    return connector.connect(port, signal);
+  }
+
+  /**
+   * The sandbox's network namespace, opened from one of its processes. The fd is then checked
+   * against the group's processes again, so a pid reused between listing and opening cannot
+   * hand out another namespace.
+   */
+  private async openNetns(id: string): Promise<number | null> {
+    const own = fs.readlinkSync('/proc/self/ns/net');
+    const nsOf = (pid: number): string | null => {
+      try {
+        return fs.readlinkSync(`/proc/${pid}/ns/net`);
+      } catch {
+        return null;
+      }
+    };
+    for (const pid of await this.cgroups.processes(id)) {
+      const ns = nsOf(pid);
+      if (ns === null || ns === own) continue;
+      let fd: number;
+      try {
+        fd = fs.openSync(`/proc/${pid}/ns/net`, 'r');
+      } catch {
+        continue;
+      }
+      const opened = `net:[${fs.fstatSync(fd).ino}]`;
+      if (opened !== own && (await this.cgroups.processes(id)).some((p) => nsOf(p) === opened)) {
+        return fd;
+      }
+      fs.closeSync(fd);
+    }
+    return null;
+  }
+
   async inspect(id: string): Promise<SandboxObservation> {
     const idle = { id, oom_kills: 0, memory_bytes: null, pids: null };
     try {
@@ -342,6 +388,7 @@ export class LocalDriver implements SandboxDriver {
   /** Destroy unclaimed pool members; every other sandbox keeps running. */
   async close(): Promise<void> {
     this.stopTrimmingLogs();
+    for (const id of [...this.connectors.keys()]) this.dropConnector(id);
     await this.pool?.close();
     await this.queue.idle();
     await this.cgroups.removeParent();
@@ -477,7 +524,13 @@ export class LocalDriver implements SandboxDriver {
     fs.rmdirSync(mountPoint);
   }
 
+  private dropConnector(id: string): void {
+    this.connectors.get(id)?.close();
+    this.connectors.delete(id);
+  }
+
   private async destroyNow(id: string): Promise<void> {
+    this.dropConnector(id);
     this.pool?.forget(id);
     const record = this.store.read(id);
     await teardownSandbox(this.ctx, id, record?.boot ?? null);

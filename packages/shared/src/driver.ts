@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { AgentEndpoint } from './agent-protocol.js';
 import type { SandboxLimits } from './limits.js';
 
@@ -28,6 +29,11 @@ export interface SandboxDriver {
    * storage is attached privately. Calls for one sandbox are serialized with its lifecycle.
    */
   withWorkspace<T>(id: string, fn: (workspace: HostWorkspace) => Promise<T>): Promise<T>;
+  /**
+   * Optional: a TCP connection to `port` on the sandbox's loopback, made from the host with no
+   * relay. Null when the driver cannot make one right now (callers use the agent's bridge).
+   */
+  connectPort?(id: string, port: number, signal?: AbortSignal): Promise<Socket> | null;
   /** What the driver sees of one sandbox right now. */
   inspect(id: string): Promise<SandboxObservation>;
   /** Every sandbox the driver has on this host, running or not (for reconciliation at start). */

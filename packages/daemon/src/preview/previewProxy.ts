@@ -8,7 +8,7 @@ import type { AppStore } from '../apps/appStore.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow, SandboxStore } from '../sandboxes/sandboxStore.js';
 import { readCookies } from '../auth/sessionTokens.js';
-import { BridgeAgent } from './bridgeAgent.js';
+import { PortAgent } from './portAgent.js';
 import type { PreviewAddress } from './previewAddress.js';
 import { sendPreviewPage } from './previewPages.js';
 import {
@@ -50,7 +50,7 @@ type Access =
  */
 export class PreviewProxy {
   private readonly proxy = createProxyServer({ xfwd: true, ws: true });
-  private readonly agents = new Map<string, BridgeAgent>();
+  private readonly agents = new Map<string, PortAgent>();
   /**
    * What a request needs to know of its sandbox, kept for a second: a page load is hundreds of
    * requests. Lifecycle changes, rotation and visibility changes drop an entry at once.
@@ -84,10 +84,7 @@ export class PreviewProxy {
     if (this.generation(target.sandboxId) !== generation) return null;
     return {
       sandboxId: row.id,
-      open: async (signal) => {
-        const { client } = await this.o.sandboxes.agent(row.owner_id, row.id);
-        return client.openBridge(target.port, signal);
-      },
+      open: (signal) => this.o.sandboxes.openPort(row.owner_id, row.id, target.port, signal),
       check: async (head) => {
         const again = this.o.address().parseHost(head.headers.host);
         if (again?.sandboxId !== row.id || again.port !== target.port) return null;
@@ -209,14 +206,18 @@ export class PreviewProxy {
     this.proxy.close();
   }
 
-  private agentFor(row: SandboxRow, port: number): BridgeAgent {
+  private agentFor(row: SandboxRow, port: number): PortAgent {
     const key = `${row.id}:${port}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = new BridgeAgent(async () => {
-        const { client } = await this.o.sandboxes.agent(row.owner_id, row.id);
-        return client.openBridge(port, AbortSignal.timeout(BRIDGE_OPEN_TIMEOUT_MS));
-      });
+      agent = new PortAgent(() =>
+        this.o.sandboxes.openPort(
+          row.owner_id,
+          row.id,
+          port,
+          AbortSignal.timeout(BRIDGE_OPEN_TIMEOUT_MS),
+        ),
+      );
       this.agents.set(key, agent);
     }
     return agent;

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import { AgentClient } from '@paddock/guest-agent';
 import {
@@ -472,6 +473,22 @@ export class SandboxService {
       this.clients.set(id, client);
     }
     return { row, client };
+  }
+
+  /**
+   * A connection to a port on a running sandbox's loopback: straight from the driver when it
+   * can make one (no relay through the agent), else through the guest agent's bridge.
+   */
+  async openPort(owner: string, id: string, port: number, signal?: AbortSignal): Promise<Socket> {
+    const { client } = await this.agent(owner, id);
+    const direct = this.o.driver.connectPort?.(id, port, signal);
+    if (!direct) return client.openBridge(port, signal);
+    return direct.catch((err: unknown) => {
+      // Nothing listens: the bridge would say the same. Anything else: the bridge still may work.
+      if (err instanceof PaddockError && err.code === 'port_unreachable') throw err;
+      if (signal?.aborted) throw err;
+      return client.openBridge(port, signal);
+    });
   }
 
   /**

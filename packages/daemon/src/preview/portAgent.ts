@@ -3,10 +3,11 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 /**
- * An HTTP agent whose connections are port bridges through a sandbox's guest agent instead of
- * TCP connections. Keep-alive pools them, so a page's many requests reuse a few bridges.
+ * An HTTP agent whose connections reach one port inside one sandbox (`SandboxService.openPort`:
+ * the driver's direct loopback connection, or the guest agent's bridge). Keep-alive pools them,
+ * so a page's many requests reuse a few connections.
  */
-export class BridgeAgent extends http.Agent {
+export class PortAgent extends http.Agent {
   constructor(private readonly open: () => Promise<Socket>) {
     super({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 60_000 });
   }
