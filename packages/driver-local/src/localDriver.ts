@@ -26,6 +26,7 @@ import { assertDiskBudget } from './diskBudget.js';
 import { findHostTools, mustRun } from './hostCommands.js';
 import { probeHostLayout } from './hostLayout.js';
 import { KeyedQueue } from './keyedQueue.js';
+import { isMountPoint } from './mountTable.js';
 import { LoopbackConnector } from './loopbackConnector.js';
 import { bootSandbox, teardownSandbox, type LauncherContext } from './launcher.js';
 import { AGENT_OOM_SCORE_ADJ, probeAgentOomScoreAdj } from './oomScore.js';
@@ -291,6 +292,12 @@ export class LocalDriver implements SandboxDriver {
         } finally {
           if (frozen) await this.cgroups.thaw(id);
         }
+      }
+      // Not running, but maybe not torn down yet (its agent just died): finish that first, or
+      // the image would be mounted twice, two ext4 instances on one file.
+      if (record.boot !== null || isMountPoint(this.store.paths(id).workspaceDir)) {
+        await teardownSandbox(this.ctx, id, record.boot);
+        this.store.write({ ...record, boot: null, stopped_at: new Date().toISOString() });
       }
       const image = this.store.imageFile(id);
       const mountPoint = this.store.offlineWorkspaceDir(id);
@@ -561,6 +568,8 @@ export class LocalDriver implements SandboxDriver {
         } else if (await this.isRunning(record)) {
           const problem = pinnedSocketProblem(this.store.socketPath(id), record.uid);
           if (problem === null) {
+            // A daemon that died inside withWorkspace left it frozen.
+            await this.cgroups.thaw(id);
             this.log.info({ sandbox_id: id }, 're-adopted running sandbox');
             continue;
           }

@@ -10,12 +10,15 @@ const SHA256 = /^[0-9a-f]{64}$/;
  */
 export class Lease {
   readonly hashes = new Set<string>();
+  private released = false;
   constructor(private readonly onRelease: (lease: Lease) => void) {}
   hold(sha256: string): void {
     this.hashes.add(sha256);
   }
   /** Call after the snapshot is committed (or given up): from then on, references protect it. */
   release(): void {
+    if (this.released) return;
+    this.released = true;
     this.onRelease(this);
   }
 }
@@ -34,6 +37,8 @@ export class ContentStore {
   private sweeping = 0;
   /** Objects being written right now: a second writer of the same bytes waits instead. */
   private readonly writing = new Map<string, Promise<void>>();
+  /** Object dirs with renames not yet made durable (see syncDirs). */
+  private readonly renamedInto = new Set<string>();
   /** The `objects/<2 hex>` dirs known to exist (a sweep leaves them in place). */
   private readonly prefixDirs = new Set<string>();
 
@@ -81,14 +86,19 @@ export class ContentStore {
     }
     const write = (async () => {
       const tmp = this.tmpFile();
-      const fd = await fs.promises.open(tmp, 'wx', 0o600);
       try {
-        await fd.writeFile(data);
-        await fd.datasync();
-      } finally {
-        await fd.close();
+        const fd = await fs.promises.open(tmp, 'wx', 0o600);
+        try {
+          await fd.writeFile(data);
+          await fd.datasync();
+        } finally {
+          await fd.close();
+        }
+        await this.adopt(tmp, sha256);
+      } catch (err) {
+        await fs.promises.rm(tmp, { force: true });
+        throw err;
       }
-      await this.adopt(tmp, sha256);
     })();
     this.writing.set(sha256, write);
     try {
@@ -143,6 +153,26 @@ export class ContentStore {
     }
     // Identical bytes either way, so a concurrent writer of the same object is harmless.
     await fs.promises.rename(tmp, target);
+    this.renamedInto.add(path.dirname(target));
+  }
+
+  /**
+   * Makes the renames so far durable (each object's bytes already are): fsyncs every object
+   * directory that gained an entry. Called before a snapshot that needs them is marked ready.
+   */
+  async syncDirs(): Promise<void> {
+    const dirs = [...this.renamedInto];
+    this.renamedInto.clear();
+    await Promise.all(
+      dirs.map(async (dir) => {
+        const fd = await fs.promises.open(dir, 'r');
+        try {
+          await fd.sync();
+        } finally {
+          await fd.close();
+        }
+      }),
+    );
   }
 
   private tmpFile(): string {

@@ -21,7 +21,11 @@ export class HashCache {
     return hit !== undefined && hit.key === keyOf(st) ? hit.sha256 : undefined;
   }
 
+  /** Paths remembered at most: beyond it a huge workspace is simply read again. */
+  static readonly MAX_ENTRIES = 100_000;
+
   remember(rel: string, st: BigIntStats, sha256: string, captureStartNs: bigint): void {
+    if (!this.known.has(rel) && this.known.size >= HashCache.MAX_ENTRIES) return;
     if (st.ctimeNs >= captureStartNs - HashCache.RACY_NS) {
       this.known.delete(rel);
       return;

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { PaddockError } from '@paddock/shared';
@@ -9,8 +9,10 @@ import {
   byPath,
   checkManifest,
   invalid,
+  MAX_MANIFEST_PATH_BYTES,
   pathProblem,
   permissionBits,
+  symlinkTargetProblem,
   type SnapshotEntry,
   type SnapshotManifest,
 } from './snapshotManifest.js';
@@ -74,7 +76,13 @@ export async function importArchive(
   const extract = tar.extract();
   const source = await sniffGzip(input);
   if (source.empty) throw invalid('the archive is empty');
-  const stages: NodeJS.ReadWriteStream[] = source.gzip ? [zlib.createGunzip()] : [];
+  // The tar stream itself is bounded (after gunzip, so a gzip bomb stops early): the content
+  // limit plus headers and padding for every entry allowed.
+  const tarLimit = limits.maxBytes + (limits.maxEntries + 16) * 1536;
+  const stages: NodeJS.ReadWriteStream[] = [
+    ...(source.gzip ? [zlib.createGunzip()] : []),
+    byteLimit(tarLimit, () => invalid(`the archive is larger than ${tarLimit} bytes`)),
+  ];
   const feeding = pipeline([source.stream, ...stages, extract]).catch((err: unknown) => {
     extract.destroy(err as Error);
   });
@@ -82,6 +90,7 @@ export async function importArchive(
   let files = 0;
   let bytes = 0;
   let written = 0;
+  let pathBytes = 0;
   try {
     for await (const entry of extract) {
       const h = entry.header;
@@ -93,8 +102,9 @@ export async function importArchive(
       const problem = pathProblem(name);
       if (problem !== null) throw invalid(problem, h.name);
       if (entries.has(name)) throw invalid('duplicate entry', name);
-      if (entries.size >= limits.maxEntries) {
-        throw invalid(`more than ${limits.maxEntries} entries`);
+      pathBytes += Buffer.byteLength(name);
+      if (entries.size >= limits.maxEntries || pathBytes > MAX_MANIFEST_PATH_BYTES) {
+        throw invalid(`more than ${limits.maxEntries} entries or too many path bytes`);
       }
       const mtime_ms = h.mtime ? h.mtime.getTime() : Date.now();
       if (h.type === 'directory') {
@@ -106,8 +116,9 @@ export async function importArchive(
         });
         entry.resume();
       } else if (h.type === 'symlink') {
-        if (!h.linkname) throw invalid('symlink without a target', name);
-        entries.set(name, { path: name, type: 'symlink', target: h.linkname, mtime_ms });
+        const problem = symlinkTargetProblem(h.linkname);
+        if (problem !== null) throw invalid(problem, name);
+        entries.set(name, { path: name, type: 'symlink', target: h.linkname!, mtime_ms });
         entry.resume();
       } else if (h.type === 'file' || h.type === 'contiguous-file') {
         let stored;
@@ -148,7 +159,7 @@ export async function importArchive(
     );
   }
   await feeding;
-  addImplicitDirs(entries);
+  addImplicitDirs(entries, limits.maxEntries);
   const manifest = checkManifest({ version: 1, entries: [...entries.values()].sort(byPath) });
   return { manifest, files, bytes, written };
 }
@@ -161,15 +172,28 @@ function normalizeName(raw: string): string | null {
   return name === '' || name === '.' ? null : name;
 }
 
-function addImplicitDirs(entries: Map<string, SnapshotEntry>): void {
+/** Directories a tar leaves implicit, counted against the same entry limit as the rest. */
+function addImplicitDirs(entries: Map<string, SnapshotEntry>, maxEntries: number): void {
   for (const p of [...entries.keys()]) {
     for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
       const dir = p.slice(0, i);
-      if (!entries.has(dir)) {
-        entries.set(dir, { path: dir, type: 'dir', mode: 0o755, mtime_ms: Date.now() });
-      }
+      if (entries.has(dir)) continue;
+      if (entries.size >= maxEntries) throw invalid(`more than ${maxEntries} entries`);
+      entries.set(dir, { path: dir, type: 'dir', mode: 0o755, mtime_ms: Date.now() });
     }
   }
+}
+
+/** Passes bytes through until `max`, then fails the pipeline with `tooMany()`. */
+function byteLimit(max: number, tooMany: () => Error): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > max) done(tooMany());
+      else done(null, chunk);
+    },
+  });
 }
 
 async function sniffGzip(

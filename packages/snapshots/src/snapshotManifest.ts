@@ -46,7 +46,8 @@ export function invalid(message: string, entry?: string): PaddockError {
 }
 
 /** Why `p` cannot be a workspace-relative path, or null when it can. */
-export function pathProblem(p: string): string | null {
+export function pathProblem(p: unknown): string | null {
+  if (typeof p !== 'string') return 'path is not a string';
   if (p.length === 0) return 'empty path';
   if (p.startsWith('/')) return 'absolute path';
   if (p.includes('\0')) return 'NUL in path';
@@ -58,6 +59,21 @@ export function pathProblem(p: string): string | null {
   }
   return null;
 }
+
+/** Why a symlink target cannot be kept, or null: PATH_MAX is what the kernel takes anyway. */
+export function symlinkTargetProblem(target: unknown): string | null {
+  if (typeof target !== 'string' || target.length === 0) return 'empty symlink target';
+  if (target.includes('\0')) return 'NUL in symlink target';
+  if (Buffer.byteLength(target) > MAX_PATH_BYTES - 1) return 'symlink target too long';
+  return null;
+}
+
+function isMode(mode: unknown): boolean {
+  return Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= 0o777;
+}
+
+/** All paths of one snapshot together: what its manifest may hold in memory at most. */
+export const MAX_MANIFEST_PATH_BYTES = 64 * 1024 * 1024;
 
 export function byPath(a: { path: string }, b: { path: string }): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
@@ -85,17 +101,23 @@ export function checkManifest(manifest: SnapshotManifest): SnapshotManifest {
     if (slash > 0 && !dirs.has(e.path.slice(0, slash))) {
       throw invalid('parent is not a directory of the snapshot', e.path);
     }
-    if (!Number.isFinite(e.mtime_ms)) throw invalid('bad mtime', e.path);
+    if (typeof e.mtime_ms !== 'number' || !Number.isFinite(e.mtime_ms)) {
+      throw invalid('bad mtime', e.path);
+    }
+    if (e.type !== 'symlink' && !isMode(e.mode)) throw invalid('bad mode', e.path);
     if (e.type === 'dir') {
       dirs.add(e.path);
     } else if (e.type === 'file') {
-      if (!SHA256.test(e.sha256) || !Number.isSafeInteger(e.size) || e.size < 0) {
+      if (
+        typeof e.sha256 !== 'string' ||
+        !SHA256.test(e.sha256) ||
+        !Number.isSafeInteger(e.size) ||
+        e.size < 0
+      ) {
         throw invalid('bad file entry', e.path);
       }
     } else if (e.type === 'symlink') {
-      if (typeof e.target !== 'string' || e.target.length === 0 || e.target.includes('\0')) {
-        throw invalid('bad symlink target', e.path);
-      }
+      if (symlinkTargetProblem(e.target) !== null) throw invalid('bad symlink target', e.path);
     } else {
       throw invalid('unknown entry type', (e as { path: string }).path);
     }

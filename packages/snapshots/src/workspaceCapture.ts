@@ -4,8 +4,11 @@ import { ContentTooLarge, type ContentStore, type Lease } from './contentStore.j
 import { HashCache } from './hashCache.js';
 import { inParallel } from './inParallel.js';
 import {
+  MAX_MANIFEST_PATH_BYTES,
   byPath,
+  pathProblem,
   permissionBits,
+  symlinkTargetProblem,
   type SnapshotEntry,
   type SnapshotManifest,
 } from './snapshotManifest.js';
@@ -46,6 +49,7 @@ const WALK_BATCH = 2_000;
 /** Files up to this size are read with synchronous calls; files stored between turns. */
 const SMALL_READ_BYTES = 256 * 1024;
 const YIELD_EVERY = 256;
+const YIELD_BYTES = 16 * 1024 * 1024;
 
 /**
  * Walks the workspace without following a single symlink, storing each regular file's bytes in
@@ -63,17 +67,24 @@ export async function captureWorkspace(o: CaptureOptions): Promise<CaptureResult
   // The walk uses synchronous calls: a readdir or lstat costs microseconds, a thread-pool round
   // trip costs more than the call, and the sandbox stays frozen for as long as this takes. The
   // event loop gets a turn every WALK_BATCH entries, so a huge tree never blocks the daemon.
-  let sinceYield = 0;
+  let walked = 0;
+  let pathBytes = 0;
   while (dirs.length > 0) {
     const rel = dirs.pop()!;
-    const names = fs.readdirSync(path.join(o.root, rel)).filter((n) => !o.excludedNames.has(n));
-    sinceYield += names.length;
-    if (sinceYield > WALK_BATCH) {
-      sinceYield = 0;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    for (const name of names) {
+    for (const raw of fs.readdirSync(path.join(o.root, rel), { encoding: 'buffer' })) {
+      if (++walked % WALK_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+      const name = raw.toString('utf8');
+      if (o.excludedNames.has(name)) continue;
       const childRel = rel === '' ? name : `${rel}/${name}`;
+      // A name that is not UTF-8 cannot be written back under the same bytes: reported, not kept.
+      if (!Buffer.from(name, 'utf8').equals(raw) || pathProblem(childRel) !== null) {
+        skipped.push(childRel);
+        continue;
+      }
+      pathBytes += raw.length + rel.length + 1;
+      if (pathBytes > MAX_MANIFEST_PATH_BYTES) {
+        throw new CaptureLimitError('the workspace holds too many path bytes');
+      }
       const st = fs.lstatSync(path.join(o.root, childRel), { bigint: true });
       // Rounded: a restore sets it through a float, which may land a hair below the millisecond.
       const mtime_ms = Math.round(Number(st.mtimeNs) / 1e6);
@@ -87,7 +98,11 @@ export async function captureWorkspace(o: CaptureOptions): Promise<CaptureResult
         dirs.push(childRel);
       } else if (st.isSymbolicLink()) {
         const target = fs.readlinkSync(path.join(o.root, childRel));
-        entries.push({ path: childRel, type: 'symlink', target, mtime_ms });
+        if (symlinkTargetProblem(target) === null) {
+          entries.push({ path: childRel, type: 'symlink', target, mtime_ms });
+        } else {
+          skipped.push(childRel);
+        }
       } else if (st.isFile()) {
         bytes += Number(st.size);
         if (bytes > o.maxBytes) {
@@ -105,6 +120,7 @@ export async function captureWorkspace(o: CaptureOptions): Promise<CaptureResult
 
   let written = 0;
   let handled = 0;
+  let readSinceYield = 0;
   await inParallel(files, PARALLEL_READS, async ({ rel, st }) => {
     const cached = cache.lookup(rel, st);
     // Held before it is trusted: a sweep cannot take the object between this check and commit.
@@ -113,7 +129,11 @@ export async function captureWorkspace(o: CaptureOptions): Promise<CaptureResult
         ? { sha256: cached, size: Number(st.size), written: 0 }
         : await storeFile(o, rel, Number(st.size));
     // Cached and small files involve no real wait: give the event loop its turn now and then.
-    if (++handled % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    readSinceYield += stored.written > 0 || cached === undefined ? stored.size : 0;
+    if (++handled % YIELD_EVERY === 0 || readSinceYield > YIELD_BYTES) {
+      readSinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     written += stored.written;
     cache.remember(rel, st, stored.sha256, startNs);
     entries.push({

@@ -69,7 +69,8 @@ async function writeLeaf(o: RestoreOptions, e: SnapshotEntry): Promise<void> {
   const when = new Date(e.mtime_ms);
   if (e.type === 'file') {
     // Copy beside the target and rename over it: a crash leaves the old file or the new one.
-    const tmp = `${target}.${crypto.randomBytes(6).toString('hex')}.paddock-restore`;
+    // A short name of its own (not the target's plus a suffix, which could exceed NAME_MAX).
+    const tmp = path.join(path.dirname(target), `.pdk-${crypto.randomBytes(6).toString('hex')}`);
     await fs.promises.copyFile(o.store.objectPath(e.sha256), tmp, fs.constants.COPYFILE_EXCL);
     await fs.promises.lchown(tmp, o.uid, o.gid);
     await fs.promises.chmod(tmp, e.mode);

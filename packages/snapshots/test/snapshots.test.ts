@@ -17,6 +17,7 @@ import {
   restoreWorkspace,
   type SnapshotManifest,
 } from '../src/index.js';
+import { inParallel } from '../src/inParallel.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-snap-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -246,6 +247,69 @@ describe('content-addressed snapshots', () => {
         return true;
       });
     }
+  });
+
+  it('bounds what an import may make: entries (implicit dirs too), link targets, stream size', async () => {
+    const store = new ContentStore(dir('s7'));
+    const small = { maxBytes: 1024, maxEntries: 50 };
+    const importWith = async (data: Buffer) => {
+      const lease = store.lease();
+      try {
+        return await importArchive(Readable.from([data]), store, lease, small);
+      } finally {
+        lease.release();
+      }
+    };
+    const deep = Array.from({ length: 60 }, (_, i) => `d${i}`).join('/');
+    const cases: [string, Buffer][] = [
+      ['implicit dirs', await tarOf([{ header: { name: `${deep}/f`, type: 'file' }, body: 'x' }])],
+      [
+        'long link target',
+        await tarOf([{ header: { name: 'l', type: 'symlink', linkname: 'a/'.repeat(3000) } }]),
+      ],
+      [
+        'gzip bomb',
+        zlib.gzipSync(
+          await tarOf([{ header: { name: 'big', type: 'file' }, body: '0'.repeat(200_000) }]),
+        ),
+      ],
+    ];
+    for (const [label, data] of cases) {
+      await assert.rejects(importWith(data), (err: { code?: string }) => {
+        assert.equal(err.code, 'invalid_archive', label);
+        return true;
+      });
+    }
+  });
+
+  it('reports names that are not UTF-8 as skipped instead of failing or mangling them', async () => {
+    const store = new ContentStore(dir('s8'));
+    const root = dir('w8');
+    fs.writeFileSync(path.join(root, 'ok.txt'), 'fine');
+    fs.writeFileSync(Buffer.from(path.join(root, 'latin-\xe9.txt'), 'latin1'), 'odd name');
+    const { manifest, skipped } = await capture(store, root);
+    assert.deepEqual(
+      manifest.entries.map((e) => e.path),
+      ['ok.txt'],
+    );
+    assert.equal(skipped.length, 1);
+  });
+
+  it('starts no new work after a failure and waits for what is in flight', async () => {
+    const started: number[] = [];
+    let inFlight = 0;
+    await assert.rejects(
+      inParallel([1, 2, 3, 4, 5, 6], 2, async (n) => {
+        started.push(n);
+        inFlight++;
+        await new Promise((r) => setTimeout(r, n === 1 ? 5 : 30));
+        inFlight--;
+        if (n === 1) throw new Error('first fails');
+      }),
+      /first fails/,
+    );
+    assert.equal(inFlight, 0, 'nothing still running when the error surfaces');
+    assert.deepEqual(started, [1, 2]);
   });
 
   it('a sweep keeps objects a running capture holds and removes the rest', async () => {

@@ -204,12 +204,25 @@ export class AppService {
     if (!sandbox) throw new PaddockError('conflict', `app ${id} has no sandbox; wake it first`);
     // In the task line, so no task runs while its files are replaced.
     const restored = await this.o.exclusive(sandbox.id, async () => {
-      const current = await this.o.sandboxes.get(owner, sandbox.id);
-      const wasRunning = current.status === 'running' || current.status === 'starting';
-      if (wasRunning) await this.o.sandboxes.stop(owner, sandbox.id);
-      const result = await this.o.snapshots.restoreInto(current, snapshot);
-      if (wasRunning) await this.o.sandboxes.start(owner, sandbox.id);
-      return result;
+      try {
+        return await this.o.sandboxes.whileStopped(owner, sandbox.id, (stopped) =>
+          this.o.snapshots.restoreInto(stopped, snapshot),
+        );
+      } catch (err) {
+        await this.o.events.append({
+          owner,
+          sandboxId: sandbox.id,
+          type: 'snapshot.restore_failed',
+          severity: 'error',
+          message: `Restoring snapshot "${snapshot.name}" failed; the workspace may be partly restored`,
+          payload: {
+            app_id: id,
+            snapshot_id: snapshot.id,
+            code: err instanceof PaddockError ? err.code : 'internal',
+          },
+        });
+        throw err;
+      }
     });
     await this.o.events.append({
       owner,

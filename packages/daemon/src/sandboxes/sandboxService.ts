@@ -238,34 +238,42 @@ export class SandboxService {
     },
   ): Promise<SandboxRow> {
     await this.get(owner, id);
-    return this.lock.run(id, async () => {
-      const row = await this.get(owner, id);
-      if (row.status === 'stopped') return row;
-      await this.o.store.update(id, { status: 'stopping' });
-      this.dropClient(id);
-      this.hooks.ended(id);
-      try {
-        await this.o.driver.stop(id, graceMs === undefined ? {} : { graceMs });
-      } catch (err) {
-        await this.o.store.update(id, { status: 'failed', status_reason: 'stop failed' });
-        throw asDriverError(err, 'stop');
-      }
-      this.o.metrics.sandboxOps.inc({ op: 'stop', result: 'ok' });
-      await this.o.events.append({
-        owner,
-        sandboxId: id,
-        type: why.reason === 'idle' ? 'sandbox.idle_stopped' : 'sandbox.stopped',
-        message: why.reason === 'idle' ? `Sandbox stopped: ${why.text}` : 'Sandbox stopped',
-        payload: { reason: why.reason },
-      });
-      const stopped = (await this.o.store.update(id, {
-        status: 'stopped',
-        status_reason: why.text,
-        stopped_at: new Date().toISOString(),
-      }))!;
-      this.hooks.changed(id);
-      return stopped;
+    return this.lock.run(id, () => this.stopNow(owner, id, graceMs, why));
+  }
+
+  /** stop() without taking the lock: for callers that hold it. */
+  private async stopNow(
+    owner: string,
+    id: string,
+    graceMs: number | undefined,
+    why: { reason: 'api' | 'idle'; text: string },
+  ): Promise<SandboxRow> {
+    const row = await this.get(owner, id);
+    if (row.status === 'stopped') return row;
+    await this.o.store.update(id, { status: 'stopping' });
+    this.dropClient(id);
+    this.hooks.ended(id);
+    try {
+      await this.o.driver.stop(id, graceMs === undefined ? {} : { graceMs });
+    } catch (err) {
+      await this.o.store.update(id, { status: 'failed', status_reason: 'stop failed' });
+      throw asDriverError(err, 'stop');
+    }
+    this.o.metrics.sandboxOps.inc({ op: 'stop', result: 'ok' });
+    await this.o.events.append({
+      owner,
+      sandboxId: id,
+      type: why.reason === 'idle' ? 'sandbox.idle_stopped' : 'sandbox.stopped',
+      message: why.reason === 'idle' ? `Sandbox stopped: ${why.text}` : 'Sandbox stopped',
+      payload: { reason: why.reason },
     });
+    const stopped = (await this.o.store.update(id, {
+      status: 'stopped',
+      status_reason: why.text,
+      stopped_at: new Date().toISOString(),
+    }))!;
+    this.hooks.changed(id);
+    return stopped;
   }
 
   /**
@@ -370,51 +378,86 @@ export class SandboxService {
 
   async start(owner: string, id: string): Promise<SandboxRow> {
     await this.get(owner, id);
+    return this.lock.run(id, () => this.startNow(owner, id));
+  }
+
+  /**
+   * Runs `fn` with the sandbox stopped and starts it again afterwards if it was running, all
+   * under the sandbox's lock: a wake (a preview request) cannot start it in between.
+   */
+  async whileStopped<T>(
+    owner: string,
+    id: string,
+    fn: (row: SandboxRow) => Promise<T>,
+  ): Promise<T> {
+    await this.get(owner, id);
     return this.lock.run(id, async () => {
       const row = await this.get(owner, id);
-      if (row.status === 'running' && (await this.o.driver.inspect(id)).state === 'running') {
-        return row;
+      const wasRunning = row.status === 'running' || row.status === 'starting';
+      if (wasRunning) {
+        await this.stopNow(owner, id, undefined, { reason: 'api', text: 'stopped for a restore' });
       }
-      this.dropClient(id);
-      this.hooks.ended(id);
-      // A new epoch: preview links and cookies issued before this start stop working.
-      await this.o.store.update(id, {
-        status: 'starting',
-        status_reason: null,
-        preview_epoch: row.preview_epoch + 1,
-      });
+      let result: T;
       try {
-        const mounts = await this.hooks.mountsFor(row);
-        await this.o.driver.start(id, { limits: rowLimits(row), mounts });
+        result = await fn(await this.get(owner, id));
       } catch (err) {
-        await this.o.store.update(id, { status: 'failed', status_reason: 'start failed' });
-        await this.o.events.append({
-          owner,
-          sandboxId: id,
-          type: 'sandbox.start_failed',
-          severity: 'error',
-          message: 'Sandbox failed to start',
-          payload: { code: err instanceof PaddockError ? err.code : 'driver_error' },
-        });
-        throw asDriverError(err, 'start');
+        if (wasRunning) {
+          await this.startNow(owner, id).catch((e: unknown) =>
+            this.o.log.warn({ err: e, sandbox_id: id }, 'restarting after a failed restore failed'),
+          );
+        }
+        throw err;
       }
-      this.o.metrics.sandboxOps.inc({ op: 'start', result: 'ok' });
+      if (wasRunning) await this.startNow(owner, id);
+      return result;
+    });
+  }
+
+  /** start() without taking the lock: for callers that hold it. */
+  private async startNow(owner: string, id: string): Promise<SandboxRow> {
+    const row = await this.get(owner, id);
+    if (row.status === 'running' && (await this.o.driver.inspect(id)).state === 'running') {
+      return row;
+    }
+    this.dropClient(id);
+    this.hooks.ended(id);
+    // A new epoch: preview links and cookies issued before this start stop working.
+    await this.o.store.update(id, {
+      status: 'starting',
+      status_reason: null,
+      preview_epoch: row.preview_epoch + 1,
+    });
+    try {
+      const mounts = await this.hooks.mountsFor(row);
+      await this.o.driver.start(id, { limits: rowLimits(row), mounts });
+    } catch (err) {
+      await this.o.store.update(id, { status: 'failed', status_reason: 'start failed' });
       await this.o.events.append({
         owner,
         sandboxId: id,
-        type: 'sandbox.started',
-        message: 'Sandbox started',
+        type: 'sandbox.start_failed',
+        severity: 'error',
+        message: 'Sandbox failed to start',
+        payload: { code: err instanceof PaddockError ? err.code : 'driver_error' },
       });
-      const started = (await this.o.store.update(id, {
-        status: 'running',
-        status_reason: null,
-        started_at: new Date().toISOString(),
-        stopped_at: null,
-      }))!;
-      this.hooks.changed(id);
-      await this.hooks.booted(started);
-      return (await this.o.store.get(owner, id)) ?? started;
+      throw asDriverError(err, 'start');
+    }
+    this.o.metrics.sandboxOps.inc({ op: 'start', result: 'ok' });
+    await this.o.events.append({
+      owner,
+      sandboxId: id,
+      type: 'sandbox.started',
+      message: 'Sandbox started',
     });
+    const started = (await this.o.store.update(id, {
+      status: 'running',
+      status_reason: null,
+      started_at: new Date().toISOString(),
+      stopped_at: null,
+    }))!;
+    this.hooks.changed(id);
+    await this.hooks.booted(started);
+    return (await this.o.store.get(owner, id)) ?? started;
   }
 
   /**

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { getPreset } from '@paddock/presets';
-import { PaddockError, type SandboxDriver } from '@paddock/shared';
+import { PaddockError, type HostWorkspace, type SandboxDriver } from '@paddock/shared';
 import {
   CaptureLimitError,
   DEFAULT_EXCLUDED_NAMES,
@@ -19,6 +19,7 @@ import {
 import type { EventLog } from '../events/eventLog.js';
 import type { SandboxFiller, SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
+import { Slots } from './slots.js';
 import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
 
 export interface SnapshotServiceOptions {
@@ -35,7 +36,7 @@ export interface SnapshotServiceOptions {
 }
 
 /** How many sandboxes' hash caches are kept (each is a path and a hash per workspace file). */
-const HASH_CACHED_SANDBOXES = 64;
+const HASH_CACHED_SANDBOXES = 16;
 
 /** A few skipped special files are worth naming; a workspace full of sockets is not. */
 const SKIPPED_SHOWN = 100;
@@ -47,6 +48,8 @@ const SKIPPED_SHOWN = 100;
 export class SnapshotService {
   /** Per sandbox, what its last captures hashed (the most recently captured sandboxes only). */
   private readonly hashCaches = new Map<string, HashCache>();
+  /** Captures, imports and restores at once: each holds a manifest and buffers in memory. */
+  private readonly slots = new Slots(2);
   private sweepRunning: Promise<void> | null = null;
   private sweepAgain = false;
 
@@ -99,46 +102,38 @@ export class SnapshotService {
       sandboxId,
     });
     const lease = this.o.content.lease();
+    let ready: SnapshotRow;
     try {
-      const { result, consistent } = await this.o.driver.withWorkspace(sandboxId, async (ws) => ({
-        consistent: ws.quiesced,
-        result: await captureWorkspace({
-          root: ws.root,
-          store: this.o.content,
-          lease,
-          excludedNames: excludedNamesFor(sandbox),
-          ...this.limits,
-          cache: this.hashCacheOf(sandboxId),
+      const result = await this.slots.run(() =>
+        this.o.driver.withWorkspace(sandboxId, (ws) => {
+          assertQuiesced(ws);
+          return captureWorkspace({
+            root: ws.root,
+            store: this.o.content,
+            lease,
+            excludedNames: excludedNamesFor(sandbox),
+            ...this.limits,
+            cache: this.hashCacheOf(sandboxId),
+          });
         }),
-      }));
+      );
+      // Checked like any manifest before anything may rely on it.
+      checkManifest(result.manifest);
       const manifest = await this.o.content.putBuffer(
         lease,
         Buffer.from(JSON.stringify(result.manifest)),
       );
-      const ready = await this.o.rows.update(row.id, {
+      await this.o.content.syncDirs();
+      ready = await this.o.rows.update(row.id, {
         status: 'ready',
         manifest_sha256: manifest.sha256,
         files: result.files,
         size_bytes: result.bytes,
         new_bytes: result.written + manifest.written,
-        consistent: consistent ? 1 : 0,
+        consistent: 1,
         skipped_json: JSON.stringify(result.skipped.slice(0, SKIPPED_SHOWN)),
         ready_at: new Date().toISOString(),
       });
-      await this.o.events.append({
-        owner,
-        sandboxId,
-        type: 'snapshot.created',
-        message: `Snapshot "${name}" captured`,
-        payload: {
-          snapshot_id: row.id,
-          files: result.files,
-          size_bytes: result.bytes,
-          new_bytes: ready.new_bytes,
-          consistent,
-        },
-      });
-      return ready;
     } catch (err) {
       const reason = captureFailure(err);
       this.o.log.warn(
@@ -146,6 +141,9 @@ export class SnapshotService {
         'snapshot capture failed',
       );
       await this.o.rows.update(row.id, { status: 'failed', error: reason });
+      lease.release();
+      // What it stored before failing belongs to nothing.
+      void this.collectGarbage();
       await this.o.events.append({
         owner,
         sandboxId,
@@ -161,6 +159,19 @@ export class SnapshotService {
     } finally {
       lease.release();
     }
+    await this.o.events.append({
+      owner,
+      sandboxId,
+      type: 'snapshot.created',
+      message: `Snapshot "${name}" captured`,
+      payload: {
+        snapshot_id: row.id,
+        files: ready.files,
+        size_bytes: ready.size_bytes,
+        new_bytes: ready.new_bytes,
+      },
+    });
+    return ready;
   }
 
   /**
@@ -179,16 +190,21 @@ export class SnapshotService {
       if (!(await this.o.rows.get(snapshot.owner_id, snapshot.id))) {
         throw new PaddockError('not_found', `no snapshot ${snapshot.id}`);
       }
-      return await this.o.driver.withWorkspace(sandbox.id, (ws) =>
-        restoreWorkspace({
-          root: ws.root,
-          manifest,
-          store: this.o.content,
-          uid: ws.uid,
-          gid: ws.gid,
-          excludedNames: excludedNamesFor(sandbox),
+      return await this.slots.run(() =>
+        this.o.driver.withWorkspace(sandbox.id, (ws) => {
+          assertQuiesced(ws);
+          return restoreWorkspace({
+            root: ws.root,
+            manifest,
+            store: this.o.content,
+            uid: ws.uid,
+            gid: ws.gid,
+            excludedNames: excludedNamesFor(sandbox),
+          });
         }),
       );
+    } catch (err) {
+      throw restoreFailure(err);
     } finally {
       lease.release();
     }
@@ -245,6 +261,11 @@ export class SnapshotService {
     const manifest = await this.manifestOf(row);
     const lease = this.o.content.lease();
     for (const sha of manifestObjects(manifest)) lease.hold(sha);
+    // Held now; deleted (and swept) before the hold, it is gone: no truncated archive.
+    if (!(await this.o.rows.get(owner, id))) {
+      lease.release();
+      throw new PaddockError('not_found', `no snapshot ${id}`);
+    }
     const stream = exportArchive(manifest, this.o.content);
     stream.once('close', () => lease.release());
     return { row, stream };
@@ -261,11 +282,14 @@ export class SnapshotService {
     });
     const lease = this.o.content.lease();
     try {
-      const result = await importArchive(body, this.o.content, lease, this.limits);
+      const result = await this.slots.run(() =>
+        importArchive(body, this.o.content, lease, this.limits),
+      );
       const manifest = await this.o.content.putBuffer(
         lease,
         Buffer.from(JSON.stringify(result.manifest)),
       );
+      await this.o.content.syncDirs();
       const ready = await this.o.rows.update(row.id, {
         status: 'ready',
         manifest_sha256: manifest.sha256,
@@ -331,12 +355,9 @@ export class SnapshotService {
     const keep = new Set<string>();
     for (const sha of await this.o.rows.manifestHashes()) {
       keep.add(sha);
-      try {
-        for (const o of manifestObjects(await readManifest(this.o.content, sha))) keep.add(o);
-      } catch (err) {
-        // A manifest that cannot be read protects nothing; say so rather than stop collecting.
-        this.o.log.error({ err, manifest: sha }, 'unreadable snapshot manifest');
-      }
+      // A manifest that cannot be read (even for a moment) throws: better no sweep than a sweep
+      // that takes content a snapshot still needs.
+      for (const o of manifestObjects(await readManifest(this.o.content, sha))) keep.add(o);
     }
     return keep;
   }
@@ -352,6 +373,32 @@ async function readManifest(content: ContentStore, sha256: string): Promise<Snap
 function excludedNamesFor(sandbox: SandboxRow): Set<string> {
   const preset = sandbox.preset === null ? undefined : getPreset(sandbox.preset);
   return new Set([...DEFAULT_EXCLUDED_NAMES, ...(preset?.snapshotExclude ?? [])]);
+}
+
+/** Without a freezer a running sandbox could change paths under the root walk: refused. */
+function assertQuiesced(ws: HostWorkspace): void {
+  if (!ws.quiesced) {
+    throw new PaddockError(
+      'conflict',
+      'this host cannot freeze a running sandbox (no cgroup freezer); stop the sandbox first',
+    );
+  }
+}
+
+/** A restore's failure as an API error: the workspace may be partly written, so say so. */
+function restoreFailure(err: unknown): unknown {
+  if (err instanceof PaddockError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new PaddockError(
+      'no_space',
+      'the workspace disk is too small for the snapshot; the workspace may be partly restored',
+    );
+  }
+  return new PaddockError(
+    'driver_error',
+    `restoring the snapshot failed (${code ?? 'unexpected error'}); the workspace may be partly restored`,
+  );
 }
 
 /** The reason a person can act on; internals stay in the log. */
