@@ -14,6 +14,10 @@ import { presetRoutes } from './runtime/presetRoutes.js';
 import { processRoutes } from './runtime/processRoutes.js';
 import type { RuntimeService } from './runtime/runtimeService.js';
 import type { SandboxDetails } from './runtime/sandboxDetails.js';
+import { appConfigRoutes } from './appConfig/appConfigRoutes.js';
+import type { AppConfigService } from './appConfig/appConfigService.js';
+import { secretsRoutes } from './secrets/secretsRoutes.js';
+import type { SecretsService } from './secrets/secretsService.js';
 import { snapshotRoutes } from './snapshots/snapshotRoutes.js';
 import type { SnapshotService } from './snapshots/snapshotService.js';
 import type { TaskLogs } from './tasks/taskLog.js';
@@ -60,6 +64,8 @@ export interface AppDeps {
   tasks: TaskService;
   taskLogs: TaskLogs;
   snapshots: SnapshotService;
+  config: AppConfigService;
+  secrets: SecretsService;
 }
 
 /** One registered route, as the OpenAPI contract test compares it with the document. */
@@ -139,6 +145,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(processRoutes, { sandboxes: deps.sandboxes, runtime: deps.runtime });
   await app.register(taskRoutes, { tasks: deps.tasks, logs: deps.taskLogs });
   await app.register(snapshotRoutes, { snapshots: deps.snapshots });
+  await app.register(appConfigRoutes, { config: deps.config });
+  await app.register(secretsRoutes, { secrets: deps.secrets, events: deps.events });
   await app.register(consoleRoutes, { distDir: deps.consoleDir });
   return app;
 }

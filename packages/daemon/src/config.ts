@@ -21,6 +21,8 @@ export interface DaemonConfig {
    * the largest workspace allowed (PADDOCK_MAX_DISK_MB).
    */
   snapshotMaxBytes: number;
+  /** `PADDOCK_SECRETS_KEY` (base64, 32 bytes); unset: a generated key file in the state dir. */
+  secretsKey: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -68,5 +70,6 @@ export function loadConfig(
     cacheDir: path.resolve(cwd, env.PADDOCK_CACHE_DIR?.trim() || '/var/cache/paddock'),
     snapshotMaxBytes:
       integer(env, 'PADDOCK_SNAPSHOT_MAX_MB', maxLimits.disk_mb, 1, 1 << 24) * 1024 * 1024,
+    secretsKey: env.PADDOCK_SECRETS_KEY?.trim() || undefined,
   };
 }

@@ -27,7 +27,7 @@ import { TaskStore } from './tasks/taskStore.js';
 import { resolveAdminToken } from './auth/adminToken.js';
 import { ADMIN_OWNER } from './auth/authPlugin.js';
 import { ApiKeyStore } from './auth/apiKeyStore.js';
-import type { DaemonConfig } from './config.js';
+import { ConfigError, type DaemonConfig } from './config.js';
 import { EventLog } from './events/eventLog.js';
 import { DaemonMetrics } from './http/metrics.js';
 import { ExecService } from './sandboxes/execService.js';
@@ -36,6 +36,10 @@ import { SettingsStore } from './settings/settingsStore.js';
 import { SandboxService } from './sandboxes/sandboxService.js';
 import { SandboxStore } from './sandboxes/sandboxStore.js';
 import { SnapshotService } from './snapshots/snapshotService.js';
+import { AppConfigService } from './appConfig/appConfigService.js';
+import { AppConfigStore } from './appConfig/appConfigStore.js';
+import { loadMasterKey } from './secrets/masterKey.js';
+import { SecretsService } from './secrets/secretsService.js';
 import { SnapshotStore } from './snapshots/snapshotStore.js';
 import { openDatabase, type Db } from './store/database.js';
 import { readOrCreateSecretFile } from './store/secretFile.js';
@@ -135,6 +139,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       cache,
       log,
       previewDomain: () => previewAddress().domain,
+      appEnv: (appId) => appConfig.runtimeEnv(appId),
     });
     const previewTokens = new PreviewTokens(secret('preview-key'));
     const preview = new PreviewProxy({
@@ -176,6 +181,22 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     const abandoned = await tasks.reconcile();
     if (abandoned > 0) log.warn({ tasks: abandoned }, 'marked tasks of a previous run failed');
 
+    const configStore = new AppConfigStore(db);
+    let keys;
+    try {
+      keys = loadMasterKey({ env: config.secretsKey, stateDir });
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+    const secrets = new SecretsService({
+      ...keys,
+      stateDir,
+      store: configStore,
+      log: log.child({ component: 'secrets' }),
+    });
+    await secrets.init();
+    const appConfig = new AppConfigService({ store: configStore, apps, secrets, events });
+
     const snapshots = new SnapshotService({
       rows: new SnapshotStore(db),
       content: new ContentStore(path.join(config.dataDir, 'snapshots')),
@@ -211,6 +232,8 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
         exclusive: (id, fn) => tasks.exclusive(id, fn),
       }),
       snapshots,
+      config: appConfig,
+      secrets,
       runtime,
       details,
       preview,

@@ -61,6 +61,16 @@ export const ERROR_CODES = {
     status: 409,
     description: 'The snapshot is not ready (still capturing, or its capture failed).',
   },
+  reserved_config_key: {
+    status: 400,
+    description:
+      'The config key is reserved for the runtime (PATH, HOME, PORT, HOST, PADDOCK_*, LD_*, NODE_OPTIONS).',
+  },
+  secrets_key_mismatch: {
+    status: 503,
+    description:
+      'The secrets master key is not the one the stored secrets were sealed with (lost or changed PADDOCK_SECRETS_KEY or key file).',
+  },
   rate_limited: { status: 429, description: 'Too many requests.' },
   sandbox_unavailable: { status: 503, description: 'The sandbox did not answer in time.' },
   agent_error: {

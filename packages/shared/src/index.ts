@@ -16,3 +16,4 @@ export * from './api/processes.js';
 export * from './api/apps.js';
 export * from './api/tasks.js';
 export * from './api/snapshots.js';
+export * from './api/appConfig.js';

@@ -6,6 +6,8 @@ export const WEB_PROCESS = 'web';
 export interface ProcessEnvironment {
   /** The preview's base domain (no port), so dev servers can allow it as a host or origin. */
   previewDomain: string;
+  /** The app's config for its processes; the runtime's own variables win over it. */
+  appEnv?: Record<string, string>;
 }
 
 /** A valid manifest → what the guest agent's supervisor runs. */
@@ -13,7 +15,7 @@ export function supervisedSpecs(
   manifest: RuntimeManifest,
   env: ProcessEnvironment,
 ): SupervisedSpec[] {
-  const shared = { PADDOCK_PREVIEW_DOMAIN: env.previewDomain };
+  const shared = { ...env.appEnv, PADDOCK_PREVIEW_DOMAIN: env.previewDomain };
   const specs: SupervisedSpec[] = [];
   if (manifest.web) {
     specs.push({

@@ -25,6 +25,8 @@ export interface RuntimeServiceOptions {
   cache: DependencyCache;
   log: FastifyBaseLogger;
   previewDomain: () => string;
+  /** The app's runtime config as environment (plain values, placeholders for secrets). */
+  appEnv: (appId: string) => Promise<Record<string, string>>;
 }
 
 export interface PresetDependencies {
@@ -177,8 +179,9 @@ export class RuntimeService {
       manifest = withPresetBuild(parsed.manifest, preset?.manifest);
       source = 'workspace';
     }
+    const appEnv = row.app_id === null ? {} : await this.o.appEnv(row.app_id);
     const specs = manifest
-      ? supervisedSpecs(manifest, { previewDomain: this.o.previewDomain() })
+      ? supervisedSpecs(manifest, { previewDomain: this.o.previewDomain(), appEnv })
       : [];
     await client.applySupervisor(specs);
     this.states.set(row.id, { source, errors: [], manifest });

@@ -167,6 +167,24 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006_app_config': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('app_config')
+        .addColumn('app_id', 'text', (c) => c.notNull())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('sensitive', 'integer', (c) => c.notNull())
+        .addColumn('value', 'text')
+        .addColumn('sealed', 'text')
+        .addColumn('access_policy', 'text', (c) => c.notNull())
+        .addColumn('inject_json', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('app_config_pk', ['app_id', 'key'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -12,6 +12,22 @@ export interface Database {
   apps: AppsTable;
   tasks: TasksTable;
   snapshots: SnapshotsTable;
+  app_config: AppConfigTable;
+}
+
+export interface AppConfigTable {
+  app_id: string;
+  owner_id: string;
+  key: string;
+  sensitive: number;
+  /** The value of a non-sensitive entry; null for sensitive ones. */
+  value: string | null;
+  /** A sensitive value sealed with the master key (secretBox.ts); null otherwise. */
+  sealed: string | null;
+  access_policy: 'control_plane_only' | 'runtime_access' | 'agent_access' | 'both';
+  inject_json: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface SnapshotsTable {

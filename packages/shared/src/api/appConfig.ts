@@ -1,0 +1,119 @@
+import { Type, type Static } from 'typebox';
+import { Timestamp, strict } from './common.js';
+
+/** An environment-variable-shaped name; reserved names are refused by the daemon. */
+export const ConfigKey = Type.String({
+  pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$',
+  description: 'A config key: letters, digits and underscores, not starting with a digit',
+});
+
+/** Where a value may go. Sensitive values never enter a sandbox whatever the policy says. */
+export const AccessPolicy = Type.Union(
+  [
+    Type.Literal('control_plane_only'),
+    Type.Literal('runtime_access'),
+    Type.Literal('agent_access'),
+    Type.Literal('both'),
+  ],
+  {
+    description:
+      "control_plane_only: never leaves the daemon; runtime_access: the app's processes; agent_access: agent tasks; both",
+  },
+);
+export type AccessPolicy = Static<typeof AccessPolicy>;
+
+const HostPattern = Type.String({
+  pattern: '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$',
+  maxLength: 253,
+  description: 'A host name, or *.domain for its subdomains',
+});
+
+/** How the egress proxy puts a sensitive value into requests (used by the egress proxy). */
+export const InjectRule = Type.Object(
+  {
+    hosts: Type.Array(HostPattern, { minItems: 1, maxItems: 32 }),
+    header: Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }),
+    format: Type.String({
+      minLength: 7,
+      maxLength: 256,
+      pattern: '\\{value\\}',
+      description: 'The header value, with {value} where the secret goes, e.g. "Bearer {value}"',
+    }),
+  },
+  strict,
+);
+export type InjectRule = Static<typeof InjectRule>;
+
+const ConfigValue = Type.String({ maxLength: 65536 });
+
+export const ConfigEntrySchema = Type.Object(
+  {
+    key: Type.String(),
+    sensitive: Type.Boolean(),
+    /** The value, for non-sensitive entries only; sensitive values are write-only. */
+    value: Type.Optional(Type.String()),
+    value_set: Type.Boolean(),
+    access_policy: AccessPolicy,
+    inject: Type.Union([InjectRule, Type.Null()]),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: 'ConfigEntry' },
+);
+export type ConfigEntry = Static<typeof ConfigEntrySchema>;
+
+export const ConfigList = Type.Object({ items: Type.Array(ConfigEntrySchema) });
+
+export const CreateConfigBody = Type.Object(
+  {
+    key: ConfigKey,
+    value: ConfigValue,
+    sensitive: Type.Optional(Type.Boolean({ default: false })),
+    access_policy: Type.Optional(AccessPolicy),
+    inject: Type.Optional(InjectRule),
+  },
+  strict,
+);
+export type CreateConfigBody = Static<typeof CreateConfigBody>;
+
+export const PatchConfigBody = Type.Object(
+  {
+    value: Type.Optional(ConfigValue),
+    access_policy: Type.Optional(AccessPolicy),
+    inject: Type.Optional(Type.Union([InjectRule, Type.Null()])),
+  },
+  { ...strict, minProperties: 1 },
+);
+export type PatchConfigBody = Static<typeof PatchConfigBody>;
+
+export const ConfigKeyParams = Type.Object(
+  { id: Type.String({ maxLength: 64 }), key: Type.String({ maxLength: 128 }) },
+  strict,
+);
+
+export const SecretsStatusSchema = Type.Object({
+  key_id: Type.String({ description: 'A fingerprint of the master key (not the key)' }),
+  source: Type.Union([Type.Literal('env'), Type.Literal('file')]),
+  sealed: Type.Integer({ description: 'Sensitive values stored' }),
+  readable: Type.Integer({ description: 'Of those, how many the current key opens' }),
+});
+export type SecretsStatus = Static<typeof SecretsStatusSchema>;
+
+export const RotateKeyBody = Type.Object(
+  {
+    new_key: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9+/_-]{43}=?$',
+        description:
+          'The new key (base64, 32 bytes). Required when the key comes from PADDOCK_SECRETS_KEY; generated into the key file otherwise',
+      }),
+    ),
+  },
+  strict,
+);
+export type RotateKeyBody = Static<typeof RotateKeyBody>;
+
+export const RotatedKey = Type.Object({
+  key_id: Type.String(),
+  rotated: Type.Integer({ description: 'Sensitive values re-encrypted' }),
+});

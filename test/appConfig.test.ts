@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import { waitFor } from './previewClient.js';
+
+interface Err {
+  error: { code: string; message: string };
+}
+interface Entry {
+  key: string;
+  sensitive: boolean;
+  value?: string;
+  value_set: boolean;
+  access_policy: string;
+  inject: unknown;
+}
+interface App {
+  id: string;
+  sandbox: { id: string; preview: { status: string } } | null;
+}
+
+/** The one planted secret: it must reach nowhere but the store, sealed. */
+const PLANTED = `sk-planted-${randomBytes(12).toString('hex')}`;
+
+describe('app config and secrets', () => {
+  const dataDir = tempDataDir();
+  let d: TestDaemon;
+  let app: App;
+  const responses: string[] = [];
+
+  /** Every response body is kept, to search for the planted secret at the end. */
+  const api = async <T>(method: string, p: string, body?: unknown, token?: string) => {
+    const res = await d.api<T>(method, p, body, token);
+    responses.push(JSON.stringify(res.body));
+    return res;
+  };
+  const sh = async (sandbox: string, command: string): Promise<string> => {
+    const res = await api<{ stdout: string; exit_code: number }>(
+      'POST',
+      `/v1/sandboxes/${sandbox}/exec`,
+      { command },
+    );
+    assert.equal(res.body.exit_code, 0);
+    return res.body.stdout;
+  };
+
+  before(async () => {
+    d = await startDaemon({ dataDir });
+    app = (await api<App>('POST', '/v1/apps', { name: 'cfg', preset: 'static' })).body;
+  });
+  after(async () => {
+    await d?.stop();
+    await destroyEverything(dataDir);
+  });
+
+  it('keeps plain values readable and sensitive ones write-only', async () => {
+    const plain = await api<Entry>('POST', `/v1/apps/${app.id}/config`, {
+      key: 'GREETING',
+      value: 'hello',
+    });
+    assert.equal(plain.status, 201);
+    assert.equal(plain.body.value, 'hello');
+    assert.equal(plain.body.access_policy, 'runtime_access');
+    const secret = await api<Entry>('POST', `/v1/apps/${app.id}/config`, {
+      key: 'OPENAI_API_KEY',
+      value: PLANTED,
+      sensitive: true,
+      access_policy: 'runtime_access',
+      inject: { hosts: ['api.openai.com'], header: 'Authorization', format: 'Bearer {value}' },
+    });
+    assert.equal(secret.status, 201, JSON.stringify(secret.body));
+    assert.equal(secret.body.value, undefined);
+    assert.equal(secret.body.value_set, true);
+    const list = await api<{ items: Entry[] }>('GET', `/v1/apps/${app.id}/config`);
+    assert.deepEqual(
+      list.body.items.map((e) => [e.key, e.value ?? null, e.value_set]),
+      [
+        ['GREETING', 'hello', true],
+        ['OPENAI_API_KEY', null, true],
+      ],
+    );
+    const patched = await api<Entry>('PATCH', `/v1/apps/${app.id}/config/OPENAI_API_KEY`, {
+      value: `${PLANTED}-2`,
+    });
+    assert.equal(patched.status, 200);
+    assert.equal(patched.body.value, undefined);
+  });
+
+  it('refuses bad keys, bad rules and other owners with stable codes', async () => {
+    const cases: [unknown, number, string][] = [
+      [{ key: 'PATH', value: 'x' }, 400, 'reserved_config_key'],
+      [{ key: 'PADDOCK_TOKEN', value: 'x' }, 400, 'reserved_config_key'],
+      [{ key: '1BAD', value: 'x' }, 400, 'bad_request'],
+      [{ key: 'GREETING', value: 'again' }, 409, 'already_exists'],
+      [
+        { key: 'PLAIN', value: 'x', inject: { hosts: ['a.com'], header: 'X', format: '{value}x' } },
+        400,
+        'bad_request',
+      ],
+      [
+        {
+          key: 'S',
+          value: 'x',
+          sensitive: true,
+          inject: { hosts: ['a.com'], header: 'X', format: 'no placeholder' },
+        },
+        400,
+        'bad_request',
+      ],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await api<Err>('POST', `/v1/apps/${app.id}/config`, body);
+      assert.equal(res.status, status, JSON.stringify(body));
+      assert.equal(res.body.error.code, code, JSON.stringify(body));
+    }
+    const key = await d.api<{ token: string }>('POST', '/v1/api-keys', {
+      name: 'm',
+      owner: 'mallory',
+    });
+    const other = key.body.token;
+    assert.equal((await api('GET', `/v1/apps/${app.id}/config`, undefined, other)).status, 404);
+    assert.equal(
+      (await api('DELETE', `/v1/apps/${app.id}/config/GREETING`, undefined, other)).status,
+      404,
+    );
+    assert.equal((await api('GET', '/v1/system/secrets', undefined, other)).status, 403);
+  });
+
+  it('gives processes plain values and only a placeholder for a secret, on their next start', async () => {
+    const sb = app.sandbox!.id;
+    await api('POST', `/v1/sandboxes/${sb}/stop`);
+    await api('POST', `/v1/sandboxes/${sb}/start`);
+    await waitFor('web process running', async () => {
+      const env = await sh(
+        sb,
+        'cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n" | grep ^GREETING= || true',
+      );
+      return env.includes('GREETING=hello');
+    });
+    const env = await sh(sb, 'cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n"');
+    assert.match(env, /^OPENAI_API_KEY=paddock-secret:OPENAI_API_KEY$/m);
+    // Nowhere in the sandbox: no process environment, no file.
+    assert.ok(!env.includes(PLANTED));
+    const found = await sh(
+      sb,
+      `grep -rl "${PLANTED}" /workspace /tmp /etc /opt 2>/dev/null | head -1 || true`,
+    );
+    assert.equal(found.trim(), '');
+  });
+
+  it('rotates the master key keeping every secret, and refuses a wrong key clearly', async () => {
+    const before = await api<{ key_id: string; sealed: number; readable: number }>(
+      'GET',
+      '/v1/system/secrets',
+    );
+    assert.deepEqual([before.body.sealed, before.body.readable], [1, 1]);
+    const rotated = await api<{ key_id: string; rotated: number }>(
+      'POST',
+      '/v1/system/secrets/rotate',
+      {},
+    );
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    assert.notEqual(rotated.body.key_id, before.body.key_id);
+    assert.equal(rotated.body.rotated, 1);
+
+    // A restart reads the rotated key file and opens every secret.
+    await d.stop();
+    d = await startDaemon({ dataDir });
+    const after = await api<{ key_id: string; readable: number }>('GET', '/v1/system/secrets');
+    assert.equal(after.body.key_id, rotated.body.key_id);
+    assert.equal(after.body.readable, 1);
+
+    // Another key: a clear error, never garbage, and nothing sealed under it.
+    await d.stop();
+    d = await startDaemon({
+      dataDir,
+      env: { PADDOCK_SECRETS_KEY: randomBytes(32).toString('base64') },
+    });
+    assert.match(d.output(), /stored secrets were sealed with key [0-9a-f]{16}/);
+    const wrong = await api<{ readable: number; sealed: number }>('GET', '/v1/system/secrets');
+    assert.deepEqual([wrong.body.sealed, wrong.body.readable], [1, 0]);
+    const refused = await api<Err>('POST', `/v1/apps/${app.id}/config`, {
+      key: 'OTHER',
+      value: 'x',
+      sensitive: true,
+    });
+    assert.equal(refused.status, 503);
+    assert.equal(refused.body.error.code, 'secrets_key_mismatch');
+
+    await d.stop();
+    d = await startDaemon({ dataDir });
+    assert.equal((await api<{ readable: number }>('GET', '/v1/system/secrets')).body.readable, 1);
+  });
+
+  it('never shows the planted secret: responses, log, events, database, snapshot', async () => {
+    const events = await api<{ items: { type: string; payload: { key?: string } }[] }>(
+      'GET',
+      `/v1/sandboxes/${app.sandbox!.id}/events?limit=500`,
+    );
+    assert.equal(events.status, 200);
+    assert.ok(
+      events.body.items.some((e) => e.type === 'config.set' && e.payload.key === 'OPENAI_API_KEY'),
+      'config changes are events (with the key)',
+    );
+    const snap = await api<{ id: string }>('POST', `/v1/sandboxes/${app.sandbox!.id}/snapshots`, {
+      name: 'with secrets set',
+    });
+    const exported = await fetch(`${d.url}/v1/snapshots/${snap.body.id}/export`, {
+      headers: { authorization: `Bearer ${d.token}` },
+    });
+    const archive = Buffer.from(await exported.arrayBuffer());
+    const state = path.join(dataDir, 'state');
+    const dbBytes = fs
+      .readdirSync(state)
+      .filter((f) => f.startsWith('paddock.db'))
+      .map((f) => fs.readFileSync(path.join(state, f)));
+    for (const [where, text] of [
+      ['API responses', responses.join('\n')],
+      ['daemon log', d.output()],
+      ['events', JSON.stringify(events.body)],
+      ['snapshot export', archive.toString('latin1')],
+      ...dbBytes.map((b, i) => [`database file ${i}`, b.toString('latin1')] as const),
+    ] as const) {
+      assert.ok(!text.includes(PLANTED), `the secret appears in ${where}`);
+    }
+  });
+});
