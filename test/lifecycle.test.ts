@@ -49,6 +49,7 @@ describe('settings and idle stop', () => {
       keepalive_max_seconds: 3600,
       task_timeout_default_seconds: 1800,
       task_timeout_max_seconds: 7200,
+      audit_retention_days: 90,
     });
     const refused: [unknown, number, string, string?][] = [
       [{ idle_stop_seconds: 60 }, 403, 'forbidden', user],

@@ -15,6 +15,8 @@ import { processRoutes } from './runtime/processRoutes.js';
 import type { RuntimeService } from './runtime/runtimeService.js';
 import type { SandboxDetails } from './runtime/sandboxDetails.js';
 import { appConfigRoutes } from './appConfig/appConfigRoutes.js';
+import type { AuditLog } from './audit/auditLog.js';
+import { auditRoutes } from './audit/auditRoutes.js';
 import type { AppConfigService } from './appConfig/appConfigService.js';
 import { secretsRoutes } from './secrets/secretsRoutes.js';
 import type { SecretsService } from './secrets/secretsService.js';
@@ -66,6 +68,7 @@ export interface AppDeps {
   snapshots: SnapshotService;
   config: AppConfigService;
   secrets: SecretsService;
+  audit: AuditLog;
 }
 
 /** One registered route, as the OpenAPI contract test compares it with the document. */
@@ -97,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
+  app.decorate('audit', deps.audit);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
@@ -147,6 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(snapshotRoutes, { snapshots: deps.snapshots });
   await app.register(appConfigRoutes, { config: deps.config });
   await app.register(secretsRoutes, { secrets: deps.secrets, events: deps.events });
+  await app.register(auditRoutes, { audit: deps.audit });
   await app.register(consoleRoutes, { distDir: deps.consoleDir });
   return app;
 }

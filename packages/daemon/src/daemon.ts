@@ -28,6 +28,8 @@ import { resolveAdminToken } from './auth/adminToken.js';
 import { ADMIN_OWNER } from './auth/authPlugin.js';
 import { ApiKeyStore } from './auth/apiKeyStore.js';
 import { ConfigError, type DaemonConfig } from './config.js';
+import { AuditLog } from './audit/auditLog.js';
+import { AuditRetention } from './audit/auditRetention.js';
 import { EventLog } from './events/eventLog.js';
 import { DaemonMetrics } from './http/metrics.js';
 import { ExecService } from './sandboxes/execService.js';
@@ -81,6 +83,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     const apiKeys = new ApiKeyStore(db);
     await apiKeys.ensureOwner(ADMIN_OWNER);
     const events = new EventLog(db);
+    const audit = new AuditLog(db);
     const store = new SandboxStore(db);
     const settings = new SettingsStore(db);
     await settings.load();
@@ -234,6 +237,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       snapshots,
       config: appConfig,
       secrets,
+      audit,
       runtime,
       details,
       preview,
@@ -244,6 +248,8 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     await app.listen({ host: config.host, port: config.port });
     const idleStopper = new IdleStopper(sandboxes, settings, log);
     idleStopper.start();
+    const auditRetention = new AuditRetention(audit, settings, log);
+    auditRetention.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -270,6 +276,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
         closing ??= (async () => {
           ready = false;
           await idleStopper.close();
+          auditRetention.close();
           await tasks.close();
           preview.close();
           await app.close();

@@ -17,3 +17,4 @@ export * from './api/apps.js';
 export * from './api/tasks.js';
 export * from './api/snapshots.js';
 export * from './api/appConfig.js';
+export * from './api/audit.js';

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import {
   AppIdParams,
   ConfigEntrySchema,
@@ -7,6 +8,7 @@ import {
   CreateConfigBody,
   PatchConfigBody,
 } from '@paddock/shared';
+import { actorOf } from '../audit/requestActor.js';
 import { requirePrincipal } from '../auth/authPlugin.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { AppConfigService } from './appConfigService.js';
@@ -23,6 +25,20 @@ export const appConfigRoutes: FastifyPluginAsyncTypebox<AppConfigRoutesOptions> 
 ) => {
   const tags = ['config'];
   const { config } = opts;
+  // The key and whether it is sensitive; never the value.
+  const audited = (
+    request: FastifyRequest,
+    action: string,
+    appId: string,
+    key: string,
+    sensitive: boolean | null,
+  ) =>
+    app.audit.record({
+      actor: actorOf(request),
+      action,
+      target: { type: 'app', id: appId },
+      details: { key, sensitive },
+    });
 
   app.post(
     '/v1/apps/:id/config',
@@ -39,6 +55,7 @@ export const appConfigRoutes: FastifyPluginAsyncTypebox<AppConfigRoutesOptions> 
     async (request, reply) => {
       const p = requirePrincipal(request);
       const row = await config.create(p.owner, request.params.id, request.body);
+      await audited(request, 'config.set', request.params.id, row.key, row.sensitive === 1);
       return reply.code(201).send(configView(row));
     },
   );
@@ -73,7 +90,9 @@ export const appConfigRoutes: FastifyPluginAsyncTypebox<AppConfigRoutesOptions> 
     async (request) => {
       const p = requirePrincipal(request);
       const { id, key } = request.params;
-      return configView(await config.patch(p.owner, id, key, request.body));
+      const row = await config.patch(p.owner, id, key, request.body);
+      await audited(request, 'config.updated', id, key, row.sensitive === 1);
+      return configView(row);
     },
   );
 
@@ -93,6 +112,7 @@ export const appConfigRoutes: FastifyPluginAsyncTypebox<AppConfigRoutesOptions> 
     async (request, reply) => {
       const p = requirePrincipal(request);
       await config.delete(p.owner, request.params.id, request.params.key);
+      await audited(request, 'config.deleted', request.params.id, request.params.key, null);
       return reply.code(204).send(null);
     },
   );

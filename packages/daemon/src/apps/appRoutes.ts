@@ -16,6 +16,7 @@ import {
   SnapshotPage,
   type App,
 } from '@paddock/shared';
+import { actorOf } from '../audit/requestActor.js';
 import { requirePrincipal } from '../auth/authPlugin.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SandboxDetails } from '../runtime/sandboxDetails.js';
@@ -203,7 +204,14 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app
     },
     async (request) => {
       const p = requirePrincipal(request);
-      return apps.restoreSnapshot(p.owner, request.params.id, request.body);
+      const restored = await apps.restoreSnapshot(p.owner, request.params.id, request.body);
+      await app.audit.record({
+        actor: actorOf(request),
+        action: 'snapshot.restore',
+        target: { type: 'app', id: request.params.id },
+        details: { snapshot_id: restored.snapshot_id, files: restored.files },
+      });
+      return restored;
     },
   );
 
@@ -220,9 +228,14 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app
     },
     async (request, reply) => {
       const p = requirePrincipal(request);
-      return reply
-        .code(201)
-        .send(await view(await apps.fork(p.owner, request.params.id, request.body)));
+      const forked = await apps.fork(p.owner, request.params.id, request.body);
+      await app.audit.record({
+        actor: actorOf(request),
+        action: 'snapshot.fork',
+        target: { type: 'app', id: forked.id },
+        details: { snapshot_id: request.body.snapshot_id, from_app: request.params.id },
+      });
+      return reply.code(201).send(await view(forked));
     },
   );
 };

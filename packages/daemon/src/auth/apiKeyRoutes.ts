@@ -6,6 +6,7 @@ import {
   CreatedApiKey,
   PaddockError,
 } from '@paddock/shared';
+import { actorOf } from '../audit/requestActor.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { ApiKeyStore } from './apiKeyStore.js';
 import { requirePrincipal } from './authPlugin.js';
@@ -46,6 +47,12 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = asyn
         type: 'api_key.created',
         message: `API key ${created.key.id} created`,
         payload: { key_id: created.key.id, by: p.keyId, role },
+      });
+      await app.audit.record({
+        actor: actorOf(request),
+        action: 'api_key.created',
+        target: { type: 'api_key', id: created.key.id },
+        details: { owner, role },
       });
       return reply.code(201).send(created);
     },

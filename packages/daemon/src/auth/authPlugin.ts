@@ -80,6 +80,20 @@ export const authPlugin = fp<AuthOptions>(
       const pathOnly = request.url.split('?', 1)[0] ?? '';
       if (PUBLIC_PATHS.has(pathOnly) || !pathOnly.startsWith('/v1')) return;
       if (request.method === SIGN_IN.method && pathOnly === SIGN_IN.path) return;
+      try {
+        await authenticate(request);
+      } catch (err) {
+        if (err instanceof PaddockError && err.code === 'unauthorized') {
+          void app.audit.authFailed(request.ip, err.message).catch(() => undefined);
+        }
+        throw err;
+      }
+      const p = request.principal!;
+      void app.audit
+        .keyUsed({ owner: p.owner, keyId: p.keyId, ip: request.ip })
+        .catch((err: unknown) => request.log.warn({ err }, 'audit of key use failed'));
+    });
+    const authenticate = async (request: FastifyRequest): Promise<void> => {
       const header = request.headers.authorization;
       if (header === undefined) {
         const sessions = readCookies(request.headers.cookie, SESSION_COOKIE);
@@ -113,7 +127,7 @@ export const authPlugin = fp<AuthOptions>(
       void opts.apiKeys
         .touch(key.id)
         .catch((err: unknown) => request.log.warn({ err }, 'key touch failed'));
-    });
+    };
   },
   { name: 'paddock-auth' },
 );

@@ -28,6 +28,11 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
     },
     async (request, reply) => {
       const p = await principalForToken(request.body.token, opts);
+      await app.audit.record({
+        actor: { owner: p?.owner ?? null, keyId: p?.keyId ?? null, ip: request.ip },
+        action: 'auth.login',
+        outcome: p ? 'ok' : 'denied',
+      });
       if (!p) throw new PaddockError('unauthorized', 'the token is not valid');
       reply.header('set-cookie', opts.sessions.cookie(await opts.sessions.issue(p)));
       return { owner: p.owner, admin: p.role === 'admin' };

@@ -12,6 +12,7 @@ import {
   SignalBody,
   encodeExecFrame,
 } from '@paddock/shared';
+import { actorOf } from '../audit/requestActor.js';
 import { requirePrincipal } from '../auth/authPlugin.js';
 import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
@@ -52,11 +53,23 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
     async (request, reply) => {
       const p = requirePrincipal(request);
       const { id } = request.params;
+      // The command's keyed hash, exit code and duration; never the command or its output.
+      const audited = (details: Record<string, string | number | boolean | null>) =>
+        app.audit.record({
+          actor: actorOf(request),
+          action: 'exec',
+          target: { type: 'sandbox', id },
+          details: { command_hmac: execs.commandHash(request.body), ...details },
+        });
       if (request.body.background) {
-        return reply.code(201).send(await execs.startBackground(p.owner, id, request.body));
+        const started = await execs.startBackground(p.owner, id, request.body);
+        await audited({ background: true });
+        return reply.code(201).send(started);
       }
       if (!wantsStream(request.headers.accept)) {
-        return execs.exec(p.owner, id, request.body, clientGone(reply));
+        const result = await execs.exec(p.owner, id, request.body, clientGone(reply));
+        await audited(resultDetails(result));
+        return result;
       }
 
       const { row } = await sandboxes.agent(p.owner, id);
@@ -67,6 +80,7 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
       try {
         for await (const frame of execs.execStream(p.owner, id, request.body, gone)) {
           reply.raw.write(encodeExecFrame(frame));
+          if (frame.event === 'exit') await audited(resultDetails(frame.data));
         }
       } catch (err) {
         if (!gone.aborted) {
@@ -177,3 +191,7 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
     },
   );
 };
+
+function resultDetails(r: { exit_code: number | null; state: string; duration_ms: number }) {
+  return { exit_code: r.exit_code, state: r.state, duration_ms: Math.round(r.duration_ms) };
+}

@@ -128,7 +128,6 @@ export class ExecService {
     result: Pick<ExecResult, 'exit_code' | 'state' | 'duration_ms'>,
   ): Promise<void> {
     this.o.metrics.execs.inc({ state: result.state });
-    const text = body.command ?? JSON.stringify(body.argv);
     await this.o.events.append({
       owner,
       sandboxId: id,
@@ -137,12 +136,18 @@ export class ExecService {
       message: `Command finished: ${result.state}`,
       // A keyed hash identifies the command without storing it: commands can carry secrets.
       payload: {
-        command_hmac: createHmac('sha256', this.o.commandHashKey).update(text).digest('hex'),
+        command_hmac: this.commandHash(body),
         exit_code: result.exit_code,
         state: result.state,
         duration_ms: Math.round(result.duration_ms),
       },
     });
+  }
+
+  /** A keyed hash that identifies a command without storing it (commands can carry secrets). */
+  commandHash(body: ExecBody): string {
+    const text = body.command ?? JSON.stringify(body.argv);
+    return createHmac('sha256', this.o.commandHashKey).update(text).digest('hex');
   }
 
   /** Starts a background process and answers with its record. */

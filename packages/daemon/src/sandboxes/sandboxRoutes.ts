@@ -13,6 +13,7 @@ import {
   StopSandboxBody,
 } from '@paddock/shared';
 import type { SandboxDetails } from '../runtime/sandboxDetails.js';
+import { actorOf } from '../audit/requestActor.js';
 import { requirePrincipal } from '../auth/authPlugin.js';
 import type { EventLog } from '../events/eventLog.js';
 import { errorResponses } from '../http/errorResponses.js';
@@ -53,6 +54,14 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = as
         ? await opts.snapshotFiller(p.owner, body.from_snapshot)
         : undefined;
       const row = await sandboxes.create(p.owner, body, prepare ? { prepare } : {});
+      if (body.from_snapshot) {
+        await app.audit.record({
+          actor: actorOf(request),
+          action: 'snapshot.fork',
+          target: { type: 'sandbox', id: row.id },
+          details: { snapshot_id: body.from_snapshot },
+        });
+      }
       return reply.code(201).send(sandboxView(row));
     },
   );

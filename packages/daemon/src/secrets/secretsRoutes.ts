@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RotateKeyBody, RotatedKey, SecretsStatusSchema } from '@paddock/shared';
+import { actorOf } from '../audit/requestActor.js';
 import { requireAdmin } from '../auth/authPlugin.js';
 import type { EventLog } from '../events/eventLog.js';
 import { errorResponses } from '../http/errorResponses.js';
@@ -48,6 +49,11 @@ export const secretsRoutes: FastifyPluginAsyncTypebox<SecretsRoutesOptions> = as
         type: 'secrets.key_rotated',
         message: 'The secrets master key was rotated',
         payload: { key_id: rotated.key_id, rotated: rotated.rotated },
+      });
+      await app.audit.record({
+        actor: actorOf(request),
+        action: 'secrets.key_rotated',
+        details: { key_id: rotated.key_id, rotated: rotated.rotated },
       });
       return rotated;
     },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PatchSettingsBody, SettingsSchema } from '@paddock/shared';
+import { actorOf } from '../audit/requestActor.js';
 import { requireAdmin, requirePrincipal } from '../auth/authPlugin.js';
 import type { EventLog } from '../events/eventLog.js';
 import { errorResponses } from '../http/errorResponses.js';
@@ -50,6 +51,11 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRoutesOptions> = 
         type: 'settings.changed',
         message: `Settings changed: ${Object.keys(request.body).join(', ')}`,
         payload: { before, after, by: p.keyId },
+      });
+      await app.audit.record({
+        actor: actorOf(request),
+        action: 'settings.changed',
+        details: { keys: Object.keys(request.body) },
       });
       return after;
     },

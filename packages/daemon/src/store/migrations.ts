@@ -185,6 +185,24 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_audit_log': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor_owner', 'text')
+        .addColumn('actor_key', 'text')
+        .addColumn('ip', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target_type', 'text')
+        .addColumn('target_id', 'text')
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('details_json', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -13,6 +13,21 @@ export interface Database {
   tasks: TasksTable;
   snapshots: SnapshotsTable;
   app_config: AppConfigTable;
+  audit_log: AuditLogTable;
+}
+
+/** Append-only; entries leave only by retention (audit_retention_days). */
+export interface AuditLogTable {
+  id: string;
+  at: string;
+  actor_owner: string | null;
+  actor_key: string | null;
+  ip: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  outcome: 'ok' | 'denied' | 'failed';
+  details_json: string;
 }
 
 export interface AppConfigTable {

@@ -10,6 +10,7 @@ export const SETTINGS_BOUNDS = {
   keepalive_max_seconds: { minimum: 60, maximum: 7 * 24 * 3600 },
   task_timeout_default_seconds: { minimum: 1, maximum: 24 * 3600 },
   task_timeout_max_seconds: { minimum: 1, maximum: 24 * 3600 },
+  audit_retention_days: { minimum: 1, maximum: 3650 },
 } as const;
 
 export const SettingsSchema = Type.Object(
@@ -30,6 +31,10 @@ export const SettingsSchema = Type.Object(
       ...SETTINGS_BOUNDS.task_timeout_max_seconds,
       description: 'The longest timeout a task may ask for',
     }),
+    audit_retention_days: Type.Integer({
+      ...SETTINGS_BOUNDS.audit_retention_days,
+      description: 'Audit log entries older than this are removed',
+    }),
   },
   { $id: 'Settings' },
 );
@@ -40,6 +45,7 @@ export const DEFAULT_SETTINGS: Settings = {
   keepalive_max_seconds: 3600,
   task_timeout_default_seconds: 1800,
   task_timeout_max_seconds: 7200,
+  audit_retention_days: 90,
 };
 
 export const PatchSettingsBody = Type.Partial(
@@ -48,6 +54,7 @@ export const PatchSettingsBody = Type.Partial(
     keepalive_max_seconds: SettingsSchema.properties.keepalive_max_seconds,
     task_timeout_default_seconds: SettingsSchema.properties.task_timeout_default_seconds,
     task_timeout_max_seconds: SettingsSchema.properties.task_timeout_max_seconds,
+    audit_retention_days: SettingsSchema.properties.audit_retention_days,
   }),
   { ...strict, minProperties: 1 },
 );
