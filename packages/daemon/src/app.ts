@@ -36,6 +36,7 @@ import { installValidation } from './http/validation.js';
 import { execRoutes } from './sandboxes/execRoutes.js';
 import { manifestRoutes } from './runtime/manifestRoutes.js';
 import { fileRoutes } from './sandboxes/fileRoutes.js';
+import type { SandboxCredentials } from './sandboxes/sandboxCredentials.js';
 import { sandboxRoutes } from './sandboxes/sandboxRoutes.js';
 import type { ExecService } from './sandboxes/execService.js';
 import { settingsRoutes } from './settings/settingsRoutes.js';
@@ -69,6 +70,7 @@ export interface AppDeps {
   config: AppConfigService;
   secrets: SecretsService;
   audit: AuditLog;
+  credentials: SandboxCredentials;
 }
 
 /** One registered route, as the OpenAPI contract test compares it with the document. */
@@ -123,6 +125,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     apiKeys: deps.apiKeys,
     adminToken: deps.adminToken,
     sessions: deps.sessions,
+    sandboxToken: async (token) => {
+      const found = await deps.credentials.check(token);
+      return (
+        found && {
+          owner: found.row.owner_id,
+          sandboxId: found.row.id,
+          scopes: found.claims.scopes,
+        }
+      );
+    },
   });
   await app.register(sessionRoutes, {
     apiKeys: deps.apiKeys,

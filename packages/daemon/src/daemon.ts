@@ -36,7 +36,9 @@ import { ExecService } from './sandboxes/execService.js';
 import { IdleStopper } from './sandboxes/idleStop.js';
 import { SettingsStore } from './settings/settingsStore.js';
 import { SandboxService } from './sandboxes/sandboxService.js';
+import { SandboxCredentials } from './sandboxes/sandboxCredentials.js';
 import { SandboxStore } from './sandboxes/sandboxStore.js';
+import { SandboxTokens } from './auth/sandboxTokens.js';
 import { SnapshotService } from './snapshots/snapshotService.js';
 import { AppConfigService } from './appConfig/appConfigService.js';
 import { AppConfigStore } from './appConfig/appConfigStore.js';
@@ -153,12 +155,25 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       sandboxes,
       log: log.child({ component: 'preview' }),
     });
+    const credentials = new SandboxCredentials({
+      tokens: await SandboxTokens.open(stateDir),
+      driver,
+      store,
+      log: log.child({ component: 'credentials' }),
+    });
     const runtimeHooks = runtime.hooks();
     sandboxes.setHooks({
       ...runtimeHooks,
+      booted: async (row) => {
+        await runtimeHooks.booted(row);
+        await credentials.deliver(row).catch((err: unknown) => {
+          log.warn({ err, sandbox_id: row.id }, 'writing the sandbox token failed');
+        });
+      },
       ended: (id) => {
         runtimeHooks.ended(id);
         preview.forget(id);
+        credentials.forget(id);
       },
       changed: (id) => preview.invalidate(id),
     });
@@ -238,6 +253,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       config: appConfig,
       secrets,
       audit,
+      credentials,
       runtime,
       details,
       preview,
@@ -250,6 +266,9 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     idleStopper.start();
     const auditRetention = new AuditRetention(audit, settings, log);
     auditRetention.start();
+    // Sandboxes that kept running across a restart get a fresh token now, then on schedule.
+    void credentials.renewDue();
+    credentials.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -277,6 +296,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
           ready = false;
           await idleStopper.close();
           auditRetention.close();
+          credentials.close();
           await tasks.close();
           preview.close();
           await app.close();

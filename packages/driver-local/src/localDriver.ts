@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Socket } from 'node:net';
 import os from 'node:os';
@@ -309,6 +310,34 @@ export class LocalDriver implements SandboxDriver {
         fs.rmdirSync(mountPoint);
       }
     });
+  }
+
+  async writeRunFile(id: string, name: string, content: string): Promise<void> {
+    assertValidId(id);
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) {
+      throw new PaddockError('driver_error', `invalid run file name "${name}"`);
+    }
+    const record = this.mustRead(id);
+    if (!(await this.isRunning(record))) {
+      throw new PaddockError('driver_error', `sandbox ${id} is not running`);
+    }
+    // The run dir belongs to the sandbox's user, who may plant links in it: a fresh random name
+    // made with O_EXCL|O_NOFOLLOW, then a rename over the target (which replaces a link, never
+    // follows it).
+    const dir = this.store.paths(id).runDir;
+    const tmp = path.join(dir, `.${name}.${crypto.randomBytes(8).toString('hex')}`);
+    const fd = fs.openSync(
+      tmp,
+      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+      0o400,
+    );
+    try {
+      fs.writeSync(fd, content);
+      fs.fchownSync(fd, record.uid, record.gid);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, path.join(dir, name));
   }
 
   connectPort(id: string, port: number, signal?: AbortSignal): Promise<Socket> | null {

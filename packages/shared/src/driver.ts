@@ -30,6 +30,11 @@ export interface SandboxDriver {
    */
   withWorkspace<T>(id: string, fn: (workspace: HostWorkspace) => Promise<T>): Promise<T>;
   /**
+   * Puts a small file where the sandbox reads its credentials (`/run/paddock/<name>` inside),
+   * readable only by the sandbox's user, replaced atomically. Fails if the sandbox is not running.
+   */
+  writeRunFile(id: string, name: string, content: string): Promise<void>;
+  /**
    * Optional: a TCP connection to `port` on the sandbox's loopback, made from the host with no
    * relay. Null when the driver cannot make one right now (callers use the agent's bridge).
    */

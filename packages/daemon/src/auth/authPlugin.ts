@@ -3,14 +3,18 @@ import fp from 'fastify-plugin';
 import { PaddockError } from '@paddock/shared';
 import type { ApiKeyStore, Role } from './apiKeyStore.js';
 import { readCookies, SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
+import { looksLikeJwt } from './sandboxTokens.js';
 import { hashToken, sameHash } from './tokens.js';
 
 /** Who is calling: every resource query is scoped to `owner`. */
 export interface Principal {
   owner: string;
-  role: Role;
-  /** The API key id, or `admin-token` for the bootstrap token. */
+  /** `sandbox`: a sandbox's own token, good only for routes that opt in (requireSandboxScope). */
+  role: Role | 'sandbox';
+  /** The API key id, `admin-token` for the bootstrap token, or `sandbox:<id>`. */
   keyId: string;
+  /** For a sandbox token: the one sandbox it speaks for, and what it may do. */
+  sandbox?: { id: string; scopes: string[] };
 }
 
 declare module 'fastify' {
@@ -26,6 +30,10 @@ const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/v1/openapi.js
 
 export interface AuthOptions {
   apiKeys: ApiKeyStore;
+  /** Checks sandbox tokens (JWTs); the sandbox must be running the boot the token names. */
+  sandboxToken: (
+    token: string,
+  ) => Promise<{ owner: string; sandboxId: string; scopes: string[] } | null>;
   adminToken: string;
   sessions: SessionTokens;
 }
@@ -48,9 +56,31 @@ export async function principalForToken(
   return key ? { owner: key.owner, role: key.role, keyId: key.id } : null;
 }
 
+/** A person's or program's principal (an API key or the admin token); sandbox tokens are refused. */
 export function requirePrincipal(request: FastifyRequest): Principal {
   if (!request.principal) throw new PaddockError('unauthorized', 'a bearer token is required');
+  if (request.principal.role === 'sandbox') {
+    throw new PaddockError('forbidden', 'a sandbox token may only read its own sandbox');
+  }
   return request.principal;
+}
+
+/**
+ * Any principal that may act on `sandboxId`: an API key (the route then scopes by owner), or
+ * that very sandbox's own token carrying `scope`. Another sandbox's token is refused.
+ */
+export function requireSandboxScope(
+  request: FastifyRequest,
+  sandboxId: string,
+  scope: string,
+): Principal {
+  const p = request.principal;
+  if (!p) throw new PaddockError('unauthorized', 'a bearer token is required');
+  if (p.role !== 'sandbox') return p;
+  if (p.sandbox?.id !== sandboxId || !p.sandbox.scopes.includes(scope)) {
+    throw new PaddockError('forbidden', 'a sandbox token may only read its own sandbox');
+  }
+  return p;
 }
 
 export function requireAdmin(request: FastifyRequest): Principal {
@@ -119,6 +149,17 @@ export const authPlugin = fp<AuthOptions>(
       const token = match[1];
       if (sameHash(hashToken(token), adminHash)) {
         request.principal = { owner: ADMIN_OWNER, role: 'admin', keyId: 'admin-token' };
+        return;
+      }
+      if (looksLikeJwt(token)) {
+        const sandbox = await opts.sandboxToken(token);
+        if (!sandbox) throw new PaddockError('unauthorized', 'the sandbox token is not valid');
+        request.principal = {
+          owner: sandbox.owner,
+          role: 'sandbox',
+          keyId: `sandbox:${sandbox.sandboxId}`,
+          sandbox: { id: sandbox.sandboxId, scopes: sandbox.scopes },
+        };
         return;
       }
       const key = await opts.apiKeys.findActiveByToken(token);

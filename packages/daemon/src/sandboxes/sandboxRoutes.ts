@@ -14,7 +14,7 @@ import {
 } from '@paddock/shared';
 import type { SandboxDetails } from '../runtime/sandboxDetails.js';
 import { actorOf } from '../audit/requestActor.js';
-import { requirePrincipal } from '../auth/authPlugin.js';
+import { requirePrincipal, requireSandboxScope } from '../auth/authPlugin.js';
 import type { EventLog } from '../events/eventLog.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
@@ -101,13 +101,14 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = as
     {
       schema: {
         tags,
-        summary: 'Get a sandbox with its processes and preview',
+        summary:
+          "Get a sandbox with its processes and preview (also with the sandbox's own token, /run/paddock/token)",
         params: SandboxIdParams,
-        response: { 200: SandboxDetailSchema, ...errorResponses(401, 404) },
+        response: { 200: SandboxDetailSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async (request) => {
-      const p = requirePrincipal(request);
+      const p = requireSandboxScope(request, request.params.id, 'sandbox:read');
       return opts.details.of(await sandboxes.observe(p.owner, request.params.id));
     },
   );
