@@ -4,37 +4,99 @@
  * p50 and p99 latency in ms, and any non-200 answers. Run as its own process so the same
  * generator can be started inside a sandbox's network namespace (nsenter) for the baseline.
  *
- *   node --import tsx bench/httpLoad.ts <url> [host-header] [cookie]
+ *   node --import tsx bench/httpLoad.ts <url> [host-header] [cookie]      (http or https)
  *   node --import tsx bench/httpLoad.ts --bridge <agent-socket> <port>   (through the port bridge)
+ *   node --import tsx bench/httpLoad.ts --proxy <proxy-url> <url>        (through an HTTP proxy;
+ *                                                  https targets through a CONNECT tunnel each)
  */
 import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { AgentClient } from '@paddock/guest-agent';
 import { PortAgent } from '../packages/daemon/src/preview/portAgent.js';
 
 const args = process.argv.slice(2);
 const bridge = args[0] === '--bridge' ? { socketPath: args[1]!, port: Number(args[2]) } : null;
-const [url, host, cookie] = bridge ? [`http://127.0.0.1:${bridge.port}/`] : args;
+const proxy = args[0] === '--proxy' ? new URL(args[1]!) : null;
+const [url, host, cookie] = bridge
+  ? [`http://127.0.0.1:${bridge.port}/`]
+  : proxy
+    ? [args[2]]
+    : args;
 if (!url) throw new Error('usage: httpLoad.ts <url> [host] [cookie] | --bridge <socket> <port>');
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 16);
 const DURATION_MS = Number(process.env.LOAD_DURATION_MS ?? 5_000);
 const WARMUP_MS = 1_000;
 
 const target = new URL(url);
+const secure = target.protocol === 'https:';
+
+/** HTTPS through a proxy: each connection is a CONNECT tunnel with TLS inside. */
+class TunnelAgent extends https.Agent {
+  override createConnection(
+    _options: http.ClientRequestArgs,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    const socket = net.connect(Number(proxy!.port), proxy!.hostname);
+    const authority = `${target.hostname}:${target.port || 443}`;
+    socket.once('connect', () =>
+      socket.write(`CONNECT ${authority} HTTP/1.1\r\nhost: ${authority}\r\n\r\n`),
+    );
+    let head = '';
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      if (!/^HTTP\/1\.1 200/.test(head)) {
+        callback?.(new Error(`CONNECT refused: ${head.split('\r\n')[0]}`), socket);
+        return;
+      }
+      const secured = tls.connect({
+        socket,
+        servername: target.hostname,
+        rejectUnauthorized: false,
+      });
+      secured.once('secureConnect', () => callback?.(null, secured));
+      secured.once('error', (err) => callback?.(err, secured));
+    };
+    socket.on('data', onData);
+    socket.once('error', (err) => callback?.(err, socket));
+    return undefined;
+  }
+}
+
 const agentClient = bridge
   ? new AgentClient({ transport: 'unix', socketPath: bridge.socketPath })
   : null;
-const agent = bridge
+const keepAlive = { keepAlive: true, maxSockets: CONCURRENCY };
+const agent: http.Agent = bridge
   ? new PortAgent(() => agentClient!.openBridge(bridge.port))
-  : new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  : secure
+    ? proxy
+      ? new TunnelAgent(keepAlive)
+      : new https.Agent({ ...keepAlive, rejectUnauthorized: false })
+    : new http.Agent(keepAlive);
 const headers: Record<string, string> = {};
 if (host) headers.host = host;
 if (cookie) headers.cookie = cookie;
+// Plain HTTP through a proxy: absolute-form request line, the target as Host.
+const viaProxy = proxy !== null && !secure;
+if (viaProxy) headers.host = target.host;
 
 function once(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: target.hostname, port: target.port, path: target.pathname, agent, headers },
+    const req = (secure ? https : http).request(
+      {
+        host: viaProxy ? proxy.hostname : target.hostname,
+        port: viaProxy ? proxy.port : target.port,
+        path: viaProxy ? target.href : target.pathname,
+        agent,
+        headers,
+        ...(secure ? { rejectUnauthorized: false, servername: target.hostname } : {}),
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));

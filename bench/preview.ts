@@ -13,7 +13,7 @@
  *    port directly from inside the sandbox's network namespace (nsenter).
  * Goals: warm time to first preview within 1.5× the bare Vite start; proxy ≥ 0.85× direct rps.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -22,11 +22,11 @@ import { performance } from 'node:perf_hooks';
 import { DependencyCache, getPreset, listTemplateFiles } from '@paddock/presets';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from '../test/harness.js';
 import { openPreview, previewGet } from '../test/previewClient.js';
+import { agentSocket, load, pidInSandbox } from './sandboxProbes.js';
 
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 3);
 /** `ttfp` or `proxy` for one half; both when unset. */
 const PART = process.env.BENCH_PART;
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 interface App {
   id: string;
@@ -100,53 +100,6 @@ async function appToFirstPreview(d: TestDaemon): Promise<number> {
   return ms;
 }
 
-function load(args: string[], nsPid?: number): Record<string, number> {
-  const argv = ['--import', 'tsx', path.join(ROOT, 'bench/httpLoad.ts'), ...args];
-  const r = nsPid
-    ? spawnSync('nsenter', [`--net=/proc/${nsPid}/ns/net`, process.execPath, ...argv], {
-        cwd: ROOT,
-      })
-    : spawnSync(process.execPath, argv, { cwd: ROOT });
-  if (r.status !== 0) throw new Error(`load generator failed: ${r.stderr.toString()}`);
-  return JSON.parse(r.stdout.toString().trim().split('\n').pop()!) as Record<string, number>;
-}
-
-/** The pinned agent socket of a sandbox (root-only), as the daemon connects to it. */
-function agentSocket(sandboxId: string): string {
-  const found = spawnSync('find', ['/run/paddock', '-maxdepth', '3', '-name', 'agent.sock']);
-  const path_ = found.stdout
-    .toString()
-    .split('\n')
-    .find((p) => p.includes(`/${sandboxId}/`));
-  if (!path_) throw new Error(`no agent socket for ${sandboxId}`);
-  return path_;
-}
-
-/**
- * A host pid in the sandbox's network namespace, for entering it: a process of its cgroup whose
- * namespace is not ours (the boot shell joins the cgroup before bubblewrap unshares).
- */
-function pidInSandbox(sandboxId: string): number {
-  const ours = fs.readlinkSync('/proc/self/ns/net');
-  const found = spawnSync('find', [
-    '/sys/fs/cgroup',
-    '-maxdepth',
-    '5',
-    '-type',
-    'd',
-    '-name',
-    sandboxId,
-  ]);
-  for (const dir of found.stdout.toString().trim().split('\n')) {
-    if (dir === '') continue;
-    for (const pid of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim().split('\n')) {
-      const ns = fs.readlinkSync(`/proc/${pid}/ns/net`, { encoding: 'utf8' });
-      if (pid !== '' && ns !== ours) return Number(pid);
-    }
-  }
-  throw new Error(`no process found for ${sandboxId}`);
-}
-
 async function main(): Promise<void> {
   const cacheRoot = fs.mkdtempSync('/var/cache/paddock-bench-');
   fs.chmodSync(cacheRoot, 0o755);
@@ -199,9 +152,9 @@ async function proxyThroughput(d: TestDaemon): Promise<void> {
     'express',
   );
   const host = new URL(app.sandbox.preview.url).host;
-  const viaProxy = load([`${d.url}/`, host, cookie]);
-  const direct = load(['http://127.0.0.1:3000/'], pidInSandbox(app.sandbox.id));
-  const viaBridge = load(['--bridge', agentSocket(app.sandbox.id), '3000']);
+  const viaProxy = await load([`${d.url}/`, host, cookie]);
+  const direct = await load(['http://127.0.0.1:3000/'], pidInSandbox(app.sandbox.id));
+  const viaBridge = await load(['--bridge', agentSocket(app.sandbox.id), '3000']);
   console.log(
     `  direct (in the sandbox's netns)  ${direct.rps} req/s  p50 ${direct.p50_ms} ms  p99 ${direct.p99_ms} ms`,
   );

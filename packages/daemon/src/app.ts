@@ -17,6 +17,9 @@ import type { SandboxDetails } from './runtime/sandboxDetails.js';
 import { appConfigRoutes } from './appConfig/appConfigRoutes.js';
 import type { AuditLog } from './audit/auditLog.js';
 import { auditRoutes } from './audit/auditRoutes.js';
+import type { AppStore } from './apps/appStore.js';
+import type { EgressPolicyStore } from './egress/egressPolicyStore.js';
+import { egressRoutes } from './egress/egressRoutes.js';
 import type { AppConfigService } from './appConfig/appConfigService.js';
 import { secretsRoutes } from './secrets/secretsRoutes.js';
 import type { SecretsService } from './secrets/secretsService.js';
@@ -71,6 +74,8 @@ export interface AppDeps {
   secrets: SecretsService;
   audit: AuditLog;
   credentials: SandboxCredentials;
+  egressPolicies: EgressPolicyStore;
+  appStore: AppStore;
 }
 
 /** One registered route, as the OpenAPI contract test compares it with the document. */
@@ -164,6 +169,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(appConfigRoutes, { config: deps.config });
   await app.register(secretsRoutes, { secrets: deps.secrets, events: deps.events });
   await app.register(auditRoutes, { audit: deps.audit });
+  await app.register(egressRoutes, {
+    policies: deps.egressPolicies,
+    apps: deps.appStore,
+    sandboxes: deps.sandboxes,
+  });
   await app.register(consoleRoutes, { distDir: deps.consoleDir });
   return app;
 }

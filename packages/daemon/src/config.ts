@@ -23,6 +23,8 @@ export interface DaemonConfig {
   snapshotMaxBytes: number;
   /** `PADDOCK_SECRETS_KEY` (base64, 32 bytes); unset: a generated key file in the state dir. */
   secretsKey: string | undefined;
+  /** `PADDOCK_EGRESS_RESOLVE` (`host=ip[:port],...`): development and tests only. */
+  egressResolve: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -71,5 +73,6 @@ export function loadConfig(
     snapshotMaxBytes:
       integer(env, 'PADDOCK_SNAPSHOT_MAX_MB', maxLimits.disk_mb, 1, 1 << 24) * 1024 * 1024,
     secretsKey: env.PADDOCK_SECRETS_KEY?.trim() || undefined,
+    egressResolve: env.PADDOCK_EGRESS_RESOLVE?.trim() || undefined,
   };
 }

@@ -30,6 +30,9 @@ import { ApiKeyStore } from './auth/apiKeyStore.js';
 import { ConfigError, type DaemonConfig } from './config.js';
 import { AuditLog } from './audit/auditLog.js';
 import { AuditRetention } from './audit/auditRetention.js';
+import { parseResolveOverrides } from './egress/egressAddress.js';
+import { EgressPolicyStore } from './egress/egressPolicyStore.js';
+import { EgressProxy } from './egress/egressProxy.js';
 import { EventLog } from './events/eventLog.js';
 import { DaemonMetrics } from './http/metrics.js';
 import { ExecService } from './sandboxes/execService.js';
@@ -161,10 +164,34 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       store,
       log: log.child({ component: 'credentials' }),
     });
+    let listeningPort = config.port;
+    let overrides;
+    try {
+      overrides = parseResolveOverrides(config.egressResolve);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+    const egressPolicies = new EgressPolicyStore(db);
+    const egress = new EgressProxy({
+      driver,
+      policyFor: async (sandboxId) => {
+        const row = await store.getForPreview(sandboxId);
+        if (!row) return { allow: [], deny: [] };
+        return egressPolicies.get(row.app_id ? `app:${row.app_id}` : `sandbox:${row.id}`);
+      },
+      overrides,
+      daemonPort: () => listeningPort,
+      events,
+      audit,
+      log: log.child({ component: 'egress' }),
+    });
     const runtimeHooks = runtime.hooks();
     sandboxes.setHooks({
       ...runtimeHooks,
       booted: async (row) => {
+        await egress.attach(row).catch((err: unknown) => {
+          log.warn({ err, sandbox_id: row.id }, 'offering the egress proxy failed');
+        });
         await runtimeHooks.booted(row);
         await credentials.deliver(row).catch((err: unknown) => {
           log.warn({ err, sandbox_id: row.id }, 'writing the sandbox token failed');
@@ -174,6 +201,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
         runtimeHooks.ended(id);
         preview.forget(id);
         credentials.forget(id);
+        egress.detach(id);
       },
       changed: (id) => preview.invalidate(id),
     });
@@ -254,6 +282,8 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       secrets,
       audit,
       credentials,
+      egressPolicies,
+      appStore: apps,
       runtime,
       details,
       preview,
@@ -277,8 +307,13 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       previewBase = new PreviewAddress(`http://preview.localhost:${port}`);
     // Sandboxes that kept running across the restart get their manifest read and applied again
     // (the supervisor keeps unchanged processes as they are).
+    listeningPort = port;
     for (const row of await store.listLive()) {
-      if (row.status === 'running') void runtime.reload(row);
+      if (row.status !== 'running') continue;
+      void runtime.reload(row);
+      void egress.attach(row).catch((err: unknown) => {
+        log.warn({ err, sandbox_id: row.id }, 'offering the egress proxy failed');
+      });
     }
     log.info(
       { url, data_dir: config.dataDir, driver: driver.describe() },
@@ -297,6 +332,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
           await idleStopper.close();
           auditRetention.close();
           credentials.close();
+          egress.close();
           await tasks.close();
           preview.close();
           await app.close();

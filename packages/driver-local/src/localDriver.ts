@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -338,6 +338,40 @@ export class LocalDriver implements SandboxDriver {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, path.join(dir, name));
+  }
+
+  async serveRunSocket(
+    id: string,
+    name: string,
+    onConnection: (socket: Socket) => void,
+  ): Promise<net.Server> {
+    assertValidId(id);
+    if (!/^[a-z][a-z0-9-]{0,31}\.sock$/.test(name)) {
+      throw new PaddockError('driver_error', `invalid run socket name "${name}"`);
+    }
+    const record = this.mustRead(id);
+    if (!(await this.isRunning(record))) {
+      throw new PaddockError('driver_error', `sandbox ${id} is not running`);
+    }
+    const dir = this.store.paths(id).runDir;
+    const tmp = path.join(dir, `.${name}.${crypto.randomBytes(8).toString('hex')}`);
+    const server = net.createServer(onConnection);
+    const listening = new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    // Only this sandbox reaches its run dir (the dir above admits only its gid), so the socket
+    // may be open to every user: then nothing is chmod-ed or chown-ed by a path the sandbox
+    // could swap. bind() happens inside listen(), so the umask is back right after it.
+    const umask = process.umask(0);
+    try {
+      server.listen(tmp);
+    } finally {
+      process.umask(umask);
+    }
+    await listening;
+    fs.renameSync(tmp, path.join(dir, name));
+    return server;
   }
 
   connectPort(id: string, port: number, signal?: AbortSignal): Promise<Socket> | null {

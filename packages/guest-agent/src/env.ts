@@ -1,4 +1,4 @@
-import { looksLikeSecretName } from '@paddock/shared';
+import { EGRESS_PROXY_PORT, looksLikeSecretName } from '@paddock/shared';
 
 /** Fixed and free of workspace directories, so nothing written into the workspace shadows a binary. */
 export const CHILD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -9,6 +9,17 @@ export const SANDBOX_ENV_PREFIX = 'PADDOCK_SANDBOX_ENV_';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type EnvMap = Record<string, string>;
+
+const PROXY_URL = `http://127.0.0.1:${EGRESS_PROXY_PORT}`;
+const NO_PROXY = 'localhost,127.0.0.1,::1';
+const PROXY_ENV: EnvMap = {
+  HTTP_PROXY: PROXY_URL,
+  HTTPS_PROXY: PROXY_URL,
+  http_proxy: PROXY_URL,
+  https_proxy: PROXY_URL,
+  NO_PROXY,
+  no_proxy: NO_PROXY,
+};
 
 /**
  * The sandbox-level variables found in the agent's environment, prefix stripped and
@@ -49,6 +60,8 @@ export function buildChildEnv(input: ChildEnvInput): EnvMap {
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',
     PWD: input.cwd,
+    // The only way out is the egress proxy (the agent relays it); both spellings are in use.
+    ...PROXY_ENV,
   });
   for (const [k, v] of Object.entries(input.inherited)) env[k] = v;
   for (const [k, v] of Object.entries(input.explicit ?? {})) env[k] = v;

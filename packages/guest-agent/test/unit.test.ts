@@ -46,6 +46,13 @@ describe('env', () => {
         LANG: 'C.UTF-8',
         TERM: 'xterm-256color',
         PWD: '/workspace/src',
+        // Every child goes out through the egress proxy the agent relays.
+        HTTP_PROXY: 'http://127.0.0.1:3128',
+        HTTPS_PROXY: 'http://127.0.0.1:3128',
+        http_proxy: 'http://127.0.0.1:3128',
+        https_proxy: 'http://127.0.0.1:3128',
+        NO_PROXY: 'localhost,127.0.0.1,::1',
+        no_proxy: 'localhost,127.0.0.1,::1',
         FOO: 'explicit',
         BAR: 'bar',
         GITHUB_TOKEN: 'chosen',

@@ -66,6 +66,13 @@ export const AGENT_ROUTES = {
 /** The Upgrade token of a port bridge. */
 export const AGENT_BRIDGE_PROTOCOL = 'paddock-tcp';
 
+/**
+ * Egress: the guest agent listens on 127.0.0.1:EGRESS_PROXY_PORT inside the sandbox and relays
+ * each connection to the daemon's egress proxy through a unix socket the driver makes visible
+ * in the sandbox. Children get HTTP(S)_PROXY pointing there; it is the only way out.
+ */
+export const EGRESS_PROXY_PORT = 3128;
+
 /** The workspace as the guest sees it; also the default working directory. */
 export const GUEST_WORKSPACE = '/workspace';
 

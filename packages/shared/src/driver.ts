@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { AgentEndpoint } from './agent-protocol.js';
 import type { SandboxLimits } from './limits.js';
 
@@ -34,6 +34,11 @@ export interface SandboxDriver {
    * readable only by the sandbox's user, replaced atomically. Fails if the sandbox is not running.
    */
   writeRunFile(id: string, name: string, content: string): Promise<void>;
+  /**
+   * Serves a unix socket at `/run/paddock/<name>` inside the running sandbox (only that sandbox
+   * reaches it): how the daemon's egress proxy is offered to it. The caller closes the server.
+   */
+  serveRunSocket(id: string, name: string, onConnection: (socket: Socket) => void): Promise<Server>;
   /**
    * Optional: a TCP connection to `port` on the sandbox's loopback, made from the host with no
    * relay. Null when the driver cannot make one right now (callers use the agent's bridge).

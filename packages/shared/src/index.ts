@@ -18,3 +18,4 @@ export * from './api/tasks.js';
 export * from './api/snapshots.js';
 export * from './api/appConfig.js';
 export * from './api/audit.js';
+export * from './api/egress.js';

@@ -203,6 +203,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
     },
   },
+  '0008_egress_policies': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('egress_policies')
+        .addColumn('subject', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('allow_json', 'text', (c) => c.notNull())
+        .addColumn('deny_json', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -14,6 +14,16 @@ export interface Database {
   snapshots: SnapshotsTable;
   app_config: AppConfigTable;
   audit_log: AuditLogTable;
+  egress_policies: EgressPoliciesTable;
+}
+
+/** `subject` is `app:<id>` or `sandbox:<id>` (a standalone sandbox). */
+export interface EgressPoliciesTable {
+  subject: string;
+  owner_id: string;
+  allow_json: string;
+  deny_json: string;
+  updated_at: string;
 }
 
 /** Append-only; entries leave only by retention (audit_retention_days). */

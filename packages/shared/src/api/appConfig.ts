@@ -22,7 +22,7 @@ export const AccessPolicy = Type.Union(
 );
 export type AccessPolicy = Static<typeof AccessPolicy>;
 
-const HostPattern = Type.String({
+export const HostPattern = Type.String({
   pattern: '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$',
   maxLength: 253,
   description: 'A host name, or *.domain for its subdomains',

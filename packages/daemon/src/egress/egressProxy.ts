@@ -1,0 +1,253 @@
+import dns from 'node:dns/promises';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import net, { type Server, type Socket } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import type { SandboxDriver } from '@paddock/shared';
+import type { AuditLog } from '../audit/auditLog.js';
+import type { EventLog } from '../events/eventLog.js';
+import type { SandboxRow } from '../sandboxes/sandboxStore.js';
+import { forbiddenAddress, isLoopback, type ResolveOverrides } from './egressAddress.js';
+import { decideHost, normalizeHost } from './egressRules.js';
+
+export interface EgressProxyOptions {
+  driver: SandboxDriver;
+  /** The policy that applies to a sandbox (its app's, or its own when standalone). */
+  policyFor: (sandboxId: string) => Promise<{ allow: string[]; deny: string[] }>;
+  overrides: ResolveOverrides;
+  /** The daemon's own port: never a destination, not even through an override. */
+  daemonPort: () => number;
+  events: EventLog;
+  audit: AuditLog;
+  log: FastifyBaseLogger;
+}
+
+type Decision =
+  | { ok: true; address: string; port: number; rule: string }
+  | { ok: false; reason: string; rule: string | null };
+
+/** The header that says why the proxy refused a request. */
+export const DENIED_HEADER = 'x-paddock-egress-denied';
+/** One event and one audit entry per sandbox, host and decision per this long. */
+const RECORD_EVERY_MS = 60_000;
+
+/**
+ * The daemon's egress proxy. Each running sandbox gets its own socket (the driver shows it at
+ * /run/paddock/egress.sock; the guest agent relays 127.0.0.1:3128 to it), which is how the
+ * proxy knows who asks. Plain HTTP is forwarded, HTTPS passes as a CONNECT tunnel. The host
+ * name is decided on before any lookup; then loopback, private, link-local and metadata
+ * addresses are refused, unless PADDOCK_EGRESS_RESOLVE maps the name to loopback (development
+ * and tests), and never the daemon's own port.
+ */
+export class EgressProxy {
+  private readonly servers = new Map<string, Server>();
+  private readonly sandboxOf = new WeakMap<Socket, SandboxRow>();
+  private readonly http: http.Server;
+  private readonly recorded = new Map<string, number>();
+  /** Bumped by every attach and detach, so a slow attach cannot install a stale socket. */
+  private readonly generations = new Map<string, number>();
+  private closed = false;
+  private readonly open = new Map<string, Set<Socket>>();
+
+  constructor(private readonly o: EgressProxyOptions) {
+    this.http = http.createServer((req, res) => void this.forward(req, res));
+    this.http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      void this.tunnel(req, socket, head);
+    });
+    this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
+  }
+
+  /** Offers the proxy to a running sandbox (again after a restart of either). */
+  async attach(row: SandboxRow): Promise<void> {
+    this.detach(row.id);
+    const generation = (this.generations.get(row.id) ?? 0) + 1;
+    this.generations.set(row.id, generation);
+    const server = await this.o.driver.serveRunSocket(row.id, 'egress.sock', (socket) => {
+      this.sandboxOf.set(socket, row);
+      let open = this.open.get(row.id);
+      if (!open) this.open.set(row.id, (open = new Set()));
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+      this.http.emit('connection', socket);
+    });
+    // Detached, attached again or closed while the socket was being made: this one is stale.
+    if (this.closed || this.generations.get(row.id) !== generation) {
+      server.close();
+      return;
+    }
+    this.servers.set(row.id, server);
+  }
+
+  /** Stops offering the proxy and cuts the sandbox's open connections (their tunnels close too). */
+  detach(id: string): void {
+    this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
+    this.servers.get(id)?.close();
+    this.servers.delete(id);
+    for (const socket of this.open.get(id) ?? []) socket.destroy();
+    this.open.delete(id);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const id of [...this.servers.keys()]) this.detach(id);
+    this.http.close();
+  }
+
+  private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const row = this.sandboxOf.get(req.socket);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '');
+    } catch {
+      return refuse(res, 400, 'not a proxy request (absolute http:// URL expected)');
+    }
+    if (!row || url.protocol !== 'http:') {
+      return refuse(res, 400, 'only http:// URLs here; use CONNECT for https');
+    }
+    const decision = await this.decide(row, url.hostname, Number(url.port || 80));
+    if (!decision.ok) return refuse(res, 403, decision.reason);
+    const headers: http.OutgoingHttpHeaders = { ...req.headers, host: url.host };
+    for (const h of ['proxy-connection', 'proxy-authorization', 'connection', 'keep-alive']) {
+      delete headers[h];
+    }
+    const upstream = http.request(
+      {
+        host: decision.address,
+        port: decision.port,
+        method: req.method,
+        path: `${url.pathname}${url.search}`,
+        headers,
+        setHost: false,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => refuse(res, 502, 'the destination did not answer'));
+    res.once('close', () => upstream.destroy());
+    req.pipe(upstream);
+  }
+
+  private async tunnel(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
+    const row = this.sandboxOf.get(client);
+    const m = /^([^:[\]]+|\[[0-9a-f:]+\]):(\d{1,5})$/i.exec(req.url ?? '');
+    if (!row || !m) {
+      client.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    const decision = await this.decide(row, m[1]!.replace(/^\[|\]$/g, ''), Number(m[2]));
+    if (!decision.ok) {
+      client.end(
+        `HTTP/1.1 403 Forbidden\r\n${DENIED_HEADER}: ${decision.reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
+      return;
+    }
+    const upstream = net.connect(decision.port, decision.address, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on('error', () => {
+      if (!client.destroyed) client.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n');
+      close();
+    });
+    client.on('error', close);
+    client.once('close', close);
+    upstream.once('close', close);
+  }
+
+  /** The name first (no lookup for a refused one), then where it resolves. */
+  private async decide(row: SandboxRow, rawHost: string, port: number): Promise<Decision> {
+    const host = normalizeHost(rawHost);
+    const decision = await this.decideFor(row, host, port);
+    this.record(row, host, port, decision);
+    return decision;
+  }
+
+  private async decideFor(row: SandboxRow, host: string, port: number): Promise<Decision> {
+    if (net.isIP(host) !== 0) return { ok: false, reason: 'address literal', rule: null };
+    const byName = decideHost(host, await this.o.policyFor(row.id));
+    if (!byName.allowed) {
+      return {
+        ok: false,
+        reason: byName.rule ? 'denied by rule' : 'not allowed',
+        rule: byName.rule,
+      };
+    }
+    const rule = byName.rule!;
+    const mapped = this.o.overrides.get(host);
+    if (mapped) {
+      const target = { address: mapped.address, port: mapped.port ?? port };
+      if (isLoopback(target.address) && target.port === this.o.daemonPort()) {
+        return { ok: false, reason: 'the daemon itself', rule };
+      }
+      const why = isLoopback(target.address) ? null : forbiddenAddress(target.address);
+      if (why !== null) return { ok: false, reason: why, rule };
+      return { ok: true, ...target, rule };
+    }
+    let addresses: { address: string }[];
+    try {
+      addresses = await dns.lookup(host, { all: true, verbatim: true });
+    } catch {
+      return { ok: false, reason: 'cannot resolve', rule };
+    }
+    // Every answer must be public: a name that resolves to a private address among public ones
+    // is refused, not filtered (DNS rebinding).
+    for (const a of addresses) {
+      const why = forbiddenAddress(a.address);
+      if (why !== null) return { ok: false, reason: why, rule };
+    }
+    const first = addresses[0];
+    if (!first) return { ok: false, reason: 'cannot resolve', rule };
+    return { ok: true, address: first.address, port, rule };
+  }
+
+  private record(row: SandboxRow, host: string, port: number, d: Decision): void {
+    const key = `${row.id} ${host}:${port} ${d.ok}`;
+    const now = Date.now();
+    if (now - (this.recorded.get(key) ?? 0) < RECORD_EVERY_MS) return;
+    this.recorded.set(key, now);
+    if (this.recorded.size > 10_000) this.recorded.clear();
+    const details = { host, port, decision: d.ok ? 'allowed' : 'denied', rule: d.rule };
+    const fail = (err: unknown) => this.o.log.warn({ err }, 'recording an egress decision failed');
+    void this.o.audit
+      .record({
+        actor: { owner: row.owner_id, keyId: `sandbox:${row.id}` },
+        action: 'egress',
+        target: { type: 'sandbox', id: row.id },
+        outcome: d.ok ? 'ok' : 'denied',
+        details: d.ok ? details : { ...details, reason: d.reason },
+      })
+      .catch(fail);
+    if (!d.ok) {
+      void this.o.events
+        .append({
+          owner: row.owner_id,
+          sandboxId: row.id,
+          type: 'egress.denied',
+          severity: 'warn',
+          message: `Egress to ${host}:${port} refused: ${d.reason}`,
+          payload: { ...details, reason: d.reason },
+        })
+        .catch(fail);
+    }
+  }
+}
+
+function refuse(res: ServerResponse, status: number, reason: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    ...(status === 403 ? { [DENIED_HEADER]: reason } : {}),
+    connection: 'close',
+  });
+  res.end(`paddock egress: ${reason}\n`);
+}

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+
+/** A free port on loopback, for the daemon (its own port must be refused by the proxy). */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+  );
+}
+
+describe('egress: default deny, allow lists, and no way around the proxy', () => {
+  const dataDir = tempDataDir();
+  const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-egress-cert-'));
+  let d: TestDaemon;
+  let sb: string;
+  let httpPort: number;
+  const seen: string[] = [];
+  const upstream = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.headers.host} ${req.url}`);
+    res.end('upstream ok');
+  });
+  let tlsUpstream: https.Server;
+
+  const sh = async (command: string): Promise<{ stdout: string; exit_code: number }> =>
+    (
+      await d.api<{ stdout: string; exit_code: number }>('POST', `/v1/sandboxes/${sb}/exec`, {
+        command,
+        timeout_ms: 20_000,
+      })
+    ).body;
+  const status = async (url: string, extra = ''): Promise<string> =>
+    (await sh(`curl -s -o /dev/null -w '%{http_code}' ${extra} ${url}`)).stdout;
+
+  before(async () => {
+    // A self-signed certificate for the HTTPS upstream (the tunnel carries TLS end to end).
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        path.join(certDir, 'key.pem'),
+        '-out',
+        path.join(certDir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=secure.example.test',
+      ],
+      { stdio: 'ignore' },
+    );
+    tlsUpstream = https.createServer(
+      {
+        key: fs.readFileSync(path.join(certDir, 'key.pem')),
+        cert: fs.readFileSync(path.join(certDir, 'cert.pem')),
+      },
+      (_req, res) => res.end('tls ok'),
+    );
+    httpPort = await listen(upstream);
+    const tlsPort = await listen(tlsUpstream);
+    const daemonPort = await freePort();
+    d = await startDaemon({
+      dataDir,
+      env: {
+        PADDOCK_PORT: String(daemonPort),
+        PADDOCK_EGRESS_RESOLVE: [
+          `api.example.test=127.0.0.1:${httpPort}`,
+          `secure.example.test=127.0.0.1:${tlsPort}`,
+          'internal.example.test=10.1.2.3',
+          `daemon.example.test=127.0.0.1:${daemonPort}`,
+        ].join(','),
+      },
+    });
+    sb = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
+  });
+  after(async () => {
+    await d?.stop();
+    await destroyEverything(dataDir);
+    upstream.close();
+    tlsUpstream?.close();
+    fs.rmSync(certDir, { recursive: true, force: true });
+  });
+
+  it('denies everything by default, naming the reason', async () => {
+    const headers = await sh('curl -s -D - -o /dev/null http://api.example.test/');
+    assert.match(headers.stdout, /^HTTP\/1\.1 403/);
+    assert.match(headers.stdout, /x-paddock-egress-denied: not allowed/i);
+    assert.equal(seen.length, 0, 'nothing reached the upstream');
+  });
+
+  it('lets an allowed name through over HTTP and HTTPS, applied without a restart', async () => {
+    const put = await d.api<{ allow: string[] }>('PUT', `/v1/sandboxes/${sb}/egress`, {
+      allow: ['api.example.test', '*.example.test'],
+      deny: ['blocked.example.test'],
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const body = await sh('curl -s http://api.example.test/hello?x=1');
+    assert.equal(body.stdout, 'upstream ok');
+    assert.ok(seen.includes('GET api.example.test /hello?x=1'));
+    const tls = await sh('curl -sk https://secure.example.test/');
+    assert.equal(tls.stdout, 'tls ok');
+    assert.equal(await status('http://blocked.example.test/'), '403', 'deny wins');
+  });
+
+  it('refuses loopback, private ranges and the daemon itself, whatever the rules say', async () => {
+    assert.equal(await status('http://internal.example.test/'), '403');
+    assert.equal(await status('http://daemon.example.test/'), '403');
+    // curl honours no_proxy (which names loopback) even for --proxy, unless told not to.
+    const viaProxy = "--noproxy '' --proxy http://127.0.0.1:3128";
+    assert.equal(await status(`http://127.0.0.1:${httpPort}/`, viaProxy), '403');
+    assert.equal(await status(`http://localhost:${httpPort}/`, viaProxy), '403');
+    const tunnel = await sh(
+      `curl -sk -o /dev/null -w '%{http_code}' ${viaProxy} https://10.1.2.3/`,
+    );
+    assert.notEqual(tunnel.stdout, '200');
+    const events = await d.api<{ items: { type: string; payload: { reason?: string } }[] }>(
+      'GET',
+      `/v1/sandboxes/${sb}/events?limit=200`,
+    );
+    const reasons = events.body.items
+      .filter((e) => e.type === 'egress.denied')
+      .map((e) => e.payload.reason);
+    assert.ok(reasons.includes('non-public address'));
+    assert.ok(reasons.includes('the daemon itself'));
+    const audit = await d.api<{ items: { action: string; outcome: string }[] }>(
+      'GET',
+      '/v1/audit?action=egress',
+    );
+    assert.ok(audit.body.items.some((e) => e.outcome === 'ok'));
+    assert.ok(audit.body.items.some((e) => e.outcome === 'denied'));
+  });
+
+  it('has no route around the proxy: a direct connection fails', async () => {
+    const direct = await sh(
+      `node -e "require('net').connect(${httpPort}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(3))"`,
+    );
+    assert.equal(direct.exit_code, 3, "the host's loopback is not the sandbox's");
+    const noProxy = await sh(
+      `curl -s -o /dev/null -w '%{http_code}' --noproxy '*' http://api.example.test/`,
+    );
+    assert.equal(noProxy.stdout, '000');
+  });
+});
