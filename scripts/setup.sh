@@ -22,8 +22,12 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 for pkg in python3-fastapi python3-uvicorn; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
-if [ "${PADDOCK_SETUP_BROWSER:-0}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
-  missing+=(chromium)
+if [ "${PADDOCK_SETUP_TESTS:-0}" = "1" ]; then
+  # The test run's own needs: Chromium for browser tests; curl (run inside sandboxes, which see
+  # the host's /usr) and openssl (a test certificate) for the egress tests.
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -3,8 +3,8 @@
 # tests, then every test file with node's test runner (real bubblewrap sandboxes, real SQLite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The browser tests drive Debian's Chromium, so the test run installs it when missing.
-PADDOCK_SETUP_BROWSER=1 bash scripts/setup.sh
+# The tests' own system packages (Chromium, curl, openssl) are installed when missing.
+PADDOCK_SETUP_TESTS=1 bash scripts/setup.sh
 
 echo "== lint and format" >&2
 npx --no-install eslint .
