@@ -174,11 +174,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     const egressPolicies = new EgressPolicyStore(db);
     const egress = new EgressProxy({
       driver,
-      policyFor: async (sandboxId) => {
-        const row = await store.getForPreview(sandboxId);
-        if (!row) return { allow: [], deny: [] };
-        return egressPolicies.get(row.app_id ? `app:${row.app_id}` : `sandbox:${row.id}`);
-      },
+      policyFor: (row) => egressPolicies.forSandbox(row),
       overrides,
       daemonPort: () => listeningPort,
       events,

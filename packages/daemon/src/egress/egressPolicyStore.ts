@@ -5,7 +5,24 @@ export type EgressSubject = `app:${string}` | `sandbox:${string}`;
 
 /** Egress policies by subject (an app, or a standalone sandbox); absent means deny all. */
 export class EgressPolicyStore {
+  /** Each running sandbox's effective policy, read once; every write clears it, so a change
+   * applies to the next request. */
+  private readonly effective = new Map<string, { allow: string[]; deny: string[] }>();
+
   constructor(private readonly db: Db) {}
+
+  /** The policy a sandbox's traffic is held to: its app's, or its own when standalone. */
+  async forSandbox(row: {
+    id: string;
+    app_id: string | null;
+  }): Promise<{ allow: string[]; deny: string[] }> {
+    const cached = this.effective.get(row.id);
+    if (cached) return cached;
+    const policy = await this.get(row.app_id ? `app:${row.app_id}` : `sandbox:${row.id}`);
+    const effective = { allow: policy.allow, deny: policy.deny };
+    this.effective.set(row.id, effective);
+    return effective;
+  }
 
   async get(subject: EgressSubject): Promise<EgressPolicy> {
     const row = await this.db
@@ -38,6 +55,7 @@ export class EgressPolicyStore {
       .values(row)
       .onConflict((oc) => oc.column('subject').doUpdateSet(row))
       .execute();
+    this.effective.clear();
     return { allow: policy.allow, deny: policy.deny, updated_at: row.updated_at };
   }
 }

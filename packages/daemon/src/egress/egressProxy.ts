@@ -12,7 +12,7 @@ import { decideHost, normalizeHost } from './egressRules.js';
 export interface EgressProxyOptions {
   driver: SandboxDriver;
   /** The policy that applies to a sandbox (its app's, or its own when standalone). */
-  policyFor: (sandboxId: string) => Promise<{ allow: string[]; deny: string[] }>;
+  policyFor: (row: SandboxRow) => Promise<{ allow: string[]; deny: string[] }>;
   overrides: ResolveOverrides;
   /** The daemon's own port: never a destination, not even through an override. */
   daemonPort: () => number;
@@ -171,7 +171,7 @@ export class EgressProxy {
 
   private async decideFor(row: SandboxRow, host: string, port: number): Promise<Decision> {
     if (net.isIP(host) !== 0) return { ok: false, reason: 'address literal', rule: null };
-    const byName = decideHost(host, await this.o.policyFor(row.id));
+    const byName = decideHost(host, await this.o.policyFor(row));
     if (!byName.allowed) {
       return {
         ok: false,
