@@ -11,14 +11,11 @@
  * client, throughput with 16. Goals: p50 added latency under 1 ms for HTTP; throughput at least
  * 0.8 of direct.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { destroyEverything, startDaemon, tempDataDir } from '../test/harness.js';
+import { selfSignedCertificate } from '../test/testCertificate.js';
 import { load, pidInSandbox } from './sandboxProbes.js';
 
 const PROXY = 'http://127.0.0.1:3128';
@@ -30,35 +27,10 @@ function listen(server: net.Server): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-egress-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      path.join(tmp, 'key.pem'),
-      '-out',
-      path.join(tmp, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=tls.example.test',
-    ],
-    { stdio: 'ignore' },
-  );
+  const certificate = selfSignedCertificate('tls.example.test');
   const plain = http.createServer((_req, res) => res.end('ok'));
-  const secure = https.createServer(
-    {
-      key: fs.readFileSync(path.join(tmp, 'key.pem')),
-      cert: fs.readFileSync(path.join(tmp, 'cert.pem')),
-    },
-    (_req, res) => res.end('ok'),
+  const secure = https.createServer({ key: certificate.key, cert: certificate.cert }, (_req, res) =>
+    res.end('ok'),
   );
   const httpPort = await listen(plain);
   const tlsPort = await listen(secure);
@@ -102,7 +74,7 @@ async function main(): Promise<void> {
     await destroyEverything(dataDir);
     plain.close();
     secure.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    certificate.remove();
   }
 }
 

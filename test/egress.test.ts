@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import { selfSignedCertificate } from './testCertificate.js';
 
 /** A free port on loopback, for the daemon (its own port must be refused by the proxy). */
 async function freePort(): Promise<number> {
@@ -26,7 +23,7 @@ function listen(server: net.Server): Promise<number> {
 
 describe('egress: default deny, allow lists, and no way around the proxy', () => {
   const dataDir = tempDataDir();
-  const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-egress-cert-'));
+  let certificate: ReturnType<typeof selfSignedCertificate> | undefined;
   let d: TestDaemon;
   let sb: string;
   let httpPort: number;
@@ -49,32 +46,9 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
 
   before(async () => {
     // A self-signed certificate for the HTTPS upstream (the tunnel carries TLS end to end).
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        path.join(certDir, 'key.pem'),
-        '-out',
-        path.join(certDir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=secure.example.test',
-      ],
-      { stdio: 'ignore' },
-    );
+    certificate = selfSignedCertificate('secure.example.test');
     tlsUpstream = https.createServer(
-      {
-        key: fs.readFileSync(path.join(certDir, 'key.pem')),
-        cert: fs.readFileSync(path.join(certDir, 'cert.pem')),
-      },
+      { key: certificate.key, cert: certificate.cert },
       (_req, res) => res.end('tls ok'),
     );
     httpPort = await listen(upstream);
@@ -99,7 +73,7 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
     await destroyEverything(dataDir);
     upstream.close();
     tlsUpstream?.close();
-    fs.rmSync(certDir, { recursive: true, force: true });
+    certificate?.remove();
   });
 
   it('denies everything by default, naming the reason', async () => {

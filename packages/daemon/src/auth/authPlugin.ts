@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { PaddockError } from '@paddock/shared';
 import type { ApiKeyStore, Role } from './apiKeyStore.js';
 import { readCookies, SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
+import { actorOf } from '../audit/requestActor.js';
 import { looksLikeJwt } from './sandboxTokens.js';
 import { hashToken, sameHash } from './tokens.js';
 
@@ -118,9 +119,8 @@ export const authPlugin = fp<AuthOptions>(
         }
         throw err;
       }
-      const p = request.principal!;
       void app.audit
-        .keyUsed({ owner: p.owner, keyId: p.keyId, ip: request.ip })
+        .keyUsed(actorOf(request))
         .catch((err: unknown) => request.log.warn({ err }, 'audit of key use failed'));
     });
     const authenticate = async (request: FastifyRequest): Promise<void> => {

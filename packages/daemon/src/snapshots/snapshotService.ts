@@ -59,11 +59,12 @@ export class SnapshotService {
     return { maxBytes: this.o.maxBytes, maxEntries: this.o.maxEntries ?? 200_000 };
   }
 
-  /** At start: unfinished captures are failed (never left looking ready), then garbage goes. */
+  /** At start: unfinished captures are failed (never left looking ready); garbage goes after. */
   async reconcile(): Promise<void> {
     const failed = await this.o.rows.failUnfinished('the daemon stopped during the capture');
     if (failed > 0) this.o.log.warn({ failed }, 'marked interrupted snapshot captures failed');
-    await this.collectGarbage();
+    // Reads every manifest: not worth delaying the start for; leases keep it safe meanwhile.
+    void this.collectGarbage();
   }
 
   async get(owner: string, id: string): Promise<SnapshotRow> {

@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * A throwaway self-signed certificate (EC P-256, one day) for an HTTPS server on loopback,
+ * made with openssl; `remove` deletes its files.
+ */
+export function selfSignedCertificate(commonName: string): {
+  key: Buffer;
+  cert: Buffer;
+  remove: () => void;
+} {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-cert-'));
+  const keyFile = path.join(dir, 'key.pem');
+  const certFile = path.join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${commonName}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  return {
+    key: fs.readFileSync(keyFile),
+    cert: fs.readFileSync(certFile),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
