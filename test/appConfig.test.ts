@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { waitFor } from './previewClient.js';
+import { selfSignedCertificate } from './testCertificate.js';
 
 interface Err {
   error: { code: string; message: string };
@@ -30,6 +33,21 @@ describe('app config and secrets', () => {
   let d: TestDaemon;
   let app: App;
   const responses: string[] = [];
+  // The upstream the secret is injected for, on loopback under the name api.openai.com, with a
+  // certificate the daemon trusts (PADDOCK_EGRESS_UPSTREAM_CA); and one it does not trust.
+  const trusted = selfSignedCertificate('api.openai.com');
+  const untrusted = selfSignedCertificate('untrusted.example.test');
+  const received: string[] = [];
+  const upstream = https.createServer({ key: trusted.key, cert: trusted.cert }, (req, res) => {
+    received.push(String(req.headers.authorization));
+    const ok = req.headers.authorization === `Bearer ${PLANTED}-2`;
+    res.end(ok ? 'authorized' : 'unauthorized');
+  });
+  const impostor = https.createServer({ key: untrusted.key, cert: untrusted.cert }, (req, res) => {
+    received.push(String(req.headers.authorization));
+    res.end('impostor');
+  });
+  let env: Record<string, string>;
 
   /** Every response body is kept, to search for the planted secret at the end. */
   const api = async <T>(method: string, p: string, body?: unknown, token?: string) => {
@@ -48,12 +66,24 @@ describe('app config and secrets', () => {
   };
 
   before(async () => {
-    d = await startDaemon({ dataDir });
+    const listen = (server: https.Server) =>
+      new Promise<number>((resolve) =>
+        server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+      );
+    env = {
+      PADDOCK_EGRESS_RESOLVE: `api.openai.com=127.0.0.1:${await listen(upstream)},untrusted.example.test=127.0.0.1:${await listen(impostor)}`,
+      PADDOCK_EGRESS_UPSTREAM_CA: trusted.certFile,
+    };
+    d = await startDaemon({ dataDir, env });
     app = (await api<App>('POST', '/v1/apps', { name: 'cfg', preset: 'static' })).body;
   });
   after(async () => {
     await d?.stop();
     await destroyEverything(dataDir);
+    upstream.close();
+    impostor.close();
+    trusted.remove();
+    untrusted.remove();
   });
 
   it('keeps plain values readable and sensitive ones write-only', async () => {
@@ -151,6 +181,65 @@ describe('app config and secrets', () => {
     assert.equal(found.trim(), '');
   });
 
+  it('puts the secret into requests to its hosts only, over verified TLS, never into the sandbox', async () => {
+    const sb = app.sandbox!.id;
+    const put = await api('PUT', `/v1/apps/${app.id}/egress`, {
+      allow: ['api.openai.com', 'untrusted.example.test', 'other.example.test'],
+      deny: [],
+    });
+    assert.equal(put.status, 200);
+    const second = await api<Entry>('POST', `/v1/apps/${app.id}/config`, {
+      key: 'IMPOSTOR_KEY',
+      value: `${PLANTED}-3`,
+      sensitive: true,
+      access_policy: 'runtime_access',
+      inject: { hosts: ['untrusted.example.test'], header: 'Authorization', format: '{value}' },
+    });
+    assert.equal(second.status, 201);
+    // curl reads the system store (the driver adds the proxy's CA to it); the placeholder in
+    // its header is replaced on the way out.
+    const viaCurl = await sh(
+      sb,
+      'curl -s https://api.openai.com/v1/models -H "Authorization: Bearer $OPENAI_API_KEY"',
+    );
+    assert.equal(viaCurl, 'authorized');
+    // Node's fetch ignores HTTPS_PROXY; the preload routes it, NODE_EXTRA_CA_CERTS trusts the CA.
+    const viaFetch = await sh(
+      sb,
+      `node -e "fetch('https://api.openai.com/v1/models').then(r => r.text()).then(t => process.stdout.write(t))"`,
+    );
+    assert.equal(viaFetch, 'authorized');
+    assert.ok(received.length >= 2 && received.every((h) => h === `Bearer ${PLANTED}-2`));
+    // The certificate the sandbox sees for that host is the install's CA's.
+    const issuer = await sh(
+      sb,
+      'curl -sv -o /dev/null https://api.openai.com/ 2>&1 | grep -i issuer',
+    );
+    assert.match(issuer, /Paddock egress CA/);
+    // A request inside the tunnel may not name another host.
+    const misdirected = await sh(
+      sb,
+      `curl -s -o /dev/null -w '%{http_code}' https://api.openai.com/ -H 'Host: other.example.test'`,
+    );
+    assert.equal(misdirected, '421');
+    // An upstream whose certificate is not trusted gets nothing: the request stops at the proxy.
+    const before = received.length;
+    const refused = await sh(sb, `curl -s -w '%{http_code}' https://untrusted.example.test/`);
+    assert.match(refused, /certificate was refused/);
+    assert.match(refused, /502$/);
+    assert.equal(received.length, before, 'the impostor received no request');
+    // Without a rule for it, the host's TLS is not touched: the tunnel passes through.
+    const removed = await api('DELETE', `/v1/apps/${app.id}/config/IMPOSTOR_KEY`);
+    assert.equal(removed.status, 204);
+    assert.equal(await sh(sb, 'curl -sk https://untrusted.example.test/'), 'impostor');
+    assert.equal(received.at(-1), 'undefined', 'no header was added');
+    const audit = await api<{ items: { action: string; details: { injected?: string[] } }[] }>(
+      'GET',
+      '/v1/audit?action=egress',
+    );
+    assert.ok(audit.body.items.some((e) => e.details.injected?.includes('OPENAI_API_KEY')));
+  });
+
   it('rotates the master key keeping every secret, and refuses a wrong key clearly', async () => {
     const before = await api<{ key_id: string; sealed: number; readable: number }>(
       'GET',
@@ -168,7 +257,7 @@ describe('app config and secrets', () => {
 
     // A restart reads the rotated key file and opens every secret.
     await d.stop();
-    d = await startDaemon({ dataDir });
+    d = await startDaemon({ dataDir, env });
     const after = await api<{ key_id: string; readable: number }>('GET', '/v1/system/secrets');
     assert.equal(after.body.key_id, rotated.body.key_id);
     assert.equal(after.body.readable, 1);
@@ -177,7 +266,7 @@ describe('app config and secrets', () => {
     await d.stop();
     d = await startDaemon({
       dataDir,
-      env: { PADDOCK_SECRETS_KEY: randomBytes(32).toString('base64') },
+      env: { ...env, PADDOCK_SECRETS_KEY: randomBytes(32).toString('base64') },
     });
     assert.match(d.output(), /stored secrets were sealed with key [0-9a-f]{16}/);
     const wrong = await api<{ readable: number; sealed: number }>('GET', '/v1/system/secrets');
@@ -191,7 +280,7 @@ describe('app config and secrets', () => {
     assert.equal(refused.body.error.code, 'secrets_key_mismatch');
 
     await d.stop();
-    d = await startDaemon({ dataDir });
+    d = await startDaemon({ dataDir, env });
     assert.equal((await api<{ readable: number }>('GET', '/v1/system/secrets')).body.readable, 1);
   });
 
@@ -217,8 +306,15 @@ describe('app config and secrets', () => {
       .readdirSync(state)
       .filter((f) => f.startsWith('paddock.db'))
       .map((f) => fs.readFileSync(path.join(state, f)));
+    const audit = await fetch(`${d.url}/v1/audit/export`, {
+      headers: { authorization: `Bearer ${d.token}` },
+    });
+    assert.equal(audit.status, 200);
+    const auditText = await audit.text();
+    assert.match(auditText, /OPENAI_API_KEY/, 'the audit log names the key');
     for (const [where, text] of [
       ['API responses', responses.join('\n')],
+      ['audit log', auditText],
       ['daemon log', d.output()],
       ['events', JSON.stringify(events.body)],
       ['snapshot export', archive.toString('latin1')],

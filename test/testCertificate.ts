@@ -10,6 +10,8 @@ import path from 'node:path';
 export function selfSignedCertificate(commonName: string): {
   key: Buffer;
   cert: Buffer;
+  /** The certificate's PEM file (a CA file for whoever should trust it). */
+  certFile: string;
   remove: () => void;
 } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-cert-'));
@@ -33,12 +35,15 @@ export function selfSignedCertificate(commonName: string): {
       '1',
       '-subj',
       `/CN=${commonName}`,
+      '-addext',
+      `subjectAltName=DNS:${commonName}`,
     ],
     { stdio: 'ignore' },
   );
   return {
     key: fs.readFileSync(keyFile),
     cert: fs.readFileSync(certFile),
+    certFile,
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }

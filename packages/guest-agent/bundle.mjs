@@ -1,4 +1,6 @@
-// Bundles the agent into one file, dist/agent.mjs, that sandboxes run with plain `node`.
+// Bundles the agent into one file, dist/agent.mjs, that sandboxes run with plain `node`, and
+// the fetch preload its children load (dist/fetch-proxy.cjs, with the undici part it loads on
+// first use in dist/fetch-proxy-agent.cjs).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -38,4 +40,24 @@ await build({
   target: 'node20',
   logLevel: 'warning',
   plugins: [sharedIsPure],
+});
+
+const cjs = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+};
+await build({
+  ...cjs,
+  entryPoints: [path.join(here, 'src/fetchProxy/preload.ts')],
+  outfile: path.join(here, 'dist/fetch-proxy.cjs'),
+  external: ['./fetch-proxy-agent.cjs'],
+});
+await build({
+  ...cjs,
+  entryPoints: [path.join(here, 'src/fetchProxy/proxyAgent.ts')],
+  outfile: path.join(here, 'dist/fetch-proxy-agent.cjs'),
+  minify: true,
 });

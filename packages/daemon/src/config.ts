@@ -25,6 +25,11 @@ export interface DaemonConfig {
   secretsKey: string | undefined;
   /** `PADDOCK_EGRESS_RESOLVE` (`host=ip[:port],...`): development and tests only. */
   egressResolve: string | undefined;
+  /**
+   * `PADDOCK_EGRESS_UPSTREAM_CA`: a PEM file of CAs the egress proxy also trusts for upstreams
+   * it terminates TLS for (a private CA; tests' loopback servers). Unset: Node's CA list only.
+   */
+  egressUpstreamCa: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -74,5 +79,8 @@ export function loadConfig(
       integer(env, 'PADDOCK_SNAPSHOT_MAX_MB', maxLimits.disk_mb, 1, 1 << 24) * 1024 * 1024,
     secretsKey: env.PADDOCK_SECRETS_KEY?.trim() || undefined,
     egressResolve: env.PADDOCK_EGRESS_RESOLVE?.trim() || undefined,
+    egressUpstreamCa: env.PADDOCK_EGRESS_UPSTREAM_CA?.trim()
+      ? path.resolve(cwd, env.PADDOCK_EGRESS_UPSTREAM_CA.trim())
+      : undefined,
   };
 }

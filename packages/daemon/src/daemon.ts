@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -31,6 +32,7 @@ import { ConfigError, type DaemonConfig } from './config.js';
 import { AuditLog } from './audit/auditLog.js';
 import { AuditRetention } from './audit/auditRetention.js';
 import { parseResolveOverrides } from './egress/egressAddress.js';
+import { EgressCa } from './egress/egressCa.js';
 import { EgressPolicyStore } from './egress/egressPolicyStore.js';
 import { EgressProxy } from './egress/egressProxy.js';
 import { EventLog } from './events/eventLog.js';
@@ -98,7 +100,10 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       root: config.cacheDir,
       log: log.child({ component: 'cache' }),
     });
+    // Before the driver: every sandbox it boots trusts this CA.
+    const egressCa = EgressCa.open(stateDir);
     const driver: SandboxDriver = await LocalDriver.open({
+      trustedCaPem: egressCa.certPem,
       sharedCacheDir: config.cacheDir,
       dataDir: config.dataDir,
       agentBundlePath: AGENT_BUNDLE_PATH,
@@ -172,9 +177,23 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       throw new ConfigError((err as Error).message);
     }
     const egressPolicies = new EgressPolicyStore(db);
+    let upstreamCa: string | undefined;
+    if (config.egressUpstreamCa !== undefined) {
+      try {
+        upstreamCa = fs.readFileSync(config.egressUpstreamCa, 'utf8');
+      } catch (err) {
+        throw new ConfigError(
+          `PADDOCK_EGRESS_UPSTREAM_CA: cannot read ${config.egressUpstreamCa}: ${(err as Error).message}`,
+        );
+      }
+    }
     const egress = new EgressProxy({
       driver,
       policyFor: (row) => egressPolicies.forSandbox(row),
+      injectionsFor: (row) =>
+        row.app_id === null ? Promise.resolve([]) : appConfig.injections(row.app_id),
+      ca: egressCa,
+      ...(upstreamCa === undefined ? {} : { upstreamCa }),
       overrides,
       daemonPort: () => listeningPort,
       events,

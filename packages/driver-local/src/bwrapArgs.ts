@@ -1,4 +1,13 @@
-import { GUEST_CACHE_DIR, GUEST_WORKSPACE, type WorkspaceMount } from '@paddock/shared';
+import path from 'node:path';
+import {
+  GUEST_CA_BUNDLE,
+  GUEST_CACHE_DIR,
+  GUEST_EGRESS_CA,
+  GUEST_FETCH_PRELOAD,
+  GUEST_WORKSPACE,
+  SYSTEM_CA_BUNDLE,
+  type WorkspaceMount,
+} from '@paddock/shared';
 
 /** Where the agent's socket directory appears inside the sandbox. */
 export const GUEST_RUN_DIR = '/run/paddock';
@@ -60,6 +69,13 @@ export interface BwrapInput {
   sandbox: SandboxPaths;
   /** Host path of the agent bundle the sandbox runs (read-only). */
   agentBundle: string;
+  /** The fetch preload children load, and the part it loads on first use; null: none. */
+  fetchPreload: { preload: string; agent: string } | null;
+  /**
+   * The egress CA and a CA bundle with it added. The bundle also covers the system bundle
+   * when the host has one (`hasSystemBundle`), so tools that read only the system store trust it.
+   */
+  trust: { caFile: string; bundle: string; hasSystemBundle: boolean } | null;
   /** An empty read-only file and an empty read-only directory, used to mask secrets. */
   emptyFile: string;
   emptyDir: string;
@@ -124,6 +140,7 @@ export function buildBwrapArgs(input: BwrapInput): string[] {
     sandbox.hostnameFile,
     '/etc/hostname',
   );
+  if (input.trust?.hasSystemBundle) args.push('--ro-bind', input.trust.bundle, SYSTEM_CA_BUNDLE);
 
   args.push(
     '--proc',
@@ -142,6 +159,27 @@ export function buildBwrapArgs(input: BwrapInput): string[] {
     '--ro-bind',
     input.agentBundle,
     GUEST_AGENT_PATH,
+    ...(input.fetchPreload === null
+      ? []
+      : [
+          '--ro-bind',
+          input.fetchPreload.preload,
+          GUEST_FETCH_PRELOAD,
+          '--ro-bind',
+          input.fetchPreload.agent,
+          // Beside the preload, which requires it by its relative name.
+          `${path.posix.dirname(GUEST_FETCH_PRELOAD)}/fetch-proxy-agent.cjs`,
+        ]),
+    ...(input.trust === null
+      ? []
+      : [
+          '--ro-bind',
+          input.trust.caFile,
+          GUEST_EGRESS_CA,
+          '--ro-bind',
+          input.trust.bundle,
+          GUEST_CA_BUNDLE,
+        ]),
     ...(input.sharedCache === null ? [] : ['--ro-bind', input.sharedCache, GUEST_CACHE_DIR]),
     '--bind',
     sandbox.workspaceDir,

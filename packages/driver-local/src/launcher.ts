@@ -53,6 +53,8 @@ export function bootArgv(ctx: LauncherContext, record: SandboxRecord): string[] 
     host: ctx.host,
     sandbox: ctx.store.paths(record.id),
     agentBundle: ctx.shared.agentBundle,
+    fetchPreload: ctx.shared.fetchPreload,
+    trust: ctx.shared.trust,
     emptyFile: ctx.shared.emptyFile,
     emptyDir: ctx.shared.emptyDir,
     tmpSizeBytes: tmpSizeFor(record.limits.memory_mb),

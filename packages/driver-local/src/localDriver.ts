@@ -68,6 +68,11 @@ export interface LocalDriverOptions {
    * agent CLIs and preset dependencies). It must exist and be world-searchable; unset: none.
    */
   sharedCacheDir?: string;
+  /**
+   * A CA certificate (PEM) every sandbox trusts besides the host's: the egress proxy's, which
+   * it terminates TLS with for hosts that get a secret injected. Unset: only the host's CAs.
+   */
+  trustedCaPem?: string;
 }
 
 const silentLog: DriverLogger = {
@@ -153,7 +158,7 @@ export class LocalDriver implements SandboxDriver {
     }
 
     const runtime = new RuntimeFiles(store, tools);
-    const shared = runtime.prepareShared(options.agentBundlePath);
+    const shared = runtime.prepareShared(options.agentBundlePath, options.trustedCaPem ?? null);
     const uids = new UidAllocator({ claimDir: options.uidClaimDir ?? DEFAULT_UID_CLAIM_DIR });
     const ctx: LauncherContext = {
       store,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PaddockError } from '@paddock/shared';
+import { PaddockError, SYSTEM_CA_BUNDLE } from '@paddock/shared';
 import { SANDBOX_HOSTNAME, SANDBOX_HOSTS_FILE, sandboxIdentityFiles } from './bwrapArgs.js';
 import type { HostTools } from './hostCommands.js';
 import { mustRun } from './hostCommands.js';
@@ -13,9 +13,25 @@ const RUNTIME_TMPFS_SIZE = '4m';
 /** Read-only files every sandbox of this daemon binds. */
 export interface SharedRuntimeFiles {
   agentBundle: string;
+  /** The fetch preload and the part it loads on first use, when the bundle has them. */
+  fetchPreload: { preload: string; agent: string } | null;
+  /** The egress CA and the host's CA bundle with it added; null without a CA. */
+  trust: { caFile: string; bundle: string; hasSystemBundle: boolean } | null;
   emptyFile: string;
   emptyDir: string;
 }
+
+/** Files built beside the agent bundle (see @paddock/guest-agent's bundle.mjs). */
+const PRELOAD_FILES = { preload: 'fetch-proxy.cjs', agent: 'fetch-proxy-agent.cjs' } as const;
+const SHARED_NAMES = [
+  'agent.mjs',
+  PRELOAD_FILES.preload,
+  PRELOAD_FILES.agent,
+  'egress-ca.pem',
+  'ca-certificates.crt',
+  'empty',
+  'empty.d',
+];
 
 /** The runtime tree (see sandboxState.ts for why it is separate from the data dir). */
 export class RuntimeFiles {
@@ -28,7 +44,7 @@ export class RuntimeFiles {
    * Create the per-data-dir runtime dir and its shared files. The agent bundle is copied in so
    * sandboxes never need to reach into the daemon's install tree (which may be under /root).
    */
-  prepareShared(agentBundleSource: string): SharedRuntimeFiles {
+  prepareShared(agentBundleSource: string, trustedCaPem: string | null): SharedRuntimeFiles {
     const dir = this.store.runtimeDir;
     if (!fs.existsSync(agentBundleSource)) {
       throw new PaddockError(
@@ -42,10 +58,31 @@ export class RuntimeFiles {
       fs.chmodSync(d, 0o711);
     }
     const agentBundle = path.join(dir, 'agent.mjs');
-    const tmp = `${agentBundle}.${process.pid}.tmp`;
-    fs.copyFileSync(agentBundleSource, tmp);
-    fs.chmodSync(tmp, 0o444);
-    fs.renameSync(tmp, agentBundle);
+    installReadOnly(agentBundle, fs.readFileSync(agentBundleSource));
+    const sourceDir = path.dirname(agentBundleSource);
+    let fetchPreload: SharedRuntimeFiles['fetchPreload'] = null;
+    if (Object.values(PRELOAD_FILES).every((f) => fs.existsSync(path.join(sourceDir, f)))) {
+      for (const f of Object.values(PRELOAD_FILES)) {
+        installReadOnly(path.join(dir, f), fs.readFileSync(path.join(sourceDir, f)));
+      }
+      fetchPreload = {
+        preload: path.join(dir, PRELOAD_FILES.preload),
+        agent: path.join(dir, PRELOAD_FILES.agent),
+      };
+    }
+    let trust: SharedRuntimeFiles['trust'] = null;
+    if (trustedCaPem !== null) {
+      const pem = `${trustedCaPem.trim()}\n`;
+      const hasSystemBundle = fs.existsSync(SYSTEM_CA_BUNDLE);
+      const system = hasSystemBundle ? fs.readFileSync(SYSTEM_CA_BUNDLE, 'utf8') : '';
+      trust = {
+        caFile: path.join(dir, 'egress-ca.pem'),
+        bundle: path.join(dir, 'ca-certificates.crt'),
+        hasSystemBundle,
+      };
+      installReadOnly(trust.caFile, pem);
+      installReadOnly(trust.bundle, `${system.trimEnd()}${system === '' ? '' : '\n'}${pem}`);
+    }
 
     const emptyFile = path.join(dir, 'empty');
     fs.writeFileSync(emptyFile, '');
@@ -53,13 +90,13 @@ export class RuntimeFiles {
     const emptyDir = path.join(dir, 'empty.d');
     fs.mkdirSync(emptyDir, { recursive: true });
     fs.chmodSync(emptyDir, 0o555);
-    return { agentBundle, emptyFile, emptyDir };
+    return { agentBundle, fetchPreload, trust, emptyFile, emptyDir };
   }
 
   /** At close: drop the shared files unless some sandbox (still running) has its dir here. */
   removeSharedIfUnused(): void {
     const dir = this.store.runtimeDir;
-    const shared = new Set(['agent.mjs', 'empty', 'empty.d']);
+    const shared = new Set(SHARED_NAMES);
     let names: string[];
     try {
       names = fs.readdirSync(dir);
@@ -106,6 +143,14 @@ export class RuntimeFiles {
   isMounted(id: string): boolean {
     return isMountPoint(this.store.sandboxRuntimeDir(id));
   }
+}
+
+/** Copied in whole (temp file, then rename), so a sandbox booting meanwhile sees old or new. */
+function installReadOnly(file: string, content: string | Buffer): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, content, { mode: 0o444 });
+  fs.chmodSync(tmp, 0o444);
+  fs.renameSync(tmp, file);
 }
 
 function writeReadOnly(file: string, text: string): void {

@@ -43,6 +43,8 @@ const input: BwrapInput = {
     hostnameFile: `${runtime}/etc/hostname`,
   },
   agentBundle: '/run/paddock/0123456789/agent.mjs',
+  fetchPreload: null,
+  trust: null,
   emptyFile: '/run/paddock/0123456789/empty',
   emptyDir: '/run/paddock/0123456789/empty.d',
   tmpSizeBytes: 64 * 1024 * 1024,
@@ -214,6 +216,38 @@ describe('buildBwrapArgs', () => {
     assert.ok(!none.includes('/opt/paddock/cache'));
   });
 
+  it('binds the fetch preload and the egress CA when given, over the system bundle when there is one', () => {
+    assert.ok(!options.includes('/opt/paddock/egress-ca.pem'), 'nothing unless given');
+    const dir = '/run/paddock/0123456789';
+    const full = buildBwrapArgs({
+      ...input,
+      fetchPreload: { preload: `${dir}/fetch-proxy.cjs`, agent: `${dir}/fetch-proxy-agent.cjs` },
+      trust: { caFile: `${dir}/egress-ca.pem`, bundle: `${dir}/ca.crt`, hasSystemBundle: true },
+    });
+    const b = binds(full.slice(0, full.indexOf('--')));
+    for (const [source, dest] of [
+      [`${dir}/fetch-proxy.cjs`, '/opt/paddock/fetch-proxy.cjs'],
+      [`${dir}/fetch-proxy-agent.cjs`, '/opt/paddock/fetch-proxy-agent.cjs'],
+      [`${dir}/egress-ca.pem`, '/opt/paddock/egress-ca.pem'],
+      [`${dir}/ca.crt`, '/opt/paddock/ca-certificates.crt'],
+      [`${dir}/ca.crt`, '/etc/ssl/certs/ca-certificates.crt'],
+    ]) {
+      assert.ok(
+        b.some(([f, s, d]) => f === '--ro-bind' && s === source && d === dest),
+        dest,
+      );
+    }
+    // The system bundle is covered after /etc is bound, or /etc's bind would hide it.
+    const etcAt = b.findIndex(([, s]) => s === '/etc');
+    const bundleAt = b.findIndex(([, , d]) => d === '/etc/ssl/certs/ca-certificates.crt');
+    assert.ok(bundleAt > etcAt);
+    const noSystem = buildBwrapArgs({
+      ...input,
+      trust: { caFile: `${dir}/egress-ca.pem`, bundle: `${dir}/ca.crt`, hasSystemBundle: false },
+    });
+    assert.ok(!noSystem.includes('/etc/ssl/certs/ca-certificates.crt'));
+  });
+
   it('mounts proc, a minimal dev, a size-limited private /tmp and runs the agent from /workspace', () => {
     assert.ok(hasPair(options, '--proc', '/proc'));
     assert.ok(hasPair(options, '--dev', '/dev'));
@@ -285,6 +319,8 @@ describe('bootArgv (sh -> setpriv -> bwrap)', () => {
         host,
         shared: {
           agentBundle: input.agentBundle,
+          fetchPreload: null,
+          trust: null,
           emptyFile: input.emptyFile,
           emptyDir: input.emptyDir,
         },
@@ -333,7 +369,13 @@ describe('the boot shell script', () => {
       cgroups: { procsFiles: () => [] } as unknown as SandboxCgroups,
       tools: { setpriv: '/usr/bin/setpriv' },
       host,
-      shared: { agentBundle: '/a', emptyFile: '/e', emptyDir: '/d' },
+      shared: {
+        agentBundle: '/a',
+        fetchPreload: null,
+        trust: null,
+        emptyFile: '/e',
+        emptyDir: '/d',
+      },
       bwrapPath: '/usr/bin/bwrap',
       agentOomScoreAdj: null,
     } as unknown as LauncherContext,

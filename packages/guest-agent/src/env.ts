@@ -1,4 +1,11 @@
-import { EGRESS_PROXY_PORT, looksLikeSecretName } from '@paddock/shared';
+import fs from 'node:fs';
+import {
+  EGRESS_PROXY_PORT,
+  GUEST_CA_BUNDLE,
+  GUEST_EGRESS_CA,
+  GUEST_FETCH_PRELOAD,
+  looksLikeSecretName,
+} from '@paddock/shared';
 
 /** Fixed and free of workspace directories, so nothing written into the workspace shadows a binary. */
 export const CHILD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -12,14 +19,34 @@ export type EnvMap = Record<string, string>;
 
 const PROXY_URL = `http://127.0.0.1:${EGRESS_PROXY_PORT}`;
 const NO_PROXY = 'localhost,127.0.0.1,::1';
-const PROXY_ENV: EnvMap = {
-  HTTP_PROXY: PROXY_URL,
-  HTTPS_PROXY: PROXY_URL,
-  http_proxy: PROXY_URL,
-  https_proxy: PROXY_URL,
-  NO_PROXY,
-  no_proxy: NO_PROXY,
-};
+
+/**
+ * How children reach the egress proxy (the only way out): the proxy variables in both
+ * spellings, Node's own switch for them (Node 24+), the fetch preload for older Node, and the
+ * proxy's CA for the tools that read a variable instead of the system store. Each file-backed
+ * entry only when the driver put the file there.
+ */
+export function egressEnv(exists: (file: string) => boolean = fs.existsSync): EnvMap {
+  const env: EnvMap = {
+    HTTP_PROXY: PROXY_URL,
+    HTTPS_PROXY: PROXY_URL,
+    http_proxy: PROXY_URL,
+    https_proxy: PROXY_URL,
+    NO_PROXY,
+    no_proxy: NO_PROXY,
+    NODE_USE_ENV_PROXY: '1',
+  };
+  if (exists(GUEST_FETCH_PRELOAD)) env.NODE_OPTIONS = `--require ${GUEST_FETCH_PRELOAD}`;
+  if (exists(GUEST_EGRESS_CA)) env.NODE_EXTRA_CA_CERTS = GUEST_EGRESS_CA;
+  if (exists(GUEST_CA_BUNDLE)) {
+    env.SSL_CERT_FILE = GUEST_CA_BUNDLE;
+    env.REQUESTS_CA_BUNDLE = GUEST_CA_BUNDLE;
+    env.CURL_CA_BUNDLE = GUEST_CA_BUNDLE;
+  }
+  return env;
+}
+
+let cachedEgressEnv: EnvMap | undefined;
 
 /**
  * The sandbox-level variables found in the agent's environment, prefix stripped and
@@ -60,8 +87,8 @@ export function buildChildEnv(input: ChildEnvInput): EnvMap {
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',
     PWD: input.cwd,
-    // The only way out is the egress proxy (the agent relays it); both spellings are in use.
-    ...PROXY_ENV,
+    // The files do not change while the agent runs: look once.
+    ...(cachedEgressEnv ??= egressEnv()),
   });
   for (const [k, v] of Object.entries(input.inherited)) env[k] = v;
   for (const [k, v] of Object.entries(input.explicit ?? {})) env[k] = v;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { PaddockError } from '@paddock/shared';
-import { buildChildEnv, CHILD_PATH, inheritedSandboxEnv } from '../src/env.js';
+import { buildChildEnv, CHILD_PATH, egressEnv, inheritedSandboxEnv } from '../src/env.js';
 import { isDeniedPath, Workspace } from '../src/workspacePath.js';
 import { ByteRing, decodeTail } from '../src/processes.js';
 import { Child } from '../src/child.js';
@@ -53,12 +53,23 @@ describe('env', () => {
         https_proxy: 'http://127.0.0.1:3128',
         NO_PROXY: 'localhost,127.0.0.1,::1',
         no_proxy: 'localhost,127.0.0.1,::1',
+        NODE_USE_ENV_PROXY: '1',
         FOO: 'explicit',
         BAR: 'bar',
         GITHUB_TOKEN: 'chosen',
       },
     );
     assert.equal(CHILD_PATH.includes('/workspace'), false);
+  });
+
+  test('points at the fetch preload and the CA files only when the driver provided them', () => {
+    assert.equal(egressEnv(() => false).NODE_OPTIONS, undefined);
+    assert.equal(egressEnv(() => false).SSL_CERT_FILE, undefined);
+    const full = egressEnv(() => true);
+    assert.equal(full.NODE_OPTIONS, '--require /opt/paddock/fetch-proxy.cjs');
+    assert.equal(full.NODE_EXTRA_CA_CERTS, '/opt/paddock/egress-ca.pem');
+    assert.equal(full.SSL_CERT_FILE, '/opt/paddock/ca-certificates.crt');
+    assert.equal(full.HTTPS_PROXY, 'http://127.0.0.1:3128');
   });
 
   test('a variable named __proto__ stays an ordinary entry', () => {

@@ -73,6 +73,18 @@ export const AGENT_BRIDGE_PROTOCOL = 'paddock-tcp';
  */
 export const EGRESS_PROXY_PORT = 3128;
 
+/**
+ * Where drivers show the egress proxy's CA inside a sandbox (the proxy terminates TLS with it
+ * for hosts that get a secret injected), and the host's CA bundle with that CA added. The guest
+ * agent points NODE_EXTRA_CA_CERTS, SSL_CERT_FILE and friends at them when they are there.
+ */
+export const GUEST_EGRESS_CA = '/opt/paddock/egress-ca.pem';
+export const GUEST_CA_BUNDLE = '/opt/paddock/ca-certificates.crt';
+/** The system CA bundle path (Debian family) the driver also covers with GUEST_CA_BUNDLE. */
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+/** A `--require` preload that sends Node's fetch through the proxy (fetch ignores HTTP(S)_PROXY). */
+export const GUEST_FETCH_PRELOAD = '/opt/paddock/fetch-proxy.cjs';
+
 /** The workspace as the guest sees it; also the default working directory. */
 export const GUEST_WORKSPACE = '/workspace';
 

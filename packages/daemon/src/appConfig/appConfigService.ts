@@ -1,4 +1,9 @@
-import { PaddockError, type CreateConfigBody, type PatchConfigBody } from '@paddock/shared';
+import {
+  PaddockError,
+  type CreateConfigBody,
+  type InjectRule,
+  type PatchConfigBody,
+} from '@paddock/shared';
 import type { AppStore } from '../apps/appStore.js';
 import type { EventLog } from '../events/eventLog.js';
 import { sealPlace, type SecretsService } from '../secrets/secretsService.js';
@@ -9,6 +14,15 @@ export interface AppConfigServiceOptions {
   apps: AppStore;
   secrets: SecretsService;
   events: EventLog;
+}
+
+/** A sensitive value the egress proxy puts into requests to `hosts`, as `header: format`. */
+export interface Injection {
+  key: string;
+  hosts: string[];
+  header: string;
+  /** The header's whole value, the secret already in place. */
+  headerValue: string;
 }
 
 /** Names the runtime sets itself, or that would change how every program in the sandbox runs. */
@@ -26,6 +40,9 @@ export function secretPlaceholder(key: string): string {
  * names the key, never the value.
  */
 export class AppConfigService {
+  /** Each app's opened injections, read once; every config change clears its entry. */
+  private readonly injectionCache = new Map<string, Promise<Injection[]>>();
+
   constructor(private readonly o: AppConfigServiceOptions) {}
 
   async list(owner: string, appId: string): Promise<ConfigRow[]> {
@@ -46,6 +63,7 @@ export class AppConfigService {
         'only sensitive values are injected by the egress proxy',
       );
     }
+    if (body.inject) assertHeaderSafe(body.value);
     const now = new Date().toISOString();
     const row: ConfigRow = {
       app_id: appId,
@@ -79,6 +97,8 @@ export class AppConfigService {
         'only sensitive values are injected by the egress proxy',
       );
     }
+    const injected = body.inject !== undefined ? body.inject !== null : row.inject_json !== null;
+    if (injected && body.value !== undefined) assertHeaderSafe(body.value);
     const updated = (await this.o.store.update(appId, key, {
       ...(body.value === undefined
         ? {}
@@ -116,6 +136,44 @@ export class AppConfigService {
     return env;
   }
 
+  /**
+   * The app's sensitive values that have an injection rule and may leave the daemon (every
+   * policy but control_plane_only), opened, for the egress proxy only. A value that does not
+   * open (the master key changed) is left out, so its placeholder goes out unchanged.
+   */
+  injections(appId: string): Promise<Injection[]> {
+    let cached = this.injectionCache.get(appId);
+    if (!cached) {
+      cached = this.readInjections(appId);
+      cached.catch(() => this.injectionCache.delete(appId));
+      this.injectionCache.set(appId, cached);
+    }
+    return cached;
+  }
+
+  private async readInjections(appId: string): Promise<Injection[]> {
+    const out: Injection[] = [];
+    for (const row of await this.o.store.list(appId)) {
+      if (row.sensitive !== 1 || row.sealed === null || row.inject_json === null) continue;
+      if (row.access_policy === 'control_plane_only') continue;
+      let value: string;
+      try {
+        value = this.o.secrets.open(row.sealed, sealPlace(appId, row.key));
+      } catch {
+        continue;
+      }
+      if (/[\r\n\0]/.test(value)) continue;
+      const rule = JSON.parse(row.inject_json) as InjectRule;
+      out.push({
+        key: row.key,
+        hosts: rule.hosts,
+        header: rule.header.toLowerCase(),
+        headerValue: rule.format.split('{value}').join(value),
+      });
+    }
+    return out;
+  }
+
   private async app(owner: string, appId: string) {
     const app = await this.o.apps.get(owner, appId);
     if (!app) throw new PaddockError('not_found', `no app ${appId}`);
@@ -123,6 +181,7 @@ export class AppConfigService {
   }
 
   private async changed(owner: string, appId: string, type: string, row: ConfigRow) {
+    this.injectionCache.delete(appId);
     const app = await this.o.apps.get(owner, appId);
     await this.o.events.append({
       owner,
@@ -137,6 +196,16 @@ export class AppConfigService {
         access_policy: row.access_policy,
       },
     });
+  }
+}
+
+/** A value the proxy puts into a header must not end the header early. */
+function assertHeaderSafe(value: string): void {
+  if (/[\r\n\0]/.test(value)) {
+    throw new PaddockError(
+      'bad_request',
+      'a value injected into a header cannot contain CR, LF or NUL',
+    );
   }
 }
 

@@ -1,18 +1,28 @@
 import dns from 'node:dns/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import net, { type Server, type Socket } from 'node:net';
+import tls from 'node:tls';
 import type { FastifyBaseLogger } from 'fastify';
 import type { SandboxDriver } from '@paddock/shared';
+import type { Injection } from '../appConfig/appConfigService.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import { forbiddenAddress, isLoopback, type ResolveOverrides } from './egressAddress.js';
-import { decideHost, normalizeHost } from './egressRules.js';
+import type { EgressCa } from './egressCa.js';
+import { decideHost, hostMatches, normalizeHost } from './egressRules.js';
 
 export interface EgressProxyOptions {
   driver: SandboxDriver;
   /** The policy that applies to a sandbox (its app's, or its own when standalone). */
   policyFor: (row: SandboxRow) => Promise<{ allow: string[]; deny: string[] }>;
+  /** Secrets to put into requests from this sandbox, with the hosts they are for. */
+  injectionsFor: (row: SandboxRow) => Promise<Injection[]>;
+  /** Terminates TLS for hosts that get a secret injected (and no others). */
+  ca: EgressCa;
+  /** Extra CAs trusted for upstreams, besides Node's (PADDOCK_EGRESS_UPSTREAM_CA); tests use it. */
+  upstreamCa?: string;
   overrides: ResolveOverrides;
   /** The daemon's own port: never a destination, not even through an override. */
   daemonPort: () => number;
@@ -24,6 +34,15 @@ export interface EgressProxyOptions {
 type Decision =
   | { ok: true; address: string; port: number; rule: string }
   | { ok: false; reason: string; rule: string | null };
+
+/** A tunnel the proxy terminated: where its requests go and what goes into them. */
+interface Terminated {
+  row: SandboxRow;
+  host: string;
+  address: string;
+  port: number;
+  injections: Injection[];
+}
 
 /** The header that says why the proxy refused a request. */
 export const DENIED_HEADER = 'x-paddock-egress-denied';
@@ -47,6 +66,10 @@ export class EgressProxy {
   private readonly generations = new Map<string, number>();
   private closed = false;
   private readonly open = new Map<string, Set<Socket>>();
+  /** Serves the requests inside terminated tunnels. */
+  private readonly terminating: http.Server;
+  private readonly terminatedOf = new WeakMap<Socket, Terminated>();
+  private readonly upstreams: https.Agent;
 
   constructor(private readonly o: EgressProxyOptions) {
     this.http = http.createServer((req, res) => void this.forward(req, res));
@@ -54,6 +77,14 @@ export class EgressProxy {
       void this.tunnel(req, socket, head);
     });
     this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
+    this.terminating = http.createServer((req, res) => this.forwardTerminated(req, res));
+    this.terminating.on('clientError', (_err, socket: Socket) => socket.destroy());
+    // Strict: Node's CA list (plus the configured extra CAs), names checked against the host.
+    this.upstreams = new https.Agent({
+      keepAlive: true,
+      rejectUnauthorized: true,
+      ...(o.upstreamCa === undefined ? {} : { ca: [...tls.rootCertificates, o.upstreamCa] }),
+    });
   }
 
   /** Offers the proxy to a running sandbox (again after a restart of either). */
@@ -90,6 +121,8 @@ export class EgressProxy {
     this.closed = true;
     for (const id of [...this.servers.keys()]) this.detach(id);
     this.http.close();
+    this.terminating.close();
+    this.upstreams.destroy();
   }
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -135,11 +168,18 @@ export class EgressProxy {
       client.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
       return;
     }
-    const decision = await this.decide(row, m[1]!.replace(/^\[|\]$/g, ''), Number(m[2]));
+    const host = normalizeHost(m[1]!.replace(/^\[|\]$/g, ''));
+    const decision = await this.decideFor(row, host, Number(m[2]));
+    const injections = decision.ok ? await this.injectionsFor(row, host) : [];
+    this.record(row, host, Number(m[2]), decision, injections);
     if (!decision.ok) {
       client.end(
         `HTTP/1.1 403 Forbidden\r\n${DENIED_HEADER}: ${decision.reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
       );
+      return;
+    }
+    if (injections.length > 0) {
+      await this.terminate(client, head, { row, host, ...decision, injections });
       return;
     }
     const upstream = net.connect(decision.port, decision.address, () => {
@@ -159,6 +199,80 @@ export class EgressProxy {
     client.on('error', close);
     client.once('close', close);
     upstream.once('close', close);
+  }
+
+  /** Injections whose rule names this host. */
+  private async injectionsFor(row: SandboxRow, host: string): Promise<Injection[]> {
+    const all = await this.o.injectionsFor(row);
+    return all.filter((i) => i.hosts.some((pattern) => hostMatches(host, pattern)));
+  }
+
+  /**
+   * Ends the client's TLS here with a certificate for `host` from the per-install CA, so the
+   * requests inside can carry the secret; each goes on to the host over a new, strictly
+   * verified TLS connection to the address already decided on.
+   */
+  private async terminate(client: Socket, head: Buffer, target: Terminated): Promise<void> {
+    let secureContext: tls.SecureContext;
+    try {
+      secureContext = await this.o.ca.contextFor(target.host);
+    } catch (err) {
+      this.o.log.warn({ err, host: target.host }, 'making a certificate for a host failed');
+      client.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    if (client.destroyed) return;
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) client.unshift(head);
+    const secure = new tls.TLSSocket(client, {
+      isServer: true,
+      secureContext,
+      ALPNProtocols: ['http/1.1'],
+    });
+    secure.on('error', () => secure.destroy());
+    client.once('close', () => secure.destroy());
+    this.terminatedOf.set(secure, target);
+    this.terminating.emit('connection', secure);
+  }
+
+  private forwardTerminated(req: IncomingMessage, res: ServerResponse): void {
+    const target = this.terminatedOf.get(req.socket);
+    if (!target) return refuse(res, 400, 'not a terminated tunnel');
+    // The tunnel was decided for its CONNECT host; a request naming another would pass
+    // another host's traffic (and this host's secret) under that decision.
+    const named = normalizeHost(
+      (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, ''),
+    );
+    if (named !== target.host) return refuse(res, 421, `this tunnel is for ${target.host} only`);
+    const headers: http.OutgoingHttpHeaders = { ...req.headers };
+    for (const h of ['proxy-connection', 'proxy-authorization', 'connection', 'keep-alive']) {
+      delete headers[h];
+    }
+    for (const i of target.injections) headers[i.header] = i.headerValue;
+    const upstream = https.request(
+      {
+        host: target.address,
+        port: target.port,
+        servername: net.isIP(target.host) === 0 ? target.host : undefined,
+        method: req.method,
+        path: req.url,
+        headers,
+        agent: this.upstreams,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      const why =
+        err.code?.startsWith('ERR_TLS') || /CERT|SELF_SIGNED/.test(err.code ?? '')
+          ? `the destination's certificate was refused (${err.code})`
+          : 'the destination did not answer';
+      refuse(res, 502, why);
+    });
+    res.once('close', () => upstream.destroy());
+    req.pipe(upstream);
   }
 
   /** The name first (no lookup for a refused one), then where it resolves. */
@@ -207,13 +321,26 @@ export class EgressProxy {
     return { ok: true, address: first.address, port, rule };
   }
 
-  private record(row: SandboxRow, host: string, port: number, d: Decision): void {
-    const key = `${row.id} ${host}:${port} ${d.ok}`;
+  private record(
+    row: SandboxRow,
+    host: string,
+    port: number,
+    d: Decision,
+    injections: Injection[] = [],
+  ): void {
+    const key = `${row.id} ${host}:${port} ${d.ok} ${injections.length}`;
     const now = Date.now();
     if (now - (this.recorded.get(key) ?? 0) < RECORD_EVERY_MS) return;
     this.recorded.set(key, now);
     if (this.recorded.size > 10_000) this.recorded.clear();
-    const details = { host, port, decision: d.ok ? 'allowed' : 'denied', rule: d.rule };
+    const details = {
+      host,
+      port,
+      decision: d.ok ? 'allowed' : 'denied',
+      rule: d.rule,
+      // The keys whose values go into the requests; never the values.
+      ...(injections.length > 0 ? { injected: injections.map((i) => i.key) } : {}),
+    };
     const fail = (err: unknown) => this.o.log.warn({ err }, 'recording an egress decision failed');
     void this.o.audit
       .record({
