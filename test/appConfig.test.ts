@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
@@ -39,8 +40,21 @@ describe('app config and secrets', () => {
   const untrusted = selfSignedCertificate('untrusted.example.test');
   const received: string[] = [];
   const upstream = https.createServer({ key: trusted.key, cert: trusted.cert }, (req, res) => {
-    received.push(String(req.headers.authorization));
-    const ok = req.headers.authorization === `Bearer ${PLANTED}-2`;
+    const auth = String(req.headers.authorization);
+    received.push(auth);
+    if (req.url === '/bad-gzip') {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.end('this is not gzip');
+      return;
+    }
+    if (req.url === '/echo') {
+      // An API that quotes what it was sent, in a header and in a body compressed although
+      // the proxy asked for none.
+      res.writeHead(401, { 'x-echo': auth, 'content-encoding': 'gzip' });
+      res.end(zlib.gzipSync(`{"error":"invalid key ${auth}"}`));
+      return;
+    }
+    const ok = auth === `Bearer ${PLANTED}-2`;
     res.end(ok ? 'authorized' : 'unauthorized');
   });
   const impostor = https.createServer({ key: untrusted.key, cert: untrusted.cert }, (req, res) => {
@@ -140,6 +154,16 @@ describe('app config and secrets', () => {
         400,
         'bad_request',
       ],
+      [
+        {
+          key: 'S',
+          value: 'line\u0001break\u200b',
+          sensitive: true,
+          inject: { hosts: ['a.com'], header: 'X', format: 'Bearer {value}' },
+        },
+        400,
+        'bad_request',
+      ],
     ];
     for (const [body, status, code] of cases) {
       const res = await api<Err>('POST', `/v1/apps/${app.id}/config`, body);
@@ -210,6 +234,52 @@ describe('app config and secrets', () => {
     );
     assert.equal(viaFetch, 'authorized');
     assert.ok(received.length >= 2 && received.every((h) => h === `Bearer ${PLANTED}-2`));
+    // What the upstream echoes back reaches the sandbox masked, header and body.
+    const echoed = await sh(sb, 'curl -s -D - https://api.openai.com/echo');
+    assert.ok(!echoed.includes(PLANTED), echoed);
+    const stars = '*'.repeat(`${PLANTED}-2`.length);
+    assert.match(echoed, new RegExp(`x-echo: Bearer \\*{${stars.length}}`));
+    assert.ok(echoed.includes(`{"error":"invalid key Bearer ${stars}"}`), echoed);
+    // Broken or empty compressed bodies end that response, not the daemon.
+    const broken = await api<{ stdout: string; exit_code: number }>(
+      'POST',
+      `/v1/sandboxes/${sb}/exec`,
+      { command: 'curl -s https://api.openai.com/bad-gzip; curl -sI https://api.openai.com/echo' },
+    );
+    assert.equal(broken.status, 200);
+    assert.match(broken.body.stdout, /^HTTP\/1\.1 401/m, 'HEAD of a gzip answer passes');
+    // A request inside the tunnel must name a path: an absolute URL could reach another origin
+    // behind the same front end with this host's secret.
+    const absolute = await sh(
+      sb,
+      `curl -s -o /dev/null -w '%{http_code}' --request-target https://other.example.test/x https://api.openai.com/`,
+    );
+    assert.equal(absolute, '400');
+    // A change applies to tunnels already open: a client that keeps one alive stops getting
+    // the secret as soon as its policy no longer lets it leave the daemon.
+    const seen = received.length;
+    const polling = api<{ stdout: string }>('POST', `/v1/sandboxes/${sb}/exec`, {
+      command: `node -e "
+        const until = Date.now() + 15000;
+        (async () => {
+          for (;;) {
+            const t = await (await fetch('https://api.openai.com/v1/models')).text();
+            process.stdout.write(t + ' ');
+            if (t === 'unauthorized' || Date.now() > until) break;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        })();"`,
+    });
+    await waitFor('the polling client to get through', async () => received.length > seen);
+    await api('PATCH', `/v1/apps/${app.id}/config/OPENAI_API_KEY`, {
+      access_policy: 'control_plane_only',
+    });
+    const polled = (await polling).body.stdout.trim().split(' ');
+    assert.equal(polled[0], 'authorized');
+    assert.equal(polled.at(-1), 'unauthorized');
+    await api('PATCH', `/v1/apps/${app.id}/config/OPENAI_API_KEY`, {
+      access_policy: 'runtime_access',
+    });
     // The certificate the sandbox sees for that host is the install's CA's.
     const issuer = await sh(
       sb,

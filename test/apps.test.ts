@@ -462,6 +462,11 @@ describe('preview traffic is activity', () => {
     const { cookie } = await openPreview(d.url, sb.preview.url!);
     const bare = new URL(sb.preview.url!);
     bare.search = '';
+    // The app is created before its web process listens: wait for the page first.
+    await waitFor(
+      'the preview to serve',
+      async () => (await previewGet(d.url, bare.toString(), { cookie })).status === 200,
+    );
     assert.equal((await d.api('PATCH', '/v1/settings', { idle_stop_seconds: 3 })).status, 200);
     const until = Date.now() + 8_000;
     while (Date.now() < until) {

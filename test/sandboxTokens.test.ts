@@ -73,6 +73,31 @@ describe('sandbox tokens', () => {
     assert.equal((await call(d.url, forged, 'GET', `/v1/sandboxes/${a}`)).status, 401);
   });
 
+  it('reaches the control plane from inside through the egress proxy, whatever the egress policy', async () => {
+    const inside = async (target: string, auth: boolean): Promise<string> => {
+      const header = auth ? '-H "authorization: Bearer $(cat "$PADDOCK_TOKEN_FILE")"' : '';
+      const res = await d.api<{ stdout: string; exit_code: number }>(
+        'POST',
+        `/v1/sandboxes/${a}/exec`,
+        {
+          command: `curl -s -w ' %{http_code}' ${header} "$PADDOCK_API_URL/v1/sandboxes/${target}"`,
+        },
+      );
+      assert.equal(res.body.exit_code, 0);
+      return res.body.stdout;
+    };
+    const own = await inside(a, true);
+    assert.match(own, / 200$/);
+    assert.equal((JSON.parse(own.slice(0, -4)) as { id: string }).id, a);
+    assert.match(await inside(b, true), / 403$/, "not another sandbox's");
+    assert.match(await inside(a, false), / 401$/, 'not without the token');
+    // Node's fetch goes through the preload's proxy agent, which tunnels plain HTTP too.
+    const viaFetch = await d.api<{ stdout: string }>('POST', `/v1/sandboxes/${a}/exec`, {
+      command: `node -e "const t = require('fs').readFileSync(process.env.PADDOCK_TOKEN_FILE, 'utf8').trim(); fetch(process.env.PADDOCK_API_URL + '/v1/sandboxes/${a}', { headers: { authorization: 'Bearer ' + t } }).then(r => console.log(r.status))"`,
+    });
+    assert.equal(viaFetch.body.stdout.trim(), '200');
+  });
+
   it('is revoked by a stop and replaced at the next start', async () => {
     const old = await tokenOf(a);
     await d.api('POST', `/v1/sandboxes/${a}/stop`);

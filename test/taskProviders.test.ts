@@ -26,7 +26,6 @@ import type {
 } from '../packages/daemon/src/tasks/providers/taskProvider.js';
 
 const FIXTURES = new URL('./fixtures/agent-output/', import.meta.url);
-const KEY = 'sk-test-0123456789abcdef';
 // Quotes, a command substitution and a leading dash: none may reach a shell or an option parser.
 const PROMPT = `--help me: add a "Greeting" component; $(rm -rf /) 'ok'`;
 
@@ -158,17 +157,18 @@ describe('agent CLI task providers (recorded outputs stand in for a model API th
         assert.deepEqual(argv.slice(-2), ['--', PROMPT]);
         assert.equal(argv.filter((arg) => arg.includes('$(rm')).length, 1);
         assert.ok(!argv.includes('--model'));
-        assert.ok(env && !(c.keyVariable in env), 'no key variable without a key');
+        assert.ok(
+          env && !(c.keyVariable in env),
+          'the key comes from app config, not the provider',
+        );
       });
 
-      it('passes the model as a flag and the key only in its variable', () => {
-        const { argv, env } = runOf(c.provider, { prompt: PROMPT, model: c.model, api_key: KEY });
+      it('passes the model as a flag and names the variable its CLI reads the key from', () => {
+        const input = { prompt: PROMPT, model: c.model };
+        const { argv } = runOf(c.provider, input);
         assert.equal(argv[argv.indexOf('--model') + 1], c.model);
         assert.ok(argv.indexOf('--model') < argv.indexOf('--'));
-        assert.ok(!argv.some((arg) => arg.includes(KEY)), 'the key is never in argv');
-        assert.equal(env?.[c.keyVariable], KEY);
-        const holders = Object.entries(env ?? {}).filter(([, value]) => value.includes(KEY));
-        assert.deepEqual(holders, [[c.keyVariable, KEY]]);
+        assert.equal(c.provider.keyVariable?.(input), c.keyVariable);
       });
 
       it('keeps its state under the workspace, out of checkpoints', () => {

@@ -289,16 +289,46 @@ describe('agent tasks', () => {
 describe('an agent CLI task (codex, with no model API reachable: it cannot finish here)', () => {
   const d = suiteDaemon();
 
-  it('runs the CLI from the shared tool cache, and never stores, returns or logs the key', async () => {
+  it('runs the CLI from the shared tool cache with a placeholder for the key from app config', async () => {
     const key = `sk-test-${'k'.repeat(24)}`;
     const app = (await d.api<App>('POST', '/v1/apps', { name: 'agent', preset: 'static' })).body;
+    const config = await d.api('POST', `/v1/apps/${app.id}/config`, {
+      key: 'CODEX_API_KEY',
+      value: key,
+      sensitive: true,
+      access_policy: 'agent_access',
+      inject: { hosts: ['api.openai.com'], header: 'Authorization', format: 'Bearer {value}' },
+    });
+    assert.equal(config.status, 201);
+    // The temporary key-in-input path is gone.
+    const old = await d.api<{ error: { code: string } }>(
+      'POST',
+      `/v1/sandboxes/${app.sandbox.id}/tasks`,
+      { provider: 'codex', input: { prompt: 'x', api_key: key } },
+    );
+    assert.equal(old.status, 400);
+    assert.equal(old.body.error.code, 'unknown_field');
+    // Every task gets the app's agent config; a sensitive value only as its placeholder.
+    const probe = await d.api<Task>('POST', `/v1/sandboxes/${app.sandbox.id}/tasks`, {
+      provider: 'command',
+      input: { script: 'echo "key=$CODEX_API_KEY"' },
+    });
+    await waitFor('the probe task to end', async () => {
+      const t = (await d.api<Task>('GET', `/v1/tasks/${probe.body.id}`)).body;
+      return t.status === 'succeeded' ? t : undefined;
+    });
+    const probeLog = await (
+      await fetch(`${d.url}/v1/tasks/${probe.body.id}/stream`, {
+        headers: { authorization: `Bearer ${d.token}` },
+      })
+    ).text();
+    assert.match(probeLog, /key=paddock-secret:CODEX_API_KEY/);
     const res = await d.api<Task>('POST', `/v1/sandboxes/${app.sandbox.id}/tasks`, {
       provider: 'codex',
-      input: { prompt: 'Add a footer to public/index.html', api_key: key },
+      input: { prompt: 'Add a footer to public/index.html' },
       timeout_seconds: 20,
     });
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    assert.ok(!JSON.stringify(res.body).includes(key));
     // The first codex task on a host installs the CLI into the cache.
     const done = await waitFor(
       'the codex task to end',
@@ -320,6 +350,7 @@ describe('an agent CLI task (codex, with no model API reachable: it cannot finis
     ).text();
     assert.ok(!log.includes(key), 'not in the log');
     assert.doesNotMatch(log, /No such file|not found|EACCES/, 'the CLI started from the cache');
+    assert.doesNotMatch(log, /has no CODEX_API_KEY/, 'the key variable was there');
     assert.match(log, /event: log/, 'its output reached the log');
     const events = await d.api<unknown>('GET', `/v1/sandboxes/${app.sandbox.id}/events?limit=200`);
     assert.ok(!JSON.stringify(events.body).includes(key), 'not in events');

@@ -152,7 +152,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       cache,
       log,
       previewDomain: () => previewAddress().domain,
-      appEnv: (appId) => appConfig.runtimeEnv(appId),
+      appEnv: (appId) => appConfig.envFor(appId, 'runtime'),
     });
     const previewTokens = new PreviewTokens(secret('preview-key'));
     const preview = new PreviewProxy({
@@ -196,6 +196,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       ...(upstreamCa === undefined ? {} : { upstreamCa }),
       overrides,
       daemonPort: () => listeningPort,
+      controlPlane: () => ({ host: loopbackFor(config.host), port: listeningPort }),
       events,
       audit,
       log: log.child({ component: 'egress' }),
@@ -238,6 +239,10 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       events,
       settings,
       log: log.child({ component: 'tasks' }),
+      agentEnv: async (owner, sandboxId) => {
+        const row = await store.get(owner, sandboxId);
+        return row?.app_id ? appConfig.envFor(row.app_id, 'agent') : {};
+      },
     });
     const abandoned = await tasks.reconcile();
     if (abandoned > 0) log.warn({ tasks: abandoned }, 'marked tasks of a previous run failed');
@@ -365,4 +370,11 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     await db.destroy();
     throw err;
   }
+}
+
+/** An address of this host's listener to connect to: a wildcard bind is reached on loopback. */
+function loopbackFor(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '::1';
+  return host;
 }

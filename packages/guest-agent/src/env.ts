@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import {
+  CONTROL_PLANE_HOST,
   EGRESS_PROXY_PORT,
   GUEST_CA_BUNDLE,
   GUEST_EGRESS_CA,
   GUEST_FETCH_PRELOAD,
+  GUEST_TOKEN_FILE,
   looksLikeSecretName,
 } from '@paddock/shared';
 
@@ -35,6 +37,9 @@ export function egressEnv(exists: (file: string) => boolean = fs.existsSync): En
     NO_PROXY,
     no_proxy: NO_PROXY,
     NODE_USE_ENV_PROXY: '1',
+    // The daemon's API, through the proxy, with this sandbox's own short-lived token.
+    PADDOCK_API_URL: `http://${CONTROL_PLANE_HOST}`,
+    PADDOCK_TOKEN_FILE: GUEST_TOKEN_FILE,
   };
   if (exists(GUEST_FETCH_PRELOAD)) env.NODE_OPTIONS = `--require ${GUEST_FETCH_PRELOAD}`;
   if (exists(GUEST_EGRESS_CA)) env.NODE_EXTRA_CA_CERTS = GUEST_EGRESS_CA;

@@ -67,9 +67,11 @@ describe('exec', () => {
     assert.equal(env.has('DB_PASSWORD'), false);
     assert.equal(env.has('SECRET_THING'), false);
     assert.equal(env.has('OTHER_AGENT_VAR'), false);
-    assert.ok(
-      ![...env.keys()].some((k) => k.startsWith('PADDOCK_')),
-      'no PADDOCK_ variable reaches a child',
+    // Only the two that tell a guest how to reach the control plane; none of the agent's own.
+    assert.deepEqual(
+      [...env.keys()].filter((k) => k.startsWith('PADDOCK_')).sort(),
+      ['PADDOCK_API_URL', 'PADDOCK_TOKEN_FILE'],
+      'no PADDOCK_ variable of the agent reaches a child',
     );
     assert.equal(env.get('PATH'), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
     assert.equal(env.get('HOME'), h.ws);

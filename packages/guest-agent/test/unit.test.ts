@@ -54,6 +54,8 @@ describe('env', () => {
         NO_PROXY: 'localhost,127.0.0.1,::1',
         no_proxy: 'localhost,127.0.0.1,::1',
         NODE_USE_ENV_PROXY: '1',
+        PADDOCK_API_URL: 'http://paddock.internal',
+        PADDOCK_TOKEN_FILE: '/run/paddock/token',
         FOO: 'explicit',
         BAR: 'bar',
         GITHUB_TOKEN: 'chosen',

@@ -74,6 +74,14 @@ export const AGENT_BRIDGE_PROTOCOL = 'paddock-tcp';
 export const EGRESS_PROXY_PORT = 3128;
 
 /**
+ * The name under which a sandbox reaches the daemon's API through its egress proxy (plain
+ * HTTP; the bytes never leave the host), whatever its egress policy. Calls carry the sandbox's
+ * own token from GUEST_TOKEN_FILE; the agent puts both in children's env.
+ */
+export const CONTROL_PLANE_HOST = 'paddock.internal';
+export const GUEST_TOKEN_FILE = '/run/paddock/token';
+
+/**
  * Where drivers show the egress proxy's CA inside a sandbox (the proxy terminates TLS with it
  * for hosts that get a secret injected), and the host's CA bundle with that CA added. The guest
  * agent points NODE_EXTRA_CA_CERTS, SSL_CERT_FILE and friends at them when they are there.

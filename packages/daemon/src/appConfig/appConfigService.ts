@@ -23,6 +23,8 @@ export interface Injection {
   header: string;
   /** The header's whole value, the secret already in place. */
   headerValue: string;
+  /** The value alone, so responses that echo it can be masked. */
+  secret: string;
 }
 
 /** Names the runtime sets itself, or that would change how every program in the sandbox runs. */
@@ -63,7 +65,7 @@ export class AppConfigService {
         'only sensitive values are injected by the egress proxy',
       );
     }
-    if (body.inject) assertHeaderSafe(body.value);
+    if (body.inject) assertHeaderSafe(`${body.inject.format}${body.value}`);
     const now = new Date().toISOString();
     const row: ConfigRow = {
       app_id: appId,
@@ -99,6 +101,7 @@ export class AppConfigService {
     }
     const injected = body.inject !== undefined ? body.inject !== null : row.inject_json !== null;
     if (injected && body.value !== undefined) assertHeaderSafe(body.value);
+    if (body.inject) assertHeaderSafe(body.inject.format);
     const updated = (await this.o.store.update(appId, key, {
       ...(body.value === undefined
         ? {}
@@ -124,13 +127,15 @@ export class AppConfigService {
   }
 
   /**
-   * The environment the app's processes start with: plain values allowed at runtime, and a
-   * placeholder for each sensitive one (the value itself never enters the sandbox).
+   * The environment the app's processes (`runtime`) or its agent tasks (`agent`) get: the plain
+   * values their policy allows, and a placeholder for each sensitive one (the value itself never
+   * enters the sandbox).
    */
-  async runtimeEnv(appId: string): Promise<Record<string, string>> {
+  async envFor(appId: string, audience: 'runtime' | 'agent'): Promise<Record<string, string>> {
+    const allowed = audience === 'runtime' ? 'runtime_access' : 'agent_access';
     const env: Record<string, string> = {};
     for (const row of await this.o.store.list(appId)) {
-      if (row.access_policy !== 'runtime_access' && row.access_policy !== 'both') continue;
+      if (row.access_policy !== allowed && row.access_policy !== 'both') continue;
       env[row.key] = row.sensitive === 1 ? secretPlaceholder(row.key) : (row.value ?? '');
     }
     return env;
@@ -162,13 +167,15 @@ export class AppConfigService {
       } catch {
         continue;
       }
-      if (/[\r\n\0]/.test(value)) continue;
       const rule = JSON.parse(row.inject_json) as InjectRule;
+      const headerValue = rule.format.split('{value}').join(value);
+      if (!HEADER_VALUE.test(headerValue)) continue;
       out.push({
         key: row.key,
         hosts: rule.hosts,
         header: rule.header.toLowerCase(),
-        headerValue: rule.format.split('{value}').join(value),
+        headerValue,
+        secret: value,
       });
     }
     return out;
@@ -199,12 +206,15 @@ export class AppConfigService {
   }
 }
 
-/** A value the proxy puts into a header must not end the header early. */
+/** What Node sends in a header value: tab, visible ASCII, space and Latin-1 (no CR, LF, NUL). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** A value the proxy puts into a header must be one Node will send, and not end it early. */
 function assertHeaderSafe(value: string): void {
-  if (/[\r\n\0]/.test(value)) {
+  if (!HEADER_VALUE.test(value)) {
     throw new PaddockError(
       'bad_request',
-      'a value injected into a header cannot contain CR, LF or NUL',
+      'a value injected into a header may hold only tab, printable ASCII and Latin-1 characters',
     );
   }
 }

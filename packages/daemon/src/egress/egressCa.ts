@@ -37,7 +37,7 @@ export class EgressCa {
     return new EgressCa(forge.pki.certificateToPem(parsed.cert), parsed.cert, parsed.key);
   }
 
-  /** A TLS context that presents a certificate for `host` signed by this CA. */
+  /** A TLS context that presents a certificate for `host` (or `*.domain`) signed by this CA. */
   contextFor(host: string): Promise<tls.SecureContext> {
     const cached = this.leaves.get(host);
     if (cached) {
@@ -55,7 +55,11 @@ export class EgressCa {
   }
 
   private async makeLeaf(host: string): Promise<{ context: tls.SecureContext; until: number }> {
-    const key = await (this.leafKey ??= newLeafKey());
+    // A failed key is not kept: the next certificate tries again.
+    const key = await (this.leafKey ??= newLeafKey().catch((err: unknown) => {
+      this.leafKey = null;
+      throw err;
+    }));
     const until = Date.now() + LEAF_DAYS * 24 * 3600_000;
     const cert = forge.pki.createCertificate();
     cert.publicKey = key.forge;
@@ -82,6 +86,21 @@ export class EgressCa {
     });
     return { context, until };
   }
+}
+
+/**
+ * The name to certify for `host`: `*.domain` when a wildcard rule covers it one label deep (one
+ * certificate for all such hosts, so a sandbox cycling through subdomains does not make the
+ * daemon sign one each), else the host itself.
+ */
+export function certificateName(host: string, patterns: string[]): string {
+  for (const p of patterns) {
+    if (!p.startsWith('*.')) continue;
+    const domain = p.slice(2);
+    const label = host.slice(0, host.length - domain.length - 1);
+    if (host.endsWith(`.${domain}`) && label !== '' && !label.includes('.')) return p;
+  }
+  return host;
 }
 
 function createCa(): string {

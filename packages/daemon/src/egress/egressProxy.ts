@@ -1,17 +1,17 @@
 import dns from 'node:dns/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
 import net, { type Server, type Socket } from 'node:net';
-import tls from 'node:tls';
 import type { FastifyBaseLogger } from 'fastify';
-import type { SandboxDriver } from '@paddock/shared';
+import { CONTROL_PLANE_HOST, type SandboxDriver } from '@paddock/shared';
 import type { Injection } from '../appConfig/appConfigService.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
+import { certificateName, type EgressCa } from './egressCa.js';
 import { forbiddenAddress, isLoopback, type ResolveOverrides } from './egressAddress.js';
-import type { EgressCa } from './egressCa.js';
 import { decideHost, hostMatches, normalizeHost } from './egressRules.js';
+import { passOn } from './hopByHop.js';
+import { SecretInjector, type InjectionTarget } from './secretInjector.js';
 
 export interface EgressProxyOptions {
   driver: SandboxDriver;
@@ -26,6 +26,8 @@ export interface EgressProxyOptions {
   overrides: ResolveOverrides;
   /** The daemon's own port: never a destination, not even through an override. */
   daemonPort: () => number;
+  /** Where the daemon's API listens, for requests to CONTROL_PLANE_HOST. */
+  controlPlane: () => { host: string; port: number };
   events: EventLog;
   audit: AuditLog;
   log: FastifyBaseLogger;
@@ -35,15 +37,6 @@ type Decision =
   | { ok: true; address: string; port: number; rule: string }
   | { ok: false; reason: string; rule: string | null };
 
-/** A tunnel the proxy terminated: where its requests go and what goes into them. */
-interface Terminated {
-  row: SandboxRow;
-  host: string;
-  address: string;
-  port: number;
-  injections: Injection[];
-}
-
 /** The header that says why the proxy refused a request. */
 export const DENIED_HEADER = 'x-paddock-egress-denied';
 /** One event and one audit entry per sandbox, host and decision per this long. */
@@ -52,10 +45,11 @@ const RECORD_EVERY_MS = 60_000;
 /**
  * The daemon's egress proxy. Each running sandbox gets its own socket (the driver shows it at
  * /run/paddock/egress.sock; the guest agent relays 127.0.0.1:3128 to it), which is how the
- * proxy knows who asks. Plain HTTP is forwarded, HTTPS passes as a CONNECT tunnel. The host
- * name is decided on before any lookup; then loopback, private, link-local and metadata
- * addresses are refused, unless PADDOCK_EGRESS_RESOLVE maps the name to loopback (development
- * and tests), and never the daemon's own port.
+ * proxy knows who asks. Plain HTTP is forwarded, HTTPS passes as a CONNECT tunnel, ended here
+ * only for hosts that get a secret injected (SecretInjector). The host name is decided on
+ * before any lookup; then loopback, private, link-local and metadata addresses are refused,
+ * unless PADDOCK_EGRESS_RESOLVE maps the name to loopback (development and tests), and never
+ * the daemon's own port. CONTROL_PLANE_HOST goes to the daemon's API whatever the policy.
  */
 export class EgressProxy {
   private readonly servers = new Map<string, Server>();
@@ -66,24 +60,27 @@ export class EgressProxy {
   private readonly generations = new Map<string, number>();
   private closed = false;
   private readonly open = new Map<string, Set<Socket>>();
-  /** Serves the requests inside terminated tunnels. */
-  private readonly terminating: http.Server;
-  private readonly terminatedOf = new WeakMap<Socket, Terminated>();
-  private readonly upstreams: https.Agent;
+  private readonly injector: SecretInjector;
 
   constructor(private readonly o: EgressProxyOptions) {
-    this.http = http.createServer((req, res) => void this.forward(req, res));
+    // No request timeout: a long upload through the proxy is as legitimate as a direct one.
+    this.http = http.createServer({ requestTimeout: 0 }, (req, res) => {
+      this.forward(req, res).catch((err: unknown) =>
+        this.failed(err, () => refuse(res, 502, 'the proxy failed')),
+      );
+    });
     this.http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-      void this.tunnel(req, socket, head);
+      this.tunnel(req, socket, head).catch((err: unknown) =>
+        this.failed(err, () => socket.destroy()),
+      );
     });
     this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
-    this.terminating = http.createServer((req, res) => this.forwardTerminated(req, res));
-    this.terminating.on('clientError', (_err, socket: Socket) => socket.destroy());
-    // Strict: Node's CA list (plus the configured extra CAs), names checked against the host.
-    this.upstreams = new https.Agent({
-      keepAlive: true,
-      rejectUnauthorized: true,
-      ...(o.upstreamCa === undefined ? {} : { ca: [...tls.rootCertificates, o.upstreamCa] }),
+    this.injector = new SecretInjector({
+      ca: o.ca,
+      ...(o.upstreamCa === undefined ? {} : { upstreamCa: o.upstreamCa }),
+      recheck: (target) => this.recheck(target),
+      refuse,
+      log: o.log,
     });
   }
 
@@ -121,8 +118,12 @@ export class EgressProxy {
     this.closed = true;
     for (const id of [...this.servers.keys()]) this.detach(id);
     this.http.close();
-    this.terminating.close();
-    this.upstreams.destroy();
+    this.injector.close();
+  }
+
+  private failed(err: unknown, answer: () => void): void {
+    this.o.log.warn({ err }, 'the egress proxy failed a request');
+    answer();
   }
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -136,29 +137,16 @@ export class EgressProxy {
     if (!row || url.protocol !== 'http:') {
       return refuse(res, 400, 'only http:// URLs here; use CONNECT for https');
     }
+    const path = `${url.pathname}${url.search}`;
+    if (normalizeHost(url.hostname) === CONTROL_PLANE_HOST) {
+      // The sandbox's way to the daemon's API: the API authenticates each call (a sandbox
+      // token reaches only its own sandbox's routes that opt in).
+      const target = this.o.controlPlane();
+      return relay(req, res, { ...target, path, host_header: CONTROL_PLANE_HOST });
+    }
     const decision = await this.decide(row, url.hostname, Number(url.port || 80));
     if (!decision.ok) return refuse(res, 403, decision.reason);
-    const headers: http.OutgoingHttpHeaders = { ...req.headers, host: url.host };
-    for (const h of ['proxy-connection', 'proxy-authorization', 'connection', 'keep-alive']) {
-      delete headers[h];
-    }
-    const upstream = http.request(
-      {
-        host: decision.address,
-        port: decision.port,
-        method: req.method,
-        path: `${url.pathname}${url.search}`,
-        headers,
-        setHost: false,
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', () => refuse(res, 502, 'the destination did not answer'));
-    res.once('close', () => upstream.destroy());
-    req.pipe(upstream);
+    relay(req, res, { host: decision.address, port: decision.port, path, host_header: url.host });
   }
 
   private async tunnel(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
@@ -169,9 +157,16 @@ export class EgressProxy {
       return;
     }
     const host = normalizeHost(m[1]!.replace(/^\[|\]$/g, ''));
-    const decision = await this.decideFor(row, host, Number(m[2]));
+    const port = Number(m[2]);
+    if (host === CONTROL_PLANE_HOST && port === 80) {
+      // Clients that tunnel plain HTTP too (undici's ProxyAgent, so Node's fetch) reach the API
+      // the same way.
+      const target = this.o.controlPlane();
+      return pipeTunnel(client, head, target.host, target.port);
+    }
+    const decision = await this.decideFor(row, host, port);
     const injections = decision.ok ? await this.injectionsFor(row, host) : [];
-    this.record(row, host, Number(m[2]), decision, injections);
+    this.record(row, host, port, decision, injections);
     if (!decision.ok) {
       client.end(
         `HTTP/1.1 403 Forbidden\r\n${DENIED_HEADER}: ${decision.reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
@@ -179,26 +174,17 @@ export class EgressProxy {
       return;
     }
     if (injections.length > 0) {
-      await this.terminate(client, head, { row, host, ...decision, injections });
-      return;
+      const patterns = injections.flatMap((i) => i.hosts);
+      const target: InjectionTarget = {
+        row,
+        host,
+        address: decision.address,
+        port: decision.port,
+        certificateName: certificateName(host, patterns),
+      };
+      return this.injector.terminate(client, head, target);
     }
-    const upstream = net.connect(decision.port, decision.address, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    upstream.on('error', () => {
-      if (!client.destroyed) client.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n');
-      close();
-    });
-    client.on('error', close);
-    client.once('close', close);
-    upstream.once('close', close);
+    pipeTunnel(client, head, decision.address, decision.port);
   }
 
   /** Injections whose rule names this host. */
@@ -208,71 +194,16 @@ export class EgressProxy {
   }
 
   /**
-   * Ends the client's TLS here with a certificate for `host` from the per-install CA, so the
-   * requests inside can carry the secret; each goes on to the host over a new, strictly
-   * verified TLS connection to the address already decided on.
+   * Each request in a terminated tunnel is held to the policy and secrets of now, not of when
+   * the tunnel opened (both cached until they change); the address stays the one decided on.
    */
-  private async terminate(client: Socket, head: Buffer, target: Terminated): Promise<void> {
-    let secureContext: tls.SecureContext;
-    try {
-      secureContext = await this.o.ca.contextFor(target.host);
-    } catch (err) {
-      this.o.log.warn({ err, host: target.host }, 'making a certificate for a host failed');
-      client.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n');
-      return;
-    }
-    if (client.destroyed) return;
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length > 0) client.unshift(head);
-    const secure = new tls.TLSSocket(client, {
-      isServer: true,
-      secureContext,
-      ALPNProtocols: ['http/1.1'],
-    });
-    secure.on('error', () => secure.destroy());
-    client.once('close', () => secure.destroy());
-    this.terminatedOf.set(secure, target);
-    this.terminating.emit('connection', secure);
-  }
-
-  private forwardTerminated(req: IncomingMessage, res: ServerResponse): void {
-    const target = this.terminatedOf.get(req.socket);
-    if (!target) return refuse(res, 400, 'not a terminated tunnel');
-    // The tunnel was decided for its CONNECT host; a request naming another would pass
-    // another host's traffic (and this host's secret) under that decision.
-    const named = normalizeHost(
-      (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, ''),
-    );
-    if (named !== target.host) return refuse(res, 421, `this tunnel is for ${target.host} only`);
-    const headers: http.OutgoingHttpHeaders = { ...req.headers };
-    for (const h of ['proxy-connection', 'proxy-authorization', 'connection', 'keep-alive']) {
-      delete headers[h];
-    }
-    for (const i of target.injections) headers[i.header] = i.headerValue;
-    const upstream = https.request(
-      {
-        host: target.address,
-        port: target.port,
-        servername: net.isIP(target.host) === 0 ? target.host : undefined,
-        method: req.method,
-        path: req.url,
-        headers,
-        agent: this.upstreams,
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', (err: NodeJS.ErrnoException) => {
-      const why =
-        err.code?.startsWith('ERR_TLS') || /CERT|SELF_SIGNED/.test(err.code ?? '')
-          ? `the destination's certificate was refused (${err.code})`
-          : 'the destination did not answer';
-      refuse(res, 502, why);
-    });
-    res.once('close', () => upstream.destroy());
-    req.pipe(upstream);
+  private async recheck(
+    target: InjectionTarget,
+  ): Promise<{ ok: true; injections: Injection[] } | { ok: false; reason: string }> {
+    const byName = decideHost(target.host, await this.o.policyFor(target.row));
+    if (!byName.allowed)
+      return { ok: false, reason: byName.rule ? 'denied by rule' : 'not allowed' };
+    return { ok: true, injections: await this.injectionsFor(target.row, target.host) };
   }
 
   /** The name first (no lookup for a refused one), then where it resolves. */
@@ -364,6 +295,47 @@ export class EgressProxy {
         .catch(fail);
     }
   }
+}
+
+/** One HTTP request sent on as it is, minus hop-by-hop headers, and its answer streamed back. */
+function relay(
+  req: IncomingMessage,
+  res: ServerResponse,
+  to: { host: string; port: number; path: string; host_header: string },
+): void {
+  const headers = passOn(req.headers);
+  headers.host = to.host_header;
+  const upstream = http.request(
+    { host: to.host, port: to.port, method: req.method, path: to.path, headers, setHost: false },
+    (up) => {
+      res.writeHead(up.statusCode ?? 502, passOn(up.headers));
+      up.pipe(res);
+    },
+  );
+  upstream.on('error', () => refuse(res, 502, 'the destination did not answer'));
+  res.once('close', () => upstream.destroy());
+  req.pipe(upstream);
+}
+
+/** A CONNECT answered once the destination accepted, then bytes both ways until either ends. */
+function pipeTunnel(client: Socket, head: Buffer, address: string, port: number): void {
+  const upstream = net.connect(port, address, () => {
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) upstream.write(head);
+    upstream.pipe(client);
+    client.pipe(upstream);
+  });
+  const close = () => {
+    client.destroy();
+    upstream.destroy();
+  };
+  upstream.on('error', () => {
+    if (!client.destroyed) client.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n');
+    close();
+  });
+  client.on('error', close);
+  client.once('close', close);
+  upstream.once('close', close);
 }
 
 function refuse(res: ServerResponse, status: number, reason: string): void {

@@ -15,7 +15,6 @@ import type { SettingsStore } from '../settings/settingsStore.js';
 import { judgeHealth } from './appHealth.js';
 import { baseline, changedFiles, commitTask, unifiedDiff } from './checkpoints.js';
 import type { TaskProvider } from './providers/taskProvider.js';
-import { KeyRedactor } from './keyRedactor.js';
 import type { TaskLogs } from './taskLog.js';
 import { taskView, type TaskRow, type TaskStore } from './taskStore.js';
 
@@ -31,6 +30,11 @@ export interface TaskServiceOptions {
   events: EventLog;
   settings: SettingsStore;
   log: FastifyBaseLogger;
+  /**
+   * The app config agent tasks get (agent_access and both): plain values, and a placeholder for
+   * each sensitive one, which the egress proxy swaps for the value on the way to its hosts.
+   */
+  agentEnv: (owner: string, sandboxId: string) => Promise<Record<string, string>>;
 }
 
 /** Time a run gets beyond its provider's timeout: checkpoint, build check, restarts, health. */
@@ -51,8 +55,6 @@ export class TaskService {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly waiting = new Map<string, number>();
   private readonly aborts = new Map<string, AbortController>();
-  /** API keys given with tasks (temporary, see AgentTaskInput): in memory only, until the run. */
-  private readonly keys = new Map<string, string>();
   private closing = false;
 
   constructor(private readonly o: TaskServiceOptions) {}
@@ -95,18 +97,13 @@ export class TaskService {
     this.waiting.set(sandboxId, (this.waiting.get(sandboxId) ?? 0) + 1);
     let enqueued = false;
     try {
-      // The key never reaches the store: the row keeps the input without it.
-      const { api_key: apiKey, ...stored } = body.input as Record<string, unknown> & {
-        api_key?: string;
-      };
       const row = await this.o.store.insert({
         owner,
         sandboxId,
         provider: body.provider,
-        input: stored,
+        input: body.input as Record<string, unknown>,
         timeoutSeconds: timeout,
       });
-      if (apiKey !== undefined) this.keys.set(row.id, apiKey);
       this.aborts.set(row.id, new AbortController());
       this.o.logs.prepare(row.id);
       await this.event(row, 'task.queued', 'Task queued', { provider: row.provider });
@@ -198,7 +195,6 @@ export class TaskService {
     ) {
       this.aborts.get(id)?.abort();
       this.aborts.delete(id);
-      this.keys.delete(id);
       const done = await this.get(owner, id);
       await this.announceEnd(done);
       return done;
@@ -215,12 +211,10 @@ export class TaskService {
     // Only the winner of queued → running runs: a cancel that got there first ends it.
     if (!row || !(await this.o.store.transition(id, 'queued', { status: 'running', started_at }))) {
       this.aborts.delete(id);
-      this.keys.delete(id);
       return;
     }
     const started: TaskRow = { ...row, status: 'running', started_at };
     const t0 = performance.now();
-    const apiKey = this.keys.get(id);
     // Every step is bounded: the provider by its timeout, the whole run by that plus time for
     // the checkpoint, build and health, whatever the guest agent does or does not answer.
     const providerLimit = AbortSignal.timeout(row.timeout_seconds * 1000 + 10_000);
@@ -239,7 +233,6 @@ export class TaskService {
         client,
         started,
         AbortSignal.any([stop, providerLimit]),
-        apiKey,
       );
       exit_code = outcome.exit_code;
       await this.event(started, 'task.agent_finished', 'The agent finished', { ...outcome });
@@ -281,7 +274,7 @@ export class TaskService {
           : null;
       await this.finish(started, status, reason, result);
     } catch (err) {
-      const message = KeyRedactor.mask(err instanceof Error ? err.message : String(err), apiKey);
+      const message = err instanceof Error ? err.message : String(err);
       // What was done is kept: a checkpoint made before the failure is still reported.
       const partial: TaskResult | null =
         checkpoint === null
@@ -309,7 +302,6 @@ export class TaskService {
       this.o.logs.close(id);
       await this.o.sandboxes.end(row.sandbox_id);
       this.aborts.delete(id);
-      this.keys.delete(id);
     }
   }
 
@@ -318,35 +310,37 @@ export class TaskService {
     client: AgentClient,
     row: TaskRow,
     signal: AbortSignal,
-    apiKey: string | undefined,
   ): Promise<AgentOutcome> {
     const provider = this.o.providers.get(row.provider);
     if (!provider) throw new PaddockError('bad_request', `no task provider "${row.provider}"`);
-    const input = {
-      ...(JSON.parse(row.input_json) as Record<string, unknown>),
-      ...(apiKey === undefined ? {} : { api_key: apiKey }),
-    };
+    const input = JSON.parse(row.input_json) as Record<string, unknown>;
     const toolPath = provider.tool
       ? `${await this.o.tools.ensure(provider.tool.tool)}/${provider.tool.bin}`
       : null;
     const run = provider.run(input, { taskId: row.id, toolPath });
-    // Whatever a CLI prints, the key it was given never reaches the log: masked in the raw
-    // streams, before parsing (which may shorten lines) and across chunk boundaries.
-    const out = new KeyRedactor(apiKey);
-    const errs = new KeyRedactor(apiKey);
+    // The provider's own variables win over config: a config key cannot move a CLI's state.
+    const env = { ...(await this.o.agentEnv(row.owner_id, row.sandbox_id)), ...run.env };
+    const keyVariable = provider.keyVariable?.(input);
+    if (keyVariable !== undefined && env[keyVariable] === undefined) {
+      this.o.logs.append(
+        row.id,
+        `[paddock] this app's agent config has no ${keyVariable}: add it as a sensitive value ` +
+          `with access_policy agent_access and an injection rule for the model API's host.\n`,
+      );
+    }
     const log = (text: string): void => this.o.logs.append(row.id, text);
     let outcome: AgentOutcome = { exit_code: null, state: 'killed' };
     try {
       for await (const frame of client.execStream(
         {
           argv: run.argv,
-          ...(run.env ? { env: run.env } : {}),
+          env,
           timeout_ms: row.timeout_seconds * 1000,
         },
         signal,
       )) {
-        if (frame.event === 'stdout') log(run.parser.push(out.push(frame.data.text)));
-        else if (frame.event === 'stderr') log(errs.push(frame.data.text));
+        if (frame.event === 'stdout') log(run.parser.push(frame.data.text));
+        else if (frame.event === 'stderr') log(frame.data.text);
         else if (frame.event === 'exit') {
           outcome = { exit_code: frame.data.exit_code, state: frame.data.state };
         } else if (frame.event === 'error') {
@@ -356,8 +350,7 @@ export class TaskService {
     } catch (err) {
       if (!signal.aborted) throw err;
     } finally {
-      log(run.parser.push(out.end()) + run.parser.end());
-      log(errs.end());
+      log(run.parser.end());
     }
     // Hanging up the stream makes the agent kill the process group. A limit that fired on the
     // daemon's side (the agent did not enforce the timeout) is a timeout too.

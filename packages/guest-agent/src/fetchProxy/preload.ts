@@ -4,13 +4,14 @@
  * stand-in global dispatcher that loads the real one (undici's ProxyAgent, ~400 KB) on the
  * first fetch only, so the many Node processes that never fetch start no slower.
  *
- * Only for the undici major the bundled one matches (Node 20 and 22); newer Node reads the
+ * Only for the undici majors whose dispatcher protocol matches (Node 20 and 22); newer Node reads the
  * proxy variables itself with NODE_USE_ENV_PROXY=1, which the agent also sets.
  */
 import { EventEmitter } from 'node:events';
 
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
-const BUNDLED_UNDICI_MAJOR = '6';
+/** Undici majors whose fetch speaks the dispatcher protocol the bundled ProxyAgent does. */
+const COMPATIBLE_UNDICI_MAJORS = ['5', '6'];
 
 interface Dispatcher {
   dispatch(options: unknown, handler: unknown): boolean;
@@ -22,7 +23,7 @@ const store = globalThis as unknown as Record<symbol, unknown>;
 const proxy = process.env.HTTPS_PROXY ?? process.env.https_proxy;
 if (
   proxy !== undefined &&
-  process.versions.undici?.split('.')[0] === BUNDLED_UNDICI_MAJOR &&
+  COMPATIBLE_UNDICI_MAJORS.includes(process.versions.undici?.split('.')[0] ?? '') &&
   store[GLOBAL_DISPATCHER] === undefined
 ) {
   let real: Dispatcher | undefined;

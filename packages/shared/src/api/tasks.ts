@@ -22,15 +22,6 @@ export const AgentTaskInput = Type.Object(
   {
     prompt: Type.String({ minLength: 1, maxLength: 64 * 1024 }),
     model: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:/-]{1,128}$' })),
-    api_key: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 512,
-        description:
-          'TEMPORARY until the secrets issue: the model API key, passed to the CLI for this task only. ' +
-          'Never stored, logged or returned.',
-      }),
-    ),
   },
   strict,
 );

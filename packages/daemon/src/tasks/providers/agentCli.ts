@@ -10,7 +10,6 @@ import { lineParser, type OutputParser, type ProviderContext } from './taskProvi
 export interface AgentInput {
   prompt: string;
   model?: string;
-  apiKey?: string;
 }
 
 export type JsonObject = Record<string, unknown>;
@@ -28,12 +27,7 @@ export function toolPath(ctx: ProviderContext, provider: string): string {
 
 export function readAgentInput(input: Record<string, unknown>): AgentInput {
   const model = nonEmpty(input.model);
-  const apiKey = nonEmpty(input.api_key);
-  return {
-    prompt: String(input.prompt),
-    ...(model !== undefined ? { model } : {}),
-    ...(apiKey !== undefined ? { apiKey } : {}),
-  };
+  return { prompt: String(input.prompt), ...(model !== undefined ? { model } : {}) };
 }
 
 function nonEmpty(value: unknown): string | undefined {

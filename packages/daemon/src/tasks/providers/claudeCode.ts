@@ -30,7 +30,7 @@ export const claudeCodeProvider: TaskProvider = {
   // its postinstall script replaces.
   tool: { tool: 'claude-code', bin: `@anthropic-ai/claude-code-linux-${process.arch}/claude` },
   run(input, ctx) {
-    const { prompt, model, apiKey } = readAgentInput(input);
+    const { prompt, model } = readAgentInput(input);
     const argv = [
       toolPath(ctx, 'claude-code'),
       '--print',
@@ -40,11 +40,13 @@ export const claudeCodeProvider: TaskProvider = {
       '--dangerously-skip-permissions',
       ...promptArgs(model, prompt),
     ];
-    return { argv, env: claudeEnv(apiKey), parser: jsonEventParser(formatClaudeEvent) };
+    return { argv, env: claudeEnv(), parser: jsonEventParser(formatClaudeEvent) };
   },
+  // Sent as `x-api-key` to api.anthropic.com.
+  keyVariable: () => 'ANTHROPIC_API_KEY',
 };
 
-function claudeEnv(apiKey: string | undefined): Record<string, string> {
+function claudeEnv(): Record<string, string> {
   return {
     // Its settings, sessions and ~/.claude.json, out of the workspace's checkpoints.
     CLAUDE_CONFIG_DIR: stateDir('claude'),
@@ -53,7 +55,6 @@ function claudeEnv(apiKey: string | undefined): Record<string, string> {
     // Says the sandbox is deliberate: without it, skipping permissions is refused when the
     // guest user is root (as it may be in a VM).
     IS_SANDBOX: '1',
-    ...(apiKey !== undefined ? { ANTHROPIC_API_KEY: apiKey } : {}),
   };
 }
 

@@ -28,7 +28,7 @@ export const codexProvider: TaskProvider = {
   name: 'codex',
   tool: { tool: 'codex', bin: '.bin/codex' },
   run(input, ctx) {
-    const { prompt, model, apiKey } = readAgentInput(input);
+    const { prompt, model } = readAgentInput(input);
     const argv = [
       toolPath(ctx, 'codex'),
       'exec',
@@ -44,18 +44,18 @@ export const codexProvider: TaskProvider = {
       `shell_environment_policy.set.HOME="${GUEST_WORKSPACE}"`,
       ...promptArgs(model, prompt),
     ];
-    return { argv, env: codexEnv(apiKey), parser: jsonEventParser(formatCodexEvent) };
+    return { argv, env: codexEnv(), parser: jsonEventParser(formatCodexEvent) };
   },
+  // What `codex exec` reads; sent as `Authorization: Bearer …` to api.openai.com.
+  keyVariable: () => 'CODEX_API_KEY',
 };
 
-function codexEnv(apiKey: string | undefined): Record<string, string> {
+function codexEnv(): Record<string, string> {
   return {
     // Codex keeps its state (sqlite databases, sessions, skills) in ~/.codex. CODEX_HOME would
     // have to exist beforehand, but ~/.codex is created on demand, so HOME moves instead: into
     // `.cache/`, which workspace checkpoints leave out.
     HOME: stateDir('codex'),
-    // The variable `codex exec` reads an API key from.
-    ...(apiKey !== undefined ? { CODEX_API_KEY: apiKey } : {}),
   };
 }
 

@@ -27,7 +27,7 @@ export const opencodeProvider: TaskProvider = {
   // script replaces.
   tool: { tool: 'opencode', bin: `opencode-linux-${process.arch}/bin/opencode` },
   run(input, ctx) {
-    const { prompt, model, apiKey } = readAgentInput(input);
+    const { prompt, model } = readAgentInput(input);
     const argv = [
       toolPath(ctx, 'opencode'),
       'run',
@@ -36,8 +36,9 @@ export const opencodeProvider: TaskProvider = {
       '--auto',
       ...promptArgs(model, prompt),
     ];
-    return { argv, env: opencodeEnv(model, apiKey), parser: opencodeParser() };
+    return { argv, env: opencodeEnv(), parser: opencodeParser() };
   },
+  keyVariable: (input) => opencodeKeyVariable(readAgentInput(input).model),
 };
 
 /**
@@ -57,7 +58,7 @@ const KEY_VARIABLES: Record<string, string> = {
 
 /**
  * Models are named `provider/model`. With no model, opencode picks one from the providers it
- * has a key for, so a key given alone is taken as Anthropic's.
+ * has a key for; Anthropic's is the one looked for.
  */
 export function opencodeKeyVariable(model: string | undefined): string {
   const slash = model?.indexOf('/') ?? -1;
@@ -67,10 +68,7 @@ export function opencodeKeyVariable(model: string | undefined): string {
   return `${provider.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
 }
 
-function opencodeEnv(
-  model: string | undefined,
-  apiKey: string | undefined,
-): Record<string, string> {
+function opencodeEnv(): Record<string, string> {
   const dir = stateDir('opencode');
   return {
     // Config, database and logs, out of the workspace's checkpoints (its cache is in
@@ -84,7 +82,6 @@ function opencodeEnv(
     OPENCODE_DISABLE_MODELS_FETCH: '1',
     OPENCODE_DISABLE_SHARE: '1',
     OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
-    ...(apiKey !== undefined ? { [opencodeKeyVariable(model)]: apiKey } : {}),
   };
 }
 

@@ -43,6 +43,12 @@ export interface TaskProvider {
   readonly tool: ToolRef | null;
   /** `input` has passed the API schema for this provider. */
   run(input: Record<string, unknown>, ctx: ProviderContext): ProviderRun;
+  /**
+   * The variable the CLI reads its model API key from. The key comes from the app's config
+   * (agent_access, sensitive, with an injection rule): the CLI sees a placeholder and the
+   * egress proxy puts the key into its requests. The task log says so when it is missing.
+   */
+  keyVariable?(input: Record<string, unknown>): string;
 }
 
 /** Log text passes through unchanged. */
