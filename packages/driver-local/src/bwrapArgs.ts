@@ -12,8 +12,6 @@ import {
 /** Where the agent's socket directory appears inside the sandbox. */
 export const GUEST_RUN_DIR = '/run/paddock';
 export const GUEST_SOCKET_NAME = 'agent.sock';
-/** The daemon's egress proxy socket in the run dir (the agent relays 127.0.0.1:3128 to it). */
-export const EGRESS_SOCKET_NAME = 'egress.sock';
 export const GUEST_AGENT_PATH = '/opt/paddock/agent.mjs';
 
 export const SANDBOX_USER = 'sandbox';
@@ -202,8 +200,6 @@ export function buildBwrapArgs(input: BwrapInput): string[] {
     GUEST_AGENT_PATH,
     '--socket',
     `${GUEST_RUN_DIR}/${GUEST_SOCKET_NAME}`,
-    '--egress-socket',
-    `${GUEST_RUN_DIR}/${EGRESS_SOCKET_NAME}`,
     '--workspace',
     GUEST_WORKSPACE,
   );

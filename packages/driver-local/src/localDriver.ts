@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net, { type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +8,7 @@ import { AgentClient } from '@paddock/guest-agent';
 import {
   AGENT_LIMITS,
   DEFAULT_LIMITS,
+  EGRESS_PROXY_PORT,
   PaddockError,
   type AgentEndpoint,
   type DriverDescription,
@@ -89,6 +90,7 @@ export class LocalDriver implements SandboxDriver {
   readonly name = 'local';
   private readonly queue = new KeyedQueue();
   private readonly connectors = new Map<string, LoopbackConnector>();
+  private closed = false;
   private readonly pool: WarmPools | null;
   private readonly poolLimits: SandboxLimits;
   private stopTrimmingLogs: () => void = () => undefined;
@@ -345,48 +347,35 @@ export class LocalDriver implements SandboxDriver {
     fs.renameSync(tmp, path.join(dir, name));
   }
 
-  async serveRunSocket(
-    id: string,
-    name: string,
-    onConnection: (socket: Socket) => void,
-  ): Promise<net.Server> {
-    assertValidId(id);
-    if (!/^[a-z][a-z0-9-]{0,31}\.sock$/.test(name)) {
-      throw new PaddockError('driver_error', `invalid run socket name "${name}"`);
-    }
+  /**
+   * The proxy's listener is made inside the sandbox's network namespace (by the loopback
+   * connector's helper) and held by the daemon, which accepts the sandbox's connections itself:
+   * no relay inside, and only that sandbox can connect. Its processes cannot take the port.
+   */
+  async serveEgress(id: string, onConnection: (socket: Socket) => void): Promise<Server> {
     const record = this.mustRead(id);
     if (!(await this.isRunning(record))) {
       throw new PaddockError('driver_error', `sandbox ${id} is not running`);
     }
-    const dir = this.store.paths(id).runDir;
-    const tmp = path.join(dir, `.${name}.${crypto.randomBytes(8).toString('hex')}`);
-    const server = net.createServer(onConnection);
-    const listening = new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
-    // Only this sandbox reaches its run dir (the dir above admits only its gid), so the socket
-    // may be open to every user: then nothing is chmod-ed or chown-ed by a path the sandbox
-    // could swap. bind() happens inside listen(), so the umask is back right after it.
-    const umask = process.umask(0);
-    try {
-      server.listen(tmp);
-    } finally {
-      process.umask(umask);
-    }
-    await listening;
-    fs.renameSync(tmp, path.join(dir, name));
+    const server = await this.connector(id).listen(EGRESS_PROXY_PORT);
+    server.on('connection', onConnection);
     return server;
   }
 
   connectPort(id: string, port: number, signal?: AbortSignal): Promise<Socket> | null {
+    if (this.closed) return null;
+    return this.connector(id).connect(port, signal);
+  }
+
+  private connector(id: string): LoopbackConnector {
+    if (this.closed) throw new PaddockError('driver_error', 'the driver is closed');
     let connector = this.connectors.get(id);
     if (connector === undefined) {
       assertValidId(id);
       connector = new LoopbackConnector(() => this.openNetns(id), this.ctx.host.nodePath);
       this.connectors.set(id, connector);
     }
-    return connector.connect(port, signal);
+    return connector;
   }
 
   /**
@@ -462,6 +451,7 @@ export class LocalDriver implements SandboxDriver {
 
   /** Destroy unclaimed pool members; every other sandbox keeps running. */
   async close(): Promise<void> {
+    this.closed = true;
     this.stopTrimmingLogs();
     for (const id of [...this.connectors.keys()]) this.dropConnector(id);
     await this.pool?.close();

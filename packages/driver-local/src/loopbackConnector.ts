@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PaddockError } from '@paddock/shared';
 
@@ -24,9 +24,15 @@ export class LoopbackConnector {
     number,
     { resolve: (s: Socket) => void; reject: (e: Error) => void }
   >();
+  private readonly listens = new Map<
+    number,
+    { resolve: (s: Server) => void; reject: (e: Error) => void }
+  >();
   private idle: NodeJS.Timeout | null = null;
 
-  private starting = false;
+  private starting: Promise<void> | null = null;
+  /** Closed for good: a start still opening the namespace must not spawn a helper after it. */
+  private closed = false;
 
   /** `netnsFd` opens the sandbox's network namespace file, or null if it is not running. */
   constructor(
@@ -36,12 +42,7 @@ export class LoopbackConnector {
 
   /** A connected socket, or null while the helper is not (yet) running: use the bridge. */
   connect(port: number, signal?: AbortSignal): Promise<Socket> | null {
-    if (this.child === null && !this.starting) {
-      this.starting = true;
-      void this.start().finally(() => {
-        this.starting = false;
-      });
-    }
+    void this.started();
     if (!this.ready || this.child === null) return null;
     this.touch();
     const child = this.child;
@@ -67,17 +68,54 @@ export class LoopbackConnector {
     });
   }
 
-  /** Stops the helper; waiting connects fail and the bridge takes over. */
+  /**
+   * A socket listening on 127.0.0.1:`port` in the sandbox, held by the daemon: it accepts the
+   * sandbox's connections there itself. It lives until closed (or the sandbox's namespace goes).
+   */
+  async listen(port: number): Promise<Server> {
+    await this.started();
+    const child = this.child;
+    if (!this.ready || child === null) {
+      throw new PaddockError('sandbox_unavailable', 'the loopback connector did not start');
+    }
+    this.touch();
+    const id = this.nextId++;
+    return new Promise<Server>((resolve, reject) => {
+      this.listens.set(id, { resolve, reject });
+      child.send({ type: 'listen', id, port });
+    });
+  }
+
+  /** For good (the sandbox ended, the driver closes): the helper stops and is not started again. */
   close(): void {
+    this.closed = true;
+    this.stopHelper();
+  }
+
+  /** Stops the helper; waiting connects fail and the bridge takes over. Listeners stay. */
+  private stopHelper(): void {
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
     this.ready = false;
     this.child?.kill('SIGKILL');
   }
 
+  /** Starts the helper unless it runs or is starting; resolves once it is ready or gone. */
+  private started(): Promise<void> {
+    if (this.child !== null && this.ready) return Promise.resolve();
+    this.starting ??= this.start().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
   private async start(): Promise<void> {
     const fd = await this.netnsFd().catch(() => null);
     if (fd === null) return;
+    if (this.closed) {
+      fs.closeSync(fd);
+      return;
+    }
     let child: ChildProcess;
     try {
       // fd 3 is the namespace file the driver opened (after checking whose it is), so no path
@@ -90,44 +128,64 @@ export class LoopbackConnector {
       fs.closeSync(fd);
     }
     this.child = child;
-    child.on('message', (msg: { type: string; id: number; code?: string }, handle?: Socket) => {
+    // A helper never keeps the daemon alive: shutting down must not wait for its idle timer.
+    child.unref();
+    child.channel?.unref();
+    let becameReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (becameReady = resolve));
+    child.on('message', (msg: { type: string; id: number; code?: string }, handle?: unknown) => {
       if (msg.type === 'ready') {
         this.ready = this.child === child;
+        becameReady();
         return;
       }
-      const waiter = this.waiting.get(msg.id);
-      if (!waiter) {
-        handle?.destroy();
+      const listener = this.listens.get(msg.id);
+      if (listener) {
+        this.listens.delete(msg.id);
+        if (msg.type === 'listening' && handle) listener.resolve(handle as Server);
+        else listener.reject(new PaddockError('driver_error', `cannot listen there (${msg.code})`));
         return;
       }
-      this.waiting.delete(msg.id);
-      if (msg.type === 'connected' && handle) {
-        handle.setNoDelay(true);
-        handle.resume();
-        waiter.resolve(handle);
-      } else {
-        waiter.reject(
-          new PaddockError('port_unreachable', `nothing listens on that port (${msg.code})`),
-        );
-      }
+      this.answer(msg, handle as Socket | undefined);
     });
     const gone = () => {
+      becameReady();
       if (this.child !== child) return;
       this.child = null;
       this.ready = false;
-      for (const w of this.waiting.values()) {
-        w.reject(new PaddockError('sandbox_unavailable', 'the loopback connector exited'));
-      }
+      const error = new PaddockError('sandbox_unavailable', 'the loopback connector exited');
+      for (const w of [...this.waiting.values(), ...this.listens.values()]) w.reject(error);
       this.waiting.clear();
+      this.listens.clear();
     };
     child.once('exit', gone);
     child.once('error', gone);
     this.touch();
+    await ready;
+  }
+
+  /** A connect's outcome: the connected socket, or why there is none. */
+  private answer(msg: { type: string; id: number; code?: string }, handle?: Socket): void {
+    const waiter = this.waiting.get(msg.id);
+    if (!waiter) {
+      handle?.destroy();
+      return;
+    }
+    this.waiting.delete(msg.id);
+    if (msg.type === 'connected' && handle) {
+      handle.setNoDelay(true);
+      handle.resume();
+      waiter.resolve(handle);
+    } else {
+      waiter.reject(
+        new PaddockError('port_unreachable', `nothing listens on that port (${msg.code})`),
+      );
+    }
   }
 
   private touch(): void {
     if (this.idle) clearTimeout(this.idle);
-    this.idle = setTimeout(() => this.close(), IDLE_MS);
+    this.idle = setTimeout(() => this.stopHelper(), IDLE_MS);
     this.idle.unref();
   }
 }

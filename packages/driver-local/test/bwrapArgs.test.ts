@@ -263,12 +263,10 @@ describe('buildBwrapArgs', () => {
     const command = args.slice(args.indexOf('--') + 1);
     assert.equal(command[0], '/usr/bin/node');
     assert.ok(command.includes('--max-old-space-size=64'));
-    assert.deepEqual(command.slice(-7), [
+    assert.deepEqual(command.slice(-5), [
       GUEST_AGENT_PATH,
       '--socket',
       '/run/paddock/agent.sock',
-      '--egress-socket',
-      '/run/paddock/egress.sock',
       '--workspace',
       '/workspace',
     ]);

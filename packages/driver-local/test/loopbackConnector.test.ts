@@ -74,6 +74,28 @@ describe('loopback connector', () => {
     await assert.rejects(attempt, (err: { code?: string }) => err.code === 'port_unreachable');
   });
 
+  it('serves the egress port inside the sandbox: its connections come from there, and it keeps the port', async () => {
+    const accepted: string[] = [];
+    const egress = await driver.serveEgress(id, (socket) => {
+      accepted.push(String(socket.remoteAddress));
+      socket.end('HTTP/1.1 200 OK\r\ncontent-length: 7\r\nconnection: close\r\n\r\nproxied');
+    });
+    try {
+      const fromInside = await exec(driver, id, 'curl -s --noproxy "*" http://127.0.0.1:3128/');
+      assert.equal(fromInside.stdout, 'proxied');
+      assert.deepEqual(accepted, ['127.0.0.1']);
+      // The sandbox's own processes cannot take the port over.
+      const bind = await exec(
+        driver,
+        id,
+        `node -e "require('net').createServer().listen(3128, '127.0.0.1').on('error', (e) => { console.log(e.code); process.exit(0); })"`,
+      );
+      assert.equal(bind.stdout.trim(), 'EADDRINUSE');
+    } finally {
+      egress.close();
+    }
+  });
+
   it('offers no connection once the sandbox is stopped', async () => {
     await driver.stop(id);
     assert.equal(driver.connectPort(id, PORT), null);

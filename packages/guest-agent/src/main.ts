@@ -7,7 +7,6 @@
  */
 import { lstat, unlink } from 'node:fs/promises';
 import { GUEST_WORKSPACE } from '@paddock/shared';
-import { startEgressRelay } from './egressRelay.js';
 import { inheritedSandboxEnv } from './env.js';
 import { createAgentServer } from './server.js';
 import { Workspace } from './workspacePath.js';
@@ -15,8 +14,6 @@ import { Workspace } from './workspacePath.js';
 interface Options {
   socket?: string;
   listen?: { host: string; port: number };
-  /** The daemon's egress proxy, relayed from 127.0.0.1:EGRESS_PROXY_PORT inside. */
-  egressSocket?: string;
   workspace: string;
 }
 
@@ -46,7 +43,6 @@ function parseArgs(argv: string[]): Options {
     };
     if (flag === '--socket') opts.socket = value();
     else if (flag === '--listen') opts.listen = parseListen(value());
-    else if (flag === '--egress-socket') opts.egressSocket = value();
     else if (flag === '--workspace') opts.workspace = value();
     else usage(`unknown argument: ${arg}`);
   }
@@ -85,8 +81,6 @@ async function main(): Promise<void> {
       server.listen(opts.listen.port, opts.listen.host, resolve);
     }
   });
-
-  if (opts.egressSocket !== undefined) startEgressRelay(opts.egressSocket);
 
   const address = server.address();
   const where =

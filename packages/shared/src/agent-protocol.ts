@@ -67,9 +67,8 @@ export const AGENT_ROUTES = {
 export const AGENT_BRIDGE_PROTOCOL = 'paddock-tcp';
 
 /**
- * Egress: the guest agent listens on 127.0.0.1:EGRESS_PROXY_PORT inside the sandbox and relays
- * each connection to the daemon's egress proxy through a unix socket the driver makes visible
- * in the sandbox. Children get HTTP(S)_PROXY pointing there; it is the only way out.
+ * Egress: the daemon's proxy is reachable inside every sandbox at 127.0.0.1:EGRESS_PROXY_PORT
+ * (the driver's `serveEgress`). Children get HTTP(S)_PROXY pointing there; it is the only way out.
  */
 export const EGRESS_PROXY_PORT = 3128;
 

@@ -35,10 +35,11 @@ export interface SandboxDriver {
    */
   writeRunFile(id: string, name: string, content: string): Promise<void>;
   /**
-   * Serves a unix socket at `/run/paddock/<name>` inside the running sandbox (only that sandbox
-   * reaches it): how the daemon's egress proxy is offered to it. The caller closes the server.
+   * Offers the daemon's egress proxy to a running sandbox: a listener whose connections come
+   * from that sandbox's 127.0.0.1:EGRESS_PROXY_PORT, and only from it (so the listener says who
+   * asks). The caller closes the server; it ends with the sandbox at the latest.
    */
-  serveRunSocket(id: string, name: string, onConnection: (socket: Socket) => void): Promise<Server>;
+  serveEgress(id: string, onConnection: (socket: Socket) => void): Promise<Server>;
   /**
    * Optional: a TCP connection to `port` on the sandbox's loopback, made from the host with no
    * relay. Null when the driver cannot make one right now (callers use the agent's bridge).

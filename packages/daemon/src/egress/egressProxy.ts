@@ -43,9 +43,9 @@ export const DENIED_HEADER = 'x-paddock-egress-denied';
 const RECORD_EVERY_MS = 60_000;
 
 /**
- * The daemon's egress proxy. Each running sandbox gets its own socket (the driver shows it at
- * /run/paddock/egress.sock; the guest agent relays 127.0.0.1:3128 to it), which is how the
- * proxy knows who asks. Plain HTTP is forwarded, HTTPS passes as a CONNECT tunnel, ended here
+ * The daemon's egress proxy. Each running sandbox gets its own listener (the driver's
+ * serveEgress: 127.0.0.1:3128 in the sandbox's own network namespace), which is how the proxy
+ * knows who asks. Plain HTTP is forwarded, HTTPS passes as a CONNECT tunnel, ended here
  * only for hosts that get a secret injected (SecretInjector). The host name is decided on
  * before any lookup; then loopback, private, link-local and metadata addresses are refused,
  * unless PADDOCK_EGRESS_RESOLVE maps the name to loopback (development and tests), and never
@@ -89,7 +89,7 @@ export class EgressProxy {
     this.detach(row.id);
     const generation = (this.generations.get(row.id) ?? 0) + 1;
     this.generations.set(row.id, generation);
-    const server = await this.o.driver.serveRunSocket(row.id, 'egress.sock', (socket) => {
+    const server = await this.o.driver.serveEgress(row.id, (socket) => {
       this.sandboxOf.set(socket, row);
       let open = this.open.get(row.id);
       if (!open) this.open.set(row.id, (open = new Set()));
