@@ -81,6 +81,10 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
     assert.match(headers.stdout, /^HTTP\/1\.1 403/);
     assert.match(headers.stdout, /x-paddock-egress-denied: not allowed/i);
     assert.equal(seen.length, 0, 'nothing reached the upstream');
+    // Decided on the name alone: a name that resolves nowhere is refused as not allowed, not as
+    // unresolvable, so no lookup was made (.invalid never resolves; RFC 6761).
+    const unresolvable = await sh('curl -s -D - -o /dev/null https://nowhere.invalid/');
+    assert.match(unresolvable.stdout, /x-paddock-egress-denied: not allowed/i);
   });
 
   it('lets an allowed name through over HTTP and HTTPS, applied without a restart', async () => {
