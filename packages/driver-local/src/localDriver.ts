@@ -90,6 +90,9 @@ export class LocalDriver implements SandboxDriver {
   readonly name = 'local';
   private readonly queue = new KeyedQueue();
   private readonly connectors = new Map<string, LoopbackConnector>();
+  /** Egress listeners made at each boot (a pool member's waits for its claim), handed over by
+   * serveEgress. */
+  private readonly earlyEgress = new Map<string, Promise<Server>>();
   private closed = false;
   private readonly pool: WarmPools | null;
   private readonly poolLimits: SandboxLimits;
@@ -270,6 +273,8 @@ export class LocalDriver implements SandboxDriver {
       if (record.boot !== null) {
         this.store.write({ ...record, boot: null, stopped_at: new Date().toISOString() });
       }
+      // Again: one made while the sandbox was stopping entered the namespace now gone.
+      this.dropConnector(id);
     });
   }
 
@@ -357,8 +362,20 @@ export class LocalDriver implements SandboxDriver {
     if (!(await this.isRunning(record))) {
       throw new PaddockError('driver_error', `sandbox ${id} is not running`);
     }
-    const server = await this.connector(id).listen(EGRESS_PROXY_PORT);
+    const early = this.earlyEgress.get(id);
+    this.earlyEgress.delete(id);
+    const server = (await early?.catch(() => undefined)) ?? (await this.listenEgress(id));
+    server.removeAllListeners('connection');
     server.on('connection', onConnection);
+    return server;
+  }
+
+  /** The listener, refusing connections until serveEgress gives it a handler. */
+  private async listenEgress(id: string): Promise<Server> {
+    const server = await this.connector(id).listen(EGRESS_PROXY_PORT);
+    server.on('connection', (socket: Socket) => socket.destroy());
+    // Never what keeps the daemon running: its API listener does that.
+    server.unref();
     return server;
   }
 
@@ -522,6 +539,8 @@ export class LocalDriver implements SandboxDriver {
   }
 
   private async boot(record: SandboxRecord, fresh: boolean): Promise<void> {
+    // A connector from an earlier boot would enter that boot's namespace, not this one's.
+    this.dropConnector(record.id);
     let current = record;
     try {
       const boot = await bootSandbox(this.ctx, record, fresh, (b) => {
@@ -537,6 +556,14 @@ export class LocalDriver implements SandboxDriver {
       this.store.write({ ...current, boot: null });
       throw err;
     }
+    // The egress listener right away, before the caller hears the sandbox runs (and so
+    // before anything in it runs but the agent); serveEgress hands it over.
+    const early = this.listenEgress(record.id);
+    early.catch((err: unknown) => {
+      if (this.earlyEgress.get(record.id) === early) this.earlyEgress.delete(record.id);
+      this.log.warn({ err, sandbox_id: record.id }, 'preparing egress failed');
+    });
+    this.earlyEgress.set(record.id, early);
   }
 
   private async bootPoolMember(mounts: WorkspaceMount[]): Promise<string> {
@@ -592,6 +619,11 @@ export class LocalDriver implements SandboxDriver {
   private dropConnector(id: string): void {
     this.connectors.get(id)?.close();
     this.connectors.delete(id);
+    void this.earlyEgress.get(id)?.then(
+      (server) => server.close(),
+      () => undefined,
+    );
+    this.earlyEgress.delete(id);
   }
 
   private async destroyNow(id: string): Promise<void> {

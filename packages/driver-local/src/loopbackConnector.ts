@@ -42,8 +42,8 @@ export class LoopbackConnector {
 
   /** A connected socket, or null while the helper is not (yet) running: use the bridge. */
   connect(port: number, signal?: AbortSignal): Promise<Socket> | null {
-    void this.started();
-    if (!this.ready || this.child === null) return null;
+    this.started().catch(() => undefined);
+    if (!this.ready || this.child === null || !this.child.connected) return null;
     this.touch();
     const child = this.child;
     const id = this.nextId++;
@@ -75,7 +75,7 @@ export class LoopbackConnector {
   async listen(port: number): Promise<Server> {
     await this.started();
     const child = this.child;
-    if (!this.ready || child === null) {
+    if (!this.ready || child === null || !child.connected) {
       throw new PaddockError('sandbox_unavailable', 'the loopback connector did not start');
     }
     this.touch();
@@ -139,6 +139,11 @@ export class LoopbackConnector {
         becameReady();
         return;
       }
+      if (msg.type === 'listening' && !this.listens.has(msg.id)) {
+        // Nobody waits for it any more (closed meanwhile): let the port go.
+        (handle as Server | undefined)?.close();
+        return;
+      }
       const listener = this.listens.get(msg.id);
       if (listener) {
         this.listens.delete(msg.id);
@@ -159,7 +164,8 @@ export class LoopbackConnector {
       this.listens.clear();
     };
     child.once('exit', gone);
-    child.once('error', gone);
+    child.on('error', gone);
+    child.once('disconnect', gone);
     this.touch();
     await ready;
   }

@@ -60,6 +60,7 @@ export class EgressProxy {
   private readonly generations = new Map<string, number>();
   private closed = false;
   private readonly open = new Map<string, Set<Socket>>();
+  private readonly attaching = new Map<string, Promise<void>>();
   private readonly injector: SecretInjector;
 
   constructor(private readonly o: EgressProxyOptions) {
@@ -84,8 +85,38 @@ export class EgressProxy {
     });
   }
 
-  /** Offers the proxy to a running sandbox (again after a restart of either). */
-  async attach(row: SandboxRow): Promise<void> {
+  /**
+   * Offers the proxy to a running sandbox (again after a restart of either). Attaches of one
+   * sandbox run one after another: two at once would both want its one port. A failure is an
+   * event too: the sandbox has no way out until it restarts.
+   */
+  attach(row: SandboxRow): Promise<void> {
+    const previous = this.attaching.get(row.id) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() => this.attachNow(row))
+      .catch(async (err: unknown) => {
+        await this.o.events
+          .append({
+            owner: row.owner_id,
+            sandboxId: row.id,
+            type: 'egress.unavailable',
+            severity: 'warn',
+            message: 'The egress proxy could not be offered to this sandbox; restart it',
+            payload: { reason: err instanceof Error ? err.message : String(err) },
+          })
+          .catch(() => undefined);
+        throw err;
+      });
+    this.attaching.set(row.id, next);
+    const settled = () => {
+      if (this.attaching.get(row.id) === next) this.attaching.delete(row.id);
+    };
+    next.then(settled, settled);
+    return next;
+  }
+
+  private async attachNow(row: SandboxRow): Promise<void> {
     this.detach(row.id);
     const generation = (this.generations.get(row.id) ?? 0) + 1;
     this.generations.set(row.id, generation);
