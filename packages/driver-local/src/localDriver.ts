@@ -545,6 +545,9 @@ export class LocalDriver implements SandboxDriver {
     try {
       const boot = await bootSandbox(this.ctx, record, fresh, (b) => {
         current = this.store.write({ ...record, boot: b });
+        // The egress listener while the agent starts, so before the caller hears the sandbox
+        // runs (and before anything in it runs but the agent); serveEgress hands it over.
+        this.prepareEgress(record.id);
       });
       this.store.write({
         ...current,
@@ -554,16 +557,32 @@ export class LocalDriver implements SandboxDriver {
       });
     } catch (err) {
       this.store.write({ ...current, boot: null });
+      this.dropConnector(record.id);
       throw err;
     }
-    // The egress listener right away, before the caller hears the sandbox runs (and so
-    // before anything in it runs but the agent); serveEgress hands it over.
-    const early = this.listenEgress(record.id);
+  }
+
+  private prepareEgress(id: string): void {
+    const early = this.listenEgressOnceUp(id);
     early.catch((err: unknown) => {
-      if (this.earlyEgress.get(record.id) === early) this.earlyEgress.delete(record.id);
-      this.log.warn({ err, sandbox_id: record.id }, 'preparing egress failed');
+      if (this.earlyEgress.get(id) === early) this.earlyEgress.delete(id);
+      this.log.warn({ err, sandbox_id: id }, 'preparing egress failed');
     });
-    this.earlyEgress.set(record.id, early);
+    this.earlyEgress.set(id, early);
+  }
+
+  /** Retried while the sandbox's namespace and its loopback come up (just after the spawn). */
+  private async listenEgressOnceUp(id: string): Promise<Server> {
+    const deadline = Date.now() + this.ctx.bootTimeoutMs;
+    for (;;) {
+      try {
+        return await this.listenEgress(id);
+      } catch (err) {
+        const given = (err as Error).message.includes('EADDRINUSE');
+        if (given || this.closed || Date.now() > deadline) throw err;
+        await sleep(10);
+      }
+    }
   }
 
   private async bootPoolMember(mounts: WorkspaceMount[]): Promise<string> {
