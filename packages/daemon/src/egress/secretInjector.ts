@@ -10,7 +10,7 @@ import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { EgressCa } from './egressCa.js';
 import { normalizeHost } from './egressRules.js';
 import { passOn } from './hopByHop.js';
-import { maskText, SecretMask } from './secretMask.js';
+import { SecretMask } from './secretMask.js';
 
 /** A tunnel whose TLS the injector ends: the host it was decided for and where that resolved. */
 export interface InjectionTarget {
@@ -178,12 +178,11 @@ export class SecretInjector {
     secrets: string[],
   ): void {
     const status = up.statusCode ?? 502;
+    const mask = new SecretMask(secrets);
     const headers = passOn(up.headers);
     for (const [name, value] of Object.entries(headers)) {
       if (value === undefined || typeof value === 'number') continue;
-      headers[name] = Array.isArray(value)
-        ? value.map((v) => maskText(v, secrets))
-        : maskText(value, secrets);
+      headers[name] = Array.isArray(value) ? value.map((v) => mask.text(v)) : mask.text(value);
     }
     const hasBody = req.method !== 'HEAD' && status !== 204 && status !== 304;
     const encoding = String(up.headers['content-encoding'] ?? 'identity').toLowerCase();
@@ -200,7 +199,7 @@ export class SecretInjector {
     res.writeHead(status, headers);
     const stages: (Readable | NodeJS.ReadWriteStream)[] = [up];
     if (decoder) stages.push(decoder());
-    stages.push(new SecretMask(secrets));
+    stages.push(mask);
     // Any failure on the way (a cut upstream, a bad gzip) ends this response, never the daemon.
     pipeline([...stages, res] as unknown as [Readable, NodeJS.WritableStream], (err) => {
       if (err) res.destroy();

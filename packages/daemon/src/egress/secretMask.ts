@@ -28,11 +28,18 @@ function spellings(secrets: string[]): string[] {
  */
 export class SecretMask extends Transform {
   private carry: Buffer = Buffer.alloc(0);
+  private readonly forms: string[];
   private readonly secrets: Buffer[];
 
   constructor(secrets: string[]) {
     super();
-    this.secrets = spellings(secrets).map((s) => Buffer.from(s));
+    this.forms = spellings(secrets);
+    this.secrets = this.forms.map((s) => Buffer.from(s));
+  }
+
+  /** `text` masked the same way (for header values of the same response). */
+  text(text: string): string {
+    return maskForms(text, this.forms);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -65,8 +72,12 @@ export class SecretMask extends Transform {
 
 /** `text` with every spelling of the secrets masked (for header values). */
 export function maskText(text: string, secrets: string[]): string {
+  return maskForms(text, spellings(secrets));
+}
+
+function maskForms(text: string, forms: string[]): string {
   let out = text;
-  for (const s of spellings(secrets)) out = out.split(s).join('*'.repeat(s.length));
+  for (const s of forms) out = out.split(s).join('*'.repeat(s.length));
   return out;
 }
 
