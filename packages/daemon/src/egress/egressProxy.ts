@@ -350,7 +350,9 @@ function relay(
 
 /** A CONNECT answered once the destination accepted, then bytes both ways until either ends. */
 function pipeTunnel(client: Socket, head: Buffer, address: string, port: number): void {
-  const upstream = net.connect(port, address, () => {
+  // Relayed bytes go out at once: Nagle would hold a small write back until the last is acked.
+  client.setNoDelay(true);
+  const upstream = net.connect({ port, host: address, noDelay: true }, () => {
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) upstream.write(head);
     upstream.pipe(client);
