@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tar from 'tar-stream';
+import { readPackIndex } from '@paddock/snapshots';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { openPreview, waitFor } from './previewClient.js';
 
@@ -53,9 +54,18 @@ describe('snapshots: capture, restore, fork, export and import', () => {
       const a = (await d.api<App>('GET', `/v1/apps/${id}`)).body;
       return a.sandbox?.preview.status === 'ready' ? a : undefined;
     });
+  /** Distinct objects in the store's files: large ones on their own, small ones in packs. */
   const objectsOnDisk = (): number => {
-    const root = path.join(dataDir, 'snapshots', 'objects');
-    return fs.readdirSync(root).reduce((n, p) => n + fs.readdirSync(path.join(root, p)).length, 0);
+    const store = path.join(dataDir, 'snapshots');
+    const loose = path.join(store, 'objects');
+    const shas = new Set<string>();
+    for (const p of fs.readdirSync(loose)) {
+      for (const rest of fs.readdirSync(path.join(loose, p))) shas.add(p + rest);
+    }
+    for (const name of fs.readdirSync(path.join(store, 'packs'))) {
+      for (const e of readPackIndex(path.join(store, 'packs', name)) ?? []) shas.add(e.sha256);
+    }
+    return shas.size;
   };
 
   before(async () => {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
@@ -37,7 +36,7 @@ export function exportArchive(manifest: SnapshotManifest, store: ContentStore): 
             { name: e.path, type: 'file', size: e.size, mode: e.mode, mtime },
             (err) => (err ? reject(err) : resolve()),
           );
-          fs.createReadStream(store.objectPath(e.sha256)).on('error', reject).pipe(sink);
+          store.objectStream(e.sha256).on('error', reject).pipe(sink);
         });
       }
     }

@@ -71,7 +71,7 @@ async function writeLeaf(o: RestoreOptions, e: SnapshotEntry): Promise<void> {
     // Copy beside the target and rename over it: a crash leaves the old file or the new one.
     // A short name of its own (not the target's plus a suffix, which could exceed NAME_MAX).
     const tmp = path.join(path.dirname(target), `.pdk-${crypto.randomBytes(6).toString('hex')}`);
-    await fs.promises.copyFile(o.store.objectPath(e.sha256), tmp, fs.constants.COPYFILE_EXCL);
+    await o.store.copyObjectTo(e.sha256, tmp);
     await fs.promises.lchown(tmp, o.uid, o.gid);
     await fs.promises.chmod(tmp, e.mode);
     await fs.promises.utimes(tmp, when, when);

@@ -14,6 +14,7 @@ import {
   captureWorkspace,
   exportArchive,
   importArchive,
+  readPackIndex,
   restoreWorkspace,
   type SnapshotManifest,
 } from '../src/index.js';
@@ -82,7 +83,9 @@ function describeTree(root: string, rel = ''): Record<string, string> {
 async function capture(store: ContentStore, root: string) {
   const lease = store.lease();
   try {
-    return await captureWorkspace({ root, store, lease, excludedNames, ...limits });
+    const result = await captureWorkspace({ root, store, lease, excludedNames, ...limits });
+    await store.commit(lease);
+    return result;
   } finally {
     lease.release();
   }
@@ -104,7 +107,9 @@ async function tarOf(
 async function importBuffer(store: ContentStore, data: Buffer) {
   const lease = store.lease();
   try {
-    return await importArchive(Readable.from([data]), store, lease, limits);
+    const result = await importArchive(Readable.from([data]), store, lease, limits);
+    await store.commit(lease);
+    return result;
   } finally {
     lease.release();
   }
@@ -318,9 +323,11 @@ describe('content-addressed snapshots', () => {
     fs.writeFileSync(path.join(root, 'a.txt'), 'alpha');
     const lease = store.lease();
     const held = await captureWorkspace({ root, store, lease, excludedNames, ...limits });
+    await store.commit(lease);
     // An object nobody holds or refers to: garbage.
     const orphan = store.lease();
     await store.putBuffer(orphan, Buffer.from('orphan'));
+    await store.commit(orphan);
     orphan.release();
     // The capture commits while a sweep runs, after the sweep read the references.
     const swept = await store.sweep(async () => {
@@ -331,8 +338,111 @@ describe('content-addressed snapshots', () => {
     const sha = (
       held.manifest.entries[0] as Extract<SnapshotManifest['entries'][0], { type: 'file' }>
     ).sha256;
-    assert.ok(fs.existsSync(store.objectPath(sha)), 'the held object survived');
+    assert.ok(store.has(sha), 'the held object survived');
     // Released and unreferenced after that sweep: the next one collects it.
     assert.equal((await store.sweep(async () => new Set())).removed, 1);
+  });
+});
+
+describe('packs', () => {
+  const packFiles = (root: string) =>
+    fs.readdirSync(path.join(root, 'packs')).filter((n) => n.endsWith('.pack'));
+
+  it('stores a capture of small files as one pack and large ones on their own, readable after a restart', async () => {
+    const storeRoot = dir('p1');
+    const store = new ContentStore(storeRoot);
+    const root = dir('pw1');
+    makeTree(root);
+    for (let i = 0; i < 200; i++) {
+      fs.writeFileSync(path.join(root, 'src', `file-${i}.ts`), `export const n = ${i};\n`);
+    }
+    const before = describeTree(root);
+    const { manifest, files } = await capture(store, root);
+    assert.deepEqual(packFiles(storeRoot).length, 1, 'one pack for the whole capture');
+    const usage = await store.usage();
+    // Two files share bytes; big.bin (5 MiB) is the one object outside the pack.
+    assert.equal(usage.objects, files - 1);
+    assert.equal(usage.packs, 1);
+    const loose = fs
+      .readdirSync(path.join(storeRoot, 'objects'))
+      .flatMap((p) => fs.readdirSync(path.join(storeRoot, 'objects', p)));
+    assert.equal(loose.length, 1);
+
+    // A new store over the same directory (a daemon restart) finds everything and restores it.
+    const reopened = new ContentStore(storeRoot);
+    const target = dir('pw1-restored');
+    await restoreWorkspace({
+      root: target,
+      manifest,
+      store: reopened,
+      uid: 0,
+      gid: 0,
+      excludedNames,
+    });
+    assert.deepEqual(describeTree(target), before);
+  });
+
+  it('never stores what a lease put but did not commit', async () => {
+    const store = new ContentStore(dir('p2'));
+    const lease = store.lease();
+    const { sha256, written } = await store.putBuffer(lease, Buffer.from('uncommitted'));
+    assert.equal(written, 11);
+    lease.release();
+    assert.equal(store.has(sha256), false);
+    assert.equal((await store.usage()).objects, 0);
+  });
+
+  it('drops a pack nothing wants and rewrites one that is mostly garbage', async () => {
+    const storeRoot = dir('p3');
+    const store = new ContentStore(storeRoot);
+    const lease = store.lease();
+    const small = await store.putBuffer(lease, Buffer.from('still wanted'));
+    const large = await store.putBuffer(lease, crypto.randomBytes(100_000));
+    await store.commit(lease);
+    lease.release();
+    const [first] = packFiles(storeRoot);
+
+    // Only the small object is referenced: the pack is rewritten without the large one.
+    const swept = await store.sweep(async () => new Set([small.sha256]));
+    assert.equal(swept.removed, 1);
+    assert.ok(swept.bytes > 100_000);
+    assert.equal(store.has(large.sha256), false);
+    assert.equal((await store.readObject(small.sha256)).toString(), 'still wanted');
+    const [second] = packFiles(storeRoot);
+    assert.notEqual(second, first, 'the old pack was replaced');
+    assert.equal(packFiles(storeRoot).length, 1);
+
+    // A reader that opened the object before a sweep still reads it whole afterwards.
+    const stream = store.objectStream(small.sha256);
+    const secondBytes = fs.statSync(path.join(storeRoot, 'packs', second!)).size;
+    assert.deepEqual(await store.sweep(async () => new Set()), { removed: 1, bytes: secondBytes });
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    assert.equal(Buffer.concat(chunks).toString(), 'still wanted');
+    assert.deepEqual(packFiles(storeRoot), []);
+  });
+});
+
+describe('pack files', () => {
+  it('a pack that is not whole is not trusted', async () => {
+    const storeRoot = dir('p4');
+    const store = new ContentStore(storeRoot);
+    const lease = store.lease();
+    const { sha256 } = await store.putBuffer(lease, Buffer.from('in a pack'));
+    await store.commit(lease);
+    lease.release();
+    const [name] = fs.readdirSync(path.join(storeRoot, 'packs'));
+    const file = path.join(storeRoot, 'packs', name!);
+    const whole = fs.readFileSync(file);
+    assert.equal(readPackIndex(file)?.[0]?.sha256, sha256);
+    fs.writeFileSync(file, whole.subarray(0, whole.length - 3));
+    assert.equal(readPackIndex(file), null);
+    assert.equal(new ContentStore(storeRoot).has(sha256), false);
+    // An index that points past the objects' end.
+    fs.writeFileSync(
+      file,
+      Buffer.from(whole.toString('latin1').replace(/,9\]/, ',999]'), 'latin1'),
+    );
+    assert.equal(readPackIndex(file), null);
   });
 });

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { getPreset } from '@paddock/presets';
@@ -124,7 +123,7 @@ export class SnapshotService {
         lease,
         Buffer.from(JSON.stringify(result.manifest)),
       );
-      await this.o.content.syncDirs();
+      await this.o.content.commit(lease);
       ready = await this.o.rows.update(row.id, {
         status: 'ready',
         manifest_sha256: manifest.sha256,
@@ -290,7 +289,7 @@ export class SnapshotService {
         lease,
         Buffer.from(JSON.stringify(result.manifest)),
       );
-      await this.o.content.syncDirs();
+      await this.o.content.commit(lease);
       const ready = await this.o.rows.update(row.id, {
         status: 'ready',
         manifest_sha256: manifest.sha256,
@@ -366,7 +365,7 @@ export class SnapshotService {
 
 async function readManifest(content: ContentStore, sha256: string): Promise<SnapshotManifest> {
   return checkManifest(
-    JSON.parse(await readFile(content.objectPath(sha256), 'utf8')) as SnapshotManifest,
+    JSON.parse((await content.readObject(sha256)).toString('utf8')) as SnapshotManifest,
   );
 }
 

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+
+/**
+ * A pack: many small objects in one file, so storing them costs one fdatasync, not one each.
+ *
+ *   "PDKPACK1" | object bytes ... | index (JSON: [[sha256, offset, size], ...]) |
+ *   index length (uint32 BE) | "PDKPACK1"
+ *
+ * A pack is written whole to a temp file, synced, and renamed in; it never changes after that,
+ * so a pack that is there is complete (the trailer is checked anyway when it is opened).
+ */
+const MAGIC = Buffer.from('PDKPACK1');
+const TRAILER_BYTES = 4 + MAGIC.length;
+
+export interface PackEntry {
+  sha256: string;
+  offset: number;
+  size: number;
+}
+
+/** The bytes of a pack holding `objects`, and where each one lies in it. */
+export function encodePack(objects: ReadonlyMap<string, Buffer>): {
+  bytes: Buffer[];
+  entries: PackEntry[];
+} {
+  const bytes: Buffer[] = [MAGIC];
+  const entries: PackEntry[] = [];
+  let offset = MAGIC.length;
+  for (const [sha256, data] of objects) {
+    entries.push({ sha256, offset, size: data.length });
+    bytes.push(data);
+    offset += data.length;
+  }
+  const index = Buffer.from(JSON.stringify(entries.map((e) => [e.sha256, e.offset, e.size])));
+  const trailer = Buffer.alloc(TRAILER_BYTES);
+  trailer.writeUInt32BE(index.length, 0);
+  MAGIC.copy(trailer, 4);
+  bytes.push(index, trailer);
+  return { bytes, entries };
+}
+
+/** The entries of the pack in `file`, or null when it is not a whole pack. */
+export function readPackIndex(file: string): PackEntry[] | null {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < MAGIC.length + TRAILER_BYTES) return null;
+    const trailer = Buffer.alloc(TRAILER_BYTES);
+    fs.readSync(fd, trailer, 0, TRAILER_BYTES, size - TRAILER_BYTES);
+    if (!trailer.subarray(4).equals(MAGIC)) return null;
+    const indexBytes = trailer.readUInt32BE(0);
+    const indexAt = size - TRAILER_BYTES - indexBytes;
+    if (indexAt < MAGIC.length) return null;
+    const index = Buffer.alloc(indexBytes);
+    fs.readSync(fd, index, 0, indexBytes, indexAt);
+    const raw = JSON.parse(index.toString('utf8')) as unknown;
+    if (!Array.isArray(raw)) return null;
+    const entries: PackEntry[] = [];
+    for (const item of raw) {
+      if (!Array.isArray(item)) return null;
+      const [sha256, offset, length] = item as unknown[];
+      if (
+        typeof sha256 !== 'string' ||
+        !/^[0-9a-f]{64}$/.test(sha256) ||
+        !Number.isSafeInteger(offset) ||
+        !Number.isSafeInteger(length) ||
+        (offset as number) < MAGIC.length ||
+        (length as number) < 0 ||
+        (offset as number) + (length as number) > indexAt
+      ) {
+        return null;
+      }
+      entries.push({ sha256, offset: offset as number, size: length as number });
+    }
+    return entries;
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
