@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tar from 'tar-stream';
@@ -221,6 +222,35 @@ describe('snapshots: capture, restore, fork, export and import', () => {
       expected.replace(/^.*(node_modules|\.cache).*\n/gm, ''),
     );
     assert.equal((await sh(fresh.body.id, 'readlink /workspace/outside')).trim(), '/etc/passwd');
+  });
+
+  it('survives a client that hangs up during an export', async () => {
+    const sandbox = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
+    // Larger than the socket buffers hold, so the daemon is still writing when the client goes.
+    await sh(sandbox, 'head -c 6000000 /dev/urandom > /workspace/large.bin');
+    const snap = (await snapshot(sandbox, 'large')).body;
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get(
+        `${d.url}/v1/snapshots/${snap.id}/export`,
+        { headers: { authorization: `Bearer ${d.token}` } },
+        (res) => {
+          assert.equal(res.statusCode, 200);
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        },
+      );
+      req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(d.proc.exitCode, null, 'the daemon is still running');
+    assert.equal((await fetch(`${d.url}/readyz`)).status, 200);
+    const again = await fetch(`${d.url}/v1/snapshots/${snap.id}/export`, {
+      headers: { authorization: `Bearer ${d.token}` },
+    });
+    assert.ok((await again.arrayBuffer()).byteLength > 6_000_000);
+    assert.equal((await d.api('DELETE', `/v1/sandboxes/${sandbox}`)).status, 204);
   });
 
   it('refuses unsafe archives and non-archive bodies', async () => {

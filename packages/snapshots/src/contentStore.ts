@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { encodePack, readPackIndex, type PackEntry } from './packFile.js';
+import { readRange, syncDir, writeAll } from './syncedFiles.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 /**
@@ -12,6 +13,8 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const PACKED_MAX_BYTES = 1024 * 1024;
 /** A lease's small objects are written out as a pack once they reach this much. */
 const PACK_FLUSH_BYTES = 32 * 1024 * 1024;
+/** Packs with fewer object bytes than this are merged when a sweep runs. */
+const SMALL_PACK_BYTES = 1024 * 1024;
 
 interface Pack {
   file: string;
@@ -29,8 +32,12 @@ export class Lease {
   /** Small objects new to the store, waiting to go into a pack (see ContentStore.commit). */
   pending = new Map<string, Buffer>();
   pendingBytes = 0;
-  /** Packs of this lease being written. */
+  /** Batches being written as packs: still this lease's, so the same bytes are not packed twice. */
+  readonly writing = new Set<ReadonlyMap<string, Buffer>>();
+  /** This lease's pack writes, for commit to wait on. */
   readonly flushes = new Set<Promise<void>>();
+  /** The write a full batch waits for (see ContentStore.putSmall). */
+  flushing: Promise<void> | null = null;
   private released = false;
   constructor(private readonly onRelease: (lease: Lease) => void) {}
   hold(sha256: string): void {
@@ -45,6 +52,13 @@ export class Lease {
   }
 }
 
+export interface SweepResult {
+  removed: number;
+  bytes: number;
+  /** Packs the sweep meant to rewrite but could not (a full disk, say); they stay as they were. */
+  rewriteErrors: unknown[];
+}
+
 /**
  * Content stored once by the SHA-256 of its bytes, shared by every snapshot of every app on the
  * host. Small objects live in packs (`packs/<random>.pack`, see packFile.ts), one per capture or
@@ -53,6 +67,8 @@ export class Lease {
  * makes a lease's objects durable before its snapshot may be marked ready.
  */
 export class ContentStore {
+  /** Pack files found at start that do not check out: renamed `*.untrusted`, never read. */
+  readonly untrustedPacks: string[] = [];
   private readonly objectsDir: string;
   private readonly packsDir: string;
   private readonly tmpDir: string;
@@ -60,10 +76,12 @@ export class ContentStore {
   /** Leases released while a sweep ran: they keep protecting until that sweep ends. */
   private readonly lingering = new Set<Lease>();
   private sweeping = 0;
+  private sweepQueue: Promise<unknown> = Promise.resolve();
   /** Large objects being written right now: a second writer of the same bytes waits instead. */
   private readonly writing = new Map<string, Promise<void>>();
-  /** Object dirs with renames not yet made durable (see commit). */
+  /** Dirs with renames (or new entries) not yet made durable (see syncRenames). */
   private readonly renamedInto = new Set<string>();
+  private readonly dirSyncs = new Set<Promise<void>>();
   /** The `objects/<2 hex>` dirs known to exist (a sweep leaves them in place). */
   private readonly prefixDirs = new Set<string>();
   private readonly packs = new Set<Pack>();
@@ -82,9 +100,20 @@ export class ContentStore {
     for (const name of fs.readdirSync(this.packsDir)) {
       if (!name.endsWith('.pack')) continue;
       const file = path.join(this.packsDir, name);
-      // Only whole packs are renamed in; one that does not read is left alone, not trusted.
-      const entries = readPackIndex(file);
-      if (entries !== null) this.addPack({ file, entries, bytes: fs.statSync(file).size });
+      let entries: PackEntry[] | null;
+      try {
+        entries = readPackIndex(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      if (entries === null) {
+        // Only whole packs are renamed in, so this one was damaged after: set aside, not read.
+        fs.renameSync(file, `${file}.untrusted`);
+        this.untrustedPacks.push(name);
+        continue;
+      }
+      this.addPack({ file, entries, bytes: fs.statSync(file).size });
     }
   }
 
@@ -132,7 +161,7 @@ export class ContentStore {
       try {
         const fd = await fs.promises.open(tmp, 'wx', 0o600);
         try {
-          await fd.writeFile(data);
+          await writeAll(fd, [data]);
           await fd.datasync();
         } finally {
           await fd.close();
@@ -158,12 +187,18 @@ export class ContentStore {
     sha256: string,
     data: Buffer,
   ): Promise<{ sha256: string; written: number }> {
-    if (this.holdExisting(lease, sha256) || lease.pending.has(sha256)) {
+    if (
+      this.holdExisting(lease, sha256) ||
+      lease.pending.has(sha256) ||
+      [...lease.writing].some((batch) => batch.has(sha256))
+    ) {
       return { sha256, written: 0 };
     }
     lease.pending.set(sha256, data);
     lease.pendingBytes += data.length;
-    if (lease.pendingBytes >= PACK_FLUSH_BYTES) await this.flush(lease);
+    // A full batch is written out, and every reader of this lease waits for that write instead
+    // of filling the next batch meanwhile: a lease holds at most about two batches in memory.
+    while (lease.pendingBytes >= PACK_FLUSH_BYTES) await (lease.flushing ?? this.flush(lease));
     return { sha256, written: data.length };
   }
 
@@ -189,9 +224,9 @@ export class ContentStore {
         }
         if (fd === null) {
           fd = await fs.promises.open(tmp, 'wx', 0o600);
-          for (const h of held.splice(0)) await fd.write(h);
+          await writeAll(fd, held.splice(0));
         }
-        await fd.write(chunk);
+        await writeAll(fd, [chunk]);
       }
       const sha256 = hash.digest('hex');
       if (fd === null) {
@@ -220,6 +255,7 @@ export class ContentStore {
     if (!this.prefixDirs.has(prefix)) {
       await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       this.prefixDirs.add(prefix);
+      this.renamedInto.add(this.objectsDir);
     }
     // Identical bytes either way, so a concurrent writer of the same object is harmless.
     await fs.promises.rename(tmp, target);
@@ -229,14 +265,32 @@ export class ContentStore {
   /**
    * Makes everything the lease stored durable: its last pack written, its earlier packs
    * finished, and the renames of large objects synced. Call before a snapshot that needs them is
-   * marked ready.
+   * marked ready; a lease released without it loses the small objects it has not yet written.
    */
   async commit(lease: Lease): Promise<void> {
-    if (lease.pending.size > 0) void this.flush(lease).catch(() => undefined);
+    if (lease.pending.size > 0) void this.flush(lease);
     await Promise.all(lease.flushes);
+    await this.syncRenames();
+  }
+
+  /**
+   * Syncs every dir with renames not yet synced, and waits for the syncs other commits started:
+   * an object this lease found stored may have been renamed in by another lease, whose commit
+   * took its dir first.
+   */
+  private async syncRenames(): Promise<void> {
     const dirs = [...this.renamedInto];
     this.renamedInto.clear();
-    await Promise.all(dirs.map(syncDir));
+    for (const dir of dirs) {
+      const sync = syncDir(dir).catch((err: unknown) => {
+        this.renamedInto.add(dir); // for the next commit to try again
+        throw err;
+      });
+      this.dirSyncs.add(sync);
+      const forget = () => this.dirSyncs.delete(sync);
+      sync.then(forget, forget);
+    }
+    await Promise.all([...this.dirSyncs]);
   }
 
   /** Writes the lease's batch as a pack; objects added meanwhile go into the next one. */
@@ -244,8 +298,20 @@ export class ContentStore {
     const batch = lease.pending;
     lease.pending = new Map();
     lease.pendingBytes = 0;
-    const done = this.writePack(batch).then((pack) => this.addPack(pack));
+    lease.writing.add(batch);
+    const done = (async () => {
+      try {
+        this.addPack(await this.writePack(batch));
+      } finally {
+        lease.writing.delete(batch);
+      }
+    })();
     lease.flushes.add(done);
+    lease.flushing = done;
+    const settled = () => {
+      if (lease.flushing === done) lease.flushing = null;
+    };
+    done.then(settled, settled);
     return done;
   }
 
@@ -256,7 +322,7 @@ export class ContentStore {
     try {
       const fd = await fs.promises.open(tmp, 'wx', 0o600);
       try {
-        await fd.writev(bytes);
+        await writeAll(fd, bytes);
         await fd.datasync();
       } finally {
         await fd.close();
@@ -265,6 +331,7 @@ export class ContentStore {
       await syncDir(this.packsDir);
     } catch (err) {
       await fs.promises.rm(tmp, { force: true });
+      await fs.promises.rm(file, { force: true });
       throw err;
     }
     return { file, entries, bytes: bytes.reduce((n, b) => n + b.length, 0) };
@@ -295,19 +362,32 @@ export class ContentStore {
     }
   }
 
-  /** An object's bytes in memory (manifests, small files). */
+  /** An object's bytes in memory, checked against its hash (manifests, small files). */
   async readObject(sha256: string): Promise<Buffer> {
     const { fd, start, size } = this.openObject(sha256);
-    const handle = new FdReader(fd);
+    let data: Buffer;
     try {
-      return await handle.read(start, size);
+      data = await readRange(fd, start, size);
     } finally {
-      handle.close();
+      fs.closeSync(fd);
     }
+    if (crypto.createHash('sha256').update(data).digest('hex') !== sha256) {
+      throw new Error(`stored object ${sha256} is damaged`);
+    }
+    return data;
   }
 
-  /** An object's bytes as a stream (exports). */
+  /** An object's bytes as a stream (exports). A small one is read whole and checked first. */
   objectStream(sha256: string): Readable {
+    if (this.packed.has(sha256)) {
+      const read = this.readObject(sha256);
+      read.catch(() => undefined); // a stream destroyed unread must not leave it unhandled
+      return Readable.from(
+        (async function* () {
+          yield await read;
+        })(),
+      );
+    }
     const { fd, start, size } = this.openObject(sha256);
     if (size === 0) {
       fs.closeSync(fd);
@@ -319,7 +399,7 @@ export class ContentStore {
   /** A new file at `dest` (which must not exist) holding the object's bytes, mode 0600. */
   async copyObjectTo(sha256: string, dest: string): Promise<void> {
     if (!this.packed.has(sha256)) {
-      // A large object: the kernel copies (or clones) it without passing through here.
+      // A large object: the kernel copies it without passing it through here.
       await fs.promises.copyFile(this.loosePath(sha256), dest, fs.constants.COPYFILE_EXCL);
       return;
     }
@@ -334,16 +414,21 @@ export class ContentStore {
    * Remove every object neither `referenced()` (committed snapshots, read after the sweep has
    * begun) nor held by a lease. A lease released during the sweep keeps protecting until the
    * sweep ends, because its snapshot may have been committed after `referenced()` was read.
-   * A pack goes once nothing in it is wanted; one that is mostly garbage is rewritten with what
-   * is still wanted.
+   * A pack goes once nothing in it is wanted; packs mostly garbage, and small ones, are
+   * rewritten together into one. Sweeps run one at a time.
    */
-  async sweep(referenced: () => Promise<Set<string>>): Promise<{ removed: number; bytes: number }> {
+  sweep(referenced: () => Promise<Set<string>>): Promise<SweepResult> {
+    const run = this.sweepQueue.then(() => this.sweepNow(referenced));
+    this.sweepQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sweepNow(referenced: () => Promise<Set<string>>): Promise<SweepResult> {
     this.sweeping++;
     try {
       const keep = await referenced();
       const wanted = (sha256: string) => keep.has(sha256) || this.isHeld(sha256);
-      let removed = 0;
-      let bytes = 0;
+      const result: SweepResult = { removed: 0, bytes: 0, rewriteErrors: [] };
       for (const prefix of await fs.promises.readdir(this.objectsDir)) {
         const dir = path.join(this.objectsDir, prefix);
         for (const rest of await fs.promises.readdir(dir).catch(() => [] as string[])) {
@@ -352,33 +437,41 @@ export class ContentStore {
           // Checked and unlinked in one synchronous step: see holdExisting.
           const file = path.join(dir, rest);
           try {
-            bytes += fs.statSync(file).size;
+            result.bytes += fs.statSync(file).size;
             fs.unlinkSync(file);
-            removed++;
+            result.removed++;
           } catch {
             // already gone
           }
         }
       }
+      // Packs nothing wants first: dropping one writes nothing, so it works on a full disk too.
+      const rewrite: Pack[] = [];
       for (const pack of [...this.packs]) {
         // Each pack is checked and dropped in one synchronous step, like a loose object.
         const own = this.indexedIn(pack);
         const live = own.filter((e) => wanted(e.sha256));
         if (live.length === 0) {
-          removed += own.length;
-          bytes += pack.bytes;
+          result.removed += own.length;
+          result.bytes += pack.bytes;
           this.dropPack(pack, own);
-        } else {
-          // Copies of objects indexed elsewhere count as garbage too.
-          const liveBytes = live.reduce((n, e) => n + e.size, 0);
-          if (liveBytes * 2 < pack.entries.reduce((n, e) => n + e.size, 0)) {
-            const r = await this.repack(pack, live, wanted);
-            removed += r.removed;
-            bytes += r.bytes;
-          }
+          continue;
+        }
+        // Copies of objects indexed elsewhere count as garbage too.
+        const all = sum(pack.entries);
+        if (sum(live) * 2 < all || all < SMALL_PACK_BYTES) rewrite.push(pack);
+      }
+      const liveBytes = (p: Pack) => sum(this.indexedIn(p).filter((e) => wanted(e.sha256)));
+      for (const group of rewriteGroups(rewrite, liveBytes)) {
+        try {
+          const r = await this.rewrite(group, wanted);
+          result.removed += r.removed;
+          result.bytes += r.bytes;
+        } catch (err) {
+          result.rewriteErrors.push(err);
         }
       }
-      return { removed, bytes };
+      return result;
     } finally {
       if (--this.sweeping === 0) this.lingering.clear();
     }
@@ -396,32 +489,54 @@ export class ContentStore {
   }
 
   /**
-   * Writes the wanted objects of `pack` into a new pack, then, in one synchronous step, sends
-   * reads there and removes the old one; unless something began to hold an object that was not
-   * copied meanwhile, in which case the new pack is given up and the old one stays.
+   * Writes the wanted objects of `group` into one new pack, then, in one synchronous step, sends
+   * reads there and removes the old packs; unless something began to hold an object that was
+   * not copied meanwhile, in which case the new pack is given up and the old ones stay.
    */
-  private async repack(
-    pack: Pack,
-    live: PackEntry[],
+  private async rewrite(
+    group: Pack[],
     wanted: (sha256: string) => boolean,
   ): Promise<{ removed: number; bytes: number }> {
     const objects = new Map<string, Buffer>();
-    const reader = new FdReader(fs.openSync(pack.file, 'r'));
-    try {
-      for (const e of live) objects.set(e.sha256, await reader.read(e.offset, e.size));
-    } finally {
-      reader.close();
+    for (const pack of group) {
+      const fd = fs.openSync(pack.file, 'r');
+      try {
+        for (const e of this.indexedIn(pack)) {
+          if (!wanted(e.sha256)) continue;
+          const data = await readRange(fd, e.offset, e.size);
+          if (crypto.createHash('sha256').update(data).digest('hex') !== e.sha256) {
+            throw new Error(`stored object ${e.sha256} is damaged; its pack is left as it is`);
+          }
+          objects.set(e.sha256, data);
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
     }
-    const fresh = await this.writePack(objects);
-    const own = this.indexedIn(pack);
-    if (own.some((e) => !objects.has(e.sha256) && wanted(e.sha256))) {
-      fs.rmSync(fresh.file, { force: true });
+    const fresh = objects.size > 0 ? await this.writePack(objects) : null;
+    const lost = group.some(
+      (pack) =>
+        !this.packs.has(pack) ||
+        this.indexedIn(pack).some((e) => !objects.has(e.sha256) && wanted(e.sha256)),
+    );
+    if (lost) {
+      if (fresh !== null) fs.rmSync(fresh.file, { force: true });
       return { removed: 0, bytes: 0 };
     }
-    this.dropPack(pack, own);
-    this.packs.add(fresh);
-    for (const entry of fresh.entries) this.packed.set(entry.sha256, { pack: fresh, entry });
-    return { removed: own.length - fresh.entries.length, bytes: pack.bytes - fresh.bytes };
+    let removed = 0;
+    let bytes = 0;
+    for (const pack of group) {
+      const own = this.indexedIn(pack);
+      removed += own.filter((e) => !objects.has(e.sha256)).length;
+      bytes += pack.bytes;
+      this.dropPack(pack, own);
+    }
+    if (fresh !== null) {
+      this.packs.add(fresh);
+      for (const entry of fresh.entries) this.packed.set(entry.sha256, { pack: fresh, entry });
+      bytes -= fresh.bytes;
+    }
+    return { removed, bytes };
   }
 
   private isHeld(sha256: string): boolean {
@@ -446,35 +561,30 @@ export class ContentStore {
   }
 }
 
-/** Positioned reads from an open fd, asynchronous, closed by the caller. */
-class FdReader {
-  constructor(private readonly fd: number) {}
-  async read(start: number, size: number): Promise<Buffer> {
-    const data = Buffer.allocUnsafe(size);
-    let done = 0;
-    while (done < size) {
-      const n = await new Promise<number>((resolve, reject) =>
-        fs.read(this.fd, data, done, size - done, start + done, (err, bytesRead) =>
-          err ? reject(err) : resolve(bytesRead),
-        ),
-      );
-      if (n === 0) throw new Error('object shorter than its index says');
-      done += n;
-    }
-    return data;
-  }
-  close(): void {
-    fs.closeSync(this.fd);
-  }
+function sum(entries: readonly PackEntry[]): number {
+  return entries.reduce((n, e) => n + e.size, 0);
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const fd = await fs.promises.open(dir, 'r');
-  try {
-    await fd.sync();
-  } finally {
-    await fd.close();
+/**
+ * The packs to rewrite, in groups of up to a batch's worth of objects each. A group of one
+ * small pack with no garbage is left out: rewriting it would change nothing.
+ */
+function rewriteGroups(packs: Pack[], liveBytes: (pack: Pack) => number): Pack[][] {
+  const groups: Pack[][] = [];
+  let group: Pack[] = [];
+  let bytes = 0;
+  for (const pack of packs) {
+    const live = liveBytes(pack);
+    if (group.length > 0 && bytes + live > PACK_FLUSH_BYTES) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(pack);
+    bytes += live;
   }
+  if (group.length > 0) groups.push(group);
+  return groups.filter((g) => g.length > 1 || liveBytes(g[0]!) < sum(g[0]!.entries));
 }
 
 export class ContentTooLarge extends Error {

@@ -39,21 +39,33 @@ export function encodePack(objects: ReadonlyMap<string, Buffer>): {
   return { bytes, entries };
 }
 
-/** The entries of the pack in `file`, or null when it is not a whole pack. */
+/**
+ * The entries of the pack in `file`, or null when it is not a whole pack. Errors reading it (the
+ * disk, not the format) are thrown: they say nothing about the pack.
+ */
 export function readPackIndex(file: string): PackEntry[] | null {
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;
+    const bytesAt = (position: number, length: number): Buffer | null => {
+      const b = Buffer.alloc(length);
+      return fs.readSync(fd, b, 0, length, position) === length ? b : null;
+    };
     if (size < MAGIC.length + TRAILER_BYTES) return null;
-    const trailer = Buffer.alloc(TRAILER_BYTES);
-    fs.readSync(fd, trailer, 0, TRAILER_BYTES, size - TRAILER_BYTES);
-    if (!trailer.subarray(4).equals(MAGIC)) return null;
+    if (!bytesAt(0, MAGIC.length)?.equals(MAGIC)) return null;
+    const trailer = bytesAt(size - TRAILER_BYTES, TRAILER_BYTES);
+    if (trailer === null || !trailer.subarray(4).equals(MAGIC)) return null;
     const indexBytes = trailer.readUInt32BE(0);
     const indexAt = size - TRAILER_BYTES - indexBytes;
     if (indexAt < MAGIC.length) return null;
-    const index = Buffer.alloc(indexBytes);
-    fs.readSync(fd, index, 0, indexBytes, indexAt);
-    const raw = JSON.parse(index.toString('utf8')) as unknown;
+    const index = bytesAt(indexAt, indexBytes);
+    if (index === null) return null;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(index.toString('utf8'));
+    } catch {
+      return null;
+    }
     if (!Array.isArray(raw)) return null;
     const entries: PackEntry[] = [];
     for (const item of raw) {
@@ -73,8 +85,6 @@ export function readPackIndex(file: string): PackEntry[] | null {
       entries.push({ sha256, offset: offset as number, size: length as number });
     }
     return entries;
-  } catch {
-    return null;
   } finally {
     fs.closeSync(fd);
   }

@@ -32,11 +32,18 @@ export function exportArchive(manifest: SnapshotManifest, store: ContentStore): 
         pack.entry({ name: e.path, type: 'symlink', linkname: e.target, mode: 0o777, mtime });
       } else {
         await new Promise<void>((resolve, reject) => {
+          const source = store.objectStream(e.sha256);
           const sink = pack.entry(
             { name: e.path, type: 'file', size: e.size, mode: e.mode, mtime },
-            (err) => (err ? reject(err) : resolve()),
+            (err) => {
+              // pipe() leaves the source open when the sink goes (a client that hung up).
+              if (err) source.destroy();
+              return err ? reject(err) : resolve();
+            },
           );
-          store.objectStream(e.sha256).on('error', reject).pipe(sink);
+          // The sink's errors reach the callback above; without a listener, pipe() rethrows them.
+          sink.on('error', () => undefined);
+          source.on('error', reject).pipe(sink);
         });
       }
     }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -415,7 +416,11 @@ describe('packs', () => {
     // A reader that opened the object before a sweep still reads it whole afterwards.
     const stream = store.objectStream(small.sha256);
     const secondBytes = fs.statSync(path.join(storeRoot, 'packs', second!)).size;
-    assert.deepEqual(await store.sweep(async () => new Set()), { removed: 1, bytes: secondBytes });
+    assert.deepEqual(await store.sweep(async () => new Set()), {
+      removed: 1,
+      bytes: secondBytes,
+      rewriteErrors: [],
+    });
     const chunks: Buffer[] = [];
     for await (const c of stream) chunks.push(c as Buffer);
     assert.equal(Buffer.concat(chunks).toString(), 'still wanted');
@@ -437,12 +442,72 @@ describe('pack files', () => {
     assert.equal(readPackIndex(file)?.[0]?.sha256, sha256);
     fs.writeFileSync(file, whole.subarray(0, whole.length - 3));
     assert.equal(readPackIndex(file), null);
-    assert.equal(new ContentStore(storeRoot).has(sha256), false);
+    const reopened = new ContentStore(storeRoot);
+    assert.equal(reopened.has(sha256), false);
+    assert.deepEqual(reopened.untrustedPacks, [name]);
+    assert.deepEqual(fs.readdirSync(path.join(storeRoot, 'packs')), [`${name}.untrusted`]);
     // An index that points past the objects' end.
     fs.writeFileSync(
       file,
       Buffer.from(whole.toString('latin1').replace(/,9\]/, ',999]'), 'latin1'),
     );
     assert.equal(readPackIndex(file), null);
+  });
+
+  it('merges small packs when a sweep runs', async () => {
+    const storeRoot = dir('p5');
+    const store = new ContentStore(storeRoot);
+    const stored: string[] = [];
+    for (const text of ['one', 'two', 'three']) {
+      const lease = store.lease();
+      stored.push((await store.putBuffer(lease, Buffer.from(text))).sha256);
+      await store.commit(lease);
+      lease.release();
+    }
+    assert.equal((await store.usage()).packs, 3);
+    const swept = await store.sweep(async () => new Set(stored));
+    assert.equal(swept.removed, 0);
+    assert.equal((await store.usage()).packs, 1);
+    const texts = await Promise.all(
+      stored.map(async (s) => (await store.readObject(s)).toString()),
+    );
+    assert.deepEqual(texts, ['one', 'two', 'three']);
+  });
+
+  it('fails a commit on a full disk instead of keeping a cut-off pack', async (t) => {
+    const storeRoot = dir('p6');
+    // A real full disk: a 256 KiB tmpfs (the suite runs as root).
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', storeRoot]);
+    assert.equal(mounted.status, 0, mounted.stderr.toString());
+    t.after(() => spawnSync('umount', [storeRoot]));
+    const store = new ContentStore(storeRoot);
+    const lease = store.lease();
+    const shas: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      shas.push((await store.putBuffer(lease, crypto.randomBytes(100_000))).sha256);
+    }
+    await assert.rejects(store.commit(lease), /ENOSPC/);
+    lease.release();
+    for (const sha of shas) assert.equal(store.has(sha), false);
+    assert.deepEqual(fs.readdirSync(path.join(storeRoot, 'packs')), []);
+    assert.deepEqual(fs.readdirSync(path.join(storeRoot, 'tmp')), []);
+  });
+
+  it('closes what an export had open when its reader goes away', async () => {
+    const store = new ContentStore(dir('p7'));
+    const root = dir('pw7');
+    makeTree(root);
+    const { manifest } = await capture(store, root);
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    const archive = exportArchive(manifest, store);
+    // Read into the 5 MiB file, then hang up.
+    let read = 0;
+    for await (const chunk of archive) {
+      read += (chunk as Buffer).length;
+      if (read > 1024 * 1024) break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(openFds(), before);
   });
 });

@@ -62,6 +62,12 @@ export class SnapshotService {
   async reconcile(): Promise<void> {
     const failed = await this.o.rows.failUnfinished('the daemon stopped during the capture');
     if (failed > 0) this.o.log.warn({ failed }, 'marked interrupted snapshot captures failed');
+    if (this.o.content.untrustedPacks.length > 0) {
+      this.o.log.error(
+        { packs: this.o.content.untrustedPacks },
+        'snapshot packs that do not check out were set aside (*.untrusted); snapshots using them will not restore',
+      );
+    }
     // Reads every manifest: not worth delaying the start for; leases keep it safe meanwhile.
     void this.collectGarbage();
   }
@@ -340,6 +346,9 @@ export class SnapshotService {
             { objects: swept.removed, bytes: swept.bytes },
             'snapshot content collected',
           );
+        }
+        for (const err of swept.rewriteErrors) {
+          this.o.log.warn({ err }, 'a snapshot pack could not be rewritten; it stays as it was');
         }
       } while (this.sweepAgain);
     };
