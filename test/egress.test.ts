@@ -28,9 +28,17 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
   let sb: string;
   let httpPort: number;
   const seen: string[] = [];
+  const echoed: { headers: http.IncomingHttpHeaders; body: string }[] = [];
   const upstream = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.headers.host} ${req.url}`);
-    res.end('upstream ok');
+    if (req.url !== '/echo') return res.end('upstream ok');
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      echoed.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.end(`echo: ${Buffer.concat(chunks).toString()}`);
+    });
   });
   let tlsUpstream: https.Server;
 
@@ -99,6 +107,26 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
     const tls = await sh('curl -sk https://secure.example.test/');
     assert.equal(tls.stdout, 'tls ok');
     assert.equal(await status('http://blocked.example.test/'), '403', 'deny wins');
+  });
+
+  it('forwards plain HTTP with bodies, fixed or chunked, and headers minus hop-by-hop ones', async () => {
+    // The policy of the test before: api.example.test allowed.
+    const fixed = await sh(
+      "curl -s -D - -X POST --data-binary 'hello body' -H 'x-custom: 1' -H 'connection: x-drop' -H 'x-drop: hop' http://api.example.test/echo",
+    );
+    assert.match(fixed.stdout, /^HTTP\/1\.1 200/);
+    assert.match(fixed.stdout, /set-cookie: a=1\r\nset-cookie: b=2/i);
+    assert.ok(fixed.stdout.endsWith('echo: hello body'), fixed.stdout);
+    const chunked = await sh(
+      "printf 'streamed body' | curl -s -X PUT -H 'transfer-encoding: chunked' --data-binary @- http://api.example.test/echo",
+    );
+    assert.equal(chunked.stdout, 'echo: streamed body');
+    const [first, second] = echoed.slice(-2);
+    assert.equal(first!.body, 'hello body');
+    assert.equal(first!.headers['x-custom'], '1');
+    assert.equal(first!.headers.host, 'api.example.test');
+    assert.equal(first!.headers['x-drop'], undefined, 'a header Connection names is hop-by-hop');
+    assert.equal(second!.body, 'streamed body');
   });
 
   it('refuses loopback, private ranges and the daemon itself, whatever the rules say', async () => {

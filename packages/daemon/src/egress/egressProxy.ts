@@ -10,7 +10,7 @@ import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import { certificateName, type EgressCa } from './egressCa.js';
 import { forbiddenAddress, isLoopback, type ResolveOverrides } from './egressAddress.js';
 import { decideHost, hostMatches, normalizeHost } from './egressRules.js';
-import { passOn } from './hopByHop.js';
+import { HttpRelay, type RelayTarget } from './httpRelay.js';
 import { SecretInjector, type InjectionTarget } from './secretInjector.js';
 
 export interface EgressProxyOptions {
@@ -62,6 +62,7 @@ export class EgressProxy {
   private readonly open = new Map<string, Set<Socket>>();
   private readonly attaching = new Map<string, Promise<void>>();
   private readonly injector: SecretInjector;
+  private readonly relays = new HttpRelay();
 
   constructor(private readonly o: EgressProxyOptions) {
     // No request timeout: a long upload through the proxy is as legitimate as a direct one.
@@ -150,6 +151,11 @@ export class EgressProxy {
     for (const id of [...this.servers.keys()]) this.detach(id);
     this.http.close();
     this.injector.close();
+    this.relays.close();
+  }
+
+  private relay(req: IncomingMessage, res: ServerResponse, to: RelayTarget): void {
+    this.relays.send(req, res, to).catch(() => refuse(res, 502, 'the destination did not answer'));
   }
 
   private failed(err: unknown, answer: () => void): void {
@@ -173,11 +179,16 @@ export class EgressProxy {
       // The sandbox's way to the daemon's API: the API authenticates each call (a sandbox
       // token reaches only its own sandbox's routes that opt in).
       const target = this.o.controlPlane();
-      return relay(req, res, { ...target, path, host_header: CONTROL_PLANE_HOST });
+      return this.relay(req, res, { ...target, path, host_header: CONTROL_PLANE_HOST });
     }
     const decision = await this.decide(row, url.hostname, Number(url.port || 80));
     if (!decision.ok) return refuse(res, 403, decision.reason);
-    relay(req, res, { host: decision.address, port: decision.port, path, host_header: url.host });
+    this.relay(req, res, {
+      host: decision.address,
+      port: decision.port,
+      path,
+      host_header: url.host,
+    });
   }
 
   private async tunnel(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
@@ -326,26 +337,6 @@ export class EgressProxy {
         .catch(fail);
     }
   }
-}
-
-/** One HTTP request sent on as it is, minus hop-by-hop headers, and its answer streamed back. */
-function relay(
-  req: IncomingMessage,
-  res: ServerResponse,
-  to: { host: string; port: number; path: string; host_header: string },
-): void {
-  const headers = passOn(req.headers);
-  headers.host = to.host_header;
-  const upstream = http.request(
-    { host: to.host, port: to.port, method: req.method, path: to.path, headers, setHost: false },
-    (up) => {
-      res.writeHead(up.statusCode ?? 502, passOn(up.headers));
-      up.pipe(res);
-    },
-  );
-  upstream.on('error', () => refuse(res, 502, 'the destination did not answer'));
-  res.once('close', () => upstream.destroy());
-  req.pipe(upstream);
 }
 
 /** A CONNECT answered once the destination accepted, then bytes both ways until either ends. */
