@@ -5,6 +5,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { selfSignedCertificate } from './testCertificate.js';
+import { waitFor } from './previewClient.js';
 
 /** A free port on loopback, for the daemon (its own port must be refused by the proxy). */
 async function freePort(): Promise<number> {
@@ -29,8 +30,14 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
   let httpPort: number;
   const seen: string[] = [];
   const echoed: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const hangClosed: number[] = [];
   const upstream = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.headers.host} ${req.url}`);
+    if (req.url === '/hang') {
+      // Never answers; says when the proxy gave the request up.
+      res.once('close', () => hangClosed.push(Date.now()));
+      return;
+    }
     if (req.url !== '/echo') return res.end('upstream ok');
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -79,6 +86,7 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
   after(async () => {
     await d?.stop();
     await destroyEverything(dataDir);
+    upstream.closeAllConnections(); // a /hang request the proxy failed to give up
     upstream.close();
     tlsUpstream?.close();
     certificate?.remove();
@@ -127,6 +135,12 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
     assert.equal(first!.headers.host, 'api.example.test');
     assert.equal(first!.headers['x-drop'], undefined, 'a header Connection names is hop-by-hop');
     assert.equal(second!.body, 'streamed body');
+  });
+
+  it('gives a request up upstream when its client goes before the answer', async () => {
+    const r = await sh('curl -s -m 1 -o /dev/null -w "%{http_code}" http://api.example.test/hang');
+    assert.equal(r.stdout, '000', 'curl gave up waiting');
+    await waitFor('the upstream request closed', async () => hangClosed.length > 0, 10_000);
   });
 
   it('refuses loopback, private ranges and the daemon itself, whatever the rules say', async () => {
