@@ -29,7 +29,7 @@ import { findHostTools, mustRun } from './hostCommands.js';
 import { probeHostLayout } from './hostLayout.js';
 import { KeyedQueue } from './keyedQueue.js';
 import { isMountPoint } from './mountTable.js';
-import { LoopbackConnector } from './loopbackConnector.js';
+import { LoopbackConnector, PortTakenError } from './loopbackConnector.js';
 import { bootSandbox, teardownSandbox, type LauncherContext } from './launcher.js';
 import { AGENT_OOM_SCORE_ADJ, probeAgentOomScoreAdj } from './oomScore.js';
 import { isAlive } from './procStat.js';
@@ -578,8 +578,7 @@ export class LocalDriver implements SandboxDriver {
       try {
         return await this.listenEgress(id);
       } catch (err) {
-        const given = (err as Error).message.includes('EADDRINUSE');
-        if (given || this.closed || Date.now() > deadline) throw err;
+        if (err instanceof PortTakenError || this.closed || Date.now() > deadline) throw err;
         await sleep(10);
       }
     }

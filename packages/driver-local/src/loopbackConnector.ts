@@ -148,6 +148,7 @@ export class LoopbackConnector {
       if (listener) {
         this.listens.delete(msg.id);
         if (msg.type === 'listening' && handle) listener.resolve(handle as Server);
+        else if (msg.code === 'EADDRINUSE') listener.reject(new PortTakenError());
         else listener.reject(new PaddockError('driver_error', `cannot listen there (${msg.code})`));
         return;
       }
@@ -193,5 +194,12 @@ export class LoopbackConnector {
     if (this.idle) clearTimeout(this.idle);
     this.idle = setTimeout(() => this.stopHelper(), IDLE_MS);
     this.idle.unref();
+  }
+}
+
+/** The port is someone else's in the sandbox: waiting will not free it. */
+export class PortTakenError extends PaddockError {
+  constructor() {
+    super('driver_error', 'cannot listen there (EADDRINUSE)');
   }
 }

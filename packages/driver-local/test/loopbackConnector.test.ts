@@ -3,10 +3,13 @@
  * (real bubblewrap sandbox, real network namespace), and nothing on the host's.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net, { type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalDriver } from '../src/index.js';
+import { LoopbackConnector, PortTakenError } from '../src/loopbackConnector.js';
 import { exec, openTestDriver, SMALL } from './helpers.js';
 
 const PORT = 4321;
@@ -103,3 +106,40 @@ describe('loopback connector', () => {
     assert.equal(driver.connectPort(id, PORT), null, 'a stopped sandbox has no namespace to enter');
   });
 });
+
+describe('loopback connector listeners', () => {
+  it('says at once when the port is already taken there', async () => {
+    // A network namespace of the test's own, with its loopback up.
+    const holder = spawn('unshare', ['--net', 'sh', '-c', 'ip link set lo up && exec sleep 60'], {
+      stdio: 'ignore',
+    });
+    const connector = new LoopbackConnector(
+      async () => fs.openSync(`/proc/${holder.pid}/ns/net`, 'r'),
+      process.execPath,
+    );
+    try {
+      await waitUntil(async () => {
+        const ns = fs.readlinkSync(`/proc/${holder.pid}/ns/net`);
+        const comm = fs.readFileSync(`/proc/${holder.pid}/comm`, 'utf8').trim();
+        return ns !== fs.readlinkSync('/proc/self/ns/net') && comm === 'sleep';
+      });
+      const first = await connector.listen(3128);
+      try {
+        await assert.rejects(connector.listen(3128), PortTakenError);
+      } finally {
+        first.close();
+      }
+    } finally {
+      connector.close();
+      holder.kill('SIGKILL');
+    }
+  });
+});
+
+async function waitUntil(probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await probe().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(20);
+  }
+}
