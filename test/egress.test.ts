@@ -31,8 +31,13 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
   const seen: string[] = [];
   const echoed: { headers: http.IncomingHttpHeaders; body: string }[] = [];
   const hangClosed: number[] = [];
+  const connectionOf: net.Socket[] = [];
   const upstream = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.headers.host} ${req.url}`);
+    if (req.url === '/whose') {
+      connectionOf.push(req.socket);
+      return res.end('ok');
+    }
     if (req.url === '/hang') {
       // Never answers; says when the proxy gave the request up.
       res.once('close', () => hangClosed.push(Date.now()));
@@ -141,6 +146,23 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
     const r = await sh('curl -s -m 1 -o /dev/null -w "%{http_code}" http://api.example.test/hang');
     assert.equal(r.stdout, '000', 'curl gave up waiting');
     await waitFor('the upstream request closed', async () => hangClosed.length > 0, 10_000);
+  });
+
+  it("never carries one sandbox's request on another's upstream connection", async () => {
+    const other = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
+    await d.api('PUT', `/v1/sandboxes/${other}/egress`, { allow: ['api.example.test'] });
+    const run = (sandbox: string) =>
+      d.api<{ stdout: string }>('POST', `/v1/sandboxes/${sandbox}/exec`, {
+        command: 'curl -s http://api.example.test/whose',
+      });
+    assert.equal((await run(sb)).body.stdout, 'ok');
+    assert.equal((await run(sb)).body.stdout, 'ok');
+    assert.equal((await run(other)).body.stdout, 'ok');
+    const [first, second, third] = connectionOf.slice(-3);
+    // The first sandbox's kept-alive connection carried its second request, not the other's.
+    assert.equal(second, first, 'one sandbox reuses its own connection');
+    assert.notEqual(third, first);
+    assert.equal((await d.api('DELETE', `/v1/sandboxes/${other}`)).status, 204);
   });
 
   it('refuses loopback, private ranges and the daemon itself, whatever the rules say', async () => {

@@ -62,7 +62,8 @@ export class EgressProxy {
   private readonly open = new Map<string, Set<Socket>>();
   private readonly attaching = new Map<string, Promise<void>>();
   private readonly injector: SecretInjector;
-  private readonly relays = new HttpRelay();
+  /** Each attached sandbox's plain-HTTP connections. */
+  private readonly relays = new Map<string, HttpRelay>();
 
   constructor(private readonly o: EgressProxyOptions) {
     // No request timeout: a long upload through the proxy is as legitimate as a direct one.
@@ -135,6 +136,7 @@ export class EgressProxy {
       return;
     }
     this.servers.set(row.id, server);
+    this.relays.set(row.id, new HttpRelay());
   }
 
   /** Stops offering the proxy and cuts the sandbox's open connections (their tunnels close too). */
@@ -144,6 +146,8 @@ export class EgressProxy {
     this.servers.delete(id);
     for (const socket of this.open.get(id) ?? []) socket.destroy();
     this.open.delete(id);
+    this.relays.get(id)?.close();
+    this.relays.delete(id);
   }
 
   close(): void {
@@ -151,11 +155,12 @@ export class EgressProxy {
     for (const id of [...this.servers.keys()]) this.detach(id);
     this.http.close();
     this.injector.close();
-    this.relays.close();
   }
 
-  private relay(req: IncomingMessage, res: ServerResponse, to: RelayTarget): void {
-    this.relays.send(req, res, to).catch(() => refuse(res, 502, 'the destination did not answer'));
+  private relay(row: SandboxRow, req: IncomingMessage, res: ServerResponse, to: RelayTarget): void {
+    const relay = this.relays.get(row.id);
+    if (!relay) return refuse(res, 502, 'the sandbox is no longer attached');
+    relay.send(req, res, to, () => refuse(res, 502, 'the destination did not answer'));
   }
 
   private failed(err: unknown, answer: () => void): void {
@@ -179,11 +184,11 @@ export class EgressProxy {
       // The sandbox's way to the daemon's API: the API authenticates each call (a sandbox
       // token reaches only its own sandbox's routes that opt in).
       const target = this.o.controlPlane();
-      return this.relay(req, res, { ...target, path, host_header: CONTROL_PLANE_HOST });
+      return this.relay(row, req, res, { ...target, path, host_header: CONTROL_PLANE_HOST });
     }
     const decision = await this.decide(row, url.hostname, Number(url.port || 80));
     if (!decision.ok) return refuse(res, 403, decision.reason);
-    this.relay(req, res, {
+    this.relay(row, req, res, {
       host: decision.address,
       port: decision.port,
       path,

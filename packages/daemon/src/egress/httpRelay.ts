@@ -1,7 +1,5 @@
-import { EventEmitter } from 'node:events';
-import type http from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Agent, type Dispatcher } from 'undici';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { passOn } from './hopByHop.js';
 
 export interface RelayTarget {
@@ -13,55 +11,70 @@ export interface RelayTarget {
   host_header: string;
 }
 
+/** Idle upstream connections close after this long (what Node's own global agent does). */
+const IDLE_MS = 5_000;
+
 /**
- * Plain HTTP requests sent on, minus hop-by-hop headers, with their answers streamed back, over
- * keep-alive connections per destination. undici rather than `http.request`: per request it
- * costs the daemon about 35 µs of CPU instead of 49 µs (`npm run bench:egress`), and the proxy
- * is the one hop every request out of every sandbox takes.
+ * One sandbox's plain HTTP requests sent on, minus hop-by-hop headers, with their answers
+ * streamed back. Its keep-alive connections are its own: a connection left in a bad state by one
+ * sandbox (an upstream that mis-frames a body it ignored) never carries another sandbox's
+ * request, and all of them close when the sandbox is detached.
  */
 export class HttpRelay {
-  // No timeouts of its own, like the direct connection it stands in for: a long poll or an
-  // event stream may stay quiet for as long as it likes.
-  private readonly agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  private readonly agent = new http.Agent({
+    keepAlive: true,
+    timeout: IDLE_MS, // Node applies it to free sockets only
+    scheduling: 'lifo',
+  });
+  /** Upstream requests per client connection, given up together when the client goes. */
+  private readonly inFlight = new WeakMap<Socket, Set<http.ClientRequest>>();
 
-  /** Resolves once the answer was passed on; rejects when the destination failed first. */
-  async send(req: IncomingMessage, res: ServerResponse, to: RelayTarget): Promise<void> {
+  /** `onFail` answers the client when the destination fails before its answer began. */
+  send(req: IncomingMessage, res: ServerResponse, to: RelayTarget, onFail: () => void): void {
+    const client = req.socket;
+    // Gone while the decision was made: nothing to send, nobody to answer.
+    if (client.destroyed) return;
     const headers = passOn(req.headers);
     headers.host = to.host_header;
-    // Node's server already answered the client's 100-continue; undici does not take it.
-    delete headers.expect;
-    const hasBody =
-      req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-    // undici takes an EventEmitter as the signal too, and one costs far less than an
-    // AbortController (whose EventTarget listeners are slow) on a path this hot.
-    const gone = new EventEmitter() as EventEmitter & { aborted?: boolean };
-    const onClose = () => {
-      if (res.writableFinished) return;
-      gone.aborted = true;
-      gone.emit('abort');
-    };
-    res.once('close', onClose);
-    try {
-      await this.agent.stream(
-        {
-          origin: `http://${to.host.includes(':') ? `[${to.host}]` : to.host}:${to.port}`,
-          path: to.path,
-          method: req.method as Dispatcher.HttpMethod,
-          headers: headers as Record<string, string | string[]>,
-          body: hasBody ? req : null,
-          signal: gone,
-        },
-        ({ statusCode, headers: answer }) => {
-          res.writeHead(statusCode, passOn(answer as http.IncomingHttpHeaders));
-          return res;
-        },
-      );
-    } finally {
-      res.off('close', onClose);
-    }
+    const upstream = http.request(
+      {
+        agent: this.agent,
+        host: to.host,
+        port: to.port,
+        method: req.method,
+        path: to.path,
+        headers,
+        setHost: false,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, passOn(up.headers));
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', onFail);
+    this.track(client, upstream);
+    req.pipe(upstream);
   }
 
+  /**
+   * Ties the request to the client's connection, not to `res`: a response queued behind others
+   * (pipelining) never gets a socket of its own to close when the client leaves.
+   */
+  private track(client: Socket, upstream: http.ClientRequest): void {
+    let open = this.inFlight.get(client);
+    if (!open) {
+      const requests = new Set<http.ClientRequest>();
+      this.inFlight.set(client, (open = requests));
+      client.once('close', () => {
+        for (const r of requests) r.destroy();
+      });
+    }
+    open.add(upstream);
+    upstream.once('close', () => open.delete(upstream));
+  }
+
+  /** Closes every connection, in use or idle (the sandbox was detached). */
   close(): void {
-    void this.agent.close().catch(() => undefined);
+    this.agent.destroy();
   }
 }
