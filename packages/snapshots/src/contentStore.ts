@@ -148,7 +148,7 @@ export class ContentStore {
 
   /** Store bytes already in memory. Returns the hash and how many bytes were newly written. */
   async putBuffer(lease: Lease, data: Buffer): Promise<{ sha256: string; written: number }> {
-    const sha256 = crypto.createHash('sha256').update(data).digest('hex');
+    const sha256 = sha256Of(data);
     if (data.length <= PACKED_MAX_BYTES) return this.putSmall(lease, sha256, data);
     if (this.holdExisting(lease, sha256)) return { sha256, written: 0 };
     const pending = this.writing.get(sha256);
@@ -371,7 +371,7 @@ export class ContentStore {
     } finally {
       fs.closeSync(fd);
     }
-    if (crypto.createHash('sha256').update(data).digest('hex') !== sha256) {
+    if (sha256Of(data) !== sha256) {
       throw new Error(`stored object ${sha256} is damaged`);
     }
     return data;
@@ -504,7 +504,7 @@ export class ContentStore {
         for (const e of this.indexedIn(pack)) {
           if (!wanted(e.sha256)) continue;
           const data = await readRange(fd, e.offset, e.size);
-          if (crypto.createHash('sha256').update(data).digest('hex') !== e.sha256) {
+          if (sha256Of(data) !== e.sha256) {
             throw new Error(`stored object ${e.sha256} is damaged; its pack is left as it is`);
           }
           objects.set(e.sha256, data);
@@ -559,6 +559,10 @@ export class ContentStore {
     }
     return { objects, bytes, packs: this.packs.size };
   }
+}
+
+function sha256Of(data: Buffer): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
 }
 
 function sum(entries: readonly PackEntry[]): number {

@@ -13,6 +13,7 @@ import {
   manifestObjects,
   restoreWorkspace,
   type ContentStore,
+  type Lease,
   type SnapshotManifest,
 } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
@@ -125,11 +126,7 @@ export class SnapshotService {
       );
       // Checked like any manifest before anything may rely on it.
       checkManifest(result.manifest);
-      const manifest = await this.o.content.putBuffer(
-        lease,
-        Buffer.from(JSON.stringify(result.manifest)),
-      );
-      await this.o.content.commit(lease);
+      const manifest = await this.storeManifest(lease, result.manifest);
       ready = await this.o.rows.update(row.id, {
         status: 'ready',
         manifest_sha256: manifest.sha256,
@@ -291,11 +288,7 @@ export class SnapshotService {
       const result = await this.slots.run(() =>
         importArchive(body, this.o.content, lease, this.limits),
       );
-      const manifest = await this.o.content.putBuffer(
-        lease,
-        Buffer.from(JSON.stringify(result.manifest)),
-      );
-      await this.o.content.commit(lease);
+      const manifest = await this.storeManifest(lease, result.manifest);
       const ready = await this.o.rows.update(row.id, {
         status: 'ready',
         manifest_sha256: manifest.sha256,
@@ -329,6 +322,16 @@ export class SnapshotService {
       throw new PaddockError('snapshot_not_ready', `snapshot ${row.id} has no content`);
     }
     return readManifest(this.o.content, row.manifest_sha256);
+  }
+
+  /** The manifest stored beside the content, and all of it made durable: then it may be ready. */
+  private async storeManifest(
+    lease: Lease,
+    manifest: SnapshotManifest,
+  ): Promise<{ sha256: string; written: number }> {
+    const stored = await this.o.content.putBuffer(lease, Buffer.from(JSON.stringify(manifest)));
+    await this.o.content.commit(lease);
+    return stored;
   }
 
   /** One sweep at a time; a request during a sweep runs one more after it. */
