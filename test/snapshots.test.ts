@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tar from 'tar-stream';
+import { PaddockError } from '@paddock/shared';
 import { readPackIndex } from '@paddock/snapshots';
+import { SnapshotStore } from '../packages/daemon/src/snapshots/snapshotStore.js';
+import { openDatabase } from '../packages/daemon/src/store/database.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { openPreview, waitFor } from './previewClient.js';
 
@@ -348,3 +352,31 @@ async function tarOf(headers: TarHeader[]): Promise<Buffer> {
   for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
   return Buffer.concat(chunks);
 }
+
+describe('snapshot rows', () => {
+  it('does not report a row deleted during its capture as updated', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-rows-'));
+    const db = await openDatabase(dir);
+    try {
+      const rows = new SnapshotStore(db);
+      const row = await rows.insert({
+        owner: 'owner-a',
+        name: 'n',
+        source: 'import',
+        appId: null,
+        sandboxId: null,
+      });
+      const ready = await rows.update(row, { status: 'ready', files: 3 });
+      assert.equal(ready.status, 'ready');
+      assert.deepEqual(await rows.get('owner-a', row.id), ready);
+      await rows.remove(row.id);
+      await assert.rejects(rows.update(row, { status: 'ready' }), (err: unknown) => {
+        assert.ok(err instanceof PaddockError && err.code === 'not_found');
+        return true;
+      });
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

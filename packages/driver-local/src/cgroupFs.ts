@@ -9,16 +9,27 @@ import { PaddockError } from '@paddock/shared';
 /** File operations on a cgroup file system; injectable so the v2 code can be tested on a fake tree. */
 export interface CgroupFs {
   read(file: string): Promise<string>;
+  /** A read on the calling thread, for files the kernel answers at once (`cgroup.procs`). */
+  readNow(file: string): string;
   write(file: string, data: string): Promise<void>;
   mkdir(dir: string): Promise<void>;
   rmdir(dir: string): Promise<void>;
   exists(file: string): boolean;
 }
 
+/**
+ * Writes are synchronous: cgroupfs handles a control-file write in microseconds, and a trip
+ * through libuv's thread pool costs a hundred or more while a sandbox frozen for a snapshot
+ * waits. (Lowering a memory limit below usage makes the kernel reclaim before the write returns;
+ * that is a rare limits change, and bounded.) So are reads of process lists. Other reads stay on the
+ * thread pool: waiting for a group to freeze is a loop of reads, and meanwhile the daemon must
+ * leave the CPU to the freezing tasks.
+ */
 export const nodeCgroupFs: CgroupFs = {
   read: (file) => fs.promises.readFile(file, 'utf8'),
+  readNow: (file) => fs.readFileSync(file, 'utf8'),
   // One write() per value: cgroupfs parses each write on its own.
-  write: (file, data) => fs.promises.writeFile(file, data, { flag: 'w' }),
+  write: async (file, data) => fs.writeFileSync(file, data, { flag: 'w' }),
   mkdir: async (dir) => {
     await fs.promises.mkdir(dir, { recursive: true });
   },
@@ -73,9 +84,9 @@ export async function readNumber(cg: CgroupFs, file: string): Promise<number | n
   }
 }
 
-export async function readProcs(cg: CgroupFs, file: string): Promise<number[]> {
+export function readProcs(cg: CgroupFs, file: string): number[] {
   try {
-    return parsePids(await cg.read(file));
+    return parsePids(cg.readNow(file));
   } catch (err) {
     if (errno(err) === 'ENOENT') return [];
     throw err;

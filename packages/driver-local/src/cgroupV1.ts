@@ -88,11 +88,7 @@ export class CgroupV1 implements SandboxCgroups {
   }
 
   async processes(id: string): Promise<number[]> {
-    const all = new Set<number>();
-    for (const file of this.procsFiles(id)) {
-      for (const pid of await readProcs(this.cg, file)) all.add(pid);
-    }
-    return [...all];
+    return [...new Set(this.procsFiles(id).flatMap((file) => readProcs(this.cg, file)))];
   }
 
   async stats(id: string): Promise<CgroupStats> {

@@ -85,7 +85,7 @@ export class CgroupV2 implements SandboxCgroups {
     return [path.join(this.dir(id), 'cgroup.procs')];
   }
 
-  processes(id: string): Promise<number[]> {
+  async processes(id: string): Promise<number[]> {
     return readProcs(this.cg, path.join(this.dir(id), 'cgroup.procs'));
   }
 

@@ -40,7 +40,11 @@ class FakeCgroupV2Fs implements CgroupFs {
   constructor(private readonly withKill: boolean) {}
 
   async read(file: string): Promise<string> {
-    const text = await fs.promises.readFile(file, 'utf8');
+    return this.readNow(file);
+  }
+
+  readNow(file: string): string {
+    const text = fs.readFileSync(file, 'utf8');
     if (path.basename(file) !== 'cgroup.procs') return text;
     const live = text
       .split('\n')

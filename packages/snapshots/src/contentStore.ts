@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { encodePack, readPackIndex, type PackEntry } from './packFile.js';
-import { readRange, syncDir, writeAll } from './syncedFiles.js';
+import { readRange, syncDir, writeAll, writeDurably } from './syncedFiles.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 /**
@@ -158,17 +158,11 @@ export class ContentStore {
     }
     const write = (async () => {
       const tmp = this.tmpFile();
+      await writeDurably(tmp, [data]);
       try {
-        const fd = await fs.promises.open(tmp, 'wx', 0o600);
-        try {
-          await writeAll(fd, [data]);
-          await fd.datasync();
-        } finally {
-          await fd.close();
-        }
         await this.adopt(tmp, sha256);
       } catch (err) {
-        await fs.promises.rm(tmp, { force: true });
+        fs.rmSync(tmp, { force: true });
         throw err;
       }
     })();
@@ -224,9 +218,9 @@ export class ContentStore {
         }
         if (fd === null) {
           fd = await fs.promises.open(tmp, 'wx', 0o600);
-          await writeAll(fd, held.splice(0));
+          await writeAll(fd.fd, held.splice(0));
         }
-        await writeAll(fd, [chunk]);
+        await writeAll(fd.fd, [chunk]);
       }
       const sha256 = hash.digest('hex');
       if (fd === null) {
@@ -319,19 +313,13 @@ export class ContentStore {
     const { bytes, entries } = encodePack(objects);
     const tmp = this.tmpFile();
     const file = path.join(this.packsDir, `${crypto.randomBytes(12).toString('hex')}.pack`);
+    await writeDurably(tmp, bytes);
     try {
-      const fd = await fs.promises.open(tmp, 'wx', 0o600);
-      try {
-        await writeAll(fd, bytes);
-        await fd.datasync();
-      } finally {
-        await fd.close();
-      }
-      await fs.promises.rename(tmp, file);
+      fs.renameSync(tmp, file);
       await syncDir(this.packsDir);
     } catch (err) {
-      await fs.promises.rm(tmp, { force: true });
-      await fs.promises.rm(file, { force: true });
+      fs.rmSync(tmp, { force: true });
+      fs.rmSync(file, { force: true });
       throw err;
     }
     return { file, entries, bytes: bytes.reduce((n, b) => n + b.length, 0) };

@@ -1,41 +1,80 @@
 import fs from 'node:fs';
 
 /**
+ * Up to this many bytes are written with synchronous calls: the page cache takes them at once,
+ * for less than a trip through libuv's thread pool. Only the syncs, which wait for the disk,
+ * always go to the thread pool.
+ */
+const SYNC_WRITE_BYTES = 1024 * 1024;
+
+const writev = (fd: number, buffers: Buffer[]) =>
+  new Promise<number>((resolve, reject) =>
+    fs.writev(fd, buffers, (err, n) => (err ? reject(err) : resolve(n))),
+  );
+const fdatasync = (fd: number) =>
+  new Promise<void>((resolve, reject) =>
+    fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())),
+  );
+const fsync = (fd: number) =>
+  new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+
+/**
  * Every byte of `buffers`, or an error. A write can be cut short without failing (a full disk:
  * libuv returns the partial count and drops the error), so what is left is written again, which
  * then fails with the real reason.
  */
-export async function writeAll(
-  fd: fs.promises.FileHandle,
-  buffers: readonly Buffer[],
-): Promise<void> {
+export async function writeAll(fd: number, buffers: readonly Buffer[]): Promise<void> {
   const total = buffers.reduce((n, b) => n + b.length, 0);
-  let done = (await fd.writev(buffers as Buffer[])).bytesWritten;
-  if (done === total) return;
-  let skip = done;
+  const write = total <= SYNC_WRITE_BYTES ? fs.writevSync : writev;
+  let done = 0;
+  let rest = [...buffers];
+  while (rest.length > 0) {
+    const n = await write(fd, rest);
+    if (n === 0) throw new Error(`short write: ${done} of ${total} bytes`);
+    done += n;
+    rest = unwritten(rest, n);
+  }
+}
+
+/** What is left of `buffers` once their first `n` bytes are written. */
+function unwritten(buffers: Buffer[], n: number): Buffer[] {
+  let skip = n;
+  const rest: Buffer[] = [];
   for (const b of buffers) {
     if (skip >= b.length) {
       skip -= b.length;
       continue;
     }
-    let at = skip;
+    rest.push(skip > 0 ? b.subarray(skip) : b);
     skip = 0;
-    while (at < b.length) {
-      const { bytesWritten } = await fd.write(b, at, b.length - at);
-      if (bytesWritten === 0) throw new Error(`short write: ${done} of ${total} bytes`);
-      at += bytesWritten;
-      done += bytesWritten;
-    }
+  }
+  return rest;
+}
+
+/**
+ * A new file `tmp` (0600) holding `buffers`, its data on disk before this returns; on failure
+ * nothing is left. The caller renames it into place, then syncs that dir.
+ */
+export async function writeDurably(tmp: string, buffers: readonly Buffer[]): Promise<void> {
+  const fd = fs.openSync(tmp, 'wx', 0o600);
+  try {
+    await writeAll(fd, buffers);
+    await fdatasync(fd);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
 /** Makes a directory's entries (renames into it) durable. */
 export async function syncDir(dir: string): Promise<void> {
-  const fd = await fs.promises.open(dir, 'r');
+  const fd = fs.openSync(dir, 'r');
   try {
-    await fd.sync();
+    await fsync(fd);
   } finally {
-    await fd.close();
+    fs.closeSync(fd);
   }
 }
 

@@ -127,7 +127,7 @@ export class SnapshotService {
       // Checked like any manifest before anything may rely on it.
       checkManifest(result.manifest);
       const manifest = await this.storeManifest(lease, result.manifest);
-      ready = await this.o.rows.update(row.id, {
+      ready = await this.o.rows.update(row, {
         status: 'ready',
         manifest_sha256: manifest.sha256,
         files: result.files,
@@ -143,7 +143,10 @@ export class SnapshotService {
         { err, snapshot_id: row.id, sandbox_id: sandboxId },
         'snapshot capture failed',
       );
-      await this.o.rows.update(row.id, { status: 'failed', error: reason });
+      await this.o.rows.update(row, { status: 'failed', error: reason }).catch((e: unknown) => {
+        // Its app was purged meanwhile: nothing left to mark.
+        if (!(e instanceof PaddockError && e.code === 'not_found')) throw e;
+      });
       lease.release();
       // What it stored before failing belongs to nothing.
       void this.collectGarbage();
@@ -289,7 +292,7 @@ export class SnapshotService {
         importArchive(body, this.o.content, lease, this.limits),
       );
       const manifest = await this.storeManifest(lease, result.manifest);
-      const ready = await this.o.rows.update(row.id, {
+      const ready = await this.o.rows.update(row, {
         status: 'ready',
         manifest_sha256: manifest.sha256,
         files: result.files,

@@ -1,5 +1,5 @@
 import { ulid } from 'ulid';
-import type { Snapshot } from '@paddock/shared';
+import { PaddockError, type Snapshot } from '@paddock/shared';
 import type { Db } from '../store/database.js';
 import { pageOf } from '../store/pages.js';
 import type { SnapshotsTable } from '../store/schema.js';
@@ -86,16 +86,23 @@ export class SnapshotStore {
     return pageOf(rows, q.limit);
   }
 
+  /**
+   * Sets the fields and returns the row as it now stands. A row deleted meanwhile (its app
+   * purged during a capture) is `not_found`, never reported as updated.
+   */
   async update(
-    id: string,
+    row: SnapshotRow,
     patch: Partial<Omit<SnapshotRow, 'id' | 'owner_id' | 'created_at'>>,
   ): Promise<SnapshotRow> {
-    await this.db.updateTable('snapshots').set(patch).where('id', '=', id).execute();
-    return (await this.db
-      .selectFrom('snapshots')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst())!;
+    const result = await this.db
+      .updateTable('snapshots')
+      .set(patch)
+      .where('id', '=', row.id)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) {
+      throw new PaddockError('not_found', `snapshot ${row.id} was deleted meanwhile`);
+    }
+    return { ...row, ...patch };
   }
 
   async remove(id: string): Promise<void> {
