@@ -26,7 +26,9 @@ export class EgressCa {
   private constructor(
     readonly certPem: string,
     private readonly caCert: forge.pki.Certificate,
-    private readonly caKey: forge.pki.rsa.PrivateKey,
+    private readonly caKey: crypto.KeyObject,
+    /** The CA key's identifier, named by every leaf it signs. */
+    private readonly caKeyId = caCert.generateSubjectKeyIdentifier().getBytes(),
   ) {}
 
   /** Reads the CA from the state dir, making one on first start. */
@@ -75,10 +77,15 @@ export class EgressCa {
       { name: 'subjectAltName', altNames: [{ type: 2, value: host }] },
       {
         name: 'authorityKeyIdentifier',
-        keyIdentifier: this.caCert.generateSubjectKeyIdentifier().getBytes(),
+        keyIdentifier: this.caKeyId,
       },
     ]);
-    cert.sign(this.caKey, forge.md.sha256.create());
+    const signature = await new Promise<Buffer>((resolve, reject) =>
+      crypto.sign('sha256', toBeSigned(cert), this.caKey, (err, sig) =>
+        err ? reject(err) : resolve(sig),
+      ),
+    );
+    cert.signature = signature.toString('binary');
     const context = tls.createSecureContext({
       key: key.pem,
       cert: `${forge.pki.certificateToPem(cert)}${this.certPem}`,
@@ -106,7 +113,6 @@ export function certificateName(host: string, patterns: string[]): string {
 function createCa(): string {
   const pair = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const key = forge.pki.privateKeyFromPem(keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(
     pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
@@ -126,13 +132,11 @@ function createCa(): string {
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(key, forge.md.sha256.create());
+  cert.signature = crypto.sign('sha256', toBeSigned(cert), pair.privateKey).toString('binary');
   return `${keyPem.trim()}\n${forge.pki.certificateToPem(cert).trim()}`;
 }
 
-function parseCa(
-  text: string,
-): { key: forge.pki.rsa.PrivateKey; cert: forge.pki.Certificate } | null {
+function parseCa(text: string): { key: crypto.KeyObject; cert: forge.pki.Certificate } | null {
   const block = (label: string) =>
     new RegExp(`-----BEGIN ${label}-----[^-]+-----END ${label}-----`).exec(text)?.[0];
   const keyPem = block('PRIVATE KEY');
@@ -140,7 +144,7 @@ function parseCa(
   if (keyPem === undefined || certPem === undefined) return null;
   try {
     return {
-      key: forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey,
+      key: crypto.createPrivateKey(keyPem),
       cert: forge.pki.certificateFromPem(certPem),
     };
   } catch {
@@ -160,6 +164,22 @@ async function newLeafKey(): Promise<{ pem: string; forge: forge.pki.PublicKey }
       pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     ),
   };
+}
+
+/**
+ * The DER bytes a signature covers, with the algorithm (sha256WithRSA) set first: it is part of
+ * them. The signing itself is Node's (native, and off the event loop for leaves); forge's own
+ * pure-JS RSA held the event loop for 20-40 ms per certificate.
+ */
+function toBeSigned(cert: forge.pki.Certificate): Buffer {
+  const oid = forge.pki.oids.sha256WithRSAEncryption!;
+  cert.signatureOid = oid;
+  cert.siginfo.algorithmOid = oid;
+  const tbs = (
+    forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
+  ).getTBSCertificate(cert);
+  cert.tbsCertificate = tbs;
+  return Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
 }
 
 /** 16 random bytes, high bit clear so the serial is positive. */
