@@ -193,6 +193,34 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
     assert.ok(audit.body.items.some((e) => e.outcome === 'denied'));
   });
 
+  it('refuses connections past egress_connections_max with 503, and says so once', async () => {
+    assert.equal((await d.api('PATCH', '/v1/settings', { egress_connections_max: 2 })).status, 200);
+    const hangs = () => seen.filter((r) => r === 'GET api.example.test /hang').length;
+    const before = hangs();
+    const roots = () => seen.filter((r) => r === 'GET api.example.test /').length;
+    const rootsBefore = roots();
+    // Two requests that hold their connections open until curl gives up.
+    const holding = sh(
+      'curl -s -m 8 -o /dev/null http://api.example.test/hang & curl -s -m 8 -o /dev/null http://api.example.test/hang & wait',
+    );
+    await waitFor('both held connections reached the upstream', async () => hangs() >= before + 2);
+    const third = await sh('curl -s -D - http://api.example.test/');
+    assert.match(third.stdout, /^HTTP\/1\.1 503/);
+    assert.match(third.stdout, /x-paddock-egress-denied: too many connections/i);
+    assert.equal(roots(), rootsBefore, 'the refused request never reached the upstream');
+    const events = await d.api<{ items: { type: string; payload: { limit?: number } }[] }>(
+      'GET',
+      `/v1/sandboxes/${sb}/events`,
+    );
+    const limited = events.body.items.filter((e) => e.type === 'egress.limited');
+    assert.equal(limited.length, 1);
+    assert.equal(limited[0]!.payload.limit, 2);
+    await holding;
+    // Raised again: the same request goes through.
+    await d.api('PATCH', '/v1/settings', { egress_connections_max: 256 });
+    assert.equal((await sh('curl -s http://api.example.test/')).stdout, 'upstream ok');
+  });
+
   it('has no route around the proxy: a direct connection fails', async () => {
     const direct = await sh(
       `node -e "require('net').connect(${httpPort}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(3))"`,

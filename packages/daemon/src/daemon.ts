@@ -197,6 +197,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       overrides,
       daemonPort: () => listeningPort,
       controlPlane: () => ({ host: loopbackFor(config.host), port: listeningPort }),
+      connectionsMax: () => settings.get().egress_connections_max,
       events,
       audit,
       log: log.child({ component: 'egress' }),

@@ -28,6 +28,8 @@ export interface EgressProxyOptions {
   daemonPort: () => number;
   /** Where the daemon's API listens, for requests to CONTROL_PLANE_HOST. */
   controlPlane: () => { host: string; port: number };
+  /** How many connections one sandbox may hold open through the proxy (a setting). */
+  connectionsMax: () => number;
   events: EventLog;
   audit: AuditLog;
   log: FastifyBaseLogger;
@@ -123,9 +125,17 @@ export class EgressProxy {
     const generation = (this.generations.get(row.id) ?? 0) + 1;
     this.generations.set(row.id, generation);
     const server = await this.o.driver.serveEgress(row.id, (socket) => {
-      this.sandboxOf.set(socket, row);
       let open = this.open.get(row.id);
       if (!open) this.open.set(row.id, (open = new Set()));
+      // Each connection costs the daemon a descriptor or two, from a budget every sandbox and
+      // the API share: one sandbox must not spend it all.
+      const max = this.o.connectionsMax();
+      if (open.size >= max) {
+        refuseConnection(socket, 'too many connections');
+        this.recordLimit(row, max);
+        return;
+      }
+      this.sandboxOf.set(socket, row);
       open.add(socket);
       socket.once('close', () => open.delete(socket));
       this.http.emit('connection', socket);
@@ -136,7 +146,7 @@ export class EgressProxy {
       return;
     }
     this.servers.set(row.id, server);
-    this.relays.set(row.id, new HttpRelay());
+    this.relays.set(row.id, new HttpRelay(this.o.connectionsMax()));
   }
 
   /** Stops offering the proxy and cuts the sandbox's open connections (their tunnels close too). */
@@ -299,6 +309,34 @@ export class EgressProxy {
     return { ok: true, address: first.address, port, rule };
   }
 
+  private recordLimit(row: SandboxRow, max: number): void {
+    const key = `${row.id} connection limit`;
+    const now = Date.now();
+    if (now - (this.recorded.get(key) ?? 0) < RECORD_EVERY_MS) return;
+    this.recorded.set(key, now);
+    const reason = `more than ${max} connections open at once (egress_connections_max)`;
+    const fail = (err: unknown) => this.o.log.warn({ err }, 'recording an egress refusal failed');
+    void this.o.audit
+      .record({
+        actor: { owner: row.owner_id, keyId: `sandbox:${row.id}` },
+        action: 'egress',
+        target: { type: 'sandbox', id: row.id },
+        outcome: 'denied',
+        details: { decision: 'denied', reason },
+      })
+      .catch(fail);
+    void this.o.events
+      .append({
+        owner: row.owner_id,
+        sandboxId: row.id,
+        type: 'egress.limited',
+        severity: 'warn',
+        message: `Egress connections refused: ${reason}`,
+        payload: { reason, limit: max },
+      })
+      .catch(fail);
+  }
+
   private record(
     row: SandboxRow,
     host: string,
@@ -365,6 +403,20 @@ function pipeTunnel(client: Socket, head: Buffer, address: string, port: number)
   client.on('error', close);
   client.once('close', close);
   upstream.once('close', close);
+}
+
+/** A 503 written straight onto a connection the proxy will not serve, then closed. */
+function refuseConnection(socket: Socket, reason: string): void {
+  socket.on('error', () => socket.destroy());
+  const body = `paddock egress: ${reason}\n`;
+  socket.end(
+    'HTTP/1.1 503 Service Unavailable\r\n' +
+      'content-type: text/plain; charset=utf-8\r\n' +
+      `${DENIED_HEADER}: ${reason}\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  );
 }
 
 function refuse(res: ServerResponse, status: number, reason: string): void {

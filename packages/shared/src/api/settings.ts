@@ -11,6 +11,7 @@ export const SETTINGS_BOUNDS = {
   task_timeout_default_seconds: { minimum: 1, maximum: 24 * 3600 },
   task_timeout_max_seconds: { minimum: 1, maximum: 24 * 3600 },
   audit_retention_days: { minimum: 1, maximum: 3650 },
+  egress_connections_max: { minimum: 1, maximum: 4096 },
 } as const;
 
 export const SettingsSchema = Type.Object(
@@ -35,6 +36,11 @@ export const SettingsSchema = Type.Object(
       ...SETTINGS_BOUNDS.audit_retention_days,
       description: 'Audit log entries older than this are removed',
     }),
+    egress_connections_max: Type.Integer({
+      ...SETTINGS_BOUNDS.egress_connections_max,
+      description:
+        'Connections one sandbox may hold open through the egress proxy at once; more are refused with 503',
+    }),
   },
   { $id: 'Settings' },
 );
@@ -46,6 +52,7 @@ export const DEFAULT_SETTINGS: Settings = {
   task_timeout_default_seconds: 1800,
   task_timeout_max_seconds: 7200,
   audit_retention_days: 90,
+  egress_connections_max: 256,
 };
 
 export const PatchSettingsBody = Type.Partial(
@@ -55,6 +62,7 @@ export const PatchSettingsBody = Type.Partial(
     task_timeout_default_seconds: SettingsSchema.properties.task_timeout_default_seconds,
     task_timeout_max_seconds: SettingsSchema.properties.task_timeout_max_seconds,
     audit_retention_days: SettingsSchema.properties.audit_retention_days,
+    egress_connections_max: SettingsSchema.properties.egress_connections_max,
   }),
   { ...strict, minProperties: 1 },
 );
