@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -193,32 +194,66 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
     assert.ok(audit.body.items.some((e) => e.outcome === 'denied'));
   });
 
-  it('refuses connections past egress_connections_max with 503, and says so once', async () => {
+  it('refuses connections past egress_connections_max with 503, closes them, and says so once', async () => {
     assert.equal((await d.api('PATCH', '/v1/settings', { egress_connections_max: 2 })).status, 200);
     const hangs = () => seen.filter((r) => r === 'GET api.example.test /hang').length;
     const before = hangs();
     const roots = () => seen.filter((r) => r === 'GET api.example.test /').length;
     const rootsBefore = roots();
+    const daemonFds = () => fs.readdirSync(`/proc/${d.proc.pid}/fd`).length;
     // Two requests that hold their connections open until curl gives up.
     const holding = sh(
       'curl -s -m 8 -o /dev/null http://api.example.test/hang & curl -s -m 8 -o /dev/null http://api.example.test/hang & wait',
     );
     await waitFor('both held connections reached the upstream', async () => hangs() >= before + 2);
+    const fdsBefore = daemonFds();
     const third = await sh('curl -s -D - http://api.example.test/');
     assert.match(third.stdout, /^HTTP\/1\.1 503/);
     assert.match(third.stdout, /x-paddock-egress-denied: too many connections/i);
-    assert.equal(roots(), rootsBefore, 'the refused request never reached the upstream');
-    const events = await d.api<{ items: { type: string; payload: { limit?: number } }[] }>(
-      'GET',
-      `/v1/sandboxes/${sb}/events`,
+    const more = await sh(
+      "for i in $(seq 10); do curl -s -o /dev/null -w '%{http_code} ' http://api.example.test/; done",
     );
-    const limited = events.body.items.filter((e) => e.type === 'egress.limited');
-    assert.equal(limited.length, 1);
+    assert.equal(more.stdout, '503 '.repeat(10));
+    assert.equal(roots(), rootsBefore, 'no refused request reached the upstream');
+    // Each refused connection is closed on the daemon's side too, not left to TCP's own
+    // timeouts (about a minute here): no descriptor left behind.
+    await waitFor('refused connections closed', async () => daemonFds() <= fdsBefore + 3, 15_000);
+    const limitedEvents = async () =>
+      (
+        await d.api<{ items: { type: string; payload: { limit?: number } }[] }>(
+          'GET',
+          `/v1/sandboxes/${sb}/events`,
+        )
+      ).body.items.filter((e) => e.type === 'egress.limited');
+    await waitFor('the refusal recorded', async () => (await limitedEvents()).length > 0);
+    const limited = await limitedEvents();
+    assert.equal(limited.length, 1, 'eleven refusals within a minute are one event');
     assert.equal(limited[0]!.payload.limit, 2);
     await holding;
     // Raised again: the same request goes through.
     await d.api('PATCH', '/v1/settings', { egress_connections_max: 256 });
     assert.equal((await sh('curl -s http://api.example.test/')).stdout, 'upstream ok');
+  });
+
+  it('sends the requests one connection pipelines upstream one at a time', async () => {
+    const before = connectionOf.length;
+    // Five requests written at once on one connection to the proxy, then their five answers.
+    const script = `
+      const s = require('net').connect(3128, '127.0.0.1', () => {
+        for (let i = 0; i < 5; i++)
+          s.write('GET http://api.example.test/whose HTTP/1.1\\r\\nhost: api.example.test\\r\\n\\r\\n');
+      });
+      let got = '';
+      s.on('data', (d) => {
+        got += d;
+        const n = (got.match(/HTTP\\/1\\.1 200/g) || []).length;
+        if (n === 5) { process.stdout.write(String(n)); s.destroy(); }
+      });`;
+    const r = await sh(`echo ${Buffer.from(script).toString('base64')} | base64 -d | node`);
+    assert.equal(r.stdout, '5');
+    const used = connectionOf.slice(before);
+    assert.equal(used.length, 5);
+    assert.equal(new Set(used).size, 1, 'one upstream connection carried all five, in turn');
   });
 
   it('has no route around the proxy: a direct connection fails', async () => {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 
 /**
- * Up to this many bytes are written with synchronous calls: the page cache takes them at once,
- * for less than a trip through libuv's thread pool. Only the syncs, which wait for the disk,
- * always go to the thread pool.
+ * A file of up to this many bytes is written with synchronous calls: the page cache takes it at
+ * once, for less than a trip through libuv's thread pool. Syncs, which wait for the disk, always
+ * go to the thread pool.
  */
 const SYNC_WRITE_BYTES = 1024 * 1024;
 
@@ -21,13 +21,19 @@ const fsync = (fd: number) =>
 /**
  * Every byte of `buffers`, or an error. A write can be cut short without failing (a full disk:
  * libuv returns the partial count and drops the error), so what is left is written again, which
- * then fails with the real reason.
+ * then fails with the real reason. `sync` only for a whole file of at most SYNC_WRITE_BYTES:
+ * chunks of a long stream go through the thread pool, since once the kernel's dirty-page limit
+ * is reached a write() sleeps.
  */
-export async function writeAll(fd: number, buffers: readonly Buffer[]): Promise<void> {
+export async function writeAll(
+  fd: number,
+  buffers: readonly Buffer[],
+  sync = false,
+): Promise<void> {
   const total = buffers.reduce((n, b) => n + b.length, 0);
-  const write = total <= SYNC_WRITE_BYTES ? fs.writevSync : writev;
+  const write = sync ? fs.writevSync : writev;
   let done = 0;
-  let rest = [...buffers];
+  let rest = buffers.filter((b) => b.length > 0);
   while (rest.length > 0) {
     const n = await write(fd, rest);
     if (n === 0) throw new Error(`short write: ${done} of ${total} bytes`);
@@ -56,15 +62,23 @@ function unwritten(buffers: Buffer[], n: number): Buffer[] {
  * nothing is left. The caller renames it into place, then syncs that dir.
  */
 export async function writeDurably(tmp: string, buffers: readonly Buffer[]): Promise<void> {
+  const total = buffers.reduce((n, b) => n + b.length, 0);
   const fd = fs.openSync(tmp, 'wx', 0o600);
+  let failure: unknown = null;
   try {
-    await writeAll(fd, buffers);
+    await writeAll(fd, buffers, total <= SYNC_WRITE_BYTES);
     await fdatasync(fd);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  } finally {
+    failure = err;
+  }
+  try {
     fs.closeSync(fd);
+  } catch (err) {
+    failure ??= err;
+  }
+  if (failure !== null) {
+    fs.rmSync(tmp, { force: true });
+    throw failure;
   }
 }
 

@@ -383,6 +383,23 @@ describe('packs', () => {
     assert.deepEqual(describeTree(target), before);
   });
 
+  it('stores a stream with empty chunks in it, small or past a pack object', async () => {
+    const store = new ContentStore(dir('p1b'));
+    const big = crypto.randomBytes(1536 * 1024);
+    for (const chunks of [
+      [Buffer.from('ab'), Buffer.alloc(0), Buffer.from('c')],
+      [big.subarray(0, 1024 * 1024), big.subarray(1024 * 1024), Buffer.alloc(0), Buffer.alloc(0)],
+    ]) {
+      const lease = store.lease();
+      const whole = Buffer.concat(chunks);
+      const stored = await store.putStream(lease, Readable.from(chunks), 64 * 1024 * 1024);
+      await store.commit(lease);
+      lease.release();
+      assert.equal(stored.size, whole.length);
+      assert.ok((await store.readObject(stored.sha256)).equals(whole));
+    }
+  });
+
   it('never stores what a lease put but did not commit', async () => {
     const store = new ContentStore(dir('p2'));
     const lease = store.lease();

@@ -143,10 +143,10 @@ function parseCa(text: string): { key: crypto.KeyObject; cert: forge.pki.Certifi
   const certPem = block('CERTIFICATE');
   if (keyPem === undefined || certPem === undefined) return null;
   try {
-    return {
-      key: crypto.createPrivateKey(keyPem),
-      cert: forge.pki.certificateFromPem(certPem),
-    };
+    const key = crypto.createPrivateKey(keyPem);
+    // Certificates are labelled sha256WithRSA: a key of another type would sign them wrongly.
+    if (key.asymmetricKeyType !== 'rsa') return null;
+    return { key, cert: forge.pki.certificateFromPem(certPem) };
   } catch {
     return null;
   }

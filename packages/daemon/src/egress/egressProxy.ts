@@ -11,6 +11,7 @@ import { certificateName, type EgressCa } from './egressCa.js';
 import { forbiddenAddress, isLoopback, type ResolveOverrides } from './egressAddress.js';
 import { decideHost, hostMatches, normalizeHost } from './egressRules.js';
 import { HttpRelay, type RelayTarget } from './httpRelay.js';
+import { RequestLine } from './requestLine.js';
 import { SecretInjector, type InjectionTarget } from './secretInjector.js';
 
 export interface EgressProxyOptions {
@@ -69,11 +70,12 @@ export class EgressProxy {
 
   constructor(private readonly o: EgressProxyOptions) {
     // No request timeout: a long upload through the proxy is as legitimate as a direct one.
-    this.http = http.createServer({ requestTimeout: 0 }, (req, res) => {
+    const line = new RequestLine((req, res) => {
       this.forward(req, res).catch((err: unknown) =>
         this.failed(err, () => refuse(res, 502, 'the proxy failed')),
       );
     });
+    this.http = http.createServer({ requestTimeout: 0 }, line.enter);
     this.http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       this.tunnel(req, socket, head).catch((err: unknown) =>
         this.failed(err, () => socket.destroy()),
@@ -146,7 +148,7 @@ export class EgressProxy {
       return;
     }
     this.servers.set(row.id, server);
-    this.relays.set(row.id, new HttpRelay(this.o.connectionsMax()));
+    this.relays.set(row.id, new HttpRelay());
   }
 
   /** Stops offering the proxy and cuts the sandbox's open connections (their tunnels close too). */
@@ -158,6 +160,7 @@ export class EgressProxy {
     this.open.delete(id);
     this.relays.get(id)?.close();
     this.relays.delete(id);
+    this.injector.forget(id);
   }
 
   close(): void {
@@ -405,9 +408,16 @@ function pipeTunnel(client: Socket, head: Buffer, address: string, port: number)
   upstream.once('close', close);
 }
 
+/** How long a refused connection may take to read its 503 and close. */
+const REFUSED_LINGER_MS = 2_000;
+
 /** A 503 written straight onto a connection the proxy will not serve, then closed. */
 function refuseConnection(socket: Socket, reason: string): void {
   socket.on('error', () => socket.destroy());
+  // Read (and drop) what the client sent, or its end never arrives and the socket stays open;
+  // and give up on a client that never closes its side.
+  socket.resume();
+  socket.setTimeout(REFUSED_LINGER_MS, () => socket.destroy());
   const body = `paddock egress: ${reason}\n`;
   socket.end(
     'HTTP/1.1 503 Service Unavailable\r\n' +

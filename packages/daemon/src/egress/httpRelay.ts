@@ -12,7 +12,7 @@ export interface RelayTarget {
 }
 
 /** Idle upstream connections close after this long (what Node's own global agent does). */
-const IDLE_MS = 5_000;
+export const UPSTREAM_IDLE_MS = 5_000;
 
 /**
  * One sandbox's plain HTTP requests sent on, minus hop-by-hop headers, with their answers
@@ -21,22 +21,13 @@ const IDLE_MS = 5_000;
  * request, and all of them close when the sandbox is detached.
  */
 export class HttpRelay {
-  private readonly agent: http.Agent;
+  private readonly agent = new http.Agent({
+    keepAlive: true,
+    timeout: UPSTREAM_IDLE_MS, // Node applies it to free sockets only
+    scheduling: 'lifo',
+  });
   /** Upstream requests per client connection, given up together when the client goes. */
   private readonly inFlight = new WeakMap<Socket, Set<http.ClientRequest>>();
-
-  /**
-   * `maxSockets`: upstream connections at once, all origins together. Pipelined requests could
-   * otherwise open more than the sandbox holds client connections; the rest wait their turn.
-   */
-  constructor(maxSockets: number) {
-    this.agent = new http.Agent({
-      keepAlive: true,
-      timeout: IDLE_MS, // Node applies it to free sockets only
-      scheduling: 'lifo',
-      maxTotalSockets: maxSockets,
-    });
-  }
 
   /** `onFail` answers the client when the destination fails before its answer began. */
   send(req: IncomingMessage, res: ServerResponse, to: RelayTarget, onFail: () => void): void {

@@ -10,6 +10,8 @@ import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { EgressCa } from './egressCa.js';
 import { normalizeHost } from './egressRules.js';
 import { passOn } from './hopByHop.js';
+import { UPSTREAM_IDLE_MS } from './httpRelay.js';
+import { RequestLine } from './requestLine.js';
 import { SecretMask } from './secretMask.js';
 
 /** A tunnel whose TLS the injector ends: the host it was decided for and where that resolved. */
@@ -57,28 +59,46 @@ const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
 export class SecretInjector {
   private readonly server: http.Server;
   private readonly targets = new WeakMap<Socket, InjectionTarget>();
-  private readonly upstreams: https.Agent;
+  /** Each sandbox's upstream connections, never shared: see HttpRelay. */
+  private readonly upstreams = new Map<string, https.Agent>();
+  private readonly secureContext: tls.SecureContext | undefined;
 
   constructor(private readonly o: SecretInjectorOptions) {
     // No request timeout: uploads through a tunnel may take as long as they take.
-    this.server = http.createServer({ requestTimeout: 0 }, (req, res) => {
+    const line = new RequestLine((req, res) => {
       this.forward(req, res).catch((err: unknown) => {
         o.log.warn({ err }, 'forwarding a request with a secret failed');
         o.refuse(res, 502, 'the proxy failed');
       });
     });
+    this.server = http.createServer({ requestTimeout: 0 }, line.enter);
     this.server.on('clientError', (_err, socket: Socket) => socket.destroy());
     // Strict: Node's CA list (plus the configured extra CAs), names checked against the host.
     // One context for every connection, so the pool's key stays short.
-    const secureContext =
+    this.secureContext =
       o.upstreamCa === undefined
         ? undefined
         : tls.createSecureContext({ ca: [...tls.rootCertificates, o.upstreamCa] });
-    this.upstreams = new https.Agent({
-      keepAlive: true,
-      rejectUnauthorized: true,
-      ...(secureContext ? { secureContext } : {}),
-    });
+  }
+
+  private agentFor(sandboxId: string): https.Agent {
+    let agent = this.upstreams.get(sandboxId);
+    if (!agent) {
+      agent = new https.Agent({
+        keepAlive: true,
+        timeout: UPSTREAM_IDLE_MS, // idle connections only
+        rejectUnauthorized: true,
+        ...(this.secureContext ? { secureContext: this.secureContext } : {}),
+      });
+      this.upstreams.set(sandboxId, agent);
+    }
+    return agent;
+  }
+
+  /** Closes a detached sandbox's upstream connections. */
+  forget(sandboxId: string): void {
+    this.upstreams.get(sandboxId)?.destroy();
+    this.upstreams.delete(sandboxId);
   }
 
   /** Takes over a CONNECT whose policy allowed it: answers 200, then speaks TLS as the host. */
@@ -110,7 +130,7 @@ export class SecretInjector {
 
   close(): void {
     this.server.close();
-    this.upstreams.destroy();
+    for (const id of [...this.upstreams.keys()]) this.forget(id);
   }
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -151,7 +171,7 @@ export class SecretInjector {
         path,
         headers,
         setHost: false,
-        agent: this.upstreams,
+        agent: this.agentFor(target.row.id),
       });
     } catch {
       // A header value Node will not send (the rule's value was checked when it was saved).

@@ -138,15 +138,18 @@ export class SnapshotService {
         ready_at: new Date().toISOString(),
       });
     } catch (err) {
+      // Its app was purged meanwhile, row and all: nothing to mark, and nothing was made.
+      if (!(await this.o.rows.get(owner, row.id))) {
+        lease.release();
+        void this.collectGarbage();
+        throw new PaddockError('not_found', `snapshot ${row.id} was deleted during the capture`);
+      }
       const reason = captureFailure(err);
       this.o.log.warn(
         { err, snapshot_id: row.id, sandbox_id: sandboxId },
         'snapshot capture failed',
       );
-      await this.o.rows.update(row, { status: 'failed', error: reason }).catch((e: unknown) => {
-        // Its app was purged meanwhile: nothing left to mark.
-        if (!(e instanceof PaddockError && e.code === 'not_found')) throw e;
-      });
+      await this.o.rows.update(row, { status: 'failed', error: reason });
       lease.release();
       // What it stored before failing belongs to nothing.
       void this.collectGarbage();
