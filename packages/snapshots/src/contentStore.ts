@@ -15,6 +15,8 @@ const PACKED_MAX_BYTES = 1024 * 1024;
 const PACK_FLUSH_BYTES = 32 * 1024 * 1024;
 /** Packs with fewer object bytes than this are merged when a sweep runs. */
 const SMALL_PACK_BYTES = 1024 * 1024;
+/** Small packs that gather before compact() merges them. */
+const COMPACT_AT = 32;
 
 interface Pack {
   file: string;
@@ -409,6 +411,34 @@ export class ContentStore {
     const run = this.sweepQueue.then(() => this.sweepNow(referenced));
     this.sweepQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Merges the small packs once COMPACT_AT of them have gathered. Each commit writes a pack, and
+   * a sweep (after a deletion) is the other thing that merges them: a store nobody deletes from
+   * would grow a file per capture, each index read at every start. Nothing is removed, so no
+   * lease or reference needs checking; runs in turn with sweeps.
+   */
+  compact(): Promise<{ merged: number; errors: unknown[] }> {
+    const run = this.sweepQueue.then(() => this.compactNow());
+    this.sweepQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async compactNow(): Promise<{ merged: number; errors: unknown[] }> {
+    const size = (p: Pack) => sum(this.indexedIn(p));
+    const small = [...this.packs].filter((p) => size(p) < SMALL_PACK_BYTES);
+    const result = { merged: 0, errors: [] as unknown[] };
+    if (small.length < COMPACT_AT) return result;
+    for (const group of rewriteGroups(small, size)) {
+      try {
+        await this.rewrite(group, () => true);
+        result.merged += group.length;
+      } catch (err) {
+        result.errors.push(err);
+      }
+    }
+    return result;
   }
 
   private async sweepNow(referenced: () => Promise<Set<string>>): Promise<SweepResult> {

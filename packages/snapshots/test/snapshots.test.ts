@@ -491,6 +491,34 @@ describe('pack files', () => {
     assert.deepEqual(texts, ['one', 'two', 'three']);
   });
 
+  it('merges small packs once enough have gathered, with nothing deleted', async () => {
+    const storeRoot = dir('p5b');
+    const store = new ContentStore(storeRoot);
+    const commitOne = async (text: string) => {
+      const lease = store.lease();
+      const { sha256 } = await store.putBuffer(lease, Buffer.from(text));
+      await store.commit(lease);
+      lease.release();
+      return sha256;
+    };
+    const stored: string[] = [];
+    for (let i = 0; i < 5; i++) stored.push(await commitOne(`object ${i}`));
+    assert.equal((await store.compact()).merged, 0, 'a few small packs are left alone');
+    assert.equal((await store.usage()).packs, 5);
+    for (let i = 5; i < 40; i++) stored.push(await commitOne(`object ${i}`));
+    const compacted = await store.compact();
+    assert.deepEqual(compacted, { merged: 40, errors: [] });
+    assert.equal((await store.usage()).packs, 1);
+    // Every object, garbage or not, still reads; also after a restart.
+    for (const s of [store, new ContentStore(storeRoot)]) {
+      const texts = await Promise.all(stored.map(async (h) => (await s.readObject(h)).toString()));
+      assert.deepEqual(
+        texts,
+        stored.map((_, i) => `object ${i}`),
+      );
+    }
+  });
+
   it('fails a commit on a full disk instead of keeping a cut-off pack', async (t) => {
     const storeRoot = dir('p6');
     // A real full disk: a 256 KiB tmpfs (the suite runs as root).

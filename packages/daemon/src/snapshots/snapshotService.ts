@@ -337,7 +337,14 @@ export class SnapshotService {
   ): Promise<{ sha256: string; written: number }> {
     const stored = await this.o.content.putBuffer(lease, Buffer.from(JSON.stringify(manifest)));
     await this.o.content.commit(lease);
+    this.compactPacks();
     return stored;
+  }
+
+  /** Merges the store's small packs in the background once enough have gathered. */
+  private compactPacks(): void {
+    const failed = (err: unknown) => this.o.log.warn({ err }, 'merging snapshot packs failed');
+    this.o.content.compact().then((r) => r.errors.forEach(failed), failed);
   }
 
   /** One sweep at a time; a request during a sweep runs one more after it. */
