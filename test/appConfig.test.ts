@@ -292,6 +292,29 @@ describe('app config and secrets', () => {
       `curl -s -o /dev/null -w '%{http_code}' https://api.openai.com/ -H 'Host: other.example.test'`,
     );
     assert.equal(misdirected, '421');
+    // Nor does a request pipelined behind one refused that way: the refusal closed the
+    // connection, so what followed it is never sent on (with the secret) or answered.
+    const beforePipelined = received.length;
+    const pipelined = `
+      const net = require('net'), tls = require('tls');
+      const s = net.connect(3128, '127.0.0.1', () =>
+        s.write('CONNECT api.openai.com:443 HTTP/1.1\\r\\nhost: api.openai.com:443\\r\\n\\r\\n'));
+      s.once('data', () => {
+        const t = tls.connect({ socket: s, servername: 'api.openai.com' }, () =>
+          t.write('GET / HTTP/1.1\\r\\nhost: other.example.test\\r\\n\\r\\n' +
+            'GET /v1/models HTTP/1.1\\r\\nhost: api.openai.com\\r\\n\\r\\n'));
+        let got = '';
+        t.on('data', (d) => (got += d));
+        t.on('error', () => {});
+        t.on('close', () => process.stdout.write((got.match(/^HTTP\\/1\\.1 \\d+/gm) || []).join(',')));
+      });`;
+    const answers = await sh(
+      sb,
+      `echo ${Buffer.from(pipelined).toString('base64')} | base64 -d | node`,
+    );
+    assert.equal(answers, 'HTTP/1.1 421');
+    assert.equal(await sh(sb, 'curl -s https://api.openai.com/v1/models'), 'authorized');
+    assert.equal(received.length, beforePipelined + 1, 'only the later, separate request arrived');
     // An upstream whose certificate is not trusted gets nothing: the request stops at the proxy.
     const before = received.length;
     const refused = await sh(sb, `curl -s -w '%{http_code}' https://untrusted.example.test/`);

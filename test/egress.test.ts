@@ -44,6 +44,13 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
       res.once('close', () => hangClosed.push(Date.now()));
       return;
     }
+    if (req.url === '/cut') {
+      // Promises 100 bytes, sends 10, then drops the connection.
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('0123456789');
+      setTimeout(() => req.socket.destroy(), 50);
+      return;
+    }
     if (req.url !== '/echo') return res.end('upstream ok');
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -254,6 +261,12 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
     const used = connectionOf.slice(before);
     assert.equal(used.length, 5);
     assert.equal(new Set(used).size, 1, 'one upstream connection carried all five, in turn');
+  });
+
+  it('cuts the answer off for the client when the upstream cuts it off', async () => {
+    // curl exits 18 for a body cut short; it would wait out -m (28) if the answer stayed open.
+    const r = await sh('curl -s -m 10 -o /dev/null http://api.example.test/cut; echo $?');
+    assert.equal(r.stdout.trim(), '18');
   });
 
   it('has no route around the proxy: a direct connection fails', async () => {

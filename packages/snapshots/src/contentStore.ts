@@ -78,6 +78,8 @@ export class ContentStore {
   /** Leases released while a sweep ran: they keep protecting until that sweep ends. */
   private readonly lingering = new Set<Lease>();
   private sweeping = 0;
+  /** Packs whose merge by compact() failed (a damaged object, a full disk). */
+  private readonly unmergeable = new WeakSet<Pack>();
   private sweepQueue: Promise<unknown> = Promise.resolve();
   /** Large objects being written right now: a second writer of the same bytes waits instead. */
   private readonly writing = new Map<string, Promise<void>>();
@@ -426,15 +428,20 @@ export class ContentStore {
   }
 
   private async compactNow(): Promise<{ merged: number; errors: unknown[] }> {
-    const size = (p: Pack) => sum(this.indexedIn(p));
-    const small = [...this.packs].filter((p) => size(p) < SMALL_PACK_BYTES);
     const result = { merged: 0, errors: [] as unknown[] };
+    // By file size first: it runs after every commit, and bounds what the pack indexes.
+    const small = [...this.packs].filter(
+      (p) => p.bytes < SMALL_PACK_BYTES && !this.unmergeable.has(p),
+    );
     if (small.length < COMPACT_AT) return result;
+    const size = (p: Pack) => sum(this.indexedIn(p));
     for (const group of rewriteGroups(small, size)) {
       try {
         await this.rewrite(group, () => true);
         result.merged += group.length;
       } catch (err) {
+        // Left to sweeps (which log too), not tried again after every commit.
+        for (const pack of group) this.unmergeable.add(pack);
         result.errors.push(err);
       }
     }

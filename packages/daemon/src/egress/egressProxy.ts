@@ -415,9 +415,11 @@ const REFUSED_LINGER_MS = 2_000;
 function refuseConnection(socket: Socket, reason: string): void {
   socket.on('error', () => socket.destroy());
   // Read (and drop) what the client sent, or its end never arrives and the socket stays open;
-  // and give up on a client that never closes its side.
+  // and close it after REFUSED_LINGER_MS whatever it does (an idle timeout would be reset by
+  // every byte a client trickles in).
   socket.resume();
-  socket.setTimeout(REFUSED_LINGER_MS, () => socket.destroy());
+  const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
+  socket.once('close', () => clearTimeout(linger));
   const body = `paddock egress: ${reason}\n`;
   socket.end(
     'HTTP/1.1 503 Service Unavailable\r\n' +

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { pipeline } from 'node:stream';
 import { passOn } from './hopByHop.js';
+import { endWithClient } from './requestLine.js';
 
 export interface RelayTarget {
   /** The address already decided on (an IP, or the daemon's own host for the control plane). */
@@ -26,8 +27,6 @@ export class HttpRelay {
     timeout: UPSTREAM_IDLE_MS, // Node applies it to free sockets only
     scheduling: 'lifo',
   });
-  /** Upstream requests per client connection, given up together when the client goes. */
-  private readonly inFlight = new WeakMap<Socket, Set<http.ClientRequest>>();
 
   /** `onFail` answers the client when the destination fails before its answer began. */
   send(req: IncomingMessage, res: ServerResponse, to: RelayTarget, onFail: () => void): void {
@@ -48,29 +47,15 @@ export class HttpRelay {
       },
       (up) => {
         res.writeHead(up.statusCode ?? 502, passOn(up.headers));
-        up.pipe(res);
+        // An answer cut off upstream cuts the client's too (pipe() would leave it open).
+        pipeline(up, res, (err) => {
+          if (err) res.destroy();
+        });
       },
     );
     upstream.on('error', onFail);
-    this.track(client, upstream);
+    endWithClient(client, upstream);
     req.pipe(upstream);
-  }
-
-  /**
-   * Ties the request to the client's connection, not to `res`: a response queued behind others
-   * (pipelining) never gets a socket of its own to close when the client leaves.
-   */
-  private track(client: Socket, upstream: http.ClientRequest): void {
-    let open = this.inFlight.get(client);
-    if (!open) {
-      const requests = new Set<http.ClientRequest>();
-      this.inFlight.set(client, (open = requests));
-      client.once('close', () => {
-        for (const r of requests) r.destroy();
-      });
-    }
-    open.add(upstream);
-    upstream.once('close', () => open.delete(upstream));
   }
 
   /** Closes every connection, in use or idle (the sandbox was detached). */

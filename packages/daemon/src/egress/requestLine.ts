@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** Pipelined requests one connection may have waiting; past this the connection is cut. */
@@ -25,8 +25,13 @@ export class RequestLine {
       current.busy = true;
       res.once('close', () => {
         current.busy = false;
-        const next = current.waiting.shift();
-        if (next && !client.destroyed) next();
+        // An answer that closed the connection (`connection: close`) ends the line: what was
+        // pipelined behind it would be sent on and never answered, and a client may retry it.
+        if (client.destroyed || !client.writable) {
+          current.waiting.length = 0;
+          return;
+        }
+        current.waiting.shift()?.();
       });
       this.handle(req, res);
     };
@@ -37,4 +42,14 @@ export class RequestLine {
     }
     current.waiting.push(run);
   };
+}
+
+/**
+ * Gives `upstream` up when the client's connection closes before it is done: its answer would
+ * have nowhere to go, and its upstream connection would stay held meanwhile.
+ */
+export function endWithClient(client: Socket, upstream: ClientRequest): void {
+  const giveUp = () => upstream.destroy();
+  client.once('close', giveUp);
+  upstream.once('close', () => client.off('close', giveUp));
 }

@@ -11,7 +11,7 @@ import type { EgressCa } from './egressCa.js';
 import { normalizeHost } from './egressRules.js';
 import { passOn } from './hopByHop.js';
 import { UPSTREAM_IDLE_MS } from './httpRelay.js';
-import { RequestLine } from './requestLine.js';
+import { RequestLine, endWithClient } from './requestLine.js';
 import { SecretMask } from './secretMask.js';
 
 /** A tunnel whose TLS the injector ends: the host it was decided for and where that resolved. */
@@ -151,6 +151,8 @@ export class SecretInjector {
       return this.o.refuse(res, 421, `this tunnel is for ${target.host} only`);
     }
     const now = await this.o.recheck(target);
+    // Gone while the policy was checked (or its sandbox detached): nothing to send.
+    if (req.socket.destroyed) return;
     if (!now.ok) return this.o.refuse(res, 403, now.reason);
 
     const headers = passOn(req.headers);
@@ -187,6 +189,7 @@ export class SecretInjector {
       this.o.refuse(res, 502, why);
     });
     res.once('close', () => upstream.destroy());
+    endWithClient(req.socket, upstream);
     req.pipe(upstream);
   }
 

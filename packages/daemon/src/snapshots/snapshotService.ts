@@ -138,18 +138,24 @@ export class SnapshotService {
         ready_at: new Date().toISOString(),
       });
     } catch (err) {
-      // Its app was purged meanwhile, row and all: nothing to mark, and nothing was made.
-      if (!(await this.o.rows.get(owner, row.id))) {
+      const reason = captureFailure(err);
+      const marked = await this.o.rows.update(row, { status: 'failed', error: reason }).then(
+        () => true,
+        (e: unknown) => {
+          if (e instanceof PaddockError && e.code === 'not_found') return false;
+          throw e;
+        },
+      );
+      if (!marked) {
+        // Its app was purged meanwhile, row and all: nothing to report it on.
         lease.release();
         void this.collectGarbage();
         throw new PaddockError('not_found', `snapshot ${row.id} was deleted during the capture`);
       }
-      const reason = captureFailure(err);
       this.o.log.warn(
         { err, snapshot_id: row.id, sandbox_id: sandboxId },
         'snapshot capture failed',
       );
-      await this.o.rows.update(row, { status: 'failed', error: reason });
       lease.release();
       // What it stored before failing belongs to nothing.
       void this.collectGarbage();
