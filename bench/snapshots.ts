@@ -40,6 +40,8 @@ interface Snapshot {
   files: number;
   size_bytes: number;
   new_bytes: number;
+  duration_ms: number;
+  frozen_ms: number;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -157,6 +159,8 @@ async function captureVsTar(
   const tarMs: number[] = [];
   const freshMs: number[] = [];
   const storedMs: number[] = [];
+  const inDaemon: number[] = [];
+  const frozen: number[] = [];
   let first: Snapshot | undefined;
   let second: Snapshot | undefined;
   // Each timed run starts with nothing dirty on the host's disks: a capture's fdatasync would
@@ -168,6 +172,8 @@ async function captureVsTar(
     settled();
     const [ms, snap] = await capture(d, sb);
     freshMs.push(ms);
+    inDaemon.push(snap.duration_ms);
+    frozen.push(snap.frozen_ms);
     first ??= snap;
     settled();
     const [again, unchanged] = await capture(d, sb);
@@ -184,6 +190,9 @@ async function captureVsTar(
   console.log(`  tar -czf (baseline)         median ${fmt(median(tarMs))}`);
   console.log(
     `  capture, content new        median ${fmt(median(freshMs))}  (${(median(freshMs) / median(tarMs)).toFixed(2)}× tar; ${goal})`,
+  );
+  console.log(
+    `    of which in the daemon    median ${median(inDaemon)} ms (the app frozen ${median(frozen)} ms of it; whole ms)`,
   );
   console.log(
     `  capture, content stored     median ${fmt(median(storedMs))}  (${(median(storedMs) / median(tarMs)).toFixed(2)}× tar)`,

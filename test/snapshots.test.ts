@@ -26,6 +26,8 @@ interface Snapshot {
   new_bytes: number;
   consistent: boolean;
   skipped: string[];
+  duration_ms: number | null;
+  frozen_ms: number | null;
 }
 interface App {
   id: string;
@@ -106,6 +108,10 @@ describe('snapshots: capture, restore, fork, export and import', () => {
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.equal(res.body.status, 'ready');
     assert.equal(res.body.consistent, true, 'the sandbox was frozen during the capture');
+    // It says for how long its processes were held, within the whole capture's time.
+    const { duration_ms: took, frozen_ms: frozen } = res.body;
+    assert.ok(Number.isInteger(took) && Number.isInteger(frozen), JSON.stringify(res.body));
+    assert.ok(frozen! <= took!, JSON.stringify(res.body));
     assert.equal(res.body.app_id, app.id);
     assert.ok(res.body.files >= 6 && res.body.new_bytes >= 200_000, JSON.stringify(res.body));
     // Thawed afterwards: the sandbox answers and its web process still serves.
@@ -226,6 +232,15 @@ describe('snapshots: capture, restore, fork, export and import', () => {
       expected.replace(/^.*(node_modules|\.cache).*\n/gm, ''),
     );
     assert.equal((await sh(fresh.body.id, 'readlink /workspace/outside')).trim(), '/etc/passwd');
+    assert.ok(Number.isInteger(imported.body.duration_ms));
+    assert.equal(imported.body.frozen_ms, null, 'an import freezes nothing');
+    // A stopped sandbox is captured from its image: consistent, and nothing was frozen.
+    assert.equal((await d.api('POST', `/v1/sandboxes/${fresh.body.id}/stop`, {})).status, 200);
+    const offline = await snapshot(fresh.body.id, 'stopped');
+    assert.equal(offline.status, 201, JSON.stringify(offline.body));
+    assert.equal(offline.body.consistent, true);
+    assert.equal(offline.body.frozen_ms, null);
+    assert.equal(offline.body.files, snap.files);
   });
 
   it('survives a client that hangs up during an export', async () => {

@@ -301,7 +301,12 @@ export class LocalDriver implements SandboxDriver {
       if (await this.isRunning(record)) {
         const frozen = await this.cgroups.freeze(id);
         try {
-          return await fn({ ...owner, root: this.store.paths(id).workspaceDir, quiesced: frozen });
+          return await fn({
+            ...owner,
+            root: this.store.paths(id).workspaceDir,
+            quiesced: frozen,
+            frozen,
+          });
         } finally {
           if (frozen) await this.cgroups.thaw(id);
         }
@@ -316,7 +321,7 @@ export class LocalDriver implements SandboxDriver {
       const mountPoint = this.store.offlineWorkspaceDir(id);
       await this.ctx.disk.mount(image, mountPoint, false);
       try {
-        return await fn({ ...owner, root: mountPoint, quiesced: true });
+        return await fn({ ...owner, root: mountPoint, quiesced: true, frozen: false });
       } finally {
         await this.ctx.disk.unmount(image, mountPoint);
         fs.rmdirSync(mountPoint);

@@ -78,6 +78,8 @@ export interface HostWorkspace {
   gid: number;
   /** False only when the host has no freezer and the sandbox kept running during the call. */
   quiesced: boolean;
+  /** True when the sandbox's processes are frozen for the call (false when it is stopped). */
+  frozen: boolean;
 }
 
 export interface SandboxRuntime {

@@ -100,6 +100,7 @@ export class SnapshotService {
    * capture that fails is recorded as failed with the reason, then reported as `snapshot_failed`.
    */
   async capture(owner: string, sandboxId: string, name: string): Promise<SnapshotRow> {
+    const started = performance.now();
     const sandbox = await this.o.sandboxes.get(owner, sandboxId);
     const row = await this.o.rows.insert({
       owner,
@@ -110,18 +111,25 @@ export class SnapshotService {
     });
     const lease = this.o.content.lease();
     let ready: SnapshotRow;
+    let frozenMs: number | null = null;
+    const elapsed = () => Math.round(performance.now() - started);
     try {
       const result = await this.slots.run(() =>
-        this.o.driver.withWorkspace(sandboxId, (ws) => {
+        this.o.driver.withWorkspace(sandboxId, async (ws) => {
           assertQuiesced(ws);
-          return captureWorkspace({
-            root: ws.root,
-            store: this.o.content,
-            lease,
-            excludedNames: excludedNamesFor(sandbox),
-            ...this.limits,
-            cache: this.hashCacheOf(sandboxId),
-          });
+          const reading = performance.now();
+          try {
+            return await captureWorkspace({
+              root: ws.root,
+              store: this.o.content,
+              lease,
+              excludedNames: excludedNamesFor(sandbox),
+              ...this.limits,
+              cache: this.hashCacheOf(sandboxId),
+            });
+          } finally {
+            if (ws.frozen) frozenMs = Math.round(performance.now() - reading);
+          }
         }),
       );
       // Checked like any manifest before anything may rely on it.
@@ -135,11 +143,19 @@ export class SnapshotService {
         new_bytes: result.written + manifest.written,
         consistent: 1,
         skipped_json: JSON.stringify(result.skipped.slice(0, SKIPPED_SHOWN)),
+        duration_ms: elapsed(),
+        frozen_ms: frozenMs,
         ready_at: new Date().toISOString(),
       });
     } catch (err) {
       const reason = captureFailure(err);
-      const marked = await this.o.rows.update(row, { status: 'failed', error: reason }).then(
+      const failed = {
+        status: 'failed',
+        error: reason,
+        duration_ms: elapsed(),
+        frozen_ms: frozenMs,
+      } as const;
+      const marked = await this.o.rows.update(row, failed).then(
         () => true,
         (e: unknown) => {
           if (e instanceof PaddockError && e.code === 'not_found') return false;
@@ -288,6 +304,7 @@ export class SnapshotService {
 
   /** Takes a tar (or tar.gz) from outside, validated entry by entry, as a new snapshot. */
   async import(owner: string, name: string, body: AsyncIterable<Buffer>): Promise<SnapshotRow> {
+    const started = performance.now();
     const row = await this.o.rows.insert({
       owner,
       name,
@@ -308,6 +325,7 @@ export class SnapshotService {
         size_bytes: result.bytes,
         new_bytes: result.written + manifest.written,
         consistent: 1,
+        duration_ms: Math.round(performance.now() - started),
         ready_at: new Date().toISOString(),
       });
       await this.o.events.append({

@@ -20,6 +20,8 @@ export function snapshotView(row: SnapshotRow): Snapshot {
     new_bytes: row.new_bytes,
     consistent: row.consistent === 1,
     skipped: JSON.parse(row.skipped_json) as string[],
+    duration_ms: row.duration_ms,
+    frozen_ms: row.frozen_ms,
     created_at: row.created_at,
     ready_at: row.ready_at,
   };
@@ -51,6 +53,8 @@ export class SnapshotStore {
       new_bytes: 0,
       consistent: 0,
       skipped_json: '[]',
+      duration_ms: null,
+      frozen_ms: null,
       created_at: new Date().toISOString(),
       ready_at: null,
     };

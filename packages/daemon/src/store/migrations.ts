@@ -215,6 +215,12 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0009_snapshot_timings': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('snapshots').addColumn('duration_ms', 'integer').execute();
+      await db.schema.alterTable('snapshots').addColumn('frozen_ms', 'integer').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

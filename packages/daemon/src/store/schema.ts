@@ -72,6 +72,10 @@ export interface SnapshotsTable {
   /** 1 when nothing in the sandbox ran during the capture (frozen or stopped). */
   consistent: number;
   skipped_json: string;
+  /** Set when the capture or import ends, ready or failed. */
+  duration_ms: number | null;
+  /** Null when no process was frozen (a stopped sandbox, an import). */
+  frozen_ms: number | null;
   created_at: string;
   ready_at: string | null;
 }

@@ -40,6 +40,13 @@ export const SnapshotSchema = Type.Object(
     skipped: Type.Array(Type.String(), {
       description: 'Sockets, FIFOs and device nodes found and left out (the first 100)',
     }),
+    duration_ms: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'How long the capture or import took in the daemon; null until it ends',
+    }),
+    frozen_ms: Type.Union([Type.Integer(), Type.Null()], {
+      description:
+        "How long the sandbox's processes were held frozen while its files were read; null when nothing ran (a stopped sandbox, an import)",
+    }),
     created_at: Timestamp,
     ready_at: Type.Union([Timestamp, Type.Null()]),
   },
