@@ -4,7 +4,7 @@ import net, { type Server, type Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import { CONTROL_PLANE_HOST, type SandboxDriver } from '@paddock/shared';
 import type { Injection } from '../appConfig/appConfigService.js';
-import type { AuditLog } from '../audit/auditLog.js';
+import type { AuditLog, AuditRecord } from '../audit/auditLog.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import { certificateName, type EgressCa } from './egressCa.js';
@@ -313,21 +313,9 @@ export class EgressProxy {
   }
 
   private recordLimit(row: SandboxRow, max: number): void {
-    const key = `${row.id} connection limit`;
-    const now = Date.now();
-    if (now - (this.recorded.get(key) ?? 0) < RECORD_EVERY_MS) return;
-    this.recorded.set(key, now);
+    if (!this.firstInWindow(`${row.id} connection limit`)) return;
     const reason = `more than ${max} connections open at once (egress_connections_max)`;
-    const fail = (err: unknown) => this.o.log.warn({ err }, 'recording an egress refusal failed');
-    void this.o.audit
-      .record({
-        actor: { owner: row.owner_id, keyId: `sandbox:${row.id}` },
-        action: 'egress',
-        target: { type: 'sandbox', id: row.id },
-        outcome: 'denied',
-        details: { decision: 'denied', reason },
-      })
-      .catch(fail);
+    this.audit(row, 'denied', { decision: 'denied', reason });
     void this.o.events
       .append({
         owner: row.owner_id,
@@ -337,7 +325,35 @@ export class EgressProxy {
         message: `Egress connections refused: ${reason}`,
         payload: { reason, limit: max },
       })
-      .catch(fail);
+      .catch(this.recordFailed);
+  }
+
+  /** True once per key per RECORD_EVERY_MS: what is recorded of a flood is its first. */
+  private firstInWindow(key: string): boolean {
+    const now = Date.now();
+    if (now - (this.recorded.get(key) ?? 0) < RECORD_EVERY_MS) return false;
+    this.recorded.set(key, now);
+    if (this.recorded.size > 10_000) this.recorded.clear();
+    return true;
+  }
+
+  private readonly recordFailed = (err: unknown) =>
+    this.o.log.warn({ err }, 'recording an egress decision failed');
+
+  private audit(
+    row: SandboxRow,
+    outcome: 'ok' | 'denied',
+    details: NonNullable<AuditRecord['details']>,
+  ): void {
+    void this.o.audit
+      .record({
+        actor: { owner: row.owner_id, keyId: `sandbox:${row.id}` },
+        action: 'egress',
+        target: { type: 'sandbox', id: row.id },
+        outcome,
+        details,
+      })
+      .catch(this.recordFailed);
   }
 
   private record(
@@ -347,11 +363,7 @@ export class EgressProxy {
     d: Decision,
     injections: Injection[] = [],
   ): void {
-    const key = `${row.id} ${host}:${port} ${d.ok} ${injections.length}`;
-    const now = Date.now();
-    if (now - (this.recorded.get(key) ?? 0) < RECORD_EVERY_MS) return;
-    this.recorded.set(key, now);
-    if (this.recorded.size > 10_000) this.recorded.clear();
+    if (!this.firstInWindow(`${row.id} ${host}:${port} ${d.ok} ${injections.length}`)) return;
     const details = {
       host,
       port,
@@ -360,16 +372,7 @@ export class EgressProxy {
       // The keys whose values go into the requests; never the values.
       ...(injections.length > 0 ? { injected: injections.map((i) => i.key) } : {}),
     };
-    const fail = (err: unknown) => this.o.log.warn({ err }, 'recording an egress decision failed');
-    void this.o.audit
-      .record({
-        actor: { owner: row.owner_id, keyId: `sandbox:${row.id}` },
-        action: 'egress',
-        target: { type: 'sandbox', id: row.id },
-        outcome: d.ok ? 'ok' : 'denied',
-        details: d.ok ? details : { ...details, reason: d.reason },
-      })
-      .catch(fail);
+    this.audit(row, d.ok ? 'ok' : 'denied', d.ok ? details : { ...details, reason: d.reason });
     if (!d.ok) {
       void this.o.events
         .append({
@@ -380,7 +383,7 @@ export class EgressProxy {
           message: `Egress to ${host}:${port} refused: ${d.reason}`,
           payload: { ...details, reason: d.reason },
         })
-        .catch(fail);
+        .catch(this.recordFailed);
     }
   }
 }
