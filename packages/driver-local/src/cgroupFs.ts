@@ -21,9 +21,8 @@ export interface CgroupFs {
  * Writes are synchronous: cgroupfs handles a control-file write in microseconds, and a trip
  * through libuv's thread pool costs a hundred or more while a sandbox frozen for a snapshot
  * waits. (Lowering a memory limit below usage makes the kernel reclaim before the write returns;
- * that is a rare limits change, and bounded.) So are reads of process lists. Other reads stay on the
- * thread pool: waiting for a group to freeze is a loop of reads, and meanwhile the daemon must
- * leave the CPU to the freezing tasks.
+ * that is a rare limits change, and bounded.) So are reads of process lists and of a freezing
+ * group's state (see waitForFreeze). Other reads stay on the thread pool.
  */
 export const nodeCgroupFs: CgroupFs = {
   read: (file) => fs.promises.readFile(file, 'utf8'),
@@ -110,12 +109,35 @@ export async function removeGroupDir(cg: CgroupFs, dir: string): Promise<void> {
   }
 }
 
+/** Sleeps the calling thread: the CPU is free meanwhile, unlike a spin. */
+const pauseThread = (() => {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  return (ms: number) => void Atomics.wait(cell, 0, 0, ms);
+})();
+
+/** How long the first, blocking looks at a freezing group may take in all. */
+const BLOCKING_LOOKS_MS = 2;
+/** Between two of those looks. */
+const LOOK_PAUSE_MS = 0.05;
+
 /**
- * Between two looks at a freezing group: a group of a few idle processes freezes within a
- * fraction of a millisecond, and the sandbox waits frozen for every millisecond spent here, so
- * look again at once for the first few milliseconds, then every 2 ms.
+ * Waits until `isFrozen()` (a synchronous read of the group's state) says yes, or `timeoutMs`.
+ * A group of a few idle processes freezes within half a millisecond, and the sandbox stays
+ * frozen for every moment spent here, so the first looks are synchronous, 50 µs apart, with the
+ * thread asleep in between: a look through libuv's thread pool takes longer than that freeze,
+ * and a spin would keep the CPU from the very tasks that must run to freeze. (The v1 freezer
+ * also only turns FROZEN when its state is read.) This blocks the event loop for at most
+ * BLOCKING_LOOKS_MS; a slower group is then looked at every 2 ms without blocking.
  */
-export async function freezePause(elapsedMs: number): Promise<void> {
-  if (elapsedMs < 5) await new Promise((resolve) => setImmediate(resolve));
-  else await sleep(2);
+export async function waitForFreeze(isFrozen: () => boolean, timeoutMs: number): Promise<boolean> {
+  const started = performance.now();
+  while (performance.now() - started < BLOCKING_LOOKS_MS) {
+    if (isFrozen()) return true;
+    pauseThread(LOOK_PAUSE_MS);
+  }
+  for (;;) {
+    if (isFrozen()) return true;
+    if (performance.now() - started > timeoutMs) return false;
+    await sleep(2);
+  }
 }

@@ -10,7 +10,7 @@ import {
   readKeyed,
   readNumber,
   readProcs,
-  freezePause,
+  waitForFreeze,
   removeGroupDir,
   type CgroupFs,
 } from './cgroupFs.js';
@@ -148,14 +148,8 @@ export class CgroupV1 implements SandboxCgroups {
   }
 
   /** FREEZING turns FROZEN once every task has stopped; a task stuck in the kernel delays it. */
-  private async waitFrozen(stateFile: string, timeoutMs: number): Promise<boolean> {
-    const started = Date.now();
-    const deadline = started + timeoutMs;
-    for (;;) {
-      if ((await this.cg.read(stateFile)).trim() === 'FROZEN') return true;
-      if (Date.now() > deadline) return false;
-      await freezePause(Date.now() - started);
-    }
+  private waitFrozen(stateFile: string, timeoutMs: number): Promise<boolean> {
+    return waitForFreeze(() => this.cg.readNow(stateFile).trim() === 'FROZEN', timeoutMs);
   }
 
   async remove(id: string): Promise<void> {

@@ -10,7 +10,7 @@ import {
   readKeyed,
   readNumber,
   readProcs,
-  freezePause,
+  waitForFreeze,
   removeGroupDir,
   type CgroupFs,
 } from './cgroupFs.js';
@@ -110,14 +110,9 @@ export class CgroupV2 implements SandboxCgroups {
     if (!this.cg.exists(freezeFile)) return false;
     await this.cg.write(freezeFile, '1');
     // cgroup.events says `frozen 1` once every task has stopped.
-    const started = Date.now();
-    const deadline = started + timeoutMs;
-    for (;;) {
-      if (readKeyed(await this.cg.read(path.join(dir, 'cgroup.events')), 'frozen') === 1) {
-        return true;
-      }
-      if (Date.now() > deadline) break;
-      await freezePause(Date.now() - started);
+    const events = path.join(dir, 'cgroup.events');
+    if (await waitForFreeze(() => readKeyed(this.cg.readNow(events), 'frozen') === 1, timeoutMs)) {
+      return true;
     }
     await this.cg.write(freezeFile, '0');
     throw new PaddockError('driver_error', `sandbox ${id} did not freeze within ${timeoutMs} ms`);
