@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -345,6 +346,83 @@ describe('snapshots: capture, restore, fork, export and import', () => {
     assert.equal(restored.status, 201);
     assert.equal((await d.api('DELETE', `/v1/snapshots/${a.id}`)).status, 204);
     assert.equal(objectsOnDisk(), withBoth - 4);
+  });
+
+  it('puts ready snapshots on disk, and fails one whose content a crash lost', async () => {
+    const sandbox = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
+    const kept = `kept ${crypto.randomUUID()}`;
+    const lost = `lost ${crypto.randomUUID()}`;
+    await sh(sandbox, `printf '%s' '${kept}' > /workspace/kept.txt`);
+    const a = (await snapshot(sandbox, 'kept')).body;
+    await sh(sandbox, `printf '%s' '${lost}' > /workspace/lost.txt`);
+    const b = (await snapshot(sandbox, 'lost')).body;
+    assert.equal(a.status, 'ready');
+    assert.equal(b.status, 'ready');
+    // Synced in the background: both rows say so.
+    await d.stop();
+    const stateDir = path.join(dataDir, 'state');
+    const db = await openDatabase(stateDir);
+    try {
+      const durable = await db
+        .selectFrom('snapshots')
+        .select(['id', 'durable'])
+        .where('id', 'in', [a.id, b.id])
+        .execute();
+      assert.deepEqual(
+        durable.map((r) => r.durable),
+        [1, 1],
+      );
+      // As after a power cut before the sync: not marked, and b's own file never reached the disk.
+      await db
+        .updateTable('snapshots')
+        .set({ durable: 0 })
+        .where('id', 'in', [a.id, b.id])
+        .execute();
+    } finally {
+      await db.destroy();
+    }
+    const lostSha = crypto.createHash('sha256').update(lost).digest('hex');
+    const packs = path.join(dataDir, 'snapshots', 'packs');
+    let damaged = 0;
+    for (const name of fs.readdirSync(packs)) {
+      const entry = readPackIndex(path.join(packs, name))?.find((e) => e.sha256 === lostSha);
+      if (!entry) continue;
+      const bytes = fs.readFileSync(path.join(packs, name));
+      bytes.fill(0, entry.offset, entry.offset + entry.size);
+      fs.writeFileSync(path.join(packs, name), bytes);
+      damaged++;
+    }
+    assert.equal(damaged, 1);
+    d = await startDaemon({ dataDir, env: { PADDOCK_SNAPSHOT_MAX_MB: '8' } });
+    const afterA = (await d.api<Snapshot>('GET', `/v1/snapshots/${a.id}`)).body;
+    const afterB = (await d.api<Snapshot>('GET', `/v1/snapshots/${b.id}`)).body;
+    assert.equal(afterA.status, 'ready');
+    assert.equal(afterB.status, 'failed');
+    assert.match(afterB.error ?? '', /did not survive a crash .*damaged/);
+    const events = await d.api<{ items: { type: string; payload: { snapshot_id?: string } }[] }>(
+      'GET',
+      `/v1/sandboxes/${sandbox}/events`,
+    );
+    assert.ok(
+      events.body.items.some((e) => e.type === 'snapshot.failed' && e.payload.snapshot_id === b.id),
+      'the loss is in the sandbox events',
+    );
+    // The sound one restores, its bytes intact; the failed one cannot be used.
+    const restored = await d.api<{ id: string }>('POST', '/v1/sandboxes', { from_snapshot: a.id });
+    assert.equal(restored.status, 201, JSON.stringify(restored.body));
+    assert.equal(await sh(restored.body.id, 'cat /workspace/kept.txt'), kept);
+    const fromB = await d.api<Err>('POST', '/v1/sandboxes', { from_snapshot: b.id });
+    assert.equal(fromB.status, 409);
+    assert.equal(fromB.body.error.code, 'snapshot_not_ready');
+    // The damaged bytes are never reused: capturing the same file again stores them anew.
+    const again = (await snapshot(sandbox, 'again')).body;
+    assert.equal(again.status, 'ready', JSON.stringify(again));
+    assert.ok(again.new_bytes >= lost.length, 'the lost bytes were written again');
+    const fromAgain = await d.api<{ id: string }>('POST', '/v1/sandboxes', {
+      from_snapshot: again.id,
+    });
+    assert.equal(fromAgain.status, 201, JSON.stringify(fromAgain.body));
+    assert.equal(await sh(fromAgain.body.id, 'cat /workspace/lost.txt'), lost);
   });
 
   async function importTar(data: Buffer) {

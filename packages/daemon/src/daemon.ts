@@ -357,6 +357,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
           await tasks.close();
           preview.close();
           await app.close();
+          await snapshots.settle();
           sandboxes.close();
           await driver.close();
           await db.destroy();

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { encodePack, readPackIndex, type PackEntry } from './packFile.js';
-import { readRange, syncDir, writeAll, writeDurably } from './syncedFiles.js';
+import { inParallel } from './inParallel.js';
+import { CannotOpen, readRange, syncDir, syncFile, writeAll, writeNew } from './syncedFiles.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 /**
@@ -17,6 +18,8 @@ const PACK_FLUSH_BYTES = 32 * 1024 * 1024;
 const SMALL_PACK_BYTES = 1024 * 1024;
 /** Small packs that gather before compact() merges them. */
 const COMPACT_AT = 32;
+/** Files synced at once: libuv's thread pool runs four, and each holds a descriptor meanwhile. */
+const PARALLEL_SYNCS = 8;
 
 interface Pack {
   file: string;
@@ -65,11 +68,19 @@ export interface SweepResult {
  * Content stored once by the SHA-256 of its bytes, shared by every snapshot of every app on the
  * host. Small objects live in packs (`packs/<random>.pack`, see packFile.ts), one per capture or
  * per 32 MiB of it; larger ones as files of their own (`objects/<2 hex>/<62 hex>`). Both are
- * written to `tmp/` first, synced and renamed in, so an object is whole or absent, and `commit`
- * makes a lease's objects durable before its snapshot may be marked ready.
+ * written to `tmp/` first and renamed in. `commit` writes a lease's objects; `sync` then puts
+ * everything written so far on disk (ADR 0014: the snapshot is answered between the two). What
+ * a crash of the machine can leave: a large object is synced before its rename, so it is whole
+ * or absent; a pack may be cut short, which its trailer shows at start (it is set aside); a
+ * rename may be lost, so the object is absent. A file system that could show a file longer than
+ * the data written to it (ext4 data=writeback) could leave a pack with a whole trailer over
+ * lost bytes: `verifyDurable` finds that for the snapshots not yet synced.
  */
 export class ContentStore {
-  /** Pack files found at start that do not check out: renamed `*.untrusted`, never read. */
+  /**
+   * Pack files that do not check out (found so at start, or holding an object a check or a
+   * failed sync found damaged): renamed `*.untrusted`, never read.
+   */
   readonly untrustedPacks: string[] = [];
   private readonly objectsDir: string;
   private readonly packsDir: string;
@@ -83,11 +94,16 @@ export class ContentStore {
   private sweepQueue: Promise<unknown> = Promise.resolve();
   /** Large objects being written right now: a second writer of the same bytes waits instead. */
   private readonly writing = new Map<string, Promise<void>>();
-  /** Dirs with renames (or new entries) not yet made durable (see syncRenames). */
+  /** Packs written by commits whose data is not yet known to be on disk (see sync). */
+  private readonly unsynced = new Set<string>();
+  /** Dirs with renames (or new entries) not yet made durable (see sync). */
   private readonly renamedInto = new Set<string>();
-  private readonly dirSyncs = new Set<Promise<void>>();
+  private readonly syncs = new Set<Promise<void>>();
+  private failedSyncCount = 0;
   /** The `objects/<2 hex>` dirs known to exist (a sweep leaves them in place). */
   private readonly prefixDirs = new Set<string>();
+  /** The large objects stored, each a file under `objects/`: looked up for every file captured. */
+  private readonly loose = new Set<string>();
   private readonly packs = new Set<Pack>();
   /** Where each packed object is read from (one pack, when several hold the same bytes). */
   private readonly packed = new Map<string, { pack: Pack; entry: PackEntry }>();
@@ -112,13 +128,27 @@ export class ContentStore {
         throw err;
       }
       if (entries === null) {
-        // Only whole packs are renamed in, so this one was damaged after: set aside, not read.
-        fs.renameSync(file, `${file}.untrusted`);
-        this.untrustedPacks.push(name);
+        // Cut short by a crash before its sync (see sync), or damaged since: set aside, not read.
+        this.setAside(file);
         continue;
       }
       this.addPack({ file, entries, bytes: fs.statSync(file).size });
     }
+    for (const prefix of fs.readdirSync(this.objectsDir)) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(path.join(this.objectsDir, prefix));
+      } catch {
+        continue; // not a prefix dir: nothing of ours
+      }
+      for (const rest of names) if (SHA256.test(prefix + rest)) this.loose.add(prefix + rest);
+    }
+  }
+
+  /** A pack that cannot be trusted: renamed `*.untrusted` (kept for a person to look at). */
+  private setAside(file: string): void {
+    fs.renameSync(file, `${file}.untrusted`);
+    this.untrustedPacks.push(path.basename(file));
   }
 
   private loosePath(sha256: string): string {
@@ -137,7 +167,7 @@ export class ContentStore {
 
   /** Whether the object is stored (committed, or at least renamed in). */
   has(sha256: string): boolean {
-    return this.packed.has(sha256) || fs.existsSync(this.loosePath(sha256));
+    return this.packed.has(sha256) || this.loose.has(sha256);
   }
 
   /**
@@ -162,7 +192,8 @@ export class ContentStore {
     }
     const write = (async () => {
       const tmp = this.tmpFile();
-      await writeDurably(tmp, [data]);
+      // Synced before it is renamed in: a large object that is there is whole (see sync).
+      await writeNew(tmp, [data], true);
       try {
         await this.adopt(tmp, sha256);
       } catch (err) {
@@ -257,38 +288,143 @@ export class ContentStore {
     }
     // Identical bytes either way, so a concurrent writer of the same object is harmless.
     await fs.promises.rename(tmp, target);
+    this.loose.add(sha256);
     this.renamedInto.add(path.dirname(target));
   }
 
   /**
-   * Makes everything the lease stored durable: its last pack written, its earlier packs
-   * finished, and the renames of large objects synced. Call before a snapshot that needs them is
-   * marked ready; a lease released without it loses the small objects it has not yet written.
+   * Writes out everything the lease stored: its last pack, and its earlier packs finished. The
+   * objects are then readable, and survive a crash of the daemon; `sync` makes them survive a
+   * crash of the machine. A lease released without a commit loses the small objects it has not
+   * yet written.
    */
   async commit(lease: Lease): Promise<void> {
     if (lease.pending.size > 0) void this.flush(lease);
     await Promise.all(lease.flushes);
-    await this.syncRenames();
   }
 
   /**
-   * Syncs every dir with renames not yet synced, and waits for the syncs other commits started:
-   * an object this lease found stored may have been renamed in by another lease, whose commit
-   * took its dir first.
+   * Puts on disk every object committed before this call: the files' data, then the renames.
+   * Waits for the syncs other callers started, since an object a lease found stored may be in a
+   * file another sync took. A failed sync is not retried (after a failed fsync the kernel may
+   * have dropped the pages and the next one succeeds without them): it is counted, see
+   * `failedSyncs`, and the objects it may have lost are forgotten, so the next capture that
+   * needs them writes them again. A file that could not even be opened lost nothing: it waits
+   * for the next sync, and this one rejects with CannotOpen.
    */
-  private async syncRenames(): Promise<void> {
+  async sync(): Promise<void> {
+    const files = [...this.unsynced];
     const dirs = [...this.renamedInto];
+    this.unsynced.clear();
     this.renamedInto.clear();
-    for (const dir of dirs) {
-      const sync = syncDir(dir).catch((err: unknown) => {
-        this.renamedInto.add(dir); // for the next commit to try again
-        throw err;
-      });
-      this.dirSyncs.add(sync);
-      const forget = () => this.dirSyncs.delete(sync);
-      sync.then(forget, forget);
+    if (files.length > 0 || dirs.length > 0) {
+      const run = this.syncNow(files, dirs);
+      this.syncs.add(run);
+      const forget = () => this.syncs.delete(run);
+      run.then(forget, forget);
     }
-    await Promise.all([...this.dirSyncs]);
+    await Promise.all([...this.syncs]);
+  }
+
+  private async syncNow(files: string[], dirs: string[]): Promise<void> {
+    const failed: string[] = [];
+    let failure: unknown = null;
+    let unopened: unknown = null;
+    await inParallel(files, PARALLEL_SYNCS, async (file) => {
+      try {
+        await syncFile(file);
+      } catch (err) {
+        if (err instanceof CannotOpen) {
+          this.unsynced.add(file);
+          unopened ??= err;
+        } else {
+          failed.push(file);
+          failure ??= err;
+        }
+      }
+    });
+    let dirFailed = false;
+    for (const dir of dirs) {
+      try {
+        await syncDir(dir);
+      } catch (err) {
+        dirFailed = true;
+        failure ??= err;
+      }
+    }
+    if (failure !== null) {
+      this.failedSyncCount++;
+      // A failed dir sync may have lost any rename of this run: all of its files go.
+      for (const file of dirFailed ? files : failed) this.forgetFile(file);
+      if (dirFailed) this.prefixDirs.clear();
+      throw failure;
+    }
+    if (unopened !== null) throw unopened;
+  }
+
+  /**
+   * How many syncs have failed since the store opened. A snapshot whose capture began before
+   * the count last rose may rest on objects that sync lost: it must not be called durable.
+   */
+  get failedSyncs(): number {
+    return this.failedSyncCount;
+  }
+
+  /** A file whose data may not be what was written: its objects are no longer offered. */
+  private forgetFile(file: string): void {
+    for (const pack of this.packs) {
+      if (pack.file !== file) continue;
+      for (const e of this.indexedIn(pack)) this.packed.delete(e.sha256);
+      this.packs.delete(pack);
+      if (fs.existsSync(file)) this.setAside(file);
+      return;
+    }
+    this.loose.delete(path.basename(path.dirname(file)) + path.basename(file));
+    fs.rmSync(file, { force: true });
+  }
+
+  /**
+   * After a restart, for a snapshot whose sync may not have finished: checks each object reads
+   * back whole, then puts the files holding them on disk. A file holding a damaged object is
+   * set aside with everything in it. Returns the first problem, or null.
+   */
+  async verifyDurable(sha256s: Iterable<string>): Promise<string | null> {
+    const files = new Set<string>();
+    for (const sha256 of new Set(sha256s)) {
+      let object: { fd: number; start: number; size: number };
+      try {
+        object = this.openObject(sha256);
+      } catch {
+        return `object ${sha256} is missing`;
+      }
+      const at = this.packed.get(sha256);
+      const file = at !== undefined ? at.pack.file : this.loosePath(sha256);
+      let problem: string | null = null;
+      try {
+        if ((await hashRange(object.fd, object.start, object.size)) !== sha256) {
+          problem = `object ${sha256} is damaged`;
+        }
+      } catch (err) {
+        problem = `object ${sha256} cannot be read: ${String(err)}`;
+      } finally {
+        fs.closeSync(object.fd);
+      }
+      if (problem !== null) {
+        // A crash cut the file short: nothing else in it is offered to new captures either.
+        this.forgetFile(file);
+        return problem;
+      }
+      files.add(file);
+    }
+    const dirs = new Set([...files].map((f) => path.dirname(f)));
+    if ([...dirs].some((d) => d !== this.packsDir)) dirs.add(this.objectsDir);
+    try {
+      for (const file of files) await syncFile(file);
+      for (const dir of dirs) await syncDir(dir);
+    } catch (err) {
+      return `its files cannot be synced: ${String(err)}`;
+    }
+    return null;
   }
 
   /** Writes the lease's batch as a pack; objects added meanwhile go into the next one. */
@@ -299,7 +435,7 @@ export class ContentStore {
     lease.writing.add(batch);
     const done = (async () => {
       try {
-        this.addPack(await this.writePack(batch));
+        this.addPack(await this.writePack(batch, false));
       } finally {
         lease.writing.delete(batch);
       }
@@ -313,18 +449,27 @@ export class ContentStore {
     return done;
   }
 
-  private async writePack(objects: ReadonlyMap<string, Buffer>): Promise<Pack> {
+  /**
+   * Writes `objects` as a new pack. A commit's pack is synced later (see sync); a pack that
+   * replaces others (compaction, sweeps) is `durable` before it returns, since the packs it
+   * replaces are removed right after.
+   */
+  private async writePack(objects: ReadonlyMap<string, Buffer>, durable: boolean): Promise<Pack> {
     const { bytes, entries } = encodePack(objects);
     const tmp = this.tmpFile();
     const file = path.join(this.packsDir, `${crypto.randomBytes(12).toString('hex')}.pack`);
-    await writeDurably(tmp, bytes);
+    await writeNew(tmp, bytes, durable);
     try {
       fs.renameSync(tmp, file);
-      await syncDir(this.packsDir);
+      if (durable) await syncDir(this.packsDir);
     } catch (err) {
       fs.rmSync(tmp, { force: true });
       fs.rmSync(file, { force: true });
       throw err;
+    }
+    if (!durable) {
+      this.unsynced.add(file);
+      this.renamedInto.add(this.packsDir);
     }
     return { file, entries, bytes: bytes.reduce((n, b) => n + b.length, 0) };
   }
@@ -461,6 +606,9 @@ export class ContentStore {
           if (!SHA256.test(sha256) || wanted(sha256)) continue;
           // Checked and unlinked in one synchronous step: see holdExisting.
           const file = path.join(dir, rest);
+          // Forgotten first: the set may say absent for a file still there (it is written
+          // again), never present for one that is gone.
+          this.loose.delete(sha256);
           try {
             result.bytes += fs.statSync(file).size;
             fs.unlinkSync(file);
@@ -538,7 +686,7 @@ export class ContentStore {
         fs.closeSync(fd);
       }
     }
-    const fresh = objects.size > 0 ? await this.writePack(objects) : null;
+    const fresh = objects.size > 0 ? await this.writePack(objects, true) : null;
     const lost = group.some(
       (pack) =>
         !this.packs.has(pack) ||
@@ -585,6 +733,17 @@ export class ContentStore {
     return { objects, bytes, packs: this.packs.size };
   }
 }
+
+/** The SHA-256 of `size` bytes at `start`, read a megabyte at a time. */
+async function hashRange(fd: number, start: number, size: number): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for (let at = 0; at < size; at += HASH_CHUNK_BYTES) {
+    hash.update(await readRange(fd, start + at, Math.min(HASH_CHUNK_BYTES, size - at)));
+  }
+  return hash.digest('hex');
+}
+
+const HASH_CHUNK_BYTES = 1024 * 1024;
 
 function sha256Of(data: Buffer): string {
   return crypto.createHash('sha256').update(data).digest('hex');

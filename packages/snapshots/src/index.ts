@@ -5,6 +5,7 @@ export {
   DEFAULT_EXCLUDED_NAMES,
   checkManifest,
   manifestObjects,
+  readManifest,
   type SnapshotEntry,
   type SnapshotManifest,
 } from './snapshotManifest.js';

@@ -1,4 +1,5 @@
 import { PaddockError } from '@paddock/shared';
+import type { ContentStore } from './contentStore.js';
 
 /**
  * A snapshot is this manifest: every path of the workspace with its type, mode and mtime, and
@@ -130,4 +131,10 @@ export function manifestObjects(manifest: SnapshotManifest): string[] {
   const out: string[] = [];
   for (const e of manifest.entries) if (e.type === 'file') out.push(e.sha256);
   return out;
+}
+
+/** The manifest stored under `sha256`, its bytes checked against the hash and its entries checked. */
+export async function readManifest(store: ContentStore, sha256: string): Promise<SnapshotManifest> {
+  const bytes = await store.readObject(sha256);
+  return checkManifest(JSON.parse(bytes.toString('utf8')) as SnapshotManifest);
 }

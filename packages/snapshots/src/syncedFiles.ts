@@ -58,16 +58,22 @@ function unwritten(buffers: Buffer[], n: number): Buffer[] {
 }
 
 /**
- * A new file `tmp` (0600) holding `buffers`, its data on disk before this returns; on failure
- * nothing is left. The caller renames it into place, then syncs that dir.
+ * A new file `tmp` (0600) holding `buffers`; with `durable`, its data is on disk before this
+ * returns. On failure nothing is left. The caller renames it into place; a durable file's dir is
+ * then synced, a file written without it is made durable later with syncFile (see
+ * ContentStore.sync).
  */
-export async function writeDurably(tmp: string, buffers: readonly Buffer[]): Promise<void> {
+export async function writeNew(
+  tmp: string,
+  buffers: readonly Buffer[],
+  durable: boolean,
+): Promise<void> {
   const total = buffers.reduce((n, b) => n + b.length, 0);
   const fd = fs.openSync(tmp, 'wx', 0o600);
   let failure: unknown = null;
   try {
     await writeAll(fd, buffers, total <= SYNC_WRITE_BYTES);
-    await fdatasync(fd);
+    if (durable) await fdatasync(fd);
   } catch (err) {
     failure = err;
   }
@@ -79,6 +85,29 @@ export async function writeDurably(tmp: string, buffers: readonly Buffer[]): Pro
   if (failure !== null) {
     fs.rmSync(tmp, { force: true });
     throw failure;
+  }
+}
+
+/** A file that could not be opened to sync it (too many open files, say): nothing was lost yet. */
+export class CannotOpen extends Error {}
+
+/**
+ * Puts a file's data on disk; false when the file is gone (a sweep moved its objects). A failed
+ * open is a CannotOpen; any other error is the sync's own.
+ */
+export async function syncFile(file: string): Promise<boolean> {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new CannotOpen(`cannot open ${file} to sync it: ${String(err)}`);
+  }
+  try {
+    await fdatasync(fd);
+    return true;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

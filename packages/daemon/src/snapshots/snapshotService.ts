@@ -11,6 +11,7 @@ import {
   exportArchive,
   importArchive,
   manifestObjects,
+  readManifest,
   restoreWorkspace,
   type ContentStore,
   type Lease,
@@ -20,6 +21,7 @@ import type { EventLog } from '../events/eventLog.js';
 import type { SandboxFiller, SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import { Slots } from './slots.js';
+import { SnapshotDurability } from './snapshotDurability.js';
 import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
 
 export interface SnapshotServiceOptions {
@@ -52,15 +54,23 @@ export class SnapshotService {
   private readonly slots = new Slots(2);
   private sweepRunning: Promise<void> | null = null;
   private sweepAgain = false;
+  private readonly durability: SnapshotDurability;
 
-  constructor(private readonly o: SnapshotServiceOptions) {}
+  constructor(private readonly o: SnapshotServiceOptions) {
+    this.durability = new SnapshotDurability(o);
+  }
 
   private get limits() {
     return { maxBytes: this.o.maxBytes, maxEntries: this.o.maxEntries ?? 200_000 };
   }
 
-  /** At start: unfinished captures are failed (never left looking ready); garbage goes after. */
+  /**
+   * At start: ready snapshots a crash may have cut short are checked, unfinished captures are
+   * failed (never left looking ready); garbage goes after.
+   */
   async reconcile(): Promise<void> {
+    const { failed: lost } = await this.durability.recover();
+    if (lost > 0) this.o.log.error({ lost }, 'snapshots whose content did not survive were failed');
     const failed = await this.o.rows.failUnfinished('the daemon stopped during the capture');
     if (failed > 0) this.o.log.warn({ failed }, 'marked interrupted snapshot captures failed');
     if (this.o.content.untrustedPacks.length > 0) {
@@ -101,8 +111,10 @@ export class SnapshotService {
    */
   async capture(owner: string, sandboxId: string, name: string): Promise<SnapshotRow> {
     const started = performance.now();
+    const failedSyncs = this.durability.begin();
     const sandbox = await this.o.sandboxes.get(owner, sandboxId);
-    const row = await this.o.rows.insert({
+    // The row is written while the sandbox freezes: the freeze is mostly a wait on the kernel.
+    const inserting = this.o.rows.insert({
       owner,
       name,
       source: 'capture',
@@ -110,28 +122,39 @@ export class SnapshotService {
       sandboxId,
     });
     const lease = this.o.content.lease();
-    let ready: SnapshotRow;
     let frozenMs: number | null = null;
+    const capturing = this.slots.run(() =>
+      this.o.driver.withWorkspace(sandboxId, async (ws) => {
+        assertQuiesced(ws);
+        await inserting; // a capture with no row to record it on is not worth reading
+        const reading = performance.now();
+        try {
+          return await captureWorkspace({
+            root: ws.root,
+            store: this.o.content,
+            lease,
+            excludedNames: excludedNamesFor(sandbox),
+            ...this.limits,
+            cache: this.hashCacheOf(sandboxId),
+          });
+        } finally {
+          if (ws.frozen) frozenMs = Math.round(performance.now() - reading);
+        }
+      }),
+    );
+    // Both settle first, so a failed capture always has its row to be recorded on.
+    const [inserted, captured] = await Promise.allSettled([inserting, capturing]);
+    if (inserted.status === 'rejected') {
+      lease.release();
+      void this.collectGarbage();
+      throw inserted.reason;
+    }
+    const row = inserted.value;
+    let ready: SnapshotRow;
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const result = await this.slots.run(() =>
-        this.o.driver.withWorkspace(sandboxId, async (ws) => {
-          assertQuiesced(ws);
-          const reading = performance.now();
-          try {
-            return await captureWorkspace({
-              root: ws.root,
-              store: this.o.content,
-              lease,
-              excludedNames: excludedNamesFor(sandbox),
-              ...this.limits,
-              cache: this.hashCacheOf(sandboxId),
-            });
-          } finally {
-            if (ws.frozen) frozenMs = Math.round(performance.now() - reading);
-          }
-        }),
-      );
+      if (captured.status === 'rejected') throw captured.reason;
+      const result = captured.value;
       // Checked like any manifest before anything may rely on it.
       checkManifest(result.manifest);
       const manifest = await this.storeManifest(lease, result.manifest);
@@ -147,6 +170,7 @@ export class SnapshotService {
         frozen_ms: frozenMs,
         ready_at: new Date().toISOString(),
       });
+      this.durability.track(ready, failedSyncs);
     } catch (err) {
       const reason = captureFailure(err);
       const failed = {
@@ -305,6 +329,7 @@ export class SnapshotService {
   /** Takes a tar (or tar.gz) from outside, validated entry by entry, as a new snapshot. */
   async import(owner: string, name: string, body: AsyncIterable<Buffer>): Promise<SnapshotRow> {
     const started = performance.now();
+    const failedSyncs = this.durability.begin();
     const row = await this.o.rows.insert({
       owner,
       name,
@@ -328,6 +353,7 @@ export class SnapshotService {
         duration_ms: Math.round(performance.now() - started),
         ready_at: new Date().toISOString(),
       });
+      this.durability.track(ready, failedSyncs);
       await this.o.events.append({
         owner,
         sandboxId: null,
@@ -354,7 +380,10 @@ export class SnapshotService {
     return readManifest(this.o.content, row.manifest_sha256);
   }
 
-  /** The manifest stored beside the content, and all of it made durable: then it may be ready. */
+  /**
+   * The manifest stored beside the content, and all of it written: then it may be ready. It is
+   * put on disk right after (see SnapshotDurability).
+   */
   private async storeManifest(
     lease: Lease,
     manifest: SnapshotManifest,
@@ -369,6 +398,11 @@ export class SnapshotService {
   private compactPacks(): void {
     const failed = (err: unknown) => this.o.log.warn({ err }, 'merging snapshot packs failed');
     this.o.content.compact().then((r) => r.errors.forEach(failed), failed);
+  }
+
+  /** Waits for ready snapshots to reach the disk: at shutdown, and in tests. */
+  settle(): Promise<void> {
+    return this.durability.settle();
   }
 
   /** One sweep at a time; a request during a sweep runs one more after it. */
@@ -410,12 +444,6 @@ export class SnapshotService {
     }
     return keep;
   }
-}
-
-async function readManifest(content: ContentStore, sha256: string): Promise<SnapshotManifest> {
-  return checkManifest(
-    JSON.parse((await content.readObject(sha256)).toString('utf8')) as SnapshotManifest,
-  );
 }
 
 /** The defaults plus what the sandbox's preset declares. */

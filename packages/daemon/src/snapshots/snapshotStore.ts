@@ -55,6 +55,7 @@ export class SnapshotStore {
       skipped_json: '[]',
       duration_ms: null,
       frozen_ms: null,
+      durable: 0,
       created_at: new Date().toISOString(),
       ready_at: null,
     };
@@ -121,6 +122,32 @@ export class SnapshotStore {
       .where('manifest_sha256', 'is not', null)
       .execute();
     return rows.map((r) => r.manifest_sha256!);
+  }
+
+  async markDurable(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('snapshots').set({ durable: 1 }).where('id', 'in', ids).execute();
+  }
+
+  /** Ready snapshots whose content may not have reached the disk before the daemon stopped. */
+  async listUndurable(): Promise<SnapshotRow[]> {
+    return this.db
+      .selectFrom('snapshots')
+      .selectAll()
+      .where('status', '=', 'ready')
+      .where('durable', '=', 0)
+      .execute();
+  }
+
+  /** A ready snapshot whose content was lost: failed, and its manifest let go. */
+  async failReady(id: string, reason: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('snapshots')
+      .set({ status: 'failed', error: reason, manifest_sha256: null })
+      .where('id', '=', id)
+      .where('status', '=', 'ready')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   /** At start: captures the daemon was in the middle of can never finish. */

@@ -221,6 +221,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('snapshots').addColumn('frozen_ms', 'integer').execute();
     },
   },
+  '0010_snapshot_durable': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Rows from before it were synced before they turned ready.
+      await db.schema
+        .alterTable('snapshots')
+        .addColumn('durable', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

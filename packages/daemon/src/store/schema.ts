@@ -76,6 +76,8 @@ export interface SnapshotsTable {
   duration_ms: number | null;
   /** Null when no process was frozen (a stopped sandbox, an import). */
   frozen_ms: number | null;
+  /** 0 while a ready snapshot's content may not have reached the disk (see SnapshotDurability). */
+  durable: number;
   created_at: string;
   ready_at: string | null;
 }
