@@ -51,6 +51,7 @@ describe('settings and idle stop', () => {
       task_timeout_max_seconds: 7200,
       audit_retention_days: 90,
       egress_connections_max: 256,
+      snapshot_storage_mb: 10240,
     });
     const refused: [unknown, number, string, string?][] = [
       [{ idle_stop_seconds: 60 }, 403, 'forbidden', user],

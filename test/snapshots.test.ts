@@ -348,6 +348,71 @@ describe('snapshots: capture, restore, fork, export and import', () => {
     assert.equal(objectsOnDisk(), withBoth - 4);
   });
 
+  it("refuses captures and imports past the owner's snapshot storage, keeping nothing", async () => {
+    const key = await d.api<{ token: string }>('POST', '/v1/api-keys', {
+      name: 'quinn',
+      owner: 'quinn',
+    });
+    const quinn = key.body.token;
+    const sandbox = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {}, quinn)).body.id;
+    const run = async (command: string) => {
+      const res = await d.api<{ exit_code: number }>(
+        'POST',
+        `/v1/sandboxes/${sandbox}/exec`,
+        { command },
+        quinn,
+      );
+      assert.equal(res.body.exit_code, 0, command);
+    };
+    const capture = (name: string) =>
+      d.api<Snapshot & Err>('POST', `/v1/sandboxes/${sandbox}/snapshots`, { name }, quinn);
+    const setLimit = async (mb: number) =>
+      assert.equal((await d.api('PATCH', '/v1/settings', { snapshot_storage_mb: mb })).status, 200);
+    await setLimit(1);
+    try {
+      await run('head -c 600000 /dev/urandom > /workspace/one.bin');
+      // The admin's snapshots here already describe more than 1 MiB: only quinn's own count.
+      const first = await capture('first');
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      // 1.2 MB would be described in all: refused once captured, and nothing of it kept.
+      const stored = objectsOnDisk();
+      await run('head -c 600000 /dev/urandom > /workspace/two.bin');
+      const refused = await capture('second');
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error.code, 'snapshot_quota_exceeded');
+      assert.match(refused.body.error.message, /would take your snapshots past 1 MiB/);
+      await waitFor('the refused content collected', async () =>
+        objectsOnDisk() === stored ? true : undefined,
+      );
+      // An import past it is refused the same way.
+      const archive = await fetch(`${d.url}/v1/snapshots/${first.body.id}/export`, {
+        headers: { authorization: `Bearer ${quinn}` },
+      });
+      const imported = await fetch(`${d.url}/v1/snapshots/import?name=again`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${quinn}`, 'content-type': 'application/x-tar' },
+        body: Buffer.from(await archive.arrayBuffer()),
+      });
+      assert.equal(imported.status, 409);
+      assert.equal(((await imported.json()) as Err).error.code, 'snapshot_quota_exceeded');
+      // Room again once the first is deleted.
+      const deleted = await d.api('DELETE', `/v1/snapshots/${first.body.id}`, undefined, quinn);
+      assert.equal(deleted.status, 204);
+      await run('rm /workspace/two.bin');
+      assert.equal((await capture('third')).status, 201);
+      // Over the limit once it is lowered: refused before anything is read.
+      await setLimit(2);
+      await run('head -c 600000 /dev/urandom > /workspace/two.bin');
+      assert.equal((await capture('fourth')).status, 201);
+      await setLimit(1);
+      const full = await capture('fifth');
+      assert.equal(full.status, 409);
+      assert.match(full.body.error.message, /already describe 1 MiB/);
+    } finally {
+      await setLimit(10240);
+    }
+  });
+
   it('puts ready snapshots on disk, and fails one whose content a crash lost', async () => {
     const sandbox = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
     const kept = `kept ${crypto.randomUUID()}`;

@@ -272,6 +272,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       events,
       log: log.child({ component: 'snapshots' }),
       maxBytes: config.snapshotMaxBytes,
+      storageLimitBytes: () => settings.get().snapshot_storage_mb * 1024 * 1024,
     });
     await snapshots.reconcile();
 

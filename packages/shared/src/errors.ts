@@ -57,6 +57,11 @@ export const ERROR_CODES = {
     description:
       'Capturing the workspace failed; the snapshot is kept with status failed and the reason.',
   },
+  snapshot_quota_exceeded: {
+    status: 409,
+    description:
+      "The owner's snapshots would describe more bytes than the snapshot_storage_mb setting allows; delete some first. Nothing was kept.",
+  },
   snapshot_not_ready: {
     status: 409,
     description: 'The snapshot is not ready (still capturing, or its capture failed).',

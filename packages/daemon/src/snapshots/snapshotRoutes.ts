@@ -44,7 +44,7 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<SnapshotRoutesOptions> = 
           "Capture the sandbox's workspace (processes frozen meanwhile); regenerable dirs such as node_modules are left out",
         params: SandboxIdParams,
         body: CreateSnapshotBody,
-        response: { 201: SnapshotSchema, ...errorResponses(400, 401, 404, 422) },
+        response: { 201: SnapshotSchema, ...errorResponses(400, 401, 404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -127,7 +127,7 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<SnapshotRoutesOptions> = 
             'Import a tar or tar.gz as a new snapshot; absolute paths, "..", hard links and device files are refused',
           querystring: ImportSnapshotQuery,
           consumes: ARCHIVE_TYPES,
-          response: { 201: SnapshotSchema, ...errorResponses(400, 401, 415) },
+          response: { 201: SnapshotSchema, ...errorResponses(400, 401, 409, 415) },
         },
       },
       async (request, reply) => {

@@ -34,6 +34,8 @@ export interface SnapshotServiceOptions {
   log: FastifyBaseLogger;
   /** A capture or import fails past this many bytes of file content. */
   maxBytes: number;
+  /** Bytes of files one owner's snapshots may describe in all (a setting: read at each use). */
+  storageLimitBytes: () => number;
   maxEntries?: number;
 }
 
@@ -113,7 +115,8 @@ export class SnapshotService {
     const started = performance.now();
     const failedSyncs = this.durability.begin();
     const sandbox = await this.o.sandboxes.get(owner, sandboxId);
-    // The row is written while the sandbox freezes: the freeze is mostly a wait on the kernel.
+    // The row is written, and the quota looked up, while the sandbox freezes: the freeze is
+    // mostly a wait on the kernel.
     const inserting = this.o.rows.insert({
       owner,
       name,
@@ -121,12 +124,15 @@ export class SnapshotService {
       appId: sandbox.app_id,
       sandboxId,
     });
+    const room = this.roomFor(owner);
+    room.catch(() => undefined); // awaited below, or not at all if the sandbox is gone
     const lease = this.o.content.lease();
     let frozenMs: number | null = null;
     const capturing = this.slots.run(() =>
       this.o.driver.withWorkspace(sandboxId, async (ws) => {
         assertQuiesced(ws);
         await inserting; // a capture with no row to record it on is not worth reading
+        if ((await room) <= 0) throw this.overQuota(0);
         const reading = performance.now();
         try {
           return await captureWorkspace({
@@ -155,6 +161,7 @@ export class SnapshotService {
     try {
       if (captured.status === 'rejected') throw captured.reason;
       const result = captured.value;
+      if (result.bytes > (await room)) throw this.overQuota(result.bytes);
       // Checked like any manifest before anything may rely on it.
       checkManifest(result.manifest);
       const manifest = await this.storeManifest(lease, result.manifest);
@@ -172,6 +179,13 @@ export class SnapshotService {
       });
       this.durability.track(ready, failedSyncs);
     } catch (err) {
+      if (err instanceof PaddockError && err.code === 'snapshot_quota_exceeded') {
+        // Refused, not failed: nothing is kept, row or content.
+        await this.o.rows.remove(row.id);
+        lease.release();
+        void this.collectGarbage();
+        throw err;
+      }
       const reason = captureFailure(err);
       const failed = {
         status: 'failed',
@@ -330,6 +344,8 @@ export class SnapshotService {
   async import(owner: string, name: string, body: AsyncIterable<Buffer>): Promise<SnapshotRow> {
     const started = performance.now();
     const failedSyncs = this.durability.begin();
+    const room = await this.roomFor(owner);
+    if (room <= 0) throw this.overQuota(0);
     const row = await this.o.rows.insert({
       owner,
       name,
@@ -342,6 +358,7 @@ export class SnapshotService {
       const result = await this.slots.run(() =>
         importArchive(body, this.o.content, lease, this.limits),
       );
+      if (result.bytes > room) throw this.overQuota(result.bytes);
       const manifest = await this.storeManifest(lease, result.manifest);
       const ready = await this.o.rows.update(row, {
         status: 'ready',
@@ -398,6 +415,24 @@ export class SnapshotService {
   private compactPacks(): void {
     const failed = (err: unknown) => this.o.log.warn({ err }, 'merging snapshot packs failed');
     this.o.content.compact().then((r) => r.errors.forEach(failed), failed);
+  }
+
+  /**
+   * Bytes the owner's next snapshot may describe. Two captures at once may each fit on their
+   * own and together pass the limit, by at most one snapshot (two run at a time).
+   */
+  private async roomFor(owner: string): Promise<number> {
+    return this.o.storageLimitBytes() - (await this.o.rows.describedBytes(owner));
+  }
+
+  private overQuota(bytes: number): PaddockError {
+    const limitMb = Math.round(this.o.storageLimitBytes() / (1024 * 1024));
+    return new PaddockError(
+      'snapshot_quota_exceeded',
+      bytes > 0
+        ? `this snapshot (${bytes} bytes) would take your snapshots past ${limitMb} MiB (snapshot_storage_mb); delete some first`
+        : `your snapshots already describe ${limitMb} MiB, the most snapshot_storage_mb allows; delete some first`,
+    );
   }
 
   /** Waits for ready snapshots to reach the disk: at shutdown, and in tests. */

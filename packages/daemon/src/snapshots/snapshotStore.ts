@@ -114,6 +114,17 @@ export class SnapshotStore {
     await this.db.deleteFrom('snapshots').where('id', '=', id).execute();
   }
 
+  /** Bytes of files the owner's snapshots describe, failed ones aside (the storage quota). */
+  async describedBytes(owner: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('snapshots')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size_bytes'), eb.lit(0)).as('bytes'))
+      .where('owner_id', '=', owner)
+      .where('status', '!=', 'failed')
+      .executeTakeFirstOrThrow();
+    return Number(row.bytes);
+  }
+
   /** Every manifest a live snapshot points at: what garbage collection must keep. */
   async manifestHashes(): Promise<string[]> {
     const rows = await this.db

@@ -12,6 +12,7 @@ export const SETTINGS_BOUNDS = {
   task_timeout_max_seconds: { minimum: 1, maximum: 24 * 3600 },
   audit_retention_days: { minimum: 1, maximum: 3650 },
   egress_connections_max: { minimum: 1, maximum: 4096 },
+  snapshot_storage_mb: { minimum: 1, maximum: 10 * 1024 * 1024 },
 } as const;
 
 export const SettingsSchema = Type.Object(
@@ -41,6 +42,11 @@ export const SettingsSchema = Type.Object(
       description:
         'Connections one sandbox may hold open through the egress proxy at once; more are refused with 503',
     }),
+    snapshot_storage_mb: Type.Integer({
+      ...SETTINGS_BOUNDS.snapshot_storage_mb,
+      description:
+        "MiB of files one owner's snapshots may describe in all (before deduplication); a capture or import past it is refused with 409 snapshot_quota_exceeded",
+    }),
   },
   { $id: 'Settings' },
 );
@@ -53,6 +59,7 @@ export const DEFAULT_SETTINGS: Settings = {
   task_timeout_max_seconds: 7200,
   audit_retention_days: 90,
   egress_connections_max: 256,
+  snapshot_storage_mb: 10 * 1024,
 };
 
 export const PatchSettingsBody = Type.Partial(
@@ -63,6 +70,7 @@ export const PatchSettingsBody = Type.Partial(
     task_timeout_max_seconds: SettingsSchema.properties.task_timeout_max_seconds,
     audit_retention_days: SettingsSchema.properties.audit_retention_days,
     egress_connections_max: SettingsSchema.properties.egress_connections_max,
+    snapshot_storage_mb: SettingsSchema.properties.snapshot_storage_mb,
   }),
   { ...strict, minProperties: 1 },
 );
