@@ -5,6 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
 import tar from 'tar-stream';
 import { PaddockError } from '@paddock/shared';
 import { readPackIndex } from '@paddock/snapshots';
@@ -366,6 +367,17 @@ describe('snapshots: capture, restore, fork, export and import', () => {
     };
     const capture = (name: string) =>
       d.api<Snapshot & Err>('POST', `/v1/sandboxes/${sandbox}/snapshots`, { name }, quinn);
+    const quinnsRows = () => {
+      const db = new SQLite(path.join(dataDir, 'state', 'paddock.db'), { readonly: true });
+      try {
+        const rows = db
+          .prepare("select name from snapshots where owner_id = 'quinn' order by id")
+          .all() as { name: string }[];
+        return rows.map((r) => r.name);
+      } finally {
+        db.close();
+      }
+    };
     const setLimit = async (mb: number) =>
       assert.equal((await d.api('PATCH', '/v1/settings', { snapshot_storage_mb: mb })).status, 200);
     await setLimit(1);
@@ -380,10 +392,14 @@ describe('snapshots: capture, restore, fork, export and import', () => {
       const refused = await capture('second');
       assert.equal(refused.status, 409);
       assert.equal(refused.body.error.code, 'snapshot_quota_exceeded');
-      assert.match(refused.body.error.message, /would take your snapshots past 1 MiB/);
+      assert.match(
+        refused.body.error.message,
+        /this snapshot \(1\.1 MiB\) would take your snapshots past 1\.0 MiB/,
+      );
       await waitFor('the refused content collected', async () =>
         objectsOnDisk() === stored ? true : undefined,
       );
+      assert.deepEqual(quinnsRows(), ['first'], 'no row kept for the refused capture');
       // An import past it is refused the same way.
       const archive = await fetch(`${d.url}/v1/snapshots/${first.body.id}/export`, {
         headers: { authorization: `Bearer ${quinn}` },
@@ -407,63 +423,75 @@ describe('snapshots: capture, restore, fork, export and import', () => {
       await setLimit(1);
       const full = await capture('fifth');
       assert.equal(full.status, 409);
-      assert.match(full.body.error.message, /already describe 1 MiB/);
+      assert.match(full.body.error.message, /already describe 1\.7 MiB, the most is 1\.0 MiB/);
     } finally {
       await setLimit(10240);
     }
   });
 
-  it('puts ready snapshots on disk, and fails one whose content a crash lost', async () => {
+  it('puts ready snapshots on disk, and fails those whose content a crash lost', async () => {
     const sandbox = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
-    const kept = `kept ${crypto.randomUUID()}`;
-    const lost = `lost ${crypto.randomUUID()}`;
+    const other = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
+    const text = () => crypto.randomUUID();
+    const [kept, lost, shared, spoiled] = [text(), text(), text(), text()];
+    const shaOf = (t: string) => crypto.createHash('sha256').update(t).digest('hex');
     await sh(sandbox, `printf '%s' '${kept}' > /workspace/kept.txt`);
     const a = (await snapshot(sandbox, 'kept')).body;
     await sh(sandbox, `printf '%s' '${lost}' > /workspace/lost.txt`);
     const b = (await snapshot(sandbox, 'lost')).body;
-    assert.equal(a.status, 'ready');
-    assert.equal(b.status, 'ready');
-    // Synced in the background: both rows say so.
+    // c's pack holds both files; d stores nothing new but its manifest and reuses shared.txt.
+    await sh(other, `printf '%s' '${shared}' > /workspace/shared.txt`);
+    await sh(other, `printf '%s' '${spoiled}' > /workspace/spoiled.txt`);
+    const c = (await snapshot(other, 'both')).body;
+    await sh(other, 'rm /workspace/spoiled.txt');
+    const reuser = (await snapshot(other, 'reuses')).body;
+    const ids = [a.id, b.id, c.id, reuser.id];
+    for (const s of [a, b, c, reuser]) assert.equal(s.status, 'ready');
+    // Synced in the background: every row says so.
     await d.stop();
-    const stateDir = path.join(dataDir, 'state');
-    const db = await openDatabase(stateDir);
+    const db = await openDatabase(path.join(dataDir, 'state'));
     try {
-      const durable = await db
+      const rows = await db
         .selectFrom('snapshots')
-        .select(['id', 'durable'])
-        .where('id', 'in', [a.id, b.id])
+        .select('durable')
+        .where('id', 'in', ids)
         .execute();
       assert.deepEqual(
-        durable.map((r) => r.durable),
-        [1, 1],
+        rows.map((r) => r.durable),
+        [1, 1, 1, 1],
       );
-      // As after a power cut before the sync: not marked, and b's own file never reached the disk.
-      await db
-        .updateTable('snapshots')
-        .set({ durable: 0 })
-        .where('id', 'in', [a.id, b.id])
-        .execute();
+      // As after a power cut before the sync: none marked, and two files never reached the disk.
+      await db.updateTable('snapshots').set({ durable: 0 }).where('id', 'in', ids).execute();
     } finally {
       await db.destroy();
     }
-    const lostSha = crypto.createHash('sha256').update(lost).digest('hex');
     const packs = path.join(dataDir, 'snapshots', 'packs');
     let damaged = 0;
     for (const name of fs.readdirSync(packs)) {
-      const entry = readPackIndex(path.join(packs, name))?.find((e) => e.sha256 === lostSha);
-      if (!entry) continue;
-      const bytes = fs.readFileSync(path.join(packs, name));
-      bytes.fill(0, entry.offset, entry.offset + entry.size);
-      fs.writeFileSync(path.join(packs, name), bytes);
-      damaged++;
+      for (const sha of [shaOf(lost), shaOf(spoiled)]) {
+        const entry = readPackIndex(path.join(packs, name))?.find((e) => e.sha256 === sha);
+        if (!entry) continue;
+        const bytes = fs.readFileSync(path.join(packs, name));
+        bytes.fill(0, entry.offset, entry.offset + entry.size);
+        fs.writeFileSync(path.join(packs, name), bytes);
+        damaged++;
+      }
     }
-    assert.equal(damaged, 1);
+    assert.equal(damaged, 2);
     d = await startDaemon({ dataDir, env: { PADDOCK_SNAPSHOT_MAX_MB: '8' } });
-    const afterA = (await d.api<Snapshot>('GET', `/v1/snapshots/${a.id}`)).body;
-    const afterB = (await d.api<Snapshot>('GET', `/v1/snapshots/${b.id}`)).body;
-    assert.equal(afterA.status, 'ready');
+    const status = async (id: string) => (await d.api<Snapshot>('GET', `/v1/snapshots/${id}`)).body;
+    assert.equal((await status(a.id)).status, 'ready');
+    const [afterB, afterC, afterReuser] = [
+      await status(b.id),
+      await status(c.id),
+      await status(reuser.id),
+    ];
     assert.equal(afterB.status, 'failed');
     assert.match(afterB.error ?? '', /did not survive a crash .*damaged/);
+    assert.equal(afterC.status, 'failed');
+    // Its own bytes were sound, but they lay in a pack set aside for a damaged neighbour.
+    assert.equal(afterReuser.status, 'failed');
+    assert.match(afterReuser.error ?? '', new RegExp(`${shaOf(shared)} was in a file set aside`));
     const events = await d.api<{ items: { type: string; payload: { snapshot_id?: string } }[] }>(
       'GET',
       `/v1/sandboxes/${sandbox}/events`,
@@ -479,15 +507,19 @@ describe('snapshots: capture, restore, fork, export and import', () => {
     const fromB = await d.api<Err>('POST', '/v1/sandboxes', { from_snapshot: b.id });
     assert.equal(fromB.status, 409);
     assert.equal(fromB.body.error.code, 'snapshot_not_ready');
-    // The damaged bytes are never reused: capturing the same file again stores them anew.
-    const again = (await snapshot(sandbox, 'again')).body;
-    assert.equal(again.status, 'ready', JSON.stringify(again));
-    assert.ok(again.new_bytes >= lost.length, 'the lost bytes were written again');
-    const fromAgain = await d.api<{ id: string }>('POST', '/v1/sandboxes', {
-      from_snapshot: again.id,
-    });
-    assert.equal(fromAgain.status, 201, JSON.stringify(fromAgain.body));
-    assert.equal(await sh(fromAgain.body.id, 'cat /workspace/lost.txt'), lost);
+    // The damaged bytes are never reused: capturing the same files again restores them whole.
+    for (const [box, file, content] of [
+      [sandbox, 'lost.txt', lost],
+      [other, 'shared.txt', shared],
+    ] as const) {
+      const again = (await snapshot(box, 'again')).body;
+      assert.equal(again.status, 'ready', JSON.stringify(again));
+      const copy = await d.api<{ id: string }>('POST', '/v1/sandboxes', {
+        from_snapshot: again.id,
+      });
+      assert.equal(copy.status, 201, JSON.stringify(copy.body));
+      assert.equal(await sh(copy.body.id, `cat /workspace/${file}`), content);
+    }
   });
 
   async function importTar(data: Buffer) {

@@ -74,7 +74,7 @@ export interface SweepResult {
  * or absent; a pack may be cut short, which its trailer shows at start (it is set aside); a
  * rename may be lost, so the object is absent. A file system that could show a file longer than
  * the data written to it (ext4 data=writeback) could leave a pack with a whole trailer over
- * lost bytes: `verifyDurable` finds that for the snapshots not yet synced.
+ * lost bytes: `checkObjects` finds that for the snapshots not yet synced.
  */
 export class ContentStore {
   /**
@@ -99,6 +99,8 @@ export class ContentStore {
   /** Dirs with renames (or new entries) not yet made durable (see sync). */
   private readonly renamedInto = new Set<string>();
   private readonly syncs = new Set<Promise<void>>();
+  /** Large objects renamed in since their dir's last sync began: a failed dir sync loses them. */
+  private renamedLoose: string[] = [];
   private failedSyncCount = 0;
   /** The `objects/<2 hex>` dirs known to exist (a sweep leaves them in place). */
   private readonly prefixDirs = new Set<string>();
@@ -142,7 +144,13 @@ export class ContentStore {
         continue; // not a prefix dir: nothing of ours
       }
       for (const rest of names) if (SHA256.test(prefix + rest)) this.loose.add(prefix + rest);
+      this.renamedInto.add(path.join(this.objectsDir, prefix));
     }
+    // The last run may have stopped between a commit and its sync: the first sync takes
+    // everything, so nothing built on what it wrote is called durable before it is.
+    for (const pack of this.packs) this.unsynced.add(pack.file);
+    this.renamedInto.add(this.packsDir);
+    this.renamedInto.add(this.objectsDir);
   }
 
   /** A pack that cannot be trusted: renamed `*.untrusted` (kept for a person to look at). */
@@ -289,6 +297,7 @@ export class ContentStore {
     // Identical bytes either way, so a concurrent writer of the same object is harmless.
     await fs.promises.rename(tmp, target);
     this.loose.add(sha256);
+    this.renamedLoose.push(sha256);
     this.renamedInto.add(path.dirname(target));
   }
 
@@ -315,10 +324,12 @@ export class ContentStore {
   async sync(): Promise<void> {
     const files = [...this.unsynced];
     const dirs = [...this.renamedInto];
+    const loose = this.renamedLoose;
     this.unsynced.clear();
     this.renamedInto.clear();
+    this.renamedLoose = [];
     if (files.length > 0 || dirs.length > 0) {
-      const run = this.syncNow(files, dirs);
+      const run = this.syncNow(files, dirs, loose);
       this.syncs.add(run);
       const forget = () => this.syncs.delete(run);
       run.then(forget, forget);
@@ -326,7 +337,7 @@ export class ContentStore {
     await Promise.all([...this.syncs]);
   }
 
-  private async syncNow(files: string[], dirs: string[]): Promise<void> {
+  private async syncNow(files: string[], dirs: string[], loose: string[]): Promise<void> {
     const failed: string[] = [];
     let failure: unknown = null;
     let unopened: unknown = null;
@@ -348,18 +359,33 @@ export class ContentStore {
       try {
         await syncDir(dir);
       } catch (err) {
-        dirFailed = true;
-        failure ??= err;
+        if (err instanceof CannotOpen) {
+          this.renamedInto.add(dir);
+          unopened ??= err;
+        } else {
+          dirFailed = true;
+          failure ??= err;
+        }
       }
     }
     if (failure !== null) {
       this.failedSyncCount++;
       // A failed dir sync may have lost any rename of this run: all of its files go.
-      for (const file of dirFailed ? files : failed) this.forgetFile(file);
+      const lost = dirFailed ? [...files, ...loose.map((sha) => this.loosePath(sha))] : failed;
+      for (const file of lost) {
+        try {
+          this.forgetFile(file);
+        } catch {
+          // its objects are already no longer offered; the file stays where it is
+        }
+      }
       if (dirFailed) this.prefixDirs.clear();
       throw failure;
     }
-    if (unopened !== null) throw unopened;
+    if (unopened !== null) {
+      this.renamedLoose.push(...loose);
+      throw unopened;
+    }
   }
 
   /**
@@ -384,47 +410,34 @@ export class ContentStore {
   }
 
   /**
-   * After a restart, for a snapshot whose sync may not have finished: checks each object reads
-   * back whole, then puts the files holding them on disk. A file holding a damaged object is
-   * set aside with everything in it. Returns the first problem, or null.
+   * After a restart, for the snapshots whose sync may not have finished: reads back each object
+   * and checks its hash. Every file holding a damaged object is set aside whole, so none of its
+   * objects is offered again. Returns the problem of each object missing or damaged.
    */
-  async verifyDurable(sha256s: Iterable<string>): Promise<string | null> {
-    const files = new Set<string>();
+  async checkObjects(sha256s: Iterable<string>): Promise<Map<string, string>> {
+    const problems = new Map<string, string>();
     for (const sha256 of new Set(sha256s)) {
       let object: { fd: number; start: number; size: number };
       try {
         object = this.openObject(sha256);
       } catch {
-        return `object ${sha256} is missing`;
+        problems.set(sha256, `object ${sha256} is missing`);
+        continue;
       }
       const at = this.packed.get(sha256);
       const file = at !== undefined ? at.pack.file : this.loosePath(sha256);
-      let problem: string | null = null;
       try {
         if ((await hashRange(object.fd, object.start, object.size)) !== sha256) {
-          problem = `object ${sha256} is damaged`;
+          problems.set(sha256, `object ${sha256} is damaged`);
         }
       } catch (err) {
-        problem = `object ${sha256} cannot be read: ${String(err)}`;
+        problems.set(sha256, `object ${sha256} cannot be read: ${String(err)}`);
       } finally {
         fs.closeSync(object.fd);
       }
-      if (problem !== null) {
-        // A crash cut the file short: nothing else in it is offered to new captures either.
-        this.forgetFile(file);
-        return problem;
-      }
-      files.add(file);
+      if (problems.has(sha256)) this.forgetFile(file);
     }
-    const dirs = new Set([...files].map((f) => path.dirname(f)));
-    if ([...dirs].some((d) => d !== this.packsDir)) dirs.add(this.objectsDir);
-    try {
-      for (const file of files) await syncFile(file);
-      for (const dir of dirs) await syncDir(dir);
-    } catch (err) {
-      return `its files cannot be synced: ${String(err)}`;
-    }
-    return null;
+    return problems;
   }
 
   /** Writes the lease's batch as a pack; objects added meanwhile go into the next one. */

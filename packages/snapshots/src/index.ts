@@ -1,4 +1,5 @@
 export { ContentStore, ContentTooLarge, Lease } from './contentStore.js';
+export { CannotOpen } from './syncedFiles.js';
 export { readPackIndex, type PackEntry } from './packFile.js';
 export { HashCache } from './hashCache.js';
 export {

@@ -111,9 +111,14 @@ export async function syncFile(file: string): Promise<boolean> {
   }
 }
 
-/** Makes a directory's entries (renames into it) durable. */
+/** Makes a directory's entries (renames into it) durable. A failed open is a CannotOpen. */
 export async function syncDir(dir: string): Promise<void> {
-  const fd = fs.openSync(dir, 'r');
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, 'r');
+  } catch (err) {
+    throw new CannotOpen(`cannot open ${dir} to sync it: ${String(err)}`);
+  }
   try {
     await fsync(fd);
   } finally {

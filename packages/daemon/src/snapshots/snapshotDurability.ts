@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { manifestObjects, readManifest, type ContentStore } from '@paddock/snapshots';
+import { CannotOpen, manifestObjects, readManifest, type ContentStore } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
 import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
 
@@ -33,6 +33,8 @@ interface Waiting {
 export class SnapshotDurability {
   private readonly waiting = new Map<string, Waiting>();
   private running: Promise<void> | null = null;
+  /** Objects `recover` has read back (each once, however many snapshots share it). */
+  private readonly checked = new Set<string>();
 
   constructor(private readonly o: SnapshotDurabilityOptions) {}
 
@@ -90,8 +92,12 @@ export class SnapshotDurability {
       const lost = batch.filter((s) => !durable.includes(s));
       if (lost.length > 0) {
         this.o.log.error({ err: failure }, 'snapshot content could not be written to disk');
-        for (const { row } of lost)
-          await this.fail(row, 'its content could not be written to disk');
+        for (const { row } of lost) {
+          await this.fail(row, 'its content could not be written to disk').catch((err: unknown) =>
+            // Left ready but not durable: the next start checks it again.
+            this.o.log.error({ err, snapshot_id: row.id }, 'could not mark a snapshot failed'),
+          );
+        }
       }
     }
   }
@@ -108,35 +114,79 @@ export class SnapshotDurability {
   }
 
   /**
-   * At start, before anything reads snapshots: every ready snapshot not marked durable is
-   * checked object by object and synced, then marked durable; one that does not check out is
-   * failed (and the file holding the damage set aside, see ContentStore.verifyDurable).
+   * At start, before anything reads or captures snapshots. First every ready snapshot not marked
+   * durable has its objects read back and hashed, and every file holding a damaged one is set
+   * aside (ContentStore.checkObjects). Then the store syncs everything the last run wrote.
+   * Only then is each of those snapshots decided: durable when all its objects are still there,
+   * failed otherwise; in that order, so a snapshot whose objects share a file with another's
+   * damaged one is never marked durable first.
    */
   async recover(): Promise<{ checked: number; failed: number }> {
-    const undurable = await this.o.rows.listUndurable();
+    const rows = await this.o.rows.listUndurable();
+    const problems = new Map<string, string>();
+    const objects = new Map<string, string[] | string>();
+    for (const row of rows) objects.set(row.id, await this.objectsOf(row, problems));
+    let synced = true;
+    try {
+      await this.o.content.sync();
+    } catch (err) {
+      // What a failed sync may have lost is no longer in the store: the check below sees it.
+      // A file that could not be opened lost nothing, but is not on disk yet either.
+      synced = !(err instanceof CannotOpen);
+      this.o.log.error({ err }, 'syncing the snapshot store at start failed');
+    }
     let failed = 0;
-    for (const row of undurable) {
-      const problem = await this.check(row);
-      if (problem === null) {
-        await this.o.rows.markDurable([row.id]);
+    for (const row of rows) {
+      const problem = this.problemOf(objects.get(row.id)!, problems);
+      if (problem === undefined) {
+        // Not synced: left for the next start to check again.
+        if (synced) await this.o.rows.markDurable([row.id]);
         continue;
       }
       failed++;
       this.o.log.error({ snapshot_id: row.id, problem }, 'a snapshot did not survive a crash');
       await this.fail(row, `its content did not survive a crash (${problem})`);
     }
-    return { checked: undurable.length, failed };
+    return { checked: rows.length, failed };
   }
 
-  private async check(row: SnapshotRow): Promise<string | null> {
-    if (row.manifest_sha256 === null) return 'it has no manifest';
-    let objects: string[];
+  private problemOf(objects: string[] | string, problems: Map<string, string>): string | undefined {
+    if (typeof objects === 'string') return objects;
+    for (const sha of objects) {
+      const problem = problems.get(sha);
+      if (problem !== undefined) return problem;
+    }
+    const gone = objects.find((sha) => !this.o.content.has(sha));
+    return gone === undefined ? undefined : `object ${gone} was in a file set aside`;
+  }
+
+  /** Every object of the snapshot, checked (problems go into `problems`), or why there are none. */
+  private async objectsOf(
+    row: SnapshotRow,
+    problems: Map<string, string>,
+  ): Promise<string[] | string> {
+    const manifest = row.manifest_sha256;
+    if (manifest === null) return 'it has no manifest';
+    await this.check([manifest], problems);
+    const broken = problems.get(manifest);
+    if (broken !== undefined) return broken;
+    let files: string[];
     try {
-      objects = manifestObjects(await readManifest(this.o.content, row.manifest_sha256));
+      files = manifestObjects(await readManifest(this.o.content, manifest));
     } catch (err) {
       return `its manifest cannot be read: ${err instanceof Error ? err.message : String(err)}`;
     }
-    return this.o.content.verifyDurable([row.manifest_sha256, ...objects]);
+    await this.check(files, problems);
+    return [manifest, ...files];
+  }
+
+  /** Reads each object back once, however many snapshots share it. */
+  private async check(shas: string[], problems: Map<string, string>): Promise<void> {
+    const fresh = shas.filter((sha) => !this.checked.has(sha));
+    for (const sha of fresh) this.checked.add(sha);
+    for (const [sha, problem] of await this.o.content.checkObjects(fresh)) {
+      problems.set(sha, problem);
+    }
   }
 
   /** Failed, its content let go (a sweep collects it), and said so in its sandbox's events. */

@@ -131,9 +131,10 @@ export class SnapshotService {
     const capturing = this.slots.run(() =>
       this.o.driver.withWorkspace(sandboxId, async (ws) => {
         assertQuiesced(ws);
-        await inserting; // a capture with no row to record it on is not worth reading
-        if ((await room) <= 0) throw this.overQuota(0);
         const reading = performance.now();
+        await inserting; // a capture with no row to record it on is not worth reading
+        const left = await room;
+        if (left <= 0) throw this.overQuota({ described: this.o.storageLimitBytes() - left });
         try {
           return await captureWorkspace({
             root: ws.root,
@@ -161,22 +162,27 @@ export class SnapshotService {
     try {
       if (captured.status === 'rejected') throw captured.reason;
       const result = captured.value;
-      if (result.bytes > (await room)) throw this.overQuota(result.bytes);
       // Checked like any manifest before anything may rely on it.
       checkManifest(result.manifest);
       const manifest = await this.storeManifest(lease, result.manifest);
-      ready = await this.o.rows.update(row, {
-        status: 'ready',
-        manifest_sha256: manifest.sha256,
-        files: result.files,
-        size_bytes: result.bytes,
-        new_bytes: result.written + manifest.written,
-        consistent: 1,
-        skipped_json: JSON.stringify(result.skipped.slice(0, SKIPPED_SHOWN)),
-        duration_ms: elapsed(),
-        frozen_ms: frozenMs,
-        ready_at: new Date().toISOString(),
-      });
+      const marked = await this.o.rows.updateWithin(
+        row,
+        {
+          status: 'ready',
+          manifest_sha256: manifest.sha256,
+          files: result.files,
+          size_bytes: result.bytes,
+          new_bytes: result.written + manifest.written,
+          consistent: 1,
+          skipped_json: JSON.stringify(result.skipped.slice(0, SKIPPED_SHOWN)),
+          duration_ms: elapsed(),
+          frozen_ms: frozenMs,
+          ready_at: new Date().toISOString(),
+        },
+        this.o.storageLimitBytes(),
+      );
+      if (marked === 'over') throw this.overQuota({ adding: result.bytes });
+      ready = marked;
       this.durability.track(ready, failedSyncs);
     } catch (err) {
       if (err instanceof PaddockError && err.code === 'snapshot_quota_exceeded') {
@@ -345,7 +351,7 @@ export class SnapshotService {
     const started = performance.now();
     const failedSyncs = this.durability.begin();
     const room = await this.roomFor(owner);
-    if (room <= 0) throw this.overQuota(0);
+    if (room <= 0) throw this.overQuota({ described: this.o.storageLimitBytes() - room });
     const row = await this.o.rows.insert({
       owner,
       name,
@@ -358,18 +364,22 @@ export class SnapshotService {
       const result = await this.slots.run(() =>
         importArchive(body, this.o.content, lease, this.limits),
       );
-      if (result.bytes > room) throw this.overQuota(result.bytes);
       const manifest = await this.storeManifest(lease, result.manifest);
-      const ready = await this.o.rows.update(row, {
-        status: 'ready',
-        manifest_sha256: manifest.sha256,
-        files: result.files,
-        size_bytes: result.bytes,
-        new_bytes: result.written + manifest.written,
-        consistent: 1,
-        duration_ms: Math.round(performance.now() - started),
-        ready_at: new Date().toISOString(),
-      });
+      const ready = await this.o.rows.updateWithin(
+        row,
+        {
+          status: 'ready',
+          manifest_sha256: manifest.sha256,
+          files: result.files,
+          size_bytes: result.bytes,
+          new_bytes: result.written + manifest.written,
+          consistent: 1,
+          duration_ms: Math.round(performance.now() - started),
+          ready_at: new Date().toISOString(),
+        },
+        this.o.storageLimitBytes(),
+      );
+      if (ready === 'over') throw this.overQuota({ adding: result.bytes });
       this.durability.track(ready, failedSyncs);
       await this.o.events.append({
         owner,
@@ -418,20 +428,22 @@ export class SnapshotService {
   }
 
   /**
-   * Bytes the owner's next snapshot may describe. Two captures at once may each fit on their
-   * own and together pass the limit, by at most one snapshot (two run at a time).
+   * Bytes the owner's next snapshot may describe, looked up before it is captured so that an
+   * owner already at the limit is refused before anything is read. The limit itself is held by
+   * SnapshotStore.updateWithin, in the statement that marks a snapshot ready.
    */
   private async roomFor(owner: string): Promise<number> {
     return this.o.storageLimitBytes() - (await this.o.rows.describedBytes(owner));
   }
 
-  private overQuota(bytes: number): PaddockError {
-    const limitMb = Math.round(this.o.storageLimitBytes() / (1024 * 1024));
+  private overQuota(over: { adding: number } | { described: number }): PaddockError {
+    const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+    const limit = `${mib(this.o.storageLimitBytes())} (snapshot_storage_mb)`;
     return new PaddockError(
       'snapshot_quota_exceeded',
-      bytes > 0
-        ? `this snapshot (${bytes} bytes) would take your snapshots past ${limitMb} MiB (snapshot_storage_mb); delete some first`
-        : `your snapshots already describe ${limitMb} MiB, the most snapshot_storage_mb allows; delete some first`,
+      'adding' in over
+        ? `this snapshot (${mib(over.adding)}) would take your snapshots past ${limit}; delete some first`
+        : `your snapshots already describe ${mib(over.described)}, the most is ${limit}; delete some first`,
     );
   }
 

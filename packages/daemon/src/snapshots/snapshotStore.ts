@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { ulid } from 'ulid';
 import { PaddockError, type Snapshot } from '@paddock/shared';
 import type { Db } from '../store/database.js';
@@ -110,6 +111,35 @@ export class SnapshotStore {
     return { ...row, ...patch };
   }
 
+  /**
+   * Sets the fields (a ready snapshot's) only if the owner's snapshots, failed ones aside and
+   * this one counted at its new `size_bytes`, describe at most `limitBytes`. One statement, so
+   * captures running side by side cannot pass the limit together. 'over' when they would.
+   */
+  async updateWithin(
+    row: SnapshotRow,
+    patch: Partial<Omit<SnapshotRow, 'id' | 'owner_id' | 'created_at'>>,
+    limitBytes: number,
+  ): Promise<SnapshotRow | 'over'> {
+    const bytes = patch.size_bytes ?? row.size_bytes;
+    const result = await this.db
+      .updateTable('snapshots')
+      .set(patch)
+      .where('id', '=', row.id)
+      .where(
+        sql<boolean>`(select coalesce(sum(s.size_bytes), 0) from snapshots s where s.owner_id = ${row.owner_id} and s.status != 'failed' and s.id != ${row.id}) + ${bytes} <= ${limitBytes}`,
+      )
+      .executeTakeFirst();
+    if (result.numUpdatedRows > 0n) return { ...row, ...patch };
+    const still = await this.db
+      .selectFrom('snapshots')
+      .select('id')
+      .where('id', '=', row.id)
+      .executeTakeFirst();
+    if (!still) throw new PaddockError('not_found', `snapshot ${row.id} was deleted meanwhile`);
+    return 'over';
+  }
+
   async remove(id: string): Promise<void> {
     await this.db.deleteFrom('snapshots').where('id', '=', id).execute();
   }
@@ -147,6 +177,7 @@ export class SnapshotStore {
       .selectAll()
       .where('status', '=', 'ready')
       .where('durable', '=', 0)
+      .orderBy('id')
       .execute();
   }
 
