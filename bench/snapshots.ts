@@ -30,9 +30,9 @@ import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from '..
 import { previewGet } from '../test/previewClient.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const FORK_RUNS = Number(process.env.BENCH_FORK_RUNS ?? 6);
+const FORK_RUNS = Number(process.env.BENCH_FORK_RUNS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
-const SETTLE_MS = 2_000;
+const SETTLE_MS = 1_500;
 
 interface App {
   id: string;
