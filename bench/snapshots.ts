@@ -298,6 +298,10 @@ async function main(): Promise<void> {
     );
     console.log('the same workspace with 2,000 more source files (for information)');
     await captureVsTar(d, sb, tmp, 'for information');
+  } catch (err) {
+    // What the daemon said last is usually why.
+    console.error(d.output().split('\n').slice(-40).join('\n'));
+    throw err;
   } finally {
     await d.stop();
     await destroyEverything(dataDir);

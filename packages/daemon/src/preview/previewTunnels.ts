@@ -178,13 +178,34 @@ export class PreviewTunnels {
           socket.destroy();
           return;
         }
-        socket.on('close', done);
-        socket.on('error', done);
+        let answered = false;
+        const onDrain = () => socket.resume();
+        const flow = this.forward(client, socket, first, target, done);
+        // An app that is still starting may take the connection and drop it unanswered. For a
+        // lone request the HTTP path may send again (a GET or HEAD without a body), the client
+        // gets the HTTP path's answer (503 while starting), as it would without a tunnel.
+        let over = false;
+        const ended = (): void => {
+          if (over) return;
+          over = true;
+          if (answered || client.destroyed || !flow.untouched() || !mayResend(first)) {
+            done();
+            return;
+          }
+          flow.detach();
+          client.off('drain', onDrain);
+          opening.abort();
+          untrack();
+          socket.destroy();
+          toHttp();
+        };
+        socket.on('close', ended);
+        socket.on('error', ended);
         socket.on('data', (chunk: Buffer) => {
+          answered = true;
           if (!client.write(chunk)) socket.pause();
         });
-        client.on('drain', () => socket.resume());
-        this.forward(client, socket, first, target, done);
+        client.on('drain', onDrain);
       })
       .catch(() => {
         // Nothing listens yet (the app is starting), or the agent is gone: the HTTP path
@@ -198,17 +219,23 @@ export class PreviewTunnels {
       });
   }
 
-  /** Client → app: request heads checked one by one, bodies counted through. */
+  /**
+   * Client → app: request heads checked one by one, bodies counted through. `untouched` says
+   * whether only the first request has gone up and nothing else has arrived from the client;
+   * `detach` stops forwarding (the client's bytes stay unread).
+   */
   private forward(
     client: Socket,
     upstream: Socket,
     first: Buffer,
     target: TunnelTarget,
     done: () => void,
-  ): void {
+  ): { untouched: () => boolean; detach: () => void } {
     let buf: Buffer = first;
     let body: number | 'rest' = 0;
     let checking = false;
+    let heads = 0;
+    let more = false;
     const pump = async (): Promise<void> => {
       while (buf.length > 0 && !checking) {
         if (body === 'rest') {
@@ -243,6 +270,7 @@ export class PreviewTunnels {
           return;
         }
         target.onTraffic();
+        heads++;
         buf = buf.subarray(end + HEAD_END.length);
         body = length;
         if (!upstream.write(forwarded)) await new Promise((r) => upstream.once('drain', r));
@@ -252,18 +280,41 @@ export class PreviewTunnels {
     const run = (): void => {
       pump().catch(done);
     };
-    client.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
+      more = true;
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       // What arrives while a head is being checked waits here, within bounds.
       if (checking && buf.length > MAX_HEAD_BYTES) client.pause();
       if (!checking) run();
-    });
-    upstream.on('drain', () => {
+    };
+    const onUpstreamDrain = (): void => {
       if (!checking) client.resume();
-    });
+    };
+    client.on('data', onData);
+    upstream.on('drain', onUpstreamDrain);
     run();
     client.resume();
+    return {
+      untouched: () => heads === 1 && !more && !checking && buf.length === 0,
+      detach: () => {
+        client.off('data', onData);
+        upstream.off('drain', onUpstreamDrain);
+        client.pause();
+      },
+    };
   }
+}
+
+/** A request the HTTP path may send again when the app dropped it unanswered. */
+function mayResend(first: Buffer): boolean {
+  const end = first.indexOf(HEAD_END);
+  const head = end < 0 ? null : parseHead(first.subarray(0, end));
+  return (
+    head !== null &&
+    (head.method === 'GET' || head.method === 'HEAD') &&
+    bodyLength(head) === 0 &&
+    end + HEAD_END.length === first.length
+  );
 }
 
 /** A checked head, re-serialized: the lines given, then the blank line. */
