@@ -341,32 +341,34 @@ export class ContentStore {
     const failed: string[] = [];
     let failure: unknown = null;
     let unopened: unknown = null;
-    await inParallel(files, PARALLEL_SYNCS, async (file) => {
-      try {
-        await syncFile(file);
-      } catch (err) {
-        if (err instanceof CannotOpen) {
-          this.unsynced.add(file);
-          unopened ??= err;
-        } else {
-          failed.push(file);
-          failure ??= err;
-        }
-      }
-    });
     let dirFailed = false;
-    for (const dir of dirs) {
+    // Could not open: nothing lost, tried again by the next sync. Anything else: lost.
+    const attempt = async (sync: () => Promise<unknown>, again: () => void, lost: () => void) => {
       try {
-        await syncDir(dir);
+        await sync();
       } catch (err) {
         if (err instanceof CannotOpen) {
-          this.renamedInto.add(dir);
+          again();
           unopened ??= err;
         } else {
-          dirFailed = true;
+          lost();
           failure ??= err;
         }
       }
+    };
+    await inParallel(files, PARALLEL_SYNCS, (file) =>
+      attempt(
+        () => syncFile(file),
+        () => this.unsynced.add(file),
+        () => failed.push(file),
+      ),
+    );
+    for (const dir of dirs) {
+      await attempt(
+        () => syncDir(dir),
+        () => this.renamedInto.add(dir),
+        () => (dirFailed = true),
+      );
     }
     if (failure !== null) {
       this.failedSyncCount++;

@@ -92,20 +92,19 @@ export async function writeNew(
 export class CannotOpen extends Error {}
 
 /**
- * Puts a file's data on disk; false when the file is gone (a sweep moved its objects). A failed
- * open is a CannotOpen; any other error is the sync's own.
+ * Puts a file's data on disk; a file that is gone (a sweep moved its objects) is skipped. A
+ * failed open is a CannotOpen; any other error is the sync's own.
  */
-export async function syncFile(file: string): Promise<boolean> {
+export async function syncFile(file: string): Promise<void> {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw new CannotOpen(`cannot open ${file} to sync it: ${String(err)}`);
   }
   try {
     await fdatasync(fd);
-    return true;
   } finally {
     fs.closeSync(fd);
   }

@@ -26,6 +26,18 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 const excludedNames = new Set(DEFAULT_EXCLUDED_NAMES);
 const limits = { maxBytes: 64 * 1024 * 1024, maxEntries: 10_000 };
 
+/** Each text stored and committed by a lease of its own (so each in a pack of its own). */
+async function commitEach(store: ContentStore, texts: string[]): Promise<string[]> {
+  const stored: string[] = [];
+  for (const text of texts) {
+    const lease = store.lease();
+    stored.push((await store.putBuffer(lease, Buffer.from(text))).sha256);
+    await store.commit(lease);
+    lease.release();
+  }
+  return stored;
+}
+
 const packFiles = (root: string) =>
   fs.readdirSync(path.join(root, 'packs')).filter((n) => n.endsWith('.pack'));
 
@@ -474,13 +486,7 @@ describe('pack files', () => {
   it('merges small packs when a sweep runs', async () => {
     const storeRoot = dir('p5');
     const store = new ContentStore(storeRoot);
-    const stored: string[] = [];
-    for (const text of ['one', 'two', 'three']) {
-      const lease = store.lease();
-      stored.push((await store.putBuffer(lease, Buffer.from(text))).sha256);
-      await store.commit(lease);
-      lease.release();
-    }
+    const stored = await commitEach(store, ['one', 'two', 'three']);
     assert.equal((await store.usage()).packs, 3);
     const swept = await store.sweep(async () => new Set(stored));
     assert.equal(swept.removed, 0);
@@ -494,18 +500,12 @@ describe('pack files', () => {
   it('merges small packs once enough have gathered, with nothing deleted', async () => {
     const storeRoot = dir('p5b');
     const store = new ContentStore(storeRoot);
-    const commitOne = async (text: string) => {
-      const lease = store.lease();
-      const { sha256 } = await store.putBuffer(lease, Buffer.from(text));
-      await store.commit(lease);
-      lease.release();
-      return sha256;
-    };
-    const stored: string[] = [];
-    for (let i = 0; i < 5; i++) stored.push(await commitOne(`object ${i}`));
+    const named = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `object ${from + i}`);
+    const stored = await commitEach(store, named(0, 5));
     assert.equal((await store.compact()).merged, 0, 'a few small packs are left alone');
     assert.equal((await store.usage()).packs, 5);
-    for (let i = 5; i < 40; i++) stored.push(await commitOne(`object ${i}`));
+    stored.push(...(await commitEach(store, named(5, 40))));
     const compacted = await store.compact();
     assert.deepEqual(compacted, { merged: 40, errors: [] });
     assert.equal((await store.usage()).packs, 1);
@@ -541,13 +541,7 @@ describe('pack files', () => {
   it('syncs without failing when a sweep has already replaced the packs it was to sync', async () => {
     const storeRoot = dir('p8');
     const store = new ContentStore(storeRoot);
-    const stored: string[] = [];
-    for (const text of ['alpha', 'beta', 'gamma']) {
-      const lease = store.lease();
-      stored.push((await store.putBuffer(lease, Buffer.from(text))).sha256);
-      await store.commit(lease);
-      lease.release();
-    }
+    const stored = await commitEach(store, ['alpha', 'beta', 'gamma']);
     // The three packs are merged into one and removed before anything synced them.
     await store.sweep(async () => new Set(stored));
     assert.equal(packFiles(storeRoot).length, 1);

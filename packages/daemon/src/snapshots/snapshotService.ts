@@ -158,32 +158,15 @@ export class SnapshotService {
     }
     const row = inserted.value;
     let ready: SnapshotRow;
-    const elapsed = () => Math.round(performance.now() - started);
     try {
       if (captured.status === 'rejected') throw captured.reason;
       const result = captured.value;
       // Checked like any manifest before anything may rely on it.
       checkManifest(result.manifest);
-      const manifest = await this.storeManifest(lease, result.manifest);
-      const marked = await this.o.rows.updateWithin(
-        row,
-        {
-          status: 'ready',
-          manifest_sha256: manifest.sha256,
-          files: result.files,
-          size_bytes: result.bytes,
-          new_bytes: result.written + manifest.written,
-          consistent: 1,
-          skipped_json: JSON.stringify(result.skipped.slice(0, SKIPPED_SHOWN)),
-          duration_ms: elapsed(),
-          frozen_ms: frozenMs,
-          ready_at: new Date().toISOString(),
-        },
-        this.o.storageLimitBytes(),
-      );
-      if (marked === 'over') throw this.overQuota({ adding: result.bytes });
-      ready = marked;
-      this.durability.track(ready, failedSyncs);
+      ready = await this.markReady(row, lease, result, started, failedSyncs, {
+        skipped_json: JSON.stringify(result.skipped.slice(0, SKIPPED_SHOWN)),
+        frozen_ms: frozenMs,
+      });
     } catch (err) {
       if (err instanceof PaddockError && err.code === 'snapshot_quota_exceeded') {
         // Refused, not failed: nothing is kept, row or content.
@@ -196,7 +179,7 @@ export class SnapshotService {
       const failed = {
         status: 'failed',
         error: reason,
-        duration_ms: elapsed(),
+        duration_ms: Math.round(performance.now() - started),
         frozen_ms: frozenMs,
       } as const;
       const marked = await this.o.rows.update(row, failed).then(
@@ -364,23 +347,7 @@ export class SnapshotService {
       const result = await this.slots.run(() =>
         importArchive(body, this.o.content, lease, this.limits),
       );
-      const manifest = await this.storeManifest(lease, result.manifest);
-      const ready = await this.o.rows.updateWithin(
-        row,
-        {
-          status: 'ready',
-          manifest_sha256: manifest.sha256,
-          files: result.files,
-          size_bytes: result.bytes,
-          new_bytes: result.written + manifest.written,
-          consistent: 1,
-          duration_ms: Math.round(performance.now() - started),
-          ready_at: new Date().toISOString(),
-        },
-        this.o.storageLimitBytes(),
-      );
-      if (ready === 'over') throw this.overQuota({ adding: result.bytes });
-      this.durability.track(ready, failedSyncs);
+      const ready = await this.markReady(row, lease, result, started, failedSyncs);
       await this.o.events.append({
         owner,
         sandboxId: null,
@@ -405,6 +372,39 @@ export class SnapshotService {
       throw new PaddockError('snapshot_not_ready', `snapshot ${row.id} has no content`);
     }
     return readManifest(this.o.content, row.manifest_sha256);
+  }
+
+  /**
+   * The manifest stored beside the content, then the row marked ready within the owner's
+   * storage limit (over it: `snapshot_quota_exceeded`), then handed on to be put on disk.
+   */
+  private async markReady(
+    row: SnapshotRow,
+    lease: Lease,
+    result: { manifest: SnapshotManifest; files: number; bytes: number; written: number },
+    started: number,
+    failedSyncs: number,
+    fields: Partial<SnapshotRow> = {},
+  ): Promise<SnapshotRow> {
+    const manifest = await this.storeManifest(lease, result.manifest);
+    const ready = await this.o.rows.updateWithin(
+      row,
+      {
+        status: 'ready',
+        manifest_sha256: manifest.sha256,
+        files: result.files,
+        size_bytes: result.bytes,
+        new_bytes: result.written + manifest.written,
+        consistent: 1,
+        duration_ms: Math.round(performance.now() - started),
+        ready_at: new Date().toISOString(),
+        ...fields,
+      },
+      this.o.storageLimitBytes(),
+    );
+    if (ready === 'over') throw this.overQuota({ adding: result.bytes });
+    this.durability.track(ready, failedSyncs);
+    return ready;
   }
 
   /**
