@@ -8,13 +8,14 @@ import {
   CreateConfigBody,
   PatchConfigBody,
 } from '@paddock/shared';
-import { actorOf } from '../audit/requestActor.js';
-import { requirePrincipal } from '../auth/authPlugin.js';
+import { actorOf, requirePrincipal } from '../http/principal.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { AppConfigService } from './appConfigService.js';
 import { configView } from './appConfigStore.js';
+import type { AuditLog } from '../audit/auditLog.js';
 
 export interface AppConfigRoutesOptions {
+  audit: AuditLog;
   config: AppConfigService;
 }
 
@@ -33,7 +34,7 @@ export const appConfigRoutes: FastifyPluginAsyncTypebox<AppConfigRoutesOptions> 
     key: string,
     sensitive: boolean | null,
   ) =>
-    app.audit.record({
+    opts.audit.record({
       actor: actorOf(request),
       action,
       target: { type: 'app', id: appId },

@@ -102,7 +102,7 @@ export class AppConfigService {
     const injected = body.inject !== undefined ? body.inject !== null : row.inject_json !== null;
     if (injected && body.value !== undefined) assertHeaderSafe(body.value);
     if (body.inject) assertHeaderSafe(body.inject.format);
-    const updated = (await this.o.store.update(appId, key, {
+    const updated = await this.o.store.update(appId, key, {
       ...(body.value === undefined
         ? {}
         : row.sensitive === 1
@@ -112,7 +112,7 @@ export class AppConfigService {
       ...(body.inject === undefined
         ? {}
         : { inject_json: body.inject === null ? null : JSON.stringify(body.inject) }),
-    }))!;
+    });
     await this.changed(owner, appId, 'config.updated', updated);
     return updated;
   }

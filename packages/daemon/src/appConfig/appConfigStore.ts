@@ -1,6 +1,7 @@
 import type { ConfigEntry, InjectRule } from '@paddock/shared';
 import type { Db } from '../store/database.js';
 import type { AppConfigTable } from '../store/schema.js';
+import { found } from '../store/found.js';
 
 export type ConfigRow = AppConfigTable;
 
@@ -48,14 +49,15 @@ export class AppConfigStore {
     appId: string,
     key: string,
     patch: Partial<Pick<ConfigRow, 'value' | 'sealed' | 'access_policy' | 'inject_json'>>,
-  ): Promise<ConfigRow | undefined> {
-    await this.db
+  ): Promise<ConfigRow> {
+    const row = await this.db
       .updateTable('app_config')
       .set({ ...patch, updated_at: new Date().toISOString() })
       .where('app_id', '=', appId)
       .where('key', '=', key)
-      .execute();
-    return this.get(appId, key);
+      .returningAll()
+      .executeTakeFirst();
+    return found(row, `config key ${key} of app ${appId}`);
   }
 
   async remove(appId: string, key: string): Promise<boolean> {

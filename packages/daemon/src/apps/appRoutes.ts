@@ -16,15 +16,16 @@ import {
   SnapshotPage,
   type App,
 } from '@paddock/shared';
-import { actorOf } from '../audit/requestActor.js';
-import { requirePrincipal } from '../auth/authPlugin.js';
+import { actorOf, requirePrincipal } from '../http/principal.js';
 import { errorResponses } from '../http/errorResponses.js';
-import type { SandboxDetails } from '../runtime/sandboxDetails.js';
+import type { SandboxDetails } from '../processes/sandboxDetails.js';
 import { snapshotView } from '../snapshots/snapshotStore.js';
 import type { AppService } from './appService.js';
 import type { AppRow } from './appStore.js';
+import type { AuditLog } from '../audit/auditLog.js';
 
 export interface AppRoutesOptions {
+  audit: AuditLog;
   apps: AppService;
   details: SandboxDetails;
 }
@@ -205,7 +206,7 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app
     async (request) => {
       const p = requirePrincipal(request);
       const restored = await apps.restoreSnapshot(p.owner, request.params.id, request.body);
-      await app.audit.record({
+      await opts.audit.record({
         actor: actorOf(request),
         action: 'snapshot.restore',
         target: { type: 'app', id: request.params.id },
@@ -229,7 +230,7 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app
     async (request, reply) => {
       const p = requirePrincipal(request);
       const forked = await apps.fork(p.owner, request.params.id, request.body);
-      await app.audit.record({
+      await opts.audit.record({
         actor: actorOf(request),
         action: 'snapshot.fork',
         target: { type: 'app', id: forked.id },

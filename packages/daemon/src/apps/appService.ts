@@ -9,7 +9,8 @@ import {
   type SandboxLimits,
 } from '@paddock/shared';
 import type { EventLog } from '../events/eventLog.js';
-import type { RuntimeService } from '../runtime/runtimeService.js';
+import type { PresetMounts } from '../presets/presetMounts.js';
+import type { RuntimeService } from '../processes/runtimeService.js';
 import type { SandboxFiller, SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { SnapshotService } from '../snapshots/snapshotService.js';
@@ -20,6 +21,7 @@ export interface AppServiceOptions {
   apps: AppStore;
   sandboxes: SandboxService;
   runtime: RuntimeService;
+  presets: PresetMounts;
   events: EventLog;
   snapshots: SnapshotService;
   /** Runs work alone in a sandbox's task line, or refuses (409) while a task runs or waits. */
@@ -44,7 +46,7 @@ export class AppService {
       throw new PaddockError('preset_not_found', `no preset "${body.preset}"; see GET /v1/presets`);
     }
     // First use of a preset on this host builds its dependency cache; later ones find it ready.
-    const deps = await this.o.runtime.dependencies(preset.name);
+    const deps = await this.o.presets.dependencies(preset.name);
     const mounts = deps.mounts;
     const app = await this.o.apps.insert({ owner, name: body.name, preset: preset.name });
     let sandbox: SandboxRow;
@@ -76,7 +78,7 @@ export class AppService {
         from_snapshot: from?.snapshotId ?? null,
       },
     });
-    return (await this.o.apps.update(app.id, { sandbox_id: sandbox.id }))!;
+    return this.o.apps.update(app.id, { sandbox_id: sandbox.id });
   }
 
   async get(owner: string, id: string): Promise<AppRow> {
@@ -91,10 +93,10 @@ export class AppService {
 
   async patch(owner: string, id: string, body: PatchAppBody): Promise<AppRow> {
     await this.get(owner, id);
-    const app = (await this.o.apps.update(id, {
+    const app = await this.o.apps.update(id, {
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(body.public !== undefined ? { public: body.public ? 1 : 0 } : {}),
-    }))!;
+    });
     if (app.sandbox_id !== null) this.o.sandboxes.noteChanged(app.sandbox_id);
     return app;
   }
@@ -107,7 +109,7 @@ export class AppService {
       await this.o.sandboxes.start(owner, current.id);
       return app;
     }
-    const mounts = await this.o.runtime.mountsFor(app.preset);
+    const mounts = await this.o.presets.mountsFor(app.preset);
     const preset = getPreset(app.preset);
     const sandbox = await this.o.sandboxes.create(
       owner,
@@ -117,7 +119,7 @@ export class AppService {
         mounts,
       },
     );
-    return (await this.o.apps.update(app.id, { sandbox_id: sandbox.id }))!;
+    return this.o.apps.update(app.id, { sandbox_id: sandbox.id });
   }
 
   /**

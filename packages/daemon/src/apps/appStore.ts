@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import type { Db } from '../store/database.js';
 import { pageOf } from '../store/pages.js';
 import type { AppsTable } from '../store/schema.js';
+import { found } from '../store/found.js';
 
 export type AppRow = AppsTable;
 
@@ -71,13 +72,14 @@ export class AppStore {
   async update(
     id: string,
     patch: Partial<Pick<AppRow, 'name' | 'public' | 'sandbox_id' | 'deleted_at'>>,
-  ): Promise<AppRow | undefined> {
-    await this.db
+  ): Promise<AppRow> {
+    const row = await this.db
       .updateTable('apps')
       .set({ ...patch, updated_at: new Date().toISOString() })
       .where('id', '=', id)
-      .execute();
-    return this.db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+      .returningAll()
+      .executeTakeFirst();
+    return found(row, `app ${id}`);
   }
 
   /** Only for an app whose first sandbox could not be made: nothing else refers to it yet. */

@@ -3,20 +3,9 @@ import type { AuditEntry, AuditQuery } from '@paddock/shared';
 import type { Db } from '../store/database.js';
 import { pageOf } from '../store/pages.js';
 import type { AuditLogTable } from '../store/schema.js';
+import type { Actor } from '../http/principal.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The audit log, decorated on the root instance so every plugin can record to it. */
-    audit: AuditLog;
-  }
-}
-
-/** Who did it: the owner and key of the request, when it had a valid one. */
-export interface Actor {
-  owner: string | null;
-  keyId: string | null;
-  ip?: string | null;
-}
+export type { Actor };
 
 export interface AuditRecord {
   actor: Actor;

@@ -1,8 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { SettingsStore } from '../settings/settingsStore.js';
 import type { AuditLog } from './auditLog.js';
 
 const EVERY_MS = 60 * 60_000;
+
+/** Where the retention comes from (the settings store), read on every pass. */
+export interface RetentionSetting {
+  get(): { audit_retention_days: number };
+}
 
 /** Removes audit entries past `audit_retention_days`, at start and every hour. */
 export class AuditRetention {
@@ -10,7 +14,7 @@ export class AuditRetention {
 
   constructor(
     private readonly audit: AuditLog,
-    private readonly settings: SettingsStore,
+    private readonly settings: RetentionSetting,
     private readonly log: FastifyBaseLogger,
   ) {}
 

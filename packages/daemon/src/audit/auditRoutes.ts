@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Readable } from 'node:stream';
 import { AuditPage, AuditQuery } from '@paddock/shared';
-import { requireAdmin } from '../auth/authPlugin.js';
+import { requireAdmin } from '../http/principal.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { AuditLog } from './auditLog.js';
 

@@ -6,13 +6,14 @@ import {
   CreatedApiKey,
   PaddockError,
 } from '@paddock/shared';
-import { actorOf } from '../audit/requestActor.js';
+import { actorOf, requirePrincipal } from '../http/principal.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { ApiKeyStore } from './apiKeyStore.js';
-import { requirePrincipal } from './authPlugin.js';
 import type { EventLog } from '../events/eventLog.js';
+import type { AuditLog } from '../audit/auditLog.js';
 
 export interface ApiKeyRoutesOptions {
+  audit: AuditLog;
   apiKeys: ApiKeyStore;
   events: EventLog;
 }
@@ -48,7 +49,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = asyn
         message: `API key ${created.key.id} created`,
         payload: { key_id: created.key.id, by: p.keyId, role },
       });
-      await app.audit.record({
+      await opts.audit.record({
         actor: actorOf(request),
         action: 'api_key.created',
         target: { type: 'api_key', id: created.key.id },

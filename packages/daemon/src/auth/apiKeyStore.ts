@@ -3,7 +3,9 @@ import type { Db } from '../store/database.js';
 import type { ApiKeysTable } from '../store/schema.js';
 import { generateToken, hashToken, tokenPrefix } from './tokens.js';
 
-export type Role = 'admin' | 'user';
+import type { Role } from '../http/principal.js';
+
+export type { Role };
 
 export interface ApiKeyView {
   id: string;

@@ -1,28 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { PaddockError } from '@paddock/shared';
-import type { ApiKeyStore, Role } from './apiKeyStore.js';
+import type { ApiKeyStore } from './apiKeyStore.js';
 import { readCookies, SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
-import { actorOf } from '../audit/requestActor.js';
+import type { AuditLog } from '../audit/auditLog.js';
+import { actorOf, type Principal } from '../http/principal.js';
 import { looksLikeJwt } from './sandboxTokens.js';
 import { hashToken, sameHash } from './tokens.js';
-
-/** Who is calling: every resource query is scoped to `owner`. */
-export interface Principal {
-  owner: string;
-  /** `sandbox`: a sandbox's own token, good only for routes that opt in (requireSandboxScope). */
-  role: Role | 'sandbox';
-  /** The API key id, `admin-token` for the bootstrap token, or `sandbox:<id>`. */
-  keyId: string;
-  /** For a sandbox token: the one sandbox it speaks for, and what it may do. */
-  sandbox?: { id: string; scopes: string[] };
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal: Principal | null;
-  }
-}
 
 export const ADMIN_OWNER = 'admin';
 
@@ -37,6 +21,7 @@ export interface AuthOptions {
   ) => Promise<{ owner: string; sandboxId: string; scopes: string[] } | null>;
   adminToken: string;
   sessions: SessionTokens;
+  audit: AuditLog;
 }
 
 /** Signing in is the one /v1 call that needs no credentials yet. */
@@ -55,39 +40,6 @@ export async function principalForToken(
   }
   const key = await opts.apiKeys.findActiveByToken(token);
   return key ? { owner: key.owner, role: key.role, keyId: key.id } : null;
-}
-
-/** A person's or program's principal (an API key or the admin token); sandbox tokens are refused. */
-export function requirePrincipal(request: FastifyRequest): Principal {
-  if (!request.principal) throw new PaddockError('unauthorized', 'a bearer token is required');
-  if (request.principal.role === 'sandbox') {
-    throw new PaddockError('forbidden', 'a sandbox token may only read its own sandbox');
-  }
-  return request.principal;
-}
-
-/**
- * Any principal that may act on `sandboxId`: an API key (the route then scopes by owner), or
- * that very sandbox's own token carrying `scope`. Another sandbox's token is refused.
- */
-export function requireSandboxScope(
-  request: FastifyRequest,
-  sandboxId: string,
-  scope: string,
-): Principal {
-  const p = request.principal;
-  if (!p) throw new PaddockError('unauthorized', 'a bearer token is required');
-  if (p.role !== 'sandbox') return p;
-  if (p.sandbox?.id !== sandboxId || !p.sandbox.scopes.includes(scope)) {
-    throw new PaddockError('forbidden', 'a sandbox token may only read its own sandbox');
-  }
-  return p;
-}
-
-export function requireAdmin(request: FastifyRequest): Principal {
-  const p = requirePrincipal(request);
-  if (p.role !== 'admin') throw new PaddockError('forbidden', 'this needs an admin token');
-  return p;
 }
 
 /**
@@ -115,11 +67,11 @@ export const authPlugin = fp<AuthOptions>(
         await authenticate(request);
       } catch (err) {
         if (err instanceof PaddockError && err.code === 'unauthorized') {
-          void app.audit.authFailed(request.ip, err.message).catch(() => undefined);
+          void opts.audit.authFailed(request.ip, err.message).catch(() => undefined);
         }
         throw err;
       }
-      void app.audit
+      void opts.audit
         .keyUsed(actorOf(request))
         .catch((err: unknown) => request.log.warn({ err }, 'audit of key use failed'));
     });

@@ -2,10 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CreateSessionBody, PaddockError, SessionSchema } from '@paddock/shared';
 import { errorResponses } from '../http/errorResponses.js';
 import type { ApiKeyStore } from './apiKeyStore.js';
-import { principalForToken, requirePrincipal } from './authPlugin.js';
+import { requirePrincipal } from '../http/principal.js';
+import { principalForToken } from './authPlugin.js';
 import type { SessionTokens } from './sessionTokens.js';
+import type { AuditLog } from '../audit/auditLog.js';
 
 export interface SessionRoutesOptions {
+  audit: AuditLog;
   apiKeys: ApiKeyStore;
   adminToken: string;
   sessions: SessionTokens;
@@ -28,7 +31,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
     },
     async (request, reply) => {
       const p = await principalForToken(request.body.token, opts);
-      await app.audit.record({
+      await opts.audit.record({
         actor: { owner: p?.owner ?? null, keyId: p?.keyId ?? null, ip: request.ip },
         action: 'auth.login',
         outcome: p ? 'ok' : 'denied',

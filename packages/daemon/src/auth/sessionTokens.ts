@@ -1,5 +1,5 @@
 import { SignJWT, jwtVerify } from 'jose';
-import type { Principal } from './authPlugin.js';
+import type { Principal } from '../http/principal.js';
 
 export const SESSION_COOKIE = 'paddock_session';
 export const SESSION_TTL_SECONDS = 12 * 60 * 60;

@@ -6,14 +6,15 @@ import {
   PaddockError,
   SandboxIdParams,
 } from '@paddock/shared';
-import { actorOf } from '../audit/requestActor.js';
+import { actorOf, requirePrincipal } from '../http/principal.js';
 import type { AppStore } from '../apps/appStore.js';
-import { requirePrincipal } from '../auth/authPlugin.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { EgressPolicyStore, EgressSubject } from './egressPolicyStore.js';
+import type { AuditLog } from '../audit/auditLog.js';
 
 export interface EgressRoutesOptions {
+  audit: AuditLog;
   policies: EgressPolicyStore;
   apps: AppStore;
   sandboxes: SandboxService;
@@ -77,7 +78,7 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
           allow: request.body.allow,
           deny: request.body.deny ?? [],
         });
-        await app.audit.record({
+        await opts.audit.record({
           actor: actorOf(request),
           action: 'egress.changed',
           target: { type: kind, id },

@@ -12,22 +12,23 @@ import {
   SignalBody,
   encodeExecFrame,
 } from '@paddock/shared';
-import { actorOf } from '../audit/requestActor.js';
-import { requirePrincipal } from '../auth/authPlugin.js';
+import { actorOf, requirePrincipal } from '../http/principal.js';
 import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
 import { openEventStream, wantsStream } from '../http/eventStream.js';
 import type { ExecService } from './execService.js';
 import type { SandboxService } from './sandboxService.js';
+import type { AuditLog } from '../audit/auditLog.js';
 
 export interface ExecRoutesOptions {
+  audit: AuditLog;
   sandboxes: SandboxService;
   execs: ExecService;
 }
 
 export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
   app,
-  { sandboxes, execs },
+  { sandboxes, execs, audit },
 ) => {
   const tags = ['exec'];
 
@@ -55,7 +56,7 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
       const { id } = request.params;
       // The command's keyed hash, exit code and duration; never the command or its output.
       const audited = (details: Record<string, string | number | boolean | null>) =>
-        app.audit.record({
+        audit.record({
           actor: actorOf(request),
           action: 'exec',
           target: { type: 'sandbox', id },

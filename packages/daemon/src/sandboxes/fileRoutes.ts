@@ -17,7 +17,7 @@ import {
   PaddockError,
   SandboxIdParams,
 } from '@paddock/shared';
-import { requirePrincipal } from '../auth/authPlugin.js';
+import { requirePrincipal } from '../http/principal.js';
 import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SandboxService } from './sandboxService.js';

@@ -11,21 +11,23 @@ import {
   SandboxDetailSchema,
   SandboxSchema,
   StopSandboxBody,
+  type SandboxDetail,
 } from '@paddock/shared';
-import type { SandboxDetails } from '../runtime/sandboxDetails.js';
-import { actorOf } from '../audit/requestActor.js';
-import { requirePrincipal, requireSandboxScope } from '../auth/authPlugin.js';
+import { actorOf, requirePrincipal, requireSandboxScope } from '../http/principal.js';
 import type { EventLog } from '../events/eventLog.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { SandboxFiller, SandboxService } from './sandboxService.js';
-import { sandboxView } from './sandboxStore.js';
+import { sandboxView, type SandboxRow } from './sandboxStore.js';
+import type { AuditLog } from '../audit/auditLog.js';
 
 export interface SandboxRoutesOptions {
+  audit: AuditLog;
   sandboxes: SandboxService;
   events: EventLog;
   settings: SettingsStore;
-  details: SandboxDetails;
+  /** A sandbox as GET shows it, with its processes and preview (supplied by the runtime). */
+  details: { of(row: SandboxRow): Promise<SandboxDetail> };
   /** Resolves `from_snapshot`: the owner's ready snapshot, as what fills the new workspace. */
   snapshotFiller: (owner: string, snapshotId: string) => Promise<SandboxFiller>;
 }
@@ -55,7 +57,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = as
         : undefined;
       const row = await sandboxes.create(p.owner, body, prepare ? { prepare } : {});
       if (body.from_snapshot) {
-        await app.audit.record({
+        await opts.audit.record({
           actor: actorOf(request),
           action: 'snapshot.fork',
           target: { type: 'sandbox', id: row.id },

@@ -1,10 +1,9 @@
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
-import { AgentClient } from '@paddock/guest-agent';
+import type { AgentClient } from '@paddock/guest-agent';
+import { AgentClients } from './agentClients.js';
 import {
   PaddockError,
-  exceededLimits,
-  looksLikeSecretName,
   type CreateSandboxBody,
   type SandboxDriver,
   type SandboxLimits,
@@ -13,6 +12,10 @@ import {
 import type { EventLog } from '../events/eventLog.js';
 import type { DaemonMetrics } from '../http/metrics.js';
 import { KeyedLock } from './keyedLock.js';
+import { asDriverError, checkCreate } from './sandboxRequest.js';
+import { SandboxActivity } from './sandboxActivity.js';
+import type { SandboxLifecycle } from './sandboxLifecycle.js';
+import { reconcileSandboxes, type ReconcileResult } from './sandboxReconcile.js';
 import {
   rowLimits,
   type SandboxQuery,
@@ -28,125 +31,49 @@ export interface SandboxServiceOptions {
   log: FastifyBaseLogger;
   defaultLimits: SandboxLimits;
   maxLimits: SandboxLimits;
-}
-
-/**
- * What happens around a boot, supplied by the runtime (apps, manifests, previews) so that this
- * service stays about the lifecycle itself.
- */
-export interface SandboxLifecycleHooks {
-  /** Read-only mounts a sandbox boots with (an app's shared dependency cache). */
-  mountsFor(row: SandboxRow): Promise<WorkspaceMount[]>;
-  /** After every boot: seed the workspace, apply the manifest. Reports its own failures. */
-  booted(row: SandboxRow): Promise<void>;
-  /** After a stop, a failure or a delete. */
-  ended(id: string): void;
-  /** The row changed in a way observers cache (status, preview epoch, its app's visibility). */
-  changed(id: string): void;
+  lifecycle: SandboxLifecycle;
 }
 
 /** Writes a new sandbox's first files (from a snapshot) before its runtime starts. */
 export type SandboxFiller = (row: SandboxRow) => Promise<void>;
 
-const NO_HOOKS: SandboxLifecycleHooks = {
-  mountsFor: async () => [],
-  booted: async () => undefined,
-  ended: () => undefined,
-  changed: () => undefined,
-};
-
 /**
  * The sandbox lifecycle: the only place that changes a sandbox's state through the driver, keeps
  * the store in step with what the driver observes, and hands out guest-agent clients for running
- * sandboxes (noticing when an agent is gone). Commands run through ExecService.
+ * sandboxes (noticing when an agent is gone). Commands run through ExecService; what happens
+ * around a boot is told through the SandboxLifecycle it emits on.
  */
 export class SandboxService {
   private readonly lock = new KeyedLock();
-  private readonly clients = new Map<string, AgentClient>();
-  private readonly busy = new Map<string, number>();
-  private readonly touched = new Map<string, number>();
-  private hooks: SandboxLifecycleHooks = NO_HOOKS;
+  private readonly clients: AgentClients;
+  private readonly activity: SandboxActivity;
+  private readonly lifecycle: SandboxLifecycle;
   private readonly waking = new Map<string, Promise<void>>();
+
+  constructor(private readonly o: SandboxServiceOptions) {
+    this.activity = new SandboxActivity(o.store);
+    this.clients = new AgentClients(o.driver);
+    this.lifecycle = o.lifecycle;
+  }
 
   /** True while a wake started by a preview request is under way. */
   isWaking(id: string): boolean {
     return this.waking.has(id);
   }
 
-  constructor(private readonly o: SandboxServiceOptions) {}
-
-  setHooks(hooks: SandboxLifecycleHooks): void {
-    this.hooks = hooks;
-  }
-
   /** For changes made elsewhere that observers of the row care about (an app's visibility). */
   noteChanged(id: string): void {
-    this.hooks.changed(id);
+    this.lifecycle.changed(id);
   }
 
   /** At start: adopt sandboxes that still run, mark the rest stopped, destroy strays. */
-  async reconcile(): Promise<{ adopted: number; stopped: number; removed: number }> {
-    const rows = await this.o.store.listLive();
-    const known = new Set(rows.map((r) => r.id));
-    let adopted = 0;
-    let stopped = 0;
-    let removed = 0;
-    for (const row of rows) {
-      const seen = await this.o.driver.inspect(row.id);
-      if (seen.state === 'running' && row.status !== 'stopped') {
-        if (row.status !== 'running')
-          await this.o.store.update(row.id, { status: 'running', status_reason: null });
-        adopted++;
-        continue;
-      }
-      if (seen.state === 'running') {
-        // The store says stopped (a stop was interrupted): finish it rather than leak processes.
-        await this.o.driver.stop(row.id);
-      }
-      if (row.status !== 'stopped' && row.status !== 'failed') {
-        await this.o.store.update(row.id, {
-          status: 'stopped',
-          status_reason: 'found stopped when the daemon started',
-          stopped_at: new Date().toISOString(),
-        });
-        await this.o.events.append({
-          owner: row.owner_id,
-          sandboxId: row.id,
-          type: 'sandbox.stopped',
-          severity: 'warn',
-          message: 'Sandbox was not running when the daemon started',
-          payload: { reason: 'reconcile' },
-        });
-        stopped++;
-      }
-    }
-    for (const seen of await this.o.driver.list()) {
-      if (!known.has(seen.id)) {
-        await this.o.driver.destroy(seen.id);
-        removed++;
-      }
-    }
-    return { adopted, stopped, removed };
+  reconcile(): Promise<ReconcileResult> {
+    return reconcileSandboxes(this.o);
   }
 
   /** The admin-set ceiling for per-sandbox limits. */
   get maxLimits(): SandboxLimits {
     return { ...this.o.maxLimits };
-  }
-
-  resolveLimits(requested: Partial<SandboxLimits> | undefined): SandboxLimits {
-    const limits = { ...this.o.defaultLimits, ...requested };
-    const over = exceededLimits(limits, this.o.maxLimits);
-    if (over.length > 0) {
-      throw new PaddockError(
-        'limit_exceeded',
-        `requested ${over.join(', ')} above the admin-set maximum`,
-        Object.fromEntries(
-          over.map((k) => [k, { requested: limits[k], max: this.o.maxLimits[k] }]),
-        ),
-      );
-    }
-    return limits;
   }
 
   async create(
@@ -162,15 +89,7 @@ export class SandboxService {
       prepare?: SandboxFiller;
     } = {},
   ): Promise<SandboxRow> {
-    const limits = this.resolveLimits(body.limits);
-    const env = body.env ?? {};
-    const secretish = Object.keys(env).filter(looksLikeSecretName);
-    if (secretish.length > 0) {
-      throw new PaddockError(
-        'env_name_looks_secret',
-        `sandbox env would be stored, so credential-like names are refused: ${secretish.join(', ')}; pass them in an exec's env instead`,
-      );
-    }
+    const { limits, env } = checkCreate(body, this.o.defaultLimits, this.o.maxLimits);
     const started = performance.now();
     let runtime;
     try {
@@ -192,7 +111,7 @@ export class SandboxService {
       });
       if (options.prepare) {
         await options.prepare(row);
-        row = (await this.o.store.update(row.id, { seeded_at: new Date().toISOString() }))!;
+        row = await this.o.store.update(row.id, { seeded_at: new Date().toISOString() });
       }
     } catch (err) {
       await this.o.driver.destroy(runtime.id).catch(() => undefined);
@@ -214,7 +133,7 @@ export class SandboxService {
       message: 'Sandbox created',
       payload: { limits, pooled: runtime.pooled, env_keys: Object.keys(env).sort() },
     });
-    await this.hooks.booted(row);
+    await this.lifecycle.booted(row);
     return (await this.o.store.get(owner, row.id)) ?? row;
   }
 
@@ -251,8 +170,8 @@ export class SandboxService {
     const row = await this.get(owner, id);
     if (row.status === 'stopped') return row;
     await this.o.store.update(id, { status: 'stopping' });
-    this.dropClient(id);
-    this.hooks.ended(id);
+    this.clients.drop(id);
+    this.lifecycle.ended(id);
     try {
       await this.o.driver.stop(id, graceMs === undefined ? {} : { graceMs });
     } catch (err) {
@@ -267,48 +186,31 @@ export class SandboxService {
       message: why.reason === 'idle' ? `Sandbox stopped: ${why.text}` : 'Sandbox stopped',
       payload: { reason: why.reason },
     });
-    const stopped = (await this.o.store.update(id, {
+    const stopped = await this.o.store.update(id, {
       status: 'stopped',
       status_reason: why.text,
       stopped_at: new Date().toISOString(),
-    }))!;
-    this.hooks.changed(id);
+    });
+    this.lifecycle.changed(id);
     return stopped;
   }
 
-  /**
-   * Marks the sandbox active now. Activity is work done in it through the API (commands, files,
-   * processes, keepalive) and, later, preview traffic and tasks; reading its state is not.
-   */
-  async touch(id: string): Promise<void> {
-    const now = Date.now();
-    // One write a second at most: activity is a coarse clock, not an access log.
-    if (now - (this.touched.get(id) ?? 0) < 1_000) return;
-    this.touched.set(id, now);
-    await this.o.store.touch(id, new Date(now).toISOString());
+  /** Marks the sandbox active now (see SandboxActivity). */
+  touch(id: string): Promise<void> {
+    return this.activity.touch(id);
   }
 
   /** Counts a call in flight: a sandbox running a command or a stream is never idle. */
-  async track<T>(id: string, work: () => Promise<T>): Promise<T> {
-    this.begin(id);
-    try {
-      return await work();
-    } finally {
-      await this.end(id);
-    }
+  track<T>(id: string, work: () => Promise<T>): Promise<T> {
+    return this.activity.track(id, work);
   }
 
   begin(id: string): void {
-    this.busy.set(id, (this.busy.get(id) ?? 0) + 1);
+    this.activity.begin(id);
   }
 
-  /** The end of a call counts as activity: idle time starts when the last command finished. */
-  async end(id: string): Promise<void> {
-    const left = (this.busy.get(id) ?? 1) - 1;
-    if (left > 0) this.busy.set(id, left);
-    else this.busy.delete(id);
-    this.touched.delete(id);
-    await this.touch(id).catch(() => undefined);
+  end(id: string): Promise<void> {
+    return this.activity.end(id);
   }
 
   /** A new preview epoch: every link and cookie issued so far stops working. */
@@ -316,8 +218,8 @@ export class SandboxService {
     await this.get(owner, id);
     return this.lock.run(id, async () => {
       const row = await this.get(owner, id);
-      const next = (await this.o.store.update(id, { preview_epoch: row.preview_epoch + 1 }))!;
-      this.hooks.changed(id);
+      const next = await this.o.store.update(id, { preview_epoch: row.preview_epoch + 1 });
+      this.lifecycle.changed(id);
       await this.o.events.append({
         owner,
         sandboxId: id,
@@ -342,38 +244,15 @@ export class SandboxService {
       );
     }
     const now = Date.now();
-    return (await this.o.store.update(id, {
+    return await this.o.store.update(id, {
       keepalive_until: new Date(now + seconds * 1000).toISOString(),
       last_active_at: new Date(now).toISOString(),
-    }))!;
+    });
   }
 
-  /**
-   * Stops running sandboxes that had no activity for `idleSeconds` (0: never), unless a call is
-   * in flight or a keepalive holds. Returns the ids it stopped.
-   */
-  async stopIdle(idleSeconds: number, now = Date.now()): Promise<string[]> {
-    if (idleSeconds <= 0) return [];
-    const stopped: string[] = [];
-    for (const row of await this.o.store.listRunning()) {
-      if (this.busy.has(row.id)) continue;
-      if (row.keepalive_until && Date.parse(row.keepalive_until) > now) continue;
-      const last = Math.max(
-        Date.parse(row.last_active_at ?? '') || 0,
-        Date.parse(row.started_at ?? '') || 0,
-      );
-      if (now - last < idleSeconds * 1000) continue;
-      try {
-        await this.stop(row.owner_id, row.id, undefined, {
-          reason: 'idle',
-          text: `stopped after ${idleSeconds} s without activity`,
-        });
-        stopped.push(row.id);
-      } catch (err) {
-        this.o.log.warn({ err, sandbox_id: row.id }, 'idle stop failed');
-      }
-    }
-    return stopped;
+  /** False while a call is in flight: such a sandbox is never idle. */
+  isIdle(id: string): boolean {
+    return !this.activity.isBusy(id);
   }
 
   async start(owner: string, id: string): Promise<SandboxRow> {
@@ -419,8 +298,8 @@ export class SandboxService {
     if (row.status === 'running' && (await this.o.driver.inspect(id)).state === 'running') {
       return row;
     }
-    this.dropClient(id);
-    this.hooks.ended(id);
+    this.clients.drop(id);
+    this.lifecycle.ended(id);
     // A new epoch: preview links and cookies issued before this start stop working.
     await this.o.store.update(id, {
       status: 'starting',
@@ -428,7 +307,7 @@ export class SandboxService {
       preview_epoch: row.preview_epoch + 1,
     });
     try {
-      const mounts = await this.hooks.mountsFor(row);
+      const mounts = await this.lifecycle.mountsFor(row);
       await this.o.driver.start(id, { limits: rowLimits(row), mounts });
     } catch (err) {
       await this.o.store.update(id, { status: 'failed', status_reason: 'start failed' });
@@ -449,14 +328,14 @@ export class SandboxService {
       type: 'sandbox.started',
       message: 'Sandbox started',
     });
-    const started = (await this.o.store.update(id, {
+    const started = await this.o.store.update(id, {
       status: 'running',
       status_reason: null,
       started_at: new Date().toISOString(),
       stopped_at: null,
-    }))!;
-    this.hooks.changed(id);
-    await this.hooks.booted(started);
+    });
+    this.lifecycle.changed(id);
+    await this.lifecycle.booted(started);
     return (await this.o.store.get(owner, id)) ?? started;
   }
 
@@ -482,8 +361,8 @@ export class SandboxService {
     await this.get(owner, id);
     await this.lock.run(id, async () => {
       await this.get(owner, id);
-      this.dropClient(id);
-      this.hooks.ended(id);
+      this.clients.drop(id);
+      this.lifecycle.ended(id);
       try {
         await this.o.driver.destroy(id);
       } catch (err) {
@@ -510,11 +389,7 @@ export class SandboxService {
         `sandbox ${id} is ${row.status}; start it first`,
       );
     }
-    let client = this.clients.get(id);
-    if (!client) {
-      client = new AgentClient(this.o.driver.agentEndpoint(id));
-      this.clients.set(id, client);
-    }
+    const client = this.clients.for(id);
     return { row, client };
   }
 
@@ -523,15 +398,8 @@ export class SandboxService {
    * can make one (no relay through the agent), else through the guest agent's bridge.
    */
   async openPort(owner: string, id: string, port: number, signal?: AbortSignal): Promise<Socket> {
-    const { client } = await this.agent(owner, id);
-    const direct = this.o.driver.connectPort?.(id, port, signal);
-    if (!direct) return client.openBridge(port, signal);
-    return direct.catch((err: unknown) => {
-      // Nothing listens: the bridge would say the same. Anything else: the bridge still may work.
-      if (err instanceof PaddockError && err.code === 'port_unreachable') throw err;
-      if (signal?.aborted) throw err;
-      return client.openBridge(port, signal);
-    });
+    await this.agent(owner, id);
+    return this.clients.openPort(id, port, signal);
   }
 
   /**
@@ -565,18 +433,18 @@ export class SandboxService {
       if (seen.state === 'running') {
         // Processes remain but the agent is gone or not answering: the sandbox is unusable.
         const health = await this.clients
-          .get(row.id)
+          .existing(row.id)
           ?.health(AbortSignal.timeout(2_000))
           .then(() => true)
           .catch(() => false);
         if (health) return null;
       }
-      this.hooks.ended(row.id);
+      this.lifecycle.ended(row.id);
       const oom = seen.oom_kills > current.oom_kills;
       const reason = oom
         ? 'the guest agent was killed for exceeding the memory limit'
         : 'the guest agent exited';
-      this.dropClient(row.id);
+      this.clients.drop(row.id);
       await this.o.driver.stop(row.id, { graceMs: 0 }).catch((err: unknown) => {
         this.o.log.warn({ err, sandbox_id: row.id }, 'cleaning up a dead sandbox failed');
       });
@@ -587,7 +455,7 @@ export class SandboxService {
         stopped_at: now,
         oom_kills: Math.max(seen.oom_kills, current.oom_kills),
       });
-      this.hooks.changed(row.id);
+      this.lifecycle.changed(row.id);
       await this.o.events.append({
         owner: row.owner_id,
         sandboxId: row.id,
@@ -614,23 +482,12 @@ export class SandboxService {
       return this.get(owner, id);
     }
     if (seen.oom_kills > row.oom_kills) {
-      return (await this.o.store.update(id, { oom_kills: seen.oom_kills }))!;
+      return await this.o.store.update(id, { oom_kills: seen.oom_kills });
     }
     return row;
   }
 
-  private dropClient(id: string): void {
-    this.clients.get(id)?.close();
-    this.clients.delete(id);
-  }
-
   close(): void {
-    for (const id of [...this.clients.keys()]) this.dropClient(id);
+    this.clients.close();
   }
-}
-
-function asDriverError(err: unknown, op: string): PaddockError {
-  if (err instanceof PaddockError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new PaddockError('driver_error', `sandbox ${op} failed: ${message}`);
 }

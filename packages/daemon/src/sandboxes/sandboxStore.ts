@@ -2,6 +2,7 @@ import type { Sandbox, SandboxLimits, SandboxStatus } from '@paddock/shared';
 import type { Db } from '../store/database.js';
 import { pageOf } from '../store/pages.js';
 import type { SandboxesTable } from '../store/schema.js';
+import { found } from '../store/found.js';
 
 export type SandboxRow = SandboxesTable;
 type StoredStatus = SandboxesTable['status'];
@@ -172,12 +173,13 @@ export class SandboxStore {
   async update(
     id: string,
     patch: Partial<Omit<SandboxRow, 'id' | 'owner_id' | 'created_at'>>,
-  ): Promise<SandboxRow | undefined> {
-    await this.db
+  ): Promise<SandboxRow> {
+    const row = await this.db
       .updateTable('sandboxes')
       .set({ ...patch, updated_at: new Date().toISOString() })
       .where('id', '=', id)
-      .execute();
-    return this.db.selectFrom('sandboxes').selectAll().where('id', '=', id).executeTakeFirst();
+      .returningAll()
+      .executeTakeFirst();
+    return found(row, `sandbox ${id}`);
   }
 }

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RotateKeyBody, RotatedKey, SecretsStatusSchema } from '@paddock/shared';
-import { actorOf } from '../audit/requestActor.js';
-import { requireAdmin } from '../auth/authPlugin.js';
+import { actorOf, requireAdmin } from '../http/principal.js';
 import type { EventLog } from '../events/eventLog.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SecretsService } from './secretsService.js';
+import type { AuditLog } from '../audit/auditLog.js';
 
 export interface SecretsRoutesOptions {
+  audit: AuditLog;
   secrets: SecretsService;
   events: EventLog;
 }
@@ -50,7 +51,7 @@ export const secretsRoutes: FastifyPluginAsyncTypebox<SecretsRoutesOptions> = as
         message: 'The secrets master key was rotated',
         payload: { key_id: rotated.key_id, rotated: rotated.rotated },
       });
-      await app.audit.record({
+      await opts.audit.record({
         actor: actorOf(request),
         action: 'secrets.key_rotated',
         details: { key_id: rotated.key_id, rotated: rotated.rotated },

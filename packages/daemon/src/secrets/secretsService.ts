@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
 import { PaddockError, type SecretsStatus } from '@paddock/shared';
-import type { AppConfigStore } from '../appConfig/appConfigStore.js';
 import { keyFile, keyId, parseKey, writeKeyFile, type MasterKey } from './masterKey.js';
 import { open, seal, sealedKeyId } from './secretBox.js';
 
@@ -11,8 +10,24 @@ export interface SecretsServiceOptions {
   /** A rotation's next key found on disk at start (secrets.key.next). */
   pendingNext: MasterKey | null;
   stateDir: string;
-  store: AppConfigStore;
+  store: SealedValues;
   log: FastifyBaseLogger;
+}
+
+/** One sealed value where it is kept: an app's config key. */
+export interface SealedValue {
+  app_id: string;
+  key: string;
+  sealed: string;
+}
+
+/**
+ * Where sealed values are kept (the app config store): read all of them, and replace them all
+ * at once in a rotation, every row or none.
+ */
+export interface SealedValues {
+  sealedRows(): Promise<{ app_id: string; key: string; sealed: string | null }[]>;
+  resealAll(rows: SealedValue[]): Promise<void>;
 }
 
 /** Where a sealed value lives; its additional data, so it opens only there. */

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PatchSettingsBody, SettingsSchema } from '@paddock/shared';
-import { actorOf } from '../audit/requestActor.js';
-import { requireAdmin, requirePrincipal } from '../auth/authPlugin.js';
+import { actorOf, requireAdmin, requirePrincipal } from '../http/principal.js';
 import type { EventLog } from '../events/eventLog.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SettingsStore } from './settingsStore.js';
+import type { AuditLog } from '../audit/auditLog.js';
 
 export interface SettingsRoutesOptions {
+  audit: AuditLog;
   settings: SettingsStore;
   events: EventLog;
 }
@@ -52,7 +53,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRoutesOptions> = 
         message: `Settings changed: ${Object.keys(request.body).join(', ')}`,
         payload: { before, after, by: p.keyId },
       });
-      await app.audit.record({
+      await opts.audit.record({
         actor: actorOf(request),
         action: 'settings.changed',
         details: { keys: Object.keys(request.body) },

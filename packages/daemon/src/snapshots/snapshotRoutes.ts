@@ -10,7 +10,7 @@ import {
   SnapshotIdParams,
   SnapshotSchema,
 } from '@paddock/shared';
-import { requirePrincipal } from '../auth/authPlugin.js';
+import { requirePrincipal } from '../http/principal.js';
 import { errorResponses } from '../http/errorResponses.js';
 import type { SnapshotService } from './snapshotService.js';
 import { snapshotView } from './snapshotStore.js';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -23,4 +24,11 @@ export function readOrCreateSecretFile(
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, `${value}\n`, { mode: 0o600 });
   return { value, created: true };
+}
+
+/** A random 256-bit key kept in `<stateDir>/<name>` (session, preview and command-hash keys). */
+export function stateKey(stateDir: string, name: string): string {
+  return readOrCreateSecretFile(path.join(stateDir, name), () =>
+    randomBytes(32).toString('base64url'),
+  ).value;
 }

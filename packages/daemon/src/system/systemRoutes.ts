@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { LimitsSchema, type SandboxDriver, type SandboxLimits } from '@paddock/shared';
-import { requirePrincipal } from '../auth/authPlugin.js';
+import { requirePrincipal } from '../http/principal.js';
 import { errorResponses } from '../http/errorResponses.js';
 import { API_VERSION } from '../http/openapi.js';
 

@@ -9,7 +9,7 @@ import {
   TaskSchema,
   type TaskStreamFrame,
 } from '@paddock/shared';
-import { requirePrincipal } from '../auth/authPlugin.js';
+import { requirePrincipal } from '../http/principal.js';
 import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
 import { openEventStream } from '../http/eventStream.js';

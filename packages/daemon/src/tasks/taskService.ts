@@ -9,7 +9,7 @@ import {
   type TaskStatus,
 } from '@paddock/shared';
 import type { EventLog } from '../events/eventLog.js';
-import type { RuntimeService } from '../runtime/runtimeService.js';
+import type { RuntimeService } from '../processes/runtimeService.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import { judgeHealth } from './appHealth.js';

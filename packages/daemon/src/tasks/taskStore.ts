@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import type { Task, TaskResult } from '@paddock/shared';
 import type { Db } from '../store/database.js';
 import type { TasksTable } from '../store/schema.js';
+import { found } from '../store/found.js';
 
 export type TaskRow = TasksTable;
 
@@ -98,7 +99,12 @@ export class TaskStore {
     id: string,
     patch: Partial<Omit<TaskRow, 'id' | 'owner_id' | 'sandbox_id' | 'created_at'>>,
   ): Promise<TaskRow> {
-    await this.db.updateTable('tasks').set(patch).where('id', '=', id).execute();
-    return (await this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst())!;
+    const row = await this.db
+      .updateTable('tasks')
+      .set(patch)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return found(row, `task ${id}`);
   }
 }

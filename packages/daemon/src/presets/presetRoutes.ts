@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PRESETS } from '@paddock/presets';
 import { PresetList } from '@paddock/shared';
-import { requirePrincipal } from '../auth/authPlugin.js';
+import { requirePrincipal } from '../http/principal.js';
 import { errorResponses } from '../http/errorResponses.js';
 
 export const presetRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -7,7 +7,7 @@ import {
   ProcessSchema,
   SandboxIdParams,
 } from '@paddock/shared';
-import { requirePrincipal } from '../auth/authPlugin.js';
+import { requirePrincipal } from '../http/principal.js';
 import { clientGone } from '../http/disconnect.js';
 import { errorResponses } from '../http/errorResponses.js';
 import { openEventStream, wantsStream } from '../http/eventStream.js';

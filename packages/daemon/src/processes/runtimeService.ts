@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AgentClient } from '@paddock/guest-agent';
 import { MANIFEST_FILE, MANIFEST_LIMITS, parseManifest } from '@paddock/manifest';
-import { getPreset, type DependencyCache } from '@paddock/presets';
+import { getPreset } from '@paddock/presets';
 import {
   GUEST_WORKSPACE,
   PaddockError,
@@ -10,30 +10,22 @@ import {
   type ManifestState,
   type ProcessView,
   type RuntimeManifest,
-  type WorkspaceMount,
 } from '@paddock/shared';
 import type { EventLog } from '../events/eventLog.js';
-import type { SandboxLifecycleHooks, SandboxService } from '../sandboxes/sandboxService.js';
+import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
+import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow, SandboxStore } from '../sandboxes/sandboxStore.js';
 import { supervisedSpecs } from './manifestSpecs.js';
-import { seedWorkspace } from './workspaceSeed.js';
+import { seedWorkspace } from '../presets/workspaceSeed.js';
 
 export interface RuntimeServiceOptions {
   sandboxes: SandboxService;
   store: SandboxStore;
   events: EventLog;
-  cache: DependencyCache;
   log: FastifyBaseLogger;
   previewDomain: () => string;
   /** The app's runtime config as environment (plain values, placeholders for secrets). */
   appEnv: (appId: string) => Promise<Record<string, string>>;
-}
-
-export interface PresetDependencies {
-  mounts: WorkspaceMount[];
-  /** `installed`: this call ran `npm ci`; `cached`: the shared cache had it; `none`: no npm. */
-  source: 'installed' | 'cached' | 'none';
-  ms: number;
 }
 
 /** What the daemon knows of a sandbox's manifest since its last boot. */
@@ -47,8 +39,8 @@ export interface RuntimeState {
 const UNKNOWN: RuntimeState = { source: 'none', errors: [], manifest: null };
 
 /**
- * A sandbox's runtime: the preset's dependency mount and first-boot template, and the manifest
- * (sandbox.yaml, or the preset's defaults) applied to the guest agent's supervisor.
+ * A sandbox's runtime: the preset's first-boot template, and the manifest (sandbox.yaml, or the
+ * preset's defaults) applied to the guest agent's supervisor.
  */
 export class RuntimeService {
   private readonly states = new Map<string, RuntimeState>();
@@ -57,41 +49,10 @@ export class RuntimeService {
 
   constructor(private readonly o: RuntimeServiceOptions) {}
 
-  hooks(): SandboxLifecycleHooks {
-    return {
-      mountsFor: (row) => this.mountsFor(row.preset),
-      booted: (row) => this.booted(row),
-      ended: (id) => {
-        this.states.delete(id);
-      },
-      changed: () => undefined,
-    };
-  }
-
-  /** The dependency cache as a read-only `node_modules`, built on first use of the preset. */
-  async mountsFor(presetName: string | null): Promise<WorkspaceMount[]> {
-    return (await this.dependencies(presetName)).mounts;
-  }
-
-  /** The preset's dependencies: its mounts, and whether this call had to install them. */
-  async dependencies(presetName: string | null): Promise<PresetDependencies> {
-    const preset = presetName === null ? undefined : getPreset(presetName);
-    if (preset?.dependencies !== 'npm') return { mounts: [], source: 'none', ms: 0 };
-    try {
-      const { nodeModules, built, ms } = await this.o.cache.ensure(preset.name);
-      if (built) this.o.log.info({ preset: preset.name, ms }, 'installed preset dependencies');
-      return {
-        mounts: [{ source: nodeModules, name: 'node_modules' }],
-        source: built ? 'installed' : 'cached',
-        ms: Math.round(ms),
-      };
-    } catch (err) {
-      this.o.log.error({ err, preset: preset.name }, 'building the dependency cache failed');
-      throw new PaddockError(
-        'dependency_install_failed',
-        `installing the ${preset.name} dependencies failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
+  /** Applies the manifest after every boot; forgets a sandbox's state when its boot ends. */
+  subscribe(lifecycle: SandboxLifecycle): void {
+    lifecycle.on('booted', (row) => this.booted(row));
+    lifecycle.on('ended', (id) => this.states.delete(id));
   }
 
   state(id: string): RuntimeState {

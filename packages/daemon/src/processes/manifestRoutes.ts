@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseManifest } from '@paddock/manifest';
 import { ManifestValidation, ValidateManifestBody } from '@paddock/shared';
-import { requirePrincipal } from '../auth/authPlugin.js';
+import { requirePrincipal } from '../http/principal.js';
 import { errorResponses } from '../http/errorResponses.js';
 
 /** The runtime manifest (`sandbox.yaml`) checked without a sandbox. */

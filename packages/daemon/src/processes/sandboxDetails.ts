@@ -1,17 +1,21 @@
 import type { Preview, ProcessView, SandboxDetail } from '@paddock/shared';
-import type { AppStore } from '../apps/appStore.js';
-import type { PreviewAddress } from '../preview/previewAddress.js';
-import { PREVIEW_TOKEN_PARAM } from '../preview/previewProxy.js';
-import type { PreviewTokens } from '../preview/previewTokens.js';
 import { sandboxView, type SandboxRow } from '../sandboxes/sandboxStore.js';
 import { WEB_PROCESS } from './manifestSpecs.js';
 import type { RuntimeService } from './runtimeService.js';
 
 export interface SandboxDetailsOptions {
   runtime: RuntimeService;
-  apps: AppStore;
-  tokens: PreviewTokens;
-  address: () => PreviewAddress;
+  /** Whether the app's previews are public (no link token needed). */
+  isPublic: (appId: string) => Promise<boolean>;
+  links: PreviewLinks;
+}
+
+/** A sandbox port's preview origin and signed links (the preview module supplies them). */
+export interface PreviewLinks {
+  /** `http://{port}-{id}.preview.<base>`, without a trailing slash. */
+  origin(port: number, sandboxId: string): string;
+  /** The origin with a signed, expiring link token for the row's current preview epoch. */
+  signedLink(row: SandboxRow, port: number): Promise<{ url: string; expiresAt: Date }>;
 }
 
 /** A sandbox as GET /v1/sandboxes/{id} and the apps API show it: with processes and preview. */
@@ -35,18 +39,14 @@ export class SandboxDetails {
     port: number | null,
     processes: ProcessView[],
   ): Promise<Preview> {
-    const isPublic = row.app_id !== null && (await this.o.apps.getById(row.app_id))?.public === 1;
+    const isPublic = row.app_id !== null && (await this.o.isPublic(row.app_id));
     if (port === null) return { url: null, status: 'none', public: isPublic, expires_at: null };
-    const origin = `${this.o.address().origin(port, row.id)}/`;
+    const origin = `${this.o.links.origin(port, row.id)}/`;
     const status = previewStatus(row, processes);
     if (isPublic) return { url: origin, status, public: true, expires_at: null };
-    const { token, expiresAt } = await this.o.tokens.issue('link', {
-      sandboxId: row.id,
-      port,
-      epoch: row.preview_epoch,
-    });
+    const { url, expiresAt } = await this.o.links.signedLink(row, port);
     return {
-      url: `${origin}?${PREVIEW_TOKEN_PARAM}=${token}`,
+      url,
       status,
       public: false,
       expires_at: expiresAt.toISOString(),

@@ -1,0 +1,37 @@
+import type { AuditLog } from '../audit/auditLog.js';
+import type { EventLog } from '../events/eventLog.js';
+import type { RouteInstaller } from '../http/routes.js';
+import type { PresetMounts } from '../presets/presetMounts.js';
+import type { RuntimeService, SandboxDetails } from '../processes/index.js';
+import type { SandboxService } from '../sandboxes/sandboxService.js';
+import type { SnapshotService } from '../snapshots/snapshotService.js';
+import type { TaskService } from '../tasks/taskService.js';
+import { appRoutes } from './appRoutes.js';
+import { AppService } from './appService.js';
+import type { AppStore } from './appStore.js';
+
+export { AppStore } from './appStore.js';
+
+/** Apps: a name, a preset and the current sandbox; made, forked, restored and deleted whole. */
+export function createApps(d: {
+  store: AppStore;
+  sandboxes: SandboxService;
+  runtime: RuntimeService;
+  presets: PresetMounts;
+  details: SandboxDetails;
+  snapshots: SnapshotService;
+  tasks: TaskService;
+  events: EventLog;
+  audit: AuditLog;
+}) {
+  const service = new AppService({
+    ...d,
+    apps: d.store,
+    // Work on an app's sandbox waits for, or refuses during, a task running there.
+    exclusive: (id, fn) => d.tasks.exclusive(id, fn),
+  });
+  const routes: RouteInstaller = async (app) => {
+    await app.register(appRoutes, { apps: service, details: d.details, audit: d.audit });
+  };
+  return { service, routes };
+}

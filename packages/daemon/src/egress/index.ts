@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import type { FastifyBaseLogger } from 'fastify';
+import type { SandboxDriver } from '@paddock/shared';
+import type { AppConfigService } from '../appConfig/appConfigService.js';
+import type { AppStore } from '../apps/appStore.js';
+import type { AuditLog } from '../audit/auditLog.js';
+import { ConfigError } from '../config.js';
+import type { EventLog } from '../events/eventLog.js';
+import type { ListenAddress } from '../http/listenAddress.js';
+import type { RouteInstaller } from '../http/routes.js';
+import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
+import type { SandboxService } from '../sandboxes/sandboxService.js';
+import type { SandboxRow } from '../sandboxes/sandboxStore.js';
+import type { SettingsStore } from '../settings/settingsStore.js';
+import type { Db } from '../store/database.js';
+import { parseResolveOverrides } from './egressAddress.js';
+import type { EgressCa } from './egressCa.js';
+import { EgressPolicyStore } from './egressPolicyStore.js';
+import { EgressProxy } from './egressProxy.js';
+import { egressRoutes } from './egressRoutes.js';
+
+export { EgressCa } from './egressCa.js';
+
+/**
+ * Egress: each sandbox's default-deny proxy (policies by name, TLS terminated only for hosts a
+ * secret is injected for) and the API of its allow and deny lists.
+ */
+export function createEgress(d: {
+  db: Db;
+  ca: EgressCa;
+  driver: SandboxDriver;
+  lifecycle: SandboxLifecycle;
+  sandboxes: SandboxService;
+  apps: AppStore;
+  appConfig: AppConfigService;
+  settings: SettingsStore;
+  listen: ListenAddress;
+  /** `PADDOCK_EGRESS_RESOLVE` and `PADDOCK_EGRESS_UPSTREAM_CA`: development and tests. */
+  resolve: string | undefined;
+  upstreamCaFile: string | undefined;
+  events: EventLog;
+  audit: AuditLog;
+  log: FastifyBaseLogger;
+}) {
+  const policies = new EgressPolicyStore(d.db);
+  const proxy = new EgressProxy({
+    ...d,
+    policyFor: (row) => policies.forSandbox(row),
+    injectionsFor: (row) =>
+      row.app_id === null ? Promise.resolve([]) : d.appConfig.injections(row.app_id),
+    ...upstreamCa(d.upstreamCaFile),
+    overrides: configured(() => parseResolveOverrides(d.resolve)),
+    daemonPort: () => d.listen.port,
+    controlPlane: () => ({ host: d.listen.loopback, port: d.listen.port }),
+    connectionsMax: () => d.settings.get().egress_connections_max,
+    log: d.log.child({ component: 'egress' }),
+  });
+  const attach = (row: SandboxRow) =>
+    proxy.attach(row).catch((err: unknown) => {
+      d.log.warn({ err, sandbox_id: row.id }, 'offering the egress proxy failed');
+    });
+  d.lifecycle.on('booted', attach);
+  d.lifecycle.on('adopted', attach);
+  d.lifecycle.on('ended', (id) => proxy.detach(id));
+  const routes: RouteInstaller = async (app) => {
+    const { apps, sandboxes, audit } = d;
+    await app.register(egressRoutes, { policies, apps, sandboxes, audit });
+  };
+  return { proxy, routes };
+}
+
+function upstreamCa(file: string | undefined): { upstreamCa?: string } {
+  if (file === undefined) return {};
+  return {
+    upstreamCa: configured(
+      () => fs.readFileSync(file, 'utf8'),
+      `PADDOCK_EGRESS_UPSTREAM_CA: cannot read ${file}: `,
+    ),
+  };
+}
+
+/** A bad setting stops the start with a ConfigError that names it. */
+function configured<T>(read: () => T, prefix = ''): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new ConfigError(`${prefix}${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,63 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppStore } from '../apps/appStore.js';
+import type { ListenAddress } from '../http/listenAddress.js';
+import type { PreviewLinks } from '../processes/sandboxDetails.js';
+import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
+import type { SandboxService } from '../sandboxes/sandboxService.js';
+import type { SandboxStore } from '../sandboxes/sandboxStore.js';
+import { stateKey } from '../store/secretFile.js';
+import { PreviewAddress } from './previewAddress.js';
+import { PREVIEW_TOKEN_PARAM, PreviewProxy } from './previewProxy.js';
+import { PreviewTokens } from './previewTokens.js';
+
+/**
+ * Previews: `{port}-{id}.preview.<base>` served through the daemon's own listener, private
+ * behind signed expiring links and cookies, waking a stopped sandbox on request.
+ */
+export function createPreview(d: {
+  /** `PADDOCK_PREVIEW_URL`; unset: `http://preview.localhost:<the daemon's port>`. */
+  previewUrl: string | undefined;
+  listen: ListenAddress;
+  stateDir: string;
+  store: SandboxStore;
+  apps: AppStore;
+  sandboxes: SandboxService;
+  lifecycle: SandboxLifecycle;
+  log: FastifyBaseLogger;
+}) {
+  const fixed = d.previewUrl === undefined ? undefined : new PreviewAddress(d.previewUrl);
+  let made: { port: number; address: PreviewAddress } | undefined;
+  const address = (): PreviewAddress => {
+    if (fixed) return fixed;
+    // The daemon's own port is only known once it listens (PADDOCK_PORT=0 picks one).
+    const port = d.listen.port;
+    if (made?.port !== port)
+      made = { port, address: new PreviewAddress(`http://preview.localhost:${port}`) };
+    return made.address;
+  };
+  const tokens = new PreviewTokens(stateKey(d.stateDir, 'preview-key'));
+  const proxy = new PreviewProxy({
+    ...d,
+    address,
+    tokens,
+    log: d.log.child({ component: 'preview' }),
+  });
+  d.lifecycle.on('ended', (id) => proxy.forget(id));
+  d.lifecycle.on('changed', (id) => proxy.invalidate(id));
+  const links: PreviewLinks & { domain(): string } = {
+    domain: () => address().domain,
+    origin: (port, id) => address().origin(port, id),
+    async signedLink(row, port) {
+      const { token, expiresAt } = await tokens.issue('link', {
+        sandboxId: row.id,
+        port,
+        epoch: row.preview_epoch,
+      });
+      return {
+        url: `${address().origin(port, row.id)}/?${PREVIEW_TOKEN_PARAM}=${token}`,
+        expiresAt,
+      };
+    },
+  };
+  return { proxy, links };
+}

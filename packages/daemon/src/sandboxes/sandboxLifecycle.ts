@@ -1,0 +1,83 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { WorkspaceMount } from '@paddock/shared';
+import type { SandboxRow } from './sandboxStore.js';
+
+/**
+ * What happens to a sandbox, told to whoever cares: the runtime applies its manifest after a
+ * boot, the egress proxy listens for it, credentials are written, the preview forgets its
+ * upstream when it ends. `SandboxService` emits; each module subscribes inside its own folder,
+ * so the lifecycle never calls into a module it knows by name.
+ */
+export interface SandboxLifecycleEvents {
+  /** After every boot (create, start, wake), in subscription order, awaited. */
+  booted: (row: SandboxRow) => Promise<void>;
+  /**
+   * A sandbox that kept running across a daemon restart, once the daemon serves again: its
+   * manifest is read again, its egress listener offered again. Not awaited.
+   */
+  adopted: (row: SandboxRow) => Promise<void>;
+  /** A boot is over: stopping, failed, restarting or deleted. Synchronous and quick. */
+  ended: (id: string) => void;
+  /** The row changed in a way observers cache (status, preview epoch, its app's visibility). */
+  changed: (id: string) => void;
+}
+
+/** Read-only mounts a sandbox boots with (an app's shared dependency cache). */
+export type MountProvider = (row: SandboxRow) => Promise<WorkspaceMount[]>;
+
+type Listeners = { [E in keyof SandboxLifecycleEvents]: SandboxLifecycleEvents[E][] };
+
+export class SandboxLifecycle {
+  private readonly listeners: Listeners = { booted: [], adopted: [], ended: [], changed: [] };
+  private mountProvider: MountProvider = async () => [];
+
+  constructor(private readonly log: FastifyBaseLogger) {}
+
+  on<E extends keyof SandboxLifecycleEvents>(event: E, listener: SandboxLifecycleEvents[E]): void {
+    (this.listeners[event] as SandboxLifecycleEvents[E][]).push(listener);
+  }
+
+  /** One provider: the mounts are a fact of the sandbox's preset, not a vote. */
+  provideMounts(provider: MountProvider): void {
+    this.mountProvider = provider;
+  }
+
+  mountsFor(row: SandboxRow): Promise<WorkspaceMount[]> {
+    return this.mountProvider(row);
+  }
+
+  /** A listener's failure is logged and does not keep the next one from running. */
+  async booted(row: SandboxRow): Promise<void> {
+    for (const listener of this.listeners.booted) {
+      await listener(row).catch((err: unknown) => {
+        this.log.warn({ err, sandbox_id: row.id }, 'a boot listener failed');
+      });
+    }
+  }
+
+  adopted(row: SandboxRow): void {
+    for (const listener of this.listeners.adopted) {
+      void listener(row).catch((err: unknown) => {
+        this.log.warn({ err, sandbox_id: row.id }, 'an adoption listener failed');
+      });
+    }
+  }
+
+  ended(id: string): void {
+    this.emit('ended', id);
+  }
+
+  changed(id: string): void {
+    this.emit('changed', id);
+  }
+
+  private emit(event: 'ended' | 'changed', id: string): void {
+    for (const listener of this.listeners[event]) {
+      try {
+        listener(id);
+      } catch (err) {
+        this.log.warn({ err, sandbox_id: id }, `a sandbox ${event} listener failed`);
+      }
+    }
+  }
+}

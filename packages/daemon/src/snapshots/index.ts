@@ -1,0 +1,40 @@
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import { ContentStore } from '@paddock/snapshots';
+import type { SandboxDriver } from '@paddock/shared';
+import type { EventLog } from '../events/eventLog.js';
+import type { RouteInstaller } from '../http/routes.js';
+import type { SandboxService } from '../sandboxes/sandboxService.js';
+import type { SettingsStore } from '../settings/settingsStore.js';
+import type { Db } from '../store/database.js';
+import { snapshotRoutes } from './snapshotRoutes.js';
+import { SnapshotService } from './snapshotService.js';
+import { SnapshotStore } from './snapshotStore.js';
+
+export type { SnapshotService } from './snapshotService.js';
+export { snapshotView } from './snapshotStore.js';
+
+/** Snapshots: capture, restore, fork, export and import over the shared content store. */
+export async function createSnapshots(d: {
+  db: Db;
+  dataDir: string;
+  driver: SandboxDriver;
+  sandboxes: SandboxService;
+  events: EventLog;
+  settings: SettingsStore;
+  maxBytes: number;
+  log: FastifyBaseLogger;
+}) {
+  const service = new SnapshotService({
+    ...d,
+    rows: new SnapshotStore(d.db),
+    content: new ContentStore(path.join(d.dataDir, 'snapshots')),
+    log: d.log.child({ component: 'snapshots' }),
+    storageLimitBytes: () => d.settings.get().snapshot_storage_mb * 1024 * 1024,
+  });
+  await service.reconcile();
+  const routes: RouteInstaller = async (app) => {
+    await app.register(snapshotRoutes, { snapshots: service });
+  };
+  return { service, routes };
+}
