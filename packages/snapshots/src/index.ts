@@ -1,4 +1,6 @@
-export { ContentStore, ContentTooLarge, Lease } from './contentStore.js';
+export { ContentStore } from './contentStore.js';
+export { Lease } from './lease.js';
+export { ContentTooLarge } from './objectWriter.js';
 export { CannotOpen } from './syncedFiles.js';
 export { readPackIndex, type PackEntry } from './packFile.js';
 export { HashCache } from './hashCache.js';

@@ -1,4 +1,8 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
+import { SHA256 } from './contentHash.js';
+import { syncDir, writeNew } from './syncedFiles.js';
 
 /**
  * A pack: many small objects in one file, so storing them costs one fdatasync, not one each.
@@ -6,8 +10,8 @@ import fs from 'node:fs';
  *   "PDKPACK1" | object bytes ... | index (JSON: [[sha256, offset, size], ...]) |
  *   index length (uint32 BE) | "PDKPACK1"
  *
- * A pack is written whole to a temp file, synced, and renamed in; it never changes after that,
- * so a pack that is there is complete (the trailer is checked anyway when it is opened).
+ * A pack is written whole to a temp file and renamed in; it never changes after that. A crash
+ * before its sync may cut it short, which the trailer shows when it is opened (ADR 0014).
  */
 const MAGIC = Buffer.from('PDKPACK1');
 const TRAILER_BYTES = 4 + MAGIC.length;
@@ -16,6 +20,14 @@ export interface PackEntry {
   sha256: string;
   offset: number;
   size: number;
+}
+
+/** A pack file the store reads from. */
+export interface Pack {
+  file: string;
+  entries: PackEntry[];
+  /** The file's size, index included. */
+  bytes: number;
 }
 
 /** The bytes of a pack holding `objects`, and where each one lies in it. */
@@ -73,7 +85,7 @@ export function readPackIndex(file: string): PackEntry[] | null {
       const [sha256, offset, length] = item as unknown[];
       if (
         typeof sha256 !== 'string' ||
-        !/^[0-9a-f]{64}$/.test(sha256) ||
+        !SHA256.test(sha256) ||
         !Number.isSafeInteger(offset) ||
         !Number.isSafeInteger(length) ||
         (offset as number) < MAGIC.length ||
@@ -88,4 +100,29 @@ export function readPackIndex(file: string): PackEntry[] | null {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Writes `objects` as a new pack in `packsDir`, by way of the temp file `tmp`. A commit's pack
+ * is synced later (see StoreSync); a pack that replaces others (compaction, sweeps) is
+ * `durable` before it returns, since the packs it replaces are removed right after.
+ */
+export async function writePack(
+  tmp: string,
+  packsDir: string,
+  objects: ReadonlyMap<string, Buffer>,
+  durable: boolean,
+): Promise<Pack> {
+  const { bytes, entries } = encodePack(objects);
+  const file = path.join(packsDir, `${crypto.randomBytes(12).toString('hex')}.pack`);
+  await writeNew(tmp, bytes, durable);
+  try {
+    fs.renameSync(tmp, file);
+    if (durable) await syncDir(packsDir);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    fs.rmSync(file, { force: true });
+    throw err;
+  }
+  return { file, entries, bytes: bytes.reduce((n, b) => n + b.length, 0) };
 }

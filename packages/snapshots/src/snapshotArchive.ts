@@ -3,7 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { PaddockError } from '@paddock/shared';
 import tar from 'tar-stream';
-import { ContentTooLarge, type ContentStore, type Lease } from './contentStore.js';
+import type { ContentStore } from './contentStore.js';
+import type { Lease } from './lease.js';
+import { ContentTooLarge } from './objectWriter.js';
 import {
   byPath,
   checkManifest,

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ContentTooLarge, type ContentStore, type Lease } from './contentStore.js';
+import type { ContentStore } from './contentStore.js';
+import type { Lease } from './lease.js';
+import { ContentTooLarge } from './objectWriter.js';
 import { HashCache } from './hashCache.js';
 import { inParallel } from './inParallel.js';
 import {

@@ -1,0 +1,86 @@
+import type { Readable } from 'node:stream';
+import { PaddockError } from '@paddock/shared';
+import {
+  exportArchive,
+  importArchive,
+  manifestObjects,
+  type ContentStore,
+} from '@paddock/snapshots';
+import type { EventLog } from '../events/eventLog.js';
+import type { Slots } from './slots.js';
+import type { SnapshotCommit } from './snapshotCommit.js';
+import type { SnapshotGarbage } from './snapshotGarbage.js';
+import type { SnapshotQuota } from './snapshotQuota.js';
+import { manifestOf } from './snapshotRestore.js';
+import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
+
+export interface SnapshotArchivesOptions {
+  rows: SnapshotStore;
+  content: ContentStore;
+  events: EventLog;
+  slots: Slots;
+  quota: SnapshotQuota;
+  commit: SnapshotCommit;
+  garbage: SnapshotGarbage;
+  limits: { maxBytes: number; maxEntries: number };
+}
+
+/** Snapshots out of and into the host as tar archives. */
+export class SnapshotArchives {
+  constructor(private readonly o: SnapshotArchivesOptions) {}
+
+  /** The ready snapshot `row` as a tar stream; its content is held until the stream closes. */
+  async export(row: SnapshotRow): Promise<{ row: SnapshotRow; stream: Readable }> {
+    const manifest = await manifestOf(this.o.content, row);
+    const lease = this.o.content.lease();
+    for (const sha of manifestObjects(manifest)) lease.hold(sha);
+    // Held now; deleted (and swept) before the hold, it is gone: no truncated archive.
+    if (!(await this.o.rows.get(row.owner_id, row.id))) {
+      lease.release();
+      throw new PaddockError('not_found', `no snapshot ${row.id}`);
+    }
+    const stream = exportArchive(manifest, this.o.content);
+    stream.once('close', () => lease.release());
+    return { row, stream };
+  }
+
+  /** Takes a tar (or tar.gz) from outside, validated entry by entry, as a new snapshot. */
+  async import(owner: string, name: string, body: AsyncIterable<Buffer>): Promise<SnapshotRow> {
+    const started = performance.now();
+    const failedSyncs = this.o.commit.begin();
+    const room = await this.o.quota.roomFor(owner);
+    if (room <= 0) {
+      throw this.o.quota.overQuota({ described: this.o.quota.limitBytes - room });
+    }
+    const row = await this.o.rows.insert({
+      owner,
+      name,
+      source: 'import',
+      appId: null,
+      sandboxId: null,
+    });
+    const lease = this.o.content.lease();
+    try {
+      const result = await this.o.slots.run(() =>
+        importArchive(body, this.o.content, lease, this.o.limits),
+      );
+      const ready = await this.o.commit.markReady(row, lease, result, started, failedSyncs);
+      await this.o.events.append({
+        owner,
+        sandboxId: null,
+        type: 'snapshot.imported',
+        message: `Snapshot "${name}" imported`,
+        payload: { snapshot_id: row.id, files: result.files, size_bytes: result.bytes },
+      });
+      return ready;
+    } catch (err) {
+      // A refused archive leaves no snapshot behind; what it stored so far is garbage.
+      await this.o.rows.remove(row.id);
+      lease.release();
+      void this.o.garbage.collect();
+      throw err;
+    } finally {
+      lease.release();
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { PaddockError, type SandboxDriver } from '@paddock/shared';
+import {
+  manifestObjects,
+  readManifest,
+  restoreWorkspace,
+  type ContentStore,
+  type SnapshotManifest,
+} from '@paddock/snapshots';
+import type { EventLog } from '../events/eventLog.js';
+import type { SandboxFiller } from '../sandboxes/sandboxService.js';
+import type { SandboxRow } from '../sandboxes/sandboxStore.js';
+import type { Slots } from './slots.js';
+import { assertQuiesced, excludedNamesFor } from './snapshotWorkspace.js';
+import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
+
+export interface SnapshotRestoreOptions {
+  rows: SnapshotStore;
+  content: ContentStore;
+  driver: SandboxDriver;
+  events: EventLog;
+  slots: Slots;
+}
+
+/** Snapshots written back into sandboxes: a restore, or a new sandbox (a fork) started from one. */
+export class SnapshotRestore {
+  constructor(private readonly o: SnapshotRestoreOptions) {}
+
+  /**
+   * Makes the sandbox's workspace equal to the snapshot, files owned by that sandbox's uid.
+   * The caller decides whether the sandbox runs meanwhile (it is frozen if it does).
+   */
+  async restoreInto(
+    sandbox: SandboxRow,
+    snapshot: SnapshotRow,
+  ): Promise<{ files: number; bytes: number }> {
+    const lease = this.o.content.lease();
+    try {
+      const manifest = await manifestOf(this.o.content, snapshot);
+      for (const sha of manifestObjects(manifest)) lease.hold(sha);
+      // Held now, so no sweep removes them; a snapshot deleted before the hold is gone for good.
+      if (!(await this.o.rows.get(snapshot.owner_id, snapshot.id))) {
+        throw new PaddockError('not_found', `no snapshot ${snapshot.id}`);
+      }
+      return await this.o.slots.run(() =>
+        this.o.driver.withWorkspace(sandbox.id, (ws) => {
+          assertQuiesced(ws);
+          return restoreWorkspace({
+            root: ws.root,
+            manifest,
+            store: this.o.content,
+            uid: ws.uid,
+            gid: ws.gid,
+            excludedNames: excludedNamesFor(sandbox),
+          });
+        }),
+      );
+    } catch (err) {
+      throw restoreFailure(err);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** For a new sandbox that starts from the (ready) snapshot: fills its workspace first. */
+  fillerFor(snapshot: SnapshotRow): SandboxFiller {
+    return async (sandbox) => {
+      const started = performance.now();
+      const restored = await this.restoreInto(sandbox, snapshot);
+      const ms = Math.round(performance.now() - started);
+      await this.o.events.append({
+        owner: sandbox.owner_id,
+        sandboxId: sandbox.id,
+        type: 'snapshot.restored',
+        message: `Workspace started from snapshot "${snapshot.name}"`,
+        payload: { snapshot_id: snapshot.id, files: restored.files, bytes: restored.bytes, ms },
+      });
+    };
+  }
+}
+
+/** The snapshot's manifest, read from the store (and checked there). */
+export async function manifestOf(
+  content: ContentStore,
+  row: SnapshotRow,
+): Promise<SnapshotManifest> {
+  if (row.manifest_sha256 === null) {
+    throw new PaddockError('snapshot_not_ready', `snapshot ${row.id} has no content`);
+  }
+  return readManifest(content, row.manifest_sha256);
+}
+
+/** A restore's failure as an API error: the workspace may be partly written, so say so. */
+function restoreFailure(err: unknown): unknown {
+  if (err instanceof PaddockError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new PaddockError(
+      'no_space',
+      'the workspace disk is too small for the snapshot; the workspace may be partly restored',
+    );
+  }
+  return new PaddockError(
+    'driver_error',
+    `restoring the snapshot failed (${code ?? 'unexpected error'}); the workspace may be partly restored`,
+  );
+}
