@@ -1,2 +1,2 @@
-export { LocalDriver } from './localDriver.js';
-export type { LocalDriverOptions, DriverLogger } from './localDriver.js';
+export { LocalDriver } from './driver/localDriver.js';
+export type { LocalDriverOptions, DriverLogger } from './driver/driverOptions.js';

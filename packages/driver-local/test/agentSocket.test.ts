@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AgentClient } from '@paddock/guest-agent';
 import type { AgentEndpoint } from '@paddock/shared';
-import { pinAgentSocket, pinnedSocketProblem } from '../src/agentSocket.js';
+import { pinAgentSocket, pinnedSocketProblem } from '../src/jail/agentSocket.js';
 import type { LocalDriver } from '../src/index.js';
 import { destroyAll, exec, openTestDriver, readState, SMALL } from './helpers.js';
 

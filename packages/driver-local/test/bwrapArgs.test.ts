@@ -11,12 +11,11 @@ import {
   sandboxIdentityFiles,
   tmpSizeFor,
   type BwrapInput,
-  type HostLayout,
-} from '../src/bwrapArgs.js';
-import type { SandboxCgroups } from '../src/cgroups.js';
-import { nodeBindFor, probeHostLayout } from '../src/hostLayout.js';
-import { bootArgv, type LauncherContext } from '../src/launcher.js';
-import { SandboxStore, type SandboxRecord } from '../src/sandboxState.js';
+} from '../src/jail/bwrapArgs.js';
+import type { SandboxCgroups } from '../src/cgroups/sandboxCgroups.js';
+import { nodeBindFor, probeHostLayout, type HostLayout } from '../src/host/hostLayout.js';
+import { bootArgv, type LauncherContext } from '../src/jail/launcher.js';
+import { SandboxFiles, type SandboxRecord } from '../src/jail/sandboxFiles.js';
 
 const host: HostLayout = {
   systemPaths: [
@@ -305,13 +304,13 @@ describe('bootArgv (sh -> setpriv -> bwrap)', () => {
   it('joins cgroups via positional parameters, drops to the sandbox uid and binds nothing from the data dir', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-argv-'));
     try {
-      const store = new SandboxStore(dataDir, '/run/paddock');
+      const files = new SandboxFiles(dataDir, '/run/paddock');
       const procs = [
         '/sys/fs/cgroup/memory/p/sbx/cgroup.procs',
         '/sys/fs/cgroup/pids/p/sbx/cgroup.procs',
       ];
       const ctx = {
-        store,
+        files,
         cgroups: { procsFiles: () => procs } as unknown as SandboxCgroups,
         tools: { setpriv: '/usr/bin/setpriv' },
         host,
@@ -363,7 +362,7 @@ describe('bootArgv (sh -> setpriv -> bwrap)', () => {
 describe('the boot shell script', () => {
   const script = bootArgv(
     {
-      store: new SandboxStore('/data', '/run/paddock'),
+      files: new SandboxFiles('/data', '/run/paddock'),
       cgroups: { procsFiles: () => [] } as unknown as SandboxCgroups,
       tools: { setpriv: '/usr/bin/setpriv' },
       host,

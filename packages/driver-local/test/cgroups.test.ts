@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PaddockError } from '@paddock/shared';
-import { nodeCgroupFs, readKeyed, type CgroupFs } from '../src/cgroupFs.js';
-import { parseCgroupMounts } from '../src/cgroupMounts.js';
-import { detectCgroups } from '../src/cgroups.js';
-import type { CgroupV1 } from '../src/cgroupV1.js';
-import { CgroupV2 } from '../src/cgroupV2.js';
+import { nodeCgroupFs, readKeyed, type CgroupFs } from '../src/cgroups/cgroupFs.js';
+import { parseCgroupMounts } from '../src/cgroups/cgroupMounts.js';
+import { detectCgroups } from '../src/cgroups/detectCgroups.js';
+import type { CgroupV1 } from '../src/cgroups/cgroupV1.js';
+import { CgroupV2 } from '../src/cgroups/cgroupV2.js';
 
 function alive(pid: number): boolean {
   try {

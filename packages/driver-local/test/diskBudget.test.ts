@@ -11,7 +11,7 @@ import {
   measureDisk,
   reserveFor,
   type DiskBudgetInput,
-} from '../src/diskBudget.js';
+} from '../src/storage/diskBudget.js';
 import { hostTraces, loopDevicesUnder, newId, openTestDriver, SMALL, waitFor } from './helpers.js';
 
 const MiB = 1024 * 1024;

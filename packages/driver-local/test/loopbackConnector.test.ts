@@ -9,7 +9,7 @@ import net, { type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalDriver } from '../src/index.js';
-import { LoopbackConnector, PortTakenError } from '../src/loopbackConnector.js';
+import { LoopbackConnector, PortTakenError } from '../src/loopback/loopbackConnector.js';
 import { exec, openTestDriver, SMALL } from './helpers.js';
 
 const PORT = 4321;

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KeyedQueue } from '../src/keyedQueue.js';
-import { unescapeMountPath } from '../src/mountTable.js';
-import { isAlive, parseProcStat, processIdentity } from '../src/procStat.js';
-import { assertValidId, dataDirTag, SandboxStore } from '../src/sandboxState.js';
-import { WarmPool } from '../src/warmPool.js';
+import { unescapeMountPath } from '../src/host/mountTable.js';
+import { isAlive, parseProcStat, processIdentity } from '../src/host/procStat.js';
+import { assertValidId, dataDirTag, SandboxFiles } from '../src/jail/sandboxFiles.js';
+import { WarmPool } from '../src/pool/warmPool.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -37,11 +36,11 @@ describe('sandboxState', () => {
     assert.equal(dataDirTag('/var/lib/paddock'), dataDirTag('/var/lib/paddock'));
     assert.notEqual(dataDirTag('/a'), dataDirTag('/b'));
     assert.match(dataDirTag('/a'), /^[0-9a-f]{10}$/);
-    const store = new SandboxStore('/data', '/run/paddock');
-    const socket = store.socketPath('sb01h2x3y4z5a6b7c8d9e0f1g2h3');
+    const files = new SandboxFiles('/data', '/run/paddock');
+    const socket = files.socketPath('sb01h2x3y4z5a6b7c8d9e0f1g2h3');
     assert.ok(Buffer.byteLength(socket) <= 107);
     assert.ok(!socket.startsWith('/data'));
-    const long = new SandboxStore('/data', `/run/${'x'.repeat(80)}`);
+    const long = new SandboxFiles('/data', `/run/${'x'.repeat(80)}`);
     assert.throws(
       () => long.assertSocketPathFits('sb01h2x3y4z5a6b7c8d9e0f1g2h3'),
       /longer than 107 bytes/,
@@ -50,31 +49,6 @@ describe('sandboxState', () => {
 
   it('unescapes octal escapes in mountinfo paths', () => {
     assert.equal(unescapeMountPath('/tmp/a\\040b\\011c'), '/tmp/a b\tc');
-  });
-});
-
-describe('KeyedQueue', () => {
-  it('runs operations on one key in order, even after a failure, and different keys in parallel', async () => {
-    const q = new KeyedQueue();
-    const events: string[] = [];
-    const slow = q.run('a', async () => {
-      events.push('a1 start');
-      await sleep(30);
-      events.push('a1 end');
-      throw new Error('a1 failed');
-    });
-    const second = q.run('a', async () => {
-      events.push('a2');
-      return 2;
-    });
-    const other = q.run('b', async () => {
-      events.push('b1');
-    });
-    await assert.rejects(slow, /a1 failed/);
-    assert.equal(await second, 2);
-    await other;
-    assert.deepEqual(events, ['a1 start', 'b1', 'a1 end', 'a2']);
-    await q.idle();
   });
 });
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PaddockError } from '@paddock/shared';
-import { UID_RANGE, UidAllocator } from '../src/sandboxUser.js';
+import { UID_RANGE, UidAllocator } from '../src/jail/sandboxUser.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-uids-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

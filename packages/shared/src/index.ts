@@ -10,6 +10,7 @@ export * from './api/auth.js';
 export * from './api/events.js';
 export * from './secretNames.js';
 export * from './execStream.js';
+export * from './keyedQueue.js';
 export * from './api/runtime.js';
 export * from './api/settings.js';
 export * from './api/processes.js';

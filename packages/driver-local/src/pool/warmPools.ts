@@ -1,5 +1,5 @@
 import type { WorkspaceMount } from '@paddock/shared';
-import { WarmPool, type DriverLogger } from './warmPool.js';
+import { WarmPool, type PoolLogger } from './warmPool.js';
 
 export interface WarmPoolsOptions {
   /** Members of the plain pool (no mounts); 0 turns every pool off. */
@@ -10,7 +10,7 @@ export interface WarmPoolsOptions {
   maxFlavors: number;
   boot: (mounts: WorkspaceMount[]) => Promise<string>;
   destroy: (id: string) => Promise<void>;
-  log: DriverLogger;
+  log: PoolLogger;
 }
 
 function keyOf(mounts: WorkspaceMount[]): string {

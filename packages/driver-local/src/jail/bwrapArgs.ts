@@ -8,6 +8,7 @@ import {
   SYSTEM_CA_BUNDLE,
   type WorkspaceMount,
 } from '@paddock/shared';
+import type { HostLayout } from '../host/hostLayout.js';
 
 /** Where the agent's socket directory appears inside the sandbox. */
 export const GUEST_RUN_DIR = '/run/paddock';
@@ -34,23 +35,6 @@ export const AGENT_NODE_FLAGS = [
   '--max-semi-space-size=2',
   '--v8-pool-size=1',
 ];
-
-/** A top-level system path as it is on the host: a real directory or a merged-/usr symlink. */
-export type SystemPath =
-  { path: string; kind: 'dir' } | { path: string; kind: 'symlink'; target: string };
-
-/** Facts about the host, probed once at driver start (see hostLayout.ts). */
-export interface HostLayout {
-  /** `/usr` and friends, in the order they must be set up. */
-  systemPaths: SystemPath[];
-  /** Credential files and directories under /etc that exist here; masked inside. */
-  etcMaskFiles: string[];
-  etcMaskDirs: string[];
-  /** Node's real path, used both as the bind source and inside the sandbox. */
-  nodePath: string;
-  /** Read-only bind for node when it lives outside the system paths (its install prefix). */
-  nodeBind: string | null;
-}
 
 /** Host paths of one sandbox's own files (all inside its runtime tmpfs). */
 export interface SandboxPaths {
@@ -88,9 +72,20 @@ export interface BwrapInput {
 /**
  * The complete bubblewrap argv for one sandbox (without the bwrap path itself). Pure: every
  * host fact comes in through `input`, so the isolation policy can be read and tested here.
+ * Order matters to bwrap (later mounts cover earlier ones): namespaces and environment, the
+ * host's files, the sandbox's own, then the agent's command line.
  */
 export function buildBwrapArgs(input: BwrapInput): string[] {
-  const { host, sandbox } = input;
+  return [
+    ...namespaceArgs(),
+    ...hostFileArgs(input),
+    ...sandboxFileArgs(input),
+    '--',
+    ...agentCommand(input.host),
+  ];
+}
+
+function namespaceArgs(): string[] {
   const args: string[] = [
     // Own user namespace (the sandbox uid mapped to itself: nothing inside is root), and no
     // nested ones: --disable-userns stops user code from regaining capabilities in a new userns.
@@ -112,7 +107,13 @@ export function buildBwrapArgs(input: BwrapInput): string[] {
     '--clearenv',
   ];
   for (const [name, value] of Object.entries(SANDBOX_ENV)) args.push('--setenv', name, value);
+  return args;
+}
 
+/** The host's system directories and /etc, read-only, with credentials masked. */
+function hostFileArgs(input: BwrapInput): string[] {
+  const { host, sandbox } = input;
+  const args: string[] = [];
   // Host system directories, read-only; on merged-/usr hosts /bin etc. are symlinks into /usr.
   for (const p of host.systemPaths) {
     if (p.kind === 'dir') args.push('--ro-bind', p.path, p.path);
@@ -139,8 +140,13 @@ export function buildBwrapArgs(input: BwrapInput): string[] {
     '/etc/hostname',
   );
   if (input.trust?.hasSystemBundle) args.push('--ro-bind', input.trust.bundle, SYSTEM_CA_BUNDLE);
+  return args;
+}
 
-  args.push(
+/** /proc, /dev, /tmp, the agent's files, the workspace and its mounts, the run dir. */
+function sandboxFileArgs(input: BwrapInput): string[] {
+  const { sandbox } = input;
+  const args: string[] = [
     '--proc',
     '/proc',
     // A minimal /dev: null, zero, full, random, urandom, tty, a private devpts and /dev/shm.
@@ -182,7 +188,7 @@ export function buildBwrapArgs(input: BwrapInput): string[] {
     '--bind',
     sandbox.workspaceDir,
     GUEST_WORKSPACE,
-  );
+  ];
   for (const m of input.mounts) args.push('--ro-bind', m.source, `${GUEST_WORKSPACE}/${m.name}`);
   args.push(
     '--bind',
@@ -194,7 +200,12 @@ export function buildBwrapArgs(input: BwrapInput): string[] {
     '/',
     '--chdir',
     GUEST_WORKSPACE,
-    '--',
+  );
+  return args;
+}
+
+function agentCommand(host: HostLayout): string[] {
+  return [
     host.nodePath,
     ...AGENT_NODE_FLAGS,
     GUEST_AGENT_PATH,
@@ -202,8 +213,7 @@ export function buildBwrapArgs(input: BwrapInput): string[] {
     `${GUEST_RUN_DIR}/${GUEST_SOCKET_NAME}`,
     '--workspace',
     GUEST_WORKSPACE,
-  );
-  return args;
+  ];
 }
 
 /** /etc/passwd and /etc/group as the sandbox sees them: only root, the sandbox user and nobody. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PaddockError, type SandboxLimits, type WorkspaceMount } from '@paddock/shared';
 import { GUEST_SOCKET_NAME, type SandboxPaths } from './bwrapArgs.js';
-import type { ProcessIdentity } from './procStat.js';
+import type { ProcessIdentity } from '../host/procStat.js';
 
 /** What the driver remembers about one sandbox, in `<dataDir>/sandboxes/<id>/state.json`. */
 export interface SandboxRecord {
@@ -41,7 +41,7 @@ export function dataDirTag(realDataDir: string): string {
 }
 
 /**
- * Where each sandbox's files live, and its state record.
+ * Every sandbox's files on this host: where each one lives, and the state record (state.json).
  *
  * Two trees, on purpose:
  * - `<dataDir>/sandboxes/<id>/` (0700 root): state.json and workspace.img. Persistent, and never
@@ -56,7 +56,7 @@ export function dataDirTag(realDataDir: string): string {
  *   log cannot fill the host disk (tmpfs size; its pages are charged to the sandbox's memory
  *   cgroup), and a reboot clears it together with the mounts it describes.
  */
-export class SandboxStore {
+export class SandboxFiles {
   readonly sandboxesDir: string;
   /** The per-data-dir runtime dir holding the shared read-only files and every sandbox's tmpfs. */
   readonly runtimeDir: string;
@@ -170,6 +170,13 @@ export class SandboxStore {
     } catch {
       return null;
     }
+  }
+
+  /** The record of a sandbox this driver must know; a driver_error when there is none. */
+  mustRead(id: string): SandboxRecord {
+    const record = this.read(id);
+    if (record === null) throw new PaddockError('driver_error', `no sandbox ${id} on this host`);
+    return record;
   }
 
   /** Write temp + fsync + rename, so a crash leaves the old record or the new one, never half. */

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { SandboxStore } from './sandboxState.js';
+import type { SandboxFiles } from './sandboxFiles.js';
 
 /** The daemon empties an agent log past this size, well before the runtime tmpfs is full. */
 export const LOG_TRIM_BYTES = 1024 * 1024;
@@ -13,16 +13,16 @@ const SAVED_LOG_BYTES = 64 * 1024;
  * runtime tmpfs while it runs, its tail kept in the state dir after a stop.
  */
 export class AgentLogs {
-  constructor(private readonly store: SandboxStore) {}
+  constructor(private readonly files: SandboxFiles) {}
 
   /** Opened by the daemon (O_APPEND) and handed to the sandbox as its stdout and stderr. */
   open(id: string): number {
-    return fs.openSync(this.store.logFile(id), 'a', 0o600);
+    return fs.openSync(this.files.logFile(id), 'a', 0o600);
   }
 
   /** Empty a log that grew past the cap; O_APPEND writers simply continue at the new end. */
   trim(id: string): void {
-    const file = this.store.logFile(id);
+    const file = this.files.logFile(id);
     try {
       if (fs.statSync(file).size > LOG_TRIM_BYTES) {
         fs.truncateSync(file, 0);
@@ -36,20 +36,20 @@ export class AgentLogs {
   /** Check every sandbox's log every few seconds; returns the function that stops it. */
   startTrimming(intervalMs = LOG_TRIM_INTERVAL_MS): () => void {
     const timer = setInterval(() => {
-      for (const id of this.store.ids()) this.trim(id);
+      for (const id of this.files.ids()) this.trim(id);
     }, intervalMs);
     timer.unref();
     return () => clearInterval(timer);
   }
 
   tail(id: string, bytes = 4096): string {
-    return tailOf(this.store.logFile(id), bytes);
+    return tailOf(this.files.logFile(id), bytes);
   }
 
   /** Keep the end of the last boot's log next to state.json before the tmpfs goes away. */
   save(id: string): void {
-    if (!fs.existsSync(this.store.logFile(id)) || !this.store.exists(id)) return;
-    fs.writeFileSync(this.store.savedLogFile(id), tailOf(this.store.logFile(id), SAVED_LOG_BYTES), {
+    if (!fs.existsSync(this.files.logFile(id)) || !this.files.exists(id)) return;
+    fs.writeFileSync(this.files.savedLogFile(id), tailOf(this.files.logFile(id), SAVED_LOG_BYTES), {
       mode: 0o600,
     });
   }

@@ -14,7 +14,7 @@ import {
   removeGroupDir,
   type CgroupFs,
 } from './cgroupFs.js';
-import type { CgroupLimits, CgroupStats, SandboxCgroups } from './cgroups.js';
+import type { CgroupLimits, CgroupStats, SandboxCgroups } from './sandboxCgroups.js';
 
 /** cgroup v2: one unified tree; the parent delegates memory, pids and cpu to each sandbox. */
 export class CgroupV2 implements SandboxCgroups {

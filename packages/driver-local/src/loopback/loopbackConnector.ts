@@ -4,8 +4,8 @@ import type { Server, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PaddockError } from '@paddock/shared';
 
-// One level above both src/ and dist/, so this resolves the same from either.
-const HELPER = fileURLToPath(new URL('../helpers/loopbackConnector.mjs', import.meta.url));
+// Beside both src/ and dist/ in the package, so this resolves the same from either.
+const HELPER = fileURLToPath(new URL('../../helpers/loopbackConnector.mjs', import.meta.url));
 
 /** No connection request for this long: the helper exits (it is started again on demand). */
 const IDLE_MS = 60_000;

@@ -1,6 +1,8 @@
 /**
- * One promise chain per key: operations on the same sandbox run one after another (a stop never
- * races a destroy), operations on different sandboxes run in parallel.
+ * One promise chain per key: operations on the same key (a sandbox id) run one after another,
+ * so a stop never races a destroy, while operations on different keys run in parallel. An
+ * operation runs after the one before it settles, whether that succeeded or failed; each caller
+ * gets its own operation's result or error.
  */
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<void>>();
@@ -13,13 +15,14 @@ export class KeyedQueue {
       () => undefined,
     );
     this.tails.set(key, tail);
+    // An idle key holds no memory: the last tail removes itself.
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
     return result;
   }
 
-  /** Resolves when everything queued so far has settled. */
+  /** Resolves when everything queued so far, and anything queued meanwhile, has settled. */
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
   }

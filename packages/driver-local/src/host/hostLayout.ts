@@ -1,7 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PaddockError } from '@paddock/shared';
-import type { HostLayout, SystemPath } from './bwrapArgs.js';
+
+/** A top-level system path as it is on the host: a real directory or a merged-/usr symlink. */
+export type SystemPath =
+  { path: string; kind: 'dir' } | { path: string; kind: 'symlink'; target: string };
+
+/** Facts about the host, probed once at driver start (see probeHostLayout below). */
+export interface HostLayout {
+  /** `/usr` and friends, in the order they must be set up. */
+  systemPaths: SystemPath[];
+  /** Credential files and directories under /etc that exist here; masked inside. */
+  etcMaskFiles: string[];
+  etcMaskDirs: string[];
+  /** Node's real path, used both as the bind source and inside the sandbox. */
+  nodePath: string;
+  /** Read-only bind for node when it lives outside the system paths (its install prefix). */
+  nodeBind: string | null;
+}
 
 /** Top-level system paths a sandbox sees; whichever of them exist on this host. */
 const SYSTEM_PATHS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HostTools } from './hostCommands.js';
-import { mustRun, runCommand } from './hostCommands.js';
-import { isMountPoint, unmountAll } from './mountTable.js';
+import type { HostTools } from '../host/hostCommands.js';
+import { mustRun, runCommand } from '../host/hostCommands.js';
+import { isMountPoint, unmountAll } from '../host/mountTable.js';
 
 /**
  * The persistent workspace: an ext4 file system in a sparse image file of exactly `disk_mb`,

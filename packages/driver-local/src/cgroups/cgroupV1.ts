@@ -14,7 +14,7 @@ import {
   removeGroupDir,
   type CgroupFs,
 } from './cgroupFs.js';
-import type { CgroupLimits, CgroupStats, SandboxCgroups } from './cgroups.js';
+import type { CgroupLimits, CgroupStats, SandboxCgroups } from './sandboxCgroups.js';
 
 /** Mount points of the v1 hierarchies the driver uses (one mount may carry several). */
 export interface V1Hierarchies {

@@ -1,21 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { AgentClient } from '@paddock/guest-agent';
 import { PaddockError } from '@paddock/shared';
 import type { AgentLogs } from './agentLogs.js';
 import { pinAgentSocket, unpinAgentSocket, waitForAgentSocket } from './agentSocket.js';
-import { buildBwrapArgs, tmpSizeFor, type HostLayout } from './bwrapArgs.js';
-import type { SandboxCgroups } from './cgroups.js';
-import { HOST_PATH, type HostTools } from './hostCommands.js';
-import { isAlive, processIdentity, waitForExit, type ProcessIdentity } from './procStat.js';
+import { prepareMountPoints } from './workspaceMounts.js';
+import { buildBwrapArgs, tmpSizeFor } from './bwrapArgs.js';
+import type { HostLayout } from '../host/hostLayout.js';
+import type { SandboxCgroups } from '../cgroups/sandboxCgroups.js';
+import { HOST_PATH, type HostTools } from '../host/hostCommands.js';
+import { isAlive, processIdentity, waitForExit, type ProcessIdentity } from '../host/procStat.js';
 import type { RuntimeFiles, SharedRuntimeFiles } from './runtimeFiles.js';
-import type { SandboxRecord, SandboxStore } from './sandboxState.js';
-import type { WorkspaceDisk } from './workspaceDisk.js';
+import type { SandboxRecord, SandboxFiles } from './sandboxFiles.js';
+import type { WorkspaceDisk } from '../storage/workspaceDisk.js';
 
 /**
  * Runs as root with the boot argv as positional parameters (never interpolated): lower our own
- * OOM score adjustment while we are still root (when the host allows it: see oomScore.ts), write
+ * OOM score adjustment while we are still root (when the host allows it: see host/oomScore.ts), write
  * our pid into each cgroup, then exec setpriv -> bwrap. The sandbox's first process is therefore
  * in its cgroups before bubblewrap forks anything, and every later fork inherits both.
  */
@@ -31,7 +32,7 @@ done
 exec "$@"`;
 
 export interface LauncherContext {
-  store: SandboxStore;
+  files: SandboxFiles;
   cgroups: SandboxCgroups;
   disk: WorkspaceDisk;
   runtime: RuntimeFiles;
@@ -51,7 +52,7 @@ export interface LauncherContext {
 export function bootArgv(ctx: LauncherContext, record: SandboxRecord): string[] {
   const bwrap = buildBwrapArgs({
     host: ctx.host,
-    sandbox: ctx.store.paths(record.id),
+    sandbox: ctx.files.paths(record.id),
     agentBundle: ctx.shared.agentBundle,
     fetchPreload: ctx.shared.fetchPreload,
     trust: ctx.shared.trust,
@@ -101,8 +102,8 @@ export async function bootSandbox(
     await ctx.cgroups.create(id);
     await ctx.cgroups.setLimits(id, record.limits);
     await ctx.runtime.mount(id, record.uid, record.gid);
-    await ctx.disk.mount(ctx.store.imageFile(id), ctx.store.paths(id).workspaceDir, fresh);
-    prepareMountPoints(ctx.store.paths(id).workspaceDir, record);
+    await ctx.disk.mount(ctx.files.imageFile(id), ctx.files.paths(id).workspaceDir, fresh);
+    prepareMountPoints(ctx.files.paths(id).workspaceDir, record);
 
     const child = spawnDetached(ctx, record);
     const exited = new Promise<never>((_, reject) => {
@@ -115,7 +116,7 @@ export async function bootSandbox(
     if (child.pid !== undefined) boot = processIdentity(child.pid);
     if (boot !== null) onSpawn(boot);
 
-    const pinned = ctx.store.socketPath(id);
+    const pinned = ctx.files.socketPath(id);
     const client = new AgentClient({ transport: 'unix', socketPath: pinned });
     const stopPolling = new AbortController();
     const deadline = Date.now() + ctx.bootTimeoutMs;
@@ -123,13 +124,13 @@ export async function bootSandbox(
       // Pin the socket as soon as the agent has bound it: nothing else has run in the sandbox
       // yet, so the inode is the agent's. From here on only the pinned link is used.
       const bound = waitForAgentSocket(
-        ctx.store.untrustedSocketPath(id),
+        ctx.files.untrustedSocketPath(id),
         ctx.bootTimeoutMs,
         stopPolling.signal,
       );
       bound.catch(() => undefined);
       await Promise.race([bound, exited]);
-      pinAgentSocket(ctx.store.untrustedSocketPath(id), pinned, record.uid);
+      pinAgentSocket(ctx.files.untrustedSocketPath(id), pinned, record.uid);
       const ready = client.waitUntilReady({
         timeoutMs: Math.max(1, deadline - Date.now()),
         signal: stopPolling.signal,
@@ -154,22 +155,6 @@ export async function bootSandbox(
   }
 }
 
-/**
- * Each read-only mount needs a real directory to cover. The workspace is the user's, so what is
- * there may be anything: a file or a symlink (which bwrap would follow) is moved aside, never
- * followed. Runs as root, so only lstat, mkdir and rename, which do not follow the last segment.
- */
-function prepareMountPoints(workspaceDir: string, record: SandboxRecord): void {
-  for (const m of record.mounts ?? []) {
-    const target = path.join(workspaceDir, m.name);
-    const seen = fs.lstatSync(target, { throwIfNoEntry: false });
-    if (seen?.isDirectory()) continue;
-    if (seen !== undefined) fs.renameSync(target, `${target}.paddock-moved-${Date.now()}`);
-    fs.mkdirSync(target, { mode: 0o755 });
-    fs.lchownSync(target, record.uid, record.gid);
-  }
-}
-
 function spawnDetached(ctx: LauncherContext, record: SandboxRecord): ChildProcess {
   const logFd = ctx.logs.open(record.id);
   try {
@@ -188,6 +173,12 @@ function spawnDetached(ctx: LauncherContext, record: SandboxRecord): ChildProces
   }
 }
 
+/** Running = the recorded boot process (same start time) is alive and the group is not empty. */
+export async function isJailRunning(ctx: LauncherContext, record: SandboxRecord): Promise<boolean> {
+  if (record.boot === null || !isAlive(record.boot)) return false;
+  return (await ctx.cgroups.processes(record.id)).length > 0;
+}
+
 /**
  * Take down whatever of a sandbox is running or mounted, in dependency order: processes, then
  * the workspace, then the runtime tmpfs, then the cgroups. Safe to call on a clean sandbox.
@@ -204,8 +195,8 @@ export async function teardownSandbox(
     throw new PaddockError('driver_error', `sandbox ${id} boot process ${boot.pid} did not exit`);
   }
   ctx.logs.save(id);
-  unpinAgentSocket(ctx.store.socketPath(id));
-  await ctx.disk.unmount(ctx.store.imageFile(id), ctx.store.paths(id).workspaceDir);
+  unpinAgentSocket(ctx.files.socketPath(id));
+  await ctx.disk.unmount(ctx.files.imageFile(id), ctx.files.paths(id).workspaceDir);
   await ctx.runtime.unmount(id);
   await ctx.cgroups.remove(id);
 }

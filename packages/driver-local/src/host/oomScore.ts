@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { runCommand } from './hostCommands.js';
 
 /**
@@ -24,4 +25,13 @@ export async function probeAgentOomScoreAdj(): Promise<number | null> {
   return r.code === 0 && Number(r.stdout.trim()) === AGENT_OOM_SCORE_ADJ
     ? AGENT_OOM_SCORE_ADJ
     : null;
+}
+
+/** The daemon's own score: what agents keep on a host that refuses to lower it. */
+export function ownOomScoreAdj(): number {
+  try {
+    return Number(fs.readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
+  } catch {
+    return 0;
+  }
 }

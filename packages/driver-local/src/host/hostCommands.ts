@@ -69,6 +69,19 @@ export function findTool(name: string, pkg: string): string {
   );
 }
 
+/** bubblewrap's version, or a driver_error when it is not at `bwrapPath`. */
+export async function bubblewrapVersion(bwrapPath: string): Promise<string> {
+  try {
+    fs.accessSync(bwrapPath, fs.constants.X_OK);
+  } catch {
+    throw new PaddockError(
+      'driver_error',
+      'bubblewrap not found; install it with apt-get install bubblewrap',
+    );
+  }
+  return (await mustRun(bwrapPath, ['--version'])).trim().replace(/^bubblewrap\s+/, '');
+}
+
 export interface HostTools {
   setpriv: string;
   mount: string;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface DriverLogger {
-  info(obj: object, msg: string): void;
+/** What a pool logs through: the driver's logger. */
+export interface PoolLogger {
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
@@ -12,7 +12,7 @@ export interface WarmPoolOptions {
   /** Boot one pool member and return its id. */
   boot: () => Promise<string>;
   destroy: (id: string) => Promise<void>;
-  log: DriverLogger;
+  log: PoolLogger;
   minBackoffMs?: number;
   /** How long after a claim the replacement starts booting. */
   refillDelayMs?: number;

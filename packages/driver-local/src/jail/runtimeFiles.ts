@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PaddockError, SYSTEM_CA_BUNDLE } from '@paddock/shared';
 import { SANDBOX_HOSTNAME, SANDBOX_HOSTS_FILE, sandboxIdentityFiles } from './bwrapArgs.js';
-import type { HostTools } from './hostCommands.js';
-import { mustRun } from './hostCommands.js';
-import { isMountPoint, unmountAll } from './mountTable.js';
-import type { SandboxStore } from './sandboxState.js';
+import type { HostTools } from '../host/hostCommands.js';
+import { mustRun } from '../host/hostCommands.js';
+import { isMountPoint, unmountAll } from '../host/mountTable.js';
+import type { SandboxFiles } from './sandboxFiles.js';
 
 /** Hard cap of a sandbox's runtime tmpfs: sockets, generated /etc files and the agent log. */
 const RUNTIME_TMPFS_SIZE = '4m';
@@ -33,10 +33,10 @@ const SHARED_NAMES = [
   'empty.d',
 ];
 
-/** The runtime tree (see sandboxState.ts for why it is separate from the data dir). */
+/** The runtime tree (see sandboxFiles.ts for why it is separate from the data dir). */
 export class RuntimeFiles {
   constructor(
-    private readonly store: SandboxStore,
+    private readonly files: SandboxFiles,
     private readonly tools: HostTools,
   ) {}
 
@@ -45,7 +45,7 @@ export class RuntimeFiles {
    * sandboxes never need to reach into the daemon's install tree (which may be under /root).
    */
   prepareShared(agentBundleSource: string, trustedCaPem: string | null): SharedRuntimeFiles {
-    const dir = this.store.runtimeDir;
+    const dir = this.files.runtimeDir;
     if (!fs.existsSync(agentBundleSource)) {
       throw new PaddockError(
         'driver_error',
@@ -95,7 +95,7 @@ export class RuntimeFiles {
 
   /** At close: drop the shared files unless some sandbox (still running) has its dir here. */
   removeSharedIfUnused(): void {
-    const dir = this.store.runtimeDir;
+    const dir = this.files.runtimeDir;
     const shared = new Set(SHARED_NAMES);
     let names: string[];
     try {
@@ -108,7 +108,7 @@ export class RuntimeFiles {
 
   /** Mount a fresh runtime tmpfs for one boot and fill it; mode 0710 root:<gid> lets only this sandbox in. */
   async mount(id: string, uid: number, gid: number): Promise<void> {
-    const dir = this.store.sandboxRuntimeDir(id);
+    const dir = this.files.sandboxRuntimeDir(id);
     await this.unmount(id);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     await mustRun(this.tools.mount, [
@@ -119,7 +119,7 @@ export class RuntimeFiles {
       `paddock-${id}`,
       dir,
     ]);
-    const p = this.store.paths(id);
+    const p = this.files.paths(id);
     fs.mkdirSync(path.dirname(p.passwdFile), { mode: 0o755 });
     const identity = sandboxIdentityFiles(uid, gid);
     writeReadOnly(p.passwdFile, identity.passwd);
@@ -135,13 +135,13 @@ export class RuntimeFiles {
 
   /** Unmount the tmpfs (the workspace under it must be unmounted first) and remove its dir. */
   async unmount(id: string): Promise<void> {
-    const dir = this.store.sandboxRuntimeDir(id);
+    const dir = this.files.sandboxRuntimeDir(id);
     await unmountAll(this.tools.umount, dir);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
   isMounted(id: string): boolean {
-    return isMountPoint(this.store.sandboxRuntimeDir(id));
+    return isMountPoint(this.files.sandboxRuntimeDir(id));
   }
 }
 
