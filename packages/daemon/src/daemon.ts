@@ -21,7 +21,7 @@ import { PreviewTokens } from './preview/previewTokens.js';
 import { RuntimeService } from './runtime/runtimeService.js';
 import { SandboxDetails } from './runtime/sandboxDetails.js';
 import { prepareSharedCache, toolModulesInSandbox } from './runtime/sharedCache.js';
-import { TASK_PROVIDERS } from './tasks/providers/index.js';
+import { TASK_PROVIDERS } from '@paddock/agents';
 import { TaskLogs } from './tasks/taskLog.js';
 import { TaskService } from './tasks/taskService.js';
 import { TaskStore } from './tasks/taskStore.js';

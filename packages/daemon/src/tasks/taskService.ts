@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
+import type { TaskProvider } from '@paddock/agents';
 import type { AgentClient } from '@paddock/guest-agent';
 import {
   PaddockError,
@@ -14,7 +15,6 @@ import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import { judgeHealth } from './appHealth.js';
 import { baseline, changedFiles, commitTask, unifiedDiff } from './checkpoints.js';
-import type { TaskProvider } from './providers/taskProvider.js';
 import type { TaskLogs } from './taskLog.js';
 import { taskView, type TaskRow, type TaskStore } from './taskStore.js';
 
