@@ -6,7 +6,7 @@ import type { RuntimeService } from '../processes/runtimeService.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
-import { TASK_PROVIDERS } from './providers/index.js';
+import { TASK_PROVIDERS } from '@paddock/agents';
 import { TaskLogs } from './taskLog.js';
 import { taskRoutes } from './taskRoutes.js';
 import { TaskService, type TaskServiceOptions } from './taskService.js';

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
+import type { TaskProvider } from '@paddock/agents';
 import type { AgentClient } from '@paddock/guest-agent';
 import {
   PaddockError,
@@ -14,9 +15,9 @@ import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import { judgeHealth } from './appHealth.js';
 import { baseline, changedFiles, commitTask, unifiedDiff } from './checkpoints.js';
-import type { TaskProvider } from './providers/taskProvider.js';
 import type { TaskLogs } from './taskLog.js';
 import { taskView, type TaskRow, type TaskStore } from './taskStore.js';
+import { taskVerdict, type AgentOutcome } from './taskVerdict.js';
 
 export interface TaskServiceOptions {
   /** By name; `command` and the agent CLIs. */
@@ -40,9 +41,19 @@ export interface TaskServiceOptions {
 /** Time a run gets beyond its provider's timeout: checkpoint, build check, restarts, health. */
 const POST_STEPS_MS = 15 * 60_000;
 
-interface AgentOutcome {
+/** What a run has done so far: kept in the result when a later step fails. */
+interface RunProgress {
+  t0: number;
+  checkpoint: string | null;
+  files: ChangedFile[];
   exit_code: number | null;
-  state: 'exited' | 'timed_out' | 'oom' | 'killed' | 'canceled';
+}
+
+/** What ends a run: a cancel, the provider's timeout, and the whole run's. */
+interface RunLimits {
+  cancel: AbortSignal;
+  provider: AbortSignal;
+  run: AbortSignal;
 }
 
 /**
@@ -206,102 +217,124 @@ export class TaskService {
 
   private async run(id: string, owner: string): Promise<void> {
     const cancel = this.aborts.get(id) ?? new AbortController();
-    const row = await this.o.store.get(owner, id);
-    const started_at = new Date().toISOString();
-    // Only the winner of queued → running runs: a cancel that got there first ends it.
-    if (!row || !(await this.o.store.transition(id, 'queued', { status: 'running', started_at }))) {
+    const started = await this.claim(id, owner);
+    if (!started) {
       this.aborts.delete(id);
       return;
     }
-    const started: TaskRow = { ...row, status: 'running', started_at };
-    const t0 = performance.now();
+    const progress: RunProgress = {
+      t0: performance.now(),
+      checkpoint: null,
+      files: [],
+      exit_code: null,
+    };
     // Every step is bounded: the provider by its timeout, the whole run by that plus time for
     // the checkpoint, build and health, whatever the guest agent does or does not answer.
-    const providerLimit = AbortSignal.timeout(row.timeout_seconds * 1000 + 10_000);
-    const runLimit = AbortSignal.timeout(row.timeout_seconds * 1000 + POST_STEPS_MS);
-    const stop = AbortSignal.any([cancel.signal, runLimit]);
-    let checkpoint: string | null = null;
-    let files: ChangedFile[] = [];
-    let exit_code: number | null = null;
-    this.o.sandboxes.begin(row.sandbox_id);
+    const limits: RunLimits = {
+      cancel: cancel.signal,
+      provider: AbortSignal.timeout(started.timeout_seconds * 1000 + 10_000),
+      run: AbortSignal.timeout(started.timeout_seconds * 1000 + POST_STEPS_MS),
+    };
+    this.o.sandboxes.begin(started.sandbox_id);
     try {
-      this.o.logs.frame(id, { event: 'status', data: { status: 'running' } });
-      await this.event(started, 'task.started', 'Task started', {});
-      const { client } = await this.o.sandboxes.agent(owner, row.sandbox_id);
-      const base = await baseline(client, id, stop);
-      const outcome = await this.runProvider(
-        client,
-        started,
-        AbortSignal.any([stop, providerLimit]),
-      );
-      exit_code = outcome.exit_code;
-      await this.event(started, 'task.agent_finished', 'The agent finished', { ...outcome });
-      checkpoint = await commitTask(client, id, stop);
-      files = await changedFiles(client, base, checkpoint, stop);
-      const { diff } = await unifiedDiff(client, base, checkpoint, stop);
-      fs.writeFileSync(this.o.logs.diffFile(id), diff, { mode: 0o600 });
-      await this.event(started, 'task.checkpoint', 'Checkpoint committed', {
-        checkpoint,
-        files_changed: files.length,
-      });
-      const stopped = outcome.state === 'canceled' || outcome.state === 'timed_out';
-      const after = stopped
-        ? { build_status: 'skipped' as const, app_healthy: false }
-        : await this.afterAgent(client, started, stop);
-      const result: TaskResult = {
-        exit_code,
-        build_status: after.build_status,
-        ...('preview_ok' in after && after.preview_ok !== undefined
-          ? { preview_ok: after.preview_ok }
-          : {}),
-        app_healthy: after.app_healthy,
-        files_changed: files,
-        checkpoint,
-        duration_ms: Math.round(performance.now() - t0),
-      };
-      const status: TaskStatus = cancel.signal.aborted
-        ? 'canceled'
-        : outcome.state === 'timed_out'
-          ? 'timed_out'
-          : outcome.exit_code === 0 && after.build_status !== 'failed'
-            ? 'succeeded'
-            : 'failed';
-      const reason =
-        status === 'failed'
-          ? outcome.exit_code !== 0
-            ? `the agent exited with ${outcome.exit_code ?? outcome.state}`
-            : 'the build check failed'
-          : null;
-      await this.finish(started, status, reason, result);
+      await this.runSteps(owner, started, progress, limits);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      // What was done is kept: a checkpoint made before the failure is still reported.
-      const partial: TaskResult | null =
-        checkpoint === null
-          ? null
-          : {
-              exit_code,
-              build_status: 'skipped',
-              app_healthy: false,
-              files_changed: files,
-              checkpoint,
-              duration_ms: Math.round(performance.now() - t0),
-            };
-      if (cancel.signal.aborted) {
-        await this.finish(started, 'canceled', null, partial).catch(() => undefined);
-      } else if (runLimit.aborted) {
-        await this.finish(started, 'timed_out', 'the task overran its time', partial).catch(
-          () => undefined,
-        );
-      } else {
-        this.o.logs.append(id, `\n[paddock] the task failed: ${message}\n`);
-        await this.finish(started, 'failed', message.slice(0, 500), partial).catch(() => undefined);
-      }
+      await this.endAfterError(started, err, progress, limits);
     } finally {
       // Whatever happened above, followers get an end and the live log is let go.
       this.o.logs.close(id);
-      await this.o.sandboxes.end(row.sandbox_id);
+      await this.o.sandboxes.end(started.sandbox_id);
       this.aborts.delete(id);
+    }
+  }
+
+  /** Only the winner of queued → running runs: a cancel that got there first ends it. */
+  private async claim(id: string, owner: string): Promise<TaskRow | undefined> {
+    const row = await this.o.store.get(owner, id);
+    const started_at = new Date().toISOString();
+    if (!row || !(await this.o.store.transition(id, 'queued', { status: 'running', started_at }))) {
+      return undefined;
+    }
+    return { ...row, status: 'running', started_at };
+  }
+
+  /** The agent, its checkpoint, the verdicts on its work, and the task's end with them. */
+  private async runSteps(
+    owner: string,
+    started: TaskRow,
+    progress: RunProgress,
+    limits: RunLimits,
+  ): Promise<void> {
+    const id = started.id;
+    const stop = AbortSignal.any([limits.cancel, limits.run]);
+    this.o.logs.frame(id, { event: 'status', data: { status: 'running' } });
+    await this.event(started, 'task.started', 'Task started', {});
+    const { client } = await this.o.sandboxes.agent(owner, started.sandbox_id);
+    const base = await baseline(client, id, stop);
+    const outcome = await this.runProvider(
+      client,
+      started,
+      AbortSignal.any([stop, limits.provider]),
+    );
+    progress.exit_code = outcome.exit_code;
+    await this.event(started, 'task.agent_finished', 'The agent finished', { ...outcome });
+    const checkpoint = await commitTask(client, id, stop);
+    progress.checkpoint = checkpoint;
+    progress.files = await changedFiles(client, base, checkpoint, stop);
+    const { diff } = await unifiedDiff(client, base, checkpoint, stop);
+    fs.writeFileSync(this.o.logs.diffFile(id), diff, { mode: 0o600 });
+    await this.event(started, 'task.checkpoint', 'Checkpoint committed', {
+      checkpoint,
+      files_changed: progress.files.length,
+    });
+    const stopped = outcome.state === 'canceled' || outcome.state === 'timed_out';
+    const after = stopped
+      ? { build_status: 'skipped' as const, app_healthy: false }
+      : await this.afterAgent(client, started, stop);
+    const result: TaskResult = {
+      exit_code: outcome.exit_code,
+      build_status: after.build_status,
+      ...('preview_ok' in after && after.preview_ok !== undefined
+        ? { preview_ok: after.preview_ok }
+        : {}),
+      app_healthy: after.app_healthy,
+      files_changed: progress.files,
+      checkpoint,
+      duration_ms: Math.round(performance.now() - progress.t0),
+    };
+    const { status, reason } = taskVerdict(limits.cancel.aborted, outcome, after.build_status);
+    await this.finish(started, status, reason, result);
+  }
+
+  /** A run that threw ends canceled, timed out or failed; what was done is kept. */
+  private async endAfterError(
+    started: TaskRow,
+    err: unknown,
+    progress: RunProgress,
+    limits: RunLimits,
+  ): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    // A checkpoint made before the failure is still reported.
+    const partial: TaskResult | null =
+      progress.checkpoint === null
+        ? null
+        : {
+            exit_code: progress.exit_code,
+            build_status: 'skipped',
+            app_healthy: false,
+            files_changed: progress.files,
+            checkpoint: progress.checkpoint,
+            duration_ms: Math.round(performance.now() - progress.t0),
+          };
+    if (limits.cancel.aborted) {
+      await this.finish(started, 'canceled', null, partial).catch(() => undefined);
+    } else if (limits.run.aborted) {
+      await this.finish(started, 'timed_out', 'the task overran its time', partial).catch(
+        () => undefined,
+      );
+    } else {
+      this.o.logs.append(started.id, `\n[paddock] the task failed: ${message}\n`);
+      await this.finish(started, 'failed', message.slice(0, 500), partial).catch(() => undefined);
     }
   }
 

@@ -4,7 +4,7 @@ import { commandProvider } from './commandProvider.js';
 import { opencodeProvider } from './opencode.js';
 import type { TaskProvider } from './taskProvider.js';
 
-/** Every task provider this daemon runs, by name. */
+/** Every task provider there is, by name: what the daemon runs tasks with. */
 export const TASK_PROVIDERS: ReadonlyMap<string, TaskProvider> = new Map(
   [commandProvider, claudeCodeProvider, codexProvider, opencodeProvider].map((p) => [p.name, p]),
 );

@@ -13,17 +13,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { claudeCodeProvider } from '../packages/daemon/src/tasks/providers/claudeCode.js';
-import { codexProvider } from '../packages/daemon/src/tasks/providers/codex.js';
-import {
-  opencodeKeyVariable,
-  opencodeProvider,
-} from '../packages/daemon/src/tasks/providers/opencode.js';
-import type {
-  OutputParser,
-  ProviderRun,
-  TaskProvider,
-} from '../packages/daemon/src/tasks/providers/taskProvider.js';
+import { claudeCodeProvider } from '../src/claudeCode.js';
+import { codexProvider } from '../src/codex.js';
+import { opencodeKeyVariable, opencodeProvider } from '../src/opencode.js';
+import type { OutputParser, ProviderRun, TaskProvider } from '../src/taskProvider.js';
 
 const FIXTURES = new URL('./fixtures/agent-output/', import.meta.url);
 // Quotes, a command substitution and a leading dash: none may reach a shell or an option parser.
