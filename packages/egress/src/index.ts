@@ -3,11 +3,9 @@
  * each running sandbox to it, and supplies what it needs through the interfaces in ports.ts.
  */
 export { EgressProxy, type EgressProxyOptions } from './egressProxy.js';
-export { EgressCa, certificateName } from './egressCa.js';
-export { forbiddenAddress, parseResolveOverrides, type ResolveOverrides } from './egressAddress.js';
-export { decideHost, hostMatches, normalizeHost, type HostDecision } from './egressRules.js';
+export { EgressCa } from './egressCa.js';
+export { parseResolveOverrides, type ResolveOverrides } from './egressAddress.js';
 export { DENIED_HEADER } from './refusals.js';
-export { SecretMask, maskText } from './secretMask.js';
 export type {
   EgressAuditRecord,
   EgressAuditSink,
