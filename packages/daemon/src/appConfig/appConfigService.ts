@@ -4,6 +4,8 @@ import {
   type InjectRule,
   type PatchConfigBody,
 } from '@paddock/shared';
+// A sensitive value the egress proxy puts into requests to its hosts: the proxy's shape.
+import type { Injection } from '@paddock/egress';
 import type { AppStore } from '../apps/appStore.js';
 import type { EventLog } from '../events/eventLog.js';
 import { sealPlace, type SecretsService } from '../secrets/secretsService.js';
@@ -14,17 +16,6 @@ export interface AppConfigServiceOptions {
   apps: AppStore;
   secrets: SecretsService;
   events: EventLog;
-}
-
-/** A sensitive value the egress proxy puts into requests to `hosts`, as `header: format`. */
-export interface Injection {
-  key: string;
-  hosts: string[];
-  header: string;
-  /** The header's whole value, the secret already in place. */
-  headerValue: string;
-  /** The value alone, so responses that echo it can be masked. */
-  secret: string;
 }
 
 /** Names the runtime sets itself, or that would change how every program in the sandbox runs. */

@@ -9,7 +9,7 @@ import { appConfigRoutes } from './appConfigRoutes.js';
 import { AppConfigService } from './appConfigService.js';
 import { AppConfigStore } from './appConfigStore.js';
 
-export type { AppConfigService, Injection } from './appConfigService.js';
+export type { AppConfigService } from './appConfigService.js';
 
 /**
  * Per-app config and sealed secrets, with the master key that seals them: the env processes

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
+import { EgressProxy, parseResolveOverrides, type EgressCa } from '@paddock/egress';
 import type { SandboxDriver } from '@paddock/shared';
 import type { AppConfigService } from '../appConfig/appConfigService.js';
 import type { AppStore } from '../apps/appStore.js';
@@ -13,13 +14,10 @@ import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
-import { parseResolveOverrides } from './egressAddress.js';
-import type { EgressCa } from './egressCa.js';
 import { EgressPolicyStore } from './egressPolicyStore.js';
-import { EgressProxy } from './egressProxy.js';
 import { egressRoutes } from './egressRoutes.js';
 
-export { EgressCa } from './egressCa.js';
+export { EgressCa } from '@paddock/egress';
 
 /**
  * Egress: each sandbox's default-deny proxy (policies by name, TLS terminated only for hosts a

@@ -4,19 +4,17 @@ import net, { type Socket } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
-import type { FastifyBaseLogger } from 'fastify';
-import type { Injection } from '../appConfig/appConfigService.js';
-import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { EgressCa } from './egressCa.js';
 import { normalizeHost } from './egressRules.js';
 import { passOn } from './hopByHop.js';
 import { UPSTREAM_IDLE_MS } from './httpRelay.js';
 import { RequestLine, endWithClient } from './requestLine.js';
+import type { EgressLogger, EgressSandbox, Injection } from './ports.js';
 import { SecretMask } from './secretMask.js';
 
 /** A tunnel whose TLS the injector ends: the host it was decided for and where that resolved. */
 export interface InjectionTarget {
-  row: SandboxRow;
+  sandbox: EgressSandbox;
   host: string;
   address: string;
   port: number;
@@ -36,7 +34,7 @@ export interface SecretInjectorOptions {
   recheck: Recheck;
   /** Answers a refused request (the proxy's 403/4xx/5xx with its reason header). */
   refuse: (res: ServerResponse, status: number, reason: string) => void;
-  log: FastifyBaseLogger;
+  log: EgressLogger;
 }
 
 /** How long a client has to start its TLS handshake inside the tunnel. */
@@ -173,7 +171,7 @@ export class SecretInjector {
         path,
         headers,
         setHost: false,
-        agent: this.agentFor(target.row.id),
+        agent: this.agentFor(target.sandbox.id),
       });
     } catch {
       // A header value Node will not send (the rule's value was checked when it was saved).

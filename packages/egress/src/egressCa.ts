@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import tls from 'node:tls';
 import forge from 'node-forge';
-import { readOrCreateSecretFile } from '../store/secretFile.js';
+import { readOrCreateCaFile } from './caFile.js';
 
 const CA_YEARS = 10;
 const LEAF_DAYS = 7;
@@ -34,8 +34,8 @@ export class EgressCa {
   /** Reads the CA from the state dir, making one on first start. */
   static open(stateDir: string): EgressCa {
     const file = path.join(stateDir, 'egress-ca.pem');
-    const { value } = readOrCreateSecretFile(file, createCa, (text) => parseCa(text) !== null);
-    const parsed = parseCa(value)!;
+    const text = readOrCreateCaFile(file, createCa, (t) => parseCa(t) !== null);
+    const parsed = parseCa(text)!;
     return new EgressCa(forge.pki.certificateToPem(parsed.cert), parsed.cert, parsed.key);
   }
 

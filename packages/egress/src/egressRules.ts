@@ -1,3 +1,5 @@
+import type { HostRules } from './ports.js';
+
 /** A policy's decision about one host name, before anything is looked up. */
 export interface HostDecision {
   allowed: boolean;
@@ -13,10 +15,7 @@ export function hostMatches(host: string, pattern: string): boolean {
 }
 
 /** Deny wins; then an allow entry; nothing else is allowed. */
-export function decideHost(
-  host: string,
-  policy: { allow: string[]; deny: string[] },
-): HostDecision {
+export function decideHost(host: string, policy: HostRules): HostDecision {
   const denied = policy.deny.find((p) => hostMatches(host, p));
   if (denied !== undefined) return { allowed: false, rule: `deny ${denied}` };
   const allowed = policy.allow.find((p) => hostMatches(host, p));

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import tls from 'node:tls';
-import { EgressCa, certificateName } from '../packages/daemon/src/egress/egressCa.js';
+import { EgressCa, certificateName } from '../src/egressCa.js';
 
 /** The certificate a TLS client trusting only `caPem` is shown for `host`, on loopback. */
 async function leafSeenBy(

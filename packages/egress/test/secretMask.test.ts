@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { maskText, SecretMask } from '../packages/daemon/src/egress/secretMask.js';
+import { maskText, SecretMask } from '../src/secretMask.js';
 
 const KEY = 'sk-live-0123456789';
 const OTHER = 'tok-abc';

@@ -1,0 +1,120 @@
+import type { Decision } from './destination.js';
+import type {
+  EgressAuditRecord,
+  EgressAuditSink,
+  EgressEventSink,
+  EgressLogger,
+  EgressSandbox,
+  Injection,
+} from './ports.js';
+
+/** One event and one audit entry per sandbox, host and decision per this long. */
+const RECORD_EVERY_MS = 60_000;
+
+export interface EgressRecorderOptions {
+  events: EgressEventSink;
+  audit: EgressAuditSink;
+  log: EgressLogger;
+}
+
+/**
+ * What the proxy decided, written to the audit log and (for refusals) the event log. A flood is
+ * recorded by its first: once per sandbox, host and outcome per RECORD_EVERY_MS. Recording never
+ * holds a request up, and a failure to record is logged, never answered to the sandbox.
+ */
+export class EgressRecorder {
+  private readonly recorded = new Map<string, number>();
+
+  constructor(private readonly o: EgressRecorderOptions) {}
+
+  /** A decision about `host:port`, with the config keys whose values went into it. */
+  decision(
+    sandbox: EgressSandbox,
+    host: string,
+    port: number,
+    d: Decision,
+    injections: Injection[] = [],
+  ): void {
+    if (!this.firstInWindow(`${sandbox.id} ${host}:${port} ${d.ok} ${injections.length}`)) return;
+    const details = {
+      host,
+      port,
+      decision: d.ok ? 'allowed' : 'denied',
+      rule: d.rule,
+      // The keys whose values go into the requests; never the values.
+      ...(injections.length > 0 ? { injected: injections.map((i) => i.key) } : {}),
+    };
+    this.audit(sandbox, d.ok ? 'ok' : 'denied', d.ok ? details : { ...details, reason: d.reason });
+    if (!d.ok) {
+      void this.o.events
+        .append({
+          owner: sandbox.owner_id,
+          sandboxId: sandbox.id,
+          type: 'egress.denied',
+          severity: 'warn',
+          message: `Egress to ${host}:${port} refused: ${d.reason}`,
+          payload: { ...details, reason: d.reason },
+        })
+        .catch(this.failed);
+    }
+  }
+
+  /** A connection refused because the sandbox already holds `max` open. */
+  connectionLimit(sandbox: EgressSandbox, max: number): void {
+    if (!this.firstInWindow(`${sandbox.id} connection limit`)) return;
+    const reason = `more than ${max} connections open at once (egress_connections_max)`;
+    this.audit(sandbox, 'denied', { decision: 'denied', reason });
+    void this.o.events
+      .append({
+        owner: sandbox.owner_id,
+        sandboxId: sandbox.id,
+        type: 'egress.limited',
+        severity: 'warn',
+        message: `Egress connections refused: ${reason}`,
+        payload: { reason, limit: max },
+      })
+      .catch(this.failed);
+  }
+
+  /** The proxy could not be offered to a sandbox: it has no way out until it restarts. */
+  async unavailable(sandbox: EgressSandbox, err: unknown): Promise<void> {
+    await this.o.events
+      .append({
+        owner: sandbox.owner_id,
+        sandboxId: sandbox.id,
+        type: 'egress.unavailable',
+        severity: 'warn',
+        message: 'The egress proxy could not be offered to this sandbox; restart it',
+        payload: { reason: err instanceof Error ? err.message : String(err) },
+      })
+      .catch(() => undefined);
+  }
+
+  /** True once per key per RECORD_EVERY_MS: what is recorded of a flood is its first. */
+  private firstInWindow(key: string): boolean {
+    const now = Date.now();
+    if (now - (this.recorded.get(key) ?? 0) < RECORD_EVERY_MS) return false;
+    this.recorded.set(key, now);
+    if (this.recorded.size > 10_000) this.recorded.clear();
+    return true;
+  }
+
+  private readonly failed = (err: unknown) =>
+    this.o.log.warn({ err }, 'recording an egress decision failed');
+
+  private audit(
+    sandbox: EgressSandbox,
+    outcome: 'ok' | 'denied',
+    details: EgressAuditRecord['details'],
+  ): void {
+    void this.o.audit
+      .record({
+        actor: { owner: sandbox.owner_id, keyId: `sandbox:${sandbox.id}` },
+        action: 'egress',
+        target: { type: 'sandbox', id: sandbox.id },
+        outcome,
+        details,
+      })
+      .catch(this.failed);
+  }
+}

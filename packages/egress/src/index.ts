@@ -1,0 +1,19 @@
+/**
+ * @paddock/egress: the egress proxy's data plane. The daemon builds one EgressProxy, attaches
+ * each running sandbox to it, and supplies what it needs through the interfaces in ports.ts.
+ */
+export { EgressProxy, type EgressProxyOptions } from './egressProxy.js';
+export { EgressCa } from './egressCa.js';
+export { parseResolveOverrides, type ResolveOverrides } from './egressAddress.js';
+export { DENIED_HEADER } from './refusals.js';
+export type {
+  EgressAuditRecord,
+  EgressAuditSink,
+  EgressEvent,
+  EgressEventSink,
+  EgressListeners,
+  EgressLogger,
+  EgressSandbox,
+  HostRules,
+  Injection,
+} from './ports.js';
