@@ -15,9 +15,8 @@ import { AppService } from './apps/appService.js';
 import { AppStore } from './apps/appStore.js';
 import { SessionTokens } from './auth/sessionTokens.js';
 import { hashToken } from './auth/tokens.js';
-import { PreviewAddress } from './preview/previewAddress.js';
-import { PreviewProxy } from './preview/previewProxy.js';
-import { PreviewTokens } from './preview/previewTokens.js';
+import { PreviewAddress, PreviewProxy, PreviewTokens } from '@paddock/preview';
+import { previewSandboxes } from './preview/previewSandboxes.js';
 import { RuntimeService } from './runtime/runtimeService.js';
 import { SandboxDetails } from './runtime/sandboxDetails.js';
 import { prepareSharedCache, toolModulesInSandbox } from './runtime/sharedCache.js';
@@ -158,9 +157,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     const preview = new PreviewProxy({
       address: previewAddress,
       tokens: previewTokens,
-      store,
-      apps,
-      sandboxes,
+      sandboxes: previewSandboxes({ store, apps, sandboxes }),
       log: log.child({ component: 'preview' }),
     });
     const credentials = new SandboxCredentials({

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { PaddockError } from '@paddock/shared';
+import { PaddockError, readCookies } from '@paddock/shared';
 import type { ApiKeyStore, Role } from './apiKeyStore.js';
-import { readCookies, SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
+import { SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
 import { actorOf } from '../audit/requestActor.js';
 import { looksLikeJwt } from './sandboxTokens.js';
 import { hashToken, sameHash } from './tokens.js';

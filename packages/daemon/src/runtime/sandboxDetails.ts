@@ -1,8 +1,6 @@
 import type { Preview, ProcessView, SandboxDetail } from '@paddock/shared';
 import type { AppStore } from '../apps/appStore.js';
-import type { PreviewAddress } from '../preview/previewAddress.js';
-import { PREVIEW_TOKEN_PARAM } from '../preview/previewProxy.js';
-import type { PreviewTokens } from '../preview/previewTokens.js';
+import { PREVIEW_TOKEN_PARAM, type PreviewAddress, type PreviewTokens } from '@paddock/preview';
 import { sandboxView, type SandboxRow } from '../sandboxes/sandboxStore.js';
 import { WEB_PROCESS } from './manifestSpecs.js';
 import type { RuntimeService } from './runtimeService.js';
