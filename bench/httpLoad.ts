@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { AgentClient } from '@paddock/guest-agent';
-import { PortAgent } from '../packages/daemon/src/preview/portAgent.js';
+import { PortAgent } from '../packages/preview/src/portAgent.js';
 
 const args = process.argv.slice(2);
 const bridge = args[0] === '--bridge' ? { socketPath: args[1]!, port: Number(args[2]) } : null;

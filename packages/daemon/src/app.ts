@@ -1,8 +1,6 @@
-import http from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { PreviewProxy } from './preview/previewProxy.js';
-import { sendPreviewPage } from './preview/previewPages.js';
+import { createPreviewAwareServer, type PreviewProxy } from '@paddock/preview';
 import { installErrorHandler, renderFrameworkError } from './http/errorHandler.js';
 import { installJsonBody } from './http/jsonBody.js';
 import type { DaemonMetrics } from './http/metrics.js';
@@ -42,7 +40,7 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
     maxParamLength: 200,
     frameworkErrors: renderFrameworkError,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
-    serverFactory: (handler) => previewAwareServer(handler, deps.preview),
+    serverFactory: (handler) => createPreviewAwareServer(handler, deps.preview),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routeTable: RouteEntry[] = [];
@@ -61,33 +59,4 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   deps.metrics.install(app);
   for (const install of deps.routes) await install(app);
   return app;
-}
-
-/**
- * One listener for the API, the console and every preview: a request whose Host names a
- * preview goes to the preview proxy before Fastify sees it; everything else is Fastify's.
- */
-function previewAwareServer(handler: http.RequestListener, preview: PreviewProxy): http.Server {
-  const server = http.createServer((req, res) => {
-    const target = preview.target(req);
-    if (target === null) {
-      handler(req, res);
-      return;
-    }
-    preview.handle(req, res, target).catch((err: unknown) => {
-      server.emit('previewError', err);
-      if (!res.headersSent) sendPreviewPage(res, 502, 'Preview unavailable', 'The request failed.');
-      else res.destroy();
-    });
-  });
-  server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
-    const target = preview.target(req);
-    if (target === null) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
-    preview.handleUpgrade(req, socket, head, target).catch(() => socket.destroy());
-  });
-  preview.install(server);
-  return server;
 }

@@ -20,3 +20,4 @@ export * from './api/snapshots.js';
 export * from './api/appConfig.js';
 export * from './api/audit.js';
 export * from './api/egress.js';
+export * from './cookies.js';

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { PaddockError } from '@paddock/shared';
+import { PaddockError, readCookies } from '@paddock/shared';
 import type { ApiKeyStore } from './apiKeyStore.js';
-import { readCookies, SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
+import { SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { actorOf, type Principal } from '../http/principal.js';
 import { looksLikeJwt } from './sandboxTokens.js';

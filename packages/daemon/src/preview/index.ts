@@ -6,9 +6,8 @@ import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxStore } from '../sandboxes/sandboxStore.js';
 import { stateKey } from '../store/secretFile.js';
-import { PreviewAddress } from './previewAddress.js';
-import { PREVIEW_TOKEN_PARAM, PreviewProxy } from './previewProxy.js';
-import { PreviewTokens } from './previewTokens.js';
+import { PREVIEW_TOKEN_PARAM, PreviewAddress, PreviewProxy, PreviewTokens } from '@paddock/preview';
+import { previewSandboxes } from './previewSandboxes.js';
 
 /**
  * Previews: `{port}-{id}.preview.<base>` served through the daemon's own listener, private
@@ -37,9 +36,9 @@ export function createPreview(d: {
   };
   const tokens = new PreviewTokens(stateKey(d.stateDir, 'preview-key'));
   const proxy = new PreviewProxy({
-    ...d,
     address,
     tokens,
+    sandboxes: previewSandboxes(d),
     log: d.log.child({ component: 'preview' }),
   });
   d.lifecycle.on('ended', (id) => proxy.forget(id));

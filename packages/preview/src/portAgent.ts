@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 /**
- * An HTTP agent whose connections reach one port inside one sandbox (`SandboxService.openPort`:
+ * An HTTP agent whose connections reach one port inside one sandbox (`PreviewSandboxes.openPort`:
  * the driver's direct loopback connection, or the guest agent's bridge). Keep-alive pools them,
  * so a page's many requests reuse a few connections.
  */

@@ -2,15 +2,11 @@ import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import { PaddockError } from '@paddock/shared';
-import type { FastifyBaseLogger } from 'fastify';
-import type { AppStore } from '../apps/appStore.js';
-import type { SandboxService } from '../sandboxes/sandboxService.js';
-import type { SandboxRow, SandboxStore } from '../sandboxes/sandboxStore.js';
-import { readCookies } from '../auth/sessionTokens.js';
+import { PaddockError, readCookies } from '@paddock/shared';
 import { PortAgent } from './portAgent.js';
 import type { PreviewAddress } from './previewAddress.js';
 import { sendPreviewPage } from './previewPages.js';
+import type { PreviewLog, PreviewSandbox, PreviewSandboxes } from './previewSandboxes.js';
 import {
   PreviewTunnels,
   serializeHead,
@@ -27,10 +23,8 @@ export const PREVIEW_TOKEN_PARAM = 'paddock_token';
 export interface PreviewProxyOptions {
   address: () => PreviewAddress;
   tokens: PreviewTokens;
-  store: SandboxStore;
-  apps: AppStore;
-  sandboxes: SandboxService;
-  log: FastifyBaseLogger;
+  sandboxes: PreviewSandboxes;
+  log: PreviewLog;
 }
 
 interface Target {
@@ -59,7 +53,7 @@ export class PreviewProxy {
   private readonly generations = new Map<string, number>();
   private readonly targets = new Map<
     string,
-    { row: SandboxRow; isPublic: boolean; until: number }
+    { row: PreviewSandbox; isPublic: boolean; until: number }
   >();
 
   private readonly tunnels = new PreviewTunnels((first) => this.tunnelFor(first));
@@ -84,7 +78,7 @@ export class PreviewProxy {
     if (this.generation(target.sandboxId) !== generation) return null;
     return {
       sandboxId: row.id,
-      open: (signal) => this.o.sandboxes.openPort(row.owner_id, row.id, target.port, signal),
+      open: (signal) => this.o.sandboxes.openPort(row, target.port, signal),
       check: async (head) => {
         const again = this.o.address().parseHost(head.headers.host);
         if (again?.sandboxId !== row.id || again.port !== target.port) return null;
@@ -206,24 +200,23 @@ export class PreviewProxy {
     this.proxy.close();
   }
 
-  private agentFor(row: SandboxRow, port: number): PortAgent {
+  private agentFor(row: PreviewSandbox, port: number): PortAgent {
     const key = `${row.id}:${port}`;
     let agent = this.agents.get(key);
     if (!agent) {
       agent = new PortAgent(() =>
-        this.o.sandboxes.openPort(
-          row.owner_id,
-          row.id,
-          port,
-          AbortSignal.timeout(BRIDGE_OPEN_TIMEOUT_MS),
-        ),
+        this.o.sandboxes.openPort(row, port, AbortSignal.timeout(BRIDGE_OPEN_TIMEOUT_MS)),
       );
       this.agents.set(key, agent);
     }
     return agent;
   }
 
-  private async authorize(req: IncomingMessage, row: SandboxRow, target: Target): Promise<Access> {
+  private async authorize(
+    req: IncomingMessage,
+    row: PreviewSandbox,
+    target: Target,
+  ): Promise<Access> {
     const url = new URL(req.url ?? '/', 'http://preview');
     const linkToken = url.searchParams.get(PREVIEW_TOKEN_PARAM);
     const claims = { sandboxId: row.id, port: target.port, epoch: row.preview_epoch };
@@ -248,7 +241,7 @@ export class PreviewProxy {
 
   private async cookieOrPublic(
     cookieHeader: string | undefined,
-    row: SandboxRow,
+    row: PreviewSandbox,
     target: Target,
   ): Promise<boolean> {
     // Public means the app's web port, not every port something in the sandbox listens on.
@@ -266,26 +259,26 @@ export class PreviewProxy {
     return false;
   }
 
-  private async lookup(sandboxId: string): Promise<SandboxRow | undefined> {
+  private async lookup(sandboxId: string): Promise<PreviewSandbox | undefined> {
     const now = Date.now();
     const hit = this.targets.get(sandboxId);
     if (hit && hit.until > now) return hit.row;
-    const row = await this.o.store.getForPreview(sandboxId);
+    const row = await this.o.sandboxes.find(sandboxId);
     if (!row) return undefined;
-    const isPublic = row.app_id !== null && (await this.o.apps.getById(row.app_id))?.public === 1;
+    const isPublic = row.app_id !== null && (await this.o.sandboxes.isAppPublic(row.app_id));
     if (this.targets.size >= 10_000) this.targets.clear();
     this.targets.set(sandboxId, { row, isPublic, until: now + 1_000 });
     return row;
   }
 
-  private async isPublic(row: SandboxRow): Promise<boolean> {
+  private async isPublic(row: PreviewSandbox): Promise<boolean> {
     const hit = this.targets.get(row.id);
     if (hit && hit.row === row) return hit.isPublic;
     if (row.app_id === null) return false;
-    return (await this.o.apps.getById(row.app_id))?.public === 1;
+    return this.o.sandboxes.isAppPublic(row.app_id);
   }
 
-  private async wakePage(res: ServerResponse, row: SandboxRow, target: Target): Promise<void> {
+  private async wakePage(res: ServerResponse, row: PreviewSandbox, target: Target): Promise<void> {
     if (row.status === 'failed') {
       // Not woken again and again by a page that reloads itself: someone has to look first.
       sendPreviewPage(
@@ -311,7 +304,7 @@ export class PreviewProxy {
   private async upstreamFailed(
     err: unknown,
     res: ServerResponse,
-    row: SandboxRow,
+    row: PreviewSandbox,
     target: Target,
   ): Promise<void> {
     if (res.headersSent) {
@@ -325,13 +318,7 @@ export class PreviewProxy {
       return;
     }
     // Nothing listens yet: while the web process is starting that is a wait, otherwise an error.
-    const starting = await this.o.sandboxes
-      .agent(row.owner_id, row.id)
-      .then(({ client }) => client.listSupervised())
-      .then((list) =>
-        list.some((p) => p.kind === 'web' && (p.status === 'starting' || p.status === 'backoff')),
-      )
-      .catch(() => false);
+    const starting = await this.o.sandboxes.isWebStarting(row).catch(() => false);
     if (starting)
       sendPreviewPage(res, 503, 'Starting…', 'The app is starting. This page reloads by itself.');
     else

@@ -2,11 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import {
-  PreviewTunnels,
-  parseHead,
-  serializeHead,
-} from '../packages/daemon/src/preview/previewTunnels.js';
+import { PreviewTunnels, parseHead, serializeHead } from '../src/previewTunnels.js';
 
 const head = (text: string) => parseHead(Buffer.from(text, 'latin1'));
 

@@ -1,0 +1,12 @@
+export { PreviewProxy, PREVIEW_COOKIE, PREVIEW_TOKEN_PARAM } from './previewProxy.js';
+export type { PreviewProxyOptions } from './previewProxy.js';
+export { createPreviewAwareServer } from './previewServer.js';
+export { PreviewAddress } from './previewAddress.js';
+export {
+  PreviewTokens,
+  LINK_TTL_SECONDS,
+  COOKIE_TTL_SECONDS,
+  type PreviewClaims,
+  type PreviewTokenKind,
+} from './previewTokens.js';
+export type { PreviewLog, PreviewSandbox, PreviewSandboxes } from './previewSandboxes.js';

@@ -1,0 +1,36 @@
+import http from 'node:http';
+import { sendPreviewPage } from './previewPages.js';
+import type { PreviewProxy } from './previewProxy.js';
+
+/**
+ * One listener for the API, the console and every preview: a request whose Host names a
+ * preview goes to the preview proxy before `handler` (the daemon's Fastify) sees it; everything
+ * else is the handler's. Upgrades are only ever previews'.
+ */
+export function createPreviewAwareServer(
+  handler: http.RequestListener,
+  preview: PreviewProxy,
+): http.Server {
+  const server = http.createServer((req, res) => {
+    const target = preview.target(req);
+    if (target === null) {
+      handler(req, res);
+      return;
+    }
+    preview.handle(req, res, target).catch((err: unknown) => {
+      server.emit('previewError', err);
+      if (!res.headersSent) sendPreviewPage(res, 502, 'Preview unavailable', 'The request failed.');
+      else res.destroy();
+    });
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
+    const target = preview.target(req);
+    if (target === null) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    preview.handleUpgrade(req, socket, head, target).catch(() => socket.destroy());
+  });
+  preview.install(server);
+  return server;
+}
