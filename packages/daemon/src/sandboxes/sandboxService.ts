@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AgentClient } from '@paddock/guest-agent';
 import { AgentClients } from './agentClients.js';
 import {
+  KeyedQueue,
   PaddockError,
   type CreateSandboxBody,
   type SandboxDriver,
@@ -11,7 +12,7 @@ import {
 } from '@paddock/shared';
 import type { EventLog } from '../events/eventLog.js';
 import type { DaemonMetrics } from '../http/metrics.js';
-import { KeyedLock } from './keyedLock.js';
+
 import { asDriverError, checkCreate } from './sandboxRequest.js';
 import { SandboxActivity } from './sandboxActivity.js';
 import type { SandboxLifecycle } from './sandboxLifecycle.js';
@@ -44,7 +45,7 @@ export type SandboxFiller = (row: SandboxRow) => Promise<void>;
  * around a boot is told through the SandboxLifecycle it emits on.
  */
 export class SandboxService {
-  private readonly lock = new KeyedLock();
+  private readonly lock = new KeyedQueue();
   private readonly clients: AgentClients;
   private readonly activity: SandboxActivity;
   private readonly lifecycle: SandboxLifecycle;
