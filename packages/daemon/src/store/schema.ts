@@ -2,6 +2,8 @@
  * The tables as Kysely sees them. Only portable column types: text, integer, real. Timestamps
  * are ISO-8601 text and JSON is text, so the same queries run on SQLite and PostgreSQL.
  */
+import type { SandboxStatus, TaskStatus } from '@paddock/shared';
+
 export interface Database {
   owners: OwnersTable;
   api_keys: ApiKeysTable;
@@ -89,7 +91,7 @@ export interface TasksTable {
   provider: string;
   /** The provider's input as given (a script, later a prompt). */
   input_json: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'timed_out';
+  status: TaskStatus;
   status_reason: string | null;
   timeout_seconds: number;
   result_json: string | null;
@@ -132,7 +134,8 @@ export interface ApiKeysTable {
 export interface SandboxesTable {
   id: string;
   owner_id: string;
-  status: 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' | 'deleted';
+  /** The API's statuses, plus `deleted` for rows kept after a delete. */
+  status: SandboxStatus | 'deleted';
   status_reason: string | null;
   memory_mb: number;
   pids: number;
