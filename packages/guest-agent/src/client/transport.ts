@@ -1,7 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { PaddockError } from '@paddock/shared';
-import { type AgentEndpoint } from '@paddock/shared';
+import type { AgentEndpoint, PaddockError } from '@paddock/shared';
 import { agentError, checkedError, isObject, rethrow } from './agentErrors.js';
 
 /*

@@ -42,3 +42,4 @@ export const SessionSchema = Type.Object(
   { owner: Type.String(), admin: Type.Boolean() },
   { $id: 'Session' },
 );
+export type Session = Static<typeof SessionSchema>;

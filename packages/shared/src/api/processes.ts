@@ -43,6 +43,7 @@ export const ProcessLogsSchema = Type.Object({
   output: Type.String({ description: 'stdout and stderr interleaved, kept across restarts' }),
   truncated: Type.Boolean(),
 });
+export type ProcessLogs = Static<typeof ProcessLogsSchema>;
 
 export const PreviewStatus = Type.Enum(['starting', 'ready', 'down', 'none']);
 export type PreviewStatus = Static<typeof PreviewStatus>;
