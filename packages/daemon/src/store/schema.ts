@@ -2,7 +2,16 @@
  * The tables as Kysely sees them. Only portable column types: text, integer, real. Timestamps
  * are ISO-8601 text and JSON is text, so the same queries run on SQLite and PostgreSQL.
  */
-import type { SandboxStatus, TaskStatus } from '@paddock/shared';
+import type {
+  AccessPolicy,
+  AuditOutcome,
+  OwnerRole,
+  SandboxStatus,
+  Severity,
+  SnapshotSource,
+  SnapshotStatus,
+  TaskStatus,
+} from '@paddock/shared';
 
 export interface Database {
   owners: OwnersTable;
@@ -38,7 +47,7 @@ export interface AuditLogTable {
   action: string;
   target_type: string | null;
   target_id: string | null;
-  outcome: 'ok' | 'denied' | 'failed';
+  outcome: AuditOutcome;
   details_json: string;
 }
 
@@ -51,7 +60,7 @@ export interface AppConfigTable {
   value: string | null;
   /** A sensitive value sealed with the master key (secretBox.ts); null otherwise. */
   sealed: string | null;
-  access_policy: 'control_plane_only' | 'runtime_access' | 'agent_access' | 'both';
+  access_policy: AccessPolicy;
   inject_json: string | null;
   created_at: string;
   updated_at: string;
@@ -63,8 +72,8 @@ export interface SnapshotsTable {
   app_id: string | null;
   sandbox_id: string | null;
   name: string;
-  source: 'capture' | 'import';
-  status: 'capturing' | 'ready' | 'failed';
+  source: SnapshotSource;
+  status: SnapshotStatus;
   error: string | null;
   /** The content-store object holding the manifest (paths, modes, hashes); set once ready. */
   manifest_sha256: string | null;
@@ -123,7 +132,7 @@ export interface ApiKeysTable {
   id: string;
   owner_id: string;
   name: string;
-  role: 'admin' | 'user';
+  role: OwnerRole;
   prefix: string;
   token_hash: string;
   created_at: string;
@@ -175,7 +184,7 @@ export interface EventsTable {
   owner_id: string;
   sandbox_id: string | null;
   type: string;
-  severity: 'debug' | 'info' | 'warn' | 'error';
+  severity: Severity;
   message: string;
   payload_json: string;
   created_at: string;
