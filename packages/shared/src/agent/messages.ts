@@ -6,7 +6,8 @@
  * Answer schemas leave `additionalProperties` open on purpose: a newer agent may add fields.
  */
 import { Type, type Static, type TSchema } from 'typebox';
-import { EnvMap, strict } from '../api/common.js';
+import { EnvMap } from '../envMap.js';
+import { strict } from '../strictObject.js';
 import { AGENT_LIMITS, SIGNALS } from './protocol.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
