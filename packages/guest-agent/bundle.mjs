@@ -32,7 +32,7 @@ const sharedIsPure = {
 };
 
 await build({
-  entryPoints: [path.join(here, 'src/main.ts')],
+  entryPoints: [path.join(here, 'src/agent/main.ts')],
   outfile: path.join(here, 'dist/agent.mjs'),
   bundle: true,
   platform: 'node',
@@ -51,13 +51,13 @@ const cjs = {
 };
 await build({
   ...cjs,
-  entryPoints: [path.join(here, 'src/fetchProxy/preload.ts')],
+  entryPoints: [path.join(here, 'src/agent/fetchProxy/preload.ts')],
   outfile: path.join(here, 'dist/fetch-proxy.cjs'),
   external: ['./fetch-proxy-agent.cjs'],
 });
 await build({
   ...cjs,
-  entryPoints: [path.join(here, 'src/fetchProxy/proxyAgent.ts')],
+  entryPoints: [path.join(here, 'src/agent/fetchProxy/proxyAgent.ts')],
   outfile: path.join(here, 'dist/fetch-proxy-agent.cjs'),
   minify: true,
 });

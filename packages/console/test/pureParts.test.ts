@@ -2,13 +2,13 @@
 // memory bound and route parsing. The screens themselves are for browser tests.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { App, Process, Sandbox } from '../src/api/types.js';
+import type { App, PreviewStatus, ProcessView, SandboxDetail } from '@paddock/shared';
 import { summarizeApp } from '../src/lib/appStatus.js';
 import { keepTail, MAX_LOG_CHARS } from '../src/lib/boundedText.js';
 import { isSamePreviewTarget, nextFrameSrc } from '../src/lib/previewUrl.js';
 import { parseRoute, paths } from '../src/router/routes.js';
 
-function process(name: string, overrides: Partial<Process> = {}): Process {
+function process(name: string, overrides: Partial<ProcessView> = {}): ProcessView {
   return {
     name,
     kind: 'worker',
@@ -17,12 +17,17 @@ function process(name: string, overrides: Partial<Process> = {}): Process {
     restarts: 0,
     since: '2026-01-01T00:00:00.000Z',
     exit_code: null,
+    signal: null,
     health: null,
     ...overrides,
   };
 }
 
-function app(sandbox: Partial<Sandbox> | null): App {
+function preview(url: string | null, status: PreviewStatus): SandboxDetail['preview'] {
+  return { url, status, public: false, expires_at: null };
+}
+
+function app(sandbox: Partial<SandboxDetail> | null): App {
   return {
     id: 'ap1',
     name: 'demo',
@@ -36,13 +41,19 @@ function app(sandbox: Partial<Sandbox> | null): App {
         : {
             id: 'sb1',
             status: 'running',
+            limits: { memory_mb: 1024, pids: 256, cpus: 1, disk_mb: 1024 },
+            env_keys: [],
+            metadata: {},
+            created_at: '2026-01-01T00:00:00.000Z',
+            updated_at: '2026-01-01T00:00:00.000Z',
+            started_at: '2026-01-01T00:00:00.000Z',
+            stopped_at: null,
             status_reason: null,
+            oom_kills: 0,
             last_active_at: null,
             keepalive_until: null,
-            preview: {
-              url: 'http://5173-sb1.preview.localhost:7070/?paddock_token=a',
-              status: 'ready',
-            },
+            app_id: 'ap1',
+            preview: preview('http://5173-sb1.preview.localhost:7070/?paddock_token=a', 'ready'),
             processes: [process('web', { kind: 'web', health: 'ready' })],
             manifest: { source: 'workspace', errors: [] },
             ...sandbox,
@@ -52,7 +63,7 @@ function app(sandbox: Partial<Sandbox> | null): App {
 
 describe('summarizeApp', () => {
   it('reports the preview status of a running web app', () => {
-    const s = summarizeApp(app({ preview: { url: null, status: 'starting' } }));
+    const s = summarizeApp(app({ preview: preview(null, 'starting') }));
     assert.equal(s.status, 'running');
     assert.equal(s.preview, 'starting');
     assert.equal(s.label, 'Running · preview starting');
@@ -62,7 +73,7 @@ describe('summarizeApp', () => {
   it("reports a worker-only app by its processes' state", () => {
     const s = summarizeApp(
       app({
-        preview: { url: null, status: 'none' },
+        preview: preview(null, 'none'),
         processes: [process('queue'), process('mailer', { status: 'backoff' })],
       }),
     );
@@ -73,7 +84,7 @@ describe('summarizeApp', () => {
 
   it('reports a stopped sandbox with its reason and no preview', () => {
     const s = summarizeApp(
-      app({ status: 'stopped', status_reason: 'idle', preview: { url: null, status: 'down' } }),
+      app({ status: 'stopped', status_reason: 'idle', preview: preview(null, 'down') }),
     );
     assert.deepEqual(
       [s.status, s.preview, s.label, s.detail],

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ExecStreamFrame } from '@paddock/shared';
-import { AgentClient } from '../src/client.js';
+import { AgentClient } from '../src/client/index.js';
 import { paddockError } from './harness.js';
 
 const MiB = 1024 * 1024;

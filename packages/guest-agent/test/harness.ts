@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { PaddockError } from '@paddock/shared';
-import { AgentClient } from '../src/client.js';
+import { AgentClient } from '../src/client/index.js';
 
 export const AGENT = fileURLToPath(new URL('../dist/agent.mjs', import.meta.url));
 

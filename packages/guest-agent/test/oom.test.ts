@@ -4,7 +4,11 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { CHILD_OOM_SCORE_MARGIN, childOomScore, raiseChildOomScore } from '../src/oomScore.js';
+import {
+  CHILD_OOM_SCORE_MARGIN,
+  childOomScore,
+  raiseChildOomScore,
+} from '../src/agent/oomScore.js';
 import { eventually, startAgent } from './harness.js';
 
 async function score(pid: number): Promise<number> {

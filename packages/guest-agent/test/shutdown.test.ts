@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
-import { AgentClient } from '../src/client.js';
+import { AgentClient } from '../src/client/index.js';
 import { eventually, paddockError, rawRequest, startAgent, waitGone } from './harness.js';
 
 test('shutdown: SIGTERM to every group, SIGKILL after the grace, then exit 0', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AgentClient } from '../src/client.js';
+import { AgentClient } from '../src/client/index.js';
 
 const AGENT = fileURLToPath(new URL('../dist/agent.mjs', import.meta.url));
 

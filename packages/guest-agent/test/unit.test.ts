@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { PaddockError } from '@paddock/shared';
-import { buildChildEnv, CHILD_PATH, egressEnv, inheritedSandboxEnv } from '../src/env.js';
-import { isDeniedPath, Workspace } from '../src/workspacePath.js';
-import { ByteRing, decodeTail } from '../src/processes.js';
-import { Child } from '../src/child.js';
+import { buildChildEnv, CHILD_PATH, egressEnv, inheritedSandboxEnv } from '../src/agent/env.js';
+import { isDeniedPath, Workspace } from '../src/agent/workspacePath.js';
+import { ByteRing, decodeTail } from '../src/agent/processes.js';
+import { Child } from '../src/agent/child.js';
 
 describe('env', () => {
   test('inherits only PADDOCK_SANDBOX_ENV_ variables, prefix stripped, secrets dropped', () => {

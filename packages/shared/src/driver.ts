@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'node:net';
-import type { AgentEndpoint } from './agent-protocol.js';
+import type { AgentEndpoint } from './agent/protocol.js';
 import type { SandboxLimits } from './limits.js';
 
 /**

@@ -1,5 +1,5 @@
 /** The exec stream's wire format (server-sent events), written by the agent and the daemon and read by every client. */
-import type { ExecStreamFrame } from './agent-protocol.js';
+import type { ExecStreamFrame } from './agent/messages.js';
 
 const FRAME_EVENTS = new Set(['start', 'stdout', 'stderr', 'exit', 'error']);
 

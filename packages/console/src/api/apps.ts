@@ -1,7 +1,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, apiPath, requestEmpty, requestJson } from './client.js';
 import { POLL_INTERVAL_MS, queryKeys } from './queryKeys.js';
-import type { App, CreateAppBody, Page, UpdateAppBody } from './types.js';
+import type { App, AppPage, CreateAppBody, PatchAppBody } from '@paddock/shared';
 
 /** Keep polling unless the app is gone (404): then there is nothing left to watch. */
 function pollUnlessGone(error: Error | null): number | false {
@@ -13,7 +13,7 @@ export function useApps() {
   return useInfiniteQuery({
     queryKey: queryKeys.appList,
     queryFn: ({ pageParam, signal }) =>
-      requestJson<Page<App>>(
+      requestJson<AppPage>(
         'GET',
         pageParam ? `/v1/apps?cursor=${encodeURIComponent(pageParam)}` : '/v1/apps',
         { signal },
@@ -47,7 +47,7 @@ export function useCreateApp() {
 export function useUpdateApp(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: UpdateAppBody) =>
+    mutationFn: (body: PatchAppBody) =>
       requestJson<App>('PATCH', apiPath`/v1/apps/${id}`, { body }),
     onSuccess: (app) => {
       client.setQueryData(queryKeys.app(id), app);

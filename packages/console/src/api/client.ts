@@ -1,6 +1,6 @@
 // The one place that talks HTTP to paddockd. Same origin, session cookie, and the CSRF header
 // the daemon requires on every cookie-authenticated request that is not a GET.
-import type { ApiErrorBody } from './types.js';
+import type { ErrorBody } from '@paddock/shared';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -29,7 +29,7 @@ export function errorMessage(error: unknown): string {
   return 'Something went wrong.';
 }
 
-function isErrorBody(value: unknown): value is ApiErrorBody {
+function isErrorBody(value: unknown): value is ErrorBody {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
   const inner: unknown = value.error;
   return (

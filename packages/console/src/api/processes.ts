@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiPath, requestJson } from './client.js';
 import { queryKeys } from './queryKeys.js';
-import type { App, Process } from './types.js';
+import type { App, ProcessView } from '@paddock/shared';
 
 /** How much history the log stream starts with, in bytes (the log is a byte ring). */
 export const LOG_TAIL_BYTES = 64 * 1024;
@@ -15,7 +15,10 @@ export function useRestartProcess(appId: string, sandboxId: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (name: string) =>
-      requestJson<Process>('POST', apiPath`/v1/sandboxes/${sandboxId}/processes/${name}/restart`),
+      requestJson<ProcessView>(
+        'POST',
+        apiPath`/v1/sandboxes/${sandboxId}/processes/${name}/restart`,
+      ),
     onSuccess: (process) => {
       client.setQueryData<App>(queryKeys.app(appId), (app) =>
         app?.sandbox

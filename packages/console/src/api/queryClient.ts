@@ -1,7 +1,7 @@
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { ApiError, isUnauthorized } from './client.js';
 import { queryKeys } from './queryKeys.js';
-import type { Session } from './types.js';
+import type { Session } from '@paddock/shared';
 
 /**
  * One client for the whole SPA. A 401 from any request means the session is gone (expired or

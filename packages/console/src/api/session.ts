@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { isUnauthorized, requestEmpty, requestJson } from './client.js';
 import { queryKeys } from './queryKeys.js';
-import type { Session } from './types.js';
+import type { Session } from '@paddock/shared';
 
 /** The signed-in owner, or null when there is no valid session cookie. */
 async function fetchSession(signal: AbortSignal): Promise<Session | null> {

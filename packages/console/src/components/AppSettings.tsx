@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useUpdateApp } from '../api/apps.js';
-import type { App } from '../api/types.js';
+import type { App } from '@paddock/shared';
 import { ErrorNotice } from './ErrorNotice.js';
 
 /** Renaming an app and its public flag (PATCH /v1/apps/{id}). */

@@ -1,4 +1,4 @@
-import type { App } from '../api/types.js';
+import type { App } from '@paddock/shared';
 import { summarizeApp } from '../lib/appStatus.js';
 import { StatusBadge } from './StatusBadge.js';
 

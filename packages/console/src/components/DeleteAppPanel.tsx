@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useDeleteApp } from '../api/apps.js';
-import type { App } from '../api/types.js';
+import type { App } from '@paddock/shared';
 import { navigate } from '../router/navigation.js';
 import { paths } from '../router/routes.js';
 import { ErrorNotice } from './ErrorNotice.js';

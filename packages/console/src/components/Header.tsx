@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useSessionActions } from '../api/session.js';
-import type { Session } from '../api/types.js';
+import type { Session } from '@paddock/shared';
 import { paths } from '../router/routes.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { Link } from './Link.js';

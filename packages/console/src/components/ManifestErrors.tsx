@@ -1,8 +1,8 @@
-import type { ManifestIssue } from '../api/types.js';
+import type { ManifestIssue, ManifestState } from '@paddock/shared';
 
 interface ManifestErrorsProps {
   errors: readonly ManifestIssue[];
-  source: 'workspace' | 'preset';
+  source: ManifestState['source'];
 }
 
 /** Problems in the app's sandbox.yaml, each with its line and column. */

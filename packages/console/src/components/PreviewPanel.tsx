@@ -1,14 +1,14 @@
 import { useState } from 'react';
-import type { Sandbox } from '../api/types.js';
+import type { SandboxDetail } from '@paddock/shared';
 import { isSamePreviewTarget } from '../lib/previewUrl.js';
 import { PreviewFrame } from './PreviewFrame.js';
 
 interface PreviewPanelProps {
   appName: string;
-  sandbox: Sandbox;
+  sandbox: SandboxDetail;
 }
 
-const WAITING: Record<Sandbox['preview']['status'], string> = {
+const WAITING: Record<SandboxDetail['preview']['status'], string> = {
   starting: 'The preview is starting…',
   ready: 'The preview is ready but has no URL yet.',
   down: 'The preview is down.',

@@ -1,8 +1,8 @@
-import type { Process } from '../api/types.js';
+import type { ProcessView } from '@paddock/shared';
 import { fullTime, timeAgo } from '../lib/time.js';
 
 interface ProcessTableProps {
-  processes: readonly Process[];
+  processes: readonly ProcessView[];
   selected: string | null;
   onSelect: (name: string) => void;
   onRestart: (name: string) => void;
@@ -10,7 +10,7 @@ interface ProcessTableProps {
   restarting: string | null;
 }
 
-function statusText(process: Process): string {
+function statusText(process: ProcessView): string {
   return process.exit_code === null
     ? process.status
     : `${process.status} (exit ${process.exit_code})`;

@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { processLogsUrl, useRestartProcess } from '../api/processes.js';
-import type { Sandbox } from '../api/types.js';
+import type { SandboxDetail } from '@paddock/shared';
 import { ErrorNotice } from './ErrorNotice.js';
 import { LogViewer } from './LogViewer.js';
 import { ProcessTable } from './ProcessTable.js';
 
 interface ProcessesPanelProps {
   appId: string;
-  sandbox: Sandbox;
+  sandbox: SandboxDetail;
 }
 
 /** The sandbox's processes, a restart button each, and the live logs of the one selected. */

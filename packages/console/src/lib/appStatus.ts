@@ -1,11 +1,11 @@
 // What the console says about an app's state: only what the daemon reported, never a guess.
-import type { App, PreviewStatus, Process, Sandbox } from '../api/types.js';
+import type { App, PreviewStatus, ProcessView, SandboxStatus } from '@paddock/shared';
 
 export type Tone = 'ok' | 'busy' | 'bad' | 'idle';
 
 export interface AppStatusSummary {
   /** The sandbox's own status, or `none` when the app has no sandbox (yet). */
-  status: Sandbox['status'] | 'none';
+  status: SandboxStatus | 'none';
   /** Null when the sandbox is not running or the app has no web process. */
   preview: PreviewStatus | null;
   label: string;
@@ -14,7 +14,7 @@ export interface AppStatusSummary {
   manifestErrors: number;
 }
 
-const SANDBOX_LABEL: Record<Sandbox['status'], string> = {
+const SANDBOX_LABEL: Record<SandboxStatus, string> = {
   starting: 'Starting',
   running: 'Running',
   stopping: 'Stopping',
@@ -22,7 +22,7 @@ const SANDBOX_LABEL: Record<Sandbox['status'], string> = {
   failed: 'Failed',
 };
 
-const SANDBOX_TONE: Record<Sandbox['status'], Tone> = {
+const SANDBOX_TONE: Record<SandboxStatus, Tone> = {
   starting: 'busy',
   running: 'ok',
   stopping: 'busy',
@@ -38,12 +38,12 @@ const PREVIEW_TONE: Record<PreviewStatus, Tone> = {
 };
 
 /** "api running, mailer backoff" for worker-only apps. */
-export function describeProcesses(processes: readonly Process[]): string {
+export function describeProcesses(processes: readonly ProcessView[]): string {
   if (processes.length === 0) return 'no processes';
   return processes.map((p) => `${p.name} ${p.status}`).join(', ');
 }
 
-function processTone(processes: readonly Process[]): Tone {
+function processTone(processes: readonly ProcessView[]): Tone {
   if (processes.some((p) => p.status === 'failed' || p.status === 'backoff')) return 'bad';
   if (processes.some((p) => p.status === 'starting')) return 'busy';
   return 'ok';

@@ -2,6 +2,17 @@
  * The tables as Kysely sees them. Only portable column types: text, integer, real. Timestamps
  * are ISO-8601 text and JSON is text, so the same queries run on SQLite and PostgreSQL.
  */
+import type {
+  AccessPolicy,
+  AuditOutcome,
+  OwnerRole,
+  SandboxStatus,
+  Severity,
+  SnapshotSource,
+  SnapshotStatus,
+  TaskStatus,
+} from '@paddock/shared';
+
 export interface Database {
   owners: OwnersTable;
   api_keys: ApiKeysTable;
@@ -36,7 +47,7 @@ export interface AuditLogTable {
   action: string;
   target_type: string | null;
   target_id: string | null;
-  outcome: 'ok' | 'denied' | 'failed';
+  outcome: AuditOutcome;
   details_json: string;
 }
 
@@ -49,7 +60,7 @@ export interface AppConfigTable {
   value: string | null;
   /** A sensitive value sealed with the master key (secretBox.ts); null otherwise. */
   sealed: string | null;
-  access_policy: 'control_plane_only' | 'runtime_access' | 'agent_access' | 'both';
+  access_policy: AccessPolicy;
   inject_json: string | null;
   created_at: string;
   updated_at: string;
@@ -61,8 +72,8 @@ export interface SnapshotsTable {
   app_id: string | null;
   sandbox_id: string | null;
   name: string;
-  source: 'capture' | 'import';
-  status: 'capturing' | 'ready' | 'failed';
+  source: SnapshotSource;
+  status: SnapshotStatus;
   error: string | null;
   /** The content-store object holding the manifest (paths, modes, hashes); set once ready. */
   manifest_sha256: string | null;
@@ -89,7 +100,7 @@ export interface TasksTable {
   provider: string;
   /** The provider's input as given (a script, later a prompt). */
   input_json: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'timed_out';
+  status: TaskStatus;
   status_reason: string | null;
   timeout_seconds: number;
   result_json: string | null;
@@ -121,7 +132,7 @@ export interface ApiKeysTable {
   id: string;
   owner_id: string;
   name: string;
-  role: 'admin' | 'user';
+  role: OwnerRole;
   prefix: string;
   token_hash: string;
   created_at: string;
@@ -132,7 +143,8 @@ export interface ApiKeysTable {
 export interface SandboxesTable {
   id: string;
   owner_id: string;
-  status: 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' | 'deleted';
+  /** The API's statuses, plus `deleted` for rows kept after a delete. */
+  status: SandboxStatus | 'deleted';
   status_reason: string | null;
   memory_mb: number;
   pids: number;
@@ -172,7 +184,7 @@ export interface EventsTable {
   owner_id: string;
   sandbox_id: string | null;
   type: string;
-  severity: 'debug' | 'info' | 'warn' | 'error';
+  severity: Severity;
   message: string;
   payload_json: string;
   created_at: string;

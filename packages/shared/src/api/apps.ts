@@ -15,7 +15,9 @@ export const PresetSchema = Type.Object(
   },
   { $id: 'Preset' },
 );
+export type Preset = Static<typeof PresetSchema>;
 export const PresetList = Type.Object({ items: Type.Array(PresetSchema) });
+export type PresetList = Static<typeof PresetList>;
 
 export const AppSchema = Type.Object(
   {
@@ -37,6 +39,7 @@ export const AppPage = Type.Object({
   items: Type.Array(AppSchema),
   next_cursor: Type.Union([Type.String(), Type.Null()]),
 });
+export type AppPage = Static<typeof AppPage>;
 
 export const CreateAppBody = Type.Object({ name: AppName, preset: Type.String() }, strict);
 export type CreateAppBody = Static<typeof CreateAppBody>;

@@ -1,6 +1,13 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp, strict } from './common.js';
 
+export const AuditOutcome = Type.Union([
+  Type.Literal('ok'),
+  Type.Literal('denied'),
+  Type.Literal('failed'),
+]);
+export type AuditOutcome = Static<typeof AuditOutcome>;
+
 export const AuditEntrySchema = Type.Object(
   {
     id: Type.String(),
@@ -14,7 +21,7 @@ export const AuditEntrySchema = Type.Object(
     }),
     action: Type.String({ description: 'e.g. auth.failed, config.set, exec, snapshot.restore' }),
     target: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
-    outcome: Type.Union([Type.Literal('ok'), Type.Literal('denied'), Type.Literal('failed')]),
+    outcome: AuditOutcome,
     /** Names, counts, hashes and codes only: never values, bodies or output. */
     details: Type.Record(Type.String(), Type.Unknown()),
   },

@@ -3,12 +3,15 @@ import { Timestamp, strict } from './common.js';
 
 export const OwnerName = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' });
 
+export const OwnerRole = Type.Enum(['admin', 'user']);
+export type OwnerRole = Static<typeof OwnerRole>;
+
 export const CreateApiKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 128 }),
     /** Admins may mint a key for another owner (creating it); others get keys for themselves. */
     owner: Type.Optional(OwnerName),
-    role: Type.Optional(Type.Enum(['admin', 'user'])),
+    role: Type.Optional(OwnerRole),
   },
   strict,
 );
@@ -19,7 +22,7 @@ export const ApiKeySchema = Type.Object(
     id: Type.String(),
     name: Type.String(),
     owner: Type.String(),
-    role: Type.Enum(['admin', 'user']),
+    role: OwnerRole,
     /** The first characters, enough to recognise a key in a list. */
     prefix: Type.String(),
     created_at: Timestamp,
@@ -42,3 +45,4 @@ export const SessionSchema = Type.Object(
   { owner: Type.String(), admin: Type.Boolean() },
   { $id: 'Session' },
 );
+export type Session = Static<typeof SessionSchema>;

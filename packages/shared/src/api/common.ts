@@ -1,8 +1,10 @@
 import { Type, type Static } from 'typebox';
 import { ERROR_CODES } from '../errors.js';
+import { strict } from '../strictObject.js';
 
-/** Every object schema refuses unknown fields; a typo is a 400, never silently ignored. */
-export const strict = { additionalProperties: false } as const;
+// Declared outside api/ because the agent protocol's schemas (agent/) use them too.
+export { strict };
+export { EnvMap, EnvName } from '../envMap.js';
 
 export const ErrorBodySchema = Type.Object(
   {
@@ -31,19 +33,5 @@ export const Metadata = Type.Record(Type.String(), Type.String({ maxLength: 256 
   maxProperties: 32,
   propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
 });
-
-/** Environment variable names as POSIX shells accept them. */
-const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,127}$';
-export const EnvName = Type.String({ pattern: ENV_NAME });
-// propertyNames, not a pattern key: a pattern key only types matching keys and lets others by.
-// A NUL byte cannot cross execve(2), so a value carrying one is refused here, not at every exec.
-export const EnvMap = Type.Record(
-  Type.String(),
-  Type.String({ maxLength: 32768, pattern: '^[^\\u0000]*$' }),
-  {
-    maxProperties: 256,
-    propertyNames: { pattern: ENV_NAME },
-  },
-);
 
 export type Metadata = Static<typeof Metadata>;

@@ -1,8 +1,8 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { Timestamp, strict } from './common.js';
 
 export const Severity = Type.Enum(['debug', 'info', 'warn', 'error']);
-export type Severity = 'debug' | 'info' | 'warn' | 'error';
+export type Severity = Static<typeof Severity>;
 
 export const EventSchema = Type.Object(
   {

@@ -1,24 +1,10 @@
 import { Type, type Static } from 'typebox';
-import { AGENT_LIMITS, SIGNALS } from '../agent-protocol.js';
-import { EnvMap, strict } from './common.js';
+import { ExecRequest, ExecState, ProcessStatus, SignalName } from '../agent/messages.js';
+import { strict } from './common.js';
 
-export const ExecBody = Type.Object(
-  {
-    command: Type.Optional(Type.String({ minLength: 1, maxLength: 65536 })),
-    argv: Type.Optional(
-      Type.Array(Type.String({ maxLength: 65536 }), { minItems: 1, maxItems: 4096 }),
-    ),
-    cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
-    env: Type.Optional(EnvMap),
-    stdin: Type.Optional(Type.String({ maxLength: 8 * 1024 * 1024 })),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1, maximum: AGENT_LIMITS.maxTimeoutMs })),
-    background: Type.Optional(Type.Boolean()),
-  },
-  strict,
-);
+/** The exec body is the agent's `ExecRequest`: one schema for both sides. */
+export const ExecBody = ExecRequest;
 export type ExecBody = Static<typeof ExecBody>;
-
-export const ExecStateSchema = Type.Enum(['exited', 'timed_out', 'oom', 'killed']);
 
 export const ExecResultSchema = Type.Object(
   {
@@ -29,7 +15,7 @@ export const ExecResultSchema = Type.Object(
     stdout_truncated: Type.Boolean(),
     stderr_truncated: Type.Boolean(),
     duration_ms: Type.Number(),
-    state: ExecStateSchema,
+    state: ExecState,
   },
   { $id: 'ExecResult' },
 );
@@ -39,12 +25,12 @@ export const CommandSchema = Type.Object(
     id: Type.String(),
     pid: Type.Integer(),
     command: Type.String(),
-    status: Type.Enum(['running', 'exited']),
+    status: ProcessStatus,
     started_at: Type.String(),
     ended_at: Type.Union([Type.String(), Type.Null()]),
     exit_code: Type.Union([Type.Integer(), Type.Null()]),
     signal: Type.Union([Type.String(), Type.Null()]),
-    state: Type.Union([ExecStateSchema, Type.Null()]),
+    state: Type.Union([ExecState, Type.Null()]),
   },
   { $id: 'Command' },
 );
@@ -56,7 +42,7 @@ export const CommandParams = Type.Object(
   strict,
 );
 
-export const SignalBody = Type.Object({ signal: Type.Enum(SIGNALS) }, strict);
+export const SignalBody = Type.Object({ signal: SignalName }, strict);
 
 export const CommandOutputSchema = Type.Object({
   stdout: Type.String(),

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { FileType } from '../agent/messages.js';
 import { strict } from './common.js';
 
 export const WorkspacePath = Type.String({
@@ -24,7 +25,7 @@ export const FileStatSchema = Type.Object(
   {
     path: Type.String(),
     name: Type.String(),
-    type: Type.Enum(['file', 'directory', 'symlink', 'other']),
+    type: FileType,
     size: Type.Integer(),
     mode: Type.String(),
     modified_at: Type.String(),

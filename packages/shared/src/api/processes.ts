@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { SupervisedHealth, SupervisedKind, SupervisedStatus } from '../agent/messages.js';
 import { strict } from './common.js';
 import { ManifestIssueSchema } from './runtime.js';
 
@@ -6,8 +7,8 @@ import { ManifestIssueSchema } from './runtime.js';
 export const ProcessSchema = Type.Object(
   {
     name: Type.String(),
-    kind: Type.Enum(['web', 'worker']),
-    status: Type.Enum(['starting', 'running', 'backoff', 'failed', 'stopped'], {
+    kind: SupervisedKind,
+    status: Type.Enum(SupervisedStatus.enum, {
       description: '`failed`: it kept exiting quickly and is no longer restarted',
     }),
     pid: Type.Union([Type.Integer(), Type.Null()]),
@@ -15,7 +16,7 @@ export const ProcessSchema = Type.Object(
     since: Type.String({ description: 'When the current status began' }),
     exit_code: Type.Union([Type.Integer(), Type.Null()]),
     signal: Type.Union([Type.String(), Type.Null()]),
-    health: Type.Union([Type.Enum(['starting', 'ready', 'down']), Type.Null()], {
+    health: Type.Union([SupervisedHealth, Type.Null()], {
       description: 'Web processes: the result of polling `web.health_path`',
     }),
   },
@@ -42,9 +43,10 @@ export const ProcessLogsSchema = Type.Object({
   output: Type.String({ description: 'stdout and stderr interleaved, kept across restarts' }),
   truncated: Type.Boolean(),
 });
+export type ProcessLogs = Static<typeof ProcessLogsSchema>;
 
 export const PreviewStatus = Type.Enum(['starting', 'ready', 'down', 'none']);
-export type PreviewStatus = 'starting' | 'ready' | 'down' | 'none';
+export type PreviewStatus = Static<typeof PreviewStatus>;
 
 export const PreviewSchema = Type.Object(
   {

@@ -4,7 +4,7 @@ import { EnvMap, Metadata, SandboxId, Timestamp, strict } from './common.js';
 import { ManifestStateSchema, PreviewSchema, ProcessSchema } from './processes.js';
 
 export const SandboxStatus = Type.Enum(['starting', 'running', 'stopping', 'stopped', 'failed']);
-export type SandboxStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+export type SandboxStatus = Static<typeof SandboxStatus>;
 
 export const LimitsSchema = Type.Object(
   {

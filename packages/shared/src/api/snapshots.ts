@@ -15,6 +15,10 @@ export const SnapshotStatus = Type.Union(
   [Type.Literal('capturing'), Type.Literal('ready'), Type.Literal('failed')],
   { description: 'ready only once every byte is stored; a capture that failed says so' },
 );
+export type SnapshotStatus = Static<typeof SnapshotStatus>;
+
+export const SnapshotSource = Type.Union([Type.Literal('capture'), Type.Literal('import')]);
+export type SnapshotSource = Static<typeof SnapshotSource>;
 
 export const SnapshotSchema = Type.Object(
   {
@@ -23,7 +27,7 @@ export const SnapshotSchema = Type.Object(
     status: SnapshotStatus,
     /** Why the capture or import failed. */
     error: Type.Union([Type.String(), Type.Null()]),
-    source: Type.Union([Type.Literal('capture'), Type.Literal('import')]),
+    source: SnapshotSource,
     app_id: Type.Union([Type.String(), Type.Null()], {
       description:
         'The app whose workspace was captured; null for imports and standalone sandboxes',

@@ -9,7 +9,7 @@ export const TaskStatus = Type.Enum([
   'canceled',
   'timed_out',
 ]);
-export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'timed_out';
+export type TaskStatus = Static<typeof TaskStatus>;
 
 /** The `command` provider: a shell script run in the workspace (scripted agents, tests). */
 export const CommandTaskInput = Type.Object(

@@ -27,7 +27,16 @@ import type { Workspace } from './workspacePath.js';
 /** After the leader exits, how long a foreground exec waits for pipes a grandchild still holds. */
 const FOREGROUND_DRAIN_MS = 100;
 
-const EXEC_FIELDS = ['command', 'argv', 'cwd', 'env', 'stdin', 'timeout_ms', 'background'] as const;
+/** The fields of `ExecRequest`; the types keep the two in step. */
+const EXEC_FIELDS = [
+  'command',
+  'argv',
+  'cwd',
+  'env',
+  'stdin',
+  'timeout_ms',
+  'background',
+] as const satisfies readonly (keyof ExecRequest)[];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 export interface ExecContext {

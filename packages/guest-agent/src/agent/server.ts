@@ -11,6 +11,8 @@ import {
   AGENT_ROUTES,
   PaddockError,
   type AgentHealth,
+  type ProcessList,
+  type SupervisorList,
 } from '@paddock/shared';
 import type { EnvMap } from './env.js';
 import { handleExec } from './exec.js';
@@ -34,7 +36,8 @@ import {
 import { handleBridgeUpgrade } from './portBridge.js';
 import { ProcessRegistry } from './processes.js';
 import { handleShutdown, Shutdown } from './shutdown.js';
-import { handleSupervisorLogs, handleSupervisorPut, Supervisor } from './supervisor.js';
+import { Supervisor } from './supervisor.js';
+import { handleSupervisorLogs, handleSupervisorPut } from './supervisorRoutes.js';
 import type { Workspace } from './workspacePath.js';
 
 export interface AgentServerOptions {
@@ -107,7 +110,10 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     ],
     [
       AGENT_ROUTES.processes,
-      { GET: async (_req, res) => sendJson(res, 200, { items: registry.list() }) },
+      {
+        GET: async (_req, res) =>
+          sendJson(res, 200, { items: registry.list() } satisfies ProcessList),
+      },
     ],
     [
       AGENT_ROUTES.files,
@@ -128,7 +134,8 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     [
       AGENT_ROUTES.supervisor,
       {
-        GET: async (_req, res) => sendJson(res, 200, { items: supervisor.list() }),
+        GET: async (_req, res) =>
+          sendJson(res, 200, { items: supervisor.list() } satisfies SupervisorList),
         PUT: async (req, res) => {
           refuseWhenStopping();
           await handleSupervisorPut(req, res, supervisor);

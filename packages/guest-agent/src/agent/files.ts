@@ -21,6 +21,9 @@ import {
   type FileListing,
   type FileStat,
   type FileType,
+  type FileWritten,
+  type MkdirRequest,
+  type MoveRequest,
 } from '@paddock/shared';
 import { errnoCode, fsError } from './fsErrors.js';
 import {
@@ -35,6 +38,10 @@ import {
   sendJson,
 } from './http.js';
 import { assertTreeMayMove, type Workspace } from './workspacePath.js';
+
+// The bodies' fields; the types keep them in step with the protocol's schemas.
+const MKDIR_FIELDS = ['path', 'parents'] satisfies (keyof MkdirRequest)[];
+const MOVE_FIELDS = ['from', 'to', 'overwrite'] satisfies (keyof MoveRequest)[];
 
 function typeOf(st: Stats): FileType {
   if (st.isSymbolicLink()) return 'symlink';
@@ -205,7 +212,8 @@ export async function handleWrite(
       if (firstCreated !== undefined) await removeEmptyDirs(dir, firstCreated);
     }
   }
-  sendJson(res, 200, { path: rel, size });
+  const written: FileWritten = { path: rel, size };
+  sendJson(res, 200, written);
 }
 
 /** GET /files/list?path=&depth=: entries under a directory, symlinks reported and never followed. */
@@ -263,7 +271,7 @@ export async function handleMkdir(
   ws: Workspace,
 ): Promise<void> {
   const body = await requireJsonObject(req);
-  rejectUnknownFields(body, ['path', 'parents']);
+  rejectUnknownFields(body, MKDIR_FIELDS);
   const parents = optBoolean(body, 'parents') ?? false;
   // resolveWrite checks the full path, requested and resolved; a path is denied whenever one of
   // its prefixes is, so every parent `parents` creates is covered too.
@@ -292,7 +300,7 @@ export async function handleMove(
   ws: Workspace,
 ): Promise<void> {
   const body = await requireJsonObject(req);
-  rejectUnknownFields(body, ['from', 'to', 'overwrite']);
+  rejectUnknownFields(body, MOVE_FIELDS);
   const overwrite = optBoolean(body, 'overwrite') ?? false;
   const from = await ws.resolveNoFollow(reqString(body, 'from', { min: 1, max: 4096 }));
   const to = await ws.resolveWrite(reqString(body, 'to', { min: 1, max: 4096 }));

@@ -5,38 +5,24 @@
  * Timers exist only while there is something to wait for, so an agent that supervises nothing
  * has none.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import {
   PaddockError,
   SUPERVISOR_LIMITS,
   encodeSseFrame,
-  type SupervisedHealth,
   type SupervisedInfo,
   type SupervisedLogs,
   type SupervisedSpec,
   type SupervisedStatus,
-  type SupervisorList,
 } from '@paddock/shared';
 import { Child, type ChildOutcome } from './child.js';
 import { buildChildEnv, type EnvMap } from './env.js';
-import { parseExecRequest } from './exec.js';
-import {
-  parseQuery,
-  queryInteger,
-  rejectUnknownFields,
-  requireJsonObject,
-  sendJson,
-  type JsonObject,
-} from './http.js';
-import { ByteRing, decodeTail, type ProcessRegistry } from './processes.js';
+import { decodeTail, type ProcessRegistry } from './processes.js';
+import { backoffMs, newEntry, specKey, type Entry } from './supervisedEntry.js';
 import type { Workspace } from './workspacePath.js';
 
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const SPEC_FIELDS = ['name', 'kind', 'command', 'env', 'port', 'health_path'] as const;
-/** Printable ASCII without spaces: what node:http accepts as a request path. */
-const HEALTH_PATH = /^\/[\x21-\x7e]{0,2047}$/;
 /** After the leader exits, how long to wait for pipes something outside its group still holds. */
 const DRAIN_MS = 500;
 const HEALTH_FIRST_INTERVAL_MS = 500;
@@ -52,112 +38,6 @@ export interface SupervisorContext {
   inheritedEnv: EnvMap;
   /** True once shutdown was requested: nothing is started or restarted from then on. */
   stopping: () => boolean;
-}
-
-interface Entry {
-  spec: SupervisedSpec;
-  /** The normalised spec, to tell whether a PUT changed it. */
-  key: string;
-  status: SupervisedStatus;
-  since: string;
-  child: Child | null;
-  /** performance.now() at the current run's spawn. */
-  startedAt: number;
-  restarts: number;
-  quickFailures: number;
-  exitCode: number | null;
-  signal: string | null;
-  health: SupervisedHealth | null;
-  healthFailures: number;
-  backoffTimer: NodeJS.Timeout | null;
-  healthTimer: NodeJS.Timeout | null;
-  healthReq: http.ClientRequest | null;
-  ring: ByteRing;
-  listeners: Set<(chunk: Buffer) => void>;
-  /** Ends open log streams when the entry is removed. */
-  closers: Set<() => void>;
-  /** Set before an intentional stop, so the exit is not treated as a crash. */
-  stopRequested: boolean;
-}
-
-function bad(i: number, message: string): PaddockError {
-  return new PaddockError('bad_request', `processes[${i}]: ${message}`);
-}
-
-/** Checks a PUT /supervisor body strictly (unknown fields refused, like every other route). */
-export function parseSupervisorRequest(body: JsonObject): SupervisedSpec[] {
-  rejectUnknownFields(body, ['processes']);
-  const list = body.processes;
-  if (!Array.isArray(list)) throw new PaddockError('bad_request', 'processes must be an array');
-  if (list.length > SUPERVISOR_LIMITS.maxProcesses) {
-    throw new PaddockError(
-      'bad_request',
-      `at most ${SUPERVISOR_LIMITS.maxProcesses} processes can be supervised`,
-    );
-  }
-  const names = new Set<string>();
-  return list.map((raw: unknown, i): SupervisedSpec => {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      throw bad(i, 'must be an object');
-    }
-    const item = raw as JsonObject;
-    for (const key of Object.keys(item)) {
-      if (!(SPEC_FIELDS as readonly string[]).includes(key)) {
-        throw new PaddockError('unknown_field', `unknown field: processes[${i}].${key}`);
-      }
-    }
-    const { name, kind, command, port, health_path: healthPath } = item;
-    if (typeof name !== 'string' || !NAME.test(name)) {
-      throw bad(i, 'name must match ^[A-Za-z0-9_-]{1,64}$');
-    }
-    if (names.has(name)) throw bad(i, `duplicate name: ${name}`);
-    names.add(name);
-    if (kind !== 'web' && kind !== 'worker') throw bad(i, 'kind must be web or worker');
-    if (typeof command !== 'string') throw bad(i, 'command is required');
-    // The same checks (and messages) as an exec's command and env.
-    let checked;
-    try {
-      checked = parseExecRequest(item.env === undefined ? { command } : { command, env: item.env });
-    } catch (err) {
-      if (err instanceof PaddockError) throw bad(i, err.message);
-      throw err;
-    }
-    const spec: SupervisedSpec = { name, kind, command };
-    if (checked.env !== undefined) spec.env = { ...checked.env };
-    if (port !== undefined) {
-      if (kind !== 'web') throw bad(i, 'port is only for web processes');
-      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-        throw bad(i, 'port must be an integer from 1 to 65535');
-      }
-      spec.port = port;
-    }
-    if (healthPath !== undefined) {
-      if (kind !== 'web') throw bad(i, 'health_path is only for web processes');
-      if (spec.port === undefined) throw bad(i, 'health_path needs a port');
-      if (typeof healthPath !== 'string' || !HEALTH_PATH.test(healthPath)) {
-        throw bad(i, 'health_path must start with / and hold no spaces or control characters');
-      }
-      spec.health_path = healthPath;
-    }
-    return spec;
-  });
-}
-
-function specKey(spec: SupervisedSpec): string {
-  const env = Object.entries(spec.env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([
-    spec.kind,
-    spec.command,
-    env,
-    spec.port ?? null,
-    spec.port === undefined ? null : (spec.health_path ?? '/'),
-  ]);
-}
-
-/** min(base × 2^(k−1), max); a process that ran long restarts after the base delay. */
-export function backoffMs(quickFailures: number): number {
-  const k = Math.max(quickFailures, 1);
-  return Math.min(SUPERVISOR_LIMITS.backoffBaseMs * 2 ** (k - 1), SUPERVISOR_LIMITS.backoffMaxMs);
 }
 
 function describeExit(code: number | null, signal: string | null): string {
@@ -235,7 +115,7 @@ export class Supervisor {
         const key = specKey(spec);
         let entry = this.entries.get(spec.name);
         if (entry === undefined) {
-          entry = this.newEntry(spec, key);
+          entry = newEntry(spec, key);
           this.log(entry, 'supervising');
           changed.push(entry);
         } else if (entry.key !== key) {
@@ -281,30 +161,6 @@ export class Supervisor {
       this.clearTimers(e);
       if (e.status === 'backoff') this.setStatus(e, 'stopped');
     }
-  }
-
-  private newEntry(spec: SupervisedSpec, key: string): Entry {
-    return {
-      spec,
-      key,
-      status: 'stopped',
-      since: new Date().toISOString(),
-      child: null,
-      startedAt: 0,
-      restarts: 0,
-      quickFailures: 0,
-      exitCode: null,
-      signal: null,
-      health: spec.port === undefined ? null : 'down',
-      healthFailures: 0,
-      backoffTimer: null,
-      healthTimer: null,
-      healthReq: null,
-      ring: new ByteRing(SUPERVISOR_LIMITS.logRingBytes),
-      listeners: new Set(),
-      closers: new Set(),
-      stopRequested: false,
-    };
   }
 
   private clearTimers(e: Entry): void {
@@ -510,31 +366,4 @@ export class Supervisor {
       e.closers.delete(close);
     });
   }
-}
-
-/** PUT /supervisor */
-export async function handleSupervisorPut(
-  req: IncomingMessage,
-  res: ServerResponse,
-  supervisor: Supervisor,
-): Promise<void> {
-  const specs = parseSupervisorRequest(await requireJsonObject(req));
-  const body: SupervisorList = { items: await supervisor.apply(specs) };
-  sendJson(res, 200, body);
-}
-
-/** GET /supervisor/{name}/logs[?tail=N], JSON or (Accept: text/event-stream) a stream. */
-export function handleSupervisorLogs(
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  name: string,
-  supervisor: Supervisor,
-): void {
-  const tail = queryInteger(parseQuery(url, ['tail']), 'tail', 0, Number.MAX_SAFE_INTEGER);
-  if (/\btext\/event-stream\b/i.test(req.headers.accept ?? '')) {
-    supervisor.streamLogs(name, res, tail);
-    return;
-  }
-  sendJson(res, 200, supervisor.logs(name, tail));
 }

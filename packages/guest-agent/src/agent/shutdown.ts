@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AGENT_LIMITS } from '@paddock/shared';
+import { AGENT_LIMITS, type ShutdownRequest } from '@paddock/shared';
 import { optInteger, readJsonObject, rejectUnknownFields, sendJson } from './http.js';
 import type { ProcessRegistry } from './processes.js';
 
@@ -68,7 +68,7 @@ export async function handleShutdown(
   shutdown: Shutdown,
 ): Promise<void> {
   const body = (await readJsonObject(req)) ?? {};
-  rejectUnknownFields(body, ['grace_ms']);
+  rejectUnknownFields(body, ['grace_ms'] satisfies (keyof ShutdownRequest)[]);
   const graceMs =
     optInteger(body, 'grace_ms', 0, AGENT_LIMITS.maxTimeoutMs) ??
     AGENT_LIMITS.defaultShutdownGraceMs;

@@ -3,11 +3,14 @@
  * events for streams. The local driver carries it over a unix socket; a Kubernetes pod will
  * carry the same requests over a TCP port, so nothing here may depend on the transport.
  *
+ * This file holds the protocol's constants (routes, limits, the guest layout); the messages
+ * themselves are TypeBox schemas in messages.ts.
+ *
  * Errors use the API's envelope `{error: {code, message}}` with codes from errors.ts, so the
  * daemon can pass them through unchanged.
  */
 
-import type { ErrorCode } from './errors.js';
+import type { ErrorCode } from '../errors.js';
 
 export const AGENT_PROTOCOL_VERSION = 1;
 
@@ -101,65 +104,7 @@ export const GUEST_WORKSPACE = '/workspace';
  */
 export const GUEST_CACHE_DIR = '/opt/paddock/cache';
 
-export type ExecState = 'exited' | 'timed_out' | 'oom' | 'killed';
-
-export interface ExecRequest {
-  /** A shell command run by `/bin/sh -c`. Exactly one of `command` and `argv`. */
-  command?: string;
-  argv?: string[];
-  /** Working directory; relative paths resolve inside the workspace. Default: the workspace. */
-  cwd?: string;
-  /** Explicit variables for this call. They pass the credential scrub because they are explicit. */
-  env?: Record<string, string>;
-  /** Text written to the process's stdin, which is then closed. */
-  stdin?: string;
-  /** Kill the process group after this long and report `timed_out`. */
-  timeout_ms?: number;
-  /** Start in the background and answer at once with the process record. */
-  background?: boolean;
-}
-
-export interface ExecResult {
-  exit_code: number | null;
-  /** The signal that ended the process, e.g. `SIGKILL`, or null. */
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  stdout_truncated: boolean;
-  stderr_truncated: boolean;
-  duration_ms: number;
-  state: ExecState;
-}
-
-/** Frames of a streamed exec (`Accept: text/event-stream`): the SSE `event:` name and its data. */
-export type ExecStreamFrame =
-  | { event: 'start'; data: { pid: number } }
-  | { event: 'stdout'; data: { text: string } }
-  | { event: 'stderr'; data: { text: string } }
-  | { event: 'exit'; data: Omit<ExecResult, 'stdout' | 'stderr'> }
-  | { event: 'error'; data: { code: string; message: string } };
-
-export type ProcessStatus = 'running' | 'exited';
-
-export interface ProcessInfo {
-  id: string;
-  pid: number;
-  command: string;
-  status: ProcessStatus;
-  started_at: string;
-  ended_at: string | null;
-  exit_code: number | null;
-  signal: string | null;
-  state: ExecState | null;
-}
-
-export interface ProcessOutput {
-  /** The newest output, bounded by the agent's ring buffer. */
-  stdout: string;
-  stderr: string;
-  truncated: boolean;
-}
-
+/** The signals a caller may send a background process. */
 export const SIGNALS = [
   'SIGTERM',
   'SIGKILL',
@@ -171,53 +116,6 @@ export const SIGNALS = [
   'SIGSTOP',
   'SIGCONT',
 ] as const;
-export type SignalName = (typeof SIGNALS)[number];
-
-export type FileType = 'file' | 'directory' | 'symlink' | 'other';
-
-export interface FileStat {
-  /** The path relative to the workspace, `.` for the workspace itself. */
-  path: string;
-  name: string;
-  type: FileType;
-  size: number;
-  mode: string;
-  modified_at: string;
-  /** For symlinks: the link text, never followed. */
-  link_target?: string;
-}
-
-export interface FileListing {
-  path: string;
-  entries: FileStat[];
-  /** True when the listing was cut at the entry cap. */
-  truncated: boolean;
-}
-
-export interface MkdirRequest {
-  path: string;
-  /** Create missing parents; an existing directory is then not an error. */
-  parents?: boolean;
-}
-
-export interface MoveRequest {
-  from: string;
-  to: string;
-  overwrite?: boolean;
-}
-
-export interface ShutdownRequest {
-  /** How long children get between SIGTERM and SIGKILL. */
-  grace_ms?: number;
-}
-
-export interface AgentHealth {
-  ok: true;
-  protocol: number;
-  pid: number;
-  uptime_ms: number;
-  processes: number;
-}
 
 /** Caps the agent enforces; the daemon documents the same numbers. */
 export const AGENT_LIMITS = {
@@ -234,61 +132,6 @@ export const AGENT_LIMITS = {
   /** Finished background processes remembered for inspection. */
   finishedProcessesKept: 100,
 } as const;
-
-export type SupervisedKind = 'web' | 'worker';
-
-/** One long-running process the agent keeps up. */
-export interface SupervisedSpec {
-  /** `^[A-Za-z0-9_-]{1,64}$`, unique within a PUT. */
-  name: string;
-  kind: SupervisedKind;
-  /** Run by `/bin/sh -c` in the workspace. */
-  command: string;
-  /** Explicit variables, on top of the scrubbed base environment (like exec's `env`). */
-  env?: Record<string, string>;
-  /** Web only: the loopback port whose `health_path` is polled. */
-  port?: number;
-  /** Web only, needs `port`; default `/`. */
-  health_path?: string;
-}
-
-/** PUT /supervisor body. */
-export interface SupervisorApplyRequest {
-  processes: SupervisedSpec[];
-}
-
-export type SupervisedStatus = 'starting' | 'running' | 'backoff' | 'failed' | 'stopped';
-export type SupervisedHealth = 'starting' | 'ready' | 'down';
-
-export interface SupervisedInfo {
-  name: string;
-  kind: SupervisedKind;
-  status: SupervisedStatus;
-  pid: number | null;
-  /** Automatic and manual restarts. */
-  restarts: number;
-  /** When the current status began (ISO 8601). */
-  since: string;
-  /** Of the last exit. */
-  exit_code: number | null;
-  signal: string | null;
-  /** Null for workers and for webs without a port. */
-  health: SupervisedHealth | null;
-}
-
-/** GET /supervisor and PUT /supervisor answers. */
-export interface SupervisorList {
-  items: SupervisedInfo[];
-}
-
-/** GET /supervisor/{name}/logs answer: combined stdout and stderr, kept across restarts. */
-export interface SupervisedLogs {
-  output: string;
-  truncated: boolean;
-}
-
-/** Frames of GET /supervisor/{name}/logs with `Accept: text/event-stream`. */
-export type SupervisedLogFrame = { event: 'output'; data: { text: string } };
 
 export const SUPERVISOR_LIMITS = {
   maxProcesses: 64,

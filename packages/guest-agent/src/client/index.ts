@@ -1,0 +1,1 @@
+export { AgentClient, type AgentClientOptions } from './agentClient.js';
