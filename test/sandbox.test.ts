@@ -291,6 +291,47 @@ describe('sandboxes through the API', () => {
 });
 
 describe('daemon restart', () => {
+  it('reads the sandbox.yaml of a sandbox it re-adopts, keeping its processes', async () => {
+    const dataDir = tempDataDir();
+    try {
+      let d = await startDaemon({ dataDir });
+      const sb = (await d.api<Sandbox>('POST', '/v1/sandboxes', {})).body;
+      const put = await fetch(`${d.url}/v1/sandboxes/${sb.id}/files?path=sandbox.yaml`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/octet-stream' },
+        body: 'version: 1\nworkers:\n  - name: ticker\n    command: sleep 1000\n',
+      });
+      assert.equal(put.status, 200);
+      type Detail = Sandbox & {
+        manifest: { source: string };
+        processes: { name: string; pid: number | null; status: string }[];
+      };
+      const running = async (daemon: typeof d) => {
+        for (let i = 0; i < 200; i++) {
+          const got = (await daemon.api<Detail>('GET', `/v1/sandboxes/${sb.id}`)).body;
+          const ticker = got.processes.find((p) => p.name === 'ticker');
+          if (got.manifest.source === 'workspace' && ticker?.status === 'running') return got;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.fail('the worker from sandbox.yaml never ran');
+      };
+      const before = await running(d);
+      assert.equal(await d.stop(), 0);
+
+      d = await startDaemon({ dataDir, token: d.token });
+      const after = await running(d);
+      assert.equal(after.manifest.source, 'workspace', 'the manifest is known again');
+      assert.equal(
+        after.processes.find((p) => p.name === 'ticker')!.pid,
+        before.processes.find((p) => p.name === 'ticker')!.pid,
+        'the unchanged worker kept running',
+      );
+      await d.stop();
+    } finally {
+      await destroyEverything(dataDir);
+    }
+  });
+
   it('re-adopts running sandboxes after SIGTERM and after a crash', async () => {
     const dataDir = tempDataDir();
     try {

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { PaddockError } from '@paddock/shared';
+import { PaddockError, type OwnerRole } from '@paddock/shared';
 
 /** An API key's role. */
-export type Role = 'admin' | 'user';
+export type Role = OwnerRole;
 
 /** Who is calling: every resource query is scoped to `owner`. */
 export interface Principal {

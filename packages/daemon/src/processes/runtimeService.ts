@@ -49,9 +49,14 @@ export class RuntimeService {
 
   constructor(private readonly o: RuntimeServiceOptions) {}
 
-  /** Applies the manifest after every boot; forgets a sandbox's state when its boot ends. */
+  /**
+   * Applies the manifest after every boot, and again to a sandbox that kept running across a
+   * daemon restart (the supervisor keeps unchanged processes as they are); forgets a sandbox's
+   * state when its boot ends.
+   */
   subscribe(lifecycle: SandboxLifecycle): void {
     lifecycle.on('booted', (row) => this.booted(row));
+    lifecycle.on('adopted', (row) => this.reload(row));
     lifecycle.on('ended', (id) => this.states.delete(id));
   }
 

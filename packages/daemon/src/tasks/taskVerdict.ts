@@ -1,9 +1,9 @@
-import type { TaskResult, TaskStatus } from '@paddock/shared';
+import type { ExecState, TaskResult, TaskStatus } from '@paddock/shared';
 
 /** How the agent's process ended, as the guest agent reports it (or the daemon's limits). */
 export interface AgentOutcome {
   exit_code: number | null;
-  state: 'exited' | 'timed_out' | 'oom' | 'killed' | 'canceled';
+  state: ExecState | 'canceled';
 }
 
 /** A finished run's status, and why it failed. */
