@@ -15,7 +15,7 @@ import { consoleApi } from './console/index.js';
 import { EgressCa, createEgress } from './egress/index.js';
 import { EventLog } from './events/eventLog.js';
 import { ListenAddress } from './http/listenAddress.js';
-import { createPresets } from './presets/index.js';
+import { createPresets, prepareSharedCache } from './presets/index.js';
 import { createPreview } from './preview/index.js';
 import { createProcesses } from './processes/index.js';
 import { createSandboxes } from './sandboxes/index.js';
@@ -128,7 +128,10 @@ async function createModules(
     log,
   };
   const auth = await createAuth({ ...core, adminToken: config.adminToken });
-  const ca = EgressCa.open(stateDir); // before the driver: every sandbox it boots trusts this CA
+  // Before the driver: every sandbox it boots (the warm pool at once) mounts the shared cache
+  // and trusts the egress CA.
+  prepareSharedCache(config.cacheDir);
+  const ca = EgressCa.open(stateDir);
   const driver = await openDriver(config, ca.certPem, log);
   shutdown.add(() => driver.close());
   const { defaultLimits, maxLimits } = config;

@@ -41,13 +41,14 @@ export function createEgress(d: {
   log: FastifyBaseLogger;
 }) {
   const policies = new EgressPolicyStore(d.db);
+  const overrides = configured(() => parseResolveOverrides(d.resolve));
   const proxy = new EgressProxy({
     ...d,
     policyFor: (row) => policies.forSandbox(row),
     injectionsFor: (row) =>
       row.app_id === null ? Promise.resolve([]) : d.appConfig.injections(row.app_id),
     ...upstreamCa(d.upstreamCaFile),
-    overrides: configured(() => parseResolveOverrides(d.resolve)),
+    overrides,
     daemonPort: () => d.listen.port,
     controlPlane: () => ({ host: d.listen.loopback, port: d.listen.port }),
     connectionsMax: () => d.settings.get().egress_connections_max,

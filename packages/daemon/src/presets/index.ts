@@ -4,9 +4,10 @@ import type { RouteInstaller } from '../http/routes.js';
 import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
 import { PresetMounts } from './presetMounts.js';
 import { presetRoutes } from './presetRoutes.js';
-import { prepareSharedCache, toolModulesInSandbox } from './sharedCache.js';
+import { toolModulesInSandbox } from './sharedCache.js';
 
 export type { PresetMounts, PresetDependencies } from './presetMounts.js';
+export { prepareSharedCache } from './sharedCache.js';
 
 /**
  * Presets and the host's shared cache: their dependencies mounted read-only into sandboxes,
@@ -17,7 +18,6 @@ export function createPresets(d: {
   lifecycle: SandboxLifecycle;
   log: FastifyBaseLogger;
 }) {
-  prepareSharedCache(d.cacheDir);
   const cache = new DependencyCache({ root: d.cacheDir, log: d.log.child({ component: 'cache' }) });
   const mounts = new PresetMounts(cache, d.log);
   d.lifecycle.provideMounts((row) => mounts.mountsFor(row.preset));

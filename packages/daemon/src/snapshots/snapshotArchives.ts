@@ -11,7 +11,7 @@ import type { Slots } from './slots.js';
 import type { SnapshotCommit } from './snapshotCommit.js';
 import type { SnapshotGarbage } from './snapshotGarbage.js';
 import type { SnapshotQuota } from './snapshotQuota.js';
-import { manifestOf } from './snapshotRestore.js';
+import { manifestOf } from './snapshotWorkspace.js';
 import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
 
 export interface SnapshotArchivesOptions {

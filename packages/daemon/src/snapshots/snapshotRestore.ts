@@ -1,16 +1,10 @@
 import { PaddockError, type SandboxDriver } from '@paddock/shared';
-import {
-  manifestObjects,
-  readManifest,
-  restoreWorkspace,
-  type ContentStore,
-  type SnapshotManifest,
-} from '@paddock/snapshots';
+import { manifestObjects, restoreWorkspace, type ContentStore } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
 import type { SandboxFiller } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { Slots } from './slots.js';
-import { assertQuiesced, excludedNamesFor } from './snapshotWorkspace.js';
+import { assertQuiesced, excludedNamesFor, manifestOf } from './snapshotWorkspace.js';
 import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
 
 export interface SnapshotRestoreOptions {
@@ -76,17 +70,6 @@ export class SnapshotRestore {
       });
     };
   }
-}
-
-/** The snapshot's manifest, read from the store (and checked there). */
-export async function manifestOf(
-  content: ContentStore,
-  row: SnapshotRow,
-): Promise<SnapshotManifest> {
-  if (row.manifest_sha256 === null) {
-    throw new PaddockError('snapshot_not_ready', `snapshot ${row.id} has no content`);
-  }
-  return readManifest(content, row.manifest_sha256);
 }
 
 /** A restore's failure as an API error: the workspace may be partly written, so say so. */
