@@ -1,30 +1,15 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { ulid } from 'ulid';
 import { CONSOLE_DIST_DIR } from '@paddock/console';
-import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
-import { LocalDriver } from '@paddock/driver-local';
 import { buildApp } from './app.js';
-import { createAppConfig } from './appConfig/index.js';
-import { AppStore, createApps } from './apps/index.js';
-import { createAudit } from './audit/index.js';
-import { createAuth } from './auth/index.js';
 import type { DaemonConfig } from './config.js';
 import { consoleApi } from './console/index.js';
-import { EgressCa, createEgress } from './egress/index.js';
-import { EventLog } from './events/eventLog.js';
 import { ListenAddress } from './http/listenAddress.js';
-import { createPresets, prepareSharedCache } from './presets/index.js';
-import { createPreview } from './preview/index.js';
-import { createProcesses } from './processes/index.js';
-import { createSandboxes } from './sandboxes/index.js';
-import { createSettings } from './settings/index.js';
-import { createSnapshots } from './snapshots/index.js';
-import { openDatabase, type Db } from './store/database.js';
+import { createModules } from './modules.js';
+import { openDatabase } from './store/database.js';
 import { ShutdownList } from './shutdownList.js';
 import { systemApi } from './system/index.js';
-import { createTasks } from './tasks/index.js';
 
 export interface RunningDaemon {
   app: FastifyInstance;
@@ -34,10 +19,6 @@ export interface RunningDaemon {
   adminTokenGenerated: boolean;
   /** Drain, close the listener and the store. Sandboxes keep running for the next start. */
   close(): Promise<void>;
-}
-
-export function newSandboxId(): string {
-  return `sb${ulid().toLowerCase()}`;
 }
 
 /** Starts paddockd: the store, every module in dependency order, then the listener. */
@@ -99,112 +80,6 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     await shutdown.run();
     throw err;
   }
-}
-
-/**
- * Every module, each made once what it needs exists. Modules that react to a sandbox's boots
- * subscribe to `lifecycle` as they are made, so the order below is also theirs (credentials,
- * then egress listens, before the runtime starts the app's processes).
- */
-async function createModules(
-  config: DaemonConfig,
-  db: Db,
-  listen: ListenAddress,
-  shutdown: ShutdownList,
-  log: Logger,
-) {
-  const stateDir = path.join(config.dataDir, 'state');
-  const events = new EventLog(db);
-  const audit = createAudit({ db });
-  const settings = await createSettings({ db, events, audit: audit.log });
-  // What most modules need; each takes the parts it names.
-  const core = {
-    db,
-    stateDir,
-    dataDir: config.dataDir,
-    events,
-    audit: audit.log,
-    settings: settings.store,
-    log,
-  };
-  const auth = await createAuth({ ...core, adminToken: config.adminToken });
-  // Before the driver: every sandbox it boots (the warm pool at once) mounts the shared cache
-  // and trusts the egress CA.
-  prepareSharedCache(config.cacheDir);
-  const ca = EgressCa.open(stateDir);
-  const driver = await openDriver(config, ca.certPem, log);
-  shutdown.add(() => driver.close());
-  const { defaultLimits, maxLimits } = config;
-  const sandboxes = await createSandboxes({ ...core, driver, defaultLimits, maxLimits });
-  shutdown.add(() => sandboxes.service.close());
-  await sandboxes.reconcile();
-  const { lifecycle, service: sandboxService } = sandboxes;
-  const sandboxDeps = { ...core, lifecycle, sandboxes: sandboxService, driver };
-  const presets = createPresets({ ...core, cacheDir: config.cacheDir, lifecycle });
-  const appStore = new AppStore(db);
-  const appConfig = await createAppConfig({
-    ...core,
-    secretsKey: config.secretsKey,
-    apps: appStore,
-  });
-  const egress = createEgress({
-    ...sandboxDeps,
-    ...{ ca, apps: appStore, appConfig: appConfig.service, listen },
-    ...{ resolve: config.egressResolve, upstreamCaFile: config.egressUpstreamCa },
-  });
-  const preview = createPreview({
-    ...sandboxDeps,
-    ...{ previewUrl: config.previewUrl, listen, store: sandboxes.store, apps: appStore },
-  });
-  const processes = createProcesses({
-    ...sandboxDeps,
-    store: sandboxes.store,
-    links: preview.links,
-    isPublic: async (appId) => (await appStore.getById(appId))?.public === 1,
-    appEnv: (appId) => appConfig.service.envFor(appId, 'runtime'),
-  });
-  const tasks = await createTasks({
-    ...sandboxDeps,
-    ...{ tools: presets.tools, runtime: processes.runtime },
-    agentEnv: async (owner, id) => {
-      const row = await sandboxes.store.get(owner, id);
-      return row?.app_id ? appConfig.service.envFor(row.app_id, 'agent') : {};
-    },
-  });
-  const snapshots = await createSnapshots({ ...sandboxDeps, maxBytes: config.snapshotMaxBytes });
-  const apps = createApps({
-    ...sandboxDeps,
-    ...{ store: appStore, runtime: processes.runtime, presets: presets.mounts },
-    ...{ details: processes.details, snapshots: snapshots.service, tasks: tasks.service },
-  });
-  return {
-    audit,
-    settings,
-    auth,
-    driver,
-    sandboxes,
-    presets,
-    appConfig,
-    egress,
-    preview,
-    processes,
-    tasks,
-    snapshots,
-    apps,
-  };
-}
-
-function openDriver(config: DaemonConfig, trustedCaPem: string, log: Logger) {
-  return LocalDriver.open({
-    trustedCaPem,
-    sharedCacheDir: config.cacheDir,
-    dataDir: config.dataDir,
-    agentBundlePath: AGENT_BUNDLE_PATH,
-    warmPoolSize: config.warmPoolSize,
-    poolLimits: config.defaultLimits,
-    newId: newSandboxId,
-    log: log.child({ component: 'driver' }),
-  });
 }
 
 function daemonLogger(config: DaemonConfig): Logger {

@@ -1,3 +1,4 @@
-export { startDaemon, newSandboxId, type RunningDaemon } from './daemon.js';
+export { startDaemon, type RunningDaemon } from './daemon.js';
+export { newSandboxId } from './sandboxes/sandboxId.js';
 export { loadConfig, ConfigError, type DaemonConfig } from './config.js';
 export type { RouteEntry } from './app.js';
