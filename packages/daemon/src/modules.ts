@@ -80,7 +80,7 @@ export async function createModules(
     ...sandboxDeps,
     store: sandboxes.store,
     links: preview.links,
-    isPublic: async (appId) => (await appStore.getById(appId))?.public === 1,
+    isPublic: (appId) => appStore.isPublic(appId),
     appEnv: (appId) => appConfig.service.envFor(appId, 'runtime'),
   });
   const tasks = await createTasks({

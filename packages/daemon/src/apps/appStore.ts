@@ -41,6 +41,11 @@ export class AppStore {
       .executeTakeFirst();
   }
 
+  /** Whether the app's previews are public (no link token needed); false for a deleted app. */
+  async isPublic(id: string): Promise<boolean> {
+    return (await this.getById(id))?.public === 1;
+  }
+
   /** Any owner's live app: the preview proxy asks whether a sandbox's app is public. */
   async getById(id: string): Promise<AppRow | undefined> {
     return this.db

@@ -11,7 +11,7 @@ export function previewSandboxes(o: {
 }): PreviewSandboxes {
   return {
     find: (id) => o.store.getForPreview(id),
-    isAppPublic: async (appId) => (await o.apps.getById(appId))?.public === 1,
+    isAppPublic: (appId) => o.apps.isPublic(appId),
     // The proxy hands back only the rows find() returned.
     wake: (sandbox) => o.sandboxes.wake(sandbox as SandboxRow),
     isWaking: (id) => o.sandboxes.isWaking(id),
