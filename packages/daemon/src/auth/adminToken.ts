@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readOrCreateSecretFile } from '../store/secretFile.js';
+import { readOrCreateSecretFile } from '@paddock/keys';
 import { generateToken } from './tokens.js';
 
 export interface AdminToken {

@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/auditLog.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { RouteInstaller } from '../http/routes.js';
 import type { Db } from '../store/database.js';
-import { stateKey } from '../store/secretFile.js';
+import { stateKey } from '@paddock/keys';
 import { resolveAdminToken } from './adminToken.js';
 import { apiKeyRoutes } from './apiKeyRoutes.js';
 import { ApiKeyStore } from './apiKeyStore.js';

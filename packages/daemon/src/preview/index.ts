@@ -5,7 +5,7 @@ import type { PreviewLinks } from '../processes/sandboxDetails.js';
 import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxStore } from '../sandboxes/sandboxStore.js';
-import { stateKey } from '../store/secretFile.js';
+import { stateKey } from '@paddock/keys';
 import { PREVIEW_TOKEN_PARAM, PreviewAddress, PreviewProxy, PreviewTokens } from '@paddock/preview';
 import { previewSandboxes } from './previewSandboxes.js';
 

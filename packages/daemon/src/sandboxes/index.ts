@@ -7,7 +7,7 @@ import { DaemonMetrics } from '../http/metrics.js';
 import type { RouteInstaller } from '../http/routes.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
-import { stateKey } from '../store/secretFile.js';
+import { stateKey } from '@paddock/keys';
 import { execRoutes } from './execRoutes.js';
 import { ExecService } from './execService.js';
 import { fileRoutes } from './fileRoutes.js';

@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/auditLog.js';
 import { ConfigError } from '../config.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { RouteInstaller } from '../http/routes.js';
-import { loadMasterKey } from './masterKey.js';
+import { loadMasterKey } from '@paddock/keys';
 import { secretsRoutes } from './secretsRoutes.js';
 import { SecretsService, type SealedValues } from './secretsService.js';
 

@@ -1,9 +1,17 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
+import {
+  keyFile,
+  keyId,
+  open,
+  parseKey,
+  seal,
+  sealedKeyId,
+  writeKeyFile,
+  type MasterKey,
+} from '@paddock/keys';
 import { PaddockError, type SecretsStatus } from '@paddock/shared';
-import { keyFile, keyId, parseKey, writeKeyFile, type MasterKey } from './masterKey.js';
-import { open, seal, sealedKeyId } from './secretBox.js';
 
 export interface SecretsServiceOptions {
   current: MasterKey;

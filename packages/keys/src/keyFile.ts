@@ -22,7 +22,9 @@ export function readOrCreateSecretFile(
   }
   const value = generate();
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  // A file left with a looser mode is replaced, not written into: a new file gets 0600.
+  fs.rmSync(file, { force: true });
+  fs.writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
   return { value, created: true };
 }
 
