@@ -284,6 +284,30 @@ describe('agent tasks', () => {
     assert.equal(done.result!.preview_ok, undefined);
     assert.equal(done.result!.app_healthy, true);
   });
+
+  it('cancels the tasks of a sandbox that is stopped, running and queued', async () => {
+    const jobs = (await d.api<App>('POST', '/v1/apps', { name: 'batch', preset: 'worker' })).body;
+    const id = jobs.sandbox.id;
+    const running = await d.api<Task>('POST', `/v1/sandboxes/${id}/tasks`, {
+      provider: 'command',
+      input: { script: 'sleep 302' },
+    });
+    await waitFor(
+      'the task to run',
+      async () =>
+        (await d.api<Task>('GET', `/v1/tasks/${running.body.id}`)).body.status === 'running',
+    );
+    const queued = await d.api<Task>('POST', `/v1/sandboxes/${id}/tasks`, {
+      provider: 'command',
+      input: { script: 'echo never > never.txt' },
+    });
+    assert.equal(queued.body.status, 'queued');
+    assert.equal((await d.api('POST', `/v1/sandboxes/${id}/stop`)).status, 200);
+    assert.equal((await finished(running.body.id)).status, 'canceled');
+    const notRun = await finished(queued.body.id);
+    assert.equal(notRun.status, 'canceled');
+    assert.equal(notRun.status_reason, 'canceled before it started');
+  });
 });
 
 describe('an agent CLI task (codex, with no model API reachable: it cannot finish here)', () => {

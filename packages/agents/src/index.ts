@@ -6,3 +6,6 @@ export type {
   TaskProvider,
   ToolRef,
 } from './taskProvider.js';
+export { runTask, type TaskEnd, type TaskRunRequest } from './run/taskRun.js';
+export { restoreCheckpoint } from './run/checkpoints.js';
+export type { TaskHost, TaskWorkspace } from './run/taskWorkspace.js';

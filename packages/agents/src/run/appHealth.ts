@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentClient } from '@paddock/guest-agent';
 import type { SupervisedInfo } from '@paddock/shared';
+import type { TaskWorkspace } from './taskWorkspace.js';
 
 export interface HealthVerdict {
   app_healthy: boolean;
@@ -11,7 +11,7 @@ export interface HealthVerdict {
 
 /** A GET through the port bridge, as the preview would make it: any answer below 500 is up. */
 async function previewAnswers(
-  client: AgentClient,
+  workspace: TaskWorkspace,
   port: number,
   path: string,
   signal?: AbortSignal,
@@ -19,7 +19,7 @@ async function previewAnswers(
   let socket;
   try {
     const limit = AbortSignal.timeout(5_000);
-    socket = await client.openBridge(port, signal ? AbortSignal.any([signal, limit]) : limit);
+    socket = await workspace.openBridge(port, signal ? AbortSignal.any([signal, limit]) : limit);
   } catch {
     return false;
   }
@@ -52,16 +52,16 @@ function settled(list: SupervisedInfo[]): boolean {
  * request to it through the bridge is answered without a server error.
  */
 export async function judgeHealth(
-  client: AgentClient,
+  workspace: TaskWorkspace,
   web: { port: number; health_path: string } | undefined,
   signal?: AbortSignal,
   timeoutMs = 60_000,
 ): Promise<HealthVerdict> {
   const deadline = Date.now() + timeoutMs;
-  let list = await client.listSupervised(signal);
+  let list = await workspace.listSupervised(signal);
   while (!settled(list) && Date.now() < deadline) {
     await sleep(250, undefined, { signal });
-    list = await client.listSupervised(signal);
+    list = await workspace.listSupervised(signal);
   }
   const webProcess = list.find((p) => p.kind === 'web');
   const app_healthy =
@@ -71,10 +71,10 @@ export async function judgeHealth(
   if (!web) return { app_healthy };
   // A dev server that reloads on change (node --watch, uvicorn --reload) may be between two
   // runs right now: give it until the deadline to answer.
-  let preview_ok = await previewAnswers(client, web.port, '/', signal);
+  let preview_ok = await previewAnswers(workspace, web.port, '/', signal);
   while (!preview_ok && Date.now() < deadline) {
     await sleep(250, undefined, { signal });
-    preview_ok = await previewAnswers(client, web.port, '/', signal);
+    preview_ok = await previewAnswers(workspace, web.port, '/', signal);
   }
   return { app_healthy, preview_ok };
 }

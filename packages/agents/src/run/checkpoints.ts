@@ -1,5 +1,5 @@
-import type { AgentClient } from '@paddock/guest-agent';
 import { PaddockError, type ChangedFile } from '@paddock/shared';
+import type { TaskWorkspace } from './taskWorkspace.js';
 
 /**
  * Checkpoints are commits in the workspace's own git history, made by git inside the sandbox
@@ -48,12 +48,12 @@ fi
 ${GIT} rev-parse HEAD`;
 
 async function git(
-  client: AgentClient,
+  workspace: TaskWorkspace,
   script: string,
   args: string[],
   signal?: AbortSignal,
 ): Promise<{ stdout: string; truncated: boolean }> {
-  const r = await client.exec(
+  const r = await workspace.exec(
     { argv: ['sh', '-c', script, 'sh', ...args], env: GIT_ENV, timeout_ms: 120_000 },
     signal,
   );
@@ -70,24 +70,24 @@ async function git(
 
 /** Commits whatever is uncommitted before the task runs, so the task's commit holds only its own work. */
 export async function baseline(
-  client: AgentClient,
+  workspace: TaskWorkspace,
   taskId: string,
   signal?: AbortSignal,
 ): Promise<string> {
-  return (await git(client, BASELINE, [taskId], signal)).stdout.trim();
+  return (await git(workspace, BASELINE, [taskId], signal)).stdout.trim();
 }
 
 /** Commits the task's changes (author "Paddock task <id>"); returns HEAD. */
 export async function commitTask(
-  client: AgentClient,
+  workspace: TaskWorkspace,
   taskId: string,
   signal?: AbortSignal,
 ): Promise<string> {
-  return (await git(client, COMMIT, [taskId], signal)).stdout.trim();
+  return (await git(workspace, COMMIT, [taskId], signal)).stdout.trim();
 }
 
 export async function changedFiles(
-  client: AgentClient,
+  workspace: TaskWorkspace,
   from: string,
   to: string,
   signal?: AbortSignal,
@@ -95,7 +95,7 @@ export async function changedFiles(
   if (from === to) return [];
   // -z: paths verbatim (no quoting); --no-renames: one path per entry.
   const { stdout } = await git(
-    client,
+    workspace,
     `${GIT} diff --no-ext-diff --no-renames --numstat -z "$1" "$2"`,
     [from, to],
     signal,
@@ -114,14 +114,14 @@ export async function changedFiles(
 }
 
 export async function unifiedDiff(
-  client: AgentClient,
+  workspace: TaskWorkspace,
   from: string,
   to: string,
   signal?: AbortSignal,
 ): Promise<{ diff: string; truncated: boolean }> {
   if (from === to) return { diff: '', truncated: false };
   const { stdout, truncated } = await git(
-    client,
+    workspace,
     `${GIT} diff --no-ext-diff --no-textconv --no-color --no-renames "$1" "$2"`,
     [from, to],
     signal,
@@ -145,6 +145,6 @@ ${GIT} rev-parse HEAD`;
  * Returns the workspace's tracked files to a checkpoint as a new commit on top (history is kept:
  * what was there before is committed first, so the restore can itself be undone).
  */
-export async function restoreCheckpoint(client: AgentClient, sha: string): Promise<string> {
-  return (await git(client, RESTORE, ['restore', sha])).stdout.trim();
+export async function restoreCheckpoint(workspace: TaskWorkspace, sha: string): Promise<string> {
+  return (await git(workspace, RESTORE, ['restore', sha])).stdout.trim();
 }

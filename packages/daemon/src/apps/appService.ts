@@ -14,7 +14,7 @@ import type { RuntimeService } from '../processes/runtimeService.js';
 import type { SandboxFiller, SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { SnapshotService } from '../snapshots/snapshotService.js';
-import { restoreCheckpoint } from '../tasks/checkpoints.js';
+import { restoreCheckpoint } from '@paddock/agents';
 import type { AppRow, AppStore } from './appStore.js';
 
 export interface AppServiceOptions {

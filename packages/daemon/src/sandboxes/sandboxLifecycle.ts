@@ -4,8 +4,8 @@ import type { SandboxRow } from './sandboxStore.js';
 
 /**
  * What happens to a sandbox, told to whoever cares: the runtime applies its manifest after a
- * boot, the egress proxy listens for it, credentials are written, the preview forgets its
- * upstream when it ends. `SandboxService` emits; each module subscribes inside its own folder,
+ * boot, the egress proxy listens for it, credentials are written, tasks are canceled when it
+ * stops, the preview forgets its upstream when it ends. `SandboxService` emits; each module subscribes inside its own folder,
  * so the lifecycle never calls into a module it knows by name.
  */
 export interface SandboxLifecycleEvents {
@@ -16,6 +16,8 @@ export interface SandboxLifecycleEvents {
    * manifest is read again, its egress listener offered again. Not awaited.
    */
   adopted: (row: SandboxRow) => Promise<void>;
+  /** A stop or a delete was asked for, before the driver acts. Synchronous and quick. */
+  stopping: (id: string) => void;
   /** A boot is over: stopping, failed, restarting or deleted. Synchronous and quick. */
   ended: (id: string) => void;
   /** The row changed in a way observers cache (status, preview epoch, its app's visibility). */
@@ -28,7 +30,13 @@ export type MountProvider = (row: SandboxRow) => Promise<WorkspaceMount[]>;
 type Listeners = { [E in keyof SandboxLifecycleEvents]: SandboxLifecycleEvents[E][] };
 
 export class SandboxLifecycle {
-  private readonly listeners: Listeners = { booted: [], adopted: [], ended: [], changed: [] };
+  private readonly listeners: Listeners = {
+    booted: [],
+    adopted: [],
+    stopping: [],
+    ended: [],
+    changed: [],
+  };
   private mountProvider: MountProvider = async () => [];
 
   constructor(private readonly log: FastifyBaseLogger) {}
@@ -63,6 +71,10 @@ export class SandboxLifecycle {
     }
   }
 
+  stopping(id: string): void {
+    this.emit('stopping', id);
+  }
+
   ended(id: string): void {
     this.emit('ended', id);
   }
@@ -71,7 +83,7 @@ export class SandboxLifecycle {
     this.emit('changed', id);
   }
 
-  private emit(event: 'ended' | 'changed', id: string): void {
+  private emit(event: 'stopping' | 'ended' | 'changed', id: string): void {
     for (const listener of this.listeners[event]) {
       try {
         listener(id);

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
-import type { AgentClient } from '@paddock/guest-agent';
-import { AgentClients } from './agentClients.js';
+import { AgentClients, type AgentClient } from '@paddock/guest-agent';
 import {
   KeyedQueue,
   PaddockError,
@@ -170,6 +169,7 @@ export class SandboxService {
   ): Promise<SandboxRow> {
     const row = await this.get(owner, id);
     if (row.status === 'stopped') return row;
+    this.lifecycle.stopping(id);
     await this.o.store.update(id, { status: 'stopping' });
     this.clients.drop(id);
     this.lifecycle.ended(id);
@@ -362,6 +362,7 @@ export class SandboxService {
     await this.get(owner, id);
     await this.lock.run(id, async () => {
       await this.get(owner, id);
+      this.lifecycle.stopping(id);
       this.clients.drop(id);
       this.lifecycle.ended(id);
       try {

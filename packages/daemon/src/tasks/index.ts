@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { EventLog } from '../events/eventLog.js';
 import type { RouteInstaller } from '../http/routes.js';
 import type { RuntimeService } from '../processes/runtimeService.js';
+import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
@@ -24,6 +25,7 @@ export async function createTasks(d: {
   events: EventLog;
   settings: SettingsStore;
   agentEnv: TaskServiceOptions['agentEnv'];
+  lifecycle: SandboxLifecycle;
   log: FastifyBaseLogger;
 }) {
   const logs = new TaskLogs(path.join(d.stateDir, 'tasks'));
@@ -34,6 +36,7 @@ export async function createTasks(d: {
     logs,
     log: d.log.child({ component: 'tasks' }),
   });
+  d.lifecycle.on('stopping', (id) => service.sandboxStopping(id));
   const abandoned = await service.reconcile();
   if (abandoned > 0) d.log.warn({ tasks: abandoned }, 'marked tasks of a previous run failed');
   const routes: RouteInstaller = async (app) => {
