@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 
-export { AgentClient, type AgentClientOptions } from './client/index.js';
+export { AgentClient, AgentClients, type AgentClientOptions } from './client/index.js';
 
 /** The bundled agent, run as `node <AGENT_BUNDLE_PATH> ...` inside every sandbox. */
 export const AGENT_BUNDLE_PATH = fileURLToPath(new URL('./agent.mjs', import.meta.url));

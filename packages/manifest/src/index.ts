@@ -8,3 +8,4 @@ export type {
   WebProcess,
   WorkerProcess,
 } from './types.js';
+export { WEB_PROCESS, supervisedSpecs, type ProcessEnvironment } from './supervisedSpecs.js';

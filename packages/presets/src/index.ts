@@ -15,3 +15,5 @@ export {
   type PresetsLogger,
 } from './dependencyCache.js';
 export { TOOLS, getTool, type ToolDefinition } from './tools.js';
+export { prepareSharedCache, toolModulesInSandbox } from './sharedCache.js';
+export { seedWorkspace, type SeedTarget } from './workspaceSeed.js';

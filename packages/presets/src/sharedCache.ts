@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { getTool, type DependencyCache } from '@paddock/presets';
 import { GUEST_CACHE_DIR, PaddockError } from '@paddock/shared';
+import type { DependencyCache } from './dependencyCache.js';
+import { getTool } from './tools.js';
 
 /**
  * The host's shared cache dir is bound read-only into every sandbox, so unprivileged sandbox

@@ -1,6 +1,13 @@
 import path from 'node:path';
-import type { AgentClient } from '@paddock/guest-agent';
-import { listTemplateFiles, type PresetDefinition } from '@paddock/presets';
+import { listTemplateFiles, type PresetDefinition } from './catalog.js';
+
+/** The workspace a template is written into: the guest agent's file calls (its AgentClient). */
+export interface SeedTarget {
+  listFiles(path: string, depth: number): Promise<{ entries: { name: string }[] }>;
+  mkdir(req: { path: string; parents: boolean }): Promise<unknown>;
+  stat(path: string): Promise<unknown>;
+  writeFile(path: string, body: Buffer, options: { mode: number }): Promise<unknown>;
+}
 
 /** Entries an empty workspace may still have: ext4's own and the dependency mount point. */
 const IGNORED = new Set(['lost+found', 'node_modules']);
@@ -11,7 +18,7 @@ const IGNORED = new Set(['lost+found', 'node_modules']);
  * is absent, so a race with the user's own writes cannot clobber theirs either.
  */
 export async function seedWorkspace(
-  client: AgentClient,
+  client: SeedTarget,
   preset: PresetDefinition,
 ): Promise<{ seeded: boolean; files: number }> {
   const listing = await client.listFiles('.', 1);

@@ -4,6 +4,7 @@ export { ContentTooLarge } from './objectWriter.js';
 export { CannotOpen } from './syncedFiles.js';
 export { readPackIndex, type PackEntry } from './packFile.js';
 export { HashCache } from './hashCache.js';
+export { SurvivalCheck } from './survivalCheck.js';
 export {
   DEFAULT_EXCLUDED_NAMES,
   checkManifest,

@@ -1,13 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { DependencyCache } from '@paddock/presets';
+import { DependencyCache, toolModulesInSandbox } from '@paddock/presets';
 import type { RouteInstaller } from '../http/routes.js';
 import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
 import { PresetMounts } from './presetMounts.js';
 import { presetRoutes } from './presetRoutes.js';
-import { toolModulesInSandbox } from './sharedCache.js';
 
 export type { PresetMounts, PresetDependencies } from './presetMounts.js';
-export { prepareSharedCache } from './sharedCache.js';
 
 /**
  * Presets and the host's shared cache: their dependencies mounted read-only into sandboxes,

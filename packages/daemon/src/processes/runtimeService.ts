@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AgentClient } from '@paddock/guest-agent';
-import { MANIFEST_FILE, MANIFEST_LIMITS, parseManifest } from '@paddock/manifest';
-import { getPreset } from '@paddock/presets';
+import { MANIFEST_FILE, MANIFEST_LIMITS, parseManifest, supervisedSpecs } from '@paddock/manifest';
+import { getPreset, seedWorkspace } from '@paddock/presets';
 import {
   GUEST_WORKSPACE,
   PaddockError,
@@ -15,8 +15,6 @@ import type { EventLog } from '../events/eventLog.js';
 import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow, SandboxStore } from '../sandboxes/sandboxStore.js';
-import { supervisedSpecs } from './manifestSpecs.js';
-import { seedWorkspace } from '../presets/workspaceSeed.js';
 
 export interface RuntimeServiceOptions {
   sandboxes: SandboxService;

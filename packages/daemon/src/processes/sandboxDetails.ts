@@ -1,6 +1,6 @@
+import { WEB_PROCESS } from '@paddock/manifest';
 import type { Preview, ProcessView, SandboxDetail } from '@paddock/shared';
 import { sandboxView, type SandboxRow } from '../sandboxes/sandboxStore.js';
-import { WEB_PROCESS } from './manifestSpecs.js';
 import type { RuntimeService } from './runtimeService.js';
 
 export interface SandboxDetailsOptions {

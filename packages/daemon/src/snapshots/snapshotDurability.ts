@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { CannotOpen, manifestObjects, readManifest, type ContentStore } from '@paddock/snapshots';
+import { CannotOpen, SurvivalCheck, type ContentStore } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
 import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
 
@@ -33,8 +33,6 @@ interface Waiting {
 export class SnapshotDurability {
   private readonly waiting = new Map<string, Waiting>();
   private running: Promise<void> | null = null;
-  /** Objects `recover` has read back (each once, however many snapshots share it). */
-  private readonly checked = new Set<string>();
 
   constructor(private readonly o: SnapshotDurabilityOptions) {}
 
@@ -123,9 +121,9 @@ export class SnapshotDurability {
    */
   async recover(): Promise<{ checked: number; failed: number }> {
     const rows = await this.o.rows.listUndurable();
-    const problems = new Map<string, string>();
+    const survival = new SurvivalCheck(this.o.content);
     const objects = new Map<string, string[] | string>();
-    for (const row of rows) objects.set(row.id, await this.objectsOf(row, problems));
+    for (const row of rows) objects.set(row.id, await survival.objectsOf(row.manifest_sha256));
     let synced = true;
     try {
       await this.o.content.sync();
@@ -137,7 +135,7 @@ export class SnapshotDurability {
     }
     let failed = 0;
     for (const row of rows) {
-      const problem = this.problemOf(objects.get(row.id)!, problems);
+      const problem = survival.problemOf(objects.get(row.id)!);
       if (problem === undefined) {
         // Not synced: left for the next start to check again.
         if (synced) await this.o.rows.markDurable([row.id]);
@@ -148,45 +146,6 @@ export class SnapshotDurability {
       await this.fail(row, `its content did not survive a crash (${problem})`);
     }
     return { checked: rows.length, failed };
-  }
-
-  private problemOf(objects: string[] | string, problems: Map<string, string>): string | undefined {
-    if (typeof objects === 'string') return objects;
-    for (const sha of objects) {
-      const problem = problems.get(sha);
-      if (problem !== undefined) return problem;
-    }
-    const gone = objects.find((sha) => !this.o.content.has(sha));
-    return gone === undefined ? undefined : `object ${gone} was in a file set aside`;
-  }
-
-  /** Every object of the snapshot, checked (problems go into `problems`), or why there are none. */
-  private async objectsOf(
-    row: SnapshotRow,
-    problems: Map<string, string>,
-  ): Promise<string[] | string> {
-    const manifest = row.manifest_sha256;
-    if (manifest === null) return 'it has no manifest';
-    await this.check([manifest], problems);
-    const broken = problems.get(manifest);
-    if (broken !== undefined) return broken;
-    let files: string[];
-    try {
-      files = manifestObjects(await readManifest(this.o.content, manifest));
-    } catch (err) {
-      return `its manifest cannot be read: ${err instanceof Error ? err.message : String(err)}`;
-    }
-    await this.check(files, problems);
-    return [manifest, ...files];
-  }
-
-  /** Reads each object back once, however many snapshots share it. */
-  private async check(shas: string[], problems: Map<string, string>): Promise<void> {
-    const fresh = shas.filter((sha) => !this.checked.has(sha));
-    for (const sha of fresh) this.checked.add(sha);
-    for (const [sha, problem] of await this.o.content.checkObjects(fresh)) {
-      problems.set(sha, problem);
-    }
   }
 
   /** Failed, its content let go (a sweep collects it), and said so in its sandbox's events. */

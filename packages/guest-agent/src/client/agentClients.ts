@@ -1,8 +1,11 @@
 import type { Socket } from 'node:net';
-import { AgentClient } from '@paddock/guest-agent';
 import { PaddockError, type SandboxDriver } from '@paddock/shared';
+import { AgentClient } from './agentClient.js';
 
-/** One guest-agent client per running sandbox, made on first use and closed when it ends. */
+/**
+ * One client per running sandbox of a driver, made on first use and closed when it ends; and
+ * the best way in to a port of the sandbox.
+ */
 export class AgentClients {
   private readonly clients = new Map<string, AgentClient>();
 

@@ -1,1 +1,2 @@
 export { AgentClient, type AgentClientOptions } from './agentClient.js';
+export { AgentClients } from './agentClients.js';
