@@ -8,7 +8,7 @@ import { AppStore, createApps } from './apps/index.js';
 import { createAudit } from './audit/index.js';
 import { createAuth } from './auth/index.js';
 import type { DaemonConfig } from './config.js';
-import { EgressCa, createEgress } from './egress/index.js';
+import { EgressCa, createEgress, sandboxTrust } from './egress/index.js';
 import { EventLog } from './events/eventLog.js';
 import type { ListenAddress } from './http/listenAddress.js';
 import { createPresets, prepareSharedCache } from './presets/index.js';
@@ -50,10 +50,11 @@ export async function createModules(
   };
   const auth = await createAuth({ ...core, adminToken: config.adminToken });
   // Before the driver: every sandbox it boots (the warm pool at once) mounts the shared cache
-  // and trusts the egress CA.
+  // and trusts the egress CA (and PADDOCK_SANDBOX_EXTRA_CA's, in development and tests).
   prepareSharedCache(config.cacheDir);
   const ca = EgressCa.open(stateDir);
-  const driver = await openDriver(config, ca.certPem, log);
+  const trust = sandboxTrust(ca.certPem, config.sandboxExtraCa, log);
+  const driver = await openDriver(config, trust, log);
   shutdown.add(() => driver.close());
   const { defaultLimits, maxLimits } = config;
   const sandboxes = await createSandboxes({ ...core, driver, defaultLimits, maxLimits });

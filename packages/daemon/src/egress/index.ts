@@ -19,6 +19,7 @@ import { EgressPolicyStore } from './egressPolicyStore.js';
 import { egressRoutes } from './egressRoutes.js';
 
 export { EgressCa } from '@paddock/egress';
+export { sandboxTrust } from './sandboxTrust.js';
 
 /**
  * Egress: each sandbox's default-deny proxy (policies by name, TLS terminated only for hosts a
