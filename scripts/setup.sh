@@ -22,6 +22,7 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 for pkg in python3-fastapi python3-uvicorn; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
+/usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv) # pip in a venv
 if [ "${PADDOCK_SETUP_TESTS:-0}" = "1" ]; then
   # The test run's own needs: Chromium for browser tests; curl (run inside sandboxes, which see
   # the host's /usr) and openssl (a test certificate) for the egress tests.

@@ -5,9 +5,12 @@ import path from 'node:path';
 
 /**
  * A throwaway self-signed certificate (EC P-256, one day) for an HTTPS server on loopback,
- * made with openssl; `remove` deletes its files.
+ * made with openssl, valid for `commonName` and any `otherNames`; `remove` deletes its files.
  */
-export function selfSignedCertificate(commonName: string): {
+export function selfSignedCertificate(
+  commonName: string,
+  otherNames: string[] = [],
+): {
   key: Buffer;
   cert: Buffer;
   /** The certificate's PEM file (a CA file for whoever should trust it). */
@@ -36,7 +39,7 @@ export function selfSignedCertificate(commonName: string): {
       '-subj',
       `/CN=${commonName}`,
       '-addext',
-      `subjectAltName=DNS:${commonName}`,
+      `subjectAltName=${[commonName, ...otherNames].map((n) => `DNS:${n}`).join(',')}`,
     ],
     { stdio: 'ignore' },
   );

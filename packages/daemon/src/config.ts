@@ -30,6 +30,12 @@ export interface DaemonConfig {
    * it terminates TLS for (a private CA; tests' loopback servers). Unset: Node's CA list only.
    */
   egressUpstreamCa: string | undefined;
+  /**
+   * `PADDOCK_SANDBOX_EXTRA_CA`: development and tests only. A PEM file of CAs added to the trust
+   * bundle every sandbox sees (beside the egress proxy's CA), for TLS that passes through the
+   * proxy as a tunnel to a loopback server (a test's package registry).
+   */
+  sandboxExtraCa: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -81,6 +87,9 @@ export function loadConfig(
     egressResolve: env.PADDOCK_EGRESS_RESOLVE?.trim() || undefined,
     egressUpstreamCa: env.PADDOCK_EGRESS_UPSTREAM_CA?.trim()
       ? path.resolve(cwd, env.PADDOCK_EGRESS_UPSTREAM_CA.trim())
+      : undefined,
+    sandboxExtraCa: env.PADDOCK_SANDBOX_EXTRA_CA?.trim()
+      ? path.resolve(cwd, env.PADDOCK_SANDBOX_EXTRA_CA.trim())
       : undefined,
   };
 }

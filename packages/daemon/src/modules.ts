@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { RuntimeManifest } from '@paddock/shared';
 import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
 import { LocalDriver } from '@paddock/driver-local';
 import { prepareSharedCache } from '@paddock/presets';
@@ -8,7 +9,7 @@ import { AppStore, createApps } from './apps/index.js';
 import { createAudit } from './audit/index.js';
 import { createAuth } from './auth/index.js';
 import type { DaemonConfig } from './config.js';
-import { EgressCa, createEgress } from './egress/index.js';
+import { EgressCa, createEgress, sandboxTrust } from './egress/index.js';
 import { EventLog } from './events/eventLog.js';
 import type { ListenAddress } from './http/listenAddress.js';
 import { createPresets } from './presets/index.js';
@@ -50,10 +51,11 @@ export async function createModules(
   };
   const auth = await createAuth({ ...core, adminToken: config.adminToken });
   // Before the driver: every sandbox it boots (the warm pool at once) mounts the shared cache
-  // and trusts the egress CA.
+  // and trusts the egress CA (and PADDOCK_SANDBOX_EXTRA_CA's, in development and tests).
   prepareSharedCache(config.cacheDir);
   const ca = EgressCa.open(stateDir);
-  const driver = await openDriver(config, ca.certPem, log);
+  const trust = sandboxTrust(ca.certPem, config.sandboxExtraCa, log);
+  const driver = await openDriver(config, trust, log);
   shutdown.add(() => driver.close());
   const { defaultLimits, maxLimits } = config;
   const sandboxes = await createSandboxes({ ...core, driver, defaultLimits, maxLimits });
@@ -68,10 +70,14 @@ export async function createModules(
     secretsKey: config.secretsKey,
     apps: appStore,
   });
+  // Egress listens before the runtime starts processes (lifecycle order), yet its baseline is
+  // the manifest the runtime reads: asked for through this, once the runtime exists.
+  const late: { runtime?: { state(id: string): { manifest: RuntimeManifest | null } } } = {};
   const egress = createEgress({
     ...sandboxDeps,
     ...{ ca, apps: appStore, appConfig: appConfig.service, listen },
     ...{ resolve: config.egressResolve, upstreamCaFile: config.egressUpstreamCa },
+    manifestOf: (id) => late.runtime?.state(id).manifest ?? null,
   });
   const preview = createPreview({
     ...sandboxDeps,
@@ -84,6 +90,7 @@ export async function createModules(
     isPublic: (appId) => appStore.isPublic(appId),
     appEnv: (appId) => appConfig.service.envFor(appId, 'runtime'),
   });
+  late.runtime = processes.runtime;
   const tasks = await createTasks({
     ...sandboxDeps,
     ...{ tools: presets.tools, runtime: processes.runtime },

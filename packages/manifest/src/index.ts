@@ -2,6 +2,7 @@ export { parseManifest } from './parseManifest.js';
 export { MANIFEST_FILE, MANIFEST_LIMITS } from './limits.js';
 export type {
   BuildStep,
+  ManifestEgress,
   ManifestIssue,
   ManifestResult,
   RuntimeManifest,

@@ -1,3 +1,5 @@
+import { HOST_PATTERN } from '@paddock/shared';
+
 /** The manifest's own limits, one place for the validator and the documentation. */
 export const MANIFEST_LIMITS = {
   maxBytes: 64 * 1024,
@@ -8,6 +10,9 @@ export const MANIFEST_LIMITS = {
   reservedNames: ['web', 'build'] as readonly string[],
   defaultBuildTimeoutSeconds: 600,
   maxBuildTimeoutSeconds: 3600,
+  /** `egress.allow`: entries written as the egress API takes them (`host`, `*.domain`). */
+  maxEgressHosts: 64,
+  egressHost: new RegExp(HOST_PATTERN),
 } as const;
 
 export const MANIFEST_FILE = 'sandbox.yaml';

@@ -3,6 +3,7 @@ import type { ManifestIssue, RuntimeManifest } from '@paddock/shared';
 // The shapes live in @paddock/shared as schemas, so the API documents exactly what this returns.
 export type {
   BuildStep,
+  ManifestEgress,
   ManifestIssue,
   RuntimeManifest,
   WebProcess,

@@ -2,6 +2,7 @@ import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type YA
 import { MANIFEST_LIMITS } from './limits.js';
 import type {
   BuildStep,
+  ManifestEgress,
   ManifestIssue,
   RuntimeManifest,
   WebProcess,
@@ -28,7 +29,7 @@ export class ManifestValidator {
       this.report(root as Node | undefined, '', 'the manifest must be a mapping with `version: 1`');
       return undefined;
     }
-    const fields = this.fields(root, '', ['version', 'web', 'build', 'workers']);
+    const fields = this.fields(root, '', ['version', 'web', 'build', 'workers', 'egress']);
     const version = fields.get('version');
     if (!version) this.report(root, 'version', '`version` is required and must be 1');
     else if (!isScalar(version.value) || version.value.value !== 1) {
@@ -37,6 +38,7 @@ export class ManifestValidator {
     const web = fields.has('web') ? this.web(fields.get('web')!) : undefined;
     const build = fields.has('build') ? this.build(fields.get('build')!) : undefined;
     const workers = fields.has('workers') ? this.workers(fields.get('workers')!) : [];
+    const egress = fields.has('egress') ? this.egress(fields.get('egress')!) : undefined;
     if (!fields.has('web') && !fields.has('workers')) {
       this.report(root, '', 'the manifest declares nothing to run: add `web`, `workers`, or both');
     }
@@ -46,6 +48,7 @@ export class ManifestValidator {
       ...(web ? { web } : {}),
       ...(build ? { build } : {}),
       workers,
+      ...(egress ? { egress } : {}),
     };
   }
 
@@ -151,6 +154,37 @@ export class ManifestValidator {
         out.push({ name, command, restart_after_task: restart });
     });
     return out;
+  }
+
+  /** The egress baseline: host names or `*.domain`, each once, as the egress API takes them. */
+  private egress(pair: Pair): ManifestEgress | undefined {
+    const node = pair.value as Node | null;
+    if (!isMap(node)) return this.fail(pair, 'egress', '`egress` must be a mapping with `allow`');
+    const list = this.fields(node, 'egress', ['allow']).get('allow');
+    if (!list)
+      return this.fail(pair, 'egress.allow', '`egress.allow` is required (a list of hosts)');
+    const items = list.value as Node | null;
+    if (!isSeq(items))
+      return this.fail(list, 'egress.allow', '`egress.allow` must be a list of hosts');
+    if (items.items.length > MANIFEST_LIMITS.maxEgressHosts) {
+      this.report(items, 'egress.allow', `at most ${MANIFEST_LIMITS.maxEgressHosts} hosts`);
+    }
+    const allow: string[] = [];
+    items.items.forEach((item, i) => {
+      const path = `egress.allow[${i}]`;
+      const host = isScalar(item) && typeof item.value === 'string' ? item.value : undefined;
+      if (host === undefined) this.report(item as Node, path, 'must be a host name');
+      else if (!MANIFEST_LIMITS.egressHost.test(host) || host.length > 253) {
+        this.report(
+          item as Node,
+          path,
+          `"${host}" is not a lower-case host name (example.com) or *.domain (*.example.com)`,
+        );
+      } else if (allow.includes(host)) {
+        this.report(item as Node, path, `"${host}" is already listed`);
+      } else allow.push(host);
+    });
+    return { allow };
   }
 
   /** The map's pairs by key; unknown keys and non-string keys are reported. */

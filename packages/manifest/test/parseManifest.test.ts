@@ -120,4 +120,60 @@ describe('parseManifest', () => {
     );
     assert.match(errors('version: 1\nworkers: {name: w}\n')[0]!.message, /list/);
   });
+  it('takes an egress baseline of host names, absent unless declared', () => {
+    const absent = parseManifest('version: 1\nweb: {command: x, port: 1}\n');
+    assert.ok(absent.valid && absent.manifest.egress === undefined, 'absent: the preset default');
+    const r = parseManifest(
+      [
+        'version: 1',
+        'web: {command: x, port: 1}',
+        'egress:',
+        '  allow:',
+        '    - registry.npmjs.org',
+        '    - "*.pythonhosted.org"',
+      ].join('\n'),
+    );
+    assert.ok(r.valid, JSON.stringify(r));
+    assert.deepEqual(r.manifest.egress, { allow: ['registry.npmjs.org', '*.pythonhosted.org'] });
+    const empty = parseManifest('version: 1\nweb: {command: x, port: 1}\negress: {allow: []}\n');
+    assert.deepEqual(empty.valid && empty.manifest.egress, { allow: [] }, 'an explicit opt-out');
+  });
+
+  it('reports each bad egress entry with its line, column and path', () => {
+    const found = errors(
+      [
+        'version: 1', // 1
+        'web: {command: x, port: 1}', // 2
+        'egress:', // 3
+        '  allow:', // 4
+        '    - pypi.org', // 5
+        '    - pypi.org', // 6
+        '    - Registry.NPMJS.org', // 7
+        '    - https://example.com/', // 8
+        '    - 10.0.0.1', // 9
+        '    - 42', // 10
+        '  deny: [x.example.com]', // 11
+      ].join('\n'),
+    );
+    const brief = found.map((e) => `${e.line}:${e.column} ${e.path}`);
+    assert.deepEqual(brief, [
+      '11:3 egress.deny',
+      '6:7 egress.allow[1]',
+      '7:7 egress.allow[2]',
+      '8:7 egress.allow[3]',
+      '9:7 egress.allow[4]',
+      '10:7 egress.allow[5]',
+    ]);
+    assert.match(found[1]!.message, /already listed/);
+    assert.match(found[2]!.message, /lower-case host name/);
+    assert.match(errors('version: 1\nworkers: []\negress: [a.com]\n')[0]!.message, /mapping/);
+    assert.match(errors('version: 1\nworkers: []\negress: {}\n')[0]!.message, /required/);
+    assert.match(
+      errors('version: 1\nworkers: []\negress: {allow: a.com}\n')[0]!.message,
+      /list of hosts/,
+    );
+    const many = Array.from({ length: MANIFEST_LIMITS.maxEgressHosts + 1 }, (_, i) => `h${i}.com`);
+    const tooMany = errors(`version: 1\nworkers: []\negress: {allow: [${many.join(', ')}]}\n`);
+    assert.match(tooMany[0]!.message, /at most 64/);
+  });
 });

@@ -46,6 +46,18 @@ describe('catalog', () => {
     }
   });
 
+  it("declares each preset's package registry as its egress baseline", () => {
+    const registries: Record<string, string[]> = {
+      'react-vite': ['registry.npmjs.org'],
+      nextjs: ['registry.npmjs.org'],
+      'node-express': ['registry.npmjs.org'],
+      fastapi: ['pypi.org', 'files.pythonhosted.org'],
+      worker: ['registry.npmjs.org'],
+      static: [],
+    };
+    for (const p of PRESETS) assert.deepEqual(p.manifest.egress?.allow, registries[p.name], p.name);
+  });
+
   it('serves each web preset on its port, on 127.0.0.1', () => {
     for (const p of PRESETS) {
       assert.equal(p.manifest.web?.port, PORTS[p.name], p.name);

@@ -2,8 +2,13 @@ import type { EgressPolicy } from '@paddock/shared';
 import type { Db } from '../store/database.js';
 
 export type EgressSubject = `app:${string}` | `sandbox:${string}`;
+/** A subject's own lists, as stored; the API adds the rules in force (`describePolicy`). */
+export type OwnEgressPolicy = Omit<EgressPolicy, 'rules'>;
 
-/** Egress policies by subject (an app, or a standalone sandbox); absent means deny all. */
+/**
+ * Egress policies by subject (an app, or a standalone sandbox); absent means deny all, apart
+ * from the baseline of the sandbox's manifest (`egressBaseline.ts`).
+ */
 export class EgressPolicyStore {
   /** Each running sandbox's effective policy, read once; every write clears it, so a change
    * applies to the next request. */
@@ -24,7 +29,7 @@ export class EgressPolicyStore {
     return effective;
   }
 
-  async get(subject: EgressSubject): Promise<EgressPolicy> {
+  async get(subject: EgressSubject): Promise<OwnEgressPolicy> {
     const row = await this.db
       .selectFrom('egress_policies')
       .selectAll()
@@ -42,7 +47,7 @@ export class EgressPolicyStore {
     subject: EgressSubject,
     owner: string,
     policy: { allow: string[]; deny: string[] },
-  ): Promise<EgressPolicy> {
+  ): Promise<OwnEgressPolicy> {
     const row = {
       subject,
       owner_id: owner,

@@ -12,23 +12,33 @@ import { errorResponses } from '../http/errorResponses.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { EgressPolicyStore, EgressSubject } from './egressPolicyStore.js';
 import type { AuditLog } from '../audit/auditLog.js';
+import { describePolicy, type EgressBaseline } from './egressBaseline.js';
 
 export interface EgressRoutesOptions {
   audit: AuditLog;
   policies: EgressPolicyStore;
+  baseline: EgressBaseline;
   apps: AppStore;
   sandboxes: SandboxService;
 }
 
-/** Egress allow and deny lists of apps and standalone sandboxes; they apply at once. */
+/**
+ * Egress allow and deny lists of apps and standalone sandboxes; they apply at once, and extend
+ * the baseline of the sandbox's manifest, which the answers list as rules of source `manifest`.
+ */
 export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = async (app, opts) => {
   const tags = ['egress'];
 
-  /** The subject a route names, checked against the caller's owner (else 404). */
+  /**
+   * The subject a route names, checked against the caller's owner (else 404), with its baseline:
+   * the hosts its sandbox's manifest allows.
+   */
   const subjectOf = async (owner: string, kind: 'app' | 'sandbox', id: string) => {
     if (kind === 'app') {
-      if (!(await opts.apps.get(owner, id))) throw new PaddockError('not_found', `no app ${id}`);
-      return `app:${id}` as EgressSubject;
+      const appRow = await opts.apps.get(owner, id);
+      if (!appRow) throw new PaddockError('not_found', `no app ${id}`);
+      const baseline = opts.baseline.hosts(appRow.sandbox_id, appRow.preset);
+      return { subject: `app:${id}` as EgressSubject, baseline };
     }
     const row = await opts.sandboxes.get(owner, id);
     if (row.app_id !== null) {
@@ -37,7 +47,8 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
         `sandbox ${id} belongs to app ${row.app_id}; set the app's egress`,
       );
     }
-    return `sandbox:${id}` as EgressSubject;
+    const baseline = opts.baseline.hosts(row.id, row.preset);
+    return { subject: `sandbox:${id}` as EgressSubject, baseline };
   };
 
   for (const kind of ['app', 'sandbox'] as const) {
@@ -48,7 +59,7 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
       {
         schema: {
           tags,
-          summary: `The ${kind}'s egress policy (nothing is allowed until something is)`,
+          summary: `The ${kind}'s egress policy: the manifest's baseline and its own lists (nothing else is allowed)`,
           params,
           response: { 200: EgressPolicySchema, ...errorResponses(401, 404, 409) },
         },
@@ -56,7 +67,8 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
       async (request) => {
         const p = requirePrincipal(request);
         const { id } = request.params as { id: string };
-        return opts.policies.get(await subjectOf(p.owner, kind, id));
+        const { subject, baseline } = await subjectOf(p.owner, kind, id);
+        return describePolicy(subject, await opts.policies.get(subject), baseline);
       },
     );
     app.put(
@@ -64,7 +76,7 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
       {
         schema: {
           tags,
-          summary: `Replace the ${kind}'s egress allow and deny lists; applies to running processes at once`,
+          summary: `Replace the ${kind}'s egress allow and deny lists (the manifest's baseline stays); applies to running processes at once`,
           params,
           body: EgressPolicyBody,
           response: { 200: EgressPolicySchema, ...errorResponses(400, 401, 404, 409) },
@@ -73,7 +85,7 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
       async (request) => {
         const p = requirePrincipal(request);
         const { id } = request.params as { id: string };
-        const subject = await subjectOf(p.owner, kind, id);
+        const { subject, baseline } = await subjectOf(p.owner, kind, id);
         const policy = await opts.policies.put(subject, p.owner, {
           allow: request.body.allow,
           deny: request.body.deny ?? [],
@@ -84,7 +96,7 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
           target: { type: kind, id },
           details: { allow: policy.allow, deny: policy.deny },
         });
-        return policy;
+        return describePolicy(subject, policy, baseline);
       },
     );
   }

@@ -14,14 +14,17 @@ import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
+import { EgressBaseline, withBaseline, type ManifestOf } from './egressBaseline.js';
 import { EgressPolicyStore } from './egressPolicyStore.js';
 import { egressRoutes } from './egressRoutes.js';
 
 export { EgressCa } from '@paddock/egress';
+export { sandboxTrust } from './sandboxTrust.js';
 
 /**
  * Egress: each sandbox's default-deny proxy (policies by name, TLS terminated only for hosts a
- * secret is injected for) and the API of its allow and deny lists.
+ * secret is injected for), the baseline its manifest allows, and the API of its allow and deny
+ * lists.
  */
 export function createEgress(d: {
   db: Db;
@@ -33,6 +36,8 @@ export function createEgress(d: {
   appConfig: AppConfigService;
   settings: SettingsStore;
   listen: ListenAddress;
+  /** The manifest each running sandbox runs from (the runtime's), for its egress baseline. */
+  manifestOf: ManifestOf;
   /** `PADDOCK_EGRESS_RESOLVE` and `PADDOCK_EGRESS_UPSTREAM_CA`: development and tests. */
   resolve: string | undefined;
   upstreamCaFile: string | undefined;
@@ -41,10 +46,17 @@ export function createEgress(d: {
   log: FastifyBaseLogger;
 }) {
   const policies = new EgressPolicyStore(d.db);
+  const baseline = new EgressBaseline(d.manifestOf);
+  // The preset of each attached sandbox, whose manifest is the baseline's default.
+  const presets = new Map<string, string | null>();
   const overrides = configured(() => parseResolveOverrides(d.resolve));
   const proxy = new EgressProxy({
     ...d,
-    policyFor: (row) => policies.forSandbox(row),
+    policyFor: async (row) =>
+      withBaseline(
+        await policies.forSandbox(row),
+        baseline.hosts(row.id, presets.get(row.id) ?? null),
+      ),
     injectionsFor: (row) =>
       row.app_id === null ? Promise.resolve([]) : d.appConfig.injections(row.app_id),
     ...upstreamCa(d.upstreamCaFile),
@@ -54,16 +66,21 @@ export function createEgress(d: {
     connectionsMax: () => d.settings.get().egress_connections_max,
     log: d.log.child({ component: 'egress' }),
   });
-  const attach = (row: SandboxRow) =>
-    proxy.attach(row).catch((err: unknown) => {
+  const attach = (row: SandboxRow) => {
+    presets.set(row.id, row.preset);
+    return proxy.attach(row).catch((err: unknown) => {
       d.log.warn({ err, sandbox_id: row.id }, 'offering the egress proxy failed');
     });
+  };
   d.lifecycle.on('booted', attach);
   d.lifecycle.on('adopted', attach);
-  d.lifecycle.on('ended', (id) => proxy.detach(id));
+  d.lifecycle.on('ended', (id) => {
+    presets.delete(id);
+    proxy.detach(id);
+  });
   const routes: RouteInstaller = async (app) => {
     const { apps, sandboxes, audit } = d;
-    await app.register(egressRoutes, { policies, apps, sandboxes, audit });
+    await app.register(egressRoutes, { policies, baseline, apps, sandboxes, audit });
   };
   return { proxy, routes };
 }

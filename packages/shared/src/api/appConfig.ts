@@ -22,8 +22,10 @@ export const AccessPolicy = Type.Union(
 );
 export type AccessPolicy = Static<typeof AccessPolicy>;
 
+/** A host name or `*.domain`, lower case: how egress and injection rules name hosts. */
+export const HOST_PATTERN = '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$';
 export const HostPattern = Type.String({
-  pattern: '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$',
+  pattern: HOST_PATTERN,
   maxLength: 253,
   description: 'A host name, or *.domain for its subdomains',
 });

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { HostPattern } from './appConfig.js';
 import { strict } from './common.js';
 
 /** The runtime manifest (`sandbox.yaml`, version 1) after validation, with defaults filled in. */
@@ -17,16 +18,24 @@ export const WorkerProcessSchema = Type.Object({
   command: Type.String(),
   restart_after_task: Type.Boolean(),
 });
+/**
+ * The manifest's egress baseline: hosts its processes may reach (the preset's package registry,
+ * say) before the app's or sandbox's own egress rules, which extend it and whose deny entries win.
+ */
+export const ManifestEgressSchema = Type.Object({
+  allow: Type.Array(HostPattern, { maxItems: 64, uniqueItems: true }),
+});
 export const RuntimeManifestSchema = Type.Object(
   {
     version: Type.Literal(1),
     web: Type.Optional(WebProcessSchema),
     build: Type.Optional(BuildStepSchema),
     workers: Type.Array(WorkerProcessSchema),
+    egress: Type.Optional(ManifestEgressSchema),
   },
   {
     $id: 'RuntimeManifest',
-    description: 'Absent web: a worker-only app. Absent build: the preset default.',
+    description: 'Absent web: a worker-only app. Absent build or egress: the preset default.',
   },
 );
 
@@ -51,5 +60,6 @@ export const ManifestValidation = Type.Object({
 export type WebProcess = Static<typeof WebProcessSchema>;
 export type BuildStep = Static<typeof BuildStepSchema>;
 export type WorkerProcess = Static<typeof WorkerProcessSchema>;
+export type ManifestEgress = Static<typeof ManifestEgressSchema>;
 export type RuntimeManifest = Static<typeof RuntimeManifestSchema>;
 export type ManifestIssue = Static<typeof ManifestIssueSchema>;
