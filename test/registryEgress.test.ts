@@ -161,7 +161,7 @@ describe('registry egress: the preset baseline lets npm and pip reach their regi
     assert.match(header.stdout, /x-paddock-egress-denied: denied by rule/i);
   });
 
-  it("follows the sandbox's current manifest, which can drop the baseline", async () => {
+  it("follows the sandbox's current manifest, which can drop the baseline but never widen it", async () => {
     const app = await createApp('manifest-probe', 'react-vite');
     const sb = app.sandbox.id;
     const original = fs.readFileSync(path.join(PRESETS, 'react-vite/sandbox.yaml'), 'utf8');
@@ -181,6 +181,23 @@ describe('registry egress: the preset baseline lets npm and pip reach their regi
       return a.body.sandbox.manifest.errors.some((e) => e.path === 'egress.allow[0]');
     });
     assert.deepEqual((await policy(app.id)).rules, []);
+    // Code in the sandbox can write sandbox.yaml: a host the preset does not list is ignored.
+    await putManifest(
+      sb,
+      original.replace('registry.npmjs.org', 'registry.npmjs.org\n    - pypi.org'),
+    );
+    await waitFor('the widened manifest applied', async () => {
+      const a = await d.api<{ sandbox: { manifest: { errors: unknown[] } } }>(
+        'GET',
+        `/v1/apps/${app.id}`,
+      );
+      return a.body.sandbox.manifest.errors.length === 0;
+    });
+    assert.deepEqual((await policy(app.id)).rules, [
+      { host: 'registry.npmjs.org', action: 'allow', source: 'manifest' },
+    ]);
+    const widened = await sh(sb, 'curl -s -D - -o /dev/null https://pypi.org/simple/');
+    assert.match(widened.stdout, /x-paddock-egress-denied: not allowed/i);
     await putManifest(sb, original);
     await waitFor('the baseline back', async () => (await policy(app.id)).rules.length === 1);
     const meta = await sh(

@@ -6,19 +6,22 @@ import type { EgressSubject } from './egressPolicyStore.js';
 export type ManifestOf = (sandboxId: string) => RuntimeManifest | null;
 
 /**
- * A sandbox's egress baseline: the hosts its manifest allows (`egress.allow` in `sandbox.yaml`,
- * the preset's package registry, say). It is the current manifest's, read again on every
- * decision, so a changed `sandbox.yaml` applies as soon as the runtime applies it; a manifest
- * without `egress`, or one the daemon has not read (the sandbox is stopped or booting), means
- * the preset's, like an absent `build`.
+ * A sandbox's egress baseline: the hosts its preset allows (its package registry), as far as
+ * its current manifest keeps them. `sandbox.yaml` is a workspace file that code in the sandbox
+ * can write, so it may narrow the baseline (`allow: []` opts out) but never widen it: a host the
+ * preset does not list is ignored, and only the app's own rules, set through the API, add hosts.
+ * Read again on every decision, so a changed `sandbox.yaml` applies as soon as the runtime
+ * applies it; a manifest without `egress`, or one the daemon has not read (the sandbox is
+ * stopped or booting), means the preset's, like an absent `build`.
  */
 export class EgressBaseline {
   constructor(private readonly manifestOf: ManifestOf) {}
 
   hosts(sandboxId: string | null, preset: string | null): string[] {
+    const granted = (preset === null ? undefined : getPreset(preset))?.manifest.egress?.allow ?? [];
     const current = sandboxId === null ? null : this.manifestOf(sandboxId);
-    if (current?.egress) return current.egress.allow;
-    return (preset === null ? undefined : getPreset(preset))?.manifest.egress?.allow ?? [];
+    if (!current?.egress) return granted;
+    return current.egress.allow.filter((host) => granted.includes(host));
   }
 }
 
