@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
 import { suiteDaemon } from './harness.js';
 import { openPreview, waitFor } from './previewClient.js';
 
@@ -383,5 +384,46 @@ describe('an agent CLI task (codex, with no model API reachable: it cannot finis
     const walBytes = fs.existsSync(wal) ? fs.readFileSync(wal) : Buffer.alloc(0);
     assert.ok(!db.includes(key) && !walBytes.includes(key), 'not in the database file');
     assert.ok(!d.output().includes(key), "not in the daemon's log");
+  });
+});
+
+describe('model spend limits', () => {
+  const d = suiteDaemon();
+
+  it("refuses a task once an app's or owner's spend this month reaches its limit", async () => {
+    const app = (await d.api<App>('POST', '/v1/apps', { name: 'spender', preset: 'worker' })).body;
+    const other = (await d.api<App>('POST', '/v1/apps', { name: 'frugal', preset: 'worker' })).body;
+    const run = (sandbox: string) =>
+      d.api<Task & Err>('POST', `/v1/sandboxes/${sandbox}/tasks`, {
+        provider: 'command',
+        input: { script: 'true' },
+      });
+    const first = await run(app.sandbox.id);
+    await waitFor('the task to end', async () => {
+      const t = (await d.api<Task>('GET', `/v1/tasks/${first.body.id}`)).body;
+      return t.status === 'succeeded' ? t : undefined;
+    });
+    // No model API can be reached here, so no CLI reports a cost: the cost a CLI would have
+    // reported is written into the task's row directly.
+    const db = new SQLite(path.join(d.dataDir, 'state', 'paddock.db'));
+    db.pragma('busy_timeout = 5000');
+    db.prepare('UPDATE tasks SET cost_usd = 0.5 WHERE id = ?').run(first.body.id);
+    db.close();
+
+    const limit = async (body: Record<string, number>) =>
+      assert.equal((await d.api('PATCH', '/v1/settings', body)).status, 200);
+    await limit({ task_spend_limit_app_usd: 1 });
+    assert.equal((await run(app.sandbox.id)).status, 202, 'under the app limit');
+    await limit({ task_spend_limit_app_usd: 0.5 });
+    const refused = await run(app.sandbox.id);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error.code, 'spend_limit_reached');
+    assert.equal((await run(other.sandbox.id)).status, 202, "another app's spend is its own");
+    await limit({ task_spend_limit_app_usd: 0, task_spend_limit_owner_usd: 0.4 });
+    const owner = await run(other.sandbox.id);
+    assert.equal(owner.status, 409, "the owner's spend counts every app");
+    assert.equal(owner.body.error.code, 'spend_limit_reached');
+    const bad = await d.api<Err>('PATCH', '/v1/settings', { task_spend_limit_owner_usd: -1 });
+    assert.equal(bad.status, 400);
   });
 });

@@ -1,5 +1,6 @@
 import { GUEST_WORKSPACE } from '@paddock/shared';
 import { lineParser, type OutputParser, type ProviderContext } from './taskProvider.js';
+import type { UsageMeter } from './usageMeter.js';
 
 /**
  * What the agent CLI providers share: reading their input, and turning one JSON event per line
@@ -124,8 +125,11 @@ export function usd(cost: number): string {
  * lines ('' lines are dropped). A line that is not a JSON object (a stray warning, a crash
  * trace) passes through as text, so nothing the CLI says is lost.
  */
-export function jsonEventParser(format: (event: JsonObject) => string[]): OutputParser {
-  return lineParser((line) => {
+export function jsonEventParser(
+  format: (event: JsonObject) => string[],
+  usage?: UsageMeter,
+): OutputParser {
+  const parser = lineParser((line) => {
     if (line.trim() === '') return '';
     const event = asObject(parseJson(line));
     if (!event) return `${line}\n`;
@@ -134,6 +138,7 @@ export function jsonEventParser(format: (event: JsonObject) => string[]): Output
       .map((text) => `${text}\n`)
       .join('');
   });
+  return usage === undefined ? parser : { ...parser, usage };
 }
 
 function parseJson(line: string): unknown {

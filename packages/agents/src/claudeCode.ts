@@ -15,7 +15,8 @@ import {
   usd,
   type JsonObject,
 } from './agentCli.js';
-import type { TaskProvider } from './taskProvider.js';
+import type { OutputParser, TaskProvider } from './taskProvider.js';
+import { UsageMeter } from './usageMeter.js';
 
 /**
  * `claude-code`: Claude Code (@anthropic-ai/claude-code 2.1.x) in print mode. `--print` runs
@@ -40,11 +41,33 @@ export const claudeCodeProvider: TaskProvider = {
       '--dangerously-skip-permissions',
       ...promptArgs(model, prompt),
     ];
-    return { argv, env: claudeEnv(), parser: jsonEventParser(formatClaudeEvent) };
+    return { argv, env: claudeEnv(), parser: claudeParser() };
   },
   // Sent as `x-api-key` to api.anthropic.com.
   keyVariable: () => 'ANTHROPIC_API_KEY',
 };
+
+/** A parser per run: the closing `result` message carries the run's usage and cost. */
+export function claudeParser(): OutputParser {
+  const usage = new UsageMeter();
+  return jsonEventParser((event) => {
+    if (event.type === 'result') meterResult(event, usage);
+    return formatClaudeEvent(event);
+  }, usage);
+}
+
+function meterResult(event: JsonObject, usage: UsageMeter): void {
+  const tokens = asObject(event.usage) ?? {};
+  const cost = asNumber(event.total_cost_usd);
+  usage.total({
+    input:
+      (asNumber(tokens.input_tokens) ?? 0) +
+      (asNumber(tokens.cache_creation_input_tokens) ?? 0) +
+      (asNumber(tokens.cache_read_input_tokens) ?? 0),
+    output: asNumber(tokens.output_tokens) ?? 0,
+    ...(cost === undefined ? {} : { cost }),
+  });
+}
 
 function claudeEnv(): Record<string, string> {
   return {

@@ -16,7 +16,8 @@ import {
   unknownEvent,
   type JsonObject,
 } from './agentCli.js';
-import type { TaskProvider } from './taskProvider.js';
+import type { OutputParser, TaskProvider } from './taskProvider.js';
+import { UsageMeter } from './usageMeter.js';
 
 /**
  * `codex`: OpenAI Codex CLI (@openai/codex 0.171) as `codex exec`, its non-interactive mode.
@@ -44,11 +45,26 @@ export const codexProvider: TaskProvider = {
       `shell_environment_policy.set.HOME="${GUEST_WORKSPACE}"`,
       ...promptArgs(model, prompt),
     ];
-    return { argv, env: codexEnv(), parser: jsonEventParser(formatCodexEvent) };
+    return { argv, env: codexEnv(), parser: codexParser() };
   },
   // What `codex exec` reads; sent as `Authorization: Bearer …` to api.openai.com.
   keyVariable: () => 'CODEX_API_KEY',
 };
+
+/** A parser per run: each `turn.completed` adds its tokens (Codex reports no cost). */
+export function codexParser(): OutputParser {
+  const usage = new UsageMeter();
+  return jsonEventParser((event) => {
+    if (event.type === 'turn.completed') {
+      const tokens = asObject(event.usage) ?? {};
+      usage.add({
+        input: asNumber(tokens.input_tokens) ?? 0,
+        output: asNumber(tokens.output_tokens) ?? 0,
+      });
+    }
+    return formatCodexEvent(event);
+  }, usage);
+}
 
 function codexEnv(): Record<string, string> {
   return {

@@ -15,6 +15,7 @@ import {
   type JsonObject,
 } from './agentCli.js';
 import type { OutputParser, TaskProvider } from './taskProvider.js';
+import { UsageMeter } from './usageMeter.js';
 
 /**
  * `opencode`: opencode (opencode-ai 1.18) as `opencode run`, its non-interactive mode.
@@ -88,7 +89,24 @@ function opencodeEnv(): Record<string, string> {
 /** A parser per run: the closing line adds up the cost of every step. */
 export function opencodeParser(): OutputParser {
   const total = { cost: 0, input: 0, output: 0 };
-  return jsonEventParser((event) => formatOpencodeEvent(event, total));
+  const usage = new UsageMeter();
+  return jsonEventParser((event) => {
+    if (event.type === 'step_finish') meterStep(asObject(event.part) ?? {}, usage);
+    return formatOpencodeEvent(event, total);
+  }, usage);
+}
+
+/** Each step's tokens (cache reads and writes are input too) and cost. */
+function meterStep(part: JsonObject, usage: UsageMeter): void {
+  const tokens = asObject(part.tokens) ?? {};
+  const cache = asObject(tokens.cache) ?? {};
+  const cost = asNumber(part.cost);
+  usage.add({
+    input:
+      (asNumber(tokens.input) ?? 0) + (asNumber(cache.read) ?? 0) + (asNumber(cache.write) ?? 0),
+    output: asNumber(tokens.output) ?? 0,
+    ...(cost === undefined ? {} : { cost }),
+  });
 }
 
 interface Totals {

@@ -1,3 +1,5 @@
+import type { UsageMeter } from './usageMeter.js';
+
 /**
  * A task provider turns a task's input into a command in the workspace and its output into a
  * readable log. `command` runs a script; the agent CLIs (claude-code, codex, opencode) run
@@ -10,6 +12,8 @@ export interface OutputParser {
   push(chunk: string): string;
   /** Whatever is left at the end (a last line without a newline). */
   end(): string;
+  /** The model usage the output has reported so far, for CLIs that report it. */
+  usage?: UsageMeter;
 }
 
 export interface ProviderRun {

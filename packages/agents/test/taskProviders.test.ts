@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import type { TaskUsage } from '@paddock/shared';
 import { claudeCodeProvider } from '../src/claudeCode.js';
 import { codexProvider } from '../src/codex.js';
 import { opencodeKeyVariable, opencodeProvider } from '../src/opencode.js';
@@ -58,6 +59,8 @@ interface Case {
   model: string;
   /** What the log of the recorded output must show. */
   expected: string[];
+  /** The model usage the recorded output reports, added up. */
+  usage: TaskUsage;
 }
 
 const CASES: Case[] = [
@@ -88,6 +91,8 @@ const CASES: Case[] = [
       'Added `src/Greeting.tsx` and rendered `<Greeting name="Paddock" />` in `App.tsx`.',
       'Done · 5 turns · $0.0413 · 18.2s',
     ],
+    // The result message's totals: input, cache writes and cache reads are all input.
+    usage: { input_tokens: 22 + 6240 + 61840, output_tokens: 934, cost_usd: 0.04127 },
   },
   {
     provider: codexProvider,
@@ -114,6 +119,8 @@ const CASES: Case[] = [
       'Added `src/Greeting.tsx` and rendered `<Greeting name="Paddock" />` in `src/App.tsx`;',
       'Done · 24763 input tokens (19200 cached) · 1184 output tokens',
     ],
+    // Codex reports tokens, not cost.
+    usage: { input_tokens: 24763, output_tokens: 1184, cost_usd: null },
   },
   {
     provider: opencodeProvider,
@@ -132,6 +139,8 @@ const CASES: Case[] = [
       'Added `src/Greeting.tsx`; the project type-checks.',
       'Done · $0.0278 · 14360 input tokens · 432 output tokens',
     ],
+    // Three steps, each with its cache reads as input.
+    usage: { input_tokens: 48496, output_tokens: 432, cost_usd: 0.01392 + 0.00871 + 0.00513 },
   },
 ];
 
@@ -176,6 +185,18 @@ describe('agent CLI task providers (recorded outputs stand in for a model API th
         for (const line of c.expected) assert.ok(log.includes(line), `log shows ${line}`);
         assert.ok(!log.includes('{"type"'), 'no raw event is left in the log');
         assert.ok(log.endsWith('\n'));
+      });
+
+      it('adds up the model usage its CLI reports', () => {
+        const { parser } = runOf(c.provider, { prompt: PROMPT });
+        assert.equal(parser.usage?.value(), null, 'nothing before the first report');
+        parse(parser, midLineChunks(recorded(c.fixture)));
+        const usage = parser.usage?.value();
+        assert.ok(usage);
+        assert.equal(usage.input_tokens, c.usage.input_tokens);
+        assert.equal(usage.output_tokens, c.usage.output_tokens);
+        if (c.usage.cost_usd === null) assert.equal(usage.cost_usd, null);
+        else assert.ok(Math.abs(usage.cost_usd! - c.usage.cost_usd) < 1e-9);
       });
 
       it('parses the same whatever the chunk boundaries', () => {

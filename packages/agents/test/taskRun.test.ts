@@ -202,6 +202,49 @@ describe('runTask (a host directory as the workspace)', () => {
     assert.match(seen.log, /agent config has no ANTHROPIC_API_KEY/);
   });
 
+  it('stops an agent whose reported cost reaches the spend it was allowed', async () => {
+    // A scripted stand-in for the opencode CLI (no model API can be reached here): it prints
+    // opencode's step_finish events, a cent each, and would go on for a minute.
+    const tools = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-tools-'));
+    const bin = path.join(tools, 'opencode', `opencode-linux-${process.arch}`, 'bin', 'opencode');
+    fs.mkdirSync(path.dirname(bin), { recursive: true });
+    const step = JSON.stringify({
+      type: 'step_finish',
+      part: { reason: 'tool-calls', cost: 0.01, tokens: { input: 100, output: 10 } },
+    });
+    fs.writeFileSync(
+      bin,
+      `#!/bin/sh\necho spent > spent.txt\nfor i in $(seq 600); do echo '${step}'; sleep 0.1; done\n`,
+      { mode: 0o755 },
+    );
+    try {
+      const { host, seen } = hostFor(workspace);
+      host.toolDir = async (tool) => path.join(tools, tool);
+      const end = await runTask(host, {
+        ...request(''),
+        provider: TASK_PROVIDERS.get('opencode')!,
+        input: { prompt: 'spend' },
+        spendLimitUsd: 0.025,
+      });
+      assert.equal(end.status, 'failed');
+      assert.equal(end.reason, 'the agent was stopped at the spend limit');
+      assert.equal(end.result?.build_status, 'skipped');
+      assert.deepEqual(
+        end.result?.files_changed.map((f) => f.path),
+        ['spent.txt'],
+      );
+      const usage = end.result?.usage;
+      assert.ok(usage && usage.cost_usd !== null && usage.cost_usd >= 0.025);
+      assert.ok(usage.cost_usd < 0.1, 'stopped at the limit, not at the end');
+      assert.match(seen.log, /\[paddock\] stopping the agent: it has spent \$0\.03/);
+      const agentPid = workspace.pids[1];
+      assert.ok(agentPid !== undefined);
+      assert.equal(await groupGone(agentPid), true);
+    } finally {
+      fs.rmSync(tools, { recursive: true, force: true });
+    }
+  });
+
   it('restores a checkpoint as a new commit on top, keeping history', async () => {
     const { host } = hostFor(workspace);
     const first = await runTask(host, request('echo first > app.txt'));

@@ -77,6 +77,11 @@ export const ERROR_CODES = {
       'The secrets master key is not the one the stored secrets were sealed with (lost or changed PADDOCK_SECRETS_KEY or key file).',
   },
   rate_limited: { status: 429, description: 'Too many requests.' },
+  spend_limit_reached: {
+    status: 409,
+    description:
+      "The app's or owner's model spend this month has reached its limit (the task_spend_limit_* settings).",
+  },
   sandbox_unavailable: { status: 503, description: 'The sandbox did not answer in time.' },
   agent_error: {
     status: 502,

@@ -1,5 +1,5 @@
-import { PaddockError } from '@paddock/shared';
-import type { TaskProvider } from '../taskProvider.js';
+import { PaddockError, type TaskUsage } from '@paddock/shared';
+import type { OutputParser, TaskProvider } from '../taskProvider.js';
 import type { TaskHost, TaskWorkspace } from './taskWorkspace.js';
 import type { AgentOutcome } from './taskVerdict.js';
 
@@ -10,6 +10,14 @@ export interface ProviderRunRequest {
   input: Record<string, unknown>;
   /** The limit the guest agent enforces on the process. */
   timeoutMs: number;
+  /** US dollars the run may spend, as its CLI reports cost; absent: no limit. */
+  spendLimitUsd?: number;
+}
+
+/** How the provider's run ended, and the model usage its CLI reported. */
+export interface ProviderEnd {
+  outcome: AgentOutcome;
+  usage: TaskUsage | null;
 }
 
 /** The provider's command in the workspace; its output, parsed, into the task log. */
@@ -18,7 +26,17 @@ export async function runProvider(
   workspace: TaskWorkspace,
   req: ProviderRunRequest,
   signal: AbortSignal,
-): Promise<AgentOutcome> {
+): Promise<ProviderEnd> {
+  const end = await runCommand(host, workspace, req, signal);
+  return { outcome: end.outcome, usage: end.parser.usage?.value() ?? null };
+}
+
+async function runCommand(
+  host: TaskHost,
+  workspace: TaskWorkspace,
+  req: ProviderRunRequest,
+  signal: AbortSignal,
+): Promise<{ outcome: AgentOutcome; parser: OutputParser }> {
   const { provider, input } = req;
   const toolPath = provider.tool
     ? `${await host.toolDir(provider.tool.tool)}/${provider.tool.bin}`
@@ -34,13 +52,27 @@ export async function runProvider(
     );
   }
   let outcome: AgentOutcome = { exit_code: null, state: 'killed' };
+  // Hanging up on the stream kills the agent; a run past its spend limit is hung up on too.
+  const overBudget = new AbortController();
+  const stop = AbortSignal.any([signal, overBudget.signal]);
+  const checkSpend = (): void => {
+    const spent = run.parser.usage?.costUsd ?? null;
+    if (req.spendLimitUsd === undefined || spent === null || spent < req.spendLimitUsd) return;
+    host.log(
+      `\n[paddock] stopping the agent: it has spent $${spent.toFixed(4)}, ` +
+        `the $${req.spendLimitUsd.toFixed(4)} left of this month's spend limit\n`,
+    );
+    overBudget.abort();
+  };
   try {
     for await (const frame of workspace.execStream(
       { argv: run.argv, env, timeout_ms: req.timeoutMs },
-      signal,
+      stop,
     )) {
-      if (frame.event === 'stdout') host.log(run.parser.push(frame.data.text));
-      else if (frame.event === 'stderr') host.log(frame.data.text);
+      if (frame.event === 'stdout') {
+        host.log(run.parser.push(frame.data.text));
+        checkSpend();
+      } else if (frame.event === 'stderr') host.log(frame.data.text);
       else if (frame.event === 'exit') {
         outcome = { exit_code: frame.data.exit_code, state: frame.data.state };
       } else if (frame.event === 'error') {
@@ -48,18 +80,19 @@ export async function runProvider(
       }
     }
   } catch (err) {
-    if (!signal.aborted) throw err;
+    if (!stop.aborted) throw err;
   } finally {
     host.log(run.parser.end());
+  }
+  if (overBudget.signal.aborted && !signal.aborted) {
+    return { outcome: { exit_code: null, state: 'over_budget' }, parser: run.parser };
   }
   // Hanging up the stream makes the agent kill the process group. A limit that fired on the
   // daemon's side (the agent did not enforce the timeout) is a timeout too.
   if (signal.aborted) {
     const reason = signal.reason as Error | undefined;
-    return {
-      exit_code: null,
-      state: reason?.name === 'TimeoutError' ? 'timed_out' : 'canceled',
-    };
+    const state = reason?.name === 'TimeoutError' ? 'timed_out' : 'canceled';
+    return { outcome: { exit_code: null, state }, parser: run.parser };
   }
-  return outcome;
+  return { outcome, parser: run.parser };
 }

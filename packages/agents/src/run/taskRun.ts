@@ -1,4 +1,4 @@
-import type { ChangedFile, TaskResult, TaskStatus } from '@paddock/shared';
+import type { ChangedFile, TaskResult, TaskStatus, TaskUsage } from '@paddock/shared';
 import { afterAgent, type AfterAgent } from './afterAgent.js';
 import { baseline, changedFiles, commitTask, unifiedDiff } from './checkpoints.js';
 import { runProvider, type ProviderRunRequest } from './providerRun.js';
@@ -26,6 +26,7 @@ interface RunProgress {
   checkpoint: string | null;
   files: ChangedFile[];
   exit_code: number | null;
+  usage: TaskUsage | null;
 }
 
 /** What ends a run: a cancel, the provider's timeout, and the whole run's. */
@@ -46,6 +47,7 @@ export async function runTask(host: TaskHost, req: TaskRunRequest): Promise<Task
     checkpoint: null,
     files: [],
     exit_code: null,
+    usage: null,
   };
   // Every step is bounded: the provider by its timeout, the whole run by that plus time for
   // the checkpoint, build and health, whatever the guest agent does or does not answer.
@@ -72,9 +74,18 @@ async function runSteps(
   await host.event('task.started', 'Task started', {});
   const workspace = await host.connect();
   const base = await baseline(workspace, req.taskId, stop);
-  const outcome = await runProvider(host, workspace, req, AbortSignal.any([stop, limits.provider]));
+  const { outcome, usage } = await runProvider(
+    host,
+    workspace,
+    req,
+    AbortSignal.any([stop, limits.provider]),
+  );
   progress.exit_code = outcome.exit_code;
-  await host.event('task.agent_finished', 'The agent finished', { ...outcome });
+  progress.usage = usage;
+  await host.event('task.agent_finished', 'The agent finished', {
+    ...outcome,
+    ...(usage ? { usage } : {}),
+  });
   const checkpoint = await commitTask(workspace, req.taskId, stop);
   progress.checkpoint = checkpoint;
   progress.files = await changedFiles(workspace, base, checkpoint, stop);
@@ -83,7 +94,7 @@ async function runSteps(
     checkpoint,
     files_changed: progress.files.length,
   });
-  const stopped = outcome.state === 'canceled' || outcome.state === 'timed_out';
+  const stopped = ['canceled', 'timed_out', 'over_budget'].includes(outcome.state);
   const after: AfterAgent = stopped
     ? { build_status: 'skipped', app_healthy: false }
     : await afterAgent(host, workspace, stop);
@@ -95,6 +106,7 @@ async function runSteps(
     files_changed: progress.files,
     checkpoint,
     duration_ms: Math.round(performance.now() - progress.t0),
+    ...(usage ? { usage } : {}),
   };
   return { ...taskVerdict(limits.cancel.aborted, outcome, after.build_status), result };
 }
@@ -117,6 +129,7 @@ function endAfterError(
           files_changed: progress.files,
           checkpoint: progress.checkpoint,
           duration_ms: Math.round(performance.now() - progress.t0),
+          ...(progress.usage ? { usage: progress.usage } : {}),
         };
   if (limits.cancel.aborted) return { status: 'canceled', reason: null, result };
   if (limits.run.aborted) {

@@ -1,9 +1,12 @@
 import type { ExecState, TaskResult, TaskStatus } from '@paddock/shared';
 
-/** How the agent's process ended, as the guest agent reports it (or the daemon's limits). */
+/**
+ * How the agent's process ended, as the guest agent reports it, or the run's own limits:
+ * `canceled`, or `over_budget` when its reported cost reached the spend it was allowed.
+ */
 export interface AgentOutcome {
   exit_code: number | null;
-  state: ExecState | 'canceled';
+  state: ExecState | 'canceled' | 'over_budget';
 }
 
 /** A finished run's status, and why it failed. */
@@ -21,9 +24,11 @@ export function taskVerdict(
         : 'failed';
   const reason =
     status === 'failed'
-      ? outcome.exit_code !== 0
-        ? `the agent exited with ${outcome.exit_code ?? outcome.state}`
-        : 'the build check failed'
+      ? outcome.state === 'over_budget'
+        ? 'the agent was stopped at the spend limit'
+        : outcome.exit_code !== 0
+          ? `the agent exited with ${outcome.exit_code ?? outcome.state}`
+          : 'the build check failed'
       : null;
   return { status, reason };
 }

@@ -230,6 +230,16 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0011_task_cost': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('tasks').addColumn('cost_usd', 'real').execute();
+      await db.schema
+        .createIndex('tasks_owner_created')
+        .on('tasks')
+        .columns(['owner_id', 'created_at'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -104,6 +104,8 @@ export interface TasksTable {
   status_reason: string | null;
   timeout_seconds: number;
   result_json: string | null;
+  /** The model spend its CLI reported (result.usage.cost_usd), summed for spend limits. */
+  cost_usd: number | null;
   created_at: string;
   started_at: string | null;
   ended_at: string | null;

@@ -11,6 +11,7 @@ import { TASK_PROVIDERS } from '@paddock/agents';
 import { TaskLogs } from './taskLog.js';
 import { taskRoutes } from './taskRoutes.js';
 import { TaskService, type TaskServiceOptions } from './taskService.js';
+import { TaskSpend } from './taskSpend.js';
 import { TaskStore } from './taskStore.js';
 
 export type { TaskService } from './taskService.js';
@@ -29,10 +30,12 @@ export async function createTasks(d: {
   log: FastifyBaseLogger;
 }) {
   const logs = new TaskLogs(path.join(d.stateDir, 'tasks'));
+  const store = new TaskStore(d.db);
   const service = new TaskService({
     ...d,
     providers: TASK_PROVIDERS,
-    store: new TaskStore(d.db),
+    store,
+    spend: new TaskSpend(store, d.settings),
     logs,
     log: d.log.child({ component: 'tasks' }),
   });

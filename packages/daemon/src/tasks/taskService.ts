@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
-import { runTask, type TaskHost, type TaskProvider } from '@paddock/agents';
+import { runTask, type TaskEnd, type TaskHost, type TaskProvider } from '@paddock/agents';
 import {
   PaddockError,
   type CreateTaskBody,
@@ -12,6 +12,7 @@ import type { RuntimeService } from '../processes/runtimeService.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { TaskLogs } from './taskLog.js';
+import type { TaskSpend } from './taskSpend.js';
 import { taskView, type TaskRow, type TaskStore } from './taskStore.js';
 
 export interface TaskServiceOptions {
@@ -20,6 +21,7 @@ export interface TaskServiceOptions {
   /** Where agent CLIs are installed, and how a host path there is seen inside a sandbox. */
   tools: { ensure(tool: string): Promise<string> };
   store: TaskStore;
+  spend: TaskSpend;
   logs: TaskLogs;
   sandboxes: SandboxService;
   runtime: RuntimeService;
@@ -78,7 +80,8 @@ export class TaskService {
     if (!this.o.providers.has(body.provider)) {
       throw new PaddockError('bad_request', `no task provider "${body.provider}" here`);
     }
-    await this.o.sandboxes.agent(owner, sandboxId);
+    const { row: sandbox } = await this.o.sandboxes.agent(owner, sandboxId);
+    await this.o.spend.assertRoom(owner, sandbox.app_id);
     if (this.closing) throw new PaddockError('sandbox_unavailable', 'the daemon is shutting down');
     if (body.if_busy === 'reject' && this.busy(sandboxId)) {
       throw new PaddockError('conflict', `sandbox ${sandboxId} is running a task`);
@@ -220,20 +223,7 @@ export class TaskService {
     this.o.sandboxes.begin(started.sandbox_id);
     try {
       this.o.logs.frame(id, { event: 'status', data: { status: 'running' } });
-      const provider = this.o.providers.get(started.provider);
-      const end = provider
-        ? await runTask(this.hostFor(started), {
-            taskId: id,
-            provider,
-            input: JSON.parse(started.input_json) as Record<string, unknown>,
-            timeoutMs: started.timeout_seconds * 1000,
-            cancel: cancel.signal,
-          })
-        : {
-            status: 'failed' as const,
-            reason: `no task provider "${started.provider}"`,
-            result: null,
-          };
+      const end = await this.runOrRefuse(started, cancel.signal);
       await this.finish(started, end.status, end.reason, end.result);
     } finally {
       // Whatever happened above, followers get an end and the live log is let go.
@@ -241,6 +231,27 @@ export class TaskService {
       await this.o.sandboxes.end(started.sandbox_id);
       this.forget(id);
     }
+  }
+
+  /** The run, unless its provider is gone or the spend limit was reached while it waited. */
+  private async runOrRefuse(started: TaskRow, cancel: AbortSignal): Promise<TaskEnd> {
+    const provider = this.o.providers.get(started.provider);
+    if (!provider) {
+      return { status: 'failed', reason: `no task provider "${started.provider}"`, result: null };
+    }
+    const sandbox = await this.o.sandboxes.get(started.owner_id, started.sandbox_id);
+    const spendLimitUsd = await this.o.spend.left(started.owner_id, sandbox.app_id);
+    if (spendLimitUsd !== undefined && spendLimitUsd <= 0) {
+      return { status: 'failed', reason: "this month's spend limit was reached", result: null };
+    }
+    return runTask(this.hostFor(started), {
+      taskId: started.id,
+      provider,
+      input: JSON.parse(started.input_json) as Record<string, unknown>,
+      timeoutMs: started.timeout_seconds * 1000,
+      cancel,
+      ...(spendLimitUsd === undefined ? {} : { spendLimitUsd }),
+    });
   }
 
   /** Only the winner of queued → running runs: a cancel that got there first ends it. */
@@ -280,6 +291,7 @@ export class TaskService {
       status_reason: reason,
       ended_at: new Date().toISOString(),
       result_json: result === null ? null : JSON.stringify(result),
+      cost_usd: result?.usage?.cost_usd ?? null,
     });
     await this.announceEnd(ended);
     return ended;

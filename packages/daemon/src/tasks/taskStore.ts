@@ -42,6 +42,7 @@ export class TaskStore {
       status_reason: null,
       timeout_seconds: input.timeoutSeconds,
       result_json: null,
+      cost_usd: null,
       created_at: new Date().toISOString(),
       started_at: null,
       ended_at: null,
@@ -93,6 +94,21 @@ export class TaskStore {
       .where('status', '=', from)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** US dollars of spend the owner's tasks (or one app's, when given) reported since `since`. */
+  async spentSince(owner: string, since: string, appId?: string): Promise<number> {
+    let query = this.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.sum<number | null>('tasks.cost_usd').as('spent'))
+      .where('tasks.owner_id', '=', owner)
+      .where('tasks.created_at', '>=', since);
+    if (appId !== undefined) {
+      query = query
+        .innerJoin('sandboxes', 'sandboxes.id', 'tasks.sandbox_id')
+        .where('sandboxes.app_id', '=', appId);
+    }
+    return Number((await query.executeTakeFirst())?.spent ?? 0);
   }
 
   async update(

@@ -13,6 +13,8 @@ export const SETTINGS_BOUNDS = {
   audit_retention_days: { minimum: 1, maximum: 3650 },
   egress_connections_max: { minimum: 1, maximum: 4096 },
   snapshot_storage_mb: { minimum: 1, maximum: 10 * 1024 * 1024 },
+  task_spend_limit_app_usd: { minimum: 0, maximum: 1_000_000 },
+  task_spend_limit_owner_usd: { minimum: 0, maximum: 1_000_000 },
 } as const;
 
 export const SettingsSchema = Type.Object(
@@ -47,6 +49,15 @@ export const SettingsSchema = Type.Object(
       description:
         "MiB of files one owner's snapshots may describe in all (before deduplication); a capture or import past it is refused with 409 snapshot_quota_exceeded",
     }),
+    task_spend_limit_app_usd: Type.Number({
+      ...SETTINGS_BOUNDS.task_spend_limit_app_usd,
+      description:
+        "US dollars of model spend one app's agent tasks may reach in a calendar month (UTC), as their CLIs report it; a task that would pass it is refused (409 spend_limit_reached) or stopped. 0: no limit",
+    }),
+    task_spend_limit_owner_usd: Type.Number({
+      ...SETTINGS_BOUNDS.task_spend_limit_owner_usd,
+      description: "The same for all of one owner's tasks together. 0: no limit",
+    }),
   },
   { $id: 'Settings' },
 );
@@ -60,6 +71,8 @@ export const DEFAULT_SETTINGS: Settings = {
   audit_retention_days: 90,
   egress_connections_max: 256,
   snapshot_storage_mb: 10 * 1024,
+  task_spend_limit_app_usd: 0,
+  task_spend_limit_owner_usd: 0,
 };
 
 export const PatchSettingsBody = Type.Partial(
@@ -71,6 +84,8 @@ export const PatchSettingsBody = Type.Partial(
     audit_retention_days: SettingsSchema.properties.audit_retention_days,
     egress_connections_max: SettingsSchema.properties.egress_connections_max,
     snapshot_storage_mb: SettingsSchema.properties.snapshot_storage_mb,
+    task_spend_limit_app_usd: SettingsSchema.properties.task_spend_limit_app_usd,
+    task_spend_limit_owner_usd: SettingsSchema.properties.task_spend_limit_owner_usd,
   }),
   { ...strict, minProperties: 1 },
 );

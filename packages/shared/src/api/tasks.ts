@@ -59,6 +59,19 @@ export const ChangedFileSchema = Type.Object({
 });
 export type ChangedFile = Static<typeof ChangedFileSchema>;
 
+/** The model usage an agent CLI reported for a run. */
+export const TaskUsageSchema = Type.Object(
+  {
+    /** Every input token the model read, cached ones included. */
+    input_tokens: Type.Integer({ minimum: 0 }),
+    output_tokens: Type.Integer({ minimum: 0 }),
+    /** What the CLI says the run cost; null when it reports tokens only (Codex). */
+    cost_usd: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+  },
+  { $id: 'TaskUsage' },
+);
+export type TaskUsage = Static<typeof TaskUsageSchema>;
+
 export const TaskResultSchema = Type.Object(
   {
     exit_code: Type.Union([Type.Integer(), Type.Null()]),
@@ -70,6 +83,8 @@ export const TaskResultSchema = Type.Object(
     /** The commit holding the task's changes, or the unchanged HEAD. */
     checkpoint: Type.Union([Type.String(), Type.Null()]),
     duration_ms: Type.Integer(),
+    /** Absent when the provider reports none (`command`, or a CLI that ended before any). */
+    usage: Type.Optional(TaskUsageSchema),
   },
   { $id: 'TaskResult' },
 );
