@@ -18,8 +18,9 @@ command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v losetup >/dev/null 2>&1 || missing+=(mount)
 # Task checkpoints are commits made by git inside sandboxes (which see the host's /usr).
 command -v git >/dev/null 2>&1 || missing+=(git)
-# The fastapi preset runs on Debian's packages: sandboxes have no package index to install from.
-for pkg in python3-fastapi python3-uvicorn; do
+# The fastapi preset runs on Debian's packages, in a virtualenv of each app's own (python3-venv)
+# that pip (python3-pip) installs into.
+for pkg in python3-fastapi python3-uvicorn python3-venv python3-pip; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 /usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv) # pip in a venv

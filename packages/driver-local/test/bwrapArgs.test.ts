@@ -215,6 +215,24 @@ describe('buildBwrapArgs', () => {
     assert.ok(!none.includes('/opt/paddock/cache'));
   });
 
+  it('binds a writable mount from its layer in the workspace, never its source', () => {
+    const source = '/var/cache/paddock/react-vite-abc/node_modules';
+    const args = buildBwrapArgs({
+      ...input,
+      mounts: [{ source, name: 'node_modules', writable: true }],
+    });
+    const list = binds(args.slice(0, args.indexOf('--')));
+    const ws = list.findIndex(([f, , d]) => f === '--bind' && d === '/workspace');
+    const layer = list.findIndex(([, , d]) => d === '/workspace/node_modules');
+    assert.ok(ws >= 0 && layer > ws, 'over the workspace');
+    assert.deepEqual(list[layer], [
+      '--bind',
+      `${input.sandbox.workspaceDir}/node_modules`,
+      '/workspace/node_modules',
+    ]);
+    assert.ok(!args.includes(source), 'the shared source is not bound writable');
+  });
+
   it('binds the fetch preload and the egress CA when given, over the system bundle when there is one', () => {
     assert.ok(!options.includes('/opt/paddock/egress-ca.pem'), 'nothing unless given');
     const dir = '/run/paddock/0123456789';

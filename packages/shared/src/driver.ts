@@ -57,17 +57,23 @@ export interface SandboxDriver {
 
 export interface SandboxSpec {
   limits: SandboxLimits;
-  /** Read-only host directories shown inside the workspace (e.g. a shared `node_modules`). */
+  /** Host directories shown inside the workspace (e.g. a shared `node_modules`). */
   mounts?: WorkspaceMount[];
 }
 
 /**
- * A host directory shown read-only at `<workspace>/<name>`: how a preset's pre-built
- * dependencies reach every app of that preset without an install. `name` is one path segment.
+ * A host directory shown at `<workspace>/<name>`, read-only unless `writable`: how a preset's
+ * pre-built dependencies reach every app of that preset without an install. `name` is one path
+ * segment.
  */
 export interface WorkspaceMount {
   source: string;
   name: string;
+  /**
+   * True: the sandbox may change it. Its changes go to a layer of its own over `source`, kept
+   * in its workspace (so inside its disk limit), and `source` itself stays unchanged.
+   */
+  writable?: boolean;
 }
 
 /** A sandbox's workspace as the host sees it, for the length of a `withWorkspace` call. */

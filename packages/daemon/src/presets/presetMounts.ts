@@ -9,14 +9,17 @@ export interface PresetDependencies {
   ms: number;
 }
 
-/** A preset's dependencies as read-only mounts, built into the shared cache on first use. */
+/**
+ * A preset's dependencies as mounts of the shared cache (with a writable layer of the app's own
+ * over it), built into the shared cache on first use.
+ */
 export class PresetMounts {
   constructor(
     private readonly cache: DependencyCache,
     private readonly log: FastifyBaseLogger,
   ) {}
 
-  /** The dependency cache as a read-only `node_modules`, built on first use of the preset. */
+  /** The dependency cache as the app's `node_modules`, built on first use of the preset. */
   async mountsFor(presetName: string | null): Promise<WorkspaceMount[]> {
     return (await this.dependencies(presetName)).mounts;
   }
@@ -29,7 +32,8 @@ export class PresetMounts {
       const { nodeModules, built, ms } = await this.cache.ensure(preset.name);
       if (built) this.log.info({ preset: preset.name, ms }, 'installed preset dependencies');
       return {
-        mounts: [{ source: nodeModules, name: 'node_modules' }],
+        // Writable: the app's own layer over the shared cache, so npm install works (ADR 0016).
+        mounts: [{ source: nodeModules, name: 'node_modules', writable: true }],
         source: built ? 'installed' : 'cached',
         ms: Math.round(ms),
       };

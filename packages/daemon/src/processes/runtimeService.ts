@@ -15,6 +15,11 @@ import type { EventLog } from '../events/eventLog.js';
 import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow, SandboxStore } from '../sandboxes/sandboxStore.js';
+import {
+  dependencyPlan,
+  installDependencies,
+  type DependencyPlan,
+} from '../presets/appDependencies.js';
 
 export interface RuntimeServiceOptions {
   sandboxes: SandboxService;
@@ -79,6 +84,14 @@ export class RuntimeService {
           payload: { preset: preset.name, seeded: seeded.seeded, files: seeded.files },
         });
       }
+      const plan = preset ? await dependencyPlan(client, preset) : null;
+      if (plan?.quick === false) {
+        // Not awaited: an install may take minutes, and a boot answers at once; the processes
+        // start once it is over.
+        void this.chain(row, (agent) => this.install(row, agent, plan));
+        return;
+      }
+      if (plan) await this.install(row, client, plan);
       await this.applyNow(row, client);
     } catch (err) {
       this.o.log.warn({ err, sandbox_id: row.id }, 'preparing the sandbox runtime failed');
@@ -100,10 +113,16 @@ export class RuntimeService {
 
   /** Reads the manifest again and applies it (after sandbox.yaml changed, or a re-adoption). */
   reload(row: SandboxRow): Promise<void> {
+    return this.chain(row);
+  }
+
+  /** After the applies already queued for the sandbox: `before` (if any), then an apply. */
+  private chain(row: SandboxRow, before?: (client: AgentClient) => Promise<void>): Promise<void> {
     const previous = this.applying.get(row.id) ?? Promise.resolve();
     const next = previous
       .then(async () => {
         const { client } = await this.o.sandboxes.agent(row.owner_id, row.id);
+        if (before) await before(client);
         await this.applyNow(row, client);
       })
       .catch((err: unknown) => {
@@ -160,6 +179,45 @@ export class RuntimeService {
         payload: { source, processes: specs.map((s) => s.name) },
       });
     }
+  }
+
+  /**
+   * The app's own dependencies, installed inside the sandbox from its lockfile (ADR 0016).
+   * A failure is reported and the processes start anyway; the next boot tries again.
+   */
+  private async install(row: SandboxRow, client: AgentClient, plan: DependencyPlan): Promise<void> {
+    const base = { owner: row.owner_id, sandboxId: row.id };
+    await this.o.events.append({
+      ...base,
+      type: 'dependencies.installing',
+      message: `Installing the app's dependencies (${plan.reason})`,
+      payload: { kind: plan.kind, reason: plan.reason },
+    });
+    const result = await installDependencies(client, plan).catch((err: unknown) => {
+      this.o.log.warn({ err, sandbox_id: row.id }, 'installing app dependencies failed');
+      return null;
+    });
+    const ok = result?.exit_code === 0;
+    // No output in events or logs (it may hold anything): rerunning the install shows it.
+    if (!ok && result) {
+      this.o.log.warn(
+        { sandbox_id: row.id, exit_code: result.exit_code },
+        'installing app dependencies failed',
+      );
+    }
+    await this.o.events.append({
+      ...base,
+      type: ok ? 'dependencies.installed' : 'dependencies.install_failed',
+      severity: ok ? 'info' : 'error',
+      message: ok
+        ? "The app's dependencies are installed"
+        : "Installing the app's dependencies failed",
+      payload: {
+        kind: plan.kind,
+        exit_code: result?.exit_code ?? null,
+        duration_ms: Math.round(result?.duration_ms ?? 0),
+      },
+    });
   }
 
   /** The supervised processes of a running sandbox (reading them is not activity). */

@@ -63,7 +63,10 @@ export interface BwrapInput {
   emptyDir: string;
   /** Size of the private /tmp tmpfs. Its pages are charged to the sandbox's memory cgroup. */
   tmpSizeBytes: number;
-  /** Read-only host directories over `<workspace>/<name>` (mount points prepared by the launcher). */
+  /**
+   * Host directories over `<workspace>/<name>` (mount points prepared by the launcher): read-only
+   * binds of their source, or, when writable, the layer already mounted there.
+   */
   mounts: WorkspaceMount[];
   /** The shared cache, bound read-only at GUEST_CACHE_DIR in every sandbox; null: none. */
   sharedCache: string | null;
@@ -189,7 +192,16 @@ function sandboxFileArgs(input: BwrapInput): string[] {
     sandbox.workspaceDir,
     GUEST_WORKSPACE,
   ];
-  for (const m of input.mounts) args.push('--ro-bind', m.source, `${GUEST_WORKSPACE}/${m.name}`);
+  for (const m of input.mounts) {
+    // A writable mount is the overlay the driver mounted at that place in the workspace
+    // (storage/writableLayers.ts); bound again by name so it never depends on bwrap's recursion.
+    if (m.writable === true) {
+      const layer = path.join(sandbox.workspaceDir, m.name);
+      args.push('--bind', layer, `${GUEST_WORKSPACE}/${m.name}`);
+    } else {
+      args.push('--ro-bind', m.source, `${GUEST_WORKSPACE}/${m.name}`);
+    }
+  }
   args.push(
     '--bind',
     sandbox.runDir,

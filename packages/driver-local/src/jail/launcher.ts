@@ -13,6 +13,7 @@ import { isAlive, processIdentity, waitForExit, type ProcessIdentity } from '../
 import type { RuntimeFiles, SharedRuntimeFiles } from './runtimeFiles.js';
 import type { SandboxRecord, SandboxFiles } from './sandboxFiles.js';
 import type { WorkspaceDisk } from '../storage/workspaceDisk.js';
+import { mountWritableLayers, unmountWritableLayers } from '../storage/writableLayers.js';
 
 /**
  * Runs as root with the boot argv as positional parameters (never interpolated): lower our own
@@ -104,6 +105,10 @@ export async function bootSandbox(
     await ctx.runtime.mount(id, record.uid, record.gid);
     await ctx.disk.mount(ctx.files.imageFile(id), ctx.files.paths(id).workspaceDir, fresh);
     prepareMountPoints(ctx.files.paths(id).workspaceDir, record);
+    await mountWritableLayers(ctx.tools, ctx.files.paths(id).workspaceDir, record.mounts ?? [], {
+      uid: record.uid,
+      gid: record.gid,
+    });
 
     const child = spawnDetached(ctx, record);
     const exited = new Promise<never>((_, reject) => {
@@ -181,7 +186,7 @@ export async function isJailRunning(ctx: LauncherContext, record: SandboxRecord)
 
 /**
  * Take down whatever of a sandbox is running or mounted, in dependency order: processes, then
- * the workspace, then the runtime tmpfs, then the cgroups. Safe to call on a clean sandbox.
+ * the writable layers, the workspace, the runtime tmpfs, then the cgroups. Safe to call on a clean sandbox.
  */
 export async function teardownSandbox(
   ctx: LauncherContext,
@@ -196,6 +201,7 @@ export async function teardownSandbox(
   }
   ctx.logs.save(id);
   unpinAgentSocket(ctx.files.socketPath(id));
+  await unmountWritableLayers(ctx.tools, ctx.files.paths(id).workspaceDir);
   await ctx.disk.unmount(ctx.files.imageFile(id), ctx.files.paths(id).workspaceDir);
   await ctx.runtime.unmount(id);
   await ctx.cgroups.remove(id);

@@ -5,7 +5,10 @@ import type { SandboxRecord } from './sandboxFiles.js';
 
 const MOUNT_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 
-/** Mount names are one path segment inside the workspace; sources are existing host dirs. */
+/**
+ * Mount names are one path segment inside the workspace; sources are existing host dirs.
+ * `writable` is kept only when true, so equal mount sets compare (and pool) equal.
+ */
 export function checkMounts(mounts: WorkspaceMount[] | undefined): WorkspaceMount[] {
   for (const m of mounts ?? []) {
     if (!MOUNT_NAME.test(m.name)) {
@@ -21,11 +24,15 @@ export function checkMounts(mounts: WorkspaceMount[] | undefined): WorkspaceMoun
       );
     }
   }
-  return (mounts ?? []).map((m) => ({ source: m.source, name: m.name }));
+  return (mounts ?? []).map((m) =>
+    m.writable === true
+      ? { source: m.source, name: m.name, writable: true }
+      : { source: m.source, name: m.name },
+  );
 }
 
 /**
- * Each read-only mount needs a real directory to cover. The workspace is the user's, so what is
+ * Each mount needs a real directory to cover (a writable one keeps its layer inside it). The workspace is the user's, so what is
  * there may be anything: a file or a symlink (which bwrap would follow) is moved aside, never
  * followed. Runs as root, so only lstat, mkdir and rename, which do not follow the last segment.
  */

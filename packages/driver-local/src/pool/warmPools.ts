@@ -14,7 +14,7 @@ export interface WarmPoolsOptions {
 }
 
 function keyOf(mounts: WorkspaceMount[]): string {
-  return mounts.map((m) => `${m.name}=${m.source}`).join('\n');
+  return mounts.map((m) => `${m.name}${m.writable === true ? '+' : ''}=${m.source}`).join('\n');
 }
 
 /**
