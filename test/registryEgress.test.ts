@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { startNpmRegistry, type NpmRegistry } from './fixtures/npm-registry/npmRegistry.js';
 import { buildWheel, startPypiIndex, type PypiIndex } from './fixtures/pypi-index/pypiIndex.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
-import { waitFor } from './previewClient.js';
+import { openPreview, previewGet, waitFor } from './previewClient.js';
 import { selfSignedCertificate } from './testCertificate.js';
 
 interface Rule {
@@ -21,7 +21,11 @@ interface Policy {
 }
 interface App {
   id: string;
-  sandbox: { id: string };
+  sandbox: {
+    id: string;
+    preview: { url: string } | null;
+    processes: { kind: string; status: string; health: string | null }[];
+  };
 }
 
 const PRESETS = path.resolve(import.meta.dirname, '../packages/presets/templates');
@@ -205,6 +209,67 @@ describe('registry egress: the preset baseline lets npm and pip reach their regi
       'curl -sS -o /dev/null -w "%{http_code}" https://registry.npmjs.org/paddock-probe',
     );
     assert.equal(meta.stdout, '200', meta.stderr);
+  });
+
+  it('lets an app add a package from the registry that its preview serves, and its fork too', async () => {
+    const healthy = (id: string) =>
+      waitFor(
+        `app ${id} healthy`,
+        async () => {
+          const a = (await d.api<App>('GET', `/v1/apps/${id}`)).body;
+          const web = a.sandbox.processes.find((p) => p.kind === 'web');
+          return web?.status === 'running' && web.health === 'ready' ? a : undefined;
+        },
+        180_000,
+      );
+    /** The module Vite serves for `src/probe.js`, then the package it imports, via the preview. */
+    const servedProbe = async (app: App): Promise<string> => {
+      const { cookie } = await openPreview(d.url, app.sandbox.preview!.url);
+      const url = app.sandbox.preview!.url;
+      return waitFor(
+        'the preview to serve the package',
+        async () => {
+          const mod = await previewGet(d.url, url, { cookie, path: '/src/probe.js' });
+          const dep = /from\s+"([^"]*paddock-probe[^"]*)"/.exec(mod.body)?.[1];
+          if (mod.status !== 200 || dep === undefined) return undefined;
+          const pkg = await previewGet(d.url, url, { cookie, path: dep });
+          return pkg.status === 200 ? pkg.body : undefined;
+        },
+        120_000,
+      );
+    };
+    const app = await healthy((await createApp('probe-shop', 'react-vite')).id);
+    const sb = app.sandbox.id;
+    // As an agent would: npm install from the registry, through the egress proxy.
+    const install = await sh(sb, 'npm install --no-audit --no-fund paddock-probe');
+    assert.equal(install.exit_code, 0, `${install.stdout}\n${install.stderr}`);
+    assert.match((await sh(sb, 'cat package.json')).stdout, /"paddock-probe": "\^1\.0\.0"/);
+    const write = await fetch(`${d.url}/v1/sandboxes/${sb}/files?path=src/probe.js`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/octet-stream' },
+      body: "import probe from 'paddock-probe';\nexport default probe;\n",
+    });
+    assert.equal(write.status, 200);
+    assert.match(await servedProbe(app), /probe from the loopback registry/);
+
+    // A snapshot leaves node_modules out: the fork installs from its lockfile, in its sandbox,
+    // through the registry again.
+    const snap = await d.api<{ id: string }>('POST', `/v1/sandboxes/${sb}/snapshots`, {
+      name: 'with the probe',
+    });
+    assert.equal(snap.status, 201, JSON.stringify(snap.body));
+    const requestsBefore = npm!.requests.length;
+    const fork = await d.api<App>('POST', `/v1/apps/${app.id}/fork`, {
+      snapshot_id: snap.body.id,
+      name: 'probe-shop copy',
+    });
+    assert.equal(fork.status, 201, JSON.stringify(fork.body));
+    const forked = await healthy(fork.body.id);
+    assert.match(await servedProbe(forked), /probe from the loopback registry/);
+    assert.ok(
+      npm!.requests.slice(requestsBefore).some((r) => r.includes('paddock-probe')),
+      'the fork fetched the package from the registry',
+    );
   });
 
   it("installs from the Python index into a fastapi app's .venv", async () => {

@@ -46,6 +46,7 @@ describe('env', () => {
         LANG: 'C.UTF-8',
         TERM: 'xterm-256color',
         PWD: '/workspace/src',
+        npm_config_cache: '/workspace/.cache/npm',
         // Every child goes out through the egress proxy the agent relays.
         HTTP_PROXY: 'http://127.0.0.1:3128',
         HTTPS_PROXY: 'http://127.0.0.1:3128',

@@ -92,6 +92,9 @@ export function buildChildEnv(input: ChildEnvInput): EnvMap {
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',
     PWD: input.cwd,
+    // npm's cache under .cache/ (not ~/.npm), which snapshots and checkpoints leave out: a
+    // workspace carries no copy of every package it ever fetched.
+    npm_config_cache: `${input.workspace}/.cache/npm`,
     // The files do not change while the agent runs: look once.
     ...(cachedEgressEnv ??= egressEnv()),
   });
