@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startNpmRegistry, type NpmRegistry } from './fixtures/npm-registry/npmRegistry.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { openPreview, previewGet, waitFor } from './previewClient.js';
 import { codexPlay } from './scriptedModel/codexPlay.js';
@@ -13,7 +14,11 @@ import type { Play } from './scriptedModel/play.js';
 import {
   ADDED_FILE,
   APP_FILE,
+  CHANGED_FILES,
   OLD_HEADING,
+  PROBE_FILE,
+  PROBE_PACKAGE,
+  PROBE_TEXT,
   SHELL_FILE,
   addedText,
   claudeCodePlay,
@@ -24,6 +29,7 @@ import {
 } from './scriptedModel/plays.js';
 import { ScriptedModelServer, type Behaviour } from './scriptedModel/server.js';
 import { RECHECK, SCRIPTED_FOR, type ScriptedCli } from './scriptedModel/versions.js';
+import { selfSignedCertificate } from './testCertificate.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -41,6 +47,7 @@ interface Task {
     files_changed: { path: string; added: number | null; removed: number | null }[];
     checkpoint: string | null;
     duration_ms: number;
+    usage?: { input_tokens: number; output_tokens: number; cost_usd: number | null };
   } | null;
 }
 interface App {
@@ -101,20 +108,39 @@ const timings: string[] = [];
 
 describe('agent CLIs for real in sandboxes, on a scripted model server', () => {
   const dataDir = tempDataDir();
+  // The npm registry the plays install from (verdaccio on loopback, as registry.npmjs.org):
+  // its TLS passes the egress proxy untouched, so sandboxes trust its certificate themselves.
+  const npmCert = selfSignedCertificate('registry.npmjs.org');
+  const npmCa = path.join(dataDir, '..', `${path.basename(dataDir)}-registry.pem`);
+  let npm: NpmRegistry | undefined;
   let model: ScriptedModelServer;
   let d: TestDaemon;
 
   before(async () => {
     model = await ScriptedModelServer.start({ anthropicKey: ANTHROPIC_KEY, openaiKey: OPENAI_KEY });
+    npm = await startNpmRegistry({ host: 'registry.npmjs.org', ...npmCert });
+    await npm.publish({
+      name: PROBE_PACKAGE,
+      version: '1.0.0',
+      files: { 'index.js': `module.exports = ${JSON.stringify(PROBE_TEXT)};\n` },
+    });
+    fs.writeFileSync(npmCa, npmCert.cert);
     d = await startDaemon({
       dataDir,
-      env: { PADDOCK_EGRESS_RESOLVE: model.resolve, PADDOCK_EGRESS_UPSTREAM_CA: model.caFile },
+      env: {
+        PADDOCK_EGRESS_RESOLVE: `${model.resolve},registry.npmjs.org=127.0.0.1:${npm.port}`,
+        PADDOCK_EGRESS_UPSTREAM_CA: model.caFile,
+        PADDOCK_SANDBOX_EXTRA_CA: npmCa,
+      },
     });
   });
   after(async () => {
     await d?.stop();
     await destroyEverything(dataDir);
     await model?.close();
+    await npm?.close();
+    npmCert.remove();
+    fs.rmSync(npmCa, { force: true });
     if (timings.length > 0) console.log(`[agent CLI timings]\n${timings.join('\n')}`);
   });
 
@@ -263,13 +289,17 @@ describe('agent CLIs for real in sandboxes, on a scripted model server', () => {
         assert.equal(r.app_healthy, true);
         assert.equal(r.preview_ok, true);
         const changed = r.files_changed.map((f) => f.path).sort();
-        assert.deepEqual(changed, [ADDED_FILE, APP_FILE, SHELL_FILE].sort(), log);
+        assert.deepEqual(changed, CHANGED_FILES, log);
+        assert.ok(r.usage && r.usage.output_tokens > 0, `the model usage: ${JSON.stringify(r)}`);
 
         const diff = await text(`/v1/tasks/${done.id}/diff`);
         assert.match(diff, new RegExp(`^-.*${OLD_HEADING.replace(/[+]/g, '\\+')}`, 'm'));
         assert.match(diff, new RegExp(`^\\+.*${newHeading(cli)}`, 'm'));
         assert.match(diff, new RegExp(`^\\+${addedText(cli).trim()}`, 'm'));
         assert.equal((await sh(sb, `cat ${SHELL_FILE}`)).stdout.trim(), cli, shellCommand(cli));
+        // It added a dependency from the registry, through the proxy, and used it.
+        assert.equal((await sh(sb, `cat ${PROBE_FILE}`)).stdout.trim(), PROBE_TEXT);
+        assert.match((await sh(sb, 'cat package.json')).stdout, /"paddock-probe": "\^1\.0\.0"/);
 
         // The preview serves the changed app (Vite serves the module as it now is).
         const fresh = (await d.api<App>('GET', `/v1/apps/${app.id}`)).body;
@@ -399,10 +429,7 @@ describe('agent CLIs for real in sandboxes, on a scripted model server', () => {
     });
     const done = await finished(res.body.id, TASK_SECONDS);
     assert.equal(done.status, 'succeeded', done.status_reason ?? '');
-    assert.deepEqual(
-      done.result!.files_changed.map((f) => f.path).sort(),
-      [ADDED_FILE, APP_FILE, SHELL_FILE].sort(),
-    );
+    assert.deepEqual(done.result!.files_changed.map((f) => f.path).sort(), CHANGED_FILES);
     const started = Date.parse(done.started_at!);
     timings.push(
       `command: whole task ${Date.parse(done.ended_at!) - started} ms (duration_ms ${done.result!.duration_ms})`,

@@ -19,12 +19,29 @@ export const SHELL_FILE = 'shell-ran.txt';
 export const newHeading = (by: string) => `Hello from ${by} and a scripted model`;
 export const addedText = (by: string) => `Written by ${by} on a scripted model's word.\n`;
 
+/** The package the play installs from the test's npm registry, and the file its use writes. */
+export const PROBE_PACKAGE = 'paddock-probe';
+export const PROBE_TEXT = 'probe from the loopback registry';
+export const PROBE_FILE = 'probe.txt';
+
+/** Every file a play changes: the edit, the new file, and what its command leaves. */
+export const CHANGED_FILES = [
+  APP_FILE,
+  ADDED_FILE,
+  SHELL_FILE,
+  PROBE_FILE,
+  'package.json',
+  'package-lock.json',
+].sort();
+
 /**
- * The shell command of every play. TODO(app dependency installs): once a task may install app
- * dependencies from the test registry, add `npm install <a test registry package>` here and
- * assert the package in node_modules and in package.json's dependencies.
+ * The shell command of every play: it says who ran it, adds a dependency from the registry (as
+ * agents do in their first minutes: through the egress proxy, into the app's own layer over the
+ * shared node_modules) and uses it.
  */
-export const shellCommand = (by: string) => `echo "${by}" > ${SHELL_FILE} && ls src`;
+export const shellCommand = (by: string) =>
+  `echo "${by}" > ${SHELL_FILE} && npm install --no-audit --no-fund ${PROBE_PACKAGE} && ` +
+  `node -p "require('${PROBE_PACKAGE}')" > ${PROBE_FILE} && ls src`;
 
 /** Claude Code: Read (Edit refuses a file not read first), Edit, Write, Bash. */
 export function claudeCodePlay({ workspace, by }: Edit): Play {

@@ -25,6 +25,13 @@ import { UsageMeter } from './usageMeter.js';
  * and skips Codex's own sandbox (which cannot nest inside Paddock's, and need not);
  * `--skip-git-repo-check` lets it run in a workspace that is not yet a git repository.
  */
+const PROVIDER_ID = 'paddock-openai';
+/** TOML, as `-c` takes it: the key from CODEX_API_KEY, sent as `Authorization: Bearer`. */
+const OPENAI_PROVIDER =
+  '{ name = "OpenAI", base_url = "https://api.openai.com/v1", env_key = "CODEX_API_KEY", ' +
+  'wire_api = "responses", supports_websockets = false, request_max_retries = 2, ' +
+  'stream_max_retries = 2 }';
+
 export const codexProvider: TaskProvider = {
   name: 'codex',
   tool: { tool: 'codex', bin: '.bin/codex' },
@@ -43,6 +50,13 @@ export const codexProvider: TaskProvider = {
       // Commands Codex runs keep the workspace as their home (see codexEnv).
       '-c',
       `shell_environment_policy.set.HOME="${GUEST_WORKSPACE}"`,
+      // OpenAI's Responses API as a provider of our own: the built-in one tries a WebSocket
+      // first on every run (7 attempts, ~10 s), which the egress proxy's key injection cannot
+      // carry, and cannot be told not to; nor does ours refresh a model list from chatgpt.com.
+      '-c',
+      `model_providers.${PROVIDER_ID}=${OPENAI_PROVIDER}`,
+      '-c',
+      `model_provider="${PROVIDER_ID}"`,
       ...promptArgs(model, prompt),
     ];
     return { argv, env: codexEnv(), parser: codexParser() };
