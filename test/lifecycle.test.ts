@@ -52,6 +52,8 @@ describe('settings and idle stop', () => {
       audit_retention_days: 90,
       egress_connections_max: 256,
       snapshot_storage_mb: 10240,
+      task_spend_limit_app_usd: 0,
+      task_spend_limit_owner_usd: 0,
     });
     const refused: [unknown, number, string, string?][] = [
       [{ idle_stop_seconds: 60 }, 403, 'forbidden', user],

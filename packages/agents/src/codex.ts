@@ -52,7 +52,7 @@ export const codexProvider: TaskProvider = {
       `shell_environment_policy.set.HOME="${GUEST_WORKSPACE}"`,
       // OpenAI's Responses API as a provider of our own: the built-in one tries a WebSocket
       // first on every run (7 attempts, ~10 s), which the egress proxy's key injection cannot
-      // carry, and cannot be told not to; nor does ours refresh a model list from chatgpt.com.
+      // carry, and cannot be told not to.
       '-c',
       `model_providers.${PROVIDER_ID}=${OPENAI_PROVIDER}`,
       '-c',
