@@ -22,3 +22,7 @@ export * from './api/appConfig.js';
 export * from './api/audit.js';
 export * from './api/egress.js';
 export * from './cookies.js';
+export * from './routes/routeContract.js';
+export * from './routes/errorResponses.js';
+export * from './routes/sandboxes.js';
+export * from './routes/tasks.js';
