@@ -25,4 +25,8 @@ export * from './cookies.js';
 export * from './routes/routeContract.js';
 export * from './routes/errorResponses.js';
 export * from './routes/sandboxes.js';
+export * from './routes/exec.js';
+export * from './routes/files.js';
+export * from './routes/processes.js';
+export * from './routes/runtime.js';
 export * from './routes/tasks.js';
