@@ -4,10 +4,25 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import type { RouteEntry } from '@paddock/daemon';
+import { allRoutes } from '@paddock/shared';
 import { describeApi, type OpenApiDoc } from './openapiDocument.js';
 
 const CHECKED_IN = path.resolve(import.meta.dirname, '../docs/openapi.json');
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+/** Every operation of the document as `method /path/{param}`. */
+function operations(doc: OpenApiDoc): string[] {
+  return Object.entries(doc.paths).flatMap(([p, ops]) =>
+    Object.keys(ops)
+      .filter((m) => METHODS.includes(m))
+      .map((m) => `${m} ${p}`),
+  );
+}
+
+/** Fastify's `/v1/tasks/:id` as OpenAPI's `/v1/tasks/{id}`. */
+function openApiPath(url: string): string {
+  return url.replace(/:([A-Za-z_]+)/g, '{$1}');
+}
 
 describe('the OpenAPI document', () => {
   let text: string;
@@ -27,15 +42,9 @@ describe('the OpenAPI document', () => {
     const served = new Set(
       routes
         .filter((r) => r.documented)
-        .map((r) => `${r.method.toLowerCase()} ${r.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`),
+        .map((r) => `${r.method.toLowerCase()} ${openApiPath(r.url)}`),
     );
-    const documented = new Set(
-      Object.entries(doc.paths).flatMap(([p, ops]) =>
-        Object.keys(ops)
-          .filter((m) => METHODS.includes(m))
-          .map((m) => `${m} ${p}`),
-      ),
-    );
+    const documented = new Set(operations(doc));
     assert.deepEqual([...documented].sort(), [...served].sort());
     for (const must of [
       'post /v1/sandboxes',
@@ -47,6 +56,18 @@ describe('the OpenAPI document', () => {
       'get /v1/sandboxes/{id}/events',
     ]) {
       assert.ok(documented.has(must), must);
+    }
+  });
+
+  it("serves every route contract of @paddock/shared's ROUTES, and no route without one", () => {
+    const contracts = allRoutes().map((r) => `${r.method.toLowerCase()} ${openApiPath(r.url)}`);
+    assert.deepEqual([...contracts].sort(), operations(doc).sort());
+    // Served from the contract itself, not from a copy of its method and path.
+    for (const route of allRoutes()) {
+      const op = doc.paths[openApiPath(route.url)]?.[route.method.toLowerCase()] as
+        { summary?: string; tags?: string[] } | undefined;
+      assert.equal(op?.summary, route.schema.summary, `${route.method} ${route.url}`);
+      assert.deepEqual(op?.tags, [...route.schema.tags], `${route.method} ${route.url}`);
     }
   });
 

@@ -1,13 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  ApiKeyList,
-  ApiKeyParams,
-  CreateApiKeyBody,
-  CreatedApiKey,
-  PaddockError,
-} from '@paddock/shared';
+import { ApiKeyRoutes, PaddockError } from '@paddock/shared';
 import { actorOf, requirePrincipal } from '../http/principal.js';
-import { errorResponses } from '../http/errorResponses.js';
 import type { ApiKeyStore } from './apiKeyStore.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { AuditLog } from '../audit/auditLog.js';
@@ -19,19 +12,9 @@ export interface ApiKeyRoutesOptions {
 }
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = async (app, opts) => {
-  const tags = ['api-keys'];
-
-  app.post(
-    '/v1/api-keys',
-    {
-      schema: {
-        tags,
-        summary: 'Create an API key (the token is shown once)',
-        body: CreateApiKeyBody,
-        response: { 201: CreatedApiKey, ...errorResponses(400, 401, 403) },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...ApiKeyRoutes.create,
+    handler: async (request, reply) => {
       const p = requirePrincipal(request);
       const owner = request.body.owner ?? p.owner;
       const role = request.body.role ?? 'user';
@@ -57,34 +40,19 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = asyn
       });
       return reply.code(201).send(created);
     },
-  );
+  });
 
-  app.get(
-    '/v1/api-keys',
-    {
-      schema: {
-        tags,
-        summary: 'List API keys (admins see all owners)',
-        response: { 200: ApiKeyList, ...errorResponses(401) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...ApiKeyRoutes.list,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       return { items: await opts.apiKeys.list({ owner: p.owner, all: p.role === 'admin' }) };
     },
-  );
+  });
 
-  app.delete(
-    '/v1/api-keys/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Revoke an API key',
-        params: ApiKeyParams,
-        response: { 204: { type: 'null', description: 'Revoked' }, ...errorResponses(401, 404) },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...ApiKeyRoutes.revoke,
+    handler: async (request, reply) => {
       const p = requirePrincipal(request);
       const ok = await opts.apiKeys.revoke(request.params.id, {
         owner: p.owner,
@@ -100,5 +68,5 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = asyn
       });
       return reply.code(204).send(null);
     },
-  );
+  });
 };

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CreateSessionBody, PaddockError, SessionSchema } from '@paddock/shared';
-import { errorResponses } from '../http/errorResponses.js';
+import { PaddockError, SessionRoutes } from '@paddock/shared';
 import type { ApiKeyStore } from './apiKeyStore.js';
 import { requirePrincipal } from '../http/principal.js';
 import { principalForToken } from './authPlugin.js';
@@ -16,20 +15,9 @@ export interface SessionRoutesOptions {
 
 /** The console's sign-in: a token is exchanged for an HttpOnly cookie, never kept in the page. */
 export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (app, opts) => {
-  const tags = ['api-keys'];
-
-  app.post(
-    '/v1/session',
-    {
-      schema: {
-        tags,
-        summary: 'Sign in with an API token; sets an HttpOnly session cookie',
-        security: [],
-        body: CreateSessionBody,
-        response: { 200: SessionSchema, ...errorResponses(400, 401) },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...SessionRoutes.signIn,
+    handler: async (request, reply) => {
       const p = await principalForToken(request.body.token, opts);
       await opts.audit.record({
         actor: { owner: p?.owner ?? null, keyId: p?.keyId ?? null, ip: request.ip },
@@ -40,36 +28,22 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
       reply.header('set-cookie', opts.sessions.cookie(await opts.sessions.issue(p)));
       return { owner: p.owner, admin: p.role === 'admin' };
     },
-  );
+  });
 
-  app.get(
-    '/v1/session',
-    {
-      schema: {
-        tags,
-        summary: 'Who is signed in',
-        response: { 200: SessionSchema, ...errorResponses(401) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...SessionRoutes.get,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       return { owner: p.owner, admin: p.role === 'admin' };
     },
-  );
+  });
 
-  app.delete(
-    '/v1/session',
-    {
-      schema: {
-        tags,
-        summary: 'Sign out (clears the session cookie)',
-        response: { 204: { type: 'null', description: 'Signed out' }, ...errorResponses(401) },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...SessionRoutes.signOut,
+    handler: async (request, reply) => {
       requirePrincipal(request);
       reply.header('set-cookie', opts.sessions.clearCookie());
       return reply.code(204).send(null);
     },
-  );
+  });
 };

@@ -1,14 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  AppIdParams,
-  EgressPolicyBody,
-  EgressPolicySchema,
-  PaddockError,
-  SandboxIdParams,
-} from '@paddock/shared';
+import type { ContextConfigDefault, RouteGenericInterface } from 'fastify';
+import { EgressRoutes, PaddockError } from '@paddock/shared';
 import { actorOf, requirePrincipal } from '../http/principal.js';
 import type { AppStore } from '../apps/appStore.js';
-import { errorResponses } from '../http/errorResponses.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { EgressPolicyStore, EgressSubject } from './egressPolicyStore.js';
 import type { AuditLog } from '../audit/auditLog.js';
@@ -27,8 +21,6 @@ export interface EgressRoutesOptions {
  * the baseline of the sandbox's manifest, which the answers list as rules of source `manifest`.
  */
 export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = async (app, opts) => {
-  const tags = ['egress'];
-
   /**
    * The subject a route names, checked against the caller's owner (else 404), with its baseline:
    * the hosts its sandbox's manifest allows.
@@ -51,40 +43,26 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
     return { subject: `sandbox:${id}` as EgressSubject, baseline };
   };
 
-  for (const kind of ['app', 'sandbox'] as const) {
-    const url = kind === 'app' ? '/v1/apps/:id/egress' : '/v1/sandboxes/:id/egress';
-    const params = kind === 'app' ? AppIdParams : SandboxIdParams;
-    app.get(
-      url,
-      {
-        schema: {
-          tags,
-          summary: `The ${kind}'s egress policy: the manifest's baseline and its own lists (nothing else is allowed)`,
-          params,
-          response: { 200: EgressPolicySchema, ...errorResponses(401, 404, 409) },
-        },
-      },
-      async (request) => {
+  const tables = [
+    ['app', EgressRoutes.appPolicy, EgressRoutes.setAppPolicy],
+    ['sandbox', EgressRoutes.sandboxPolicy, EgressRoutes.setSandboxPolicy],
+  ] as const;
+  for (const [kind, get, put] of tables) {
+    // The schema named: `get` is either contract, and inference would take one, refuse the other.
+    app.route<RouteGenericInterface, ContextConfigDefault, typeof get.schema>({
+      ...get,
+      handler: async (request) => {
         const p = requirePrincipal(request);
-        const { id } = request.params as { id: string };
+        const { id } = request.params;
         const { subject, baseline } = await subjectOf(p.owner, kind, id);
         return describePolicy(subject, await opts.policies.get(subject), baseline);
       },
-    );
-    app.put(
-      url,
-      {
-        schema: {
-          tags,
-          summary: `Replace the ${kind}'s egress allow and deny lists (the manifest's baseline stays); applies to running processes at once`,
-          params,
-          body: EgressPolicyBody,
-          response: { 200: EgressPolicySchema, ...errorResponses(400, 401, 404, 409) },
-        },
-      },
-      async (request) => {
+    });
+    app.route<RouteGenericInterface, ContextConfigDefault, typeof put.schema>({
+      ...put,
+      handler: async (request) => {
         const p = requirePrincipal(request);
-        const { id } = request.params as { id: string };
+        const { id } = request.params;
         const { subject, baseline } = await subjectOf(p.owner, kind, id);
         const policy = await opts.policies.put(subject, p.owner, {
           allow: request.body.allow,
@@ -98,6 +76,6 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
         });
         return describePolicy(subject, policy, baseline);
       },
-    );
+    });
   }
 };

@@ -1,20 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import {
-  ExecBody,
-  ExecResultSchema,
-  PaddockError,
-  CommandList,
-  CommandOutputSchema,
-  CommandParams,
-  CommandSchema,
-  SandboxIdParams,
-  SignalBody,
-  encodeExecFrame,
-} from '@paddock/shared';
+import { encodeExecFrame, ExecRoutes, PaddockError } from '@paddock/shared';
 import { actorOf, requirePrincipal } from '../http/principal.js';
 import { clientGone } from '../http/disconnect.js';
-import { errorResponses } from '../http/errorResponses.js';
 import { openEventStream, wantsStream } from '../http/eventStream.js';
 import type { ExecService } from './execService.js';
 import type { SandboxService } from './sandboxService.js';
@@ -30,28 +17,9 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
   app,
   { sandboxes, execs, audit },
 ) => {
-  const tags = ['exec'];
-
-  app.post(
-    '/v1/sandboxes/:id/exec',
-    {
-      schema: {
-        tags,
-        summary:
-          'Run a command; buffered JSON, or server-sent events with Accept: text/event-stream',
-        description:
-          'Stream frames: `start` {pid}, `stdout`/`stderr` {text}, and a final `exit` with the result ' +
-          'minus output. With `background: true` the answer is 201 with the process record.',
-        params: SandboxIdParams,
-        body: ExecBody,
-        response: {
-          200: ExecResultSchema,
-          201: CommandSchema,
-          ...errorResponses(400, 401, 404, 409, 503),
-        },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...ExecRoutes.exec,
+    handler: async (request, reply) => {
       const p = requirePrincipal(request);
       const { id } = request.params;
       // The command's keyed hash, exit code and duration; never the command or its output.
@@ -93,104 +61,59 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
       }
       reply.raw.end();
     },
-  );
+  });
 
-  app.get(
-    '/v1/sandboxes/:id/commands',
-    {
-      schema: {
-        tags,
-        summary: 'Background commands: running ones and the most recent finished ones',
-        params: SandboxIdParams,
-        response: { 200: CommandList, ...errorResponses(401, 404, 409) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...ExecRoutes.listCommands,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       const items = await sandboxes.withAgent(p.owner, request.params.id, (client) =>
         client.listProcesses(),
       );
       return { items };
     },
-  );
+  });
 
-  app.get(
-    '/v1/sandboxes/:id/commands/:pid',
-    {
-      schema: {
-        tags,
-        summary: 'One background command',
-        params: CommandParams,
-        response: { 200: CommandSchema, ...errorResponses(401, 404, 409) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...ExecRoutes.getCommand,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       return sandboxes.withAgent(p.owner, request.params.id, (client) =>
         client.getProcess(request.params.pid),
       );
     },
-  );
+  });
 
-  app.get(
-    '/v1/sandboxes/:id/commands/:pid/output',
-    {
-      schema: {
-        tags,
-        summary: 'The newest output of a background command (bounded ring)',
-        params: CommandParams,
-        querystring: Type.Object(
-          { tail: Type.Optional(Type.Integer({ minimum: 1, maximum: 1 << 20 })) },
-          { additionalProperties: false },
-        ),
-        response: { 200: CommandOutputSchema, ...errorResponses(400, 401, 404, 409) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...ExecRoutes.commandOutput,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       return sandboxes.withAgent(p.owner, request.params.id, (client) =>
         client.processOutput(request.params.pid, request.query.tail),
       );
     },
-  );
+  });
 
-  app.post(
-    '/v1/sandboxes/:id/commands/:pid/signal',
-    {
-      schema: {
-        tags,
-        summary: "Send a signal to a background command's process group",
-        params: CommandParams,
-        body: SignalBody,
-        response: { 200: CommandSchema, ...errorResponses(400, 401, 404, 409) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...ExecRoutes.signalCommand,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       return sandboxes.withAgent(p.owner, request.params.id, async (client) => {
         await client.signalProcess(request.params.pid, request.body.signal);
         return client.getProcess(request.params.pid);
       });
     },
-  );
+  });
 
-  app.delete(
-    '/v1/sandboxes/:id/commands/:pid',
-    {
-      schema: {
-        tags,
-        summary: "Kill a background command's process group and return its final record",
-        params: CommandParams,
-        response: { 200: CommandSchema, ...errorResponses(401, 404, 409) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...ExecRoutes.killCommand,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       return sandboxes.withAgent(p.owner, request.params.id, (client) =>
         client.killProcess(request.params.pid),
       );
     },
-  );
+  });
 };
 
 function resultDetails(r: { exit_code: number | null; state: string; duration_ms: number }) {

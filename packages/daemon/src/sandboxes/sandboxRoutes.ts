@@ -1,21 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  CreateSandboxBody,
-  KeepaliveBody,
-  EventPage,
-  EventsQuery,
-  ListSandboxesQuery,
-  PaddockError,
-  SandboxIdParams,
-  SandboxPage,
-  SandboxDetailSchema,
-  SandboxSchema,
-  StopSandboxBody,
-  type SandboxDetail,
-} from '@paddock/shared';
+import { PaddockError, SandboxRoutes, type SandboxDetail } from '@paddock/shared';
 import { actorOf, requirePrincipal, requireSandboxScope } from '../http/principal.js';
 import type { EventLog } from '../events/eventLog.js';
-import { errorResponses } from '../http/errorResponses.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { SandboxFiller, SandboxService } from './sandboxService.js';
 import { sandboxView, type SandboxRow } from './sandboxStore.js';
@@ -36,20 +22,11 @@ const METADATA_FILTER = /^metadata\.([A-Za-z0-9_.-]{1,64})$/;
 const LIST_KEYS = new Set(['status', 'limit', 'cursor']);
 
 export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = async (app, opts) => {
-  const tags = ['sandboxes'];
   const { sandboxes } = opts;
 
-  app.post(
-    '/v1/sandboxes',
-    {
-      schema: {
-        tags,
-        summary: 'Create and start a sandbox',
-        body: CreateSandboxBody,
-        response: { 201: SandboxSchema, ...errorResponses(400, 401, 502) },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...SandboxRoutes.create,
+    handler: async (request, reply) => {
       const p = requirePrincipal(request);
       const body = request.body ?? {};
       const prepare = body.from_snapshot
@@ -66,19 +43,11 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = as
       }
       return reply.code(201).send(sandboxView(row));
     },
-  );
+  });
 
-  app.get(
-    '/v1/sandboxes',
-    {
-      schema: {
-        tags,
-        summary: 'List sandboxes, newest first; filter with status and metadata.KEY=VALUE',
-        querystring: ListSandboxesQuery,
-        response: { 200: SandboxPage, ...errorResponses(400, 401) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...SandboxRoutes.list,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       const query = request.query as Record<string, unknown>;
       const metadata: Record<string, string> = {};
@@ -96,127 +65,63 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = as
       });
       return { items: page.items.map(sandboxView), next_cursor: page.next_cursor };
     },
-  );
+  });
 
-  app.get(
-    '/v1/sandboxes/:id',
-    {
-      schema: {
-        tags,
-        summary:
-          "Get a sandbox with its processes and preview (also with the sandbox's own token, /run/paddock/token)",
-        params: SandboxIdParams,
-        response: { 200: SandboxDetailSchema, ...errorResponses(401, 403, 404) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...SandboxRoutes.get,
+    handler: async (request) => {
       const p = requireSandboxScope(request, request.params.id, 'sandbox:read');
       return opts.details.of(await sandboxes.observe(p.owner, request.params.id));
     },
-  );
+  });
 
-  app.post(
-    '/v1/sandboxes/:id/preview/rotate',
-    {
-      schema: {
-        tags,
-        summary:
-          'Invalidate every preview link and cookie issued so far; answers with a fresh link',
-        params: SandboxIdParams,
-        response: { 200: SandboxDetailSchema, ...errorResponses(401, 404) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...SandboxRoutes.rotatePreview,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       return opts.details.of(await sandboxes.rotatePreview(p.owner, request.params.id));
     },
-  );
+  });
 
-  app.post(
-    '/v1/sandboxes/:id/stop',
-    {
-      schema: {
-        tags,
-        summary: 'Stop a sandbox (TERM, grace, KILL); its workspace is kept',
-        params: SandboxIdParams,
-        body: StopSandboxBody,
-        response: { 200: SandboxSchema, ...errorResponses(400, 401, 404, 502) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...SandboxRoutes.stop,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       return sandboxView(await sandboxes.stop(p.owner, request.params.id, request.body?.grace_ms));
     },
-  );
+  });
 
-  app.post(
-    '/v1/sandboxes/:id/start',
-    {
-      schema: {
-        tags,
-        summary: 'Start a stopped sandbox with its kept workspace',
-        params: SandboxIdParams,
-        response: { 200: SandboxSchema, ...errorResponses(401, 404, 502) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...SandboxRoutes.start,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       return sandboxView(await sandboxes.start(p.owner, request.params.id));
     },
-  );
+  });
 
-  app.delete(
-    '/v1/sandboxes/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Delete a sandbox: every process, mount, cgroup and file goes',
-        params: SandboxIdParams,
-        response: {
-          204: { type: 'null', description: 'Deleted' },
-          ...errorResponses(401, 404, 502),
-        },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...SandboxRoutes.delete,
+    handler: async (request, reply) => {
       const p = requirePrincipal(request);
       await sandboxes.delete(p.owner, request.params.id);
       return reply.code(204).send(null);
     },
-  );
+  });
 
-  app.post(
-    '/v1/sandboxes/:id/keepalive',
-    {
-      schema: {
-        tags,
-        summary: 'Hold off idle stop for a while (at most keepalive_max_seconds)',
-        params: SandboxIdParams,
-        body: KeepaliveBody,
-        response: { 200: SandboxSchema, ...errorResponses(400, 401, 404, 409) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...SandboxRoutes.keepalive,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       const max = opts.settings.get().keepalive_max_seconds;
       return sandboxView(
         await sandboxes.keepalive(p.owner, request.params.id, request.body.seconds, max),
       );
     },
-  );
+  });
 
-  app.get(
-    '/v1/sandboxes/:id/events',
-    {
-      schema: {
-        tags,
-        summary: 'The sandbox’s events, newest first; page with before=<last id>',
-        params: SandboxIdParams,
-        querystring: EventsQuery,
-        response: { 200: EventPage, ...errorResponses(400, 401, 404) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...SandboxRoutes.events,
+    handler: async (request) => {
       const p = requirePrincipal(request);
       await sandboxes.get(p.owner, request.params.id);
       return opts.events.listForSandbox(p.owner, request.params.id, {
@@ -224,5 +129,5 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = as
         limit: request.query.limit ?? 100,
       });
     },
-  );
+  });
 };

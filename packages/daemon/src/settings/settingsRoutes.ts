@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { PatchSettingsBody, SettingsSchema } from '@paddock/shared';
+import { SettingsRoutes } from '@paddock/shared';
 import { actorOf, requireAdmin, requirePrincipal } from '../http/principal.js';
 import type { EventLog } from '../events/eventLog.js';
-import { errorResponses } from '../http/errorResponses.js';
 import type { SettingsStore } from './settingsStore.js';
 import type { AuditLog } from '../audit/auditLog.js';
 
@@ -16,33 +15,16 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRoutesOptions> = 
   app,
   opts,
 ) => {
-  const tags = ['settings'];
-  app.get(
-    '/v1/settings',
-    {
-      schema: {
-        tags,
-        summary: 'The lifecycle settings in force',
-        response: { 200: SettingsSchema, ...errorResponses(401) },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...SettingsRoutes.get,
+    handler: async (request) => {
       requirePrincipal(request);
       return opts.settings.get();
     },
-  );
-  app.patch(
-    '/v1/settings',
-    {
-      schema: {
-        tags,
-        summary:
-          'Change lifecycle settings (admin); applied at once and persisted; other keys are 400',
-        body: PatchSettingsBody,
-        response: { 200: SettingsSchema, ...errorResponses(400, 401, 403) },
-      },
-    },
-    async (request) => {
+  });
+  app.route({
+    ...SettingsRoutes.patch,
+    handler: async (request) => {
       const p = requireAdmin(request);
       const before = opts.settings.get();
       const after = await opts.settings.update(request.body);
@@ -60,5 +42,5 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRoutesOptions> = 
       });
       return after;
     },
-  );
+  });
 };

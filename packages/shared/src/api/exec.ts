@@ -49,3 +49,8 @@ export const CommandOutputSchema = Type.Object({
   stderr: Type.String(),
   truncated: Type.Boolean(),
 });
+
+export const CommandOutputQuery = Type.Object(
+  { tail: Type.Optional(Type.Integer({ minimum: 1, maximum: 1 << 20 })) },
+  strict,
+);

@@ -9,6 +9,11 @@ export const WorkspacePath = Type.String({
 });
 
 export const FilePathQuery = Type.Object({ path: WorkspacePath }, strict);
+/** A write's target and, optionally, its mode (octal, e.g. `0644`). */
+export const FileWriteQuery = Type.Object(
+  { path: WorkspacePath, mode: Type.Optional(Type.String({ pattern: '^0?[0-7]{3,4}$' })) },
+  strict,
+);
 export const FileDeleteQuery = Type.Object(
   { path: WorkspacePath, recursive: Type.Optional(Type.Boolean()) },
   strict,

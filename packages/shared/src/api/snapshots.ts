@@ -84,3 +84,11 @@ export const RestoredSnapshot = Type.Object({
   files: Type.Integer({ description: 'Files written' }),
   bytes: Type.Integer(),
 });
+
+/** The archive types an import accepts; gzip is recognised by its bytes, not its label. */
+export const SNAPSHOT_ARCHIVE_TYPES = [
+  'application/x-tar',
+  'application/gzip',
+  'application/x-gzip',
+  'application/octet-stream',
+];

@@ -1,0 +1,132 @@
+import {
+  AppIdParams,
+  AppPage,
+  AppSchema,
+  CheckpointParams,
+  CreateAppBody,
+  DeleteAppQuery,
+  ForkAppBody,
+  ListAppsQuery,
+  PatchAppBody,
+  RestoreAppBody,
+  RestoredCheckpoint,
+} from '../api/apps.js';
+import { ListSnapshotsQuery, RestoredSnapshot, SnapshotPage } from '../api/snapshots.js';
+import { errorResponses } from './errorResponses.js';
+import type { RouteTable } from './routeContract.js';
+
+const tags = ['apps'] as const;
+
+/** Apps (a preset and its sandbox): create, list, change, delete, wake; their snapshots, restores and forks. */
+export const AppRoutes = {
+  create: {
+    method: 'POST',
+    url: '/v1/apps',
+    schema: {
+      tags,
+      summary:
+        "Create an app from a preset and boot its sandbox (the preset's first use installs its dependencies)",
+      body: CreateAppBody,
+      response: { 201: AppSchema, ...errorResponses(400, 401, 502) },
+    },
+  },
+  list: {
+    method: 'GET',
+    url: '/v1/apps',
+    schema: {
+      tags,
+      summary: 'List apps, newest first',
+      querystring: ListAppsQuery,
+      response: { 200: AppPage, ...errorResponses(400, 401) },
+    },
+  },
+  get: {
+    method: 'GET',
+    url: '/v1/apps/:id',
+    schema: {
+      tags,
+      summary: 'Get an app with its sandbox, processes and preview',
+      params: AppIdParams,
+      response: { 200: AppSchema, ...errorResponses(401, 404) },
+    },
+  },
+  patch: {
+    method: 'PATCH',
+    url: '/v1/apps/:id',
+    schema: {
+      tags,
+      summary: 'Rename an app, or make its preview public or private',
+      params: AppIdParams,
+      body: PatchAppBody,
+      response: { 200: AppSchema, ...errorResponses(400, 401, 404) },
+    },
+  },
+  delete: {
+    method: 'DELETE',
+    url: '/v1/apps/:id',
+    schema: {
+      tags,
+      summary: 'Delete an app; its workspace is kept unless purge=true',
+      params: AppIdParams,
+      querystring: DeleteAppQuery,
+      response: {
+        204: { type: 'null', description: 'Deleted' },
+        ...errorResponses(400, 401, 404, 502),
+      },
+    },
+  },
+  restoreCheckpoint: {
+    method: 'POST',
+    url: '/v1/apps/:id/checkpoints/:sha/restore',
+    schema: {
+      tags,
+      summary: "Return the app's workspace to a task checkpoint (a new commit; history is kept)",
+      params: CheckpointParams,
+      response: { 200: RestoredCheckpoint, ...errorResponses(400, 401, 404, 409) },
+    },
+  },
+  wake: {
+    method: 'POST',
+    url: '/v1/apps/:id/sandbox',
+    schema: {
+      tags,
+      summary: "Start (wake) the app's sandbox, or make a new one if it was removed",
+      params: AppIdParams,
+      response: { 200: AppSchema, ...errorResponses(401, 404, 502) },
+    },
+  },
+  listSnapshots: {
+    method: 'GET',
+    url: '/v1/apps/:id/snapshots',
+    schema: {
+      tags,
+      summary: "The app's snapshots, newest first (failed captures included, marked failed)",
+      params: AppIdParams,
+      querystring: ListSnapshotsQuery,
+      response: { 200: SnapshotPage, ...errorResponses(400, 401, 404) },
+    },
+  },
+  restore: {
+    method: 'POST',
+    url: '/v1/apps/:id/restore',
+    schema: {
+      tags,
+      summary:
+        "Replace the app's workspace with a snapshot (destructive: confirm must be true); a running sandbox restarts",
+      params: AppIdParams,
+      body: RestoreAppBody,
+      response: { 200: RestoredSnapshot, ...errorResponses(400, 401, 404, 409) },
+    },
+  },
+  fork: {
+    method: 'POST',
+    url: '/v1/apps/:id/fork',
+    schema: {
+      tags,
+      summary: 'A new app of the same preset whose workspace starts as the snapshot',
+      params: AppIdParams,
+      body: ForkAppBody,
+      response: { 201: AppSchema, ...errorResponses(400, 401, 404, 409, 502) },
+    },
+  },
+} as const satisfies RouteTable;
