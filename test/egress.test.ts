@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { selfSignedCertificate } from './testCertificate.js';
 import { waitFor } from './previewClient.js';
@@ -278,5 +280,27 @@ describe('egress: default deny, allow lists, and no way around the proxy', () =>
       `curl -s -o /dev/null -w '%{http_code}' --noproxy '*' http://api.example.test/`,
     );
     assert.equal(noProxy.stdout, '000');
+  });
+
+  it("drops a deleted standalone sandbox's own egress lists", async () => {
+    const gone = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
+    const put = await d.api('PUT', `/v1/sandboxes/${gone}/egress`, {
+      allow: ['gone.example.test'],
+    });
+    assert.equal(put.status, 200);
+    const policies = () => {
+      const db = new SQLite(path.join(dataDir, 'state', 'paddock.db'), { readonly: true });
+      try {
+        return db.prepare('SELECT subject FROM egress_policies').all() as { subject: string }[];
+      } finally {
+        db.close();
+      }
+    };
+    assert.ok(policies().some((p) => p.subject === `sandbox:${gone}`));
+    assert.equal((await d.api('DELETE', `/v1/sandboxes/${gone}`)).status, 204);
+    await waitFor('the policy removed', async () =>
+      policies().every((p) => p.subject !== `sandbox:${gone}`),
+    );
+    assert.equal((await d.api('GET', `/v1/sandboxes/${gone}/egress`)).status, 404);
   });
 });

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { RuntimeManifest } from '@paddock/shared';
 import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
 import { LocalDriver } from '@paddock/driver-local';
 import { prepareSharedCache } from '@paddock/presets';
@@ -70,14 +69,10 @@ export async function createModules(
     secretsKey: config.secretsKey,
     apps: appStore,
   });
-  // Egress listens before the runtime starts processes (lifecycle order), yet its baseline is
-  // the manifest the runtime reads: asked for through this, once the runtime exists.
-  const late: { runtime?: { state(id: string): { manifest: RuntimeManifest | null } } } = {};
   const egress = createEgress({
     ...sandboxDeps,
     ...{ ca, apps: appStore, appConfig: appConfig.service, listen },
     ...{ resolve: config.egressResolve, upstreamCaFile: config.egressUpstreamCa },
-    manifestOf: (id) => late.runtime?.state(id).manifest ?? null,
   });
   const preview = createPreview({
     ...sandboxDeps,
@@ -90,7 +85,6 @@ export async function createModules(
     isPublic: (appId) => appStore.isPublic(appId),
     appEnv: (appId) => appConfig.service.envFor(appId, 'runtime'),
   });
-  late.runtime = processes.runtime;
   const tasks = await createTasks({
     ...sandboxDeps,
     ...{ tools: presets.tools, runtime: processes.runtime },

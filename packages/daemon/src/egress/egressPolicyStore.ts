@@ -29,6 +29,11 @@ export class EgressPolicyStore {
     return effective;
   }
 
+  /** A subject's lists are gone with it (a deleted standalone sandbox). */
+  async remove(subject: EgressSubject): Promise<void> {
+    await this.db.deleteFrom('egress_policies').where('subject', '=', subject).execute();
+  }
+
   async get(subject: EgressSubject): Promise<OwnEgressPolicy> {
     const row = await this.db
       .selectFrom('egress_policies')

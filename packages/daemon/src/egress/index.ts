@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
 import { EgressProxy, parseResolveOverrides, type EgressCa } from '@paddock/egress';
-import type { SandboxDriver } from '@paddock/shared';
+import type { RuntimeManifest, SandboxDriver } from '@paddock/shared';
 import type { AppConfigService } from '../appConfig/appConfigService.js';
 import type { AppStore } from '../apps/appStore.js';
 import type { AuditLog } from '../audit/auditLog.js';
@@ -14,7 +14,7 @@ import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
-import { EgressBaseline, withBaseline, type ManifestOf } from './egressBaseline.js';
+import { EgressBaseline, withBaseline } from './egressBaseline.js';
 import { EgressPolicyStore } from './egressPolicyStore.js';
 import { egressRoutes } from './egressRoutes.js';
 
@@ -36,8 +36,6 @@ export function createEgress(d: {
   appConfig: AppConfigService;
   settings: SettingsStore;
   listen: ListenAddress;
-  /** The manifest each running sandbox runs from (the runtime's), for its egress baseline. */
-  manifestOf: ManifestOf;
   /** `PADDOCK_EGRESS_RESOLVE` and `PADDOCK_EGRESS_UPSTREAM_CA`: development and tests. */
   resolve: string | undefined;
   upstreamCaFile: string | undefined;
@@ -46,7 +44,10 @@ export function createEgress(d: {
   log: FastifyBaseLogger;
 }) {
   const policies = new EgressPolicyStore(d.db);
-  const baseline = new EgressBaseline(d.manifestOf);
+  // The manifest each running sandbox runs from, as the runtime applied it: its baseline.
+  const manifests = new Map<string, RuntimeManifest | null>();
+  d.lifecycle.on('manifestApplied', (id, manifest) => manifests.set(id, manifest));
+  const baseline = new EgressBaseline((id) => manifests.get(id) ?? null);
   // The preset of each attached sandbox, whose manifest is the baseline's default.
   const presets = new Map<string, string | null>();
   const overrides = configured(() => parseResolveOverrides(d.resolve));
@@ -76,7 +77,13 @@ export function createEgress(d: {
   d.lifecycle.on('adopted', attach);
   d.lifecycle.on('ended', (id) => {
     presets.delete(id);
+    manifests.delete(id);
     proxy.detach(id);
+  });
+  d.lifecycle.on('deleted', (id) => {
+    policies.remove(`sandbox:${id}`).catch((err: unknown) => {
+      d.log.warn({ err, sandbox_id: id }, "removing a deleted sandbox's egress policy failed");
+    });
   });
   const routes: RouteInstaller = async (app) => {
     const { apps, sandboxes, audit } = d;

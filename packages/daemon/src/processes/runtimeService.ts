@@ -49,6 +49,7 @@ export class RuntimeService {
   private readonly states = new Map<string, RuntimeState>();
   /** One apply at a time per sandbox, the newest winning: a burst of writes applies once more. */
   private readonly applying = new Map<string, Promise<void>>();
+  private lifecycle: SandboxLifecycle | undefined;
 
   constructor(private readonly o: RuntimeServiceOptions) {}
 
@@ -58,6 +59,7 @@ export class RuntimeService {
    * state when its boot ends.
    */
   subscribe(lifecycle: SandboxLifecycle): void {
+    this.lifecycle = lifecycle;
     lifecycle.on('booted', (row) => this.booted(row));
     lifecycle.on('adopted', (row) => this.reload(row));
     lifecycle.on('ended', (id) => this.states.delete(id));
@@ -168,6 +170,7 @@ export class RuntimeService {
       : [];
     await client.applySupervisor(specs);
     this.states.set(row.id, { source, errors: [], manifest });
+    this.lifecycle?.manifestApplied(row.id, manifest);
     const webPort = manifest?.web?.port ?? null;
     if (webPort !== row.web_port) await this.o.store.update(row.id, { web_port: webPort });
     if (previous.errors.length > 0 || previous.source !== source) {

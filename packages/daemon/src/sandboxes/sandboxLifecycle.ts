@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { WorkspaceMount } from '@paddock/shared';
+import type { RuntimeManifest, WorkspaceMount } from '@paddock/shared';
 import type { SandboxRow } from './sandboxStore.js';
 
 /**
@@ -22,6 +22,13 @@ export interface SandboxLifecycleEvents {
   ended: (id: string) => void;
   /** The row changed in a way observers cache (status, preview epoch, its app's visibility). */
   changed: (id: string) => void;
+  /** The sandbox is gone (its row is kept for history): what was kept for it can go too. */
+  deleted: (id: string) => void;
+  /**
+   * The runtime applied a manifest to the running sandbox: after a boot, an adoption or a
+   * change of `sandbox.yaml` (an invalid one applies nothing). Null: it runs without one.
+   */
+  manifestApplied: (id: string, manifest: RuntimeManifest | null) => void;
 }
 
 /** Read-only mounts a sandbox boots with (an app's shared dependency cache). */
@@ -36,6 +43,8 @@ export class SandboxLifecycle {
     stopping: [],
     ended: [],
     changed: [],
+    deleted: [],
+    manifestApplied: [],
   };
   private mountProvider: MountProvider = async () => [];
 
@@ -83,13 +92,24 @@ export class SandboxLifecycle {
     this.emit('changed', id);
   }
 
-  private emit(event: 'stopping' | 'ended' | 'changed', id: string): void {
-    for (const listener of this.listeners[event]) {
-      try {
-        listener(id);
-      } catch (err) {
-        this.log.warn({ err, sandbox_id: id }, `a sandbox ${event} listener failed`);
-      }
+  deleted(id: string): void {
+    this.emit('deleted', id);
+  }
+
+  manifestApplied(id: string, manifest: RuntimeManifest | null): void {
+    for (const listener of this.listeners.manifestApplied)
+      this.guard(id, 'manifest', () => listener(id, manifest));
+  }
+
+  private emit(event: 'stopping' | 'ended' | 'changed' | 'deleted', id: string): void {
+    for (const listener of this.listeners[event]) this.guard(id, event, () => listener(id));
+  }
+
+  private guard(id: string, event: string, run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.log.warn({ err, sandbox_id: id }, `a sandbox ${event} listener failed`);
     }
   }
 }

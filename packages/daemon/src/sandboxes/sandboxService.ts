@@ -372,6 +372,7 @@ export class SandboxService {
       }
       const now = new Date().toISOString();
       await this.o.store.update(id, { status: 'deleted', deleted_at: now, stopped_at: now });
+      this.lifecycle.deleted(id);
       this.o.metrics.sandboxOps.inc({ op: 'delete', result: 'ok' });
       await this.o.events.append({
         owner,
