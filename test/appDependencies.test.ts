@@ -162,6 +162,20 @@ describe('app dependencies: installs of its own over the preset', () => {
     const withTiny = await snapshot(sb, 'with tiny');
     const forked = await fork(app.id, withTiny, 'shop copy');
     assert.equal((await sh(forked.sandbox.id, requireTiny)).stdout, 'tiny from npm\n');
+    // So does a fork of the same snapshot exported as a tar and imported again.
+    const exported = await fetch(`${d.url}/v1/snapshots/${withTiny}/export`, {
+      headers: { authorization: `Bearer ${d.token}` },
+    });
+    assert.equal(exported.status, 200);
+    const imported = await fetch(`${d.url}/v1/snapshots/import?name=tiny-tar`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/x-tar' },
+      body: Buffer.from(await exported.arrayBuffer()),
+    });
+    assert.equal(imported.status, 201, await imported.clone().text());
+    const { id: importedId } = (await imported.json()) as { id: string };
+    const fromTar = await fork(app.id, importedId, 'shop from tar');
+    assert.equal((await sh(fromTar.sandbox.id, requireTiny)).stdout, 'tiny from npm\n');
 
     const uninstall = await sh(sb, 'npm uninstall --offline --no-audit --no-fund tiny');
     assert.equal(uninstall.exit_code, 0, uninstall.stderr);
