@@ -77,6 +77,20 @@ export const ERROR_CODES = {
       'The secrets master key is not the one the stored secrets were sealed with (lost or changed PADDOCK_SECRETS_KEY or key file).',
   },
   rate_limited: { status: 429, description: 'Too many requests.' },
+  package_manifest_invalid: {
+    status: 400,
+    description:
+      "The package's paddock-app.json is not valid; the details list each problem with its line and field.",
+  },
+  package_unsigned: { status: 400, description: 'The package carries no signature file.' },
+  package_signature_invalid: {
+    status: 400,
+    description: "The package's signature does not match its content, or is malformed.",
+  },
+  package_id_mismatch: {
+    status: 400,
+    description: "The manifest's id is not the id of the key that signed the package.",
+  },
   spend_limit_reached: {
     status: 409,
     description:

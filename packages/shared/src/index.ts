@@ -42,3 +42,5 @@ export * from './routes/settings.js';
 export * from './routes/audit.js';
 export * from './routes/system.js';
 export * from './routes/allRoutes.js';
+export * from './capabilities.js';
+export * from './api/appPackages.js';
