@@ -1,5 +1,17 @@
 export {
-  PACKAGE_MANIFEST_FILE,
+  contentDigest,
+  DEFAULT_PACKAGE_LIMITS,
+  extractPackage,
+  inspectPackage,
+  MANIFEST_PATH,
+  SIGNATURE_PATH,
+  type FileKind,
+  type PackageEntry,
+  type PackageLimits,
+  type PackageListing,
+  type ScanReport,
+} from './archive/index.js';
+export {
   parsePackageManifest,
   type PackageManifestIssue,
   type PackageManifestResult,
@@ -12,4 +24,4 @@ export {
   rawPublicKey,
   type AppKeyPair,
 } from './signing/appKeys.js';
-export { PACKAGE_SIGNATURE_FILE, signPackage, verifyPackage } from './signing/packageSignature.js';
+export { signPackage, verifyPackage } from './signing/packageSignature.js';

@@ -52,6 +52,51 @@ export const ERROR_CODES = {
     description:
       'An uploaded archive is malformed or unsafe (a path escaping its root, an absolute path, a device file or hard link, a duplicate entry).',
   },
+  package_invalid: {
+    status: 400,
+    description:
+      'An app package is not a readable zip, or its entries do not match what its central directory says (sizes, compression method, a name that is not UTF-8).',
+  },
+  package_unsafe_path: {
+    status: 400,
+    description:
+      'An app package entry has an unsafe name: empty, absolute, a `..` or `.` segment, a backslash, a control character, or too long.',
+  },
+  package_special_entry: {
+    status: 400,
+    description:
+      'An app package holds a symlink, device, FIFO or other entry that is neither a regular file nor a directory.',
+  },
+  package_duplicate_entry: {
+    status: 400,
+    description:
+      'Two app package entries have the same name, names that differ only in case or Unicode normalization, or a file is used as a directory.',
+  },
+  package_native_code: {
+    status: 400,
+    description:
+      'An app package holds native code (a .node, .so, .dll, .exe or .dylib file, or ELF, Mach-O or PE bytes).',
+  },
+  package_node_modules: {
+    status: 400,
+    description:
+      'An app package holds a node_modules directory; packages carry sources, and dependencies are installed.',
+  },
+  package_encrypted: { status: 400, description: 'An app package holds an encrypted entry.' },
+  package_manifest_missing: {
+    status: 400,
+    description: 'An app package has no paddock-app.json at its root.',
+  },
+  package_too_large: {
+    status: 413,
+    description:
+      'An app package has too many entries, an entry larger than allowed, or more bytes in all than allowed.',
+  },
+  package_bomb: {
+    status: 413,
+    description:
+      'An app package compresses more than the allowed ratio, gives more bytes than it declares, or shares compressed data between entries.',
+  },
   snapshot_failed: {
     status: 422,
     description:

@@ -13,9 +13,6 @@ export interface PackageManifestIssue {
 export type PackageManifestResult =
   { valid: true; manifest: AppPackageManifest } | { valid: false; errors: PackageManifestIssue[] };
 
-/** The manifest file at the root of every package. */
-export const PACKAGE_MANIFEST_FILE = 'paddock-app.json';
-
 let validator: Validator | undefined;
 
 /**

@@ -1,9 +1,7 @@
 import crypto from 'node:crypto';
 import { PaddockError } from '@paddock/shared';
+import { SIGNATURE_PATH } from '../archive/walk.js';
 import { appIdOf, publicKeyObject, rawPublicKey } from './appKeys.js';
-
-/** The signature file at the root of a package; the content digest leaves it out. */
-export const PACKAGE_SIGNATURE_FILE = 'paddock-app.sig';
 
 /** What is signed: a fixed label, then the SHA-256 of the package's canonical content. */
 const LABEL = Buffer.from('paddock-app-package-v1\0');
@@ -15,13 +13,13 @@ interface SignatureFile {
   signature: string;
 }
 
-/** The signature file's text for a package whose content digest is `digest`. */
-export function signPackage(privateKeyPem: string, digest: Buffer): string {
+/** The signature file's text for a package whose content digest (hex, `contentDigest`) is `digest`. */
+export function signPackage(privateKeyPem: string, digest: string): string {
   const key = crypto.createPrivateKey(privateKeyPem);
   const file: SignatureFile = {
     alg: 'ed25519',
     public_key: rawPublicKey(crypto.createPublicKey(key)).toString('base64url'),
-    signature: crypto.sign(null, Buffer.concat([LABEL, digest]), key).toString('base64url'),
+    signature: crypto.sign(null, signed(digest), key).toString('base64url'),
   };
   return `${JSON.stringify(file)}\n`;
 }
@@ -32,11 +30,11 @@ export function signPackage(privateKeyPem: string, digest: Buffer): string {
  */
 export function verifyPackage(
   signatureFile: Buffer | null,
-  digest: Buffer,
+  digest: string,
   manifestId: string,
 ): { appId: string; publicKey: Buffer } {
   if (signatureFile === null) {
-    throw new PaddockError('package_unsigned', `the package has no ${PACKAGE_SIGNATURE_FILE}`);
+    throw new PaddockError('package_unsigned', `the package has no ${SIGNATURE_PATH}`);
   }
   const file = parse(signatureFile);
   const publicKey = Buffer.from(file.public_key, 'base64url');
@@ -44,7 +42,7 @@ export function verifyPackage(
   try {
     ok = crypto.verify(
       null,
-      Buffer.concat([LABEL, digest]),
+      signed(digest),
       publicKeyObject(publicKey),
       Buffer.from(file.signature, 'base64url'),
     );
@@ -68,6 +66,10 @@ export function verifyPackage(
   return { appId, publicKey };
 }
 
+function signed(digest: string): Buffer {
+  return Buffer.concat([LABEL, Buffer.from(digest, 'hex')]);
+}
+
 function parse(bytes: Buffer): SignatureFile {
   let value: unknown;
   try {
@@ -86,7 +88,7 @@ function parse(bytes: Buffer): SignatureFile {
   ) {
     throw new PaddockError(
       'package_signature_invalid',
-      `${PACKAGE_SIGNATURE_FILE} is not an Ed25519 signature file`,
+      `${SIGNATURE_PATH} is not an Ed25519 signature file`,
     );
   }
   return f as SignatureFile;
