@@ -44,3 +44,4 @@ export * from './routes/system.js';
 export * from './routes/allRoutes.js';
 export * from './capabilities.js';
 export * from './api/appPackages.js';
+export * from './failpoints.js';
