@@ -25,3 +25,4 @@ export {
   type AppKeyPair,
 } from './signing/appKeys.js';
 export { signPackage, verifyPackage } from './signing/packageSignature.js';
+export { InstalledVersions, type Recovery } from './install/installedVersions.js';
