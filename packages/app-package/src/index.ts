@@ -26,3 +26,10 @@ export {
 } from './signing/appKeys.js';
 export { signPackage, verifyPackage } from './signing/packageSignature.js';
 export { InstalledVersions, type Recovery } from './install/installedVersions.js';
+export {
+  DEFAULT_DOWNLOAD_LIMITS,
+  checkedTarget,
+  downloadPackage,
+  type DownloadLimits,
+  type DownloadOptions,
+} from './fetch/packageDownload.js';

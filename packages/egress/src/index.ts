@@ -4,7 +4,7 @@
  */
 export { EgressProxy, type EgressProxyOptions } from './egressProxy.js';
 export { EgressCa } from './egressCa.js';
-export { parseResolveOverrides, type ResolveOverrides } from './egressAddress.js';
+export { forbiddenAddress, parseResolveOverrides, type ResolveOverrides } from './egressAddress.js';
 export { DENIED_HEADER } from './refusals.js';
 export type {
   EgressAuditRecord,

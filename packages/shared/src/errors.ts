@@ -127,6 +127,15 @@ export const ERROR_CODES = {
     description:
       "The package's paddock-app.json is not valid; the details list each problem with its line and field.",
   },
+  package_url_refused: {
+    status: 400,
+    description:
+      'The package URL is not fetched: not https, or it (or a redirect) names or resolves to a loopback, private, link-local or other non-public address.',
+  },
+  package_fetch_failed: {
+    status: 502,
+    description: 'Fetching the package URL failed or did not answer 200.',
+  },
   package_unsigned: { status: 400, description: 'The package carries no signature file.' },
   package_signature_invalid: {
     status: 400,
