@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Task } from '@paddock/shared';
 import { startNpmRegistry, type NpmRegistry } from './fixtures/npm-registry/npmRegistry.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { openPreview, previewGet, waitFor } from './previewClient.js';
@@ -33,23 +34,6 @@ import { selfSignedCertificate } from './testCertificate.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-interface Task {
-  id: string;
-  status: string;
-  status_reason: string | null;
-  started_at: string | null;
-  ended_at: string | null;
-  result: {
-    exit_code: number | null;
-    build_status: string;
-    preview_ok?: boolean;
-    app_healthy: boolean;
-    files_changed: { path: string; added: number | null; removed: number | null }[];
-    checkpoint: string | null;
-    duration_ms: number;
-    usage?: { input_tokens: number; output_tokens: number; cost_usd: number | null };
-  } | null;
-}
 interface App {
   id: string;
   sandbox: { id: string; preview: { url: string } };

@@ -2,26 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import type { Task } from '@paddock/shared';
 import SQLite from 'better-sqlite3';
 import { suiteDaemon } from './harness.js';
 import { openPreview, waitFor } from './previewClient.js';
 
 interface Err {
   error: { code: string };
-}
-interface Task {
-  id: string;
-  status: string;
-  status_reason: string | null;
-  result: {
-    exit_code: number | null;
-    build_status: string;
-    preview_ok?: boolean;
-    app_healthy: boolean;
-    files_changed: { path: string; added: number | null; removed: number | null }[];
-    checkpoint: string | null;
-    duration_ms: number;
-  } | null;
 }
 interface App {
   id: string;

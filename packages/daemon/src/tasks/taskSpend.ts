@@ -25,7 +25,7 @@ export class TaskSpend {
   }
 
   /** Refuses when nothing is left. */
-  async assertRoom(owner: string, appId: string | null): Promise<number | undefined> {
+  async assertRoom(owner: string, appId: string | null): Promise<void> {
     const left = await this.left(owner, appId);
     if (left !== undefined && left <= 0) {
       throw new PaddockError(
@@ -33,6 +33,5 @@ export class TaskSpend {
         "this month's model spend limit is reached for this app or owner (the task_spend_limit_* settings)",
       );
     }
-    return left;
   }
 }
