@@ -145,6 +145,26 @@ export const ERROR_CODES = {
     status: 400,
     description: "The manifest's id is not the id of the key that signed the package.",
   },
+  package_downgrade: {
+    status: 409,
+    description:
+      "The package's version is not above the installed one (an update must carry a higher version).",
+  },
+  package_not_upgradable: {
+    status: 409,
+    description:
+      "The installed version is below the package's min_upgradable_version: it cannot update from there.",
+  },
+  capability_forbidden: {
+    status: 403,
+    description:
+      "The package requires, or the call grants, a capability the admin forbids to the app's provenance tier.",
+  },
+  publisher_key_not_pinnable: {
+    status: 409,
+    description:
+      'The key is one Paddock made for a published build app; such keys are never first-party.',
+  },
   spend_limit_reached: {
     status: 409,
     description:

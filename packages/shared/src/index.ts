@@ -44,4 +44,6 @@ export * from './routes/system.js';
 export * from './routes/allRoutes.js';
 export * from './capabilities.js';
 export * from './api/appPackages.js';
+export * from './api/userspaceApps.js';
+export * from './routes/userspaceApps.js';
 export * from './failpoints.js';

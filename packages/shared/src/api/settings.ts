@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { Capability } from '../capabilities.js';
 import { strict } from './common.js';
 
 /**
@@ -15,7 +16,23 @@ export const SETTINGS_BOUNDS = {
   snapshot_storage_mb: { minimum: 1, maximum: 10 * 1024 * 1024 },
   task_spend_limit_app_usd: { minimum: 0, maximum: 1_000_000 },
   task_spend_limit_owner_usd: { minimum: 0, maximum: 1_000_000 },
+  userspace_trash_days: { minimum: 0, maximum: 3650 },
+  userspace_health_seconds: { minimum: 1, maximum: 3600 },
 } as const;
+
+const ForbiddenList = Type.Array(Capability, { maxItems: 64, uniqueItems: true });
+
+/** Capabilities the admin refuses to a provenance tier outright, grant or not. */
+export const ForbiddenCapabilities = Type.Object(
+  {
+    'first-party': Type.Optional(ForbiddenList),
+    'ai-generated': Type.Optional(ForbiddenList),
+    'user-uploaded': Type.Optional(ForbiddenList),
+    unknown: Type.Optional(ForbiddenList),
+  },
+  strict,
+);
+export type ForbiddenCapabilities = Static<typeof ForbiddenCapabilities>;
 
 export const SettingsSchema = Type.Object(
   {
@@ -58,6 +75,17 @@ export const SettingsSchema = Type.Object(
       ...SETTINGS_BOUNDS.task_spend_limit_owner_usd,
       description: "The same for all of one owner's tasks together. 0: no limit",
     }),
+    userspace_trash_days: Type.Integer({
+      ...SETTINGS_BOUNDS.userspace_trash_days,
+      description:
+        'An uninstalled userspace app stays in the trash, with its data, this many days before it is purged',
+    }),
+    userspace_health_seconds: Type.Integer({
+      ...SETTINGS_BOUNDS.userspace_health_seconds,
+      description:
+        "How long a service app's new version has to pass its health check before the update rolls back",
+    }),
+    userspace_forbidden_capabilities: ForbiddenCapabilities,
   },
   { $id: 'Settings' },
 );
@@ -73,6 +101,9 @@ export const DEFAULT_SETTINGS: Settings = {
   snapshot_storage_mb: 10 * 1024,
   task_spend_limit_app_usd: 0,
   task_spend_limit_owner_usd: 0,
+  userspace_trash_days: 30,
+  userspace_health_seconds: 60,
+  userspace_forbidden_capabilities: {},
 };
 
 export const PatchSettingsBody = Type.Partial(
@@ -86,6 +117,9 @@ export const PatchSettingsBody = Type.Partial(
     snapshot_storage_mb: SettingsSchema.properties.snapshot_storage_mb,
     task_spend_limit_app_usd: SettingsSchema.properties.task_spend_limit_app_usd,
     task_spend_limit_owner_usd: SettingsSchema.properties.task_spend_limit_owner_usd,
+    userspace_trash_days: SettingsSchema.properties.userspace_trash_days,
+    userspace_health_seconds: SettingsSchema.properties.userspace_health_seconds,
+    userspace_forbidden_capabilities: SettingsSchema.properties.userspace_forbidden_capabilities,
   }),
   { ...strict, minProperties: 1 },
 );

@@ -15,6 +15,7 @@ import { SettingsRoutes } from './settings.js';
 import { SnapshotRoutes } from './snapshots.js';
 import { SystemRoutes } from './system.js';
 import { TaskRoutes } from './tasks.js';
+import { UserspaceAppRoutes } from './userspaceApps.js';
 
 /**
  * Every route of the HTTP API, by feature and name (`ROUTES.tasks.create`), in the order the
@@ -39,6 +40,7 @@ export const ROUTES = {
   secrets: SecretsRoutes,
   audit: AuditRoutes,
   egress: EgressRoutes,
+  userspaceApps: UserspaceAppRoutes,
 } as const;
 
 /** Every contract in `ROUTES`, as one list. */

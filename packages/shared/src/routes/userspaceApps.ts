@@ -1,0 +1,201 @@
+import { AppIdParams } from '../api/apps.js';
+import {
+  ConsentBody,
+  DeleteUserspaceAppQuery,
+  InstallResult,
+  InstallUserspaceAppQuery,
+  ListUserspaceAppsQuery,
+  PACKAGE_UPLOAD_TYPES,
+  PinKeyBody,
+  PinnedKey,
+  PinnedKeyList,
+  PinnedKeyParams,
+  PublishBody,
+  PurgePlan,
+  RevokeBody,
+  RollbackBody,
+  UserspaceAppList,
+  UserspaceAppParams,
+  UserspaceAppSchema,
+  UserspacePermissions,
+  UserspaceVersionList,
+} from '../api/userspaceApps.js';
+import { errorResponses } from './errorResponses.js';
+import type { RouteTable } from './routeContract.js';
+
+const tags = ['userspace-apps'] as const;
+const url = '/v1/userspace-apps/:id';
+
+/** A `POST …/<verb>` on one userspace app that answers the app. */
+function appAction<const S extends string, B>(verb: string, summary: S, body?: B) {
+  return {
+    method: 'POST',
+    url: `${url}/${verb}`,
+    schema: {
+      tags,
+      summary,
+      params: UserspaceAppParams,
+      ...(body === undefined ? {} : { body }),
+      response: { 200: UserspaceAppSchema, ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  } as const;
+}
+
+/**
+ * Userspace apps: signed packages installed, updated (health-gated, with rollback), consented,
+ * enabled, disabled, trashed and restored; publishing a build app as one; the pinned
+ * first-party publisher keys (admin).
+ */
+export const UserspaceAppRoutes = {
+  list: {
+    method: 'GET',
+    url: '/v1/userspace-apps',
+    schema: {
+      tags,
+      summary: 'Installed userspace apps (or the trash), by name',
+      querystring: ListUserspaceAppsQuery,
+      response: { 200: UserspaceAppList, ...errorResponses(400, 401) },
+    },
+  },
+  install: {
+    method: 'POST',
+    url: '/v1/userspace-apps',
+    schema: {
+      tags,
+      summary:
+        'Install or update a userspace app from a .paddockapp: a raw body, a multipart file, or JSON {"source_url"} (https, SSRF-safe)',
+      description:
+        'Signature, id ownership, tier and version rules are checked before anything is extracted; the new version is swapped in atomically, and a service app must pass its health check or the update rolls back. A version asking for permissions beyond the grant waits as pending_consent.',
+      querystring: InstallUserspaceAppQuery,
+      consumes: ['application/json', 'multipart/form-data', ...PACKAGE_UPLOAD_TYPES],
+      response: {
+        200: InstallResult,
+        201: InstallResult,
+        ...errorResponses(400, 401, 403, 409, 413, 415, 502),
+      },
+    },
+  },
+  get: {
+    method: 'GET',
+    url,
+    schema: {
+      tags,
+      summary: 'A userspace app (a trashed one too)',
+      params: UserspaceAppParams,
+      response: { 200: UserspaceAppSchema, ...errorResponses(401, 404) },
+    },
+  },
+  delete: {
+    method: 'DELETE',
+    url,
+    schema: {
+      tags,
+      summary:
+        'Uninstall: the app goes to the trash with its data (userspace_trash_days); purge=true&confirm=true removes it and its data for good',
+      params: UserspaceAppParams,
+      querystring: DeleteUserspaceAppQuery,
+      response: {
+        200: PurgePlan,
+        204: { type: 'null', description: 'Moved to the trash' },
+        ...errorResponses(400, 401, 403, 404),
+      },
+    },
+  },
+  permissions: {
+    method: 'GET',
+    url: `${url}/permissions`,
+    schema: {
+      tags,
+      summary: "Provenance, its ceiling, what is forbidden, required, optional, granted, and a pending version's diff",
+      params: UserspaceAppParams,
+      response: { 200: UserspacePermissions, ...errorResponses(401, 404) },
+    },
+  },
+  consent: appAction(
+    'consent',
+    'Grant what the pending version asks for (and optional permissions) and move to it',
+    ConsentBody,
+  ),
+  revoke: appAction('revoke', 'Take back granted optional permissions', RevokeBody),
+  enable: appAction('enable', 'Run and serve the app again'),
+  disable: appAction('disable', "Stop the app's service and stop serving its bundle"),
+  rollback: appAction(
+    'rollback',
+    'Return to the previous version (and, when asked, its data snapshot)',
+    RollbackBody,
+  ),
+  restore: appAction('restore', 'Take the app out of the trash, with its data'),
+  versions: {
+    method: 'GET',
+    url: `${url}/versions`,
+    schema: {
+      tags,
+      summary: 'The versions kept: current, previous (for a rollback) and pending',
+      params: UserspaceAppParams,
+      response: { 200: UserspaceVersionList, ...errorResponses(401, 404) },
+    },
+  },
+  package: {
+    method: 'GET',
+    url: `${url}/package`,
+    schema: {
+      tags,
+      summary: 'Download the current version as a signed .paddockapp',
+      params: UserspaceAppParams,
+      produces: ['application/vnd.paddock.app'],
+      response: {
+        200: {
+          description: 'The package',
+          content: { 'application/vnd.paddock.app': { schema: {} } },
+        },
+        ...errorResponses(401, 404),
+      },
+    },
+  },
+  publish: {
+    method: 'POST',
+    url: '/v1/apps/:id/publish',
+    schema: {
+      tags,
+      summary:
+        "Build a build app, package it (its sandbox.yaml's publish section), sign it with the app's key, and install or update it",
+      params: AppIdParams,
+      body: PublishBody,
+      response: {
+        200: InstallResult,
+        201: InstallResult,
+        ...errorResponses(400, 401, 404, 409, 502),
+      },
+    },
+  },
+  listPinnedKeys: {
+    method: 'GET',
+    url: '/v1/admin/publisher-keys',
+    schema: {
+      tags,
+      summary: 'First-party publisher keys (admin)',
+      response: { 200: PinnedKeyList, ...errorResponses(401, 403) },
+    },
+  },
+  pinKey: {
+    method: 'POST',
+    url: '/v1/admin/publisher-keys',
+    schema: {
+      tags,
+      summary:
+        "Pin a publisher key as first-party (admin); keys Paddock made for published build apps are refused",
+      body: PinKeyBody,
+      response: { 201: PinnedKey, ...errorResponses(400, 401, 403, 409) },
+    },
+  },
+  unpinKey: {
+    method: 'DELETE',
+    url: '/v1/admin/publisher-keys/:app_id',
+    schema: {
+      tags,
+      summary: 'Unpin a first-party key (admin); apps it signed drop to user-uploaded',
+      params: PinnedKeyParams,
+      response: { 204: { type: 'null', description: 'Unpinned' }, ...errorResponses(401, 403, 404) },
+    },
+  },
+} as const satisfies RouteTable;
