@@ -40,6 +40,8 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       routes: [
         systemApi({ driver, defaultLimits, maxLimits, isReady: () => ready }),
         m.auth.routes(sandboxes.checkToken),
+        // Before every route that can change files: an agent key's changes are recorded first.
+        m.provenance.routes,
         sandboxes.routes({
           details: processes.details,
           snapshotFiller: (owner, id) => snapshots.service.filler(owner, id),

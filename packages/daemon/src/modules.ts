@@ -14,6 +14,7 @@ import type { ListenAddress } from './http/listenAddress.js';
 import { createPresets } from './presets/index.js';
 import { createPreview } from './preview/index.js';
 import { createProcesses } from './processes/index.js';
+import { createProvenance } from './provenance/index.js';
 import { newSandboxId } from './sandboxes/sandboxId.js';
 import { createSandboxes } from './sandboxes/index.js';
 import { createSettings } from './settings/index.js';
@@ -85,15 +86,21 @@ export async function createModules(
     isPublic: (appId) => appStore.isPublic(appId),
     appEnv: (appId) => appConfig.service.envFor(appId, 'runtime'),
   });
+  const provenance = createProvenance({ db });
   const tasks = await createTasks({
     ...sandboxDeps,
     ...{ tools: presets.tools, runtime: processes.runtime },
+    taskStarting: (task) => provenance.record.taskStarting(task),
     agentEnv: async (owner, id) => {
       const row = await sandboxes.store.get(owner, id);
       return row?.app_id ? appConfig.service.envFor(row.app_id, 'agent') : {};
     },
   });
-  const snapshots = await createSnapshots({ ...sandboxDeps, maxBytes: config.snapshotMaxBytes });
+  const snapshots = await createSnapshots({
+    ...sandboxDeps,
+    maxBytes: config.snapshotMaxBytes,
+    history: provenance.record,
+  });
   const apps = createApps({
     ...sandboxDeps,
     ...{ store: appStore, runtime: processes.runtime, presets: presets.mounts },
@@ -110,6 +117,7 @@ export async function createModules(
     egress,
     preview,
     processes,
+    provenance,
     tasks,
     snapshots,
     apps,

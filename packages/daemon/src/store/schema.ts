@@ -26,7 +26,35 @@ export interface Database {
   app_config: AppConfigTable;
   audit_log: AuditLogTable;
   egress_policies: EgressPoliciesTable;
+  provenance: ProvenanceTable;
 }
+
+/**
+ * What changed a workspace's files, per subject: `app:<id>`, `sandbox:<id>` (a standalone
+ * sandbox) or `snapshot:<id>`. Entries are copied along with the code (capture, fork, restore,
+ * export and import), keeping their `entry_id`, so the same change is listed once.
+ */
+export interface ProvenanceTable {
+  subject: string;
+  /** A task's id, `agent:<key id>`, or a marker's own id. */
+  entry_id: string;
+  kind: ProvenanceKind;
+  /** When it first happened (copies keep it). */
+  at: string;
+  task_id: string | null;
+  /** The task's provider, or the agent key's id. */
+  actor: string | null;
+  /** A marker's snapshot. */
+  ref: string | null;
+  /** The subject it was first recorded on. */
+  origin: string;
+}
+
+/**
+ * `task` and `agent_change` are agents' changes (they make an app ai-generated); the markers
+ * say where the code came from: a new workspace filled from a snapshot, a restore, an import.
+ */
+export type ProvenanceKind = 'task' | 'agent_change' | 'forked_from' | 'restored_from' | 'imported';
 
 /** `subject` is `app:<id>` or `sandbox:<id>` (a standalone sandbox). */
 export interface EgressPoliciesTable {
