@@ -4,6 +4,7 @@ import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
 import { LocalDriver } from '@paddock/driver-local';
 import { prepareSharedCache } from '@paddock/presets';
 import { createAppConfig } from './appConfig/index.js';
+import { createAppKeys } from './appKeys/index.js';
 import { AppStore, createApps } from './apps/index.js';
 import { createAudit } from './audit/index.js';
 import { createAuth } from './auth/index.js';
@@ -70,6 +71,7 @@ export async function createModules(
     secretsKey: config.secretsKey,
     apps: appStore,
   });
+  const appKeys = createAppKeys({ db, secrets: appConfig.secrets.service });
   const egress = createEgress({
     ...sandboxDeps,
     ...{ ca, apps: appStore, appConfig: appConfig.service, listen },
@@ -114,6 +116,7 @@ export async function createModules(
     sandboxes,
     presets,
     appConfig,
+    appKeys,
     egress,
     preview,
     processes,

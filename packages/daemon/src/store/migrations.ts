@@ -268,6 +268,21 @@ const migrations: Record<string, Migration> = {
         where n.source = 'capture' and p.at <= n.created_at`.execute(db);
     },
   },
+  '0014_app_signing_keys': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('app_signing_keys')
+        .addColumn('app_id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('package_id', 'text', (c) => c.notNull().unique())
+        .addColumn('public_key', 'text', (c) => c.notNull().unique())
+        .addColumn('sealed_private_key', 'text', (c) => c.notNull())
+        .addColumn('last_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -27,6 +27,27 @@ export interface Database {
   audit_log: AuditLogTable;
   egress_policies: EgressPoliciesTable;
   provenance: ProvenanceTable;
+  app_signing_keys: AppSigningKeysTable;
+}
+
+/**
+ * The Ed25519 key pair Paddock made for a build app it publishes: the package's identity
+ * (`package_id`, the public key in base32). Such keys are never pinned as first-party.
+ */
+export interface AppSigningKeysTable {
+  /** The build app. */
+  app_id: string;
+  owner_id: string;
+  /** The userspace app id the key makes: the raw public key in lower-case base32. */
+  package_id: string;
+  /** The raw public key, base64. */
+  public_key: string;
+  /** The PKCS#8 PEM, sealed with the master key (secretBox.ts) at appKeyPlace(app_id). */
+  sealed_private_key: string;
+  /** The version the last successful publish installed (0: none yet). */
+  last_version: number;
+  created_at: string;
+  updated_at: string;
 }
 
 /**
