@@ -106,6 +106,14 @@ export class InstalledVersions {
     return true;
   }
 
+  /** Removes a version that is not in use (one that failed after an update and was rolled back). */
+  discard(appId: string, version: number): void {
+    if (this.current(appId) === version) {
+      throw new PaddockError('conflict', `version ${version} of app ${appId} is in use`);
+    }
+    fs.rmSync(this.dirOf(appId, version), { recursive: true, force: true });
+  }
+
   /** The apps with anything on disk. */
   apps(): string[] {
     return fs.readdirSync(this.root).filter((name) => name !== STAGING);

@@ -318,6 +318,7 @@ export class UserspaceInstaller {
       if (health.reason !== null) {
         this.o.files.code.rollback(next.id);
         await this.o.host.deploy(next, from, { restoreDataOf: to });
+        this.o.files.code.discard(next.id, to);
         next = await this.o.store.update(next.id, {
           version: from,
           source_json: row.source_json,

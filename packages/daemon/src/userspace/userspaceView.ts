@@ -77,6 +77,7 @@ export function appView(
     pending: pendingOf(row)?.diff ?? null,
     source: JSON.parse(row.source_json) as PackageSource,
     scan: JSON.parse(current.scan_json) as PackageScan,
+    sandbox_id: row.sandbox_id,
     last_update:
       row.last_update_json === null ? null : (JSON.parse(row.last_update_json) as UpdateOutcome),
     installed_at: row.installed_at,

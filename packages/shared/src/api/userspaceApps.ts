@@ -94,6 +94,9 @@ export const UserspaceAppSchema = Type.Object(
     }),
     source: PackageSource,
     scan: PackageScan,
+    sandbox_id: Type.Union([Type.String(), Type.Null()], {
+      description: "A service app's sandbox (its processes, logs and files)",
+    }),
     last_update: Type.Union([UpdateOutcome, Type.Null()]),
     installed_at: Timestamp,
     updated_at: Timestamp,
