@@ -11,6 +11,7 @@ import {
 import type { KeyedQueue } from '@paddock/shared';
 import {
   PaddockError,
+  failpoint,
   type Capability,
   type InstallResult,
   type PackageSource,
@@ -200,6 +201,7 @@ export class UserspaceInstaller {
       purge_after: null,
     };
     await this.o.store.insert(row);
+    failpoint('userspace.recorded');
     if (!waits && manifest.app_type === 'service') {
       const health = await this.start(row, manifest.version);
       row = await this.o.store.update(row.id, {
@@ -312,6 +314,7 @@ export class UserspaceInstaller {
       source_json: JSON.stringify(pending.source),
       provenance: pending.provenance,
     });
+    failpoint('userspace.recorded');
     if (next.app_type === 'service' && runs(next)) {
       const health = await this.start(next, to);
       next = await this.o.store.update(next.id, { sandbox_id: health.sandboxId });
