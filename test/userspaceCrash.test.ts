@@ -100,3 +100,34 @@ describe('userspace installs killed at each step', () => {
     });
   }
 });
+
+describe('the userspace trash', () => {
+  const dataDir = tempDataDir();
+  let d: TestDaemon | undefined;
+  after(async () => {
+    await d?.stop();
+    await destroyEverything(dataDir);
+  });
+
+  it('purges an app once its days in the trash are over, at the next sweep (a restart runs one)', async () => {
+    const kept = generateAppKey();
+    const expiring = generateAppKey();
+    d = await startDaemon({ dataDir, token: TOKEN });
+    for (const key of [kept, expiring]) {
+      assert.equal(
+        (await upload(d.url, d.token, (await makePackage({ key, version: 1 })).bytes)).status,
+        201,
+      );
+    }
+    assert.equal((await d.api('DELETE', `/v1/userspace-apps/${kept.appId}`)).status, 204);
+    await d.api('PATCH', '/v1/settings', { userspace_trash_days: 0 });
+    assert.equal((await d.api('DELETE', `/v1/userspace-apps/${expiring.appId}`)).status, 204);
+    await d.stop();
+    d = await startDaemon({ dataDir, token: TOKEN });
+    assert.equal((await d.api('GET', `/v1/userspace-apps/${expiring.appId}`)).status, 404);
+    assert.deepEqual(versionsOnDisk(dataDir, expiring.appId), []);
+    const stays = await d.api<UserspaceApp>('GET', `/v1/userspace-apps/${kept.appId}`);
+    assert.equal(stays.body.status, 'trashed', 'trashed with 30 days to go');
+    assert.deepEqual(versionsOnDisk(dataDir, kept.appId), ['current', 'v1']);
+  });
+});

@@ -66,12 +66,15 @@ export async function createUserspace(d: {
     knowBuildKeys(check: (appId: string) => Promise<boolean>) {
       isBuildKey = check;
     },
-    /** Purges expired trash now and every hour. */
-    startSweeps() {
+    /** Purges expired trash now (before the daemon says it listens) and every hour. */
+    async startSweeps() {
       const sweep = () =>
-        void service.sweepTrash().catch((err: unknown) => log.warn({ err }, 'trash sweep failed'));
-      sweep();
-      timer = setInterval(sweep, SWEEP_MS);
+        service.sweepTrash().catch((err: unknown) => {
+          log.warn({ err }, 'trash sweep failed');
+          return 0;
+        });
+      await sweep();
+      timer = setInterval(() => void sweep(), SWEEP_MS);
       timer.unref();
     },
     close() {
