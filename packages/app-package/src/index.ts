@@ -33,3 +33,11 @@ export {
   type DownloadLimits,
   type DownloadOptions,
 } from './fetch/packageDownload.js';
+export {
+  assertNotForbidden,
+  assertUpgradable,
+  beyondCeiling,
+  holds,
+  permissionDiff,
+} from './install/permissionRules.js';
+export { openPackage, type OpenedPackage } from './install/openPackage.js';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { CONSOLE_DIST_DIR } from '@paddock/console';
+import { failpointsArmed } from '@paddock/shared';
 import { buildApp } from './app.js';
 import type { DaemonConfig } from './config.js';
 import { consoleApi } from './console/index.js';
@@ -49,7 +50,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
         }),
         ...[m.settings.routes, processes.routes, m.presets.routes, m.apps.routes],
         ...[m.tasks.routes, snapshots.routes, m.appConfig.routes, m.appConfig.secrets.routes],
-        ...[m.audit.routes, m.egress.routes, consoleApi(CONSOLE_DIST_DIR)],
+        ...[m.audit.routes, m.egress.routes, m.userspace.routes, consoleApi(CONSOLE_DIST_DIR)],
       ],
     });
     await app.listen({ host: config.host, port: config.port });
@@ -58,6 +59,13 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     const retention = m.audit.retention(m.settings.store, log);
     retention.start();
     await sandboxes.serve();
+    await m.userspace.startSweeps();
+    if (failpointsArmed()) {
+      log.warn(
+        { failpoints: process.env.PADDOCK_FAILPOINTS },
+        'PADDOCK_FAILPOINTS is set: this daemon will crash on purpose (tests only)',
+      );
+    }
     log.info(
       { url: listen.url, data_dir: config.dataDir, driver: driver.describe() },
       `paddockd listening on ${listen.url}`,
@@ -69,6 +77,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     shutdown.add(() => m.tasks.service.close());
     shutdown.add(() => m.egress.proxy.close());
     shutdown.add(() => retention.close());
+    shutdown.add(() => m.userspace.close());
     shutdown.add(() => sandboxes.close());
     shutdown.add(() => (ready = false));
     return {

@@ -10,6 +10,8 @@ import { createAudit } from './audit/index.js';
 import { createAuth } from './auth/index.js';
 import type { DaemonConfig } from './config.js';
 import { EgressCa, createEgress, sandboxTrust } from './egress/index.js';
+import fs from 'node:fs';
+import { parseResolveOverrides } from '@paddock/egress';
 import { EventLog } from './events/eventLog.js';
 import type { ListenAddress } from './http/listenAddress.js';
 import { createPresets } from './presets/index.js';
@@ -23,6 +25,7 @@ import type { ShutdownList } from './shutdownList.js';
 import { createSnapshots } from './snapshots/index.js';
 import type { Db } from './store/database.js';
 import { createTasks } from './tasks/index.js';
+import { createUserspace } from './userspace/index.js';
 
 /**
  * Every module, each made once what it needs exists. Modules that react to a sandbox's boots
@@ -108,6 +111,11 @@ export async function createModules(
     ...{ store: appStore, runtime: processes.runtime, presets: presets.mounts },
     ...{ details: processes.details, snapshots: snapshots.service, tasks: tasks.service },
   });
+  const userspace = await createUserspace({
+    ...sandboxDeps,
+    runtime: processes.runtime,
+    download: packageDownloads(config),
+  });
   return {
     audit,
     settings,
@@ -124,6 +132,15 @@ export async function createModules(
     tasks,
     snapshots,
     apps,
+    userspace,
+  };
+}
+
+/** How package URLs are fetched: the egress proxy's test resolver and upstream CA, if set. */
+function packageDownloads(config: DaemonConfig) {
+  return {
+    ...(config.egressResolve ? { resolve: parseResolveOverrides(config.egressResolve) } : {}),
+    ...(config.egressUpstreamCa ? { ca: fs.readFileSync(config.egressUpstreamCa) } : {}),
   };
 }
 

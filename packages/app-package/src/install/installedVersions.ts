@@ -92,6 +92,34 @@ export class InstalledVersions {
   }
 
   /**
+   * Makes `current` name `version` (the version the caller's records say is in use), or
+   * removes the app when they know none: a crash between the swap and the record is undone
+   * this way, at start. False when `version`'s directory is not there.
+   */
+  settle(appId: string, version: number | null): boolean {
+    if (version === null) {
+      fs.rmSync(path.join(this.root, appId), { recursive: true, force: true });
+      return true;
+    }
+    if (!fs.existsSync(this.dirOf(appId, version))) return false;
+    if (this.current(appId) !== version) this.point(appId, version);
+    return true;
+  }
+
+  /** Removes a version that is not in use (one that failed after an update and was rolled back). */
+  discard(appId: string, version: number): void {
+    if (this.current(appId) === version) {
+      throw new PaddockError('conflict', `version ${version} of app ${appId} is in use`);
+    }
+    fs.rmSync(this.dirOf(appId, version), { recursive: true, force: true });
+  }
+
+  /** The apps with anything on disk. */
+  apps(): string[] {
+    return fs.readdirSync(this.root).filter((name) => name !== STAGING);
+  }
+
+  /**
    * After a crash (at start, before anything installs): staging directories go, and so do
    * versions newer than the current one (they were never swapped in). The current version and
    * the one before it stay.

@@ -240,6 +240,48 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0012_userspace_apps': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('userspace_apps')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('app_type', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('provenance', 'text', (c) => c.notNull())
+        .addColumn('publisher_key', 'text', (c) => c.notNull())
+        .addColumn('granted_json', 'text', (c) => c.notNull())
+        .addColumn('pending_json', 'text')
+        .addColumn('source_json', 'text', (c) => c.notNull())
+        .addColumn('last_update_json', 'text')
+        .addColumn('sandbox_id', 'text')
+        .addColumn('installed_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('trashed_at', 'text')
+        .addColumn('purge_after', 'text')
+        .execute();
+      await db.schema
+        .createTable('userspace_versions')
+        .addColumn('app_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('manifest_json', 'text', (c) => c.notNull())
+        .addColumn('scan_json', 'text', (c) => c.notNull())
+        .addColumn('added_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('userspace_versions_pk', ['app_id', 'version'])
+        .execute();
+      await db.schema
+        .createTable('publisher_keys')
+        .addColumn('app_id', 'text', (c) => c.primaryKey())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addColumn('pinned_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
   '0013_provenance': {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema

@@ -26,6 +26,9 @@ export interface Database {
   app_config: AppConfigTable;
   audit_log: AuditLogTable;
   egress_policies: EgressPoliciesTable;
+  userspace_apps: UserspaceAppsTable;
+  userspace_versions: UserspaceVersionsTable;
+  publisher_keys: PublisherKeysTable;
   provenance: ProvenanceTable;
   app_signing_keys: AppSigningKeysTable;
 }
@@ -245,4 +248,49 @@ export interface SettingsTable {
   key: string;
   value_json: string;
   updated_at: string;
+}
+
+/**
+ * An installed userspace app (one per id on this Paddock). `version` is the one in use (its
+ * files are `current` on disk); a version waiting for consent is in `pending_json`. The
+ * provenance stored is never `first-party`: that comes from `publisher_keys` when it is read.
+ */
+export interface UserspaceAppsTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  app_type: 'web' | 'service';
+  version: number;
+  enabled: number;
+  provenance: 'ai-generated' | 'user-uploaded' | 'unknown';
+  publisher_key: string;
+  granted_json: string;
+  pending_json: string | null;
+  source_json: string;
+  last_update_json: string | null;
+  /** A service app's sandbox. */
+  sandbox_id: string | null;
+  installed_at: string;
+  updated_at: string;
+  trashed_at: string | null;
+  purge_after: string | null;
+}
+
+/** A version whose package Paddock keeps (current, previous, pending). */
+export interface UserspaceVersionsTable {
+  app_id: string;
+  version: number;
+  digest: string;
+  bytes: number;
+  manifest_json: string;
+  scan_json: string;
+  added_at: string;
+}
+
+/** A first-party publisher: its app id is its public key's. */
+export interface PublisherKeysTable {
+  app_id: string;
+  public_key: string;
+  note: string;
+  pinned_at: string;
 }

@@ -23,6 +23,8 @@ export const PackageSource = Type.Object(
   {
     kind: Type.Enum(['upload', 'url', 'publish']),
     url: Type.Optional(Type.String()),
+    /** Where the URL led after redirects, when that differs. */
+    fetched_from: Type.Optional(Type.String()),
     /** Publish: the build app, the snapshot the package was made from, and the tasks that changed it. */
     build_app_id: Type.Optional(Type.String()),
     snapshot_id: Type.Optional(Type.String()),
@@ -92,6 +94,9 @@ export const UserspaceAppSchema = Type.Object(
     }),
     source: PackageSource,
     scan: PackageScan,
+    sandbox_id: Type.Union([Type.String(), Type.Null()], {
+      description: "A service app's sandbox (its processes, logs and files)",
+    }),
     last_update: Type.Union([UpdateOutcome, Type.Null()]),
     installed_at: Timestamp,
     updated_at: Timestamp,
@@ -193,7 +198,7 @@ export type RevokeBody = Static<typeof RevokeBody>;
 export const RollbackBody = Type.Object(
   {
     restore_data: Type.Optional(
-      Type.Boolean({ description: "Also restore the data snapshot taken before the update" }),
+      Type.Boolean({ description: 'Also restore the data snapshot taken before the update' }),
     ),
   },
   strict,

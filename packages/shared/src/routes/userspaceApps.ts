@@ -26,20 +26,7 @@ import type { RouteTable } from './routeContract.js';
 const tags = ['userspace-apps'] as const;
 const url = '/v1/userspace-apps/:id';
 
-/** A `POST …/<verb>` on one userspace app that answers the app. */
-function appAction<const S extends string, B>(verb: string, summary: S, body?: B) {
-  return {
-    method: 'POST',
-    url: `${url}/${verb}`,
-    schema: {
-      tags,
-      summary,
-      params: UserspaceAppParams,
-      ...(body === undefined ? {} : { body }),
-      response: { 200: UserspaceAppSchema, ...errorResponses(400, 401, 403, 404, 409) },
-    },
-  } as const;
-}
+const appActionResponse = { 200: UserspaceAppSchema, ...errorResponses(400, 401, 403, 404, 409) };
 
 /**
  * Userspace apps: signed packages installed, updated (health-gated, with rollback), consented,
@@ -106,25 +93,75 @@ export const UserspaceAppRoutes = {
     url: `${url}/permissions`,
     schema: {
       tags,
-      summary: "Provenance, its ceiling, what is forbidden, required, optional, granted, and a pending version's diff",
+      summary:
+        "Provenance, its ceiling, what is forbidden, required, optional, granted, and a pending version's diff",
       params: UserspaceAppParams,
       response: { 200: UserspacePermissions, ...errorResponses(401, 404) },
     },
   },
-  consent: appAction(
-    'consent',
-    'Grant what the pending version asks for (and optional permissions) and move to it',
-    ConsentBody,
-  ),
-  revoke: appAction('revoke', 'Take back granted optional permissions', RevokeBody),
-  enable: appAction('enable', 'Run and serve the app again'),
-  disable: appAction('disable', "Stop the app's service and stop serving its bundle"),
-  rollback: appAction(
-    'rollback',
-    'Return to the previous version (and, when asked, its data snapshot)',
-    RollbackBody,
-  ),
-  restore: appAction('restore', 'Take the app out of the trash, with its data'),
+  consent: {
+    method: 'POST',
+    url: `${url}/consent`,
+    schema: {
+      tags,
+      summary: 'Grant what the pending version asks for (and optional permissions) and move to it',
+      params: UserspaceAppParams,
+      body: ConsentBody,
+      response: appActionResponse,
+    },
+  },
+  revoke: {
+    method: 'POST',
+    url: `${url}/revoke`,
+    schema: {
+      tags,
+      summary: 'Take back granted optional permissions',
+      params: UserspaceAppParams,
+      body: RevokeBody,
+      response: appActionResponse,
+    },
+  },
+  enable: {
+    method: 'POST',
+    url: `${url}/enable`,
+    schema: {
+      tags,
+      summary: 'Run and serve the app again',
+      params: UserspaceAppParams,
+      response: appActionResponse,
+    },
+  },
+  disable: {
+    method: 'POST',
+    url: `${url}/disable`,
+    schema: {
+      tags,
+      summary: "Stop the app's service and stop serving its bundle",
+      params: UserspaceAppParams,
+      response: appActionResponse,
+    },
+  },
+  rollback: {
+    method: 'POST',
+    url: `${url}/rollback`,
+    schema: {
+      tags,
+      summary: 'Return to the previous version (and, when asked, its data snapshot)',
+      params: UserspaceAppParams,
+      body: RollbackBody,
+      response: appActionResponse,
+    },
+  },
+  restore: {
+    method: 'POST',
+    url: `${url}/restore`,
+    schema: {
+      tags,
+      summary: 'Take the app out of the trash, with its data',
+      params: UserspaceAppParams,
+      response: appActionResponse,
+    },
+  },
   versions: {
     method: 'GET',
     url: `${url}/versions`,
@@ -183,7 +220,7 @@ export const UserspaceAppRoutes = {
     schema: {
       tags,
       summary:
-        "Pin a publisher key as first-party (admin); keys Paddock made for published build apps are refused",
+        'Pin a publisher key as first-party (admin); keys Paddock made for published build apps are refused',
       body: PinKeyBody,
       response: { 201: PinnedKey, ...errorResponses(400, 401, 403, 409) },
     },
@@ -195,7 +232,10 @@ export const UserspaceAppRoutes = {
       tags,
       summary: 'Unpin a first-party key (admin); apps it signed drop to user-uploaded',
       params: PinnedKeyParams,
-      response: { 204: { type: 'null', description: 'Unpinned' }, ...errorResponses(401, 403, 404) },
+      response: {
+        204: { type: 'null', description: 'Unpinned' },
+        ...errorResponses(401, 403, 404),
+      },
     },
   },
 } as const satisfies RouteTable;

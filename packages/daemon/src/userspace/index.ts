@@ -1,0 +1,84 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { DownloadOptions } from '@paddock/app-package';
+import { KeyedQueue, type SandboxDriver } from '@paddock/shared';
+import type { AuditLog } from '../audit/auditLog.js';
+import type { EventLog } from '../events/eventLog.js';
+import type { RouteInstaller } from '../http/routes.js';
+import type { RuntimeService } from '../processes/runtimeService.js';
+import type { SandboxService } from '../sandboxes/sandboxService.js';
+import type { SettingsStore } from '../settings/settingsStore.js';
+import type { Db } from '../store/database.js';
+import { ServiceHost } from './serviceHost.js';
+import { UserspaceFiles } from './userspaceFiles.js';
+import { UserspaceInstaller } from './userspaceInstaller.js';
+import { userspaceRoutes } from './userspaceRoutes.js';
+import { UserspaceService } from './userspaceService.js';
+import { UserspaceStore } from './userspaceStore.js';
+
+export type { Caller, InstallOptions, Installed } from './userspaceInstaller.js';
+export { callerOf } from './userspaceRoutes.js';
+
+const SWEEP_MS = 3600_000;
+
+/**
+ * Userspace apps: signed packages (`@paddock/app-package`) installed under
+ * `<data dir>/userspace`, their rows, the install and update pipeline, service apps' sandboxes
+ * and the trash. What a crash left half-done is removed here, before anything installs.
+ */
+export async function createUserspace(d: {
+  db: Db;
+  dataDir: string;
+  sandboxes: SandboxService;
+  driver: SandboxDriver;
+  runtime: RuntimeService;
+  settings: SettingsStore;
+  events: EventLog;
+  audit: AuditLog;
+  download: DownloadOptions;
+  log: Logger;
+}) {
+  const log = d.log.child({ component: 'userspace' });
+  const store = new UserspaceStore(d.db);
+  const files = new UserspaceFiles(path.join(d.dataDir, 'userspace'));
+  const rows = [...(await store.list(false)), ...(await store.list(true))];
+  const removed = files.recover(new Map(rows.map((r) => [r.id, r.version])));
+  if (removed.length > 0) log.warn({ removed }, 'removed what an interrupted install left');
+  const queue = new KeyedQueue();
+  const host = new ServiceHost({ ...d, files, log });
+  const installer = new UserspaceInstaller({ ...d, store, files, host, queue });
+  let isBuildKey: (appId: string) => Promise<boolean> = () => Promise.resolve(false);
+  const service = new UserspaceService({
+    ...d,
+    ...{ store, files, host, installer, queue, log },
+    isBuildKey: (appId) => isBuildKey(appId),
+  });
+  const routes: RouteInstaller = async (app) => {
+    await app.register(userspaceRoutes, { service, installer, files, download: d.download });
+  };
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    service,
+    installer,
+    files,
+    routes,
+    /** Who can tell a key Paddock made (the publish module, made after this one). */
+    knowBuildKeys(check: (appId: string) => Promise<boolean>) {
+      isBuildKey = check;
+    },
+    /** Purges expired trash now (before the daemon says it listens) and every hour. */
+    async startSweeps() {
+      const sweep = () =>
+        service.sweepTrash().catch((err: unknown) => {
+          log.warn({ err }, 'trash sweep failed');
+          return 0;
+        });
+      await sweep();
+      timer = setInterval(() => void sweep(), SWEEP_MS);
+      timer.unref();
+    },
+    close() {
+      clearInterval(timer);
+    },
+  };
+}

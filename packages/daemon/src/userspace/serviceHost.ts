@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { HostWorkspace, SandboxDriver } from '@paddock/shared';
+import type { RuntimeService } from '../processes/runtimeService.js';
+import type { SandboxService } from '../sandboxes/sandboxService.js';
+import type { UserspaceFiles } from './userspaceFiles.js';
+import type { UserspaceRow } from './userspaceStore.js';
+
+/** The workspace entries a code swap leaves alone: the app's data and the file system's own. */
+const KEPT = new Set(['data', 'lost+found']);
+const POLL_MS = 500;
+
+export type Health = { healthy: true } | { healthy: false; reason: string };
+
+/**
+ * Where a service app runs: a sandbox of its own whose workspace holds the installed
+ * version's files, and `data/` that outlives every version. Deploying a version swaps the
+ * files with the sandbox stopped, then boots it; the runtime applies the package's
+ * sandbox.yaml. The health gate asks the supervisor, and the data snapshots copy `data/` (and
+ * the host's `data/<id>`, which part 2's broker fills) before an update.
+ */
+export class ServiceHost {
+  constructor(
+    private readonly o: {
+      sandboxes: SandboxService;
+      driver: SandboxDriver;
+      runtime: RuntimeService;
+      files: UserspaceFiles;
+      log: Logger;
+    },
+  ) {}
+
+  /**
+   * Puts `version`'s files in the app's sandbox (made on first use) and boots it; its id. With
+   * `restoreDataOf`, the data copied before the update to that version goes back first, in the
+   * same stopped window (a rollback: the old code never sees the new version's data).
+   */
+  async deploy(
+    app: UserspaceRow,
+    version: number,
+    options: { restoreDataOf?: number } = {},
+  ): Promise<string> {
+    const code = this.o.files.codeDir(app.id, version);
+    const existing = await this.sandboxOf(app);
+    if (options.restoreDataOf !== undefined) this.restoreHostData(app, options.restoreDataOf);
+    if (!existing) {
+      const row = await this.o.sandboxes.create(
+        app.owner_id,
+        { metadata: { 'paddock.userspace_app': app.id } },
+        { prepare: (sb) => this.o.driver.withWorkspace(sb.id, (ws) => swapCode(ws, code)) },
+      );
+      return row.id;
+    }
+    await this.o.sandboxes.whileStopped(app.owner_id, existing, () =>
+      this.o.driver.withWorkspace(existing, async (ws) => {
+        await swapCode(ws, code);
+        if (options.restoreDataOf !== undefined) {
+          const saved = path.join(this.snapshotOf(app, options.restoreDataOf), 'workspace');
+          replaceWith(saved, path.join(ws.root, 'data'));
+          chownTree(path.join(ws.root, 'data'), ws);
+        }
+      }),
+    );
+    await this.o.sandboxes.start(app.owner_id, existing);
+    return existing;
+  }
+
+  /**
+   * Waits until the web process answers its health check (or, without one, every worker is
+   * running), at most `seconds`; the reason when it does not.
+   */
+  async waitHealthy(owner: string, sandboxId: string, seconds: number): Promise<Health> {
+    const deadline = Date.now() + seconds * 1000;
+    let last = 'no process started';
+    while (Date.now() < deadline) {
+      const row = await this.o.sandboxes.get(owner, sandboxId);
+      const procs = await this.o.runtime.processes(row).catch(() => []);
+      const web = procs.find((p) => p.kind === 'web');
+      if (web) {
+        if (web.health === 'ready' && web.status === 'running') return { healthy: true };
+        last = `web process ${web.status}, health ${web.health ?? 'unknown'}`;
+        if (web.status === 'failed') break;
+      } else if (procs.length > 0) {
+        if (procs.every((p) => p.status === 'running')) return { healthy: true };
+        last = procs.map((p) => `${p.name} ${p.status}`).join(', ');
+      }
+      await sleep(POLL_MS);
+    }
+    return { healthy: false, reason: `not healthy within ${seconds}s: ${last}` };
+  }
+
+  async stop(app: UserspaceRow): Promise<void> {
+    const id = await this.sandboxOf(app);
+    if (id) await this.o.sandboxes.stop(app.owner_id, id);
+  }
+
+  async start(app: UserspaceRow): Promise<void> {
+    const id = await this.sandboxOf(app);
+    if (id) await this.o.sandboxes.start(app.owner_id, id);
+  }
+
+  async remove(app: UserspaceRow): Promise<void> {
+    const id = await this.sandboxOf(app);
+    if (id) await this.o.sandboxes.delete(app.owner_id, id);
+  }
+
+  /** Copies the app's data aside before the update to `version`. */
+  async snapshotData(app: UserspaceRow, version: number): Promise<void> {
+    const dest = this.snapshotOf(app, version);
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.mkdirSync(dest, { recursive: true, mode: 0o700 });
+    copyIfThere(this.o.files.dataDir(app.id), path.join(dest, 'host'));
+    const id = await this.sandboxOf(app);
+    if (id) {
+      await this.o.driver.withWorkspace(id, async (ws) => {
+        copyIfThere(path.join(ws.root, 'data'), path.join(dest, 'workspace'));
+      });
+    }
+  }
+
+  /** Whether a copy was taken before the update to `version`. */
+  hasDataSnapshot(app: UserspaceRow, version: number): boolean {
+    return fs.existsSync(this.snapshotOf(app, version));
+  }
+
+  /** The host half of a data restore (a web app has only this half). */
+  restoreHostData(app: UserspaceRow, version: number): void {
+    const saved = this.snapshotOf(app, version);
+    if (fs.existsSync(saved)) replaceWith(path.join(saved, 'host'), this.o.files.dataDir(app.id));
+  }
+
+  private snapshotOf(app: UserspaceRow, version: number): string {
+    return path.join(this.o.files.snapshotsDir(app.id), `v${version}`);
+  }
+
+  /** The app's sandbox id, if it still exists. */
+  private async sandboxOf(app: UserspaceRow): Promise<string | null> {
+    if (!app.sandbox_id) return null;
+    try {
+      await this.o.sandboxes.get(app.owner_id, app.sandbox_id);
+      return app.sandbox_id;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Makes the workspace hold `code`'s files, leaving `data/` as it is. */
+async function swapCode(ws: HostWorkspace, code: string): Promise<void> {
+  for (const name of fs.readdirSync(ws.root)) {
+    if (!KEPT.has(name)) fs.rmSync(path.join(ws.root, name), { recursive: true, force: true });
+  }
+  for (const name of fs.readdirSync(code)) {
+    if (KEPT.has(name)) continue;
+    fs.cpSync(path.join(code, name), path.join(ws.root, name), { recursive: true });
+    chownTree(path.join(ws.root, name), ws);
+  }
+  fs.mkdirSync(path.join(ws.root, 'data'), { recursive: true });
+  fs.chownSync(path.join(ws.root, 'data'), ws.uid, ws.gid);
+}
+
+function chownTree(p: string, ws: HostWorkspace): void {
+  fs.lchownSync(p, ws.uid, ws.gid);
+  if (fs.lstatSync(p).isDirectory()) {
+    for (const name of fs.readdirSync(p)) chownTree(path.join(p, name), ws);
+  }
+}
+
+function copyIfThere(src: string, dest: string): void {
+  if (fs.existsSync(src)) fs.cpSync(src, dest, { recursive: true, preserveTimestamps: true });
+}
+
+function replaceWith(src: string, dest: string): void {
+  fs.rmSync(dest, { recursive: true, force: true });
+  if (fs.existsSync(src)) fs.cpSync(src, dest, { recursive: true, preserveTimestamps: true });
+  else fs.mkdirSync(dest, { recursive: true });
+}

@@ -1,0 +1,480 @@
+import fs from 'node:fs';
+import {
+  assertNotForbidden,
+  assertUpgradable,
+  beyondCeiling,
+  extractPackage,
+  openPackage,
+  permissionDiff,
+  type OpenedPackage,
+} from '@paddock/app-package';
+import type { KeyedQueue } from '@paddock/shared';
+import {
+  PaddockError,
+  failpoint,
+  type Capability,
+  type InstallResult,
+  type PackageSource,
+  type ProvenanceTier,
+  type UpdateOutcome,
+} from '@paddock/shared';
+import type { Actor, AuditLog } from '../audit/auditLog.js';
+import type { EventLog } from '../events/eventLog.js';
+import type { SettingsStore } from '../settings/settingsStore.js';
+import type { ServiceHost } from './serviceHost.js';
+import type { UserspaceFiles } from './userspaceFiles.js';
+import type { UserspaceRow, UserspaceStore } from './userspaceStore.js';
+import {
+  granted,
+  manifestOf,
+  pendingOf,
+  runs,
+  scanView,
+  tierOf,
+  type PendingVersion,
+} from './userspaceView.js';
+
+/** Who asks: the owner that will own a new app, and whether they may act on anyone's. */
+export interface Caller {
+  owner: string;
+  admin: boolean;
+  actor: Actor;
+}
+
+export interface InstallOptions {
+  source: PackageSource;
+  /** Publish says what the record shows; every other way in is `user-uploaded`. */
+  provenance?: 'ai-generated' | 'user-uploaded';
+  /** Grant what the package requires beyond its tier's ceiling. */
+  consent?: boolean;
+}
+
+export interface Installed {
+  created: boolean;
+  result: Omit<InstallResult, 'app'> & { row: UserspaceRow };
+}
+
+export interface UserspaceInstallerOptions {
+  store: UserspaceStore;
+  files: UserspaceFiles;
+  host: ServiceHost;
+  settings: SettingsStore;
+  events: EventLog;
+  audit: AuditLog;
+  /** One operation per app at a time (shared with the rest of the userspace service). */
+  queue: KeyedQueue;
+}
+
+/**
+ * Install, update, consent and rollback: the steps that change which version of an app is in
+ * use. Authorization comes before extraction: the package is read through and its signature,
+ * id ownership, tier, forbidden capabilities and version rules are checked before a byte of it
+ * reaches the apps' disk. Then it is extracted to staging and swapped in with one rename; a
+ * service app's new version must pass its health check, or the code and the data go back.
+ */
+export class UserspaceInstaller {
+  constructor(private readonly o: UserspaceInstallerOptions) {}
+
+  /** Takes a package file from `incoming/` (it is moved or removed, never left behind). */
+  async install(caller: Caller, file: string, options: InstallOptions): Promise<Installed> {
+    let pkg: OpenedPackage;
+    try {
+      pkg = await openPackage(file);
+    } catch (err) {
+      fs.rmSync(file, { force: true });
+      throw err;
+    }
+    const id = pkg.manifest.id;
+    return this.o.queue.run(id, async () => {
+      try {
+        return await this.installNow(caller, pkg, options);
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    });
+  }
+
+  private async installNow(
+    caller: Caller,
+    pkg: OpenedPackage,
+    options: InstallOptions,
+  ): Promise<Installed> {
+    const { manifest } = pkg;
+    const existing = await this.o.store.get(manifest.id);
+    const pinned = await this.o.store.isPinned(manifest.id);
+    const tier: ProvenanceTier = pinned ? 'first-party' : (options.provenance ?? 'user-uploaded');
+    if (existing) {
+      if (existing.owner_id !== caller.owner && !caller.admin) {
+        throw new PaddockError('forbidden', `app ${manifest.id} was installed by another owner`);
+      }
+      if (existing.trashed_at !== null) {
+        throw new PaddockError('conflict', `app ${manifest.id} is in the trash: restore it first`);
+      }
+      assertUpgradable(existing.version, manifest);
+    }
+    assertNotForbidden(manifest, tier, this.forbidden(tier));
+    // Checked: now the package may be kept and, when it runs, extracted.
+    this.o.files.keepPackage(manifest.id, manifest.version, pkg.file);
+    await this.o.store.putVersion({
+      app_id: manifest.id,
+      version: manifest.version,
+      digest: pkg.digest,
+      bytes: pkg.bytes,
+      manifest_json: JSON.stringify(manifest),
+      scan_json: JSON.stringify(scanView(pkg.listing.report, manifest)),
+      added_at: new Date().toISOString(),
+    });
+    const provenance = options.provenance ?? 'user-uploaded';
+    const consent = options.consent === true;
+    if (!existing)
+      return {
+        created: true,
+        result: await this.first(caller, pkg, tier, provenance, options.source, consent),
+      };
+    const diff = permissionDiff(manifest, tier, granted(existing), await this.required(existing));
+    if (diff.added.length > 0 && !consent) {
+      const pending: PendingVersion = { diff, source: options.source, provenance };
+      const row = await this.o.store.update(existing.id, {
+        pending_json: JSON.stringify(pending),
+        last_update_json: JSON.stringify(
+          outcome(existing.version, manifest.version, 'pending_consent', null),
+        ),
+      });
+      await this.tell(
+        caller,
+        row,
+        'pending_consent',
+        `waits for consent to ${diff.added.join(', ')}`,
+        {
+          version: manifest.version,
+          added: diff.added,
+          removed: diff.removed,
+        },
+      );
+      return { created: false, result: { outcome: 'pending_consent', row } };
+    }
+    const pending: PendingVersion = { diff, source: options.source, provenance };
+    return { created: false, result: await this.apply(caller, existing, pending, diff.added) };
+  }
+
+  /** A first install: extracted and swapped in; it runs unless it waits for consent. */
+  private async first(
+    caller: Caller,
+    pkg: OpenedPackage,
+    tier: ProvenanceTier,
+    provenance: UserspaceRow['provenance'],
+    source: PackageSource,
+    consent: boolean,
+  ) {
+    const { manifest } = pkg;
+    const beyond = beyondCeiling(manifest, tier);
+    const waits = beyond.length > 0 && !consent;
+    await this.extract(manifest.id, manifest.version);
+    const now = new Date().toISOString();
+    const diff = {
+      version: manifest.version,
+      version_label: manifest.version_label,
+      added: beyond,
+      removed: [],
+    };
+    let row: UserspaceRow = {
+      id: manifest.id,
+      owner_id: caller.owner,
+      name: manifest.name,
+      app_type: manifest.app_type,
+      version: manifest.version,
+      enabled: 1,
+      provenance,
+      publisher_key: pkg.publicKey.toString('base64'),
+      granted_json: JSON.stringify(waits ? [] : beyond),
+      pending_json: waits
+        ? JSON.stringify({ diff, source, provenance } satisfies PendingVersion)
+        : null,
+      source_json: JSON.stringify(source),
+      last_update_json: JSON.stringify(
+        outcome(null, manifest.version, waits ? 'pending_consent' : 'installed', null),
+      ),
+      sandbox_id: null,
+      installed_at: now,
+      updated_at: now,
+      trashed_at: null,
+      purge_after: null,
+    };
+    await this.o.store.insert(row);
+    failpoint('userspace.recorded');
+    if (!waits && manifest.app_type === 'service') {
+      const health = await this.start(row, manifest.version);
+      row = await this.o.store.update(row.id, {
+        sandbox_id: health.sandboxId,
+        last_update_json: JSON.stringify(
+          outcome(null, manifest.version, 'installed', health.reason),
+        ),
+      });
+    }
+    const result = waits ? 'pending_consent' : 'installed';
+    await this.tell(
+      caller,
+      row,
+      result === 'installed' ? 'installed' : 'pending_consent',
+      `version ${manifest.version_label} ${result === 'installed' ? 'installed' : 'waits for consent'}`,
+      {
+        version: manifest.version,
+        tier,
+        added: waits ? beyond : [],
+      },
+    );
+    return { outcome: result, row } as const;
+  }
+
+  /** The user consents to the pending version (and to optional grants). */
+  async consent(
+    caller: Caller,
+    row: UserspaceRow,
+    version: number | undefined,
+    grant: Capability[],
+  ) {
+    return this.o.queue.run(row.id, async () => {
+      const fresh = (await this.o.store.get(row.id))!;
+      const pending = pendingOf(fresh);
+      if (version !== undefined && pending?.diff.version !== version) {
+        throw new PaddockError('conflict', `version ${version} is not the one waiting for consent`);
+      }
+      const optional = await this.optional(fresh, pending?.diff.version);
+      const unknown = grant.filter((g) => !optional.includes(g));
+      if (unknown.length > 0) {
+        throw new PaddockError(
+          'bad_request',
+          `not optional permissions of this app: ${unknown.join(', ')}`,
+        );
+      }
+      const tier = tierOf(fresh, await this.o.store.isPinned(fresh.id));
+      const refused = grant.filter((g) => this.forbidden(tier).includes(g));
+      if (refused.length > 0) {
+        throw new PaddockError(
+          'capability_forbidden',
+          `the admin forbids ${refused.join(', ')} to ${tier} apps`,
+        );
+      }
+      const withOptional = [...new Set([...granted(fresh), ...grant])];
+      let next = await this.o.store.update(fresh.id, {
+        granted_json: JSON.stringify(withOptional),
+      });
+      if (!pending) {
+        await this.tell(caller, next, 'consented', `granted ${grant.join(', ') || 'nothing new'}`, {
+          granted: grant,
+        });
+        return next;
+      }
+      if (pending.diff.version === fresh.version) {
+        // A first install that waited: it has its files; it may run now.
+        next = await this.o.store.update(fresh.id, {
+          pending_json: null,
+          granted_json: JSON.stringify([...new Set([...withOptional, ...pending.diff.added])]),
+          last_update_json: JSON.stringify(outcome(null, fresh.version, 'installed', null)),
+        });
+        if (next.app_type === 'service') {
+          const health = await this.start(next, next.version);
+          next = await this.o.store.update(next.id, { sandbox_id: health.sandboxId });
+        }
+        await this.tell(
+          caller,
+          next,
+          'consented',
+          `consented to ${pending.diff.added.join(', ')}`,
+          { version: fresh.version, granted: pending.diff.added },
+        );
+        return next;
+      }
+      await this.tell(caller, next, 'consented', `consented to ${pending.diff.added.join(', ')}`, {
+        version: pending.diff.version,
+        granted: pending.diff.added,
+      });
+      return (await this.apply(caller, next, pending, pending.diff.added)).row;
+    });
+  }
+
+  /**
+   * Moves the app to the pending version: its data copied aside, the files swapped in, and for
+   * a service app the health gate; a failure puts the old code and the data back.
+   */
+  private async apply(
+    caller: Caller,
+    row: UserspaceRow,
+    pending: PendingVersion,
+    grants: Capability[],
+  ) {
+    const from = row.version;
+    const to = pending.diff.version;
+    await this.o.host.snapshotData(row, to);
+    await this.extract(row.id, to);
+    let next = await this.o.store.update(row.id, {
+      version: to,
+      pending_json: null,
+      granted_json: JSON.stringify([...new Set([...granted(row), ...grants])]),
+      source_json: JSON.stringify(pending.source),
+      provenance: pending.provenance,
+    });
+    failpoint('userspace.recorded');
+    if (next.app_type === 'service' && runs(next)) {
+      const health = await this.start(next, to);
+      next = await this.o.store.update(next.id, { sandbox_id: health.sandboxId });
+      if (health.reason !== null) {
+        this.o.files.code.rollback(next.id);
+        await this.o.host.deploy(next, from, { restoreDataOf: to });
+        this.o.files.code.discard(next.id, to);
+        next = await this.o.store.update(next.id, {
+          version: from,
+          source_json: row.source_json,
+          provenance: row.provenance,
+          last_update_json: JSON.stringify(outcome(from, to, 'rolled_back', health.reason)),
+        });
+        await this.o.store.keepVersions(next.id, [from, ...this.kept(next.id)]);
+        this.o.files.pruneVersions(next.id, [from, ...this.kept(next.id)]);
+        await this.tell(
+          caller,
+          next,
+          'rolled_back',
+          `version ${to} failed its health check; back at ${from}`,
+          { from, to, reason: health.reason },
+          'warn',
+        );
+        return { outcome: 'rolled_back', row: next } as const;
+      }
+    }
+    next = await this.o.store.update(next.id, {
+      last_update_json: JSON.stringify(outcome(from, to, 'updated', null)),
+    });
+    await this.keepOnly(next);
+    await this.tell(caller, next, 'updated', `updated from version ${from} to ${to}`, {
+      from,
+      to,
+      added: pending.diff.added,
+      removed: pending.diff.removed,
+    });
+    return { outcome: 'updated', row: next } as const;
+  }
+
+  /** Back to the previous version, and its data when asked. */
+  async rollback(caller: Caller, row: UserspaceRow, restoreData: boolean): Promise<UserspaceRow> {
+    return this.o.queue.run(row.id, async () => {
+      const fresh = (await this.o.store.get(row.id))!;
+      const previous = this.o.files.code.previous(fresh.id);
+      if (previous === null)
+        throw new PaddockError('conflict', `app ${fresh.id} has no previous version`);
+      const from = fresh.version;
+      if (restoreData && !this.o.host.hasDataSnapshot(fresh, from)) {
+        throw new PaddockError('conflict', `no data snapshot was taken before version ${from}`);
+      }
+      this.o.files.code.rollback(fresh.id);
+      const restoreDataOf = restoreData ? { restoreDataOf: from } : {};
+      if (fresh.app_type === 'service' && runs(fresh))
+        await this.o.host.deploy(fresh, previous, restoreDataOf);
+      else if (restoreData) this.o.host.restoreHostData(fresh, from);
+      const next = await this.o.store.update(fresh.id, {
+        version: previous,
+        pending_json: null,
+        last_update_json: JSON.stringify(outcome(from, previous, 'rolled_back', 'requested')),
+      });
+      await this.tell(
+        caller,
+        next,
+        'rolled_back',
+        `rolled back from version ${from} to ${previous}`,
+        { from, to: previous, restore_data: restoreData },
+      );
+      return next;
+    });
+  }
+
+  private async start(
+    row: UserspaceRow,
+    version: number,
+  ): Promise<{ sandboxId: string; reason: string | null }> {
+    const sandboxId = await this.o.host.deploy(row, version);
+    const seconds = this.o.settings.get().userspace_health_seconds;
+    const health = await this.o.host.waitHealthy(row.owner_id, sandboxId, seconds);
+    return { sandboxId, reason: health.healthy ? null : health.reason };
+  }
+
+  private async extract(appId: string, version: number): Promise<void> {
+    const file = this.o.files.packageFile(appId, version);
+    // Read again: the kept file is ours, but extraction checks every byte against the listing.
+    const pkg = await openPackage(file);
+    await this.o.files.code.install(appId, version, (staging) =>
+      extractPackage(file, pkg.listing, staging),
+    );
+  }
+
+  /** Versions whose packages are kept: the current one, the previous one, a pending one. */
+  private kept(appId: string): number[] {
+    return [this.o.files.code.current(appId), this.o.files.code.previous(appId)].filter(
+      (v): v is number => v !== null,
+    );
+  }
+
+  private async keepOnly(row: UserspaceRow): Promise<void> {
+    const keep = [...this.kept(row.id)];
+    const pending = pendingOf(row);
+    if (pending) keep.push(pending.diff.version);
+    await this.o.store.keepVersions(row.id, keep);
+    this.o.files.pruneVersions(row.id, keep);
+  }
+
+  private async required(row: UserspaceRow): Promise<string[]> {
+    const v = await this.o.store.version(row.id, row.version);
+    return v ? manifestOf(v).permissions : [];
+  }
+
+  private async optional(row: UserspaceRow, pendingVersion: number | undefined): Promise<string[]> {
+    const v = await this.o.store.version(row.id, pendingVersion ?? row.version);
+    return v ? manifestOf(v).optional_permissions : [];
+  }
+
+  private forbidden(tier: ProvenanceTier): string[] {
+    return this.o.settings.get().userspace_forbidden_capabilities[tier] ?? [];
+  }
+
+  /** An audit entry for an act on the app that is not about one app's row (a pinned key). */
+  async audit(actor: Actor, action: string, appId: string): Promise<void> {
+    await this.o.audit.record({ actor, action, target: { type: 'userspace_app', id: appId } });
+  }
+
+  async tell(
+    caller: Caller,
+    row: UserspaceRow,
+    what: string,
+    message: string,
+    details: Record<string, string | number | boolean | null | string[]>,
+    severity: 'info' | 'warn' = 'info',
+  ): Promise<void> {
+    await this.o.events.append({
+      owner: row.owner_id,
+      sandboxId: row.sandbox_id,
+      type: `userspace.${what}`,
+      severity,
+      message: `${row.name}: ${message}`,
+      payload: { app_id: row.id, ...details },
+    });
+    await this.o.audit.record({
+      actor: caller.actor,
+      action: `userspace.${what}`,
+      target: { type: 'userspace_app', id: row.id },
+      details,
+    });
+  }
+}
+
+function outcome(
+  from: number | null,
+  to: number,
+  what: UpdateOutcome['outcome'],
+  reason: string | null,
+): UpdateOutcome {
+  return {
+    from_version: from,
+    to_version: to,
+    outcome: what,
+    reason,
+    at: new Date().toISOString(),
+  };
+}
