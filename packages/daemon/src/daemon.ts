@@ -50,7 +50,13 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
         }),
         ...[m.settings.routes, processes.routes, m.presets.routes, m.apps.routes],
         ...[m.tasks.routes, snapshots.routes, m.appConfig.routes, m.appConfig.secrets.routes],
-        ...[m.audit.routes, m.egress.routes, m.userspace.routes, consoleApi(CONSOLE_DIST_DIR)],
+        ...[
+          m.audit.routes,
+          m.egress.routes,
+          m.userspace.routes,
+          m.publish.routes,
+          consoleApi(CONSOLE_DIST_DIR),
+        ],
       ],
     });
     await app.listen({ host: config.host, port: config.port });

@@ -18,6 +18,7 @@ import { createPresets } from './presets/index.js';
 import { createPreview } from './preview/index.js';
 import { createProcesses } from './processes/index.js';
 import { createProvenance } from './provenance/index.js';
+import { createPublish, installThroughUserspace } from './publish/index.js';
 import { newSandboxId } from './sandboxes/sandboxId.js';
 import { createSandboxes } from './sandboxes/index.js';
 import { createSettings } from './settings/index.js';
@@ -116,6 +117,16 @@ export async function createModules(
     runtime: processes.runtime,
     download: packageDownloads(config),
   });
+  // Keys Paddock made for the apps it publishes are never pinned as first-party.
+  userspace.knowBuildKeys((id) => appKeys.isPaddockMade(id));
+  const publish = createPublish({
+    ...core,
+    ...{ apps: apps.service, sandboxes: sandboxService, snapshots: snapshots.service },
+    provenanceOfSnapshot: (id) => provenance.record.provenanceOfSnapshot(id),
+    keys: appKeys.keys,
+    install: installThroughUserspace(userspace),
+    exclusive: (id, fn) => tasks.service.exclusive(id, fn),
+  });
   return {
     audit,
     settings,
@@ -133,6 +144,7 @@ export async function createModules(
     snapshots,
     apps,
     userspace,
+    publish,
   };
 }
 

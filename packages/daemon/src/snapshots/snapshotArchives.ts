@@ -5,6 +5,7 @@ import {
   importArchive,
   manifestObjects,
   type ContentStore,
+  type SnapshotManifest,
 } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
 import type { Slots } from './slots.js';
@@ -48,6 +49,27 @@ export class SnapshotArchives {
     const stream = exportArchive(manifest, this.o.content, metadata);
     stream.once('close', () => lease.release());
     return { row, stream };
+  }
+
+  /**
+   * Runs `fn` over the ready snapshot's manifest with its files readable by SHA-256 (a package
+   * made from it): its content is held until `fn` ends.
+   */
+  async read<T>(
+    row: SnapshotRow,
+    fn: (manifest: SnapshotManifest, open: (sha256: string) => Readable) => Promise<T>,
+  ): Promise<T> {
+    const manifest = await manifestOf(this.o.content, row);
+    const lease = this.o.content.lease();
+    try {
+      for (const sha of manifestObjects(manifest)) lease.hold(sha);
+      if (!(await this.o.rows.get(row.owner_id, row.id))) {
+        throw new PaddockError('not_found', `no snapshot ${row.id}`);
+      }
+      return await fn(manifest, (sha) => this.o.content.objectStream(sha));
+    } finally {
+      lease.release();
+    }
   }
 
   /** Takes a tar (or tar.gz) from outside, validated entry by entry, as a new snapshot. */

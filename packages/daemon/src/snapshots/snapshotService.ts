@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { PaddockError, type SandboxDriver } from '@paddock/shared';
-import type { ContentStore } from '@paddock/snapshots';
+import type { ContentStore, SnapshotManifest } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
 import type { SandboxFiller, SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
@@ -144,6 +144,15 @@ export class SnapshotService {
 
   async export(owner: string, id: string): Promise<{ row: SnapshotRow; stream: Readable }> {
     return this.archives.export(await this.getReady(owner, id));
+  }
+
+  /** Runs `fn` over a ready snapshot's files (see SnapshotArchives.read). */
+  async read<T>(
+    owner: string,
+    id: string,
+    fn: (manifest: SnapshotManifest, open: (sha256: string) => Readable) => Promise<T>,
+  ): Promise<T> {
+    return this.archives.read(await this.getReady(owner, id), fn);
   }
 
   /**
