@@ -34,8 +34,8 @@ export class AppKeyStore {
     return (await q.executeTakeFirst()) !== undefined;
   }
 
-  /** Records a published version; never moves the counter back. */
-  async published(appId: string, version: number): Promise<void> {
+  /** Records a version a publish used; never moves the counter back. */
+  async versionUsed(appId: string, version: number): Promise<void> {
     await this.db
       .updateTable('app_signing_keys')
       .set({ last_version: version, updated_at: new Date().toISOString() })

@@ -10,7 +10,7 @@ export interface AppSigningKey {
   /** The raw public key, base64. */
   publicKey: string;
   privateKeyPem: string;
-  /** The version the last successful publish installed (0: none yet). */
+  /** The highest version a publish of the app used (0: none yet). */
   lastVersion: number;
 }
 
@@ -52,9 +52,12 @@ export class AppKeys {
     };
   }
 
-  /** The app's version `version` is installed: the next publish goes above it. */
-  published(appId: string, version: number): Promise<void> {
-    return this.store.published(appId, version);
+  /**
+   * A package of the app at `version` is about to be installed: the next publish goes above
+   * it, whether this one is installed or not (versions only need to rise; a gap is harmless).
+   */
+  versionUsed(appId: string, version: number): Promise<void> {
+    return this.store.versionUsed(appId, version);
   }
 
   /**

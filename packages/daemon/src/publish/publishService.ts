@@ -102,6 +102,8 @@ export class PublishService {
           outFile,
         });
         stage = 'install';
+        // Used before the install: whatever happens to it, the next publish goes above it.
+        await this.o.keys.versionUsed(app.id, version);
         const installed = await this.o.install(owner, outFile, {
           source: {
             kind: 'publish',
@@ -113,7 +115,6 @@ export class PublishService {
           consent: request.consent,
           actor: request.actor,
         });
-        await this.o.keys.published(app.id, version);
         await this.told(app, built.sandbox.id, request.actor, {
           version,
           package_id: key.packageId,
@@ -166,7 +167,7 @@ export class PublishService {
       owner: app.owner_id,
       sandboxId,
       type: 'app.published',
-      message: `Published as version ${details.version} (${details.provenance})`,
+      message: `Published version ${details.version} (${details.provenance}): ${details.outcome}`,
       payload: { app_id: app.id, ...details },
     });
     await this.o.audit.record({

@@ -47,7 +47,7 @@ export interface AppSigningKeysTable {
   public_key: string;
   /** The PKCS#8 PEM, sealed with the master key (secretBox.ts) at appKeyPlace(app_id). */
   sealed_private_key: string;
-  /** The version the last successful publish installed (0: none yet). */
+  /** The highest version a publish used (0: none yet); the next one goes above it. */
   last_version: number;
   created_at: string;
   updated_at: string;
