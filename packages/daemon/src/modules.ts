@@ -105,6 +105,7 @@ export async function createModules(
   const userspace = await createUserspace({
     ...sandboxDeps,
     runtime: processes.runtime,
+    presets: presets.mounts,
     download: packageDownloads(config),
   });
   return {
