@@ -18,6 +18,7 @@ export {
 } from './manifest/parsePackageManifest.js';
 export {
   appIdOf,
+  appKeyFromPem,
   base32,
   generateAppKey,
   publicKeyObject,
