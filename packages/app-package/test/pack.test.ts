@@ -169,6 +169,8 @@ describe('packPackage', () => {
       '.git/HEAD': 'ref: refs/heads/main\n',
       'cache/tmp/a.txt': 'a',
       'cache/kept.txt': 'k',
+      'key.pem': 'secret',
+      'docs/key.pem': 'kept',
     });
     const outFile = `${fresh('nm')}.paddockapp`;
     await assert.rejects(packPackage({ dir, manifest: manifestFor(key), outFile }), {
@@ -179,10 +181,12 @@ describe('packPackage', () => {
       dir,
       manifest: manifestFor(key),
       outFile,
-      exclude: ['node_modules', '.git', './cache/tmp/'],
+      exclude: ['node_modules', '.git', './cache/tmp/', '/key.pem'],
     });
     const paths = (await inspectPackage(outFile)).entries.map((e) => e.path);
     assert.ok(paths.includes('cache/kept.txt'));
+    assert.ok(paths.includes('docs/key.pem'), 'a path from the top leaves out only that one');
+    assert.ok(!paths.includes('key.pem'));
     assert.deepEqual(
       paths.filter((p) => /node_modules|\.git|cache\/tmp/.test(p)),
       [],

@@ -20,8 +20,9 @@ export interface PackOptions {
   privateKeyPem?: string;
   outFile: string;
   /**
-   * Left out, with everything under them: a name without a slash at any depth (`node_modules`,
-   * `.git`), a path with one from the top of `dir` (`web/cache`).
+   * Left out, with everything under them, like .gitignore lines: a name without a slash at any
+   * depth (`node_modules`, `.git`); a path with a slash at its start or middle from the top of
+   * `dir` (`web/cache`, `/key.pem`).
    */
   exclude?: readonly string[];
 }

@@ -21,7 +21,7 @@ export interface SourceFile {
 }
 
 export interface CollectOptions {
-  /** Names (any depth) or relative paths (with a slash) to leave out, with what is under them. */
+  /** Left out with what is under them: names at any depth, or paths from the top (with a slash). */
   exclude: readonly string[];
   /** Absolute paths never packed (the output file). */
   skip: ReadonlySet<string>;
@@ -54,7 +54,7 @@ export type ListedFile = Omit<SourceFile, 'sha256'>;
 
 class SourceWalk {
   readonly files: ListedFile[] = [];
-  private readonly exclude: string[];
+  private readonly exclude: Exclusion[];
   /** Every name so far once case-folded (the manifest's and the signature's too), to its path. */
   private readonly keys = new Map<string, string>([
     [foldKey(MANIFEST_PATH), MANIFEST_PATH],
@@ -63,7 +63,7 @@ class SourceWalk {
   private total = 0;
 
   constructor(private readonly options: CollectOptions) {
-    this.exclude = options.exclude.map(normalizeExclude).filter((e) => e !== '');
+    this.exclude = options.exclude.map(parseExclusion).filter((e) => e.path !== '');
   }
 
   async visit(absDir: string, relDir: string): Promise<void> {
@@ -184,13 +184,25 @@ function checkType(d: Dirent<Buffer>, rel: string): void {
   throw refuse('package_special_entry', what, rel);
 }
 
-/** `./dist/` → `dist`. */
-function normalizeExclude(e: string): string {
-  return e.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+interface Exclusion {
+  path: string;
+  /** From the top of the directory only; else the name at any depth. */
+  anchored: boolean;
 }
 
-/** A name without a slash leaves out that name at any depth; a path, that path from the top. */
-function isExcluded(rel: string, exclude: readonly string[]): boolean {
+/**
+ * Like a .gitignore line: a name without a slash (`node_modules`) at any depth; with a slash
+ * at its start or in its middle (`/key.pem`, `./key.pem`, `web/cache`), that path from the top.
+ * A trailing slash is ignored.
+ */
+function parseExclusion(e: string): Exclusion {
+  const trimmed = e.replace(/\/+$/, '');
+  return { path: trimmed.replace(/^(\.?\/)+/, ''), anchored: trimmed.includes('/') };
+}
+
+function isExcluded(rel: string, exclude: readonly Exclusion[]): boolean {
   const base = rel.slice(rel.lastIndexOf('/') + 1);
-  return exclude.some((e) => (e.includes('/') ? rel === e || rel.startsWith(`${e}/`) : base === e));
+  return exclude.some((e) =>
+    e.anchored ? rel === e.path || rel.startsWith(`${e.path}/`) : base === e.path,
+  );
 }
