@@ -1,8 +1,10 @@
+import { PaddockError } from '@paddock/shared';
 import { ApiClient, ApiError } from './apiClient.js';
 import { UsageError } from './args.js';
 import { app } from './commands/app.js';
 import { exec } from './commands/exec.js';
 import { files } from './commands/files.js';
+import { pkg } from './commands/pkg.js';
 import { sandbox } from './commands/sandbox.js';
 import { serve } from './commands/serve.js';
 import { snapshot } from './commands/snapshot.js';
@@ -19,6 +21,7 @@ usage:
   paddock snapshot create|ls|get|rm|export|import|restore|fork ...
   paddock exec ID [--cwd DIR] [--env K=V] [--timeout MS] -- CMD [ARGS...]
   paddock files get|put|ls ...
+  paddock pkg build|sign|verify|inspect ...   .paddockapp packages, on this machine
 
 The daemon's URL and token come from PADDOCK_URL and PADDOCK_TOKEN, or from
 ~/.config/paddock/config.json ({"url": ..., "token": ...}).`;
@@ -54,6 +57,9 @@ export async function main(argv: string[]): Promise<void> {
       case 'files':
         code = await files(new ApiClient(resolveConnection()), rest);
         break;
+      case 'pkg':
+        code = await pkg(rest);
+        break;
       case undefined:
       case 'help':
       case '--help':
@@ -70,7 +76,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof UsageError) {
       console.error(err.message);
       process.exitCode = 2;
-    } else if (err instanceof ApiError) {
+    } else if (err instanceof ApiError || err instanceof PaddockError) {
       console.error(`paddock: ${err.code}: ${err.message}`);
       process.exitCode = 1;
     } else {
