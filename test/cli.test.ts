@@ -356,4 +356,20 @@ describe('paddock pkg (local packages, no daemon)', () => {
     assert.match(failed.stderr, /^paddock: package_signature_invalid: /m);
     assert.doesNotMatch(failed.stdout, /signature OK/);
   });
+
+  it('checks the userspace and publish commands’ arguments before calling the daemon', async () => {
+    // Nothing listens there: a usage error must come first.
+    const env = { HOME: tmp, PADDOCK_URL: 'http://127.0.0.1:9', PADDOCK_TOKEN: 'pdk_unused' };
+    for (const args of [
+      ['userspace'],
+      ['userspace', 'install'],
+      ['userspace', 'install', 'http://example.com/a.paddockapp'],
+      ['userspace', 'uninstall', 'a', 'b'],
+      ['userspace', 'rollback', '--nope', 'x'],
+      ['app', 'publish'],
+    ]) {
+      const r = await runCli(args, env);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    }
+  });
 });
