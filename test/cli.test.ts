@@ -13,28 +13,36 @@ interface Run {
   stderr: string;
 }
 
+/** Runs the real `paddock` binary with exactly this environment (and PATH). */
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+  opts: { stdin?: Buffer; cwd?: string } = {},
+): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      cwd: opts.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdin.end(opts.stdin);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe('the paddock CLI', () => {
   let d: TestDaemon;
   let tmp: string;
   const run = (args: string[], env: Record<string, string> = {}, stdin?: Buffer): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: tmp,
-          PADDOCK_URL: d.url,
-          PADDOCK_TOKEN: d.token,
-          ...env,
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      child.stdin.end(stdin);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    runCli(
+      args,
+      { HOME: tmp, PADDOCK_URL: d.url, PADDOCK_TOKEN: d.token, ...env },
+      stdin ? { stdin } : {},
+    );
 
   before(async () => {
     d = await startDaemon();
@@ -182,5 +190,186 @@ describe('the paddock CLI', () => {
     assert.match(bad.stderr, /unauthorized/);
     const usage = await run(['exec']);
     assert.equal(usage.code, 2);
+  });
+});
+
+describe('paddock pkg (local packages, no daemon)', () => {
+  let tmp: string;
+  const pkg = (args: string[], cwd?: string) =>
+    runCli(['pkg', ...args], { HOME: tmp }, cwd === undefined ? {} : { cwd });
+  const manifest = (fields: Record<string, unknown> = {}) =>
+    `${JSON.stringify(
+      {
+        name: 'Notes',
+        version: 2,
+        version_label: '1.1.0',
+        min_upgradable_version: 1,
+        app_type: 'web',
+        entry: 'index.html',
+        description: 'Notes.',
+        permissions: ['app.kv', 'network:https://api.example.com'],
+        optional_permissions: [],
+        ...fields,
+      },
+      null,
+      2,
+    )}\n`;
+  /** An app directory with a manifest (no id yet), a page, a blob, node_modules and .git. */
+  const appDir = (name: string): string => {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(path.join(dir, 'node_modules', 'dep'), { recursive: true });
+    fs.mkdirSync(path.join(dir, '.git'));
+    fs.writeFileSync(path.join(dir, 'paddock-app.json'), manifest());
+    fs.writeFileSync(path.join(dir, 'index.html'), '<h1>Notes</h1>');
+    // Random bytes deflate to themselves: a byte changed in the zip changes the file.
+    fs.writeFileSync(
+      path.join(dir, 'blob.bin'),
+      Buffer.concat([Buffer.from('DATA'), randomBytes(4096)]),
+    );
+    fs.writeFileSync(path.join(dir, 'node_modules', 'dep', 'index.js'), 'x');
+    fs.writeFileSync(path.join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    return dir;
+  };
+
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-cli-pkg-'));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('builds: makes the key, sets the id when asked, packs, signs; verify and inspect agree', async () => {
+    const dir = appDir('notes');
+    const key = path.join(dir, 'notes.pem');
+    const refused = await pkg(['build', dir, '--key', key]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /made a new app key in .*notes\.pem/);
+    assert.equal(fs.statSync(key).mode & 0o777, 0o600);
+    assert.match(refused.stderr, /has no valid id, but the key .* signs for [a-z2-7]{52}/);
+    assert.match(refused.stderr, /--set-id/);
+
+    const built = await pkg(['build', dir, '--key', key, '--set-id'], tmp);
+    assert.equal(built.code, 0, built.stderr);
+    assert.doesNotMatch(built.stderr, /made a new app key/);
+    assert.match(built.stderr, /the key file is inside .*; it is left out/);
+    const appId = /^app id\s+([a-z2-7]{52})$/m.exec(built.stdout)![1]!;
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'paddock-app.json'), 'utf8')).id, appId);
+    assert.equal(built.stdout.split('\n')[0], 'Notes-2.paddockapp', 'NAME-VERSION in the cwd');
+    const file = path.join(tmp, 'Notes-2.paddockapp');
+    const digest = /^digest\s+([0-9a-f]{64})$/m.exec(built.stdout)![1]!;
+
+    const verified = await pkg(['verify', file]);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, new RegExp(`^app id\\s+${appId}$`, 'm'));
+    assert.match(verified.stdout, /^version\s+2 \(1\.1\.0\)$/m);
+    assert.match(verified.stdout, new RegExp(`^digest\\s+${digest}$`, 'm'));
+    assert.match(verified.stdout, /^signature OK$/m);
+
+    const inspected = await pkg(['inspect', file, '--json']);
+    assert.equal(inspected.code, 0, inspected.stderr);
+    const report = JSON.parse(inspected.stdout) as {
+      manifest: { id: string };
+      signed: boolean;
+      scan: { files: number; scripts: number; network_origins: string[] };
+      entries: { path: string }[];
+    };
+    assert.equal(report.manifest.id, appId);
+    assert.equal(report.signed, true);
+    assert.deepEqual(report.scan.network_origins, ['https://api.example.com']);
+    assert.deepEqual(
+      report.entries.map((e) => e.path),
+      ['paddock-app.json', 'blob.bin', 'index.html', 'paddock-app.sig'],
+      'no node_modules, .git or key',
+    );
+    const text = await pkg(['inspect', file]);
+    assert.match(text.stdout, /^network\s+https:\/\/api\.example\.com$/m);
+    assert.match(text.stdout, /^files\s+4, /m);
+
+    // The same build again, into DIR itself: the earlier package there is not packed.
+    const again = await pkg(['build', dir, '--key', key, '-o', path.join(dir, 'out.paddockapp')]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`^digest\\s+${digest}$`, 'm'));
+  });
+
+  it('prints manifest issues by line and column, and refuses a key of another app', async () => {
+    const dir = appDir('bad');
+    fs.writeFileSync(path.join(dir, 'paddock-app.json'), manifest({ version: 'two' }));
+    const bad = await pkg(['build', dir, '--key', path.join(tmp, 'bad.pem')]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /paddock-app\.json is not valid:\n/);
+    assert.match(bad.stderr, /^ {2}3:14 version: must be integer$/m);
+    assert.match(bad.stderr, /^ {2}1:1 \(top level\): missing id$/m);
+    assert.equal(fs.existsSync(path.join(tmp, 'bad.pem')), false, 'no key for a bad manifest');
+
+    fs.writeFileSync(path.join(dir, 'paddock-app.json'), manifest());
+    const mine = path.join(tmp, 'mine.pem');
+    assert.equal(
+      (await pkg(['build', dir, '--key', mine, '--set-id', '-o', `${dir}.paddockapp`])).code,
+      0,
+    );
+    const other = path.join(tmp, 'other.pem');
+    await pkg([
+      'build',
+      appDir('other'),
+      '--key',
+      other,
+      '--set-id',
+      '-o',
+      path.join(tmp, 'o.paddockapp'),
+    ]);
+    const wrong = await pkg(['build', dir, '--key', other]);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /has the id [a-z2-7]{52}, but the key .*other\.pem signs for/);
+    assert.equal((await pkg(['build', dir])).code, 2, 'usage: --key is required');
+  });
+
+  it('signs again, refuses a foreign key, and fails verification once a byte changed', async () => {
+    const dir = appDir('sign');
+    const key = path.join(tmp, 'sign.pem');
+    const file = path.join(tmp, 'sign.paddockapp');
+    assert.equal((await pkg(['build', dir, '--key', key, '--set-id', '-o', file])).code, 0);
+    await pkg([
+      'build',
+      appDir('foreign'),
+      '--key',
+      path.join(tmp, 'foreign.pem'),
+      '--set-id',
+      '-o',
+      path.join(tmp, 'f.paddockapp'),
+    ]);
+
+    const foreign = await pkg(['sign', file, '--key', path.join(tmp, 'foreign.pem')]);
+    assert.equal(foreign.code, 1);
+    assert.match(foreign.stderr, /package_id_mismatch/);
+    const resigned = path.join(tmp, 'resigned.paddockapp');
+    const signed = await pkg(['sign', file, '--key', key, '-o', resigned]);
+    assert.equal(signed.code, 0, signed.stderr);
+    assert.equal((await pkg(['verify', resigned])).code, 0);
+
+    const bytes = fs.readFileSync(resigned);
+    const blob = fs.readFileSync(path.join(dir, 'blob.bin'));
+    const at = bytes.indexOf(blob.subarray(2000, 2064));
+    assert.ok(at > 0, 'the blob is stored as it is');
+    bytes.writeUInt8(bytes.readUInt8(at + 10) ^ 0xff, at + 10);
+    const tampered = path.join(tmp, 'tampered.paddockapp');
+    fs.writeFileSync(tampered, bytes);
+    const failed = await pkg(['verify', tampered]);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /^paddock: package_signature_invalid: /m);
+    assert.doesNotMatch(failed.stdout, /signature OK/);
+  });
+
+  it('checks the userspace and publish commands’ arguments before calling the daemon', async () => {
+    // Nothing listens there: a usage error must come first.
+    const env = { HOME: tmp, PADDOCK_URL: 'http://127.0.0.1:9', PADDOCK_TOKEN: 'pdk_unused' };
+    for (const args of [
+      ['userspace'],
+      ['userspace', 'install'],
+      ['userspace', 'install', 'http://example.com/a.paddockapp'],
+      ['userspace', 'uninstall', 'a', 'b'],
+      ['userspace', 'rollback', '--nope', 'x'],
+      ['app', 'publish'],
+    ]) {
+      const r = await runCli(args, env);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    }
   });
 });

@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { getPreset } from '@paddock/presets';
 import type { ExecResult, UserspaceApp } from '@paddock/shared';
 import { suiteDaemon } from './harness.js';
 import { generateAppKey, makePackage, packageScratch, upload } from './userspacePackages.js';
@@ -147,5 +149,39 @@ describe('service apps: health-gated updates', () => {
     const running = await d.api<{ status: string }>('GET', `/v1/sandboxes/${sandboxId}`);
     assert.equal(running.body.status, 'running');
     assert.equal(await sh(sandboxId, 'cat data/state'), 'v1');
+  });
+});
+
+describe('service apps: dependencies from the lockfile, none shipped', () => {
+  const d = suiteDaemon();
+
+  it("runs a Node service on the preset's dependencies with its own package.json and lockfile", async () => {
+    const template = getPreset('node-express')!.templateDir;
+    const files = {
+      'package.json': fs.readFileSync(path.join(template, 'package.json'), 'utf8'),
+      'package-lock.json': fs.readFileSync(path.join(template, 'package-lock.json'), 'utf8'),
+      'sandbox.yaml': SANDBOX_YAML,
+      'server.js': `import express from 'express';
+import { createRequire } from 'node:module';
+const version = createRequire(import.meta.url)('express/package.json').version;
+const app = express();
+app.get('/healthz', (req, res) => res.send('ok'));
+app.get('/', (req, res) => res.send('express ' + version));
+app.listen(3000, '127.0.0.1');
+`,
+    };
+    const key = generateAppKey();
+    const res = await upload(
+      d.url,
+      d.token,
+      (await makePackage({ key, version: 1, app_type: 'service', files })).bytes,
+    );
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.app.last_update?.reason, null, 'healthy');
+    const sb = res.body.app.sandbox_id!;
+    const out = await d.api<ExecResult>('POST', `/v1/sandboxes/${sb}/exec`, {
+      command: 'node -e "fetch(\'http://127.0.0.1:3000/\').then(r=>r.text()).then(console.log)"',
+    });
+    assert.match(out.body.stdout, /^express \d+\.\d+\.\d+/);
   });
 });

@@ -18,6 +18,7 @@ export {
 } from './manifest/parsePackageManifest.js';
 export {
   appIdOf,
+  appKeyFromPem,
   base32,
   generateAppKey,
   publicKeyObject,
@@ -25,6 +26,7 @@ export {
   type AppKeyPair,
 } from './signing/appKeys.js';
 export { signPackage, verifyPackage } from './signing/packageSignature.js';
+export { packPackage, signPackageFile, type PackOptions, type PackResult } from './pack/index.js';
 export { InstalledVersions, type Recovery } from './install/installedVersions.js';
 export {
   DEFAULT_DOWNLOAD_LIMITS,

@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error envelope's `details`, when it has them. */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -19,7 +21,7 @@ export class ApiClient {
   async request(
     method: string,
     path: string,
-    init: { json?: unknown; body?: Buffer | Readable; accept?: string } = {},
+    init: { json?: unknown; body?: Buffer | Readable; contentType?: string; accept?: string } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.conn.token}` };
     let body: RequestInit['body'];
@@ -27,7 +29,7 @@ export class ApiClient {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.json);
     } else if (init.body !== undefined) {
-      headers['content-type'] = 'application/octet-stream';
+      headers['content-type'] = init.contentType ?? 'application/octet-stream';
       body = init.body as unknown as RequestInit['body'];
     }
     if (init.accept) headers.accept = init.accept;
@@ -40,14 +42,16 @@ export class ApiClient {
     if (!res.ok) {
       let code = 'http_error';
       let message = `${res.status} ${res.statusText}`;
+      let details: unknown;
       try {
         const err = (await res.json()) as ErrorBody;
         code = err.error.code;
         message = err.error.message;
+        details = err.error.details;
       } catch {
         // not our envelope; keep the status line
       }
-      throw new ApiError(res.status, code, message);
+      throw new ApiError(res.status, code, message, details);
     }
     return res;
   }

@@ -1,24 +1,29 @@
+import { PaddockError } from '@paddock/shared';
 import { ApiClient, ApiError } from './apiClient.js';
 import { UsageError } from './args.js';
 import { app } from './commands/app.js';
 import { exec } from './commands/exec.js';
 import { files } from './commands/files.js';
+import { pkg } from './commands/pkg.js';
 import { sandbox } from './commands/sandbox.js';
 import { serve } from './commands/serve.js';
 import { snapshot } from './commands/snapshot.js';
 import { task } from './commands/task.js';
+import { userspace } from './commands/userspace.js';
 import { resolveConnection } from './connection.js';
 
 const USAGE = `paddock — self-hosted sandboxes for AI-built apps
 
 usage:
   paddock serve                          run paddockd in the foreground
-  paddock app presets|create|ls|get|url|wake|rm ...
+  paddock app presets|create|ls|get|url|wake|rm|publish ...
   paddock sandbox create|ls|get|stop|start|rm ...
   paddock task run|ls|get|follow|diff|cancel ...
   paddock snapshot create|ls|get|rm|export|import|restore|fork ...
   paddock exec ID [--cwd DIR] [--env K=V] [--timeout MS] -- CMD [ARGS...]
   paddock files get|put|ls ...
+  paddock pkg build|sign|verify|inspect ...   .paddockapp packages, on this machine
+  paddock userspace install|update|ls|rollback|uninstall ...
 
 The daemon's URL and token come from PADDOCK_URL and PADDOCK_TOKEN, or from
 ~/.config/paddock/config.json ({"url": ..., "token": ...}).`;
@@ -54,6 +59,12 @@ export async function main(argv: string[]): Promise<void> {
       case 'files':
         code = await files(new ApiClient(resolveConnection()), rest);
         break;
+      case 'pkg':
+        code = await pkg(rest);
+        break;
+      case 'userspace':
+        code = await userspace(new ApiClient(resolveConnection()), rest);
+        break;
       case undefined:
       case 'help':
       case '--help':
@@ -70,7 +81,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof UsageError) {
       console.error(err.message);
       process.exitCode = 2;
-    } else if (err instanceof ApiError) {
+    } else if (err instanceof ApiError || err instanceof PaddockError) {
       console.error(`paddock: ${err.code}: ${err.message}`);
       process.exitCode = 1;
     } else {

@@ -115,6 +115,7 @@ export async function createModules(
   const userspace = await createUserspace({
     ...sandboxDeps,
     runtime: processes.runtime,
+    presets: presets.mounts,
     download: packageDownloads(config),
   });
   // Keys Paddock made for the apps it publishes are never pinned as first-party.

@@ -23,6 +23,16 @@ const STORED = 0;
 const DEFLATED = 8;
 const NATIVE_NAME = /\.(node|dll|exe|dylib|so(\.\d+)*)$/i;
 
+/** A file name native code goes by: `.node .so(.N) .dll .exe .dylib`. */
+export function isNativeName(path: string): boolean {
+  return NATIVE_NAME.test(path);
+}
+
+/** Whether a path has a `node_modules` segment (any case). */
+export function hasNodeModules(path: string): boolean {
+  return path.split('/').some((s) => s.toLowerCase() === 'node_modules');
+}
+
 /** Everything that can be refused from one central directory record alone. */
 export function checkCentralEntry(e: CentralEntry, limits: PackageLimits): void {
   const { path, isDir } = e.name;
@@ -30,14 +40,14 @@ export function checkCentralEntry(e: CentralEntry, limits: PackageLimits): void 
     throw refuse('package_encrypted', 'encrypted entry', path);
   }
   checkEntryType(e);
-  if (path.split('/').some((s) => s.toLowerCase() === 'node_modules')) {
+  if (hasNodeModules(path)) {
     throw refuse('package_node_modules', 'node_modules in the package', path);
   }
   if (isDir) {
     if (e.uncompressedSize !== 0) throw refuse('package_invalid', 'directory with content', path);
     return;
   }
-  if (NATIVE_NAME.test(path)) throw refuse('package_native_code', 'native code by name', path);
+  if (isNativeName(path)) throw refuse('package_native_code', 'native code by name', path);
   if (e.compressionMethod !== STORED && e.compressionMethod !== DEFLATED) {
     throw refuse('package_invalid', `unsupported compression method ${e.compressionMethod}`, path);
   }

@@ -104,7 +104,8 @@ function fileEntry(c: CentralEntry, guard: ContentGuard): PackageEntry {
   };
 }
 
-function drain(): Writable {
+/** A sink that takes and forgets an entry's bytes. */
+export function drain(): Writable {
   const sink = new PassThrough();
   sink.resume();
   return sink;

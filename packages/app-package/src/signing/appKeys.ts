@@ -1,4 +1,5 @@
 import crypto, { type KeyObject } from 'node:crypto';
+import { PaddockError } from '@paddock/shared';
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it. */
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -56,4 +57,22 @@ export function generateAppKey(): AppKeyPair {
     publicKey: raw,
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
+}
+
+/**
+ * The key pair of an app key read back from its PEM (PKCS#8, as `generateAppKey` writes it).
+ * Refuses with `bad_request` what is not an Ed25519 private key.
+ */
+export function appKeyFromPem(privateKeyPem: string): AppKeyPair {
+  let key: KeyObject;
+  try {
+    key = crypto.createPrivateKey(privateKeyPem);
+  } catch {
+    throw new PaddockError('bad_request', 'not a PEM private key');
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new PaddockError('bad_request', 'not an Ed25519 private key');
+  }
+  const raw = rawPublicKey(crypto.createPublicKey(key));
+  return { appId: appIdOf(raw), publicKey: raw, privateKeyPem };
 }

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { App } from '@paddock/shared';
+import type { App, InstallResult } from '@paddock/shared';
 import type { ApiClient } from '../apiClient.js';
+import { printInstallResult } from './userspaceOutput.js';
+import { publishRequest } from './userspaceRequests.js';
 
 const USAGE = `usage:
   paddock app presets
@@ -9,7 +11,10 @@ const USAGE = `usage:
   paddock app get ID                 (the app with its sandbox, processes and preview)
   paddock app url ID                 (the preview link, to open in a browser)
   paddock app wake ID
-  paddock app rm ID [--purge]        (--purge also deletes the workspace)`;
+  paddock app rm ID [--purge]        (--purge also deletes the workspace)
+  paddock app publish ID [--consent] [--json]
+                                     (build, package, sign with the app's key and install it as a
+                                     userspace app; --consent grants what the package requires)`;
 
 function summary(app: App): string {
   const sb = app.sandbox;
@@ -79,6 +84,17 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
       if (rest.length !== 1) break;
       console.log(summary(await api.json<App>('POST', `/v1/apps/${rest[0]}/sandbox`, {})));
       return 0;
+    }
+    case 'publish': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { consent: { type: 'boolean' }, json: { type: 'boolean' } },
+      });
+      if (positionals.length !== 1) break;
+      const req = publishRequest(positionals[0]!, values.consent === true);
+      const result = await api.json<InstallResult>(req.method, req.path, req.json);
+      return printInstallResult(result, values.json === true);
     }
     case 'rm': {
       const { values, positionals } = parseArgs({

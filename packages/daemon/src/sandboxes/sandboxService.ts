@@ -81,6 +81,8 @@ export class SandboxService {
     body: CreateSandboxBody,
     options: {
       app?: { id: string; preset: string };
+      /** Without an app: the preset whose runtime (dependencies, egress baseline) it has. */
+      preset?: string;
       mounts?: WorkspaceMount[];
       /**
        * Fills the new workspace before anything runs in it (a snapshot's files). The sandbox
@@ -108,6 +110,7 @@ export class SandboxService {
         env,
         metadata: body.metadata ?? {},
         ...(options.app ? { app: options.app } : {}),
+        ...(options.preset ? { preset: options.preset } : {}),
       });
       if (options.prepare) {
         await options.prepare(row);

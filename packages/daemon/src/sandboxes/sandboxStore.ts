@@ -50,6 +50,8 @@ export class SandboxStore {
     env: Record<string, string>;
     metadata: Record<string, string>;
     app?: { id: string; preset: string };
+    /** A sandbox of no app that runs a preset's runtime (a userspace service app). */
+    preset?: string;
   }): Promise<SandboxRow> {
     const now = new Date().toISOString();
     const row: SandboxRow = {
@@ -69,7 +71,7 @@ export class SandboxStore {
       last_active_at: now,
       keepalive_until: null,
       app_id: input.app?.id ?? null,
-      preset: input.app?.preset ?? null,
+      preset: input.app?.preset ?? input.preset ?? null,
       seeded_at: null,
       web_port: null,
       preview_epoch: 1,

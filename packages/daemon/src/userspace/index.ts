@@ -5,6 +5,7 @@ import { KeyedQueue, type SandboxDriver } from '@paddock/shared';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { RouteInstaller } from '../http/routes.js';
+import type { PresetMounts } from '../presets/presetMounts.js';
 import type { RuntimeService } from '../processes/runtimeService.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
@@ -32,6 +33,7 @@ export async function createUserspace(d: {
   sandboxes: SandboxService;
   driver: SandboxDriver;
   runtime: RuntimeService;
+  presets: PresetMounts;
   settings: SettingsStore;
   events: EventLog;
   audit: AuditLog;

@@ -3,13 +3,18 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { HostWorkspace, SandboxDriver } from '@paddock/shared';
+import type { PresetMounts } from '../presets/presetMounts.js';
 import type { RuntimeService } from '../processes/runtimeService.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { UserspaceFiles } from './userspaceFiles.js';
 import type { UserspaceRow } from './userspaceStore.js';
 
-/** The workspace entries a code swap leaves alone: the app's data and the file system's own. */
-const KEPT = new Set(['data', 'lost+found']);
+/**
+ * The workspace entries a code swap leaves alone: the app's data, the file system's own, and
+ * the dependency trees (a mount point, and the layer of the app's own installs in it): the
+ * next boot syncs them to the new version's lockfile, as for any app (ADR 0016).
+ */
+const KEPT = new Set(['data', 'lost+found', 'node_modules', '.venv']);
 const POLL_MS = 500;
 
 export type Health = { healthy: true } | { healthy: false; reason: string };
@@ -27,6 +32,7 @@ export class ServiceHost {
       sandboxes: SandboxService;
       driver: SandboxDriver;
       runtime: RuntimeService;
+      presets: PresetMounts;
       files: UserspaceFiles;
       log: Logger;
     },
@@ -46,10 +52,15 @@ export class ServiceHost {
     const existing = await this.sandboxOf(app);
     if (options.restoreDataOf !== undefined) this.restoreHostData(app, options.restoreDataOf);
     if (!existing) {
+      const preset = runtimePreset(code);
       const row = await this.o.sandboxes.create(
         app.owner_id,
         { metadata: { 'paddock.userspace_app': app.id } },
-        { prepare: (sb) => this.o.driver.withWorkspace(sb.id, (ws) => swapCode(ws, code)) },
+        {
+          ...(preset ? { preset } : {}),
+          mounts: await this.o.presets.mountsFor(preset),
+          prepare: (sb) => this.o.driver.withWorkspace(sb.id, (ws) => swapCode(ws, code)),
+        },
       );
       return row.id;
     }
@@ -147,7 +158,19 @@ export class ServiceHost {
   }
 }
 
-/** Makes the workspace hold `code`'s files, leaving `data/` as it is. */
+/**
+ * The preset whose runtime a service package runs on: its shared dependencies under a layer of
+ * the app's own, installed from the package's lockfile at boot through the egress proxy
+ * (ADR 0016), and the preset's registry as its egress baseline. A package ships no
+ * `node_modules`; its `package.json` makes it a Node service, `requirements.txt` a Python one.
+ */
+function runtimePreset(code: string): string | null {
+  if (fs.existsSync(path.join(code, 'package.json'))) return 'node-express';
+  if (fs.existsSync(path.join(code, 'requirements.txt'))) return 'fastapi';
+  return null;
+}
+
+/** Makes the workspace hold `code`'s files, leaving what `KEPT` names as it is. */
 async function swapCode(ws: HostWorkspace, code: string): Promise<void> {
   for (const name of fs.readdirSync(ws.root)) {
     if (!KEPT.has(name)) fs.rmSync(path.join(ws.root, name), { recursive: true, force: true });

@@ -122,8 +122,8 @@ export class UserspaceService {
     };
   }
 
-  async setEnabled(caller: Caller, row: UserspaceRow, enabled: boolean): Promise<UserspaceRow> {
-    return this.o.queue.run(row.id, async () => {
+  async setEnabled(caller: Caller, stale: UserspaceRow, enabled: boolean): Promise<UserspaceRow> {
+    return this.locked(stale, async (row) => {
       this.assertNotTrashed(row);
       let next = await this.o.store.update(row.id, { enabled: enabled ? 1 : 0 });
       if (next.app_type === 'service') {
@@ -147,10 +147,10 @@ export class UserspaceService {
   /** Takes back optional permissions; a required one cannot be (disable or uninstall instead). */
   async revoke(
     caller: Caller,
-    row: UserspaceRow,
+    stale: UserspaceRow,
     permissions: Capability[],
   ): Promise<UserspaceRow> {
-    return this.o.queue.run(row.id, async () => {
+    return this.locked(stale, async (row) => {
       const current = manifestOf((await this.o.store.version(row.id, row.version))!);
       const required = permissions.filter((p) => current.permissions.includes(p));
       if (required.length > 0) {
@@ -159,9 +159,8 @@ export class UserspaceService {
           `${required.join(', ')} ${required.length > 1 ? 'are' : 'is'} required by the app: disable or uninstall it instead`,
         );
       }
-      const fresh = (await this.o.store.get(row.id))!;
       const next = await this.o.store.update(row.id, {
-        granted_json: JSON.stringify(granted(fresh).filter((g) => !permissions.includes(g))),
+        granted_json: JSON.stringify(granted(row).filter((g) => !permissions.includes(g))),
       });
       await this.o.installer.tell(caller, next, 'revoked', `revoked ${permissions.join(', ')}`, {
         revoked: permissions,
@@ -171,8 +170,8 @@ export class UserspaceService {
   }
 
   /** Uninstall: to the trash, data kept, for `userspace_trash_days`. */
-  async trash(caller: Caller, row: UserspaceRow): Promise<void> {
-    await this.o.queue.run(row.id, async () => {
+  async trash(caller: Caller, stale: UserspaceRow): Promise<void> {
+    await this.locked(stale, async (row) => {
       this.assertNotTrashed(row);
       if (row.app_type === 'service') await this.o.host.stop(row);
       const now = Date.now();
@@ -191,8 +190,8 @@ export class UserspaceService {
     });
   }
 
-  async restore(caller: Caller, row: UserspaceRow): Promise<UserspaceRow> {
-    return this.o.queue.run(row.id, async () => {
+  async restore(caller: Caller, stale: UserspaceRow): Promise<UserspaceRow> {
+    return this.locked(stale, async (row) => {
       if (row.trashed_at === null)
         throw new PaddockError('conflict', `app ${row.id} is not in the trash`);
       let next = await this.o.store.update(row.id, { trashed_at: null, purge_after: null });
@@ -214,8 +213,8 @@ export class UserspaceService {
         this.o.files.purgePlan(row.id),
       );
     }
-    return this.o.queue.run(row.id, async () => {
-      const plan = await this.purgeNow(row);
+    return this.locked(row, async (fresh) => {
+      const plan = await this.purgeNow(fresh);
       await this.o.installer.tell(caller, row, 'purged', 'purged with its data', {
         bytes: plan.bytes,
         paths: plan.paths,
@@ -273,6 +272,15 @@ export class UserspaceService {
   async unpin(appId: string): Promise<void> {
     if (!(await this.o.store.unpin(appId)))
       throw new PaddockError('not_found', `no pinned key for ${appId}`);
+  }
+
+  /** Runs `fn` in the app's queue with its row as it is now (gone meanwhile: not found). */
+  private locked<T>(stale: UserspaceRow, fn: (row: UserspaceRow) => Promise<T>): Promise<T> {
+    return this.o.queue.run(stale.id, async () => {
+      const row = await this.o.store.get(stale.id);
+      if (!row) throw new PaddockError('not_found', `no userspace app ${stale.id}`);
+      return fn(row);
+    });
   }
 
   private assertNotTrashed(row: UserspaceRow): void {

@@ -1,0 +1,3 @@
+export { packPackage, type PackOptions } from './packPackage.js';
+export { signPackageFile } from './signPackageFile.js';
+export type { PackResult } from './writePackage.js';
