@@ -4,6 +4,7 @@
  * own key, installed by the userspace installer; its provenance derived from the record.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -17,7 +18,7 @@ import {
 import type { InstallResult, PublishSection, Task, UserspaceApp } from '@paddock/shared';
 import type { SnapshotManifest } from '@paddock/snapshots';
 import { packageFiles } from '../packages/daemon/src/publish/packageFiles.js';
-import { suiteDaemon, tempDataDir } from './harness.js';
+import { CLI, suiteDaemon, tempDataDir } from './harness.js';
 import { waitFor } from './previewClient.js';
 
 interface App {
@@ -63,7 +64,25 @@ describe('publish: a build app becomes a signed userspace app', () => {
       300_000,
     );
   };
-  /** The current package, downloaded and checked as any installer checks it. */
+  /** The CLI (`paddock …`) against the suite's daemon. */
+  const cli = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: scratch,
+          PADDOCK_URL: d.url,
+          PADDOCK_TOKEN: d.token,
+        },
+        cwd: scratch,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  /** The current package, downloaded and checked as any installer checks it, and by the CLI. */
   const download = async (app: UserspaceApp) => {
     const res = await fetch(`${d.url}/v1/userspace-apps/${app.id}/package`, {
       headers: { authorization: `Bearer ${d.token}` },
@@ -76,6 +95,10 @@ describe('publish: a build app becomes a signed userspace app', () => {
     assert.ok(parsed.valid, JSON.stringify(parsed));
     const signer = verifyPackage(listing.signature, await contentDigest(listing, file), app.id);
     assert.equal(signer.publicKey.toString('base64'), app.publisher_key);
+    const verified = await cli(['pkg', 'verify', file]);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /signature OK/);
+    assert.match(verified.stdout, new RegExp(`app id\\s+${app.id}`));
     const dir = path.join(scratch, `${app.id}-${app.version}`);
     await extractPackage(file, listing, dir);
     return { manifest: parsed.manifest, listing, dir };
@@ -142,12 +165,15 @@ describe('publish: a build app becomes a signed userspace app', () => {
   it('updates the same userspace app on the next publish, across a master key rotation', async () => {
     const rotated = await d.api('POST', '/v1/system/secrets/rotate', {});
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
-    const again = await publish(changed.id);
-    assert.equal(again.status, 200, JSON.stringify(again.body));
-    assert.equal(again.body.outcome, 'updated');
-    assert.equal(again.body.app.id, published.id, 'the same key, opened after the rotation');
-    assert.equal(again.body.app.version, 2);
-    assert.notEqual(again.body.app.source.snapshot_id, published.source.snapshot_id);
+    // Through the CLI this time: `paddock app publish ID` prints `OUTCOME ID VERSION`.
+    const again = await cli(['app', 'publish', changed.id]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout.trim(), `updated\t${published.id}\t2 (2)`, 'the same key');
+    const app = (await d.api<UserspaceApp>('GET', `/v1/userspace-apps/${published.id}`)).body;
+    assert.equal(app.version, 2);
+    assert.equal(app.provenance, 'ai-generated');
+    assert.notEqual(app.source.snapshot_id, published.source.snapshot_id);
+    await download(app);
   });
 
   it('publishes an untouched app as user-uploaded, and a fork of the changed one as ai-generated', async () => {

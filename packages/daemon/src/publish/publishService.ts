@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import { packPackage } from '@paddock/app-package';
 import { MANIFEST_FILE } from '@paddock/manifest';
 import { KeyedQueue, PaddockError, type InstallResult } from '@paddock/shared';
 import type { AppKeys } from '../appKeys/index.js';
@@ -19,8 +20,6 @@ import { excludedNamesFor } from '../snapshots/snapshotWorkspace.js';
 import { lacksManifest, packageFiles } from './packageFiles.js';
 import { packageManifest } from './packageManifest.js';
 import { stageFiles } from './packageStaging.js';
-// Until @paddock/app-package's packPackage is on main (see the file).
-import { packPackage } from './packPackage.js';
 import { publishManifest, runBuild, type PublishManifest } from './publishBuild.js';
 import type { PublishInstall } from './publishInstall.js';
 
