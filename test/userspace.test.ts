@@ -99,7 +99,7 @@ describe('userspace apps: install, update, refusals', () => {
     assert.equal(res.body.outcome, 'updated');
     assert.equal(res.body.app.version, 2);
     assert.equal(res.body.app.previous_version, 1);
-    assert.equal(res.body.app.last_update.from_version, 1);
+    assert.equal(res.body.app.last_update?.from_version, 1);
     const down = await upload(d.url, d.token, (await makePackage({ key, version: 1 })).bytes);
     assert.equal(down.body.error.code, 'package_downgrade');
     assert.equal((await get()).version, 2);
