@@ -26,10 +26,12 @@ done
 /usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv) # pip in a venv
 if [ "${PADDOCK_SETUP_TESTS:-0}" = "1" ]; then
   # The test run's own needs: Chromium for browser tests; curl (run inside sandboxes, which see
-  # the host's /usr) and openssl (a test certificate) for the egress tests.
+  # the host's /usr) and openssl (a test certificate) for the egress tests; unzip, the baseline
+  # of bench:install.
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -30,6 +30,8 @@ export interface PackageSpec {
   /** Sign as this key instead (the manifest still names `key`'s id). */
   signWith?: AppKeyPair;
   unsigned?: boolean;
+  /** Deflate the files (default: stored). */
+  compress?: boolean;
 }
 
 export function manifestOf(spec: PackageSpec): AppPackageManifest {
@@ -48,13 +50,13 @@ export function manifestOf(spec: PackageSpec): AppPackageManifest {
   };
 }
 
-/** Stored, not deflated: a test can find and change a byte of a file. */
-function zip(entries: Record<string, string | Buffer>): Promise<Buffer> {
+/** Stored, not deflated, unless asked: a test can find and change a byte of a file. */
+function zip(entries: Record<string, string | Buffer>, compress = false): Promise<Buffer> {
   const z = new yazl.ZipFile();
   for (const [name, body] of Object.entries(entries)) {
     z.addBuffer(Buffer.isBuffer(body) ? body : Buffer.from(body), name, {
       mode: 0o100644,
-      compress: false,
+      compress,
     });
   }
   z.end();
@@ -73,11 +75,11 @@ export async function makePackage(spec: PackageSpec): Promise<{ bytes: Buffer; f
     ...(spec.files ?? { 'index.html': `<h1>v${spec.version}</h1>` }),
   };
   const file = path.join(packageScratch, `p${n++}.paddockapp`);
-  fs.writeFileSync(file, await zip(files));
+  fs.writeFileSync(file, await zip(files, spec.compress));
   if (!spec.unsigned) {
     const digest = await contentDigest(await inspectPackage(file), file);
     const sig = signPackage((spec.signWith ?? spec.key).privateKeyPem, digest);
-    fs.writeFileSync(file, await zip({ ...files, 'paddock-app.sig': sig }));
+    fs.writeFileSync(file, await zip({ ...files, 'paddock-app.sig': sig }, spec.compress));
   }
   return { bytes: fs.readFileSync(file), file };
 }

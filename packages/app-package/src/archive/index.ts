@@ -1,4 +1,4 @@
-export { contentDigest } from './contentDigest.js';
+export { contentDigest, digestOf } from './contentDigest.js';
 export { extractPackage } from './extract.js';
 export { inspectPackage, type PackageListing } from './inspect.js';
 export { DEFAULT_PACKAGE_LIMITS, type PackageLimits } from './limits.js';

@@ -1,9 +1,13 @@
+import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { PaddockError } from '@paddock/shared';
 import { parseEntryName } from './entryName.js';
 import type { CentralEntry } from './entryChecks.js';
 import { refuse } from './refusal.js';
+
+/** Packages up to this size are read into memory whole (the default cap on a package is 256 MiB). */
+const IN_MEMORY_BYTES = 32 * 1024 * 1024;
 
 /** One open zip: its central directory, read one record at a time, and its entries' bytes. */
 export interface OpenZip {
@@ -22,12 +26,20 @@ export interface OpenZip {
  * for ours and every refusal has its own code.
  */
 export async function openZip(file: string): Promise<OpenZip> {
+  const options = {
+    lazyEntries: true,
+    autoClose: false,
+    validateEntrySizes: true,
+    decodeStrings: false,
+  };
+  // A small package is read in one call: no read per record and per entry (most of a pass).
+  const size = (await fs.stat(file)).size;
+  const bytes = size <= IN_MEMORY_BYTES ? await fs.readFile(file) : null;
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-    yauzl.open(
-      file,
-      { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false },
-      (err, z) => (err ? reject(asPackageError(err)) : resolve(z)),
-    );
+    const done = (err: Error | null, z?: yauzl.ZipFile) =>
+      err || !z ? reject(asPackageError(err)) : resolve(z);
+    if (bytes) yauzl.fromBuffer(bytes, options, done);
+    else yauzl.open(file, options, done);
   });
   let pending: { resolve: (e: yauzl.Entry | null) => void; reject: (e: Error) => void } | null =
     null;

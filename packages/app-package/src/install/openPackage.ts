@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { PaddockError, type AppPackageManifest } from '@paddock/shared';
 import {
   contentDigest,
+  digestOf,
   inspectPackage,
   type PackageLimits,
   type PackageListing,
@@ -25,11 +26,17 @@ export interface OpenedPackage {
  * Everything an install must know before it may touch the apps' disk, in the order that
  * refuses cheapest first: the zip's entries, the manifest, then the signature over the
  * content and the id it must name. Nothing is extracted.
+ *
+ * `private`: the file is in a directory only this process writes (the daemon's own 0700
+ * `incoming/`), so the digest comes from the one pass that inspected it; otherwise the file is
+ * read a second time and must still hold what the first pass saw. Extraction checks every byte
+ * against the listing again either way.
  */
 export async function openPackage(
   file: string,
-  limits?: Partial<PackageLimits>,
+  options: { limits?: Partial<PackageLimits>; private?: boolean } = {},
 ): Promise<OpenedPackage> {
+  const limits = options.limits;
   const listing = await inspectPackage(file, limits);
   const parsed = parsePackageManifest(listing.manifest.toString('utf8'));
   if (!parsed.valid) {
@@ -39,7 +46,7 @@ export async function openPackage(
       { issues: parsed.errors },
     );
   }
-  const digest = await contentDigest(listing, file);
+  const digest = options.private ? digestOf(listing.entries) : await contentDigest(listing, file);
   const { publicKey } = verifyPackage(listing.signature, digest, parsed.manifest.id);
   return {
     file,

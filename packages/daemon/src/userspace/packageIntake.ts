@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import { finished, PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { downloadPackage, type DownloadOptions } from '@paddock/app-package';
 import { PaddockError, type PackageSource } from '@paddock/shared';
@@ -12,6 +12,12 @@ export interface Intake {
   file: string;
   source: PackageSource;
 }
+
+/**
+ * What is still read and dropped of a body refused part way, so that the answer reaches a
+ * client still sending; past it the connection is closed.
+ */
+const DISCARD_BYTES = 64 * 1024 * 1024;
 
 /** Writes an uploaded body to `file`, refusing past `MAX_PACKAGE_BYTES` as it streams. */
 export async function receiveUpload(body: Readable, file: string): Promise<Intake> {
@@ -26,18 +32,42 @@ export async function receiveUpload(body: Readable, file: string): Promise<Intak
       } else done(null, chunk);
     },
   });
+  // The body is piped, not part of the pipeline: a refusal must not destroy it. A destroyed
+  // request leaves its connection unread, so the next request on it hangs, then is reset.
+  const feed = new PassThrough();
+  const ended = finished(body, (err) => {
+    if (err) feed.destroy(err);
+  });
+  body.pipe(feed);
   try {
-    await pipeline(body, cap, fs.createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+    await pipeline(feed, cap, fs.createWriteStream(file, { flags: 'wx', mode: 0o600 }));
   } catch (err) {
     fs.rmSync(file, { force: true });
-    if (err instanceof PaddockError) throw err;
+    if (err instanceof PaddockError) {
+      discardRest(body);
+      throw err;
+    }
     throw new PaddockError('bad_request', 'the upload ended before the package did');
+  } finally {
+    ended();
   }
   if (bytes === 0) {
     fs.rmSync(file, { force: true });
     throw new PaddockError('package_invalid', 'the upload is empty');
   }
   return { file, source: { kind: 'upload' } };
+}
+
+/** Reads and drops the rest of a refused body, at most `DISCARD_BYTES`, then closes it. */
+function discardRest(body: Readable): void {
+  body.unpipe();
+  body.on('error', () => undefined); // a client gone meanwhile is no one's concern now
+  let dropped = 0;
+  body.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_BYTES) body.destroy();
+  });
+  body.resume();
 }
 
 /** Fetches `url` (https, SSRF-safe: see `downloadPackage`) to `file`. */

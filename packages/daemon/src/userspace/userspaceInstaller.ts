@@ -7,6 +7,7 @@ import {
   openPackage,
   permissionDiff,
   type OpenedPackage,
+  type PackageListing,
 } from '@paddock/app-package';
 import type { KeyedQueue } from '@paddock/shared';
 import {
@@ -79,7 +80,7 @@ export class UserspaceInstaller {
   async install(caller: Caller, file: string, options: InstallOptions): Promise<Installed> {
     let pkg: OpenedPackage;
     try {
-      pkg = await openPackage(file);
+      pkg = await openPackage(file, { private: true });
     } catch (err) {
       fs.rmSync(file, { force: true });
       throw err;
@@ -154,7 +155,8 @@ export class UserspaceInstaller {
       return { created: false, result: { outcome: 'pending_consent', row } };
     }
     const pending: PendingVersion = { diff, source: options.source, provenance };
-    return { created: false, result: await this.apply(caller, existing, pending, diff.added) };
+    const result = await this.apply(caller, existing, pending, diff.added, pkg.listing);
+    return { created: false, result };
   }
 
   /** A first install: extracted and swapped in; it runs unless it waits for consent. */
@@ -169,7 +171,7 @@ export class UserspaceInstaller {
     const { manifest } = pkg;
     const beyond = beyondCeiling(manifest, tier);
     const waits = beyond.length > 0 && !consent;
-    await this.extract(manifest.id, manifest.version);
+    await this.extract(manifest.id, manifest.version, pkg.listing);
     const now = new Date().toISOString();
     const diff = {
       version: manifest.version,
@@ -302,11 +304,12 @@ export class UserspaceInstaller {
     row: UserspaceRow,
     pending: PendingVersion,
     grants: Capability[],
+    listing?: PackageListing,
   ) {
     const from = row.version;
     const to = pending.diff.version;
     await this.o.host.snapshotData(row, to);
-    await this.extract(row.id, to);
+    await this.extract(row.id, to, listing);
     let next = await this.o.store.update(row.id, {
       version: to,
       pending_json: null,
@@ -396,12 +399,16 @@ export class UserspaceInstaller {
     return { sandboxId, reason: health.healthy ? null : health.reason };
   }
 
-  private async extract(appId: string, version: number): Promise<void> {
+  /**
+   * Extracts a kept package: with the listing of the pass that checked it (the file was only
+   * renamed since), else read through again first (a pending version, checked when it came).
+   * Either way every byte is checked against the listing as it is written.
+   */
+  private async extract(appId: string, version: number, listing?: PackageListing): Promise<void> {
     const file = this.o.files.packageFile(appId, version);
-    // Read again: the kept file is ours, but extraction checks every byte against the listing.
-    const pkg = await openPackage(file);
+    const checked = listing ?? (await openPackage(file, { private: true })).listing;
     await this.o.files.code.install(appId, version, (staging) =>
-      extractPackage(file, pkg.listing, staging),
+      extractPackage(file, checked, staging),
     );
   }
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type {
@@ -214,8 +215,11 @@ async function receive(
     const part = await request.file();
     if (!part) throw new PaddockError('bad_request', 'the multipart body holds no file');
     const intake = await receiveUpload(part.file, file);
-    if (part.file.truncated)
+    if (part.file.truncated) {
+      // Cut at the cap and written whole up to it: not a package to keep under incoming/.
+      fs.rmSync(intake.file, { force: true });
       throw new PaddockError('package_too_large', `the package is over ${MAX_PACKAGE_BYTES} bytes`);
+    }
     return { ...intake, consent: false };
   }
   if (!request.body) throw new PaddockError('package_invalid', 'the request carries no package');
