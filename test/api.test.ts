@@ -93,6 +93,48 @@ describe('daemon API: auth, owners, validation', () => {
     assert.equal(admin.status, 403);
   });
 
+  it('gives an agent key its owner’s reach, never an admin’s nor a user key', async () => {
+    const agent = await d.api<{ token: string; key: { id: string; role: string } }>(
+      'POST',
+      '/v1/api-keys',
+      { name: 'an agent', role: 'agent' },
+      userA,
+    );
+    assert.equal(agent.status, 201);
+    assert.equal(agent.body.key.role, 'agent');
+    const token = agent.body.token;
+    const own = await d.api<Sandbox>('GET', `/v1/sandboxes/${sandboxA.id}`, undefined, token);
+    assert.equal(own.status, 200, 'the owner’s sandboxes');
+    const other = await d.api<Err>('GET', `/v1/sandboxes/${sandboxA.id}`, undefined, userB);
+    assert.equal(other.status, 404);
+    for (const role of ['user', 'admin']) {
+      const minted = await d.api<Err>('POST', '/v1/api-keys', { name: 'x', role }, token);
+      assert.equal(minted.status, 403, `an agent minting a ${role} key`);
+    }
+    const unspecified = await d.api<Err>('POST', '/v1/api-keys', { name: 'x' }, token);
+    assert.equal(unspecified.status, 403, 'a key without a role is a user key');
+    const again = await d.api<{ key: { role: string } }>(
+      'POST',
+      '/v1/api-keys',
+      { name: 'sub-agent', role: 'agent' },
+      token,
+    );
+    assert.equal(again.status, 201);
+    const patch = await d.api<Err>('PATCH', '/v1/settings', { idle_stop_seconds: 60 }, token);
+    assert.equal(patch.status, 403, 'admin settings');
+    // The console's session keeps the agent identity (its cookie names the agent key).
+    const signIn = await fetch(`${d.url}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    assert.equal(signIn.status, 200);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const who = await fetch(`${d.url}/v1/session`, { headers: { cookie } });
+    assert.equal(who.status, 200);
+    assert.deepEqual(await who.json(), { owner: 'alice', admin: false });
+  });
+
   it("answers 404 for another owner's sandbox on every route", async () => {
     const id = sandboxA.id;
     const probes: [string, string, unknown?][] = [

@@ -41,6 +41,8 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       routes: [
         systemApi({ driver, defaultLimits, maxLimits, isReady: () => ready }),
         m.auth.routes(sandboxes.checkToken),
+        // Before every route that can change files: an agent key's changes are recorded first.
+        m.provenance.routes,
         sandboxes.routes({
           details: processes.details,
           snapshotFiller: (owner, id) => snapshots.service.filler(owner, id),
@@ -48,7 +50,13 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
         }),
         ...[m.settings.routes, processes.routes, m.presets.routes, m.apps.routes],
         ...[m.tasks.routes, snapshots.routes, m.appConfig.routes, m.appConfig.secrets.routes],
-        ...[m.audit.routes, m.egress.routes, m.userspace.routes, consoleApi(CONSOLE_DIST_DIR)],
+        ...[
+          m.audit.routes,
+          m.egress.routes,
+          m.userspace.routes,
+          m.publish.routes,
+          consoleApi(CONSOLE_DIST_DIR),
+        ],
       ],
     });
     await app.listen({ host: config.host, port: config.port });

@@ -4,6 +4,7 @@ import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
 import { LocalDriver } from '@paddock/driver-local';
 import { prepareSharedCache } from '@paddock/presets';
 import { createAppConfig } from './appConfig/index.js';
+import { createAppKeys } from './appKeys/index.js';
 import { AppStore, createApps } from './apps/index.js';
 import { createAudit } from './audit/index.js';
 import { createAuth } from './auth/index.js';
@@ -16,6 +17,8 @@ import type { ListenAddress } from './http/listenAddress.js';
 import { createPresets } from './presets/index.js';
 import { createPreview } from './preview/index.js';
 import { createProcesses } from './processes/index.js';
+import { createProvenance } from './provenance/index.js';
+import { createPublish, installThroughUserspace } from './publish/index.js';
 import { newSandboxId } from './sandboxes/sandboxId.js';
 import { createSandboxes } from './sandboxes/index.js';
 import { createSettings } from './settings/index.js';
@@ -72,6 +75,7 @@ export async function createModules(
     secretsKey: config.secretsKey,
     apps: appStore,
   });
+  const appKeys = createAppKeys({ db, secrets: appConfig.secrets.service });
   const egress = createEgress({
     ...sandboxDeps,
     ...{ ca, apps: appStore, appConfig: appConfig.service, listen },
@@ -88,15 +92,21 @@ export async function createModules(
     isPublic: (appId) => appStore.isPublic(appId),
     appEnv: (appId) => appConfig.service.envFor(appId, 'runtime'),
   });
+  const provenance = createProvenance({ db });
   const tasks = await createTasks({
     ...sandboxDeps,
     ...{ tools: presets.tools, runtime: processes.runtime },
+    taskStarting: (task) => provenance.record.taskStarting(task),
     agentEnv: async (owner, id) => {
       const row = await sandboxes.store.get(owner, id);
       return row?.app_id ? appConfig.service.envFor(row.app_id, 'agent') : {};
     },
   });
-  const snapshots = await createSnapshots({ ...sandboxDeps, maxBytes: config.snapshotMaxBytes });
+  const snapshots = await createSnapshots({
+    ...sandboxDeps,
+    maxBytes: config.snapshotMaxBytes,
+    history: provenance.record,
+  });
   const apps = createApps({
     ...sandboxDeps,
     ...{ store: appStore, runtime: processes.runtime, presets: presets.mounts },
@@ -108,6 +118,16 @@ export async function createModules(
     presets: presets.mounts,
     download: packageDownloads(config),
   });
+  // Keys Paddock made for the apps it publishes are never pinned as first-party.
+  userspace.knowBuildKeys((id) => appKeys.isPaddockMade(id));
+  const publish = createPublish({
+    ...core,
+    ...{ apps: apps.service, sandboxes: sandboxService, snapshots: snapshots.service },
+    provenanceOfSnapshot: (id) => provenance.record.provenanceOfSnapshot(id),
+    keys: appKeys.keys,
+    install: installThroughUserspace(userspace),
+    exclusive: (id, fn) => tasks.service.exclusive(id, fn),
+  });
   return {
     audit,
     settings,
@@ -116,13 +136,16 @@ export async function createModules(
     sandboxes,
     presets,
     appConfig,
+    appKeys,
     egress,
     preview,
     processes,
+    provenance,
     tasks,
     snapshots,
     apps,
     userspace,
+    publish,
   };
 }
 

@@ -5,6 +5,7 @@ export type {
   ManifestEgress,
   ManifestIssue,
   ManifestResult,
+  PublishSection,
   RuntimeManifest,
   WebProcess,
   WorkerProcess,

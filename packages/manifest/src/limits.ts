@@ -13,6 +13,15 @@ export const MANIFEST_LIMITS = {
   /** `egress.allow`: entries written as the egress API takes them (`host`, `*.domain`). */
   maxEgressHosts: 64,
   egressHost: new RegExp(HOST_PATTERN),
+  /** `publish`: what paddock-app.json takes (AppPackageManifest in @paddock/shared). */
+  publish: {
+    maxName: 64,
+    maxDescription: 2000,
+    maxVersionLabel: 32,
+    maxPermissions: 64,
+    maxPathBytes: 255,
+    defaultEntry: 'index.html',
+  },
 } as const;
 
 export const MANIFEST_FILE = 'sandbox.yaml';

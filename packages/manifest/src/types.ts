@@ -5,6 +5,7 @@ export type {
   BuildStep,
   ManifestEgress,
   ManifestIssue,
+  PublishSection,
   RuntimeManifest,
   WebProcess,
   WorkerProcess,

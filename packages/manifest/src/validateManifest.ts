@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import { MANIFEST_LIMITS } from './limits.js';
+import { validatePublish } from './validatePublish.js';
 import type {
   BuildStep,
   ManifestEgress,
@@ -29,7 +30,14 @@ export class ManifestValidator {
       this.report(root as Node | undefined, '', 'the manifest must be a mapping with `version: 1`');
       return undefined;
     }
-    const fields = this.fields(root, '', ['version', 'web', 'build', 'workers', 'egress']);
+    const fields = this.fields(root, '', [
+      'version',
+      'web',
+      'build',
+      'workers',
+      'egress',
+      'publish',
+    ]);
     const version = fields.get('version');
     if (!version) this.report(root, 'version', '`version` is required and must be 1');
     else if (!isScalar(version.value) || version.value.value !== 1) {
@@ -39,6 +47,9 @@ export class ManifestValidator {
     const build = fields.has('build') ? this.build(fields.get('build')!) : undefined;
     const workers = fields.has('workers') ? this.workers(fields.get('workers')!) : [];
     const egress = fields.has('egress') ? this.egress(fields.get('egress')!) : undefined;
+    const publish = fields.has('publish')
+      ? validatePublish(this, fields.get('publish')!)
+      : undefined;
     if (!fields.has('web') && !fields.has('workers')) {
       this.report(root, '', 'the manifest declares nothing to run: add `web`, `workers`, or both');
     }
@@ -49,6 +60,7 @@ export class ManifestValidator {
       ...(build ? { build } : {}),
       workers,
       ...(egress ? { egress } : {}),
+      ...(publish ? { publish } : {}),
     };
   }
 
@@ -188,7 +200,7 @@ export class ManifestValidator {
   }
 
   /** The map's pairs by key; unknown keys and non-string keys are reported. */
-  private fields(map: YAMLMap, path: string, allowed: readonly string[]): Map<string, Pair> {
+  fields(map: YAMLMap, path: string, allowed: readonly string[]): Map<string, Pair> {
     const out = new Map<string, Pair>();
     for (const pair of map.items) {
       const key = isScalar(pair.key) ? pair.key.value : undefined;
@@ -225,7 +237,7 @@ export class ManifestValidator {
     return v.trim();
   }
 
-  private string(pair: Pair, path: string): string | undefined {
+  string(pair: Pair, path: string): string | undefined {
     const node = pair.value as Node | null;
     if (isScalar(node) && typeof node.value === 'string') return node.value;
     this.report(node ?? pair, path, 'must be a string');
@@ -262,7 +274,7 @@ export class ManifestValidator {
     return false;
   }
 
-  private fail(pair: Pair, path: string, message: string): undefined {
+  fail(pair: Pair, path: string, message: string): undefined {
     this.report((pair.value as Node | null) ?? pair, path, message);
     return undefined;
   }

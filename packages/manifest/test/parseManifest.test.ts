@@ -176,4 +176,97 @@ describe('parseManifest', () => {
     const tooMany = errors(`version: 1\nworkers: []\negress: {allow: [${many.join(', ')}]}\n`);
     assert.match(tooMany[0]!.message, /at most 64/);
   });
+
+  it('takes a publish section and fills in its defaults', () => {
+    const web = parseManifest(
+      [
+        'version: 1',
+        'web: {command: x, port: 1}',
+        'publish:',
+        '  output: dist/',
+        '  permissions: [app.kv, "network:https://api.example.com"]',
+        '  optional_permissions: [app.notify]',
+        '  description: A shop',
+        '  icon: favicon.svg',
+      ].join('\n'),
+    );
+    assert.ok(web.valid, JSON.stringify(web));
+    assert.deepEqual(web.manifest.publish, {
+      type: 'web',
+      description: 'A shop',
+      icon: 'favicon.svg',
+      permissions: ['app.kv', 'network:https://api.example.com'],
+      optional_permissions: ['app.notify'],
+      output: 'dist',
+      entry: MANIFEST_LIMITS.publish.defaultEntry,
+    });
+    const service = parseManifest(
+      'version: 1\nworkers: []\npublish: {type: service, name: Jobs, version_label: "1.2"}\n',
+    );
+    assert.ok(service.valid, JSON.stringify(service));
+    assert.deepEqual(service.manifest.publish, {
+      name: 'Jobs',
+      type: 'service',
+      permissions: [],
+      optional_permissions: [],
+      version_label: '1.2',
+    });
+    const absent = parseManifest('version: 1\nweb: {command: x, port: 1}\n');
+    assert.ok(absent.valid && absent.manifest.publish === undefined);
+  });
+
+  it('reports each publish problem with its line, column and path', () => {
+    const found = errors(
+      [
+        'version: 1', // 1
+        'web: {command: x, port: 1}', // 2
+        'publish:', // 3
+        '  type: mobile', // 4
+        '  output: ../dist', // 5
+        '  entry: /index.html', // 6
+        '  permissions: [app.kv, app.kv, app.everything, "network:http://x.com"]', // 7
+        '  optional_permissions: [app.kv]', // 8
+        '  name: ""', // 9
+        '  versoin_label: x', // 10
+      ].join('\n'),
+    );
+    const brief = found.map((e) => `${e.line}:${e.column} ${e.path}`);
+    assert.deepEqual(brief, [
+      '10:3 publish.versoin_label',
+      '9:9 publish.name',
+      '4:9 publish.type',
+      '7:25 publish.permissions[1]',
+      '7:33 publish.permissions[2]',
+      '7:49 publish.permissions[3]',
+      '8:25 publish.optional_permissions',
+      '5:11 publish.output',
+      '6:10 publish.entry',
+    ]);
+    assert.match(found[0]!.message, /did you mean "version_label"/);
+    assert.match(found[3]!.message, /already listed/);
+    assert.match(found[4]!.message, /not a capability/);
+    assert.match(found[6]!.message, /already required/);
+    assert.match(found[7]!.message, /"\.\."/);
+    assert.match(found[8]!.message, /relative/);
+  });
+
+  it('keeps web and service packages apart: output for web, the workspace for a service', () => {
+    const noOutput = errors('version: 1\nweb: {command: x, port: 1}\npublish: {type: web}\n');
+    assert.equal(noOutput[0]?.path, 'publish.output');
+    assert.equal(noOutput[0]?.line, 3);
+    assert.match(noOutput[0]!.message, /output directory/);
+    const service = errors(
+      'version: 1\nworkers: []\npublish:\n  type: service\n  output: dist\n  entry: a.html\n',
+    );
+    assert.deepEqual(
+      service.map((e) => `${e.line} ${e.path}`),
+      ['5 publish.output', '6 publish.entry'],
+    );
+    assert.match(errors('version: 1\nworkers: []\npublish: [web]\n')[0]!.message, /mapping/);
+    const many = Array.from({ length: 65 }, (_, i) => `network:https://h${i}.com`);
+    const tooMany = errors(
+      `version: 1\nworkers: []\npublish: {type: service, permissions: [${many.join(', ')}]}\n`,
+    );
+    assert.match(tooMany[0]!.message, /at most 64/);
+  });
 });

@@ -165,6 +165,21 @@ export const ERROR_CODES = {
     description:
       'The key is one Paddock made for a published build app; such keys are never first-party.',
   },
+  publish_manifest_invalid: {
+    status: 400,
+    description:
+      "The app's sandbox.yaml is invalid or has no publish section; the details list each problem with its line.",
+  },
+  publish_build_failed: {
+    status: 409,
+    description:
+      "The manifest's build failed or timed out in the app's sandbox; the details hold its exit and the end of its output.",
+  },
+  publish_output_invalid: {
+    status: 409,
+    description:
+      'What the publish section names is not there after the build (the output directory, the entry or the icon), or holds what a package may not (links, node_modules, paddock-app.json, too many or too large files).',
+  },
   spend_limit_reached: {
     status: 409,
     description:

@@ -21,6 +21,7 @@ export {
 } from './workspaceCapture.js';
 export { restoreWorkspace, type RestoreOptions } from './workspaceRestore.js';
 export {
+  MAX_ARCHIVE_METADATA_BYTES,
   exportArchive,
   importArchive,
   type ImportLimits,

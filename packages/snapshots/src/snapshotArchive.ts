@@ -18,14 +18,34 @@ import {
   type SnapshotManifest,
 } from './snapshotManifest.js';
 
+/** A comment on the archive's root entry that starts with this carries its metadata (JSON). */
+const METADATA_PREFIX = 'paddock-snapshot-metadata/1 ';
+/** The most metadata an archive may carry (a pax header of the root entry). */
+export const MAX_ARCHIVE_METADATA_BYTES = 1024 * 1024;
+
 /**
  * A snapshot as a plain tar: directories, regular files and symlinks with their modes and
  * mtimes (to the second, as ustar keeps them), paths relative to the workspace root. Streams;
  * nothing is held in memory.
+ *
+ * `metadata` (JSON, opaque here: the daemon's record of the snapshot) travels as the pax
+ * `comment` of a first `./` entry: tar tools extract the archive as before and ignore it, and
+ * importers that know nothing of it skip the root entry, as they always have.
  */
-export function exportArchive(manifest: SnapshotManifest, store: ContentStore): Readable {
+export function exportArchive(
+  manifest: SnapshotManifest,
+  store: ContentStore,
+  metadata?: unknown,
+): Readable {
   const pack = tar.pack();
   const write = async () => {
+    if (metadata !== undefined) {
+      const comment = METADATA_PREFIX + JSON.stringify(metadata);
+      if (Buffer.byteLength(comment) > MAX_ARCHIVE_METADATA_BYTES) {
+        throw new Error('the snapshot metadata is too large for its archive');
+      }
+      pack.entry({ name: './', type: 'directory', mode: 0o755, pax: { comment } });
+    }
     for (const e of manifest.entries) {
       const mtime = new Date(e.mtime_ms);
       if (e.type === 'dir') {
@@ -66,6 +86,8 @@ export interface ImportResult {
   files: number;
   bytes: number;
   written: number;
+  /** What the archive's root entry carried (parsed JSON, unchecked), or null: older archives. */
+  metadata: unknown;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -99,11 +121,13 @@ export async function importArchive(
   let bytes = 0;
   let written = 0;
   let pathBytes = 0;
+  let metadata: unknown = null;
   try {
     for await (const entry of extract) {
       const h = entry.header;
       const name = normalizeName(h.name);
       if (name === null) {
+        metadata ??= rootMetadata(h.pax);
         entry.resume();
         continue;
       }
@@ -169,7 +193,21 @@ export async function importArchive(
   await feeding;
   addImplicitDirs(entries, limits.maxEntries);
   const manifest = checkManifest({ version: 1, entries: [...entries.values()].sort(byPath) });
-  return { manifest, files, bytes, written };
+  return { manifest, files, bytes, written, metadata };
+}
+
+/** The metadata a root entry's pax comment carries; null when it carries none. */
+function rootMetadata(pax: unknown): unknown {
+  const comment = (pax as { comment?: unknown } | null | undefined)?.comment;
+  if (typeof comment !== 'string' || !comment.startsWith(METADATA_PREFIX)) return null;
+  if (Buffer.byteLength(comment) > MAX_ARCHIVE_METADATA_BYTES) {
+    throw invalid('the archive metadata is too large');
+  }
+  try {
+    return JSON.parse(comment.slice(METADATA_PREFIX.length)) as unknown;
+  } catch {
+    throw invalid('the archive metadata is not JSON');
+  }
 }
 
 /** `./a/b/` → `a/b`; the root entry itself (`.`, `./`) → null. */

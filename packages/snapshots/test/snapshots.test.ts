@@ -230,6 +230,51 @@ describe('content-addressed snapshots', () => {
     const gz = await importBuffer(other, zlib.gzipSync(archive));
     assert.deepEqual(gz.manifest.entries, toSeconds(manifest));
     assert.equal(gz.written, 0);
+    assert.equal(plain.metadata, null, 'an archive without metadata');
+  });
+
+  it('carries metadata on the root entry, which tar tools and older importers skip', async () => {
+    const store = new ContentStore(dir('s3m'));
+    const root = dir('w3m');
+    makeTree(root);
+    const { manifest } = await capture(store, root);
+    const metadata = { history: [{ kind: 'task', task_id: 'task01' }], note: 'ünïcode ✓' };
+    const chunks: Buffer[] = [];
+    for await (const c of exportArchive(manifest, store, metadata)) chunks.push(c as Buffer);
+    const archive = Buffer.concat(chunks);
+    const back = await importBuffer(new ContentStore(dir('s3n')), archive);
+    assert.deepEqual(back.metadata, metadata);
+    assert.equal(back.manifest.entries.length, manifest.entries.length, 'no extra entry');
+    // GNU tar (or bsdtar) lists and extracts it as the same files, without a warning.
+    const file = path.join(dir('t3m'), 'a.tar');
+    fs.writeFileSync(file, archive);
+    const out = dir('x3m');
+    const extracted = spawnSync('tar', ['-xf', file, '-C', out], { encoding: 'utf8' });
+    assert.equal(extracted.status, 0, extracted.stderr);
+    assert.equal(extracted.stderr, '');
+    assert.equal(
+      fs.readFileSync(path.join(out, 'src/main.ts'), 'utf8'),
+      fs.readFileSync(path.join(root, 'src/main.ts'), 'utf8'),
+    );
+    // A root entry whose comment is not ours, or whose metadata is not JSON.
+    const foreign = await tarOf([
+      { header: { name: './', type: 'directory', pax: { comment: 'made by hand' } } },
+    ]);
+    assert.equal((await importBuffer(new ContentStore(dir('s3o')), foreign)).metadata, null);
+    const broken = await tarOf([
+      {
+        header: {
+          name: './',
+          type: 'directory',
+          pax: { comment: 'paddock-snapshot-metadata/1 {not json' },
+        },
+      },
+      { header: { name: 'a.txt', type: 'file' }, body: 'x' },
+    ]);
+    await assert.rejects(
+      importBuffer(new ContentStore(dir('s3p')), broken),
+      (err: { code?: string }) => err.code === 'invalid_archive',
+    );
   });
 
   it('refuses unsafe archives', async () => {

@@ -68,27 +68,4 @@ export class AppConfigStore {
       .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
-
-  /** Every sealed value, for key checks and rotation. */
-  sealedRows(): Promise<Pick<ConfigRow, 'app_id' | 'key' | 'sealed'>[]> {
-    return this.db
-      .selectFrom('app_config')
-      .select(['app_id', 'key', 'sealed'])
-      .where('sealed', 'is not', null)
-      .execute();
-  }
-
-  /** Replaces sealed values all at once: every row or none. */
-  async resealAll(rows: { app_id: string; key: string; sealed: string }[]): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      for (const r of rows) {
-        await tx
-          .updateTable('app_config')
-          .set({ sealed: r.sealed })
-          .where('app_id', '=', r.app_id)
-          .where('key', '=', r.key)
-          .execute();
-      }
-    });
-  }
 }

@@ -3,7 +3,7 @@ import type { AppStore } from '../apps/appStore.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { RouteInstaller } from '../http/routes.js';
-import { createSecrets } from '../secrets/index.js';
+import { SealedRows, createSecrets } from '../secrets/index.js';
 import type { Db } from '../store/database.js';
 import { appConfigRoutes } from './appConfigRoutes.js';
 import { AppConfigService } from './appConfigService.js';
@@ -27,7 +27,7 @@ export async function createAppConfig(d: {
   const store = new AppConfigStore(d.db);
   const secrets = await createSecrets({
     ...d,
-    values: store,
+    values: new SealedRows(d.db),
     log: d.log.child({ component: 'secrets' }),
   });
   const service = new AppConfigService({

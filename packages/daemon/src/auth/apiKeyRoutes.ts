@@ -24,6 +24,10 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = asyn
           'only an admin may create keys for another owner or admin keys',
         );
       }
+      // An agent's changes are recorded as an agent's: it may not mint itself a user's key.
+      if (p.role === 'agent' && role !== 'agent') {
+        throw new PaddockError('forbidden', 'an agent key may only create agent keys');
+      }
       const created = await opts.apiKeys.create({ owner, name: request.body.name, role });
       await opts.events.append({
         owner,

@@ -43,7 +43,7 @@ export class SessionTokens {
       });
       const { sub, owner, role } = payload;
       if (typeof sub !== 'string' || typeof owner !== 'string') return null;
-      if (role !== 'admin' && role !== 'user') return null;
+      if (role !== 'admin' && role !== 'user' && role !== 'agent') return null;
       if (sub === 'admin-token' && payload.admin_fp !== this.adminFingerprint) return null;
       return { keyId: sub, owner, role };
     } catch {

@@ -239,7 +239,7 @@ function isManifestPath(p: string): boolean {
 }
 
 /** An absent `build` means the preset's build (the manifest module cannot know presets). */
-function withPresetBuild(
+export function withPresetBuild(
   manifest: RuntimeManifest,
   presetManifest: RuntimeManifest | undefined,
 ): RuntimeManifest {
@@ -247,7 +247,8 @@ function withPresetBuild(
   return { ...manifest, build: presetManifest.build };
 }
 
-async function readManifest(client: AgentClient): Promise<string | null> {
+/** The workspace's sandbox.yaml as text (cut past the size limit), or null when there is none. */
+export async function readManifest(client: AgentClient): Promise<string | null> {
   let file;
   try {
     file = await client.readFile(MANIFEST_FILE);

@@ -22,25 +22,33 @@ export interface SecretsServiceOptions {
   log: FastifyBaseLogger;
 }
 
-/** One sealed value where it is kept: an app's config key. */
+/**
+ * One sealed value where it is kept. `place` names where (an app's config key, a build app's
+ * signing key) and is its additional data, so it opens only there: no two values share one.
+ */
 export interface SealedValue {
-  app_id: string;
-  key: string;
+  place: string;
   sealed: string;
 }
 
 /**
- * Where sealed values are kept (the app config store): read all of them, and replace them all
- * at once in a rotation, every row or none.
+ * Where sealed values are kept (every table holding one, see SealedRows): read all of them,
+ * and replace them all at once in a rotation, every row or none.
  */
 export interface SealedValues {
-  sealedRows(): Promise<{ app_id: string; key: string; sealed: string | null }[]>;
+  sealedRows(): Promise<SealedValue[]>;
+  /** Replaces each value at its place, in one transaction. */
   resealAll(rows: SealedValue[]): Promise<void>;
 }
 
-/** Where a sealed value lives; its additional data, so it opens only there. */
+/** Where an app's sensitive config value lives; its additional data, so it opens only there. */
 export function sealPlace(appId: string, key: string): string {
   return `app-config:${appId}:${key}`;
+}
+
+/** Where a build app's signing key (the private half, PEM) lives. */
+export function appKeyPlace(appId: string): string {
+  return `app-signing-key:${appId}`;
 }
 
 /**
@@ -60,7 +68,7 @@ export class SecretsService {
   /** At start: finish or undo an interrupted rotation, then check the key opens what is stored. */
   async init(): Promise<void> {
     const ids = new Set(
-      (await this.o.store.sealedRows()).map((r) => sealedKeyId(r.sealed!) ?? 'unknown'),
+      (await this.o.store.sealedRows()).map((r) => sealedKeyId(r.sealed) ?? 'unknown'),
     );
     const next = this.o.pendingNext;
     if (next !== null) {
@@ -106,9 +114,7 @@ export class SecretsService {
 
   async status(): Promise<SecretsStatus> {
     const rows = await this.o.store.sealedRows();
-    const readable = rows.filter(
-      (r) => open(this.key, r.sealed!, sealPlace(r.app_id, r.key)).ok,
-    ).length;
+    const readable = rows.filter((r) => open(this.key, r.sealed, r.place).ok).length;
     return { key_id: this.key.id, source: this.key.source, sealed: rows.length, readable };
   }
 
@@ -136,14 +142,10 @@ export class SecretsService {
     if (next.id === this.key.id)
       throw new PaddockError('bad_request', 'new_key is the current key');
     const rows = await this.o.store.sealedRows();
-    const resealed = rows.map((r) => {
-      const place = sealPlace(r.app_id, r.key);
-      return {
-        app_id: r.app_id,
-        key: r.key,
-        sealed: seal(next, this.open(r.sealed!, place), place),
-      };
-    });
+    const resealed = rows.map((r) => ({
+      place: r.place,
+      sealed: seal(next, this.open(r.sealed, r.place), r.place),
+    }));
     const file = keyFile(this.o.stateDir);
     if (this.key.source === 'file') writeKeyFile(`${file}.next`, newKey);
     await this.o.store.resealAll(resealed);

@@ -7,10 +7,12 @@ import type { RouteInstaller } from '../http/routes.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
+import type { SnapshotHistory } from './snapshotHistory.js';
 import { snapshotRoutes } from './snapshotRoutes.js';
 import { SnapshotService } from './snapshotService.js';
 import { SnapshotStore } from './snapshotStore.js';
 
+export type { SnapshotHistory } from './snapshotHistory.js';
 export type { SnapshotService } from './snapshotService.js';
 export { snapshotView } from './snapshotStore.js';
 
@@ -22,6 +24,7 @@ export async function createSnapshots(d: {
   sandboxes: SandboxService;
   events: EventLog;
   settings: SettingsStore;
+  history: SnapshotHistory;
   maxBytes: number;
   log: FastifyBaseLogger;
 }) {

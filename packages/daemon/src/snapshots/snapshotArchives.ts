@@ -5,11 +5,13 @@ import {
   importArchive,
   manifestObjects,
   type ContentStore,
+  type SnapshotManifest,
 } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
 import type { Slots } from './slots.js';
 import type { SnapshotCommit } from './snapshotCommit.js';
 import type { SnapshotGarbage } from './snapshotGarbage.js';
+import type { SnapshotHistory } from './snapshotHistory.js';
 import type { SnapshotQuota } from './snapshotQuota.js';
 import { manifestOf } from './snapshotWorkspace.js';
 import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
@@ -22,6 +24,7 @@ export interface SnapshotArchivesOptions {
   quota: SnapshotQuota;
   commit: SnapshotCommit;
   garbage: SnapshotGarbage;
+  history: SnapshotHistory;
   limits: { maxBytes: number; maxEntries: number };
 }
 
@@ -29,9 +32,13 @@ export interface SnapshotArchivesOptions {
 export class SnapshotArchives {
   constructor(private readonly o: SnapshotArchivesOptions) {}
 
-  /** The ready snapshot `row` as a tar stream; its content is held until the stream closes. */
+  /**
+   * The ready snapshot `row` as a tar stream, its history as the archive's metadata; its
+   * content is held until the stream closes.
+   */
   async export(row: SnapshotRow): Promise<{ row: SnapshotRow; stream: Readable }> {
     const manifest = await manifestOf(this.o.content, row);
+    const metadata = await this.o.history.exported(row);
     const lease = this.o.content.lease();
     for (const sha of manifestObjects(manifest)) lease.hold(sha);
     // Held now; deleted (and swept) before the hold, it is gone: no truncated archive.
@@ -39,13 +46,39 @@ export class SnapshotArchives {
       lease.release();
       throw new PaddockError('not_found', `no snapshot ${row.id}`);
     }
-    const stream = exportArchive(manifest, this.o.content);
+    const stream = exportArchive(manifest, this.o.content, metadata);
     stream.once('close', () => lease.release());
     return { row, stream };
   }
 
+  /**
+   * Runs `fn` over the ready snapshot's manifest with its files readable by SHA-256 (a package
+   * made from it): its content is held until `fn` ends.
+   */
+  async read<T>(
+    row: SnapshotRow,
+    fn: (manifest: SnapshotManifest, open: (sha256: string) => Readable) => Promise<T>,
+  ): Promise<T> {
+    const manifest = await manifestOf(this.o.content, row);
+    const lease = this.o.content.lease();
+    try {
+      for (const sha of manifestObjects(manifest)) lease.hold(sha);
+      if (!(await this.o.rows.get(row.owner_id, row.id))) {
+        throw new PaddockError('not_found', `no snapshot ${row.id}`);
+      }
+      return await fn(manifest, (sha) => this.o.content.objectStream(sha));
+    } finally {
+      lease.release();
+    }
+  }
+
   /** Takes a tar (or tar.gz) from outside, validated entry by entry, as a new snapshot. */
-  async import(owner: string, name: string, body: AsyncIterable<Buffer>): Promise<SnapshotRow> {
+  async import(
+    owner: string,
+    name: string,
+    body: AsyncIterable<Buffer>,
+    agentKeyId: string | null,
+  ): Promise<SnapshotRow> {
     const started = performance.now();
     const failedSyncs = this.o.commit.begin();
     const room = await this.o.quota.roomFor(owner);
@@ -64,6 +97,7 @@ export class SnapshotArchives {
       const result = await this.o.slots.run(() =>
         importArchive(body, this.o.content, lease, this.o.limits),
       );
+      await this.o.history.imported(row, result.metadata, agentKeyId);
       const ready = await this.o.commit.markReady(row, lease, result, started, failedSyncs);
       await this.o.events.append({
         owner,
@@ -76,6 +110,7 @@ export class SnapshotArchives {
     } catch (err) {
       // A refused archive leaves no snapshot behind; what it stored so far is garbage.
       await this.o.rows.remove(row.id);
+      await this.o.history.forget(row.id);
       lease.release();
       void this.o.garbage.collect();
       throw err;

@@ -15,6 +15,7 @@ import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { Slots } from './slots.js';
 import type { SnapshotCommit } from './snapshotCommit.js';
 import type { SnapshotGarbage } from './snapshotGarbage.js';
+import type { SnapshotHistory } from './snapshotHistory.js';
 import type { SnapshotQuota } from './snapshotQuota.js';
 import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
 import { assertQuiesced, excludedNamesFor } from './snapshotWorkspace.js';
@@ -30,6 +31,7 @@ export interface SnapshotCaptureOptions {
   quota: SnapshotQuota;
   commit: SnapshotCommit;
   garbage: SnapshotGarbage;
+  history: SnapshotHistory;
   limits: { maxBytes: number; maxEntries: number };
 }
 
@@ -98,11 +100,14 @@ export class SnapshotCapture {
       const result = captured.value;
       // Checked like any manifest before anything may rely on it.
       checkManifest(result.manifest);
+      // After the read: whatever changed the workspace up to now is in the snapshot's record.
+      await this.o.history.captured(row, sandbox);
       ready = await this.o.commit.markReady(row, lease, result, started, failedSyncs, {
         skipped_json: JSON.stringify(result.skipped.slice(0, SKIPPED_SHOWN)),
         frozen_ms: frozen.ms,
       });
     } catch (err) {
+      await this.o.history.forget(row.id).catch(() => undefined);
       const capture = { owner, sandboxId, name, row, lease, started, frozenMs: frozen.ms };
       throw await this.recordFailure(err, capture);
     } finally {

@@ -4,6 +4,7 @@ import type { EventLog } from '../events/eventLog.js';
 import type { SandboxFiller } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { Slots } from './slots.js';
+import type { SnapshotHistory } from './snapshotHistory.js';
 import { assertQuiesced, excludedNamesFor, manifestOf } from './snapshotWorkspace.js';
 import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
 
@@ -13,6 +14,7 @@ export interface SnapshotRestoreOptions {
   driver: SandboxDriver;
   events: EventLog;
   slots: Slots;
+  history: SnapshotHistory;
 }
 
 /** Snapshots written back into sandboxes: a restore, or a new sandbox (a fork) started from one. */
@@ -27,6 +29,16 @@ export class SnapshotRestore {
     sandbox: SandboxRow,
     snapshot: SnapshotRow,
   ): Promise<{ files: number; bytes: number }> {
+    return this.write(sandbox, snapshot, 'restore');
+  }
+
+  /** The snapshot's history joins the workspace's, then its files replace the workspace's. */
+  private async write(
+    sandbox: SandboxRow,
+    snapshot: SnapshotRow,
+    how: 'fill' | 'restore',
+  ): Promise<{ files: number; bytes: number }> {
+    await this.o.history.restoring(snapshot, sandbox, how);
     const lease = this.o.content.lease();
     try {
       const manifest = await manifestOf(this.o.content, snapshot);
@@ -59,7 +71,7 @@ export class SnapshotRestore {
   fillerFor(snapshot: SnapshotRow): SandboxFiller {
     return async (sandbox) => {
       const started = performance.now();
-      const restored = await this.restoreInto(sandbox, snapshot);
+      const restored = await this.write(sandbox, snapshot, 'fill');
       const ms = Math.round(performance.now() - started);
       await this.o.events.append({
         owner: sandbox.owner_id,

@@ -68,7 +68,12 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<SnapshotRoutesOptions> = 
       handler: async (request, reply) => {
         const p = requirePrincipal(request);
         const body = request.body as Readable | undefined;
-        const row = await snapshots.import(p.owner, request.query.name, body ?? Readable.from([]));
+        const row = await snapshots.import(
+          p.owner,
+          request.query.name,
+          body ?? Readable.from([]),
+          p.role === 'agent' ? p.keyId : null,
+        );
         return reply.code(201).send(snapshotView(row));
       },
     });

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { PaddockError, type SandboxDriver } from '@paddock/shared';
-import type { ContentStore } from '@paddock/snapshots';
+import type { ContentStore, SnapshotManifest } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
 import type { SandboxFiller, SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
@@ -11,6 +11,7 @@ import { SnapshotCapture } from './snapshotCapture.js';
 import { SnapshotCommit } from './snapshotCommit.js';
 import { SnapshotDurability } from './snapshotDurability.js';
 import { SnapshotGarbage } from './snapshotGarbage.js';
+import type { SnapshotHistory } from './snapshotHistory.js';
 import { SnapshotQuota } from './snapshotQuota.js';
 import { SnapshotRestore } from './snapshotRestore.js';
 import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
@@ -23,6 +24,8 @@ export interface SnapshotServiceOptions {
   sandboxes: SandboxService;
   events: EventLog;
   log: FastifyBaseLogger;
+  /** The provenance record, copied along with the code. */
+  history: SnapshotHistory;
   /** A capture or import fails past this many bytes of file content. */
   maxBytes: number;
   /** Bytes of files one owner's snapshots may describe in all (a setting: read at each use). */
@@ -128,6 +131,7 @@ export class SnapshotService {
       throw new PaddockError('conflict', `snapshot ${id} is still being captured`);
     }
     await this.o.rows.remove(id);
+    await this.o.history.forget(id);
     await this.o.events.append({
       owner,
       sandboxId: row.sandbox_id,
@@ -142,9 +146,26 @@ export class SnapshotService {
     return this.archives.export(await this.getReady(owner, id));
   }
 
-  /** Takes a tar (or tar.gz) from outside, validated entry by entry, as a new snapshot. */
-  import(owner: string, name: string, body: AsyncIterable<Buffer>): Promise<SnapshotRow> {
-    return this.archives.import(owner, name, body);
+  /** Runs `fn` over a ready snapshot's files (see SnapshotArchives.read). */
+  async read<T>(
+    owner: string,
+    id: string,
+    fn: (manifest: SnapshotManifest, open: (sha256: string) => Readable) => Promise<T>,
+  ): Promise<T> {
+    return this.archives.read(await this.getReady(owner, id), fn);
+  }
+
+  /**
+   * Takes a tar (or tar.gz) from outside, validated entry by entry, as a new snapshot, with the
+   * history it carries. `agentKeyId`: it came through an agent key (an agent's change).
+   */
+  import(
+    owner: string,
+    name: string,
+    body: AsyncIterable<Buffer>,
+    agentKeyId: string | null = null,
+  ): Promise<SnapshotRow> {
+    return this.archives.import(owner, name, body, agentKeyId);
   }
 
   /** Waits for ready snapshots to reach the disk: at shutdown, and in tests. */

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
  * Forward-only, versioned migrations, applied at start. Append new entries; never edit one that
@@ -279,6 +279,49 @@ const migrations: Record<string, Migration> = {
         .addColumn('public_key', 'text', (c) => c.notNull())
         .addColumn('note', 'text', (c) => c.notNull())
         .addColumn('pinned_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0013_provenance': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('provenance')
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('entry_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('task_id', 'text')
+        .addColumn('actor', 'text')
+        .addColumn('ref', 'text')
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('provenance_pk', ['subject', 'entry_id'])
+        .execute();
+      // The record starts with what is known: every task that ran on an app's (or a standalone
+      // sandbox's) workspace, and for each snapshot, what its workspace had by its capture.
+      const subject = sql`case when s.app_id is null then 'sandbox:' || s.id else 'app:' || s.app_id end`;
+      await sql`insert into provenance (subject, entry_id, kind, at, task_id, actor, ref, origin)
+        select ${subject}, t.id, 'task', t.started_at, t.id, t.provider, null, ${subject}
+        from tasks t join sandboxes s on s.id = t.sandbox_id
+        where t.started_at is not null`.execute(db);
+      await sql`insert into provenance (subject, entry_id, kind, at, task_id, actor, ref, origin)
+        select 'snapshot:' || n.id, p.entry_id, p.kind, p.at, p.task_id, p.actor, p.ref, p.origin
+        from snapshots n join sandboxes s on s.id = n.sandbox_id
+        join provenance p on p.subject = ${subject}
+        where n.source = 'capture' and p.at <= n.created_at`.execute(db);
+    },
+  },
+  '0014_app_signing_keys': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('app_signing_keys')
+        .addColumn('app_id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('package_id', 'text', (c) => c.notNull().unique())
+        .addColumn('public_key', 'text', (c) => c.notNull().unique())
+        .addColumn('sealed_private_key', 'text', (c) => c.notNull())
+        .addColumn('last_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
     },
   },

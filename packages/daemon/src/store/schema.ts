@@ -29,7 +29,56 @@ export interface Database {
   userspace_apps: UserspaceAppsTable;
   userspace_versions: UserspaceVersionsTable;
   publisher_keys: PublisherKeysTable;
+  provenance: ProvenanceTable;
+  app_signing_keys: AppSigningKeysTable;
 }
+
+/**
+ * The Ed25519 key pair Paddock made for a build app it publishes: the package's identity
+ * (`package_id`, the public key in base32). Such keys are never pinned as first-party.
+ */
+export interface AppSigningKeysTable {
+  /** The build app. */
+  app_id: string;
+  owner_id: string;
+  /** The userspace app id the key makes: the raw public key in lower-case base32. */
+  package_id: string;
+  /** The raw public key, base64. */
+  public_key: string;
+  /** The PKCS#8 PEM, sealed with the master key (secretBox.ts) at appKeyPlace(app_id). */
+  sealed_private_key: string;
+  /** The highest version a publish used (0: none yet); the next one goes above it. */
+  last_version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * What changed a workspace's files, per subject: `app:<id>`, `sandbox:<id>` (a standalone
+ * sandbox) or `snapshot:<id>`. Entries are copied along with the code (capture, fork, restore,
+ * export and import), keeping their `entry_id`, so the same change is listed once.
+ */
+export interface ProvenanceTable {
+  subject: string;
+  /** A task's id, `agent:<key id>`, or a marker's own id. */
+  entry_id: string;
+  kind: ProvenanceKind;
+  /** When it first happened (copies keep it). */
+  at: string;
+  task_id: string | null;
+  /** The task's provider, or the agent key's id. */
+  actor: string | null;
+  /** A marker's snapshot. */
+  ref: string | null;
+  /** The subject it was first recorded on. */
+  origin: string;
+}
+
+/**
+ * `task` and `agent_change` are agents' changes (they make an app ai-generated); the markers
+ * say where the code came from: a new workspace filled from a snapshot, a restore, an import.
+ */
+export type ProvenanceKind = 'task' | 'agent_change' | 'forked_from' | 'restored_from' | 'imported';
 
 /** `subject` is `app:<id>` or `sandbox:<id>` (a standalone sandbox). */
 export interface EgressPoliciesTable {

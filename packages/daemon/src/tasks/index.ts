@@ -26,6 +26,7 @@ export async function createTasks(d: {
   events: EventLog;
   settings: SettingsStore;
   agentEnv: TaskServiceOptions['agentEnv'];
+  taskStarting: TaskServiceOptions['taskStarting'];
   lifecycle: SandboxLifecycle;
   log: FastifyBaseLogger;
 }) {

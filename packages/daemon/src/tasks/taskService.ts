@@ -33,6 +33,11 @@ export interface TaskServiceOptions {
    * each sensitive one, which the egress proxy swaps for the value on the way to its hosts.
    */
   agentEnv: (owner: string, sandboxId: string) => Promise<Record<string, string>>;
+  /**
+   * Records that the task is about to change its sandbox's files (the provenance record);
+   * a task that cannot be recorded does not run.
+   */
+  taskStarting: (task: TaskRow) => Promise<void>;
 }
 
 /**
@@ -243,6 +248,12 @@ export class TaskService {
     const spendLimitUsd = await this.o.spend.left(started.owner_id, sandbox.app_id);
     if (spendLimitUsd !== undefined && spendLimitUsd <= 0) {
       return { status: 'failed', reason: "this month's spend limit was reached", result: null };
+    }
+    try {
+      await this.o.taskStarting(started);
+    } catch (err) {
+      this.o.log.error({ err, task_id: started.id }, 'recording the task in the provenance failed');
+      return { status: 'failed', reason: 'the task could not be recorded', result: null };
     }
     return runTask(this.hostFor(started), {
       taskId: started.id,

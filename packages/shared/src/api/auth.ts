@@ -3,7 +3,11 @@ import { Timestamp, strict } from './common.js';
 
 export const OwnerName = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' });
 
-export const OwnerRole = Type.Enum(['admin', 'user']);
+/**
+ * `agent`: an agent's identity (an MCP server, a coding agent's key). It acts like `user` for
+ * its owner, but what it changes in an app's files is recorded: the app is then `ai-generated`.
+ */
+export const OwnerRole = Type.Enum(['admin', 'user', 'agent']);
 export type OwnerRole = Static<typeof OwnerRole>;
 
 export const CreateApiKeyBody = Type.Object(

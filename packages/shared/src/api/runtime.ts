@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { Capability } from '../capabilities.js';
 import { HostPattern } from './appConfig.js';
 import { strict } from './common.js';
 
@@ -25,6 +26,27 @@ export const WorkerProcessSchema = Type.Object({
 export const ManifestEgressSchema = Type.Object({
   allow: Type.Array(HostPattern, { maxItems: 64, uniqueItems: true }),
 });
+/** A path inside the workspace or the package: relative, `/`-separated, no `.` or `..` segment. */
+const RelativePath = Type.String({ minLength: 1, maxLength: 255 });
+/**
+ * How `POST /v1/apps/{id}/publish` packages the app as a userspace app: what the package's
+ * `paddock-app.json` says, and which files go in. A web app's package is its build's `output`
+ * directory (`entry` the HTML file there it opens with); a service app's is the workspace, less
+ * regenerable directories, with its `sandbox.yaml`.
+ */
+export const PublishSectionSchema = Type.Object({
+  name: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: "Absent: the app's name" }),
+  ),
+  type: Type.Enum(['web', 'service'], { description: '`web` unless set' }),
+  description: Type.Optional(Type.String({ maxLength: 2000 })),
+  icon: Type.Optional(RelativePath),
+  permissions: Type.Array(Capability, { maxItems: 64, uniqueItems: true }),
+  optional_permissions: Type.Array(Capability, { maxItems: 64, uniqueItems: true }),
+  output: Type.Optional(RelativePath),
+  entry: Type.Optional(RelativePath),
+  version_label: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+});
 export const RuntimeManifestSchema = Type.Object(
   {
     version: Type.Literal(1),
@@ -32,10 +54,12 @@ export const RuntimeManifestSchema = Type.Object(
     build: Type.Optional(BuildStepSchema),
     workers: Type.Array(WorkerProcessSchema),
     egress: Type.Optional(ManifestEgressSchema),
+    publish: Type.Optional(PublishSectionSchema),
   },
   {
     $id: 'RuntimeManifest',
-    description: 'Absent web: a worker-only app. Absent build or egress: the preset default.',
+    description:
+      'Absent web: a worker-only app. Absent build or egress: the preset default. Absent publish: the app cannot be published.',
   },
 );
 
@@ -61,5 +85,6 @@ export type WebProcess = Static<typeof WebProcessSchema>;
 export type BuildStep = Static<typeof BuildStepSchema>;
 export type WorkerProcess = Static<typeof WorkerProcessSchema>;
 export type ManifestEgress = Static<typeof ManifestEgressSchema>;
+export type PublishSection = Static<typeof PublishSectionSchema>;
 export type RuntimeManifest = Static<typeof RuntimeManifestSchema>;
 export type ManifestIssue = Static<typeof ManifestIssueSchema>;
