@@ -201,7 +201,7 @@ export const UserspaceAppRoutes = {
       response: {
         200: InstallResult,
         201: InstallResult,
-        ...errorResponses(400, 401, 404, 409, 502),
+        ...errorResponses(400, 401, 403, 404, 409, 413, 502),
       },
     },
   },
