@@ -256,6 +256,26 @@ describe('inspectPackage: refusals', () => {
     );
   });
 
+  it('refuses fewer bytes than declared, and deflate data that is not, small entries or large', async () => {
+    for (const size of [2_000, 6 * 1024 * 1024]) {
+      // Random bytes: no ratio to refuse first.
+      const content = crypto.randomBytes(size);
+      await assertRefused(
+        `fewer bytes (${size})`,
+        [manifest, deflated('a.txt', content, { size: size + 10 })],
+        'package_invalid',
+        'a.txt',
+      );
+    }
+    const garbage = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x13, 0x37]);
+    await assertRefused(
+      'not deflate',
+      [manifest, { name: 'a.txt', data: garbage, method: 8, size: 100 }],
+      'package_invalid',
+      'a.txt',
+    );
+  });
+
   it('counts the bytes themselves, whatever was declared', async () => {
     const limits = { ...DEFAULT_PACKAGE_LIMITS, ratioFloorBytes: 1024, maxEntryBytes: 1 << 30 };
     const guard = new ContentGuard('zeros.bin', {
@@ -272,7 +292,7 @@ describe('inspectPackage: refusals', () => {
     ).catch((e: unknown) => e);
     assert.ok(err instanceof PaddockError);
     assert.equal(err.code, 'package_bomb');
-    assert.ok(guard.bytes <= 64 * 1024, 'stopped at the first chunk over');
+    assert.ok(guard.check.bytes <= 64 * 1024, 'stopped at the first chunk over');
   });
 });
 

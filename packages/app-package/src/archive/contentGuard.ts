@@ -31,13 +31,13 @@ export interface GuardBudget {
 }
 
 /**
- * Passes an entry's bytes through while counting them: the caps hold on what is actually read,
- * whatever the central directory declared, and the stream stops at the first byte over. Also
- * refuses native-code magic bytes and hashes the content (SHA-256).
+ * Counts an entry's bytes as they come: the caps hold on what is actually read, whatever the
+ * central directory declared, and a chunk over them throws. Also refuses native-code magic
+ * bytes and hashes the content (SHA-256). `ContentGuard` is the same as a stream.
  */
-export class ContentGuard extends Transform {
+export class ContentCheck {
   bytes = 0;
-  /** The hex SHA-256 of everything passed through; set once the stream has ended. */
+  /** The hex SHA-256 of everything pushed; set by `end`. */
   sha256 = '';
   private head = Buffer.alloc(0);
   private readonly hash: Hash = createHash('sha256');
@@ -46,35 +46,31 @@ export class ContentGuard extends Transform {
   constructor(
     private readonly path: string,
     private readonly budget: GuardBudget,
-  ) {
-    super();
-  }
+  ) {}
 
   get content(): Buffer {
     return Buffer.concat(this.kept);
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  push(chunk: Buffer): void {
     this.bytes += chunk.length;
     const problem = this.problem();
-    if (problem) return done(problem);
+    if (problem) throw problem;
     if (this.head.length < HEAD_BYTES) {
       this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD_BYTES - this.head.length)]);
       if (this.head.length >= HEAD_BYTES && isNativeMagic(this.head)) {
-        return done(refuse('package_native_code', 'native code by its bytes', this.path));
+        throw refuse('package_native_code', 'native code by its bytes', this.path);
       }
     }
     this.hash.update(chunk);
     if (this.budget.keepUpTo !== undefined) this.kept.push(chunk);
-    done(null, chunk);
   }
 
-  override _flush(done: TransformCallback): void {
+  end(): void {
     if (isNativeMagic(this.head)) {
-      return done(refuse('package_native_code', 'native code by its bytes', this.path));
+      throw refuse('package_native_code', 'native code by its bytes', this.path);
     }
     this.sha256 = this.hash.digest('hex');
-    done();
   }
 
   private problem(): Error | null {
@@ -100,5 +96,33 @@ export class ContentGuard extends Transform {
       );
     }
     return null;
+  }
+}
+
+/** `ContentCheck` as a pass-through stream: it stops at the first byte over a cap. */
+export class ContentGuard extends Transform {
+  readonly check: ContentCheck;
+
+  constructor(path: string, budget: GuardBudget) {
+    super();
+    this.check = new ContentCheck(path, budget);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.check.push(chunk);
+    } catch (err) {
+      return done(err as Error);
+    }
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      this.check.end();
+    } catch (err) {
+      return done(err as Error);
+    }
+    done();
   }
 }

@@ -17,6 +17,8 @@ export interface OpenZip {
   next(): Promise<{ central: CentralEntry; entry: yauzl.Entry } | null>;
   /** The entry's uncompressed bytes (yauzl checks their count against the declared size). */
   read(entry: yauzl.Entry, path: string): Promise<Readable>;
+  /** The entry's bytes as stored (compressed or not), whole: for small entries. */
+  readStored(entry: yauzl.Entry, path: string): Promise<Buffer>;
   close(): void;
 }
 
@@ -74,6 +76,16 @@ export async function openZip(file: string): Promise<OpenZip> {
     async read(entry, path) {
       try {
         return await zip.openReadStreamPromise(entry);
+      } catch (err) {
+        throw asPackageError(err, path);
+      }
+    },
+    async readStored(entry, path) {
+      try {
+        const stream = await zip.openReadStreamPromise(entry, { decodeFileData: false });
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks);
       } catch (err) {
         throw asPackageError(err, path);
       }
