@@ -15,7 +15,8 @@ import type { UserspaceRow } from './userspaceStore.js';
  * next boot syncs them to the new version's lockfile, as for any app (ADR 0016).
  */
 const KEPT = new Set(['data', 'lost+found', 'node_modules', '.venv']);
-const POLL_MS = 500;
+// The supervisor checks a new process every 500 ms until it is ready; asking it often is cheap.
+const POLL_MS = 100;
 
 export type Health = { healthy: true } | { healthy: false; reason: string };
 
