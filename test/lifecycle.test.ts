@@ -54,8 +54,17 @@ describe('settings and idle stop', () => {
       snapshot_storage_mb: 10240,
       task_spend_limit_app_usd: 0,
       task_spend_limit_owner_usd: 0,
+      userspace_trash_days: 30,
+      userspace_health_seconds: 60,
+      userspace_forbidden_capabilities: {},
     });
     const refused: [unknown, number, string, string?][] = [
+      [
+        { userspace_forbidden_capabilities: { 'user-uploaded': ['app.bogus'] } },
+        400,
+        'bad_request',
+      ],
+      [{ userspace_forbidden_capabilities: { everyone: ['app.kv'] } }, 400, 'unknown_field'],
       [{ idle_stop_seconds: 60 }, 403, 'forbidden', user],
       [{ idle_stop_seconds: 60, log_level: 'debug' }, 400, 'unknown_field'],
       [{}, 400, 'bad_request'],
