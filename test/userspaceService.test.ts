@@ -9,7 +9,13 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { getPreset } from '@paddock/presets';
 import type { ExecResult, UserspaceApp } from '@paddock/shared';
-import { suiteDaemon } from './harness.js';
+import {
+  destroyEverything,
+  startDaemon,
+  suiteDaemon,
+  tempDataDir,
+  type TestDaemon,
+} from './harness.js';
 import { generateAppKey, makePackage, packageScratch, upload } from './userspacePackages.js';
 
 after(() => fs.rmSync(packageScratch, { recursive: true, force: true }));
@@ -183,5 +189,47 @@ app.listen(3000, '127.0.0.1');
       command: 'node -e "fetch(\'http://127.0.0.1:3000/\').then(r=>r.text()).then(console.log)"',
     });
     assert.match(out.body.stdout, /^express \d+\.\d+\.\d+/);
+  });
+});
+
+describe('service apps: a health check a stop interrupted', () => {
+  const dataDir = tempDataDir();
+  const token = 'gate-test-admin-token';
+  let d: TestDaemon | undefined;
+  after(async () => {
+    await d?.stop();
+    await destroyEverything(dataDir);
+  });
+
+  it('rolls the update back, code and data, when the daemon starts again', async () => {
+    const key = generateAppKey();
+    d = await startDaemon({ dataDir, token });
+    await d.api('PATCH', '/v1/settings', { userspace_health_seconds: 20 });
+    const v1 = await upload(
+      d.url,
+      token,
+      (await makePackage({ key, version: 1, ...service(1, null) })).bytes,
+    );
+    assert.equal(v1.status, 201, JSON.stringify(v1.body));
+    const sandboxId = v1.body.app.sandbox_id!;
+    await d.stop();
+
+    d = await startDaemon({ dataDir, token, env: { PADDOCK_FAILPOINTS: 'userspace.gating=kill' } });
+    const died = new Promise((resolve) => d!.proc.once('exit', resolve));
+    const v2 = await makePackage({ key, version: 2, ...service(2, 'migrated by v2') });
+    await assert.rejects(upload(d.url, token, v2.bytes));
+    await died;
+
+    d = await startDaemon({ dataDir, token });
+    const app = await d.api<UserspaceApp>('GET', `/v1/userspace-apps/${key.appId}`);
+    assert.equal(app.body.version, 1);
+    assert.equal(app.body.last_update?.outcome, 'rolled_back');
+    assert.match(app.body.last_update?.reason ?? '', /daemon stopped/);
+    const sh = async (command: string) =>
+      (
+        await d!.api<ExecResult>('POST', `/v1/sandboxes/${sandboxId}/exec`, { command })
+      ).body.stdout.trim();
+    assert.match(await sh('cat server.js'), /'v1'/);
+    assert.equal(await sh('cat data/state'), 'v1', 'the data as it was before the update');
   });
 });

@@ -65,7 +65,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     const retention = m.audit.retention(m.settings.store, log);
     retention.start();
     await sandboxes.serve();
-    await m.userspace.startSweeps();
+    await m.userspace.resume();
     if (failpointsArmed()) {
       log.warn(
         { failpoints: process.env.PADDOCK_FAILPOINTS },

@@ -325,6 +325,11 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0015_userspace_gate': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('userspace_apps').addColumn('gate_json', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

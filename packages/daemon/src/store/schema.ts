@@ -270,6 +270,8 @@ export interface UserspaceAppsTable {
   last_update_json: string | null;
   /** A service app's sandbox. */
   sandbox_id: string | null;
+  /** An update's health gate while it is open: what a failure puts back (`HealthGate`). */
+  gate_json: string | null;
   installed_at: string;
   updated_at: string;
   trashed_at: string | null;

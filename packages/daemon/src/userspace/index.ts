@@ -10,6 +10,8 @@ import type { RuntimeService } from '../processes/runtimeService.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
+import { HealthGate } from './healthGate.js';
+import { UserspaceJournal } from './userspaceJournal.js';
 import { ServiceHost } from './serviceHost.js';
 import { UserspaceFiles } from './userspaceFiles.js';
 import { UserspaceInstaller } from './userspaceInstaller.js';
@@ -17,7 +19,8 @@ import { userspaceRoutes } from './userspaceRoutes.js';
 import { UserspaceService } from './userspaceService.js';
 import { UserspaceStore } from './userspaceStore.js';
 
-export type { Caller, InstallOptions, Installed } from './userspaceInstaller.js';
+export type { InstallOptions, Installed } from './userspaceInstaller.js';
+export type { Caller } from './userspaceJournal.js';
 export { callerOf } from './userspaceRoutes.js';
 
 const SWEEP_MS = 3600_000;
@@ -48,15 +51,20 @@ export async function createUserspace(d: {
   if (removed.length > 0) log.warn({ removed }, 'removed what an interrupted install left');
   const queue = new KeyedQueue();
   const host = new ServiceHost({ ...d, files, log });
-  const installer = new UserspaceInstaller({ ...d, store, files, host, queue });
+  const journal = new UserspaceJournal(d);
+  const gate = new HealthGate({ ...d, store, files, host, journal });
+  const installer = new UserspaceInstaller({ ...d, store, files, host, queue, gate, journal });
   let isBuildKey: (appId: string) => Promise<boolean> = () => Promise.resolve(false);
   const service = new UserspaceService({
     ...d,
-    ...{ store, files, host, installer, queue, log },
+    ...{ store, files, host, journal, queue, log },
     isBuildKey: (appId) => isBuildKey(appId),
   });
   const routes: RouteInstaller = async (app) => {
-    await app.register(userspaceRoutes, { service, installer, files, download: d.download });
+    await app.register(userspaceRoutes, {
+      ...{ service, installer, journal, files },
+      download: d.download,
+    });
   };
   let timer: NodeJS.Timeout | undefined;
   return {
@@ -68,8 +76,13 @@ export async function createUserspace(d: {
     knowBuildKeys(check: (appId: string) => Promise<boolean>) {
       isBuildKey = check;
     },
-    /** Purges expired trash now (before the daemon says it listens) and every hour. */
-    async startSweeps() {
+    /**
+     * Once sandboxes serve, before the daemon says it listens: health gates a stop left open
+     * fail (the old version comes back), then expired trash is purged, and every hour after.
+     */
+    async resume() {
+      const closed = await gate.closeInterrupted();
+      if (closed > 0) log.warn({ apps: closed }, 'rolled back updates a stop interrupted');
       const sweep = () =>
         service.sweepTrash().catch((err: unknown) => {
           log.warn({ err }, 'trash sweep failed');

@@ -19,9 +19,9 @@ import {
   type ProvenanceTier,
   type UpdateOutcome,
 } from '@paddock/shared';
-import type { Actor, AuditLog } from '../audit/auditLog.js';
-import type { EventLog } from '../events/eventLog.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
+import type { HealthGate } from './healthGate.js';
+import type { Caller, UserspaceJournal } from './userspaceJournal.js';
 import type { ServiceHost } from './serviceHost.js';
 import type { UserspaceFiles } from './userspaceFiles.js';
 import type { UserspaceRow, UserspaceStore } from './userspaceStore.js';
@@ -34,13 +34,6 @@ import {
   tierOf,
   type PendingVersion,
 } from './userspaceView.js';
-
-/** Who asks: the owner that will own a new app, and whether they may act on anyone's. */
-export interface Caller {
-  owner: string;
-  admin: boolean;
-  actor: Actor;
-}
 
 export interface InstallOptions {
   source: PackageSource;
@@ -60,10 +53,10 @@ export interface UserspaceInstallerOptions {
   files: UserspaceFiles;
   host: ServiceHost;
   settings: SettingsStore;
-  events: EventLog;
-  audit: AuditLog;
+  journal: UserspaceJournal;
   /** One operation per app at a time (shared with the rest of the userspace service). */
   queue: KeyedQueue;
+  gate: HealthGate;
 }
 
 /**
@@ -141,7 +134,7 @@ export class UserspaceInstaller {
           outcome(existing.version, manifest.version, 'pending_consent', null),
         ),
       });
-      await this.tell(
+      await this.o.journal.tell(
         caller,
         row,
         'pending_consent',
@@ -197,6 +190,7 @@ export class UserspaceInstaller {
         outcome(null, manifest.version, waits ? 'pending_consent' : 'installed', null),
       ),
       sandbox_id: null,
+      gate_json: null,
       installed_at: now,
       updated_at: now,
       trashed_at: null,
@@ -205,7 +199,7 @@ export class UserspaceInstaller {
     await this.o.store.insert(row);
     failpoint('userspace.recorded');
     if (!waits && manifest.app_type === 'service') {
-      const health = await this.start(row, manifest.version);
+      const health = await this.o.gate.check(row, manifest.version);
       row = await this.o.store.update(row.id, {
         sandbox_id: health.sandboxId,
         last_update_json: JSON.stringify(
@@ -214,7 +208,7 @@ export class UserspaceInstaller {
       });
     }
     const result = waits ? 'pending_consent' : 'installed';
-    await this.tell(
+    await this.o.journal.tell(
       caller,
       row,
       result === 'installed' ? 'installed' : 'pending_consent',
@@ -262,9 +256,15 @@ export class UserspaceInstaller {
         granted_json: JSON.stringify(withOptional),
       });
       if (!pending) {
-        await this.tell(caller, next, 'consented', `granted ${grant.join(', ') || 'nothing new'}`, {
-          granted: grant,
-        });
+        await this.o.journal.tell(
+          caller,
+          next,
+          'consented',
+          `granted ${grant.join(', ') || 'nothing new'}`,
+          {
+            granted: grant,
+          },
+        );
         return next;
       }
       if (pending.diff.version === fresh.version) {
@@ -275,10 +275,10 @@ export class UserspaceInstaller {
           last_update_json: JSON.stringify(outcome(null, fresh.version, 'installed', null)),
         });
         if (next.app_type === 'service') {
-          const health = await this.start(next, next.version);
+          const health = await this.o.gate.check(next, next.version);
           next = await this.o.store.update(next.id, { sandbox_id: health.sandboxId });
         }
-        await this.tell(
+        await this.o.journal.tell(
           caller,
           next,
           'consented',
@@ -287,10 +287,16 @@ export class UserspaceInstaller {
         );
         return next;
       }
-      await this.tell(caller, next, 'consented', `consented to ${pending.diff.added.join(', ')}`, {
-        version: pending.diff.version,
-        granted: pending.diff.added,
-      });
+      await this.o.journal.tell(
+        caller,
+        next,
+        'consented',
+        `consented to ${pending.diff.added.join(', ')}`,
+        {
+          version: pending.diff.version,
+          granted: pending.diff.added,
+        },
+      );
       return (await this.apply(caller, next, pending, pending.diff.added)).row;
     });
   }
@@ -316,39 +322,22 @@ export class UserspaceInstaller {
       granted_json: JSON.stringify([...new Set([...granted(row), ...grants])]),
       source_json: JSON.stringify(pending.source),
       provenance: pending.provenance,
+      gate_json: row.app_type === 'service' ? this.o.gate.open(row, from, to).json : null,
     });
     failpoint('userspace.recorded');
     if (next.app_type === 'service' && runs(next)) {
-      const health = await this.start(next, to);
+      const health = await this.o.gate.check(next, to);
       next = await this.o.store.update(next.id, { sandbox_id: health.sandboxId });
       if (health.reason !== null) {
-        this.o.files.code.rollback(next.id);
-        await this.o.host.deploy(next, from, { restoreDataOf: to });
-        this.o.files.code.discard(next.id, to);
-        next = await this.o.store.update(next.id, {
-          version: from,
-          source_json: row.source_json,
-          provenance: row.provenance,
-          last_update_json: JSON.stringify(outcome(from, to, 'rolled_back', health.reason)),
-        });
-        await this.o.store.keepVersions(next.id, [from, ...this.kept(next.id)]);
-        this.o.files.pruneVersions(next.id, [from, ...this.kept(next.id)]);
-        await this.tell(
-          caller,
-          next,
-          'rolled_back',
-          `version ${to} failed its health check; back at ${from}`,
-          { from, to, reason: health.reason },
-          'warn',
-        );
-        return { outcome: 'rolled_back', row: next } as const;
+        return {
+          outcome: 'rolled_back',
+          row: await this.o.gate.fail(caller, next, health.reason),
+        } as const;
       }
     }
-    next = await this.o.store.update(next.id, {
-      last_update_json: JSON.stringify(outcome(from, to, 'updated', null)),
-    });
+    next = await this.o.gate.pass(next, outcome(from, to, 'updated', null));
     await this.keepOnly(next);
-    await this.tell(caller, next, 'updated', `updated from version ${from} to ${to}`, {
+    await this.o.journal.tell(caller, next, 'updated', `updated from version ${from} to ${to}`, {
       from,
       to,
       added: pending.diff.added,
@@ -378,7 +367,7 @@ export class UserspaceInstaller {
         pending_json: null,
         last_update_json: JSON.stringify(outcome(from, previous, 'rolled_back', 'requested')),
       });
-      await this.tell(
+      await this.o.journal.tell(
         caller,
         next,
         'rolled_back',
@@ -387,16 +376,6 @@ export class UserspaceInstaller {
       );
       return next;
     });
-  }
-
-  private async start(
-    row: UserspaceRow,
-    version: number,
-  ): Promise<{ sandboxId: string; reason: string | null }> {
-    const sandboxId = await this.o.host.deploy(row, version);
-    const seconds = this.o.settings.get().userspace_health_seconds;
-    const health = await this.o.host.waitHealthy(row.owner_id, sandboxId, seconds);
-    return { sandboxId, reason: health.healthy ? null : health.reason };
   }
 
   /**
@@ -439,35 +418,6 @@ export class UserspaceInstaller {
 
   private forbidden(tier: ProvenanceTier): string[] {
     return this.o.settings.get().userspace_forbidden_capabilities[tier] ?? [];
-  }
-
-  /** An audit entry for an act on the app that is not about one app's row (a pinned key). */
-  async audit(actor: Actor, action: string, appId: string): Promise<void> {
-    await this.o.audit.record({ actor, action, target: { type: 'userspace_app', id: appId } });
-  }
-
-  async tell(
-    caller: Caller,
-    row: UserspaceRow,
-    what: string,
-    message: string,
-    details: Record<string, string | number | boolean | null | string[]>,
-    severity: 'info' | 'warn' = 'info',
-  ): Promise<void> {
-    await this.o.events.append({
-      owner: row.owner_id,
-      sandboxId: row.sandbox_id,
-      type: `userspace.${what}`,
-      severity,
-      message: `${row.name}: ${message}`,
-      payload: { app_id: row.id, ...details },
-    });
-    await this.o.audit.record({
-      actor: caller.actor,
-      action: `userspace.${what}`,
-      target: { type: 'userspace_app', id: row.id },
-      details,
-    });
   }
 }
 

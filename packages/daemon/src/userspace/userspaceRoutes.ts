@@ -11,13 +11,15 @@ import type { InstallFromUrlBody } from '@paddock/shared';
 import { PACKAGE_UPLOAD_TYPES, PaddockError, UserspaceAppRoutes } from '@paddock/shared';
 import { actorOf, requireAdmin, requirePrincipal } from '../http/principal.js';
 import { MAX_PACKAGE_BYTES, receiveUpload, receiveUrl, type Intake } from './packageIntake.js';
-import type { Caller, UserspaceInstaller } from './userspaceInstaller.js';
+import type { UserspaceInstaller } from './userspaceInstaller.js';
+import type { Caller, UserspaceJournal } from './userspaceJournal.js';
 import type { UserspaceFiles } from './userspaceFiles.js';
 import type { UserspaceService } from './userspaceService.js';
 
 export interface UserspaceRoutesOptions {
   service: UserspaceService;
   installer: UserspaceInstaller;
+  journal: UserspaceJournal;
   files: UserspaceFiles;
   download: DownloadOptions;
 }
@@ -171,7 +173,7 @@ export const userspaceRoutes: FastifyPluginAsyncTypebox<UserspaceRoutesOptions> 
     handler: async (request, reply) => {
       requireAdmin(request);
       const pinned = await service.pin(request.body.public_key, request.body.note ?? '');
-      await installer.audit(actorOf(request), 'userspace.key_pinned', pinned.app_id);
+      await opts.journal.audit(actorOf(request), 'userspace.key_pinned', pinned.app_id);
       return reply.code(201).send(pinned);
     },
   });
@@ -181,7 +183,7 @@ export const userspaceRoutes: FastifyPluginAsyncTypebox<UserspaceRoutesOptions> 
     handler: async (request, reply) => {
       requireAdmin(request);
       await service.unpin(request.params.app_id);
-      await installer.audit(actorOf(request), 'userspace.key_unpinned', request.params.app_id);
+      await opts.journal.audit(actorOf(request), 'userspace.key_unpinned', request.params.app_id);
       return reply.code(204).send(null);
     },
   });

@@ -15,7 +15,7 @@ import {
 import type { Logger } from 'pino';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { ServiceHost } from './serviceHost.js';
-import type { Caller, UserspaceInstaller } from './userspaceInstaller.js';
+import type { Caller, UserspaceJournal } from './userspaceJournal.js';
 import type { UserspaceFiles } from './userspaceFiles.js';
 import type { PublisherKeyRow, UserspaceRow, UserspaceStore } from './userspaceStore.js';
 import { appView, granted, manifestOf, pendingOf, runs, tierOf } from './userspaceView.js';
@@ -26,7 +26,7 @@ export interface UserspaceServiceOptions {
   store: UserspaceStore;
   files: UserspaceFiles;
   host: ServiceHost;
-  installer: UserspaceInstaller;
+  journal: UserspaceJournal;
   settings: SettingsStore;
   queue: KeyedQueue;
   log: Logger;
@@ -133,7 +133,7 @@ export class UserspaceService {
           next = await this.o.store.update(next.id, { sandbox_id: sandboxId });
         }
       }
-      await this.o.installer.tell(
+      await this.o.journal.tell(
         caller,
         next,
         enabled ? 'enabled' : 'disabled',
@@ -162,7 +162,7 @@ export class UserspaceService {
       const next = await this.o.store.update(row.id, {
         granted_json: JSON.stringify(granted(row).filter((g) => !permissions.includes(g))),
       });
-      await this.o.installer.tell(caller, next, 'revoked', `revoked ${permissions.join(', ')}`, {
+      await this.o.journal.tell(caller, next, 'revoked', `revoked ${permissions.join(', ')}`, {
         revoked: permissions,
       });
       return next;
@@ -180,7 +180,7 @@ export class UserspaceService {
         trashed_at: new Date(now).toISOString(),
         purge_after: new Date(now + days * DAY_MS).toISOString(),
       });
-      await this.o.installer.tell(
+      await this.o.journal.tell(
         caller,
         next,
         'uninstalled',
@@ -199,7 +199,7 @@ export class UserspaceService {
         const sandboxId = await this.o.host.deploy(next, next.version);
         next = await this.o.store.update(next.id, { sandbox_id: sandboxId });
       }
-      await this.o.installer.tell(caller, next, 'restored', 'restored from the trash', {});
+      await this.o.journal.tell(caller, next, 'restored', 'restored from the trash', {});
       return next;
     });
   }
@@ -215,7 +215,7 @@ export class UserspaceService {
     }
     return this.locked(row, async (fresh) => {
       const plan = await this.purgeNow(fresh);
-      await this.o.installer.tell(caller, row, 'purged', 'purged with its data', {
+      await this.o.journal.tell(caller, row, 'purged', 'purged with its data', {
         bytes: plan.bytes,
         paths: plan.paths,
       });
