@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import zlib from 'node:zlib';
 import { rawZip } from '../packages/app-package/test/zipCorpus.js';
+
+export { zerosDeflated } from '../packages/app-package/test/zipCorpus.js';
 
 const HOSTS = '/etc/hosts';
 
@@ -178,23 +179,6 @@ export function getThrough(
     });
     req.on('error', reject);
   });
-}
-
-/** `total` zero bytes deflated, fed in 1 MiB pieces: the test never holds them inflated. */
-export async function zerosDeflated(total: number): Promise<Buffer> {
-  const chunk = Buffer.alloc(1024 * 1024);
-  const parts: Buffer[] = [];
-  const deflate = zlib.createDeflateRaw({ level: 9 });
-  deflate.on('data', (b: Buffer) => parts.push(b));
-  const done = new Promise((resolve) => deflate.on('end', resolve));
-  for (let n = 0; n < total; n += chunk.length) {
-    if (!deflate.write(chunk.subarray(0, Math.min(chunk.length, total - n)))) {
-      await new Promise((r) => deflate.once('drain', r));
-    }
-  }
-  deflate.end();
-  await done;
-  return Buffer.concat(parts);
 }
 
 /**

@@ -5,12 +5,11 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
-import zlib from 'node:zlib';
 import { PaddockError } from '@paddock/shared';
 import { ContentGuard } from '../src/archive/contentGuard.js';
 import { DEFAULT_PACKAGE_LIMITS } from '../src/archive/limits.js';
 import { assertRefused, manifest, scratch, text } from './testPackages.js';
-import { deflated, rawZip, type RawEntry } from './zipCorpus.js';
+import { deflated, rawZip, zerosDeflated, type RawEntry } from './zipCorpus.js';
 
 describe('inspectPackage: refusals', () => {
   it('refuses unsafe names', async () => {
@@ -298,20 +297,6 @@ describe('inspectPackage: refusals', () => {
 
 describe('a ratio bomb', () => {
   // 300 MiB of zeros deflate to ~300 KiB; written in pieces so the test never holds 300 MiB.
-  async function zerosDeflated(total: number): Promise<Buffer> {
-    const chunk = Buffer.alloc(1024 * 1024);
-    const parts: Buffer[] = [];
-    const deflate = zlib.createDeflateRaw({ level: 9 });
-    deflate.on('data', (b: Buffer) => parts.push(b));
-    const done = new Promise((resolve) => deflate.on('end', resolve));
-    for (let n = 0; n < total; n += chunk.length) {
-      if (!deflate.write(chunk)) await new Promise((r) => deflate.once('drain', r));
-    }
-    deflate.end();
-    await done;
-    return Buffer.concat(parts);
-  }
-
   it('is refused from its central directory, or after the bytes it declared, with memory bounded', async () => {
     const total = 300 * 1024 * 1024;
     const data = await zerosDeflated(total);

@@ -80,9 +80,7 @@ export class HealthGate {
       gate_json: null,
       last_update_json: JSON.stringify(outcome),
     });
-    const keep = [this.o.files.code.current(row.id), this.o.files.code.previous(row.id)].filter(
-      (v): v is number => v !== null,
-    );
+    const keep = this.o.files.keptVersions(row.id);
     await this.o.store.keepVersions(row.id, keep);
     this.o.files.pruneVersions(row.id, keep);
     await this.o.journal.tell(

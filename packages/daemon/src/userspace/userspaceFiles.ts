@@ -74,6 +74,13 @@ export class UserspaceFiles {
     fs.renameSync(file, this.packageFile(appId, version));
   }
 
+  /** The versions a rollback may need: the current one and the one before it. */
+  keptVersions(appId: string): number[] {
+    return [this.code.current(appId), this.code.previous(appId)].filter(
+      (v): v is number => v !== null,
+    );
+  }
+
   /** Removes the kept packages and data snapshots of versions not in `keep`. */
   pruneVersions(appId: string, keep: readonly number[]): void {
     for (const dir of [path.join(this.root, 'packages', appId), this.snapshotsDir(appId)]) {

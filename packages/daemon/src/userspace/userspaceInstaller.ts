@@ -391,15 +391,9 @@ export class UserspaceInstaller {
     );
   }
 
-  /** Versions whose packages are kept: the current one, the previous one, a pending one. */
-  private kept(appId: string): number[] {
-    return [this.o.files.code.current(appId), this.o.files.code.previous(appId)].filter(
-      (v): v is number => v !== null,
-    );
-  }
-
+  /** Keeps the packages of the current, previous and pending versions; the rest go. */
   private async keepOnly(row: UserspaceRow): Promise<void> {
-    const keep = [...this.kept(row.id)];
+    const keep = this.o.files.keptVersions(row.id);
     const pending = pendingOf(row);
     if (pending) keep.push(pending.diff.version);
     await this.o.store.keepVersions(row.id, keep);
