@@ -17,6 +17,7 @@ import {
   openTestDriver,
   readState,
   SMALL,
+  killIfThere,
 } from './helpers.js';
 
 /**
@@ -118,7 +119,7 @@ describe('sandbox lifecycle', () => {
       await exec(first.driver, dead, 'echo dead-data > /workspace/f');
       // The "daemon" is dropped without stopping anything; then one sandbox dies on its own.
       const deadUid = readState(dir, dead).uid;
-      for (const pid of processesOf(deadUid)) process.kill(pid, 'SIGKILL');
+      for (const pid of processesOf(deadUid)) killIfThere(pid);
       while (processesOf(deadUid).length > 0) await new Promise((r) => setTimeout(r, 20));
 
       second.driver = (await openTestDriver({ dataDir: dir })).driver;

@@ -21,6 +21,7 @@ import {
   readState,
   SMALL,
   waitFor,
+  killIfThere,
 } from './helpers.js';
 
 /** A package dir with an entry point and a bin, packed into `<dir>/<name>-1.0.0.tgz`. */
@@ -194,7 +195,7 @@ describe('writable mounts: a layer of the sandbox over a shared node_modules', (
     // A "daemon" that dies while the sandbox dies too: the next open unmounts its layer.
     const dataDir = String(driver.describe().details.data_dir);
     const uid = readState(dataDir, id).uid;
-    for (const pid of processesOf(uid)) process.kill(pid, 'SIGKILL');
+    for (const pid of processesOf(uid)) killIfThere(pid);
     await waitFor(async () => (await driver.inspect(id)).state === 'stopped', 10_000, 'death');
     const reopened = await openTestDriver({ dataDir });
     try {
