@@ -39,7 +39,6 @@ export {
   assertNotForbidden,
   assertUpgradable,
   beyondCeiling,
-  holds,
   permissionDiff,
 } from './install/permissionRules.js';
 export { openPackage, type OpenedPackage } from './install/openPackage.js';

@@ -65,3 +65,18 @@ export const TIER_CEILINGS: Readonly<Record<ProvenanceTier, readonly AppCapabili
 export function ceilingCovers(tier: ProvenanceTier, wanted: string): boolean {
   return TIER_CEILINGS[tier].some((held) => capabilityCovers(held, wanted));
 }
+
+/**
+ * Whether an app holds `wanted` (a capability or a method under one) right now: its tier's
+ * ceiling or the user's grant covers it, and the admin does not forbid it to the tier (that
+ * wins over both). The broker asks this on every call.
+ */
+export function holds(
+  tier: ProvenanceTier,
+  granted: readonly string[],
+  forbidden: readonly string[],
+  wanted: string,
+): boolean {
+  if (forbidden.some((f) => capabilityCovers(f, wanted))) return false;
+  return ceilingCovers(tier, wanted) || granted.some((g) => capabilityCovers(g, wanted));
+}

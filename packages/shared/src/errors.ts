@@ -122,6 +122,15 @@ export const ERROR_CODES = {
       'The secrets master key is not the one the stored secrets were sealed with (lost or changed PADDOCK_SECRETS_KEY or key file).',
   },
   rate_limited: { status: 429, description: 'Too many requests.' },
+  capability_required: {
+    status: 403,
+    description:
+      'The app does not hold the capability the call needs; details name it and whether the user may grant it.',
+  },
+  quota_exceeded: {
+    status: 413,
+    description: "The write would take the app's data beyond its quota; nothing was written.",
+  },
   package_manifest_invalid: {
     status: 400,
     description:

@@ -46,4 +46,6 @@ export * from './capabilities.js';
 export * from './api/appPackages.js';
 export * from './api/userspaceApps.js';
 export * from './routes/userspaceApps.js';
+export * from './api/broker.js';
+export * from './routes/broker.js';
 export * from './failpoints.js';

@@ -11,7 +11,7 @@ import {
 /**
  * The rules between what a version asks for, what its tier holds without a grant, what the
  * admin forbids to the tier, and what the user granted. Pure: the daemon decides with these
- * and stores the outcome; part 2's broker asks `holds` on every call.
+ * and stores the outcome; the broker asks `holds` (in `@paddock/shared`) on every call.
  */
 
 /** Refuses a package that requires a capability the admin forbids to its tier. */
@@ -53,17 +53,6 @@ export function permissionDiff(
       (p) => !next.permissions.includes(p as Capability),
     ) as Capability[],
   };
-}
-
-/** Whether an app holds `wanted` (a capability or a method under one) right now. */
-export function holds(
-  tier: ProvenanceTier,
-  granted: readonly string[],
-  forbidden: readonly string[],
-  wanted: string,
-): boolean {
-  if (forbidden.some((f) => capabilityCovers(f, wanted))) return false;
-  return ceilingCovers(tier, wanted) || granted.some((g) => capabilityCovers(g, wanted));
 }
 
 /** An update's version rules: strictly higher, and the installed one at least the minimum. */

@@ -330,6 +330,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('userspace_apps').addColumn('gate_json', 'text').execute();
     },
   },
+  '0016_userspace_declined': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('userspace_apps')
+        .addColumn('declined_json', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -272,6 +272,8 @@ export interface UserspaceAppsTable {
   sandbox_id: string | null;
   /** An update's health gate while it is open: what a failure puts back (`HealthGate`). */
   gate_json: string | null;
+  /** Optional permissions the user declined when the app asked (JSON array). */
+  declined_json: string;
   installed_at: string;
   updated_at: string;
   trashed_at: string | null;

@@ -191,6 +191,7 @@ export class UserspaceInstaller {
       ),
       sandbox_id: null,
       gate_json: null,
+      declined_json: '[]',
       installed_at: now,
       updated_at: now,
       trashed_at: null,

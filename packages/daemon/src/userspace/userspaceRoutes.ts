@@ -102,6 +102,22 @@ export const userspaceRoutes: FastifyPluginAsyncTypebox<UserspaceRoutesOptions> 
   });
 
   app.route({
+    ...UserspaceAppRoutes.answer,
+    handler: async (request) => {
+      const caller = callerOf(request);
+      const { grant = [], decline = [] } = request.body;
+      const both = grant.filter((g) => decline.includes(g));
+      if (both.length > 0) {
+        throw new PaddockError('bad_request', `both granted and declined: ${both.join(', ')}`);
+      }
+      let row = await appOf(request, request.params.id);
+      if (grant.length > 0) row = await installer.consent(caller, row, undefined, grant);
+      if (decline.length > 0) row = await service.decline(caller, row, decline);
+      return service.permissions(row);
+    },
+  });
+
+  app.route({
     ...UserspaceAppRoutes.revoke,
     handler: async (request) => {
       const row = await appOf(request, request.params.id);

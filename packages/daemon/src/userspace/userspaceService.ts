@@ -18,7 +18,15 @@ import type { ServiceHost } from './serviceHost.js';
 import type { Caller, UserspaceJournal } from './userspaceJournal.js';
 import type { UserspaceFiles } from './userspaceFiles.js';
 import type { PublisherKeyRow, UserspaceRow, UserspaceStore } from './userspaceStore.js';
-import { appView, granted, manifestOf, pendingOf, runs, tierOf } from './userspaceView.js';
+import {
+  appView,
+  declined,
+  granted,
+  manifestOf,
+  pendingOf,
+  runs,
+  tierOf,
+} from './userspaceView.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -79,6 +87,7 @@ export class UserspaceService {
       required: current.permissions,
       optional: current.optional_permissions,
       granted: granted(row),
+      declined: declined(row).filter((d) => !granted(row).includes(d)),
       pending: pendingOf(row)?.diff ?? null,
     };
   }
@@ -140,6 +149,35 @@ export class UserspaceService {
         enabled ? 'enabled' : 'disabled',
         {},
       );
+      return next;
+    });
+  }
+
+  /**
+   * Remembers optional permissions the user declined when the app asked, so the desktop does
+   * not ask again; granting one later (consent) takes it off the list.
+   */
+  async decline(
+    caller: Caller,
+    stale: UserspaceRow,
+    permissions: Capability[],
+  ): Promise<UserspaceRow> {
+    return this.locked(stale, async (row) => {
+      const current = manifestOf((await this.o.store.version(row.id, row.version))!);
+      const unknown = permissions.filter((p) => !current.optional_permissions.includes(p));
+      if (unknown.length > 0) {
+        throw new PaddockError(
+          'bad_request',
+          `not optional permissions of this app: ${unknown.join(', ')}`,
+        );
+      }
+      const next = await this.o.store.update(row.id, {
+        declined_json: JSON.stringify([...new Set([...declined(row), ...permissions])]),
+        granted_json: JSON.stringify(granted(row).filter((g) => !permissions.includes(g))),
+      });
+      await this.o.journal.tell(caller, next, 'declined', `declined ${permissions.join(', ')}`, {
+        declined: permissions,
+      });
       return next;
     });
   }

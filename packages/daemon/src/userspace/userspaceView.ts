@@ -20,6 +20,7 @@ export interface PendingVersion {
 }
 
 export const granted = (row: UserspaceRow): Capability[] => JSON.parse(row.granted_json);
+export const declined = (row: UserspaceRow): Capability[] => JSON.parse(row.declined_json);
 export const pendingOf = (row: UserspaceRow): PendingVersion | null =>
   row.pending_json === null ? null : JSON.parse(row.pending_json);
 export const manifestOf = (v: VersionRow): AppPackageManifest => JSON.parse(v.manifest_json);

@@ -167,6 +167,9 @@ export const UserspacePermissions = Type.Object(
     required: Type.Array(Capability),
     optional: Type.Array(Capability),
     granted: Type.Array(Capability),
+    declined: Type.Array(Capability, {
+      description: 'Optional permissions the user was asked for and declined (not asked again)',
+    }),
     pending: Type.Union([PermissionDiff, Type.Null()]),
   },
   { $id: 'UserspacePermissions' },
@@ -194,6 +197,16 @@ export const RevokeBody = Type.Object(
   strict,
 );
 export type RevokeBody = Static<typeof RevokeBody>;
+
+/** Granting optional permissions the app asked for at first use, or declining them. */
+export const PermissionAnswerBody = Type.Object(
+  {
+    grant: Type.Optional(Type.Array(Capability, { maxItems: 64 })),
+    decline: Type.Optional(Type.Array(Capability, { maxItems: 64 })),
+  },
+  strict,
+);
+export type PermissionAnswerBody = Static<typeof PermissionAnswerBody>;
 
 export const RollbackBody = Type.Object(
   {

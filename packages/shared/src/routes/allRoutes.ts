@@ -1,6 +1,7 @@
 import { AppConfigRoutes } from './appConfig.js';
 import { AppRoutes } from './apps.js';
 import { AuditRoutes } from './audit.js';
+import { BrokerRoutes } from './broker.js';
 import { ApiKeyRoutes, SessionRoutes } from './auth.js';
 import { EgressRoutes } from './egress.js';
 import { ExecRoutes } from './exec.js';
@@ -41,6 +42,7 @@ export const ROUTES = {
   audit: AuditRoutes,
   egress: EgressRoutes,
   userspaceApps: UserspaceAppRoutes,
+  broker: BrokerRoutes,
 } as const;
 
 /** Every contract in `ROUTES`, as one list. */

@@ -1,4 +1,5 @@
 import { AppIdParams } from '../api/apps.js';
+import { LaunchResult } from '../api/broker.js';
 import {
   ConsentBody,
   DeleteUserspaceAppQuery,
@@ -6,6 +7,7 @@ import {
   InstallUserspaceAppQuery,
   ListUserspaceAppsQuery,
   PACKAGE_UPLOAD_TYPES,
+  PermissionAnswerBody,
   PinKeyBody,
   PinnedKey,
   PinnedKeyList,
@@ -121,6 +123,20 @@ export const UserspaceAppRoutes = {
       response: appActionResponse,
     },
   },
+  answer: {
+    method: 'POST',
+    url: `${url}/permissions`,
+    schema: {
+      tags,
+      summary:
+        "Answer an app's request for optional permissions: grant some, decline others (remembered)",
+      description:
+        'Only the app’s declared permissions (required or optional) may be granted; a grant takes effect on the next broker call, and a network: grant on the next launch (web) or at once (service egress).',
+      params: UserspaceAppParams,
+      body: PermissionAnswerBody,
+      response: { 200: UserspacePermissions, ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  },
   enable: {
     method: 'POST',
     url: `${url}/enable`,
@@ -160,6 +176,19 @@ export const UserspaceAppRoutes = {
       summary: 'Take the app out of the trash, with its data',
       params: UserspaceAppParams,
       response: appActionResponse,
+    },
+  },
+  launch: {
+    method: 'POST',
+    url: `${url}/launch`,
+    schema: {
+      tags,
+      summary:
+        "Open a web app's window: a short-lived bundle URL on the app's own origin and the window's app session",
+      description:
+        'Both are bound to the app, its version in use and the caller’s session; an update or a revoked key ends them. Refused for a disabled, trashed or not-yet-consented app.',
+      params: UserspaceAppParams,
+      response: { 200: LaunchResult, ...errorResponses(400, 401, 403, 404, 409) },
     },
   },
   versions: {

@@ -1,0 +1,26 @@
+import { BrokerCallBody, BrokerCallResult } from '../api/broker.js';
+import { errorResponses } from './errorResponses.js';
+import type { RouteTable } from './routeContract.js';
+
+const tags = ['broker'] as const;
+
+/**
+ * The capability broker: the one way a userspace app reaches the core. A web app's window calls
+ * through the console with its app session; a service app calls from its sandbox with its
+ * sandbox token. Either way the caller is authenticated, never named in the message.
+ */
+export const BrokerRoutes = {
+  call: {
+    method: 'POST',
+    url: '/v1/broker/call',
+    schema: {
+      tags,
+      summary:
+        "Call a capability as an app (a window's app session, or a service app's sandbox token)",
+      description:
+        'The method is checked against the app\u2019s grant and its tier\u2019s ceiling (admin-forbidden capabilities win over both), quotas and rate limits, then audited and dispatched. A refusal is capability_required with the capability in details.',
+      body: BrokerCallBody,
+      response: { 200: BrokerCallResult, ...errorResponses(400, 401, 403, 404, 409, 413, 429) },
+    },
+  },
+} as const satisfies RouteTable;
