@@ -118,6 +118,7 @@ export async function createModules(
     presets: presets.mounts,
     download: packageDownloads(config),
   });
+  egress.governSandboxes(userspace.egressRules);
   // Keys Paddock made for the apps it publishes are never pinned as first-party.
   userspace.knowBuildKeys((id) => appKeys.isPaddockMade(id));
   const publish = createPublish({
