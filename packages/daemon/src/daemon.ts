@@ -55,6 +55,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
           m.egress.routes,
           m.userspace.routes,
           m.publish.routes,
+          m.modelAccess.routes,
           consoleApi(CONSOLE_DIST_DIR),
         ],
       ],

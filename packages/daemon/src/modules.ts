@@ -17,6 +17,7 @@ import type { ListenAddress } from './http/listenAddress.js';
 import { createPresets } from './presets/index.js';
 import { createPreview } from './preview/index.js';
 import { createProcesses } from './processes/index.js';
+import { createModelAccess } from './modelAccess/index.js';
 import { createProvenance } from './provenance/index.js';
 import { createPublish, installThroughUserspace } from './publish/index.js';
 import { newSandboxId } from './sandboxes/sandboxId.js';
@@ -129,6 +130,12 @@ export async function createModules(
     install: installThroughUserspace(userspace),
     exclusive: (id, fn) => tasks.service.exclusive(id, fn),
   });
+  const modelAccess = createModelAccess({
+    db,
+    secrets: appConfig.secrets.service,
+    audit: audit.log,
+    network: packageDownloads(config),
+  });
   return {
     audit,
     settings,
@@ -147,10 +154,14 @@ export async function createModules(
     apps,
     userspace,
     publish,
+    modelAccess,
   };
 }
 
-/** How package URLs are fetched: the egress proxy's test resolver and upstream CA, if set. */
+/**
+ * How the daemon itself reaches out (package URLs, the model API for apps): the egress proxy's
+ * test resolver and upstream CA, if set.
+ */
 function packageDownloads(config: DaemonConfig) {
   return {
     ...(config.egressResolve ? { resolve: parseResolveOverrides(config.egressResolve) } : {}),

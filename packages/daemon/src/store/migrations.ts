@@ -338,6 +338,17 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0017_instance_secrets': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('instance_secrets')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('sealed', 'text', (c) => c.notNull())
+        .addColumn('meta_json', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -27,6 +27,7 @@ export interface Database {
   audit_log: AuditLogTable;
   egress_policies: EgressPoliciesTable;
   userspace_apps: UserspaceAppsTable;
+  instance_secrets: InstanceSecretsTable;
   userspace_versions: UserspaceVersionsTable;
   publisher_keys: PublisherKeysTable;
   provenance: ProvenanceTable;
@@ -247,6 +248,17 @@ export interface EventsTable {
 export interface SettingsTable {
   key: string;
   value_json: string;
+  updated_at: string;
+}
+
+/**
+ * A value of the whole install, sealed with the master key (`place` instance-secret:<name>),
+ * with what describes it in the clear (the model API's provider and model, never its key).
+ */
+export interface InstanceSecretsTable {
+  name: string;
+  sealed: string;
+  meta_json: string;
   updated_at: string;
 }
 

@@ -23,6 +23,8 @@ export const BROKER_LIMITS = {
   tableNameLength: 64,
   filterClauses: 16,
   notificationChars: 2000,
+  /** One message of an app.llm call, or its system prompt. */
+  llmChars: 100_000,
 } as const;
 
 const Key = Type.String({ minLength: 1, maxLength: BROKER_LIMITS.keyLength });
@@ -196,6 +198,31 @@ export const BROKER_METHODS = {
       strict,
     ),
     result: Type.Object({ id: Type.String() }),
+  },
+  'app.llm.complete': {
+    capability: 'app.llm',
+    params: Type.Object(
+      {
+        messages: Type.Array(
+          Type.Object(
+            {
+              role: Type.Enum(['user', 'assistant']),
+              content: Type.String({ minLength: 1, maxLength: BROKER_LIMITS.llmChars }),
+            },
+            strict,
+          ),
+          { minItems: 1, maxItems: 64 },
+        ),
+        system: Type.Optional(Type.String({ maxLength: BROKER_LIMITS.llmChars })),
+        max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+      },
+      strict,
+    ),
+    result: Type.Object({
+      text: Type.String(),
+      stop_reason: Type.Union([Type.String(), Type.Null()]),
+      usage: Type.Object({ input_tokens: Type.Integer(), output_tokens: Type.Integer() }),
+    }),
   },
 } as const satisfies Record<string, { capability: string; params: TSchema; result: TSchema }>;
 
