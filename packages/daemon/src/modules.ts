@@ -4,6 +4,7 @@ import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
 import { LocalDriver } from '@paddock/driver-local';
 import { prepareSharedCache } from '@paddock/presets';
 import { createAppConfig } from './appConfig/index.js';
+import { AppAgent } from './appAgent/index.js';
 import { createAppKeys } from './appKeys/index.js';
 import { AppStore, createApps } from './apps/index.js';
 import { createAudit } from './audit/index.js';
@@ -130,6 +131,12 @@ export async function createModules(
     install: installThroughUserspace(userspace),
     exclusive: (id, fn) => tasks.service.exclusive(id, fn),
   });
+  const appAgent = new AppAgent({
+    db,
+    tasks: tasks.service,
+    logs: tasks.logs,
+    apps: appStore,
+  });
   const modelAccess = createModelAccess({
     db,
     secrets: appConfig.secrets.service,
@@ -155,6 +162,7 @@ export async function createModules(
     userspace,
     publish,
     modelAccess,
+    appAgent,
   };
 }
 

@@ -349,6 +349,22 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0018_app_agent_tasks': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('app_agent_tasks')
+        .addColumn('task_id', 'text', (c) => c.primaryKey())
+        .addColumn('app_id', 'text', (c) => c.notNull())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('app_agent_tasks_by_app')
+        .on('app_agent_tasks')
+        .column('app_id')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

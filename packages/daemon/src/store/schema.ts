@@ -28,6 +28,7 @@ export interface Database {
   egress_policies: EgressPoliciesTable;
   userspace_apps: UserspaceAppsTable;
   instance_secrets: InstanceSecretsTable;
+  app_agent_tasks: AppAgentTasksTable;
   userspace_versions: UserspaceVersionsTable;
   publisher_keys: PublisherKeysTable;
   provenance: ProvenanceTable;
@@ -249,6 +250,14 @@ export interface SettingsTable {
   key: string;
   value_json: string;
   updated_at: string;
+}
+
+/** A task a userspace app started in one of its user's build apps (`app.agent`). */
+export interface AppAgentTasksTable {
+  task_id: string;
+  app_id: string;
+  owner_id: string;
+  created_at: string;
 }
 
 /**
