@@ -70,6 +70,7 @@ export async function createUserspace(d: {
   return {
     service,
     installer,
+    store,
     files,
     routes,
     /** Who can tell a key Paddock made (the publish module, made after this one). */
