@@ -83,7 +83,8 @@ function frameAncestor(ancestor: string): string {
  *
  * - `Cross-Origin-Resource-Policy: cross-origin`: the page's own origin is opaque, so every
  *   `<img>` or stylesheet it loads from its bundle is a cross-origin request to the apps host;
- *   `same-origin` or `same-site` would block the app's own images and styles. The token in the
+ *   `same-origin` or `same-site` would block the app's own images and styles (a Chromium test
+ *   checks the app's own image loads; with `same-site` it does not). The token in the
  *   path is what authorizes a request, not where it comes from.
  * - `Cross-Origin-Opener-Policy: same-origin`: a bundle opened at top level gets a browsing
  *   context group of its own (no `window.opener` into the console and back). Ignored in an
