@@ -413,6 +413,25 @@ describe('app origins: launch and serve', () => {
     assert.equal((await get(l.host, l.path)).status, 200, 'served again once enabled');
   });
 
+  it('refuses to launch an app waiting for its first consent, or one in the trash', async () => {
+    const waiting = generateAppKey();
+    const res = await upload(
+      d.url,
+      d.token,
+      (await makePackage({ key: waiting, version: 1, permissions: ['app.notify'] })).bytes,
+    );
+    assert.equal(res.body.app.status, 'pending_consent', JSON.stringify(res.body));
+    const refused = await launch(waiting.appId);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error.code, 'conflict');
+    const trashed = generateAppKey();
+    await upload(d.url, d.token, (await makePackage({ key: trashed, version: 1 })).bytes);
+    const l = await launched(trashed.appId);
+    assert.equal((await d.api('DELETE', `/v1/userspace-apps/${trashed.appId}`)).status, 204);
+    assert.equal((await launch(trashed.appId)).status, 409);
+    assert.equal((await get(l.host, l.path)).status, 404);
+  });
+
   it('refuses to launch a service app (409) and serves it no bundle', async () => {
     const svc = generateAppKey();
     const files = {
