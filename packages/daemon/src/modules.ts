@@ -1,14 +1,17 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { AppSessions } from '@paddock/broker';
 import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
 import { LocalDriver } from '@paddock/driver-local';
 import { prepareSharedCache } from '@paddock/presets';
 import { createAppConfig } from './appConfig/index.js';
 import { AppAgent } from './appAgent/index.js';
 import { createAppKeys } from './appKeys/index.js';
+import { createAppOrigins } from './appOrigins/index.js';
 import { AppStore, createApps } from './apps/index.js';
 import { createAudit } from './audit/index.js';
 import { createAuth } from './auth/index.js';
+import { stateKey } from '@paddock/keys';
 import type { DaemonConfig } from './config.js';
 import { EgressCa, createEgress, sandboxTrust } from './egress/index.js';
 import fs from 'node:fs';
@@ -123,6 +126,15 @@ export async function createModules(
   egress.governSandboxes(userspace.egressRules);
   // Keys Paddock made for the apps it publishes are never pinned as first-party.
   userspace.knowBuildKeys((id) => appKeys.isPaddockMade(id));
+  // One signer of app sessions for the daemon: the launch route issues them, the broker
+  // verifies them (same class, same key file).
+  const appSessions = new AppSessions(stateKey(stateDir, 'app-session-key'));
+  const appOrigins = createAppOrigins({
+    ...core,
+    ...{ appsUrl: config.appsUrl, previewDomain: preview.links.domain(), listen },
+    ...{ store: userspace.store, files: userspace.files, service: userspace.service },
+    ...{ apiKeys: auth.apiKeys, appSessions },
+  });
   const publish = createPublish({
     ...core,
     ...{ apps: apps.service, sandboxes: sandboxService, snapshots: snapshots.service },
@@ -160,6 +172,8 @@ export async function createModules(
     snapshots,
     apps,
     userspace,
+    appSessions,
+    appOrigins,
     publish,
     modelAccess,
     appAgent,

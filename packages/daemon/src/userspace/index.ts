@@ -72,6 +72,7 @@ export async function createUserspace(d: {
   return {
     service,
     installer,
+    store,
     files,
     routes,
     /** The egress rules of a service app's sandbox: its network grants (null: not one). */
