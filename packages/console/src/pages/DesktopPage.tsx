@@ -73,6 +73,12 @@ export function DesktopPage() {
         <h1>Desktop</h1>
       </div>
       {apps.isError && <ErrorNotice error={apps.error} title="Could not load the apps" />}
+      {answerError !== null && !prompt && (
+        <ErrorNotice
+          error={answerError}
+          title="Could not record the answer (the app’s request failed)"
+        />
+      )}
       {apps.isPending && <p className="muted">Loading…</p>}
       {apps.data && <Launcher apps={items} onOpen={open} />}
       <div className="desktop-surface" data-testid="desktop-surface">
