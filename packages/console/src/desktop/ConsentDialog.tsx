@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import type { ProvenanceTier } from '@paddock/shared';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { describeCapability } from '../lib/capabilities.js';
@@ -21,9 +22,21 @@ interface ConsentDialogProps {
   onDecline: () => void;
 }
 
+/**
+ * How long the answer buttons stay disabled after the dialog appears: an app can make the
+ * dialog appear at a moment of its choosing, and a click meant for the app must not land on
+ * Allow.
+ */
+export const CONSENT_ARMING_MS = 600;
+
 /** A modal question: may this app have these capabilities? Nothing is granted until Allow. */
 export function ConsentDialog(props: ConsentDialogProps) {
   const { asks, drops = [] } = props;
+  const [armed, setArmed] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setArmed(true), CONSENT_ARMING_MS);
+    return () => clearTimeout(timer);
+  }, []);
   return (
     <div className="dialog-backdrop">
       <div
@@ -62,7 +75,7 @@ export function ConsentDialog(props: ConsentDialogProps) {
           <button
             type="button"
             data-testid="consent-accept"
-            disabled={props.busy}
+            disabled={props.busy || !armed}
             onClick={props.onAccept}
           >
             {props.acceptLabel ?? 'Allow'}
@@ -71,7 +84,7 @@ export function ConsentDialog(props: ConsentDialogProps) {
             type="button"
             className="button-quiet"
             data-testid="consent-decline"
-            disabled={props.busy}
+            disabled={props.busy || !armed}
             onClick={props.onDecline}
           >
             {props.declineLabel ?? 'Decline'}

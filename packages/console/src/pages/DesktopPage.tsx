@@ -104,6 +104,7 @@ export function DesktopPage() {
       </div>
       {prompt && (
         <ConsentDialog
+          key={`${prompt.app.id} ${prompt.capability}`}
           title={`${prompt.app.name} asks for a permission`}
           appName={prompt.app.name}
           tier={prompt.app.provenance}
