@@ -182,6 +182,23 @@ describe('the desktop in Chromium', () => {
     assert.deepEqual(perms.body.declined, ['network:https://api.example.com']);
   });
 
+  it('disables, enables and rolls back from the app’s page', async () => {
+    const key = generateAppKey();
+    for (const version of [1, 2]) {
+      const pkg = await makePackage({ key, version, name: 'Ledger' });
+      assert.ok([200, 201].includes((await upload(d.url, d.token, pkg.bytes)).status));
+    }
+    await page.goto(`${d.url}/desktop/apps/${key.appId}`);
+    await page.getByTestId('app-disable').click();
+    await page.getByTestId('userspace-app-status').filter({ hasText: 'disabled' }).waitFor();
+    assert.equal((await app(key.appId)).status, 'disabled');
+    await page.getByTestId('app-enable').click();
+    await page.getByTestId('userspace-app-status').filter({ hasText: 'active' }).waitFor();
+    await page.getByTestId('app-rollback').click();
+    await page.getByTestId('app-rollback').waitFor({ state: 'detached' });
+    assert.equal((await app(key.appId)).version, 1);
+  });
+
   it('uninstalls to the trash and restores from it', async () => {
     const scratch = await installApp(d, { name: 'Scratchpad' });
     await page.goto(`${d.url}/desktop/apps/${scratch.id}`);
