@@ -3,9 +3,11 @@ import { useSession } from './api/session.js';
 import { Header } from './components/Header.js';
 import { AppListPage } from './pages/AppListPage.js';
 import { AppPage } from './pages/AppPage.js';
+import { DesktopPage } from './pages/DesktopPage.js';
 import { NewAppPage } from './pages/NewAppPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
 import { SignInPage } from './pages/SignInPage.js';
+import { UserspaceAppPage } from './pages/UserspaceAppPage.js';
 import { useRoute } from './router/navigation.js';
 
 function RouteView() {
@@ -17,6 +19,10 @@ function RouteView() {
       return <NewAppPage />;
     case 'app':
       return <AppPage key={route.id} id={route.id} />;
+    case 'desktop':
+      return <DesktopPage />;
+    case 'userspace-app':
+      return <UserspaceAppPage key={route.id} id={route.id} />;
     case 'not-found':
       return <NotFoundPage />;
   }

@@ -29,7 +29,7 @@ export function errorMessage(error: unknown): string {
   return 'Something went wrong.';
 }
 
-function isErrorBody(value: unknown): value is ErrorBody {
+export function isErrorBody(value: unknown): value is ErrorBody {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
   const inner: unknown = value.error;
   return (
@@ -42,7 +42,7 @@ function isErrorBody(value: unknown): value is ErrorBody {
   );
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -51,13 +51,16 @@ function parseJson(text: string): unknown {
   }
 }
 
-async function send(
-  method: Method,
-  path: string,
-  body: unknown,
-  signal: AbortSignal | undefined,
-): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+interface RequestOptions {
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Extra headers (the desktop's bridge sends a window's app session). */
+  headers?: Record<string, string>;
+}
+
+async function send(method: Method, path: string, options: RequestOptions): Promise<Response> {
+  const { body, signal } = options;
+  const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
   if (method !== 'GET') headers['x-paddock-csrf'] = '1';
   // No content type without a body: the daemon refuses an empty body declared as JSON.
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -94,9 +97,9 @@ async function send(
 export async function requestJson<T>(
   method: Method,
   path: string,
-  options: { body?: unknown; signal?: AbortSignal } = {},
+  options: RequestOptions = {},
 ): Promise<T> {
-  const response = await send(method, path, options.body, options.signal);
+  const response = await send(method, path, options);
   const parsed = parseJson(await response.text());
   if (parsed === undefined) {
     throw new ApiError(response.status, 'bad_response', 'paddockd sent an answer that is not JSON');
@@ -108,9 +111,9 @@ export async function requestJson<T>(
 export async function requestEmpty(
   method: Method,
   path: string,
-  options: { body?: unknown; signal?: AbortSignal } = {},
+  options: RequestOptions = {},
 ): Promise<void> {
-  await send(method, path, options.body, options.signal);
+  await send(method, path, options);
 }
 
 /** Builds `/v1/...` paths with every dynamic segment encoded. */

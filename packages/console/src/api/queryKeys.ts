@@ -5,6 +5,12 @@ export const queryKeys = {
   apps: ['apps'] as const,
   appList: ['apps', 'list'] as const,
   app: (id: string) => ['apps', 'detail', id] as const,
+  userspace: ['userspace'] as const,
+  userspaceList: (trashed: boolean) => ['userspace', 'list', trashed] as const,
+  userspaceApp: (id: string) => ['userspace', 'detail', id] as const,
+  userspacePermissions: (id: string) => ['userspace', 'permissions', id] as const,
+  userspaceUsage: (id: string) => ['userspace', 'usage', id] as const,
+  notifications: ['notifications'] as const,
 };
 
 /** How often live views (app list, app page) ask the daemon for fresh state. */

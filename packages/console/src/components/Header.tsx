@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useSessionActions } from '../api/session.js';
 import type { Session } from '@paddock/shared';
+import { NotificationsMenu } from './NotificationsMenu.js';
 import { paths } from '../router/routes.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { Link } from './Link.js';
@@ -26,7 +27,14 @@ export function Header({ session }: { session: Session }) {
       <Link to={paths.apps} className="brand">
         Paddock
       </Link>
+      <nav className="header-nav">
+        <Link to={paths.apps}>Apps</Link>
+        <Link to={paths.desktop} data-testid="nav-desktop">
+          Desktop
+        </Link>
+      </nav>
       <div className="header-session">
+        <NotificationsMenu />
         <span className="muted">
           {session.owner}
           {session.admin && ' (admin)'}

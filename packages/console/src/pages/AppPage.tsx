@@ -9,6 +9,7 @@ import { Link } from '../components/Link.js';
 import { ManifestErrors } from '../components/ManifestErrors.js';
 import { PreviewPanel } from '../components/PreviewPanel.js';
 import { ProcessesPanel } from '../components/ProcessesPanel.js';
+import { PublishPanel } from '../components/PublishPanel.js';
 import { WakeButton } from '../components/WakeButton.js';
 import { fullTime, timeAgo } from '../lib/time.js';
 import { paths } from '../router/routes.js';
@@ -89,6 +90,7 @@ export function AppPage({ id }: { id: string }) {
           <ProcessesPanel appId={app.id} sandbox={sandbox} />
         </>
       )}
+      <PublishPanel app={app} />
       <AppSettings key={app.id} app={app} />
       <DeleteAppPanel app={app} />
     </main>

@@ -40,7 +40,9 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
     wildcard: false,
   });
   // The SPA's own routes (History API) load the shell; it routes on the client.
-  app.get('/apps/*', { schema: { hide: true } }, (_request, reply) =>
-    reply.header('cache-control', 'no-cache').sendFile('index.html'),
-  );
+  for (const url of ['/apps/*', '/desktop', '/desktop/*']) {
+    app.get(url, { schema: { hide: true } }, (_request, reply) =>
+      reply.header('cache-control', 'no-cache').sendFile('index.html'),
+    );
+  }
 };

@@ -1,0 +1,58 @@
+import { useState } from 'react';
+import { isUnread, useMarkRead, useNotifications } from '../api/notifications.js';
+import { timeAgo } from '../lib/time.js';
+
+/** The bell in the header: apps' notifications (app.notify), polled, with the unread count. */
+export function NotificationsMenu() {
+  const notifications = useNotifications();
+  const markRead = useMarkRead();
+  const [open, setOpen] = useState(false);
+  // Until the route answers (or if it fails), no bell: nothing is known to be unread.
+  if (!notifications.data) return null;
+  const { items, unread } = notifications.data;
+  return (
+    <div className="notifications">
+      <button
+        type="button"
+        className="button-quiet"
+        data-testid="notifications-toggle"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+      >
+        Notifications
+        {unread > 0 && (
+          <span className="unread-count" data-testid="notifications-unread">
+            {unread}
+          </span>
+        )}
+      </button>
+      {open && (
+        <div className="notifications-list" data-testid="notifications-list">
+          {items.length === 0 && <p className="muted">Nothing yet.</p>}
+          {items.map((n) => (
+            <div
+              key={n.id}
+              className={`notification${isUnread(n) ? ' notification-unread' : ''}`}
+              data-testid="notification"
+            >
+              <strong>{n.title}</strong>
+              {n.app_name && <span className="muted small"> · {n.app_name}</span>}
+              {n.created_at && <span className="muted small"> · {timeAgo(n.created_at)}</span>}
+              {n.body && <p>{n.body}</p>}
+              {isUnread(n) && (
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => markRead.mutate(n.id)}
+                  disabled={markRead.isPending}
+                >
+                  Mark read
+                </button>
+              )}
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

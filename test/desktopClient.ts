@@ -1,0 +1,163 @@
+/**
+ * What the desktop's browser tests share: Chromium with app origins mapped to loopback, signing
+ * in, test apps that use the real SDK bundle, and the frame probes that show what an app window
+ * receives without timing (ordered messages: whatever a listener answered to A arrives before
+ * the answer to a later B).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import type { UserspaceApp } from '@paddock/shared';
+import type { TestDaemon } from './harness.js';
+import { generateAppKey, makePackage, upload, type PackageSpec } from './userspacePackages.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+/** The SDK as one module (built by `npm run build`), copied into each test app's package. */
+export const SDK_BUNDLE = fs.readFileSync(
+  path.join(ROOT, 'packages/app-sdk/dist/paddock-app-sdk.js'),
+  'utf8',
+);
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    // Root in a container: no Chromium sandbox. App origins ({id}.apps.localhost) → loopback.
+    args: ['--no-sandbox', '--host-resolver-rules=MAP *.apps.localhost 127.0.0.1'],
+  });
+}
+
+export async function signIn(page: Page, d: TestDaemon): Promise<void> {
+  await page.goto(d.url);
+  await page.getByTestId('signin-token').fill(d.token);
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('app-list').waitFor();
+}
+
+/**
+ * A web app whose page connects with the SDK and leaves the client on `globalThis.paddock`
+ * (the tests drive it with frame.evaluate); `#state` says `connected` or the error's code.
+ */
+export const SDK_APP_FILES: Record<string, string> = {
+  'index.html':
+    '<!doctype html><meta charset="utf-8"><title>sdk app</title>' +
+    '<p id="state">loading</p><script type="module" src="app.js"></script>',
+  'app.js': [
+    "import { connect } from './paddock-app-sdk.js';",
+    "const state = document.getElementById('state');",
+    'try {',
+    '  globalThis.paddock = await connect();',
+    "  state.textContent = 'connected';",
+    '} catch (e) {',
+    "  state.textContent = 'error ' + e.code;",
+    '}',
+  ].join('\n'),
+  'paddock-app-sdk.js': SDK_BUNDLE,
+};
+
+/** Installs a package through the API (consent to what it requires) and returns the app. */
+export async function installApp(
+  d: TestDaemon,
+  spec: Partial<PackageSpec> & { name: string },
+): Promise<UserspaceApp> {
+  const { bytes } = await makePackage({ key: generateAppKey(), version: 1, ...spec });
+  const res = await upload(d.url, d.token, bytes, '?consent=true');
+  if (res.status !== 201)
+    throw new Error(`install answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.app;
+}
+
+/** Opens the desktop and the app's window; the window's frame once the SDK has connected. */
+export async function openWindow(page: Page, appId: string): Promise<Frame> {
+  await page.getByTestId('nav-desktop').click();
+  await page.locator(`[data-testid=launcher-app][data-app-id="${appId}"]`).waitFor();
+  await page
+    .locator(`[data-testid=launcher-app][data-app-id="${appId}"] >> [data-testid=launcher-open]`)
+    .click();
+  const handle = await page
+    .locator(`[data-testid=app-window][data-app-id="${appId}"] >> [data-testid=app-window-frame]`)
+    .elementHandle();
+  const frame = await handle!.contentFrame();
+  if (!frame) throw new Error('the window has no frame');
+  await frame.locator('#state', { hasText: /connected|error/ }).waitFor({ timeout: 30_000 });
+  return frame;
+}
+
+/** Runs `method(...args)` of the SDK client in the frame; resolves to {ok, value} or {ok, code}. */
+export function sdkCall(
+  frame: Frame,
+  path: string,
+  ...args: unknown[]
+): Promise<{ ok: true; value: unknown } | { ok: false; code: string; details?: unknown }> {
+  return frame.evaluate(
+    async ([p, a]) => {
+      const g = globalThis as unknown as { paddock: Record<string, unknown> };
+      let target: unknown = g.paddock;
+      let self: unknown = g.paddock;
+      for (const part of (p as string).split('.')) {
+        self = target;
+        target = (target as Record<string, unknown>)[part];
+      }
+      try {
+        const value = await (target as (...x: unknown[]) => Promise<unknown>).apply(
+          self,
+          a as unknown[],
+        );
+        return { ok: true as const, value };
+      } catch (e) {
+        const err = e as { code?: string; details?: unknown };
+        return { ok: false as const, code: String(err.code), details: err.details };
+      }
+    },
+    [path, args] as const,
+  );
+}
+
+/**
+ * Adds a frame to the page with `html` as its document (sandboxed: an opaque origin, as an app's
+ * is) and returns what it reports: the page answers the frame's `marker` with `ping`, and the
+ * frame reports how many ports it had been handed by then.
+ */
+export async function forgedFrameReport(page: Page, script: string): Promise<{ ports: number }> {
+  return page.evaluate(async (body) => {
+    interface FrameElement {
+      setAttribute(name: string, value: string): void;
+      srcdoc: string;
+      contentWindow: unknown;
+      remove(): void;
+    }
+    interface Message {
+      source: { postMessage(message: unknown, target: string): void } | null;
+      data: unknown;
+    }
+    const g = globalThis as unknown as {
+      document: {
+        createElement(tag: string): FrameElement;
+        body: { appendChild(e: unknown): void };
+      };
+      addEventListener(type: string, listener: (e: Message) => void): void;
+    };
+    const frame = g.document.createElement('iframe');
+    frame.setAttribute('sandbox', 'allow-scripts');
+    frame.setAttribute('data-testid', 'forged-frame');
+    frame.srcdoc =
+      '<script>let ports = 0;' +
+      "addEventListener('message', (e) => { ports += e.ports.length;" +
+      " if (e.data === 'ping') parent.postMessage({ report: { ports } }, '*'); });" +
+      body +
+      "parent.postMessage('marker', '*');</" +
+      'script>';
+    // Inline listeners only: tsx names const-assigned functions with a helper the page lacks.
+    return new Promise<{ ports: number }>((resolve) => {
+      g.addEventListener('message', (event: Message) => {
+        if (event.source !== frame.contentWindow || !event.source) return;
+        if (event.data === 'marker') event.source.postMessage('ping', '*');
+        const report = (event.data as { report?: { ports: number } } | null)?.report;
+        if (report) {
+          frame.remove();
+          resolve(report);
+        }
+      });
+      g.document.body.appendChild(frame);
+    });
+  }, script);
+}

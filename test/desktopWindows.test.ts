@@ -1,0 +1,210 @@
+/**
+ * Apps running in desktop windows, end to end: the SDK in a sandboxed frame on the app's own
+ * origin, the console's bridge, the broker. Needs the launch route and the app origins
+ * (packages/app-origin) and the broker with app data and notifications (packages/broker,
+ * packages/app-data): written with the desktop, run once those are merged.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Frame, Page } from 'playwright-core';
+import type { UserspaceApp } from '@paddock/shared';
+import {
+  forgedFrameReport,
+  installApp,
+  launchChromium,
+  openWindow,
+  SDK_APP_FILES,
+  sdkCall,
+  signIn,
+} from './desktopClient.js';
+import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+
+/** What an app's frame is handed in answer to `hello`, counted up to a later round trip. */
+async function helloProbe(page: Page, frame: Frame, hello: unknown, consoleOrigin: string) {
+  await page.evaluate(() => {
+    const g = globalThis as unknown as {
+      addEventListener(
+        t: string,
+        l: (e: { data: unknown; source: { postMessage(m: unknown, o: string): void } }) => void,
+      ): void;
+    };
+    g.addEventListener('message', (event) => {
+      if (event.data === 'probe-marker') event.source.postMessage('probe-ping', '*');
+    });
+  });
+  return frame.evaluate(
+    ([message, origin]) => {
+      const g = globalThis as unknown as {
+        parent: { postMessage(m: unknown, o: string): void };
+        addEventListener(t: string, l: (e: { data: unknown; ports: unknown[] }) => void): void;
+      };
+      let ports = 0;
+      return new Promise<number>((resolve) => {
+        g.addEventListener('message', (event) => {
+          ports += event.ports.length;
+          if (event.data === 'probe-ping') resolve(ports);
+        });
+        g.parent.postMessage(message, origin as string);
+        g.parent.postMessage('probe-marker', origin as string);
+      });
+    },
+    [hello, consoleOrigin] as const,
+  );
+}
+
+describe('apps in desktop windows (needs the app-origin and broker branches)', () => {
+  const dataDir = tempDataDir();
+  let d: TestDaemon;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    d = await startDaemon({ dataDir });
+    browser = await launchChromium();
+    page = await browser.newPage();
+    await signIn(page, d);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await d?.stop();
+    await destroyEverything(dataDir);
+  });
+
+  const sdkApp = (name: string, optional: string[] = []): Promise<UserspaceApp> =>
+    installApp(d, {
+      name,
+      permissions: ['app.kv'],
+      optional_permissions: optional,
+      files: SDK_APP_FILES,
+    });
+
+  it('runs an app in a sandboxed window that uses app.kv through the SDK', async () => {
+    const app = await sdkApp('Counter');
+    const frame = await openWindow(page, app.id);
+    assert.equal(await frame.locator('#state').innerText(), 'connected');
+    assert.deepEqual(await sdkCall(frame, 'kv.set', 'count', 1), { ok: true, value: {} });
+    assert.deepEqual(await sdkCall(frame, 'kv.get', 'count'), {
+      ok: true,
+      value: { found: true, value: 1 },
+    });
+    // seed 000 gap: no allow-same-origin, so the window's origin is opaque and holds no cookie.
+    const where = await frame.evaluate(() => {
+      const g = globalThis as unknown as { origin: string; document: { cookie: string } };
+      let cookie: string;
+      try {
+        cookie = g.document.cookie;
+      } catch (e) {
+        cookie = (e as Error).name;
+      }
+      return { origin: g.origin, cookie };
+    });
+    assert.deepEqual(where, { origin: 'null', cookie: 'SecurityError' });
+  });
+
+  it('refuses a capability outside the ceiling until the user allows it, then revokes it', async () => {
+    const app = await sdkApp('Reminder', ['app.notify', 'network:https://api.example.com']);
+    const frame = await openWindow(page, app.id);
+    const refused = await sdkCall(frame, 'notify', 'Tea');
+    assert.equal(refused.ok, false);
+    assert.equal(!refused.ok && refused.code, 'capability_required');
+    assert.deepEqual(!refused.ok && refused.details, {
+      capability: 'app.notify',
+      method: 'app.notify',
+      grantable: true,
+    });
+
+    const asked = sdkCall(frame, 'requestPermission', 'app.notify');
+    const dialog = page.getByTestId('consent-dialog');
+    await dialog.waitFor();
+    assert.equal(await dialog.getByTestId('consent-app-name').innerText(), 'Reminder');
+    await page.getByTestId('consent-accept').click();
+    assert.deepEqual(await asked, { ok: true, value: true });
+    assert.deepEqual((await sdkCall(frame, 'notify', 'Tea')).ok, true);
+    await page.getByTestId('notifications-unread').waitFor();
+
+    // Declined once, never asked again: the second request answers false with no dialog.
+    const network = 'network:https://api.example.com';
+    const first = sdkCall(frame, 'requestPermission', network);
+    await dialog.waitFor();
+    await page.getByTestId('consent-decline').click();
+    assert.deepEqual(await first, { ok: true, value: false });
+    assert.deepEqual(await sdkCall(frame, 'requestPermission', network), {
+      ok: true,
+      value: false,
+    });
+
+    // Revoke takes effect on the next call.
+    const revoked = await d.api('POST', `/v1/userspace-apps/${app.id}/revoke`, {
+      permissions: ['app.notify'],
+    });
+    assert.equal(revoked.status, 200);
+    const again = await sdkCall(frame, 'notify', 'Tea');
+    assert.equal(!again.ok && again.code, 'capability_required');
+  });
+
+  it('ignores a forged hello from another frame, and a message naming another app', async () => {
+    const a = await sdkApp('Alpha');
+    const b = await sdkApp('Beta');
+    const frameB = await openWindow(page, b.id);
+    assert.equal((await sdkCall(frameB, 'kv.set', 'secret', 'B')).ok, true);
+    const frameA = await openWindow(page, a.id);
+    assert.equal((await sdkCall(frameA, 'kv.set', 'secret', 'A')).ok, true);
+
+    // A frame that is not a window gets nothing, with windows open.
+    assert.deepEqual(
+      await forgedFrameReport(page, "parent.postMessage({ type: 'paddock:hello' }, '*');"),
+      { ports: 0 },
+    );
+    // A's frame saying hello as B (or as anything but the SDK's exact hello) gets nothing...
+    assert.equal(await helloProbe(page, frameA, { type: 'paddock:hello', app_id: b.id }, d.url), 0);
+    // ...and A's port still works, as A.
+    assert.deepEqual(await sdkCall(frameA, 'kv.get', 'secret'), {
+      ok: true,
+      value: { found: true, value: 'A' },
+    });
+
+    // Over a port of its own, a call naming B is refused, and a plain one is A's.
+    const answers = await frameA.evaluate(
+      ([origin, other]) => {
+        const g = globalThis as unknown as {
+          parent: { postMessage(m: unknown, o: string): void };
+          addEventListener(
+            t: string,
+            l: (e: { data: { type?: string }; ports: MessagePortLike[] }) => void,
+          ): void;
+        };
+        interface MessagePortLike {
+          postMessage(m: unknown): void;
+          onmessage: ((e: { data: { id: number } }) => void) | null;
+        }
+        return new Promise<unknown[]>((resolve) => {
+          g.addEventListener('message', (event) => {
+            const port = event.ports[0];
+            if (event.data?.type !== 'paddock:port' || !port) return;
+            const got: unknown[] = [];
+            port.onmessage = (m) => {
+              got[m.data.id - 1] = m.data;
+              if (got.filter(Boolean).length === 3) resolve(got);
+            };
+            const get = { type: 'call', method: 'app.kv.get' };
+            port.postMessage({ ...get, id: 1, params: { key: 'secret' }, app_id: other });
+            port.postMessage({ ...get, id: 2, params: { key: 'secret', app_id: other } });
+            port.postMessage({ ...get, id: 3, params: { key: 'secret' } });
+          });
+          g.parent.postMessage({ type: 'paddock:hello' }, origin as string);
+        });
+      },
+      [d.url, b.id] as const,
+    );
+    const [named, inParams, plain] = answers as {
+      ok: boolean;
+      result?: unknown;
+      error?: { code: string };
+    }[];
+    assert.equal(named?.ok, false);
+    assert.equal(named?.error?.code, 'bad_request');
+    assert.equal(inParams?.ok, false);
+    assert.deepEqual(plain, { id: 3, ok: true, result: { found: true, value: 'A' } });
+  });
+});
