@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PaddockError, type AppPackageManifest } from '@paddock/shared';
+import { PaddockError, holds, type AppPackageManifest } from '@paddock/shared';
 import {
   assertNotForbidden,
   assertUpgradable,
   beyondCeiling,
-  holds,
   permissionDiff,
 } from '../src/index.js';
 
