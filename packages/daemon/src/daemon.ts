@@ -54,6 +54,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
           m.audit.routes,
           m.egress.routes,
           m.userspace.routes,
+          m.broker.routes,
           m.publish.routes,
           consoleApi(CONSOLE_DIST_DIR),
         ],

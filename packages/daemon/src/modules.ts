@@ -8,6 +8,7 @@ import { createAppKeys } from './appKeys/index.js';
 import { AppStore, createApps } from './apps/index.js';
 import { createAudit } from './audit/index.js';
 import { createAuth } from './auth/index.js';
+import { createAppData, createBrokerModule } from './broker/index.js';
 import type { DaemonConfig } from './config.js';
 import { EgressCa, createEgress, sandboxTrust } from './egress/index.js';
 import fs from 'node:fs';
@@ -112,11 +113,17 @@ export async function createModules(
     ...{ store: appStore, runtime: processes.runtime, presets: presets.mounts },
     ...{ details: processes.details, snapshots: snapshots.service, tasks: tasks.service },
   });
+  const appData = createAppData(core);
   const userspace = await createUserspace({
     ...sandboxDeps,
     runtime: processes.runtime,
     presets: presets.mounts,
     download: packageDownloads(config),
+    appData: appData.rows,
+  });
+  const broker = createBrokerModule({
+    ...core,
+    ...{ metrics: sandboxes.metrics, appData, userspace },
   });
   // Keys Paddock made for the apps it publishes are never pinned as first-party.
   userspace.knowBuildKeys((id) => appKeys.isPaddockMade(id));
@@ -145,6 +152,7 @@ export async function createModules(
     snapshots,
     apps,
     userspace,
+    broker,
     publish,
   };
 }

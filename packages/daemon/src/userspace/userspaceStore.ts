@@ -20,6 +20,15 @@ export class UserspaceStore {
     return this.db.selectFrom('userspace_apps').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The app whose service runs in `sandboxId`, if any. */
+  bySandbox(sandboxId: string): Promise<UserspaceRow | undefined> {
+    return this.db
+      .selectFrom('userspace_apps')
+      .selectAll()
+      .where('sandbox_id', '=', sandboxId)
+      .executeTakeFirst();
+  }
+
   list(trashed: boolean): Promise<UserspaceRow[]> {
     return this.db
       .selectFrom('userspace_apps')
