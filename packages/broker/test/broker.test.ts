@@ -181,7 +181,7 @@ describe('Broker', () => {
 });
 
 describe('RateLimiter', () => {
-  it('holds a minute of calls and applies a changed rate at once', () => {
+  it('holds a minute of calls; a lower rate caps the bucket, a higher one fills it', () => {
     let rate = 2;
     let now = 0;
     const r = new RateLimiter(
@@ -192,8 +192,12 @@ describe('RateLimiter', () => {
     assert.equal(r.take('a'), true);
     assert.equal(r.take('a'), false);
     rate = 60;
-    now += 1000;
+    for (let i = 0; i < 60; i++) assert.equal(r.take('a'), true, `call ${i}`);
+    assert.equal(r.take('a'), false);
+    rate = 1;
+    now += 60_000;
     assert.equal(r.take('a'), true);
+    assert.equal(r.take('a'), false, 'capped at the lower rate');
     r.forget('a');
     assert.equal(r.take('a'), true);
   });

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppSessions, BrokerCaller, Standing } from '@paddock/broker';
+import { VerifiedSessions } from './verifiedSessions.js';
 import { APP_SESSION_HEADER, PaddockError, readCookies } from '@paddock/shared';
 import { SESSION_COOKIE } from '../auth/sessionTokens.js';
 import { actorOf } from '../http/principal.js';
@@ -16,7 +17,8 @@ import { granted, manifestOf, runs, tierOf } from '../userspace/userspaceView.js
  * no app, 404 for an app that is gone, 409 for one that does not run (or was updated since).
  */
 export class BrokerCallers {
-  private readonly rows = new WeakMap<BrokerCaller, UserspaceRow>();
+  private readonly rows = new WeakMap<BrokerCaller, { row: UserspaceRow; pinned: boolean }>();
+  private readonly verified = new VerifiedSessions();
   private readonly declared = new Map<string, readonly string[]>();
 
   constructor(
@@ -36,14 +38,15 @@ export class BrokerCallers {
       if (session !== undefined) {
         throw new PaddockError('forbidden', 'a sandbox token calls as its service app only');
       }
-      const row = p.sandbox ? await this.o.store.bySandbox(p.sandbox.id) : undefined;
-      if (!row || row.app_type !== 'service' || row.trashed_at !== null) {
+      const found = p.sandbox ? await this.o.store.withPin({ sandboxId: p.sandbox.id }) : undefined;
+      const row = found?.row;
+      if (!found || !row || row.app_type !== 'service' || row.trashed_at !== null) {
         throw new PaddockError('forbidden', 'this sandbox is not an installed service app’s');
       }
       if (!runs(row)) throw new PaddockError('conflict', `app ${row.id} is not running`);
       return this.keep(
         { appId: row.id, version: row.version, via: 'service', actor: actorOf(request) },
-        row,
+        found,
       );
     }
     if (session === undefined) {
@@ -52,12 +55,17 @@ export class BrokerCallers {
         `a broker call needs an app session (${APP_SESSION_HEADER}) or a service app’s sandbox token`,
       );
     }
-    const claims = await this.o.sessions.verify(session, credentialOf(request) ?? '');
+    const claims = await this.verified.verify(
+      this.o.sessions,
+      session,
+      credentialOf(request) ?? '',
+    );
     if (!claims || claims.keyId !== p.keyId) {
       throw new PaddockError('unauthorized', 'the app session is not valid for this sign-in');
     }
-    const row = await this.o.store.get(claims.appId);
-    if (!row || row.trashed_at !== null) {
+    const found = await this.o.store.withPin({ id: claims.appId });
+    const row = found?.row;
+    if (!found || !row || row.trashed_at !== null) {
       throw new PaddockError('not_found', `no userspace app ${claims.appId}`);
     }
     if (!runs(row)) throw new PaddockError('conflict', `app ${row.id} is not running`);
@@ -66,21 +74,22 @@ export class BrokerCallers {
     }
     return this.keep(
       { appId: row.id, version: row.version, via: 'window', actor: actorOf(request) },
-      row,
+      found,
     );
   }
 
   /** The app's standing for the broker: its row as read for this call, and the settings now. */
   async standing(caller: BrokerCaller): Promise<Standing> {
-    const row = this.rows.get(caller) ?? (await this.o.store.get(caller.appId));
-    if (!row) throw new PaddockError('not_found', `no userspace app ${caller.appId}`);
-    const tier = tierOf(row, await this.o.store.isPinned(row.id));
+    const found = this.rows.get(caller) ?? (await this.o.store.withPin({ id: caller.appId }));
+    if (!found) throw new PaddockError('not_found', `no userspace app ${caller.appId}`);
+    const { row, pinned } = found;
+    const tier = tierOf(row, pinned);
     const forbidden = this.o.settings.get().userspace_forbidden_capabilities[tier] ?? [];
     return { tier, granted: granted(row), forbidden, declared: await this.declaredOf(row) };
   }
 
-  private keep(caller: BrokerCaller, row: UserspaceRow): BrokerCaller {
-    this.rows.set(caller, row);
+  private keep(caller: BrokerCaller, found: { row: UserspaceRow; pinned: boolean }): BrokerCaller {
+    this.rows.set(caller, found);
     return caller;
   }
 

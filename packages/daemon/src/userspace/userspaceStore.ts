@@ -20,13 +20,27 @@ export class UserspaceStore {
     return this.db.selectFrom('userspace_apps').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** The app whose service runs in `sandboxId`, if any. */
-  bySandbox(sandboxId: string): Promise<UserspaceRow | undefined> {
-    return this.db
+  /**
+   * The app with that id (or whose service runs in that sandbox), and whether its key is
+   * pinned, in one query: the broker asks on every call.
+   */
+  async withPin(
+    by: { id: string } | { sandboxId: string },
+  ): Promise<{ row: UserspaceRow; pinned: boolean } | undefined> {
+    const found = await this.db
       .selectFrom('userspace_apps')
-      .selectAll()
-      .where('sandbox_id', '=', sandboxId)
+      .leftJoin('publisher_keys', 'publisher_keys.app_id', 'userspace_apps.id')
+      .selectAll('userspace_apps')
+      .select('publisher_keys.app_id as pinned_id')
+      .where(
+        'id' in by ? 'userspace_apps.id' : 'userspace_apps.sandbox_id',
+        '=',
+        'id' in by ? by.id : by.sandboxId,
+      )
       .executeTakeFirst();
+    if (!found) return undefined;
+    const { pinned_id, ...row } = found;
+    return { row, pinned: pinned_id !== null };
   }
 
   list(trashed: boolean): Promise<UserspaceRow[]> {
