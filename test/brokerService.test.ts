@@ -23,8 +23,11 @@ web:
 workers: []
 `;
 
-/** An express backend whose POST /broker relays {method, params} to the broker as the app. */
-const SERVER = `import express from 'express';
+/**
+ * An express backend whose POST /broker relays {method, params} to the broker as the app;
+ * `boot` runs first (with `call` in scope), and /healthz answers `health`.
+ */
+const server = (boot = '', health = 200) => `import express from 'express';
 import fs from 'node:fs';
 const call = async (method, params) => {
   const token = fs.readFileSync(process.env.PADDOCK_TOKEN_FILE, 'utf8').trim();
@@ -35,9 +38,10 @@ const call = async (method, params) => {
   });
   return { status: res.status, body: await res.json() };
 };
+${boot}
 const app = express();
 app.use(express.json());
-app.get('/healthz', (req, res) => res.send('ok'));
+app.get('/healthz', (req, res) => res.status(${health}).send('ok'));
 app.post('/broker', async (req, res) => {
   try {
     res.json(await call(req.body.method, req.body.params));
@@ -48,7 +52,7 @@ app.post('/broker', async (req, res) => {
 app.listen(3000, '127.0.0.1');
 `;
 
-function servicePackage() {
+function servicePackage(boot = '', health = 200) {
   const template = getPreset('node-express')!.templateDir;
   return {
     app_type: 'service' as const,
@@ -57,7 +61,7 @@ function servicePackage() {
       'package.json': fs.readFileSync(path.join(template, 'package.json'), 'utf8'),
       'package-lock.json': fs.readFileSync(path.join(template, 'package-lock.json'), 'utf8'),
       'sandbox.yaml': SANDBOX_YAML,
-      'server.js': SERVER,
+      'server.js': server(boot, health),
     },
   };
 }
@@ -167,6 +171,35 @@ describe('the broker, for service apps', () => {
       key: 'counter',
     });
     assert.equal(res.status, 403);
+  });
+
+  it("a failed health gate puts the app's kv back as it was before the update", async () => {
+    await d.api('PATCH', '/v1/settings', { userspace_health_seconds: 10 });
+    const boot = `await call('app.kv.set', { key: 'counter', value: 'migrated by v2' });`;
+    const res = await upload(
+      d.url,
+      d.token,
+      (await makePackage({ key: a, version: 2, ...servicePackage(boot, 500) })).bytes,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.outcome, 'rolled_back');
+    const audit = await d.api<{
+      items: { target: { id: string } | null; details: { method?: string; version?: number } }[];
+    }>('GET', '/v1/audit?action=broker.call&limit=1000');
+    assert.ok(
+      audit.body.items.some(
+        (e) =>
+          e.target?.id === a.appId && e.details.method === 'app.kv.set' && e.details.version === 2,
+      ),
+      'version 2 wrote through the broker before it failed',
+    );
+    // Version 1 is back; its server answers once it listens again.
+    let answer: Relayed | undefined;
+    for (let i = 0; i < 100 && !answer; i++) {
+      answer = await viaApp(a, 'app.kv.get', { key: 'counter' }).catch(() => undefined);
+      if (!answer) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(answer?.body.result, { found: true, value: 41 });
   });
 
   it('refuses a disabled service app at once', async () => {

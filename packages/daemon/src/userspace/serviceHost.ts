@@ -53,8 +53,9 @@ export class ServiceHost {
   ): Promise<string> {
     const code = this.o.files.codeDir(app.id, version);
     const existing = await this.sandboxOf(app);
-    if (options.restoreDataOf !== undefined) await this.restoreHostData(app, options.restoreDataOf);
+    const restore = options.restoreDataOf;
     if (!existing) {
+      if (restore !== undefined) await this.restoreHostData(app, restore);
       const preset = runtimePreset(code);
       const row = await this.o.sandboxes.create(
         app.owner_id,
@@ -67,16 +68,19 @@ export class ServiceHost {
       );
       return row.id;
     }
-    await this.o.sandboxes.whileStopped(app.owner_id, existing, () =>
-      this.o.driver.withWorkspace(existing, async (ws) => {
+    // The host's data (its rows and filestore too) goes back while the sandbox is stopped, so
+    // the version being rolled back cannot write to it through the broker after the restore.
+    await this.o.sandboxes.whileStopped(app.owner_id, existing, async () => {
+      if (restore !== undefined) await this.restoreHostData(app, restore);
+      await this.o.driver.withWorkspace(existing, async (ws) => {
         await swapCode(ws, code);
-        if (options.restoreDataOf !== undefined) {
-          const saved = path.join(this.snapshotOf(app, options.restoreDataOf), 'workspace');
+        if (restore !== undefined) {
+          const saved = path.join(this.snapshotOf(app, restore), 'workspace');
           replaceWith(saved, path.join(ws.root, 'data'));
           chownTree(path.join(ws.root, 'data'), ws);
         }
-      }),
-    );
+      });
+    });
     await this.o.sandboxes.start(app.owner_id, existing);
     return existing;
   }
