@@ -65,6 +65,21 @@ describe('the broker, for web app windows', () => {
     assert.deepEqual(ok(await A('app.kv.get', { key: 'nothing' })), { found: false, value: null });
   });
 
+  it('takes the app session the launch route issues', async () => {
+    const launch = await d.api<{ app_session: string }>(
+      'POST',
+      `/v1/userspace-apps/${a.appId}/launch`,
+    );
+    assert.equal(launch.status, 200, JSON.stringify(launch.body));
+    const res = await brokerCall(
+      d.url,
+      { token: d.token, session: launch.body.app_session },
+      'app.kv.get',
+      { key: 'greeting' },
+    );
+    assert.deepEqual(ok(res), { found: true, value: { text: 'hello' } });
+  });
+
   it('refuses calls without an app session, with a forged or borrowed one, or as nobody', async () => {
     const none = await brokerCall(d.url, { token: d.token }, 'app.kv.get', { key: 'greeting' });
     assert.equal(none.status, 403);

@@ -15,9 +15,16 @@ import {
   parsePackageManifest,
   verifyPackage,
 } from '@paddock/app-package';
-import type { InstallResult, PublishSection, Task, UserspaceApp } from '@paddock/shared';
+import type {
+  InstallResult,
+  LaunchResult,
+  PublishSection,
+  Task,
+  UserspaceApp,
+} from '@paddock/shared';
 import type { SnapshotManifest } from '@paddock/snapshots';
 import { packageFiles } from '../packages/daemon/src/publish/packageFiles.js';
+import { rawRequest, splitLaunchUrl } from './appOriginClient.js';
 import { CLI, suiteDaemon, tempDataDir } from './harness.js';
 import { waitFor } from './previewClient.js';
 
@@ -151,7 +158,8 @@ describe('publish: a build app becomes a signed userspace app', () => {
       `only dist/: ${paths.join(', ')}`,
     );
     const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
-    const script = /src="\/?(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    // Relative asset URLs (the template's base: './'): the bundle works under /t/{token}/.
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
     assert.ok(script, html);
     assert.match(fs.readFileSync(path.join(dir, script), 'utf8'), /Published by a task/);
     // Never first-party: the admin cannot pin a key Paddock made.
@@ -160,6 +168,26 @@ describe('publish: a build app becomes a signed userspace app', () => {
     });
     assert.equal(pin.status, 409, JSON.stringify(pin.body));
     assert.equal(pin.body.error.code, 'publisher_key_not_pinnable');
+  });
+
+  it('serves the published bundle on its own origin: the entry and its assets under the token path', async () => {
+    const launched = await d.api<LaunchResult>('POST', `/v1/userspace-apps/${published.id}/launch`);
+    assert.equal(launched.status, 200, JSON.stringify(launched.body));
+    const { host, path: entry } = splitLaunchUrl(launched.body.url);
+    const page = await rawRequest(d.url, host, entry);
+    assert.equal(page.status, 200);
+    const assets = [...page.body.matchAll(/(?:src|href)="\.\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(
+      assets.some((a) => a.endsWith('.js')),
+      page.body,
+    );
+    for (const asset of assets) {
+      const res = await rawRequest(d.url, host, entry.replace(/index\.html$/, asset), {
+        headers: { origin: 'null' },
+      });
+      assert.equal(res.status, 200, asset);
+      assert.equal(res.headers['access-control-allow-origin'], '*');
+    }
   });
 
   it('updates the same userspace app on the next publish, across a master key rotation', async () => {

@@ -46,12 +46,25 @@ export interface NotifyHandlers {
   notify: Handler<'app.notify'>;
 }
 
+/** `app.agent`: a task in one of the user's build apps, followed by polling. */
+export interface AgentHandlers {
+  start: Handler<'app.agent.start'>;
+  read: Handler<'app.agent.read'>;
+}
+
+/** `app.llm`: a model call the core makes with the admin's key. */
+export interface LlmHandlers {
+  complete: Handler<'app.llm.complete'>;
+}
+
 /** What the daemon gives the broker to dispatch to: one interface per capability. */
 export interface BrokerHandlers {
   kv: KvHandlers;
   table: TableHandlers;
   files: FilesHandlers;
   notify: NotifyHandlers;
+  agent: AgentHandlers;
+  llm: LlmHandlers;
 }
 
 /** Each method's handler in `h`: the one table of dispatch. */
@@ -71,11 +84,17 @@ export function handlerOf<M extends BrokerMethod>(h: BrokerHandlers, method: M):
     'app.files.list': h.files.list,
     'app.files.delete': h.files.delete,
     'app.notify': h.notify.notify,
+    'app.agent.start': h.agent.start,
+    'app.agent.read': h.agent.read,
+    'app.llm.complete': h.llm.complete,
   };
   return table[method];
 }
 
-/** Methods that change something: each one is audited (reads are counted, not audited). */
+/**
+ * Methods that change something or spend something (a task, a model call): each one is audited
+ * (reads are counted, not audited).
+ */
 export const WRITE_METHODS: ReadonlySet<BrokerMethod> = new Set<BrokerMethod>([
   'app.kv.set',
   'app.kv.delete',
@@ -85,4 +104,6 @@ export const WRITE_METHODS: ReadonlySet<BrokerMethod> = new Set<BrokerMethod>([
   'app.files.write',
   'app.files.delete',
   'app.notify',
+  'app.agent.start',
+  'app.llm.complete',
 ]);

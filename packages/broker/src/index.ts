@@ -8,11 +8,13 @@ export { Broker, type BrokerObserver, type BrokerOptions, type Standing } from '
 export {
   handlerOf,
   WRITE_METHODS,
+  type AgentHandlers,
   type BrokerCaller,
   type BrokerHandlers,
   type FilesHandlers,
   type Handler,
   type KvHandlers,
+  type LlmHandlers,
   type NotifyHandlers,
   type TableHandlers,
 } from './handlers.js';

@@ -46,6 +46,11 @@ function recording() {
       delete: rec('files.delete', { deleted: false }),
     },
     notify: { notify: rec('notify', { id: 'n1' }) },
+    agent: {
+      start: rec('agent.start', { task_id: 't1', status: 'queued' }),
+      read: rec('agent.read', {}),
+    },
+    llm: { complete: rec('llm.complete', {}) },
   };
   return { calls, handlers };
 }

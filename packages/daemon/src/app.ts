@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppOriginServer } from '@paddock/app-origin';
 import { createPreviewAwareServer, type PreviewProxy } from '@paddock/preview';
 import { installErrorHandler, renderFrameworkError } from './http/errorHandler.js';
 import { installJsonBody } from './http/jsonBody.js';
@@ -12,6 +13,8 @@ export interface AppDeps {
   logger: FastifyInstance['log'] | boolean | object;
   metrics: DaemonMetrics;
   preview: PreviewProxy;
+  /** Answers every apps host (`{appId}.apps.<base>`): those requests never reach Fastify. */
+  appOrigin: AppOriginServer;
   /** Each feature's routes, in the order the OpenAPI document lists them. */
   routes: RouteInstaller[];
 }
@@ -40,7 +43,11 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
     maxParamLength: 200,
     frameworkErrors: renderFrameworkError,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
-    serverFactory: (handler) => createPreviewAwareServer(handler, deps.preview),
+    // Preview hosts go to the preview proxy, apps hosts to the app origin server (the two
+    // domains never overlap: createAppOrigins checks), everything else to Fastify. Upgrades
+    // are previews' only: one on an apps host is refused like any other non-preview host.
+    serverFactory: (handler) =>
+      createPreviewAwareServer(deps.appOrigin.wrap(handler), deps.preview),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routeTable: RouteEntry[] = [];

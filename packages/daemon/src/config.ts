@@ -14,6 +14,11 @@ export interface DaemonConfig {
   maxLimits: SandboxLimits;
   /** `PADDOCK_PREVIEW_URL`; unset: `http://preview.localhost:<port>` on the daemon's own port. */
   previewUrl: string | undefined;
+  /**
+   * `PADDOCK_APPS_URL`; unset: `http://apps.localhost:<port>` on the daemon's own port. Each
+   * installed web app is served at `{appId}.<domain>`, an origin of its own.
+   */
+  appsUrl: string | undefined;
   /** Host-wide, world-readable: sandboxes mount preset dependencies from here (read-only). */
   cacheDir: string;
   /**
@@ -80,6 +85,7 @@ export function loadConfig(
     defaultLimits: { ...DEFAULT_LIMITS },
     maxLimits,
     previewUrl: env.PADDOCK_PREVIEW_URL?.trim() || undefined,
+    appsUrl: env.PADDOCK_APPS_URL?.trim() || undefined,
     cacheDir: path.resolve(cwd, env.PADDOCK_CACHE_DIR?.trim() || '/var/cache/paddock'),
     snapshotMaxBytes:
       integer(env, 'PADDOCK_SNAPSHOT_MAX_MB', maxLimits.disk_mb, 1, 1 << 24) * 1024 * 1024,

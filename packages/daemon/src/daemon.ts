@@ -38,6 +38,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
       logger: log,
       metrics: sandboxes.metrics,
       preview: m.preview.proxy,
+      appOrigin: m.appOrigins.server,
       routes: [
         systemApi({ driver, defaultLimits, maxLimits, isReady: () => ready }),
         m.auth.routes(sandboxes.checkToken),
@@ -55,7 +56,9 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
           m.egress.routes,
           m.userspace.routes,
           m.broker.routes,
+          m.appOrigins.routes,
           m.publish.routes,
+          m.modelAccess.routes,
           consoleApi(CONSOLE_DIST_DIR),
         ],
       ],

@@ -1,14 +1,18 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { AppSessions } from '@paddock/broker';
 import { AGENT_BUNDLE_PATH } from '@paddock/guest-agent';
 import { LocalDriver } from '@paddock/driver-local';
 import { prepareSharedCache } from '@paddock/presets';
 import { createAppConfig } from './appConfig/index.js';
+import { AppAgent } from './appAgent/index.js';
 import { createAppKeys } from './appKeys/index.js';
+import { createAppOrigins } from './appOrigins/index.js';
 import { AppStore, createApps } from './apps/index.js';
 import { createAudit } from './audit/index.js';
 import { createAuth } from './auth/index.js';
 import { createAppData, createBrokerModule } from './broker/index.js';
+import { stateKey } from '@paddock/keys';
 import type { DaemonConfig } from './config.js';
 import { EgressCa, createEgress, sandboxTrust } from './egress/index.js';
 import fs from 'node:fs';
@@ -18,6 +22,7 @@ import type { ListenAddress } from './http/listenAddress.js';
 import { createPresets } from './presets/index.js';
 import { createPreview } from './preview/index.js';
 import { createProcesses } from './processes/index.js';
+import { createModelAccess } from './modelAccess/index.js';
 import { createProvenance } from './provenance/index.js';
 import { createPublish, installThroughUserspace } from './publish/index.js';
 import { newSandboxId } from './sandboxes/sandboxId.js';
@@ -121,12 +126,18 @@ export async function createModules(
     download: packageDownloads(config),
     appData: appData.rows,
   });
-  const broker = createBrokerModule({
-    ...core,
-    ...{ metrics: sandboxes.metrics, appData, userspace },
-  });
+  egress.governSandboxes(userspace.egressRules);
   // Keys Paddock made for the apps it publishes are never pinned as first-party.
   userspace.knowBuildKeys((id) => appKeys.isPaddockMade(id));
+  // One signer of app sessions for the daemon: the launch route issues them, the broker
+  // verifies them (same class, same key file).
+  const appSessions = new AppSessions(stateKey(stateDir, 'app-session-key'));
+  const appOrigins = createAppOrigins({
+    ...core,
+    ...{ appsUrl: config.appsUrl, previewDomain: preview.links.domain(), listen },
+    ...{ store: userspace.store, files: userspace.files, service: userspace.service },
+    ...{ apiKeys: auth.apiKeys, appSessions },
+  });
   const publish = createPublish({
     ...core,
     ...{ apps: apps.service, sandboxes: sandboxService, snapshots: snapshots.service },
@@ -134,6 +145,23 @@ export async function createModules(
     keys: appKeys.keys,
     install: installThroughUserspace(userspace),
     exclusive: (id, fn) => tasks.service.exclusive(id, fn),
+  });
+  const appAgent = new AppAgent({
+    db,
+    tasks: tasks.service,
+    logs: tasks.logs,
+    apps: appStore,
+  });
+  const modelAccess = createModelAccess({
+    db,
+    secrets: appConfig.secrets.service,
+    audit: audit.log,
+    network: packageDownloads(config),
+  });
+  const broker = createBrokerModule({
+    ...core,
+    ...{ metrics: sandboxes.metrics, appData, userspace, sessions: appSessions },
+    ...{ agent: appAgent, llm: modelAccess.access },
   });
   return {
     audit,
@@ -153,11 +181,18 @@ export async function createModules(
     apps,
     userspace,
     broker,
+    appSessions,
+    appOrigins,
     publish,
+    modelAccess,
+    appAgent,
   };
 }
 
-/** How package URLs are fetched: the egress proxy's test resolver and upstream CA, if set. */
+/**
+ * How the daemon itself reaches out (package URLs, the model API for apps): the egress proxy's
+ * test resolver and upstream CA, if set.
+ */
 function packageDownloads(config: DaemonConfig) {
   return {
     ...(config.egressResolve ? { resolve: parseResolveOverrides(config.egressResolve) } : {}),

@@ -32,7 +32,7 @@ export async function decideDestination(
   o: DestinationOptions,
 ): Promise<Decision> {
   if (net.isIP(host) !== 0) return { ok: false, reason: 'address literal', rule: null };
-  const byName = decideHost(host, rules);
+  const byName = decideHost(host, port, rules);
   if (!byName.allowed) return { ok: false, reason: refusedBecause(byName.rule), rule: byName.rule };
   const rule = byName.rule!;
   const mapped = o.overrides.get(host);

@@ -234,6 +234,7 @@ export class EgressProxy {
         host,
         address: decision.address,
         port: decision.port,
+        askedPort: port,
         certificateName: certificateName(host, patterns),
       };
       return this.injector.terminate(client, head, target);
@@ -258,7 +259,11 @@ export class EgressProxy {
   private async recheck(
     target: InjectionTarget,
   ): Promise<{ ok: true; injections: Injection[] } | { ok: false; reason: string }> {
-    const byName = decideHost(target.host, await this.o.policyFor(target.sandbox));
+    const byName = decideHost(
+      target.host,
+      target.askedPort,
+      await this.o.policyFor(target.sandbox),
+    );
     if (!byName.allowed) return { ok: false, reason: refusedBecause(byName.rule) };
     return { ok: true, injections: await this.injectionsFor(target.sandbox, target.host) };
   }

@@ -18,6 +18,8 @@ export interface InjectionTarget {
   host: string;
   address: string;
   port: number;
+  /** The port the sandbox asked for, which a rule may name (`port` is where it resolved). */
+  askedPort: number;
   /** What the certificate presented to the sandbox names (the host, or `*.domain`). */
   certificateName: string;
 }

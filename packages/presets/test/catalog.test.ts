@@ -110,6 +110,8 @@ describe('catalog', () => {
     assert.match(vite, /cacheDir: '\.vite'/);
     assert.match(vite, /allowedHosts: true/);
     assert.match(vite, /strictPort: true/);
+    // A published bundle is served under /t/{token}/ on its app's origin: relative URLs.
+    assert.match(vite, /base: '\.\/'/);
     assert.doesNotMatch(vite, /clientPort|hmr:/, 'HMR follows the page host');
     for (const tsconfig of ['tsconfig.app.json', 'tsconfig.node.json']) {
       assert.doesNotMatch(read('react-vite', tsconfig), /node_modules\//, tsconfig);

@@ -127,6 +127,10 @@ export const ERROR_CODES = {
     description:
       'The app does not hold the capability the call needs; details name it and whether the user may grant it.',
   },
+  model_error: {
+    status: 502,
+    description: 'The model API refused or failed the call (its status and type in details).',
+  },
   quota_exceeded: {
     status: 413,
     description: "The write would take the app's data beyond its quota; nothing was written.",

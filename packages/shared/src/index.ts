@@ -48,4 +48,6 @@ export * from './api/userspaceApps.js';
 export * from './routes/userspaceApps.js';
 export * from './api/broker.js';
 export * from './routes/broker.js';
+export * from './api/modelAccess.js';
+export * from './routes/modelAccess.js';
 export * from './failpoints.js';

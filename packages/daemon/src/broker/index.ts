@@ -1,10 +1,12 @@
-import { AppSessions, Broker, type BrokerCaller, type BrokerHandlers } from '@paddock/broker';
-import { stateKey } from '@paddock/keys';
+import type { AppSessions } from '@paddock/broker';
+import { Broker, type BrokerCaller, type BrokerHandlers } from '@paddock/broker';
 import { BROKER_METHODS } from '@paddock/shared';
+import type { AppAgent } from '../appAgent/index.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { DaemonMetrics } from '../http/metrics.js';
 import type { RouteInstaller } from '../http/routes.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
+import type { ModelAccess } from '../modelAccess/index.js';
 import type { Db } from '../store/database.js';
 import type { UserspaceService } from '../userspace/userspaceService.js';
 import type { UserspaceStore } from '../userspace/userspaceStore.js';
@@ -22,15 +24,17 @@ export { createAppData, type AppData } from './appData.js';
  */
 export function createBrokerModule(d: {
   db: Db;
-  stateDir: string;
   settings: SettingsStore;
   audit: AuditLog;
   metrics: DaemonMetrics;
   appData: AppData;
   userspace: { store: UserspaceStore; service: UserspaceService };
+  /** The daemon's one signer of app sessions (the launch route issues them). */
+  sessions: AppSessions;
+  agent: AppAgent;
+  llm: ModelAccess;
 }) {
-  // The launch route issues app sessions with this same key (one instance once it lands).
-  const sessions = new AppSessions(stateKey(d.stateDir, 'app-session-key'));
+  const { sessions } = d;
   const callers = new BrokerCallers({ store: d.userspace.store, sessions, settings: d.settings });
   const notifications = new NotificationStore(d.db);
   const { kv, table, files } = d.appData;
@@ -64,6 +68,12 @@ export function createBrokerModule(d: {
         }),
       }),
     },
+    // A task runs as the person the app speaks for (a window's, or a service app's installer).
+    agent: {
+      start: (c, p) => d.agent.start(c.appId, c.actor.owner ?? '', p),
+      read: (c, p) => d.agent.read(c.appId, p),
+    },
+    llm: { complete: (_c, p) => d.llm.complete(p) },
   };
   const label = (m: string) => (Object.hasOwn(BROKER_METHODS, m) ? m : 'unknown');
   const audit = (c: BrokerCaller, method: string, outcome: 'ok' | 'denied', more: object) =>
@@ -99,5 +109,5 @@ export function createBrokerModule(d: {
       userspace: d.userspace.service,
     });
   };
-  return { broker, sessions, notifications, routes };
+  return { broker, notifications, routes };
 }

@@ -8,12 +8,19 @@ import type { EgressPolicyStore, EgressSubject } from './egressPolicyStore.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { describePolicy, type EgressBaseline } from './egressBaseline.js';
 
+/** The host rules a sandbox's grants make, or null for a sandbox no grants govern. */
+export type GrantedRules = (
+  sandboxId: string,
+) => Promise<{ allow: string[]; deny: string[] } | null>;
+
 export interface EgressRoutesOptions {
   audit: AuditLog;
   policies: EgressPolicyStore;
   baseline: EgressBaseline;
   apps: AppStore;
   sandboxes: SandboxService;
+  /** A userspace service app's sandbox: its egress is its grants', not set by hand. */
+  granted: GrantedRules;
 }
 
 /**
@@ -55,7 +62,9 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
         const p = requirePrincipal(request);
         const { id } = request.params;
         const { subject, baseline } = await subjectOf(p.owner, kind, id);
-        return describePolicy(subject, await opts.policies.get(subject), baseline);
+        const granted = kind === 'sandbox' ? await opts.granted(id) : null;
+        const own = granted ? { ...granted, updated_at: null } : await opts.policies.get(subject);
+        return describePolicy(subject, own, baseline);
       },
     });
     app.route<RouteGenericInterface, ContextConfigDefault, typeof put.schema>({
@@ -64,6 +73,12 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
         const p = requirePrincipal(request);
         const { id } = request.params;
         const { subject, baseline } = await subjectOf(p.owner, kind, id);
+        if (kind === 'sandbox' && (await opts.granted(id)) !== null) {
+          throw new PaddockError(
+            'conflict',
+            `sandbox ${id} runs a userspace app: its egress is the network permissions its user grants`,
+          );
+        }
         const policy = await opts.policies.put(subject, p.owner, {
           allow: request.body.allow,
           deny: request.body.deny ?? [],

@@ -16,9 +16,11 @@ import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
 import { EgressBaseline, withBaseline } from './egressBaseline.js';
 import { EgressPolicyStore } from './egressPolicyStore.js';
-import { egressRoutes } from './egressRoutes.js';
+import { egressRoutes, type GrantedRules } from './egressRoutes.js';
 
 export { EgressCa } from '@paddock/egress';
+
+export type { GrantedRules } from './egressRoutes.js';
 export { sandboxTrust } from './sandboxTrust.js';
 
 /**
@@ -51,11 +53,14 @@ export function createEgress(d: {
   // The preset of each attached sandbox, whose manifest is the baseline's default.
   const presets = new Map<string, string | null>();
   const overrides = configured(() => parseResolveOverrides(d.resolve));
+  // A userspace service app's sandbox is held to the network: origins its user granted and to
+  // nothing set by hand; the userspace module (made after this one) answers for its sandboxes.
+  let granted: GrantedRules = () => Promise.resolve(null);
   const proxy = new EgressProxy({
     ...d,
     policyFor: async (row) =>
       withBaseline(
-        await policies.forSandbox(row),
+        (await granted(row.id)) ?? (await policies.forSandbox(row)),
         baseline.hosts(row.id, presets.get(row.id) ?? null),
       ),
     injectionsFor: (row) =>
@@ -87,9 +92,19 @@ export function createEgress(d: {
   });
   const routes: RouteInstaller = async (app) => {
     const { apps, sandboxes, audit } = d;
-    await app.register(egressRoutes, { policies, baseline, apps, sandboxes, audit });
+    await app.register(egressRoutes, {
+      ...{ policies, baseline, apps, sandboxes, audit },
+      granted: (sandboxId) => granted(sandboxId),
+    });
   };
-  return { proxy, routes };
+  return {
+    proxy,
+    routes,
+    /** Who holds the egress of userspace apps' sandboxes: their grants, not their owner. */
+    governSandboxes(rules: GrantedRules) {
+      granted = rules;
+    },
+  };
 }
 
 function upstreamCa(file: string | undefined): { upstreamCa?: string } {

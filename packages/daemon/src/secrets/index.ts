@@ -7,7 +7,13 @@ import { loadMasterKey } from '@paddock/keys';
 import { secretsRoutes } from './secretsRoutes.js';
 import { SecretsService, type SealedValues } from './secretsService.js';
 
-export { SecretsService, appKeyPlace, sealPlace, type SealedValues } from './secretsService.js';
+export {
+  SecretsService,
+  appKeyPlace,
+  instancePlace,
+  sealPlace,
+  type SealedValues,
+} from './secretsService.js';
 export { SealedRows } from './sealedRows.js';
 
 /** The master key: seals sensitive values where they are kept, opens them, rotates. */

@@ -1,17 +1,27 @@
 import type { Db } from '../store/database.js';
-import { appKeyPlace, sealPlace, type SealedValue, type SealedValues } from './secretsService.js';
+import {
+  appKeyPlace,
+  instancePlace,
+  sealPlace,
+  type SealedValue,
+  type SealedValues,
+} from './secretsService.js';
 
 /**
  * Every value the store keeps sealed with the master key, wherever it is: sensitive app
- * config values and build apps' signing keys. A rotation reseals all of them in one
+ * config values, build apps' signing keys and the install's own (the model API key). A rotation reseals all of them in one
  * transaction, so no value is ever left under a key that is gone.
  */
 export class SealedRows implements SealedValues {
   constructor(private readonly db: Db) {}
 
   async sealedRows(): Promise<SealedValue[]> {
-    const [config, keys] = await Promise.all([this.configRows(this.db), this.keyRows(this.db)]);
-    return [...config, ...keys].map(({ place, sealed }) => ({ place, sealed }));
+    const [config, keys, instance] = await Promise.all([
+      this.configRows(this.db),
+      this.keyRows(this.db),
+      this.instanceRows(this.db),
+    ]);
+    return [...config, ...keys, ...instance].map(({ place, sealed }) => ({ place, sealed }));
   }
 
   async resealAll(rows: SealedValue[]): Promise<void> {
@@ -36,7 +46,21 @@ export class SealedRows implements SealedValues {
           .where('app_id', '=', row.app_id)
           .execute();
       }
+      for (const row of await this.instanceRows(tx)) {
+        const sealed = byPlace.get(row.place);
+        if (sealed === undefined) continue;
+        await tx
+          .updateTable('instance_secrets')
+          .set({ sealed })
+          .where('name', '=', row.name)
+          .execute();
+      }
     });
+  }
+
+  private async instanceRows(db: Db) {
+    const rows = await db.selectFrom('instance_secrets').select(['name', 'sealed']).execute();
+    return rows.map((r) => ({ ...r, place: instancePlace(r.name) }));
   }
 
   private async configRows(db: Db) {

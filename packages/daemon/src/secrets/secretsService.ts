@@ -46,6 +46,11 @@ export function sealPlace(appId: string, key: string): string {
   return `app-config:${appId}:${key}`;
 }
 
+/** Where a value of the whole install lives (the model API key `app.llm` calls with). */
+export function instancePlace(name: string): string {
+  return `instance-secret:${name}`;
+}
+
 /** Where a build app's signing key (the private half, PEM) lives. */
 export function appKeyPlace(appId: string): string {
   return `app-signing-key:${appId}`;

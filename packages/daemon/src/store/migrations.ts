@@ -339,7 +339,34 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0017_app_data': {
+  '0017_instance_secrets': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('instance_secrets')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('sealed', 'text', (c) => c.notNull())
+        .addColumn('meta_json', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0018_app_agent_tasks': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('app_agent_tasks')
+        .addColumn('task_id', 'text', (c) => c.primaryKey())
+        .addColumn('app_id', 'text', (c) => c.notNull())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('app_agent_tasks_by_app')
+        .on('app_agent_tasks')
+        .column('app_id')
+        .execute();
+    },
+  },
+  '0019_app_data': {
     async up(db: Kysely<unknown>): Promise<void> {
       // Each userspace app's kv, table documents and file index, keyed by app (@paddock/app-data).
       await createAppDataTables(db);

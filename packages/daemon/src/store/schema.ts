@@ -29,6 +29,8 @@ export interface Database extends AppDataDatabase {
   audit_log: AuditLogTable;
   egress_policies: EgressPoliciesTable;
   userspace_apps: UserspaceAppsTable;
+  instance_secrets: InstanceSecretsTable;
+  app_agent_tasks: AppAgentTasksTable;
   userspace_versions: UserspaceVersionsTable;
   publisher_keys: PublisherKeysTable;
   provenance: ProvenanceTable;
@@ -249,6 +251,25 @@ export interface EventsTable {
 export interface SettingsTable {
   key: string;
   value_json: string;
+  updated_at: string;
+}
+
+/** A task a userspace app started in one of its user's build apps (`app.agent`). */
+export interface AppAgentTasksTable {
+  task_id: string;
+  app_id: string;
+  owner_id: string;
+  created_at: string;
+}
+
+/**
+ * A value of the whole install, sealed with the master key (`place` instance-secret:<name>),
+ * with what describes it in the clear (the model API's provider and model, never its key).
+ */
+export interface InstanceSecretsTable {
+  name: string;
+  sealed: string;
+  meta_json: string;
   updated_at: string;
 }
 

@@ -46,5 +46,5 @@ export async function createTasks(d: {
   const routes: RouteInstaller = async (app) => {
     await app.register(taskRoutes, { tasks: service, logs });
   };
-  return { service, routes };
+  return { service, logs, routes };
 }

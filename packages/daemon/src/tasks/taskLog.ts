@@ -99,6 +99,42 @@ export class TaskLogs {
     return { backlog, live: false, unsubscribe: () => undefined };
   }
 
+  /** The log's size in bytes, or undefined when it has none. */
+  size(id: string): number | undefined {
+    try {
+      return fs.statSync(this.file(id)).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Up to `max` bytes (at least 4, one whole character) of the log from byte `offset`, cut at
+   * a character boundary, and where the next read starts: how a caller that polls follows a
+   * task (an app through the broker).
+   */
+  read(id: string, offset: number, max: number): { text: string; next: number } {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file(id), 'r');
+    } catch {
+      return { text: '', next: offset };
+    }
+    try {
+      const buf = Buffer.alloc(max);
+      let n = fs.readSync(fd, buf, 0, max, offset);
+      // A character cut in two is left for the next read, whole.
+      let start = n - 1;
+      while (start > 0 && n - start < 4 && (buf[start]! & 0xc0) === 0x80) start--;
+      const lead = buf[start] ?? 0;
+      const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+      if (start >= 0 && start + length > n) n = start;
+      return { text: buf.subarray(0, n).toString('utf8'), next: offset + n };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   private emit(listeners: Set<Listener>, frame: TaskStreamFrame): void {
     for (const l of listeners) l(frame);
   }

@@ -13,6 +13,7 @@ import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
 import { HealthGate } from './healthGate.js';
 import { UserspaceJournal } from './userspaceJournal.js';
+import { ServiceEgress } from './serviceEgress.js';
 import { ServiceHost } from './serviceHost.js';
 import { UserspaceFiles } from './userspaceFiles.js';
 import { UserspaceInstaller } from './userspaceInstaller.js';
@@ -70,12 +71,15 @@ export async function createUserspace(d: {
     });
   };
   let timer: NodeJS.Timeout | undefined;
+  const egress = new ServiceEgress({ store, settings: d.settings });
   return {
     service,
     installer,
-    files,
     store,
+    files,
     routes,
+    /** The egress rules of a service app's sandbox: its network grants (null: not one). */
+    egressRules: (sandboxId: string) => egress.rulesFor(sandboxId),
     /** Who can tell a key Paddock made (the publish module, made after this one). */
     knowBuildKeys(check: (appId: string) => Promise<boolean>) {
       isBuildKey = check;

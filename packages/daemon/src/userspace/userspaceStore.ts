@@ -14,7 +14,19 @@ export type PublisherKeyRow = PublisherKeysTable;
  * belong to the whole Paddock (one per id, like Sandstorm's); `owner_id` is who installed it.
  */
 export class UserspaceStore {
+  /** Bumped by every write of an app row, so readers may cache until it moves. */
+  writes = 0;
+
   constructor(private readonly db: Db) {}
+
+  /** The installed app whose service runs in `sandboxId`, if any. */
+  bySandbox(sandboxId: string): Promise<UserspaceRow | undefined> {
+    return this.db
+      .selectFrom('userspace_apps')
+      .selectAll()
+      .where('sandbox_id', '=', sandboxId)
+      .executeTakeFirst();
+  }
 
   get(id: string): Promise<UserspaceRow | undefined> {
     return this.db.selectFrom('userspace_apps').selectAll().where('id', '=', id).executeTakeFirst();
@@ -64,10 +76,12 @@ export class UserspaceStore {
   }
 
   async insert(row: UserspaceRow): Promise<void> {
+    this.writes++;
     await this.db.insertInto('userspace_apps').values(row).execute();
   }
 
   async update(id: string, patch: Partial<Omit<UserspaceRow, 'id'>>): Promise<UserspaceRow> {
+    this.writes++;
     await this.db
       .updateTable('userspace_apps')
       .set({ ...patch, updated_at: new Date().toISOString() })
@@ -78,6 +92,7 @@ export class UserspaceStore {
 
   /** The app, its versions: gone for good (a purge). */
   async remove(id: string): Promise<void> {
+    this.writes++;
     await this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('userspace_versions').where('app_id', '=', id).execute();
       await tx.deleteFrom('userspace_apps').where('id', '=', id).execute();
@@ -131,10 +146,12 @@ export class UserspaceStore {
   }
 
   async pin(row: PublisherKeyRow): Promise<void> {
+    this.writes++;
     await this.db.insertInto('publisher_keys').values(row).execute();
   }
 
   async unpin(appId: string): Promise<boolean> {
+    this.writes++;
     const r = await this.db
       .deleteFrom('publisher_keys')
       .where('app_id', '=', appId)

@@ -4,6 +4,9 @@ import { defineConfig } from 'vite';
 // https://vite.dev/config/
 export default defineConfig({
   plugins: [react()],
+  // Relative asset URLs: a published bundle is served under a path of its own on the app's
+  // origin (/t/{token}/index.html), not at the root.
+  base: './',
   // Keep Vite's dependency cache in the project: node_modules may be read-only (shared install).
   cacheDir: '.vite',
   server: {

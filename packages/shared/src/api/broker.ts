@@ -1,5 +1,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Capability } from '../capabilities.js';
+import { AppId } from './apps.js';
+import { AGENT_PROVIDERS, TaskStatus } from './tasks.js';
 import { Timestamp, strict } from './common.js';
 
 /**
@@ -23,6 +25,8 @@ export const BROKER_LIMITS = {
   tableNameLength: 64,
   filterClauses: 16,
   notificationChars: 2000,
+  /** One message of an app.llm call, or its system prompt. */
+  llmChars: 100_000,
 } as const;
 
 const Key = Type.String({ minLength: 1, maxLength: BROKER_LIMITS.keyLength });
@@ -196,6 +200,63 @@ export const BROKER_METHODS = {
       strict,
     ),
     result: Type.Object({ id: Type.String() }),
+  },
+  'app.llm.complete': {
+    capability: 'app.llm',
+    params: Type.Object(
+      {
+        messages: Type.Array(
+          Type.Object(
+            {
+              role: Type.Enum(['user', 'assistant']),
+              content: Type.String({ minLength: 1, maxLength: BROKER_LIMITS.llmChars }),
+            },
+            strict,
+          ),
+          { minItems: 1, maxItems: 64 },
+        ),
+        system: Type.Optional(Type.String({ maxLength: BROKER_LIMITS.llmChars })),
+        max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+      },
+      strict,
+    ),
+    result: Type.Object({
+      text: Type.String(),
+      stop_reason: Type.Union([Type.String(), Type.Null()]),
+      usage: Type.Object({ input_tokens: Type.Integer(), output_tokens: Type.Integer() }),
+    }),
+  },
+  'app.agent.start': {
+    capability: 'app.agent',
+    params: Type.Object(
+      {
+        app_id: AppId,
+        prompt: Type.String({ minLength: 1, maxLength: 64 * 1024 }),
+        provider: Type.Optional(Type.Enum([...AGENT_PROVIDERS])),
+      },
+      strict,
+    ),
+    result: Type.Object({ task_id: Type.String(), status: TaskStatus }),
+  },
+  'app.agent.read': {
+    capability: 'app.agent',
+    params: Type.Object(
+      {
+        task_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+        after: Type.Optional(
+          Type.Integer({ minimum: 0, description: 'Where the last read ended' }),
+        ),
+      },
+      strict,
+    ),
+    result: Type.Object({
+      status: TaskStatus,
+      text: Type.String({ description: 'The log from `after`, at most 64 KiB' }),
+      next: Type.Integer({ description: 'Pass as `after` to read on' }),
+      done: Type.Boolean({ description: 'The task ended and the log is read to its end' }),
+      build_status: Type.Union([Type.Enum(['passed', 'failed', 'skipped']), Type.Null()]),
+      files_changed: Type.Union([Type.Integer(), Type.Null()]),
+    }),
   },
 } as const satisfies Record<string, { capability: string; params: TSchema; result: TSchema }>;
 

@@ -6,6 +6,7 @@ import { ApiKeyRoutes, SessionRoutes } from './auth.js';
 import { EgressRoutes } from './egress.js';
 import { ExecRoutes } from './exec.js';
 import { FileRoutes } from './files.js';
+import { ModelAccessRoutes } from './modelAccess.js';
 import { PresetRoutes } from './presets.js';
 import { ProcessRoutes } from './processes.js';
 import type { RouteContract } from './routeContract.js';
@@ -43,6 +44,7 @@ export const ROUTES = {
   egress: EgressRoutes,
   userspaceApps: UserspaceAppRoutes,
   broker: BrokerRoutes,
+  modelAccess: ModelAccessRoutes,
 } as const;
 
 /** Every contract in `ROUTES`, as one list. */

@@ -1,0 +1,1 @@
+export { AppAgent } from './appAgent.js';
