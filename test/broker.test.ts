@@ -192,6 +192,29 @@ describe('the broker, for web app windows', () => {
     );
   });
 
+  it('dispatches app.agent and app.llm only when held; an agent task only in the person’s build apps', async () => {
+    const llm = await B('app.llm.complete', { messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(code(llm), 'capability_required');
+    assert.deepEqual(llm.body.error?.details, {
+      capability: 'app.llm',
+      method: 'app.llm.complete',
+      grantable: false,
+    });
+    const agent = await B('app.agent.start', { app_id: `app${'0'.repeat(26)}`, prompt: 'x' });
+    assert.equal(code(agent), 'capability_required');
+    const c = generateAppKey();
+    await install(c, 1, { optional_permissions: ['app.agent'] });
+    const grant = await d.api('POST', `/v1/userspace-apps/${c.appId}/permissions`, {
+      grant: ['app.agent'],
+    });
+    assert.equal(grant.status, 200, JSON.stringify(grant.body));
+    const C = as(c);
+    const missing = await C('app.agent.start', { app_id: `app${'0'.repeat(26)}`, prompt: 'x' });
+    assert.equal(missing.status, 404, JSON.stringify(missing.body));
+    const other = await C('app.agent.read', { task_id: 'task0000' });
+    assert.equal(other.status, 404, 'only the tasks this app started');
+  });
+
   it('seed 001 gap: storage is refused for a tier whose ceiling lacks it', async () => {
     const set = await d.api('PATCH', '/v1/settings', {
       userspace_forbidden_capabilities: { 'user-uploaded': ['app.kv'] },
