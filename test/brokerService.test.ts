@@ -157,6 +157,16 @@ describe('the broker, for service apps', () => {
       `node -e 'const t = require("fs").readFileSync(process.env.PADDOCK_TOKEN_FILE, "utf8").trim(); fetch(process.env.PADDOCK_API_URL + "/v1/broker/call", { method: "POST", headers: { authorization: "Bearer " + t, "content-type": "application/json" }, body: JSON.stringify({ method: "app.kv.get", params: { key: "counter" } }) }).then(r => console.log(r.status))'`,
     );
     assert.equal(inside.stdout.trim(), '403');
+    const audit = await d.api<{ items: { actor: { key_id: string | null }; outcome: string }[] }>(
+      'GET',
+      '/v1/audit?action=broker.call&limit=1000',
+    );
+    assert.ok(
+      audit.body.items.some(
+        (e) => e.actor.key_id === `sandbox:${plain.body.id}` && e.outcome === 'denied',
+      ),
+      'the refusal is audited',
+    );
 
     // B's token speaks for B, whoever holds it: never for A.
     const bToken = await tokenOf(sandboxes[b.appId]!);

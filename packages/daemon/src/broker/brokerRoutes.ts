@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Broker } from '@paddock/broker';
-import { BrokerRoutes, type AppDataUsage } from '@paddock/shared';
-import { requirePrincipal } from '../http/principal.js';
+import { BrokerRoutes, PaddockError, type AppDataUsage } from '@paddock/shared';
+import type { AuditLog } from '../audit/auditLog.js';
+import { actorOf, requirePrincipal } from '../http/principal.js';
 import { callerOf } from '../userspace/index.js';
 import type { UserspaceService } from '../userspace/userspaceService.js';
 import type { AppData } from './appData.js';
@@ -14,6 +15,7 @@ export interface BrokerRoutesOptions {
   appData: AppData;
   notifications: NotificationStore;
   userspace: UserspaceService;
+  audit: AuditLog;
 }
 
 export const brokerRoutes: FastifyPluginAsyncTypebox<BrokerRoutesOptions> = async (app, opts) => {
@@ -22,7 +24,20 @@ export const brokerRoutes: FastifyPluginAsyncTypebox<BrokerRoutesOptions> = asyn
   app.route({
     ...BrokerRoutes.call,
     handler: async (request) => {
-      const caller = await callers.resolve(request);
+      const caller = await callers.resolve(request).catch(async (err: unknown) => {
+        // A call that speaks for no app never reaches the broker: audited here.
+        if (err instanceof PaddockError) {
+          await opts.audit
+            .record({
+              actor: actorOf(request),
+              action: 'broker.call',
+              outcome: 'denied',
+              details: { method: request.body.method, code: err.code, via: null },
+            })
+            .catch(() => undefined);
+        }
+        throw err;
+      });
       const result = await broker.call(caller, request.body.method, request.body.params);
       return { result };
     },

@@ -107,6 +107,7 @@ export function createBrokerModule(d: {
     await app.register(brokerRoutes, {
       ...{ broker, callers, notifications, appData: d.appData },
       userspace: d.userspace.service,
+      audit: d.audit,
     });
   };
   return { broker, notifications, routes };
