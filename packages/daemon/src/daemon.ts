@@ -55,6 +55,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
           m.audit.routes,
           m.egress.routes,
           m.userspace.routes,
+          m.broker.routes,
           m.appOrigins.routes,
           m.publish.routes,
           m.modelAccess.routes,

@@ -11,6 +11,7 @@ import { createAppOrigins } from './appOrigins/index.js';
 import { AppStore, createApps } from './apps/index.js';
 import { createAudit } from './audit/index.js';
 import { createAuth } from './auth/index.js';
+import { createAppData, createBrokerModule } from './broker/index.js';
 import { stateKey } from '@paddock/keys';
 import type { DaemonConfig } from './config.js';
 import { EgressCa, createEgress, sandboxTrust } from './egress/index.js';
@@ -117,11 +118,13 @@ export async function createModules(
     ...{ store: appStore, runtime: processes.runtime, presets: presets.mounts },
     ...{ details: processes.details, snapshots: snapshots.service, tasks: tasks.service },
   });
+  const appData = createAppData(core);
   const userspace = await createUserspace({
     ...sandboxDeps,
     runtime: processes.runtime,
     presets: presets.mounts,
     download: packageDownloads(config),
+    appData: appData.rows,
   });
   egress.governSandboxes(userspace.egressRules);
   // Keys Paddock made for the apps it publishes are never pinned as first-party.
@@ -155,6 +158,11 @@ export async function createModules(
     audit: audit.log,
     network: packageDownloads(config),
   });
+  const broker = createBrokerModule({
+    ...core,
+    ...{ metrics: sandboxes.metrics, appData, userspace, sessions: appSessions },
+    ...{ agent: appAgent, llm: modelAccess.access },
+  });
   return {
     audit,
     settings,
@@ -172,6 +180,7 @@ export async function createModules(
     snapshots,
     apps,
     userspace,
+    broker,
     appSessions,
     appOrigins,
     publish,

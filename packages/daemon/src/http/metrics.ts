@@ -36,6 +36,12 @@ export class DaemonMetrics {
     labelNames: ['state'] as const,
     registers: [this.registry],
   });
+  readonly brokerCalls = new Counter({
+    name: 'paddock_broker_calls_total',
+    help: 'Capability broker calls by method and outcome (ok, or the refusal code)',
+    labelNames: ['method', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly sandboxes: Gauge<'status'>;
 
   constructor(countByStatus: () => Promise<{ status: string; n: number }[]>) {

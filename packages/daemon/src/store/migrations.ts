@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { createAppDataTables } from '@paddock/app-data';
 
 /**
  * Forward-only, versioned migrations, applied at start. Append new entries; never edit one that
@@ -362,6 +363,27 @@ const migrations: Record<string, Migration> = {
         .createIndex('app_agent_tasks_by_app')
         .on('app_agent_tasks')
         .column('app_id')
+        .execute();
+    },
+  },
+  '0019_app_data': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Each userspace app's kv, table documents and file index, keyed by app (@paddock/app-data).
+      await createAppDataTables(db);
+      await db.schema
+        .createTable('app_notifications')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('app_id', 'text', (c) => c.notNull())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('read_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('app_notifications_owner')
+        .on('app_notifications')
+        .columns(['owner_id', 'id'])
         .execute();
     },
   },

@@ -12,8 +12,10 @@ import type {
   SnapshotStatus,
   TaskStatus,
 } from '@paddock/shared';
+import type { AppDataDatabase } from '@paddock/app-data';
 
-export interface Database {
+export interface Database extends AppDataDatabase {
+  app_notifications: AppNotificationsTable;
   owners: OwnersTable;
   api_keys: ApiKeysTable;
   sandboxes: SandboxesTable;
@@ -318,4 +320,15 @@ export interface PublisherKeysTable {
   public_key: string;
   note: string;
   pinned_at: string;
+}
+
+/** A notification an app made (`app.notify`), for the person it speaks to. */
+export interface AppNotificationsTable {
+  id: string;
+  app_id: string;
+  owner_id: string;
+  title: string;
+  body: string;
+  created_at: string;
+  read_at: string | null;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { AppDataRows } from '@paddock/app-data';
 import type { DownloadOptions } from '@paddock/app-package';
 import { KeyedQueue, type SandboxDriver } from '@paddock/shared';
 import type { AuditLog } from '../audit/auditLog.js';
@@ -42,6 +43,8 @@ export async function createUserspace(d: {
   events: EventLog;
   audit: AuditLog;
   download: DownloadOptions;
+  /** Each app's kv, table and file rows: in its data snapshots, gone with a purge. */
+  appData: AppDataRows;
   log: Logger;
 }) {
   const log = d.log.child({ component: 'userspace' });

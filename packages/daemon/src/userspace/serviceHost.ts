@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { AppDataRows, AppRowsDump } from '@paddock/app-data';
 import type { HostWorkspace, SandboxDriver } from '@paddock/shared';
 import type { PresetMounts } from '../presets/presetMounts.js';
 import type { RuntimeService } from '../processes/runtimeService.js';
@@ -35,6 +36,7 @@ export class ServiceHost {
       runtime: RuntimeService;
       presets: PresetMounts;
       files: UserspaceFiles;
+      appData: AppDataRows;
       log: Logger;
     },
   ) {}
@@ -51,8 +53,9 @@ export class ServiceHost {
   ): Promise<string> {
     const code = this.o.files.codeDir(app.id, version);
     const existing = await this.sandboxOf(app);
-    if (options.restoreDataOf !== undefined) this.restoreHostData(app, options.restoreDataOf);
+    const restore = options.restoreDataOf;
     if (!existing) {
+      if (restore !== undefined) await this.restoreHostData(app, restore);
       const preset = runtimePreset(code);
       const row = await this.o.sandboxes.create(
         app.owner_id,
@@ -65,16 +68,19 @@ export class ServiceHost {
       );
       return row.id;
     }
-    await this.o.sandboxes.whileStopped(app.owner_id, existing, () =>
-      this.o.driver.withWorkspace(existing, async (ws) => {
+    // The host's data (its rows and filestore too) goes back while the sandbox is stopped, so
+    // the version being rolled back cannot write to it through the broker after the restore.
+    await this.o.sandboxes.whileStopped(app.owner_id, existing, async () => {
+      if (restore !== undefined) await this.restoreHostData(app, restore);
+      await this.o.driver.withWorkspace(existing, async (ws) => {
         await swapCode(ws, code);
-        if (options.restoreDataOf !== undefined) {
-          const saved = path.join(this.snapshotOf(app, options.restoreDataOf), 'workspace');
+        if (restore !== undefined) {
+          const saved = path.join(this.snapshotOf(app, restore), 'workspace');
           replaceWith(saved, path.join(ws.root, 'data'));
           chownTree(path.join(ws.root, 'data'), ws);
         }
-      }),
-    );
+      });
+    });
     await this.o.sandboxes.start(app.owner_id, existing);
     return existing;
   }
@@ -118,11 +124,17 @@ export class ServiceHost {
     if (id) await this.o.sandboxes.delete(app.owner_id, id);
   }
 
-  /** Copies the app's data aside before the update to `version`. */
+  /**
+   * Copies the app's data aside before the update to `version`: its kv, table and file rows
+   * (`rows.json`), its host data directory with its filestore (`host/`), and a service app's
+   * workspace `data/` (`workspace/`).
+   */
   async snapshotData(app: UserspaceRow, version: number): Promise<void> {
     const dest = this.snapshotOf(app, version);
     fs.rmSync(dest, { recursive: true, force: true });
     fs.mkdirSync(dest, { recursive: true, mode: 0o700 });
+    const rows = await this.o.appData.dump(app.id);
+    fs.writeFileSync(path.join(dest, 'rows.json'), JSON.stringify(rows), { mode: 0o600 });
     copyIfThere(this.o.files.dataDir(app.id), path.join(dest, 'host'));
     const id = await this.sandboxOf(app);
     if (id) {
@@ -137,10 +149,17 @@ export class ServiceHost {
     return fs.existsSync(this.snapshotOf(app, version));
   }
 
-  /** The host half of a data restore (a web app has only this half). */
-  restoreHostData(app: UserspaceRow, version: number): void {
+  /** The host half of a data restore (a web app has only this half): files, then rows. */
+  async restoreHostData(app: UserspaceRow, version: number): Promise<void> {
     const saved = this.snapshotOf(app, version);
-    if (fs.existsSync(saved)) replaceWith(path.join(saved, 'host'), this.o.files.dataDir(app.id));
+    if (!fs.existsSync(saved)) return;
+    replaceWith(path.join(saved, 'host'), this.o.files.dataDir(app.id));
+    const rows = path.join(saved, 'rows.json');
+    // A copy taken before the broker kept rows has none: the app had no rows then.
+    const dump: AppRowsDump = fs.existsSync(rows)
+      ? (JSON.parse(fs.readFileSync(rows, 'utf8')) as AppRowsDump)
+      : { kv: [], table: [], files: [] };
+    await this.o.appData.restore(app.id, dump);
   }
 
   private snapshotOf(app: UserspaceRow, version: number): string {

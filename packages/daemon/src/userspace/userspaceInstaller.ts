@@ -362,7 +362,7 @@ export class UserspaceInstaller {
       const restoreDataOf = restoreData ? { restoreDataOf: from } : {};
       if (fresh.app_type === 'service' && runs(fresh))
         await this.o.host.deploy(fresh, previous, restoreDataOf);
-      else if (restoreData) this.o.host.restoreHostData(fresh, from);
+      else if (restoreData) await this.o.host.restoreHostData(fresh, from);
       const next = await this.o.store.update(fresh.id, {
         version: previous,
         pending_json: null,

@@ -13,6 +13,7 @@ import {
   type UserspaceVersion,
 } from '@paddock/shared';
 import type { Logger } from 'pino';
+import type { AppDataRows } from '@paddock/app-data';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { ServiceHost } from './serviceHost.js';
 import type { Caller, UserspaceJournal } from './userspaceJournal.js';
@@ -37,6 +38,8 @@ export interface UserspaceServiceOptions {
   journal: UserspaceJournal;
   settings: SettingsStore;
   queue: KeyedQueue;
+  /** Each app's kv, table and file rows, which a purge removes with its files. */
+  appData: AppDataRows;
   log: Logger;
   /** Whether an app id is one whose key Paddock made (a published build app): never pinned. */
   isBuildKey: (appId: string) => Promise<boolean>;
@@ -248,7 +251,7 @@ export class UserspaceService {
       throw new PaddockError(
         'confirmation_required',
         `purging removes app ${row.id}, its versions and its data for good; repeat with confirm=true`,
-        this.o.files.purgePlan(row.id),
+        await this.purgePlan(row.id),
       );
     }
     return this.locked(row, async (fresh) => {
@@ -273,8 +276,16 @@ export class UserspaceService {
 
   private async purgeNow(row: UserspaceRow): Promise<PurgePlan> {
     if (row.app_type === 'service') await this.o.host.remove(row);
+    const { kv_bytes, table_bytes } = await this.o.appData.usage(row.id);
+    await this.o.appData.purge(row.id);
     await this.o.store.remove(row.id);
-    return this.o.files.purge(row.id);
+    return { ...this.o.files.purge(row.id), rows_bytes: kv_bytes + table_bytes };
+  }
+
+  /** What a purge removes: the app's files on the host and its rows in the store. */
+  private async purgePlan(appId: string): Promise<PurgePlan> {
+    const { kv_bytes, table_bytes } = await this.o.appData.usage(appId);
+    return { ...this.o.files.purgePlan(appId), rows_bytes: kv_bytes + table_bytes };
   }
 
   pinnedKeys(): Promise<PinnedKey[]> {

@@ -32,6 +32,29 @@ export class UserspaceStore {
     return this.db.selectFrom('userspace_apps').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /**
+   * The app with that id (or whose service runs in that sandbox), and whether its key is
+   * pinned, in one query: the broker asks on every call.
+   */
+  async withPin(
+    by: { id: string } | { sandboxId: string },
+  ): Promise<{ row: UserspaceRow; pinned: boolean } | undefined> {
+    const found = await this.db
+      .selectFrom('userspace_apps')
+      .leftJoin('publisher_keys', 'publisher_keys.app_id', 'userspace_apps.id')
+      .selectAll('userspace_apps')
+      .select('publisher_keys.app_id as pinned_id')
+      .where(
+        'id' in by ? 'userspace_apps.id' : 'userspace_apps.sandbox_id',
+        '=',
+        'id' in by ? by.id : by.sandboxId,
+      )
+      .executeTakeFirst();
+    if (!found) return undefined;
+    const { pinned_id, ...row } = found;
+    return { row, pinned: pinned_id !== null };
+  }
+
   list(trashed: boolean): Promise<UserspaceRow[]> {
     return this.db
       .selectFrom('userspace_apps')

@@ -306,3 +306,60 @@ export const LaunchResult = Type.Object(
   { $id: 'LaunchResult' },
 );
 export type LaunchResult = Static<typeof LaunchResult>;
+
+/** A notification an app made with `app.notify`, as the desktop lists it. */
+export const AppNotification = Type.Object(
+  {
+    id: Type.String(),
+    app_id: Type.String(),
+    title: Type.String(),
+    body: Type.String(),
+    created_at: Timestamp,
+    read: Type.Boolean(),
+  },
+  { $id: 'AppNotification' },
+);
+export type AppNotification = Static<typeof AppNotification>;
+
+export const NotificationListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 128 })),
+    unread: Type.Optional(Type.Boolean({ description: 'Only the unread ones', default: false })),
+  },
+  strict,
+);
+export type NotificationListQuery = Static<typeof NotificationListQuery>;
+
+export const NotificationPage = Type.Object(
+  { items: Type.Array(AppNotification), next_cursor: Cursor },
+  { $id: 'NotificationPage' },
+);
+export type NotificationPage = Static<typeof NotificationPage>;
+
+export const NotificationParams = Type.Object(
+  { id: Type.String({ pattern: '^ntf[0-9a-z]{26}$' }) },
+  strict,
+);
+
+/** What an app's data takes, against its quota (the `userspace_data_quota_bytes` setting). */
+export const AppDataUsage = Type.Object(
+  {
+    app_id: Type.String(),
+    kv_bytes: Type.Integer({ minimum: 0 }),
+    table_bytes: Type.Integer({ minimum: 0 }),
+    files_bytes: Type.Integer({ minimum: 0 }),
+    used_bytes: Type.Integer({ minimum: 0 }),
+    quota_bytes: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'AppDataUsage' },
+);
+export type AppDataUsage = Static<typeof AppDataUsage>;
+
+/** What a `quota_exceeded` refusal carries in `details`. */
+export const QuotaExceededDetails = Type.Object({
+  quota_bytes: Type.Integer(),
+  used_bytes: Type.Integer(),
+  needed_bytes: Type.Integer(),
+});
+export type QuotaExceededDetails = Static<typeof QuotaExceededDetails>;

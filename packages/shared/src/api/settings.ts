@@ -18,6 +18,8 @@ export const SETTINGS_BOUNDS = {
   task_spend_limit_owner_usd: { minimum: 0, maximum: 1_000_000 },
   userspace_trash_days: { minimum: 0, maximum: 3650 },
   userspace_health_seconds: { minimum: 1, maximum: 3600 },
+  userspace_broker_calls_per_minute: { minimum: 1, maximum: 1_000_000 },
+  userspace_data_quota_bytes: { minimum: 1024, maximum: 1024 ** 4 },
 } as const;
 
 const ForbiddenList = Type.Array(Capability, { maxItems: 64, uniqueItems: true });
@@ -85,6 +87,16 @@ export const SettingsSchema = Type.Object(
       description:
         "How long a service app's new version has to pass its health check before the update rolls back",
     }),
+    userspace_broker_calls_per_minute: Type.Integer({
+      ...SETTINGS_BOUNDS.userspace_broker_calls_per_minute,
+      description:
+        'Broker calls one userspace app may make per minute (a token bucket that holds a minute of calls); more are refused with 429 rate_limited',
+    }),
+    userspace_data_quota_bytes: Type.Integer({
+      ...SETTINGS_BOUNDS.userspace_data_quota_bytes,
+      description:
+        "Bytes one userspace app's data may take in all (kv, tables and files together); a write past it is refused with 413 quota_exceeded and changes nothing",
+    }),
     userspace_forbidden_capabilities: ForbiddenCapabilities,
   },
   { $id: 'Settings' },
@@ -103,6 +115,8 @@ export const DEFAULT_SETTINGS: Settings = {
   task_spend_limit_owner_usd: 0,
   userspace_trash_days: 30,
   userspace_health_seconds: 60,
+  userspace_broker_calls_per_minute: 1200,
+  userspace_data_quota_bytes: 100 * 1024 * 1024,
   userspace_forbidden_capabilities: {},
 };
 
@@ -119,6 +133,8 @@ export const PatchSettingsBody = Type.Partial(
     task_spend_limit_owner_usd: SettingsSchema.properties.task_spend_limit_owner_usd,
     userspace_trash_days: SettingsSchema.properties.userspace_trash_days,
     userspace_health_seconds: SettingsSchema.properties.userspace_health_seconds,
+    userspace_broker_calls_per_minute: SettingsSchema.properties.userspace_broker_calls_per_minute,
+    userspace_data_quota_bytes: SettingsSchema.properties.userspace_data_quota_bytes,
     userspace_forbidden_capabilities: SettingsSchema.properties.userspace_forbidden_capabilities,
   }),
   { ...strict, minProperties: 1 },

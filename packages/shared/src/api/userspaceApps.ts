@@ -231,6 +231,9 @@ export const PurgePlan = Type.Object(
   {
     paths: Type.Array(Type.String()),
     bytes: Type.Integer(),
+    rows_bytes: Type.Optional(
+      Type.Integer({ description: "Bytes of the app's kv and table rows in the store" }),
+    ),
   },
   { $id: 'PurgePlan' },
 );

@@ -1,4 +1,13 @@
-import { BrokerCallBody, BrokerCallResult } from '../api/broker.js';
+import {
+  AppDataUsage,
+  BrokerCallBody,
+  BrokerCallResult,
+  NotificationListQuery,
+  NotificationPage,
+  NotificationParams,
+  AppNotification,
+} from '../api/broker.js';
+import { UserspaceAppParams } from '../api/userspaceApps.js';
 import { errorResponses } from './errorResponses.js';
 import type { RouteTable } from './routeContract.js';
 
@@ -7,7 +16,8 @@ const tags = ['broker'] as const;
 /**
  * The capability broker: the one way a userspace app reaches the core. A web app's window calls
  * through the console with its app session; a service app calls from its sandbox with its
- * sandbox token. Either way the caller is authenticated, never named in the message.
+ * sandbox token. Either way the caller is authenticated, never named in the message. The
+ * console reads what apps left for people (notifications) and what their data takes here too.
  */
 export const BrokerRoutes = {
   call: {
@@ -21,6 +31,36 @@ export const BrokerRoutes = {
         'The method is checked against the app\u2019s grant and its tier\u2019s ceiling (admin-forbidden capabilities win over both), quotas and rate limits, then audited and dispatched. A refusal is capability_required with the capability in details.',
       body: BrokerCallBody,
       response: { 200: BrokerCallResult, ...errorResponses(400, 401, 403, 404, 409, 413, 429) },
+    },
+  },
+  usage: {
+    method: 'GET',
+    url: '/v1/userspace-apps/:id/usage',
+    schema: {
+      tags,
+      summary: "What a userspace app's data takes (kv, tables, files) against its quota",
+      params: UserspaceAppParams,
+      response: { 200: AppDataUsage, ...errorResponses(401, 403, 404) },
+    },
+  },
+  notifications: {
+    method: 'GET',
+    url: '/v1/notifications',
+    schema: {
+      tags,
+      summary: 'Notifications apps left for the caller (app.notify), newest first, paged',
+      querystring: NotificationListQuery,
+      response: { 200: NotificationPage, ...errorResponses(400, 401, 403) },
+    },
+  },
+  readNotification: {
+    method: 'POST',
+    url: '/v1/notifications/:id/read',
+    schema: {
+      tags,
+      summary: 'Mark a notification read',
+      params: NotificationParams,
+      response: { 200: AppNotification, ...errorResponses(401, 403, 404) },
     },
   },
 } as const satisfies RouteTable;

@@ -1,0 +1,86 @@
+import type { AppFilesTable, AppKvTable, AppTableRowsTable, AppDataDb } from './schema.js';
+import type { Filestore } from './filestore.js';
+import { mimeOf } from './mime.js';
+import { usageOf, type Usage } from './quota.js';
+
+/** An app's rows as a data snapshot keeps them (JSON, next to the copy of its files). */
+export interface AppRowsDump {
+  kv: AppKvTable[];
+  table: AppTableRowsTable[];
+  files: AppFilesTable[];
+}
+
+/**
+ * An app's data as a whole: a dump of its rows for a data snapshot, the restore of one (rows
+ * replaced in one transaction), the purge, and its usage. The files' bytes are copied with the
+ * app's data directory by whoever takes the snapshot; a restore re-indexes what is on disk
+ * when the dump has no index for it.
+ */
+export class AppDataRows {
+  constructor(
+    private readonly db: AppDataDb,
+    private readonly store: Filestore,
+  ) {}
+
+  async dump(appId: string): Promise<AppRowsDump> {
+    return {
+      kv: await this.db.selectFrom('app_kv').selectAll().where('app_id', '=', appId).execute(),
+      table: await this.db
+        .selectFrom('app_table_rows')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .execute(),
+      files: await this.db
+        .selectFrom('app_files')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .execute(),
+    };
+  }
+
+  /**
+   * Makes the app's rows those of `dump` (taken of this app). The file index follows what the
+   * filestore holds now (restored just before): the dump's MIME types where it knows the path.
+   */
+  async restore(appId: string, dump: AppRowsDump): Promise<void> {
+    const known = new Map(dump.files.map((f) => [f.path, f.mime]));
+    const onDisk = await this.store.scan(appId);
+    await this.db.transaction().execute(async (tx) => {
+      await this.purgeIn(tx, appId);
+      for (const r of dump.kv)
+        await tx
+          .insertInto('app_kv')
+          .values({ ...r, app_id: appId })
+          .execute();
+      for (const r of dump.table) {
+        await tx
+          .insertInto('app_table_rows')
+          .values({ ...r, app_id: appId })
+          .execute();
+      }
+      for (const f of onDisk) {
+        const mime = known.get(f.path) ?? mimeOf(f.path) ?? 'application/octet-stream';
+        await tx
+          .insertInto('app_files')
+          .values({ app_id: appId, ...f, mime })
+          .execute();
+      }
+    });
+  }
+
+  /** Every row of the app and every file: gone (a purge). */
+  async purge(appId: string): Promise<void> {
+    await this.db.transaction().execute((tx) => this.purgeIn(tx, appId));
+    await this.store.removeApp(appId);
+  }
+
+  usage(appId: string): Promise<Usage> {
+    return usageOf(this.db, appId);
+  }
+
+  private async purgeIn(tx: AppDataDb, appId: string): Promise<void> {
+    await tx.deleteFrom('app_kv').where('app_id', '=', appId).execute();
+    await tx.deleteFrom('app_table_rows').where('app_id', '=', appId).execute();
+    await tx.deleteFrom('app_files').where('app_id', '=', appId).execute();
+  }
+}

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PaddockError } from '@paddock/shared';
+
+/** A file written aside: `commit` makes it the file at its path at once, `discard` drops it. */
+export interface StagedFile {
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * Where an app's file bytes live. The index (paths, sizes, MIME types) is in the store; a
+ * backend only keeps bytes under one root per app. `LocalFilestore` now; S3 and mounts into
+ * sandboxes later, behind this interface.
+ */
+export interface Filestore {
+  stage(appId: string, filePath: string, bytes: Buffer): Promise<StagedFile>;
+  /** The bytes, or null when there is no such file. */
+  read(appId: string, filePath: string): Promise<Buffer | null>;
+  remove(appId: string, filePath: string): Promise<boolean>;
+  /** Every file of the app (a purge). */
+  removeApp(appId: string): Promise<void>;
+  /** Bytes of every file of the app, by path (a data restore re-indexes from this). */
+  scan(appId: string): Promise<{ path: string; size: number; modified_at: string }[]>;
+}
+
+const APP_ID = /^[a-z0-9]{16,128}$/i;
+const MAX_DEPTH = 32;
+
+/**
+ * The segments of a relative path, or `invalid_path`: no leading `/`, no empty, `.` or `..`
+ * segment, no NUL or backslash. The schema checks this shape too; this is the last word.
+ */
+export function segmentsOf(filePath: string): string[] {
+  const parts = filePath.split('/');
+  const bad =
+    filePath.length === 0 ||
+    filePath.includes('\0') ||
+    filePath.includes('\\') ||
+    parts.length > MAX_DEPTH ||
+    parts.some((s) => s === '' || s === '.' || s === '..' || Buffer.byteLength(s) > 255);
+  if (bad)
+    throw new PaddockError(
+      'invalid_path',
+      `not a path inside the app's files: ${JSON.stringify(filePath)}`,
+    );
+  return parts;
+}
+
+/**
+ * Files on this host: `<base>/<appId>/files/<path>`, staged in `<base>/<appId>/staging/` (the
+ * same file system, so a commit is one rename). Never follows a symlink: every directory on the
+ * way is checked with lstat, and files are opened with O_NOFOLLOW.
+ */
+export class LocalFilestore implements Filestore {
+  constructor(readonly base: string) {}
+
+  rootOf(appId: string): string {
+    if (!APP_ID.test(appId)) throw new PaddockError('bad_request', 'not an app id');
+    return path.join(this.base, appId, 'files');
+  }
+
+  async stage(appId: string, filePath: string, bytes: Buffer): Promise<StagedFile> {
+    const parts = segmentsOf(filePath);
+    const staging = path.join(this.base, appId, 'staging');
+    fs.mkdirSync(staging, { recursive: true, mode: 0o700 });
+    const tmp = path.join(staging, `${Date.now()}-${randomBytes(6).toString('hex')}`);
+    const fd = fs.openSync(
+      tmp,
+      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
+      0o600,
+    );
+    try {
+      fs.writeSync(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const discard = () => Promise.resolve(fs.rmSync(tmp, { force: true }));
+    return {
+      commit: async () => {
+        try {
+          const dir = this.directoryFor(appId, parts, true)!;
+          const dest = path.join(dir, parts[parts.length - 1]!);
+          const st = lstatOrNull(dest);
+          if (st?.isDirectory())
+            throw new PaddockError('is_a_directory', `${filePath} is a directory`);
+          if (st && !st.isFile())
+            throw new PaddockError('invalid_path', `${filePath} is not a file`);
+          fs.renameSync(tmp, dest);
+        } catch (err) {
+          await discard();
+          throw err;
+        }
+      },
+      discard,
+    };
+  }
+
+  read(appId: string, filePath: string): Promise<Buffer | null> {
+    const parts = segmentsOf(filePath);
+    const dir = this.directoryFor(appId, parts, false);
+    if (dir === null) return Promise.resolve(null);
+    let fd: number;
+    try {
+      fd = fs.openSync(
+        path.join(dir, parts[parts.length - 1]!),
+        fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW,
+      );
+    } catch (err) {
+      if (isCode(err, 'ENOENT') || isCode(err, 'ELOOP')) return Promise.resolve(null);
+      throw err;
+    }
+    try {
+      if (!fs.fstatSync(fd).isFile()) return Promise.resolve(null);
+      return Promise.resolve(fs.readFileSync(fd));
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  remove(appId: string, filePath: string): Promise<boolean> {
+    const parts = segmentsOf(filePath);
+    const dir = this.directoryFor(appId, parts, false);
+    if (dir === null) return Promise.resolve(false);
+    const file = path.join(dir, parts[parts.length - 1]!);
+    const st = lstatOrNull(file);
+    if (!st || st.isDirectory()) return Promise.resolve(false);
+    fs.rmSync(file, { force: true });
+    // Empty directories on the way go too, up to the root.
+    const root = this.rootOf(appId);
+    for (let d = dir; d !== root && d.startsWith(root); d = path.dirname(d)) {
+      if (fs.readdirSync(d).length > 0) break;
+      fs.rmdirSync(d);
+    }
+    return Promise.resolve(true);
+  }
+
+  removeApp(appId: string): Promise<void> {
+    fs.rmSync(path.join(this.base, appId, 'files'), { recursive: true, force: true });
+    fs.rmSync(path.join(this.base, appId, 'staging'), { recursive: true, force: true });
+    return Promise.resolve();
+  }
+
+  scan(appId: string): Promise<{ path: string; size: number; modified_at: string }[]> {
+    const out: { path: string; size: number; modified_at: string }[] = [];
+    const walk = (dir: string, rel: string) => {
+      for (const name of fs.readdirSync(dir).sort()) {
+        const st = fs.lstatSync(path.join(dir, name));
+        const p = rel ? `${rel}/${name}` : name;
+        if (st.isDirectory()) walk(path.join(dir, name), p);
+        else if (st.isFile())
+          out.push({ path: p, size: st.size, modified_at: st.mtime.toISOString() });
+      }
+    };
+    const root = this.rootOf(appId);
+    if (fs.existsSync(root)) walk(root, '');
+    return Promise.resolve(out);
+  }
+
+  /**
+   * The directory that holds the file `parts` names, each step checked with lstat (a symlink
+   * or a file on the way is refused); with `create`, missing ones are made. Null when absent.
+   */
+  private directoryFor(appId: string, parts: string[], create: boolean): string | null {
+    let dir = this.rootOf(appId);
+    if (create) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    else if (!lstatOrNull(dir)?.isDirectory()) return null;
+    for (const seg of parts.slice(0, -1)) {
+      dir = path.join(dir, seg);
+      const st = lstatOrNull(dir);
+      if (st === null) {
+        if (!create) return null;
+        fs.mkdirSync(dir, { mode: 0o700 });
+      } else if (!st.isDirectory()) {
+        throw new PaddockError(
+          'not_a_directory',
+          `${seg} on the way to the file is not a directory`,
+        );
+      }
+    }
+    return dir;
+  }
+}
+
+function lstatOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(p);
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return null;
+    throw err;
+  }
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === code;
+}

@@ -1,0 +1,16 @@
+export {
+  createAppDataTables,
+  type AppDataDatabase,
+  type AppDataDb,
+  type AppFilesTable,
+  type AppKvTable,
+  type AppTableRowsTable,
+} from './schema.js';
+export { AppKv } from './appKv.js';
+export { AppTable } from './appTable.js';
+export { AppFiles } from './appFiles.js';
+export { AppDataRows, type AppRowsDump } from './appDataRows.js';
+export { LocalFilestore, segmentsOf, type Filestore, type StagedFile } from './filestore.js';
+export { mimeOf, DEFAULT_MIME } from './mime.js';
+export { usageOf, checkQuota, type QuotaOf, type Usage } from './quota.js';
+export { mergePatch } from './tableFilters.js';
