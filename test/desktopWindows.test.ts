@@ -52,7 +52,7 @@ async function helloProbe(page: Page, frame: Frame, hello: unknown, consoleOrigi
   );
 }
 
-describe('apps in desktop windows (needs the app-origin and broker branches)', () => {
+describe('apps in desktop windows: the SDK, the bridge and the broker end to end', () => {
   const dataDir = tempDataDir();
   let d: TestDaemon;
   let browser: Browser;

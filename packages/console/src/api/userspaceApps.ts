@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, apiPath, requestEmpty, requestJson } from './client.js';
 import { POLL_INTERVAL_MS, queryKeys } from './queryKeys.js';
 import type {
+  AppDataUsage,
   InstallResult,
   LaunchResult,
   PurgePlan,
@@ -62,13 +63,10 @@ export function launchApp(id: string, signal?: AbortSignal): Promise<LaunchResul
   return requestJson<LaunchResult>('POST', `${appPath(id)}/launch`, { signal });
 }
 
-/** What an app's data takes (the broker's usage route); shown as it comes. */
-export type UsageReport = Record<string, unknown>;
-
 export function useUsage(id: string) {
   return useQuery({
     queryKey: queryKeys.userspaceUsage(id),
-    queryFn: ({ signal }) => requestJson<UsageReport>('GET', `${appPath(id)}/usage`, { signal }),
+    queryFn: ({ signal }) => requestJson<AppDataUsage>('GET', `${appPath(id)}/usage`, { signal }),
     refetchInterval: POLL_INTERVAL_MS * 5,
   });
 }

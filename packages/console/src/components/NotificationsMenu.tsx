@@ -1,11 +1,14 @@
 import { useState } from 'react';
-import { isUnread, useMarkRead, useNotifications } from '../api/notifications.js';
+import { useMarkRead, useNotifications } from '../api/notifications.js';
+import { useUserspaceApps } from '../api/userspaceApps.js';
 import { timeAgo } from '../lib/time.js';
 
 /** The bell in the header: apps' notifications (app.notify), polled, with the unread count. */
 export function NotificationsMenu() {
   const notifications = useNotifications();
   const markRead = useMarkRead();
+  const apps = useUserspaceApps();
+  const nameOf = (appId: string) => apps.data?.items.find((a) => a.id === appId)?.name;
   const [open, setOpen] = useState(false);
   // Until the route answers (or if it fails), no bell: nothing is known to be unread.
   if (!notifications.data) return null;
@@ -32,14 +35,14 @@ export function NotificationsMenu() {
           {items.map((n) => (
             <div
               key={n.id}
-              className={`notification${isUnread(n) ? ' notification-unread' : ''}`}
+              className={`notification${!n.read ? ' notification-unread' : ''}`}
               data-testid="notification"
             >
               <strong>{n.title}</strong>
-              {n.app_name && <span className="muted small"> · {n.app_name}</span>}
-              {n.created_at && <span className="muted small"> · {timeAgo(n.created_at)}</span>}
+              {nameOf(n.app_id) && <span className="muted small"> · {nameOf(n.app_id)}</span>}
+              <span className="muted small"> · {timeAgo(n.created_at)}</span>
               {n.body && <p>{n.body}</p>}
-              {isUnread(n) && (
+              {!n.read && (
                 <button
                   type="button"
                   className="link-button"

@@ -3,13 +3,14 @@ import { ApiError } from '../api/client.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { formatBytes } from '../lib/capabilities.js';
 
-function show(key: string, value: unknown): string {
-  if (typeof value === 'number' && /bytes$/.test(key)) return formatBytes(value);
-  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') {
-    return String(value);
-  }
-  return JSON.stringify(value);
-}
+/** The parts of an app's data, in the order they are shown. */
+const PARTS = [
+  ['kv_bytes', 'Keys and values'],
+  ['table_bytes', 'Tables'],
+  ['files_bytes', 'Files'],
+  ['used_bytes', 'In all'],
+  ['quota_bytes', 'Quota'],
+] as const;
 
 /** What the app's data takes (kv, tables, files) against its quotas, as the broker reports it. */
 export function UsagePanel({ appId }: { appId: string }) {
@@ -24,14 +25,12 @@ export function UsagePanel({ appId }: { appId: string }) {
       {missing && <p className="muted">No data usage recorded.</p>}
       {usage.data && (
         <dl className="usage-list">
-          {Object.entries(usage.data)
-            .filter(([key]) => key !== 'app_id')
-            .map(([key, value]) => (
-              <div key={key} data-testid="usage-item" data-key={key}>
-                <dt>{key.replace(/_/g, ' ')}</dt>
-                <dd>{show(key, value)}</dd>
-              </div>
-            ))}
+          {PARTS.map(([key, label]) => (
+            <div key={key} data-testid="usage-item" data-key={key}>
+              <dt>{label}</dt>
+              <dd>{formatBytes(usage.data[key])}</dd>
+            </div>
+          ))}
         </dl>
       )}
     </section>
