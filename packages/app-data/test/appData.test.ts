@@ -101,7 +101,10 @@ describe('app data', () => {
 
   it('writes files atomically, confined to the app, never through a symlink', async () => {
     await files.write(A, { path: 'x/y.json', content_base64: b64('{}') });
-    assert.equal((await files.read(A, { path: 'x/y.json' })).mime, 'application/json');
+    assert.equal(
+      (await files.read(A, { path: 'x/y.json' })).mime,
+      'application/json; charset=utf-8',
+    );
     const root = store.rootOf(A);
     fs.symlinkSync(os.tmpdir(), path.join(root, 'out'));
     assert.equal(

@@ -9,15 +9,7 @@ export {
   COMMON_HEADERS,
   type BundlePolicy,
 } from './bundleHeaders.js';
-export {
-  BundleFiles,
-  bundlePath,
-  contentTypeOf,
-  BUNDLE_CACHE_CONTROL,
-  CONTENT_TYPES,
-  DEFAULT_CONTENT_TYPE,
-  type OpenedFile,
-} from './bundleFiles.js';
+export { BundleFiles, bundlePath, BUNDLE_CACHE_CONTROL, type OpenedFile } from './bundleFiles.js';
 export {
   AppOriginServer,
   type AppBundle,

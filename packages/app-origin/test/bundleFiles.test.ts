@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BundleFiles, bundlePath, contentTypeOf } from '../src/index.js';
+import { contentTypeOf } from '@paddock/shared';
+import { BundleFiles, bundlePath } from '../src/index.js';
 
 describe('bundle paths', () => {
   it('maps the token root to index.html and decodes each segment', () => {
