@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileCharge } from '@paddock/app-data';
 import type { AppDataUsage, NotificationPage, UserspaceApp } from '@paddock/shared';
 import { suiteDaemon } from './harness.js';
 import { brokerCall, TestWindows, type BrokerAnswer } from './brokerClient.js';
@@ -473,8 +474,10 @@ describe('the broker, for web app windows', () => {
       assert.deepEqual(ok(await B('app.table.query', { table: 't' })).items, []);
       ok(await B('app.kv.set', { key: 'keep', value: 'smaller' }));
       const after = await d.api<AppDataUsage>('GET', `/v1/userspace-apps/${b.appId}/usage`);
-      assert.equal(after.body.files_bytes, 1000);
-      assert.equal(after.body.used_bytes, after.body.kv_bytes + after.body.table_bytes + 1000);
+      // A file counts its bytes, its name and its index row.
+      const charged = fileCharge('keep.txt', 1000);
+      assert.equal(after.body.files_bytes, charged);
+      assert.equal(after.body.used_bytes, after.body.kv_bytes + after.body.table_bytes + charged);
     } finally {
       await d.api('PATCH', '/v1/settings', { userspace_data_quota_bytes: 100 * 1024 * 1024 });
     }

@@ -54,6 +54,25 @@ export const SDK_APP_FILES: Record<string, string> = {
   'paddock-app-sdk.js': SDK_BUNDLE,
 };
 
+/**
+ * A web app that speaks the bridge's protocol itself (no SDK): it says hello to the console
+ * named in its fragment and keeps the port it is handed on `globalThis.port`.
+ */
+export const RAW_APP_FILES: Record<string, string> = {
+  'index.html':
+    '<!doctype html><meta charset="utf-8"><title>raw app</title>' +
+    '<p id="state">loading</p><script type="module" src="app.js"></script>',
+  'app.js': [
+    "const parentOrigin = decodeURIComponent(location.hash.split('paddock-parent=')[1] ?? '');",
+    "addEventListener('message', (event) => {",
+    "  if (event.source !== parent || event.data?.type !== 'paddock:port') return;",
+    '  globalThis.port = event.ports[0];',
+    "  document.getElementById('state').textContent = 'connected';",
+    '});',
+    "parent.postMessage({ type: 'paddock:hello' }, parentOrigin);",
+  ].join('\n'),
+};
+
 /** Installs a package through the API (consent to what it requires) and returns the app. */
 export async function installApp(
   d: TestDaemon,

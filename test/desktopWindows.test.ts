@@ -13,6 +13,7 @@ import {
   installApp,
   launchChromium,
   openWindow,
+  RAW_APP_FILES,
   SDK_APP_FILES,
   sdkCall,
   signIn,
@@ -164,40 +165,35 @@ describe('apps in desktop windows: the SDK, the bridge and the broker end to end
       value: { found: true, value: 'A' },
     });
 
-    // Over a port of its own, a call naming B is refused, and a plain one is A's.
-    const answers = await frameA.evaluate(
-      ([origin, other]) => {
-        const g = globalThis as unknown as {
-          parent: { postMessage(m: unknown, o: string): void };
-          addEventListener(
-            t: string,
-            l: (e: { data: { type?: string }; ports: MessagePortLike[] }) => void,
-          ): void;
+    // Over the port itself (an app's page without the SDK), a call naming B is refused, and a
+    // plain one is the app's own.
+    const raw = await installApp(d, { name: 'Raw', permissions: ['app.kv'], files: RAW_APP_FILES });
+    const frameR = await openWindow(page, raw.id);
+    const answers = await frameR.evaluate((other) => {
+      interface MessagePortLike {
+        postMessage(m: unknown): void;
+        onmessage: ((e: { data: { id: number } }) => void) | null;
+      }
+      const port = (globalThis as unknown as { port: MessagePortLike }).port;
+      return new Promise<unknown[]>((resolve) => {
+        const got: unknown[] = [];
+        port.onmessage = (m) => {
+          got[m.data.id - 1] = m.data;
+          if (got.filter(Boolean).length === 4) resolve(got);
         };
-        interface MessagePortLike {
-          postMessage(m: unknown): void;
-          onmessage: ((e: { data: { id: number } }) => void) | null;
-        }
-        return new Promise<unknown[]>((resolve) => {
-          g.addEventListener('message', (event) => {
-            const port = event.ports[0];
-            if (event.data?.type !== 'paddock:port' || !port) return;
-            const got: unknown[] = [];
-            port.onmessage = (m) => {
-              got[m.data.id - 1] = m.data;
-              if (got.filter(Boolean).length === 3) resolve(got);
-            };
-            const get = { type: 'call', method: 'app.kv.get' };
-            port.postMessage({ ...get, id: 1, params: { key: 'secret' }, app_id: other });
-            port.postMessage({ ...get, id: 2, params: { key: 'secret', app_id: other } });
-            port.postMessage({ ...get, id: 3, params: { key: 'secret' } });
-          });
-          g.parent.postMessage({ type: 'paddock:hello' }, origin as string);
+        const get = { type: 'call', method: 'app.kv.get' };
+        port.postMessage({
+          type: 'call',
+          method: 'app.kv.set',
+          id: 1,
+          params: { key: 'secret', value: 'R' },
         });
-      },
-      [d.url, b.id] as const,
-    );
-    const [named, inParams, plain] = answers as {
+        port.postMessage({ ...get, id: 2, params: { key: 'secret' }, app_id: other });
+        port.postMessage({ ...get, id: 3, params: { key: 'secret', app_id: other } });
+        port.postMessage({ ...get, id: 4, params: { key: 'secret' } });
+      });
+    }, b.id);
+    const [, named, inParams, plain] = answers as {
       ok: boolean;
       result?: unknown;
       error?: { code: string };
@@ -205,6 +201,24 @@ describe('apps in desktop windows: the SDK, the bridge and the broker end to end
     assert.equal(named?.ok, false);
     assert.equal(named?.error?.code, 'bad_request');
     assert.equal(inParams?.ok, false);
-    assert.deepEqual(plain, { id: 3, ok: true, result: { found: true, value: 'A' } });
+    assert.deepEqual(plain, { id: 4, ok: true, result: { found: true, value: 'R' } });
+  });
+
+  it('gives a launch one port: a page the app navigates its frame to gets none', async () => {
+    const app = await sdkApp('Wanderer');
+    const frame = await openWindow(page, app.id);
+    assert.equal((await sdkCall(frame, 'kv.set', 'k', 1)).ok, true);
+    // The app navigates its own frame (no CSP can forbid that): the page it lands on says
+    // hello with the SDK and gets no port; the desktop empties the window rather than leave
+    // the app on a page it did not launch, and a reload launches it afresh.
+    await frame.evaluate(() => {
+      const g = globalThis as unknown as { location: { href: string } };
+      g.location.href = 'index.html?elsewhere';
+    });
+    await page.getByTestId('app-window-left').waitFor();
+    const frameOf = page.locator(
+      `[data-testid=app-window][data-app-id="${app.id}"] >> [data-testid=app-window-frame]`,
+    );
+    assert.equal(await frameOf.getAttribute('src'), 'about:blank');
   });
 });

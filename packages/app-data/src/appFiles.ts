@@ -5,7 +5,7 @@ import type { Filestore } from './filestore.js';
 import { segmentsOf } from './filestore.js';
 import { mimeOf } from './mime.js';
 import { checkQuota, type QuotaOf } from './quota.js';
-import type { AppDataDb } from './schema.js';
+import { fileCharge, type AppDataDb } from './schema.js';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -48,7 +48,13 @@ export class AppFiles {
           .where('app_id', '=', appId)
           .where('path', '=', p.path)
           .executeTakeFirst();
-        await checkQuota(tx, appId, this.quotaOf(appId), bytes.length, old?.size ?? 0);
+        await checkQuota(
+          tx,
+          appId,
+          this.quotaOf(appId),
+          fileCharge(p.path, bytes.length),
+          old ? fileCharge(p.path, old.size) : 0,
+        );
         const row = { app_id: appId, path: p.path, size: bytes.length, mime, modified_at };
         await tx
           .insertInto('app_files')

@@ -1,10 +1,14 @@
 export {
   createAppDataTables,
+  createAppDataUsage,
+  fileCharge,
+  FILE_ROW_BYTES,
   type AppDataDatabase,
   type AppDataDb,
   type AppFilesTable,
   type AppKvTable,
   type AppTableRowsTable,
+  type AppDataUsageTable,
 } from './schema.js';
 export { AppKv } from './appKv.js';
 export { AppTable } from './appTable.js';

@@ -6,24 +6,16 @@ export type Usage = Omit<AppDataUsage, 'app_id' | 'quota_bytes'>;
 /** The app's byte budget, read at each write (a setting the admin may change at run time). */
 export type QuotaOf = (appId: string) => number;
 
-/** What an app's data takes now: kv, table and file bytes (in a transaction when given one). */
+/** What an app's data counts against its quota now (in a transaction when given one). */
 export async function usageOf(db: AppDataDb, appId: string): Promise<Usage> {
-  const sum = async (table: 'app_kv' | 'app_table_rows') => {
-    const row = await db
-      .selectFrom(table)
-      .select((eb) => eb.fn.sum<number | null>('bytes').as('n'))
-      .where('app_id', '=', appId)
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
-  };
-  const files = await db
-    .selectFrom('app_files')
-    .select((eb) => eb.fn.sum<number | null>('size').as('n'))
+  const row = await db
+    .selectFrom('app_data_usage')
+    .select(['kv_bytes', 'table_bytes', 'files_bytes'])
     .where('app_id', '=', appId)
     .executeTakeFirst();
-  const kv_bytes = await sum('app_kv');
-  const table_bytes = await sum('app_table_rows');
-  const files_bytes = Number(files?.n ?? 0);
+  const kv_bytes = row?.kv_bytes ?? 0;
+  const table_bytes = row?.table_bytes ?? 0;
+  const files_bytes = row?.files_bytes ?? 0;
   return { kv_bytes, table_bytes, files_bytes, used_bytes: kv_bytes + table_bytes + files_bytes };
 }
 

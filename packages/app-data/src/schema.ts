@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 /** One key of one app: its JSON value and what it counts against the quota. */
 export interface AppKvTable {
@@ -29,11 +29,32 @@ export interface AppFilesTable {
   modified_at: string;
 }
 
+/**
+ * What each app's data counts against its quota, kept by triggers on the three tables in the
+ * same transaction as every write (so a quota check reads one row, not a sum over the app's).
+ */
+export interface AppDataUsageTable {
+  app_id: string;
+  kv_bytes: number;
+  table_bytes: number;
+  files_bytes: number;
+}
+
 /** The tables this package reads and writes; the daemon's `Database` includes them. */
 export interface AppDataDatabase {
   app_kv: AppKvTable;
   app_table_rows: AppTableRowsTable;
   app_files: AppFilesTable;
+  app_data_usage: AppDataUsageTable;
+}
+
+/**
+ * What a file counts against the quota: its bytes, its path and a fixed share for its index row,
+ * so empty files with long names are not free. The usage triggers compute the same in SQL.
+ */
+export const FILE_ROW_BYTES = 256;
+export function fileCharge(path: string, size: number): number {
+  return size + Buffer.byteLength(path) + FILE_ROW_BYTES;
 }
 
 export type AppDataDb = Kysely<AppDataDatabase>;
@@ -69,4 +90,59 @@ export async function createAppDataTables(db: Kysely<unknown>): Promise<void> {
     .addColumn('modified_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('app_files_pk', ['app_id', 'path'])
     .execute();
+}
+
+/**
+ * The usage counters and the triggers that keep them (SQLite's syntax; PostgreSQL, later, gets
+ * its own), filled from what the tables hold. The daemon's migration calls this once. No
+ * `OR IGNORE` in a trigger: an upsert that fires it imposes its own conflict policy.
+ */
+export async function createAppDataUsage(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('app_data_usage')
+    .addColumn('app_id', 'text', (c) => c.primaryKey())
+    .addColumn('kv_bytes', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('table_bytes', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('files_bytes', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  const charge = {
+    app_kv: ['kv_bytes', (row: string) => `${row}.bytes`],
+    app_table_rows: ['table_bytes', (row: string) => `${row}.bytes`],
+    app_files: [
+      'files_bytes',
+      (row: string) => `(${row}.size + length(CAST(${row}.path AS BLOB)) + ${FILE_ROW_BYTES})`,
+    ],
+  } as const;
+  for (const [table, [column, of]] of Object.entries(charge)) {
+    const add = (row: string, sign: '+' | '-') =>
+      `INSERT INTO app_data_usage (app_id) SELECT ${row}.app_id
+         WHERE NOT EXISTS (SELECT 1 FROM app_data_usage WHERE app_id = ${row}.app_id);
+       UPDATE app_data_usage SET ${column} = ${column} ${sign} ${of(row)} WHERE app_id = ${row}.app_id;`;
+    await sql
+      .raw(
+        `CREATE TRIGGER ${table}_usage_insert AFTER INSERT ON ${table} BEGIN ${add('NEW', '+')} END`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `CREATE TRIGGER ${table}_usage_delete AFTER DELETE ON ${table} BEGIN ${add('OLD', '-')} END`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `CREATE TRIGGER ${table}_usage_update AFTER UPDATE ON ${table} BEGIN ${add('OLD', '-')} ${add('NEW', '+')} END`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `INSERT INTO app_data_usage (app_id) SELECT DISTINCT app_id FROM ${table} WHERE true
+         ON CONFLICT (app_id) DO NOTHING`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `UPDATE app_data_usage SET ${column} = (SELECT coalesce(sum(${of(table)}), 0) FROM ${table} WHERE ${table}.app_id = app_data_usage.app_id)`,
+      )
+      .execute(db);
+  }
 }

@@ -13,6 +13,7 @@ import {
   AppTable,
   LocalFilestore,
   createAppDataTables,
+  createAppDataUsage,
   mergePatch,
   mimeOf,
   type AppDataDatabase,
@@ -44,7 +45,10 @@ describe('app data', () => {
   const files = new AppFiles(db, store, () => quota);
   const rows = new AppDataRows(db, store);
 
-  before(() => createAppDataTables(db as unknown as Kysely<unknown>));
+  before(async () => {
+    await createAppDataTables(db as unknown as Kysely<unknown>);
+    await createAppDataUsage(db as unknown as Kysely<unknown>);
+  });
   after(async () => {
     await db.destroy();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -163,6 +163,8 @@ export async function createModules(
     ...{ metrics: sandboxes.metrics, appData, userspace, sessions: appSessions },
     ...{ agent: appAgent, llm: modelAccess.access },
   });
+  userspace.service.whenPurged((id) => broker.notifications.purgeApp(id));
+  userspace.service.whenPurged((id) => appAgent.forget(id));
   return {
     audit,
     settings,

@@ -30,7 +30,7 @@ interface AppWindowProps {
  * title bar, resized by its corner (CSS resize), several at once.
  */
 export function AppWindow({ app, place, bridge, requestPermission, ...on }: AppWindowProps) {
-  const { frameRef, src, error, generation, reload } = useWindowLaunch(
+  const { frameRef, src, left, error, generation, reload, onFrameLoad } = useWindowLaunch(
     app.id,
     bridge,
     async (capability) => {
@@ -99,6 +99,11 @@ export function AppWindow({ app, place, bridge, requestPermission, ...on }: AppW
         </span>
       </div>
       {error !== null && <ErrorNotice error={error} title="Could not open the app" />}
+      {left && (
+        <p className="notice" data-testid="app-window-left">
+          The app left its page, so its window was emptied. ↻ opens it again.
+        </p>
+      )}
       <iframe
         key={generation}
         ref={frameRef}
@@ -109,6 +114,7 @@ export function AppWindow({ app, place, bridge, requestPermission, ...on }: AppW
         referrerPolicy="no-referrer"
         allow=""
         src={src ?? 'about:blank'}
+        onLoad={onFrameLoad}
       />
     </section>
   );

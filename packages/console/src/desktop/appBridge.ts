@@ -27,11 +27,15 @@ export interface BridgedWindow {
   session(renew: boolean): Promise<string>;
   /** Asks the user (or the remembered answer) whether the app may hold `capability`. */
   requestPermission(capability: string): Promise<boolean>;
+  /** The frame said hello again: its page is no longer the one launched. */
+  left?(): void;
 }
 
 interface Entry {
   window: BridgedWindow;
   port: MessagePort | null;
+  /** Whether this launch's page has had its port. */
+  greeted: boolean;
   limiter: RateLimiter;
   inFlight: number;
 }
@@ -73,6 +77,7 @@ export class AppBridge {
     const entry: Entry = {
       window,
       port: null,
+      greeted: false,
       limiter: new RateLimiter(BRIDGE_LIMITS.burst, BRIDGE_LIMITS.perSecond),
       inFlight: 0,
     };
@@ -102,8 +107,14 @@ export class AppBridge {
     // A sandboxed frame's origin is opaque ("null"); unsandboxed, it would be the app's own.
     if (event.origin !== 'null' && event.origin !== entry.window.origin()) return;
 
-    // The app's page (re)loaded: any port it had is ended; this one replaces it.
-    entry.port?.close();
+    // One port per launch. A second hello is a page the frame navigated to (an app may
+    // navigate its own frame; no CSP can stop that): it must not get a port of its own,
+    // free of the bundle's CSP. The desktop reopens the window with a new launch instead.
+    if (entry.greeted) {
+      entry.window.left?.();
+      return;
+    }
+    entry.greeted = true;
     const channel = new MessageChannel();
     entry.port = channel.port1;
     const current = entry;

@@ -17,6 +17,10 @@ export function useWindowLaunch(
   const [src, setSrc] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [generation, setGeneration] = useState(0);
+  // The frame's page is no longer the one launched (it navigated itself): the window is
+  // emptied and says so; only a new launch (reload) brings the app back.
+  const [left, setLeft] = useState(false);
+  const loads = useRef(0);
 
   useEffect(() => {
     const frame = frameRef.current;
@@ -37,9 +41,12 @@ export function useWindowLaunch(
         return renewing;
       },
       requestPermission: (capability) => askRef.current(capability),
+      left: () => setLeft(true),
     });
     setSrc(null);
     setError(null);
+    setLeft(false);
+    loads.current = 0;
     launchApp(appId, controller.signal).then(
       (result) => {
         launch = result;
@@ -60,5 +67,11 @@ export function useWindowLaunch(
   }, [appId, bridge, generation]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { frameRef, src, error, generation, reload };
+  /** Each load of the launched URL counts; a second one is a page the app navigated to. */
+  const onFrameLoad = useCallback(() => {
+    if (src === null) return;
+    loads.current += 1;
+    if (loads.current > 1) setLeft(true);
+  }, [src]);
+  return { frameRef, src: left ? null : src, left, error, generation, reload, onFrameLoad };
 }

@@ -67,6 +67,11 @@ export class AppAgent {
     };
   }
 
+  /** An app purged: the tasks stay its user's, but no app reinstalled with its id reads them. */
+  async forget(appId: string): Promise<void> {
+    await this.o.db.deleteFrom('app_agent_tasks').where('app_id', '=', appId).execute();
+  }
+
   private logSize(taskId: string, fallback: number): number {
     return this.o.logs.size(taskId) ?? fallback;
   }

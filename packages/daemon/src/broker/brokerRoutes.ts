@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Broker } from '@paddock/broker';
-import { BrokerRoutes, PaddockError, type AppDataUsage } from '@paddock/shared';
+import { BROKER_LIMITS, BrokerRoutes, PaddockError, type AppDataUsage } from '@paddock/shared';
 import type { AuditLog } from '../audit/auditLog.js';
 import { actorOf, requirePrincipal } from '../http/principal.js';
 import { callerOf } from '../userspace/index.js';
@@ -23,6 +23,8 @@ export const brokerRoutes: FastifyPluginAsyncTypebox<BrokerRoutesOptions> = asyn
 
   app.route({
     ...BrokerRoutes.call,
+    // A file of BROKER_LIMITS.fileBytes in base64, with room for the rest of the call.
+    bodyLimit: Math.ceil(BROKER_LIMITS.fileBytes / 3) * 4 + 64 * 1024,
     handler: async (request) => {
       const caller = await callers.resolve(request).catch(async (err: unknown) => {
         // A call that speaks for no app never reaches the broker: audited here.

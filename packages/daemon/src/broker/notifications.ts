@@ -12,6 +12,9 @@ const view = (r: AppNotificationsTable): AppNotification => ({
   read: r.read_at !== null,
 });
 
+/** How many notifications of one app are kept; older ones go as new ones come. */
+export const NOTIFICATIONS_PER_APP = 200;
+
 /** Notifications apps leave for people (`app.notify`); each belongs to one owner. */
 export class NotificationStore {
   private readonly nextId = monotonicFactory();
@@ -20,6 +23,23 @@ export class NotificationStore {
 
   async add(n: { appId: string; owner: string; title: string; body: string }): Promise<string> {
     const id = `ntf${this.nextId().toLowerCase()}`;
+    // An app keeps its newest notifications only: one that raises them without end cannot
+    // fill the store (they are outside its data quota, being the person's).
+    const old = await this.db
+      .selectFrom('app_notifications')
+      .select('id')
+      .where('app_id', '=', n.appId)
+      .orderBy('id', 'desc')
+      .offset(NOTIFICATIONS_PER_APP - 1)
+      .limit(1)
+      .executeTakeFirst();
+    if (old) {
+      await this.db
+        .deleteFrom('app_notifications')
+        .where('app_id', '=', n.appId)
+        .where('id', '<=', old.id)
+        .execute();
+    }
     await this.db
       .insertInto('app_notifications')
       .values({

@@ -1,6 +1,6 @@
 import dns from 'node:dns';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { forbiddenAddress, type ResolveOverrides } from '@paddock/egress';
 import { PaddockError, type BrokerParams, type BrokerResult } from '@paddock/shared';
 
@@ -31,6 +31,10 @@ export async function anthropicComplete(
 ): Promise<BrokerResult<'app.llm.complete'>> {
   const url = new URL('/v1/messages', target.baseUrl);
   const override = net.resolve?.get(url.hostname);
+  // Node connects to an address literal without a lookup, so the lookup's check never runs.
+  if (isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) {
+    throw new PaddockError('model_error', 'the model API must be named by a host name');
+  }
   const body = JSON.stringify({
     model: target.model,
     max_tokens: params.max_tokens ?? 1024,
@@ -76,14 +80,18 @@ export async function anthropicComplete(
   ).catch((err: unknown) => {
     throw new PaddockError('model_error', `the model API could not be reached: ${describe(err)}`);
   });
-  let answer: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    answer = JSON.parse(text) as Record<string, unknown>;
+    parsed = JSON.parse(text);
   } catch {
-    throw new PaddockError('model_error', `the model API answered ${status} with no JSON`, {
+    parsed = null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new PaddockError('model_error', `the model API answered ${status} with no JSON object`, {
       status,
     });
   }
+  const answer = parsed as Record<string, unknown>;
   if (status !== 200) {
     const type = (answer.error as { type?: unknown } | undefined)?.type;
     throw new PaddockError('model_error', `the model API answered ${status}`, {

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { createAppDataTables } from '@paddock/app-data';
+import { createAppDataTables, createAppDataUsage } from '@paddock/app-data';
 
 /**
  * Forward-only, versioned migrations, applied at start. Append new entries; never edit one that
@@ -384,6 +384,18 @@ const migrations: Record<string, Migration> = {
         .createIndex('app_notifications_owner')
         .on('app_notifications')
         .columns(['owner_id', 'id'])
+        .execute();
+    },
+  },
+  '0020_app_data_usage': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Quota checks read a counter the tables' triggers keep, not a sum over an app's rows.
+      await createAppDataUsage(db);
+      // An app's newest notifications are kept, the rest dropped as new ones come.
+      await db.schema
+        .createIndex('app_notifications_app')
+        .on('app_notifications')
+        .columns(['app_id', 'id'])
         .execute();
     },
   },

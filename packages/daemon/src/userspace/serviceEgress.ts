@@ -20,6 +20,8 @@ export class ServiceEgress {
   async rulesFor(sandboxId: string): Promise<{ allow: string[]; deny: string[] } | null> {
     const entry = await this.entry(sandboxId);
     if (entry.grants === null) return null;
+    // As for a web app's CSP: an app with no provenance at all never gets a way out.
+    if (entry.tier === 'unknown') return { allow: [], deny: [] };
     const forbidden = this.o.settings.get().userspace_forbidden_capabilities[entry.tier] ?? [];
     const allow = entry.grants
       .filter((g) => g.startsWith('network:') && !forbidden.some((f) => capabilityCovers(f, g)))

@@ -274,10 +274,18 @@ export class UserspaceService {
     return expired.length;
   }
 
+  /** What other modules keep of an app (its notifications, its agent tasks), gone with it. */
+  private readonly purgeHooks: ((appId: string) => Promise<void>)[] = [];
+
+  whenPurged(hook: (appId: string) => Promise<void>): void {
+    this.purgeHooks.push(hook);
+  }
+
   private async purgeNow(row: UserspaceRow): Promise<PurgePlan> {
     if (row.app_type === 'service') await this.o.host.remove(row);
     const { kv_bytes, table_bytes } = await this.o.appData.usage(row.id);
     await this.o.appData.purge(row.id);
+    for (const hook of this.purgeHooks) await hook(row.id);
     await this.o.store.remove(row.id);
     return { ...this.o.files.purge(row.id), rows_bytes: kv_bytes + table_bytes };
   }

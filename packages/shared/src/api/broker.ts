@@ -244,7 +244,11 @@ export const BROKER_METHODS = {
       {
         task_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
         after: Type.Optional(
-          Type.Integer({ minimum: 0, description: 'Where the last read ended' }),
+          Type.Integer({
+            minimum: 0,
+            maximum: Number.MAX_SAFE_INTEGER,
+            description: 'Where the last read ended',
+          }),
         ),
       },
       strict,

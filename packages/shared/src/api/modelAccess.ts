@@ -20,8 +20,8 @@ export const ModelAccessBody = Type.Object(
     base_url: Type.Optional(
       Type.String({
         maxLength: 300,
-        pattern: '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$',
-        description: "The API's origin (default the provider's own)",
+        pattern: '^https://(?![0-9.]+(:|/|$))[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$',
+        description: "The API's origin, named by host (default the provider's own)",
       }),
     ),
   },
