@@ -56,6 +56,8 @@ describe('settings and idle stop', () => {
       task_spend_limit_owner_usd: 0,
       userspace_trash_days: 30,
       userspace_health_seconds: 60,
+      userspace_broker_calls_per_minute: 1200,
+      userspace_data_quota_bytes: 100 * 1024 * 1024,
       userspace_forbidden_capabilities: {},
     });
     const refused: [unknown, number, string, string?][] = [
