@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppSessions, BrokerCaller, Standing } from '@paddock/broker';
 import { VerifiedSessions } from './verifiedSessions.js';
-import { APP_SESSION_HEADER, PaddockError, readCookies } from '@paddock/shared';
-import { SESSION_COOKIE } from '../auth/sessionTokens.js';
+import { APP_SESSION_HEADER, PaddockError } from '@paddock/shared';
+import { requestCredential } from '../auth/requestCredential.js';
 import { actorOf } from '../http/principal.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { UserspaceRow, UserspaceStore } from '../userspace/userspaceStore.js';
@@ -58,7 +58,7 @@ export class BrokerCallers {
     const claims = await this.verified.verify(
       this.o.sessions,
       session,
-      credentialOf(request) ?? '',
+      requestCredential(request) ?? '',
     );
     if (!claims || claims.keyId !== p.keyId) {
       throw new PaddockError('unauthorized', 'the app session is not valid for this sign-in');
@@ -106,12 +106,4 @@ export class BrokerCallers {
     }
     return d;
   }
-}
-
-/** The raw credential the request was authenticated with: its bearer token or session cookie. */
-function credentialOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  const bearer = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-  if (bearer) return bearer;
-  return readCookies(request.headers.cookie, SESSION_COOKIE)[0];
 }
