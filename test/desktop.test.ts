@@ -14,33 +14,21 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { App, UserspaceApp, UserspacePermissions } from '@paddock/shared';
 import {
+  desktopSuite,
   forgedFrameReport,
   installApp,
   launchChromium,
   SDK_BUNDLE,
   signIn,
 } from './desktopClient.js';
-import { startDaemon, destroyEverything, tempDataDir, type TestDaemon } from './harness.js';
+import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { generateAppKey, makePackage, packageScratch, upload } from './userspacePackages.js';
 
 describe('the desktop in Chromium', () => {
-  const dataDir = tempDataDir();
+  const suite = desktopSuite();
   let d: TestDaemon;
-  let browser: Browser;
   let page: Page;
-
-  before(async () => {
-    d = await startDaemon({ dataDir });
-    browser = await launchChromium();
-    page = await browser.newPage();
-    await signIn(page, d);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await d?.stop();
-    await destroyEverything(dataDir);
-  });
+  before(() => ({ d, page } = suite));
 
   const app = async (id: string) =>
     (await d.api<UserspaceApp>('GET', `/v1/userspace-apps/${id}`)).body;

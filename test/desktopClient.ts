@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import type { UserspaceApp } from '@paddock/shared';
-import type { TestDaemon } from './harness.js';
+import { after, before } from 'node:test';
+import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { generateAppKey, makePackage, upload, type PackageSpec } from './userspacePackages.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -24,6 +25,27 @@ export function launchChromium(): Promise<Browser> {
     // Root in a container: no Chromium sandbox. App origins ({id}.apps.localhost) → loopback.
     args: ['--no-sandbox', '--host-resolver-rules=MAP *.apps.localhost 127.0.0.1'],
   });
+}
+
+/**
+ * A daemon and a signed-in Chromium page for one describe block: its own before and after
+ * hooks start and stop them (read the fields in a test or a later hook).
+ */
+export function desktopSuite(): { d: TestDaemon; browser: Browser; page: Page } {
+  const dataDir = tempDataDir();
+  const suite = {} as { d: TestDaemon; browser: Browser; page: Page };
+  before(async () => {
+    suite.d = await startDaemon({ dataDir });
+    suite.browser = await launchChromium();
+    suite.page = await suite.browser.newPage();
+    await signIn(suite.page, suite.d);
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.d?.stop();
+    await destroyEverything(dataDir);
+  });
+  return suite;
 }
 
 export async function signIn(page: Page, d: TestDaemon): Promise<void> {

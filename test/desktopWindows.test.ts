@@ -5,20 +5,19 @@
  * packages/app-data): written with the desktop, run once those are merged.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Frame, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
+import type { Frame, Page } from 'playwright-core';
 import type { UserspaceApp } from '@paddock/shared';
 import {
+  desktopSuite,
   forgedFrameReport,
   installApp,
-  launchChromium,
   openWindow,
   RAW_APP_FILES,
   SDK_APP_FILES,
   sdkCall,
-  signIn,
 } from './desktopClient.js';
-import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import type { TestDaemon } from './harness.js';
 
 /** What an app's frame is handed in answer to `hello`, counted up to a later round trip. */
 async function helloProbe(page: Page, frame: Frame, hello: unknown, consoleOrigin: string) {
@@ -54,23 +53,10 @@ async function helloProbe(page: Page, frame: Frame, hello: unknown, consoleOrigi
 }
 
 describe('apps in desktop windows: the SDK, the bridge and the broker end to end', () => {
-  const dataDir = tempDataDir();
+  const suite = desktopSuite();
   let d: TestDaemon;
-  let browser: Browser;
   let page: Page;
-
-  before(async () => {
-    d = await startDaemon({ dataDir });
-    browser = await launchChromium();
-    page = await browser.newPage();
-    await signIn(page, d);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await d?.stop();
-    await destroyEverything(dataDir);
-  });
+  before(() => ({ d, page } = suite));
 
   const sdkApp = (name: string, optional: string[] = []): Promise<UserspaceApp> =>
     installApp(d, {
