@@ -17,11 +17,6 @@ export interface AppSessionClaims {
   binding: string;
 }
 
-/** The binding of a credential: a keyed hash, never the credential itself. */
-export function credentialBinding(key: Uint8Array, credential: string): string {
-  return crypto.createHmac('sha256', key).update(credential).digest('base64url').slice(0, 32);
-}
-
 /**
  * Signed app sessions (HS256, one key per install). The console holds one per open window and
  * sends it with the window's broker calls; the app itself never sees it. A session is good only
@@ -36,7 +31,11 @@ export class AppSessions {
 
   /** The binding of the credential a request carries. */
   bind(credential: string): string {
-    return credentialBinding(this.key, `app-session:${credential}`);
+    return crypto
+      .createHmac('sha256', this.key)
+      .update(`app-session:${credential}`)
+      .digest('base64url')
+      .slice(0, 32);
   }
 
   async issue(

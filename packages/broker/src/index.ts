@@ -1,9 +1,4 @@
-export {
-  AppSessions,
-  APP_SESSION_TTL_SECONDS,
-  credentialBinding,
-  type AppSessionClaims,
-} from './appSessions.js';
+export { AppSessions, APP_SESSION_TTL_SECONDS, type AppSessionClaims } from './appSessions.js';
 export { Broker, type BrokerObserver, type BrokerOptions, type Standing } from './broker.js';
 export {
   handlerOf,

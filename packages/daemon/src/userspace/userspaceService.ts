@@ -81,7 +81,7 @@ export class UserspaceService {
   }
 
   async permissions(row: UserspaceRow): Promise<UserspacePermissions> {
-    const current = manifestOf((await this.o.store.version(row.id, row.version))!);
+    const current = await this.manifestInUse(row);
     const tier = tierOf(row, await this.o.store.isPinned(row.id));
     return {
       provenance: tier,
@@ -93,6 +93,11 @@ export class UserspaceService {
       declined: declined(row).filter((d) => !granted(row).includes(d)),
       pending: pendingOf(row)?.diff ?? null,
     };
+  }
+
+  /** The manifest of the version the app runs now. */
+  private async manifestInUse(row: UserspaceRow) {
+    return manifestOf((await this.o.store.version(row.id, row.version))!);
   }
 
   async versions(row: UserspaceRow): Promise<UserspaceVersion[]> {
@@ -166,7 +171,7 @@ export class UserspaceService {
     permissions: Capability[],
   ): Promise<UserspaceRow> {
     return this.locked(stale, async (row) => {
-      const current = manifestOf((await this.o.store.version(row.id, row.version))!);
+      const current = await this.manifestInUse(row);
       const unknown = permissions.filter((p) => !current.optional_permissions.includes(p));
       if (unknown.length > 0) {
         throw new PaddockError(
@@ -192,7 +197,7 @@ export class UserspaceService {
     permissions: Capability[],
   ): Promise<UserspaceRow> {
     return this.locked(stale, async (row) => {
-      const current = manifestOf((await this.o.store.version(row.id, row.version))!);
+      const current = await this.manifestInUse(row);
       const required = permissions.filter((p) => current.permissions.includes(p));
       if (required.length > 0) {
         throw new PaddockError(
