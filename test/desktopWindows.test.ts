@@ -89,6 +89,51 @@ describe('apps in desktop windows: the SDK, the bridge and the broker end to end
     assert.deepEqual(where, { origin: 'null', cookie: 'SecurityError' });
   });
 
+  it('streams a file larger than one call through the window: a Blob up, a Blob back', async () => {
+    const app = await installApp(d, {
+      name: 'Media',
+      permissions: ['app.files'],
+      files: SDK_APP_FILES,
+    });
+    const frame = await openWindow(page, app.id);
+    const size = 12 * 1024 * 1024 + 3;
+    const outcome = await frame.evaluate(async (n) => {
+      const g = globalThis as unknown as {
+        paddock: {
+          files: {
+            upload(p: string, c: Blob): Promise<{ size: number; mime: string }>;
+            download(p: string): Promise<Response>;
+            read(p: string): Promise<unknown>;
+          };
+        };
+      };
+      const bytes = new Uint8Array(n);
+      for (let i = 0; i < n; i++) bytes[i] = (i * 7 + (i >> 10)) & 0xff;
+      const stored = await g.paddock.files.upload(
+        'video/take.bin',
+        new Blob([bytes], { type: 'video/webm' }),
+      );
+      const back = await g.paddock.files.download('video/take.bin');
+      const got = new Uint8Array(await back.arrayBuffer());
+      let same = got.length === n;
+      for (let i = 0; same && i < n; i++) same = got[i] === bytes[i];
+      let readCode = 'none';
+      try {
+        await g.paddock.files.read('video/take.bin');
+      } catch (e) {
+        readCode = (e as { code: string }).code;
+      }
+      return { stored, type: back.headers.get('content-type'), same, readCode };
+    }, size);
+    assert.equal(outcome.stored.size, size);
+    assert.equal(outcome.stored.mime, 'video/webm', "the Blob's own type");
+    assert.equal(outcome.type, 'video/webm');
+    assert.equal(outcome.same, true, 'every byte came back');
+    assert.equal(outcome.readCode, 'payload_too_large', 'one call carries at most 8 MiB');
+    const usage = await d.api<{ files_bytes: number }>('GET', `/v1/userspace-apps/${app.id}/usage`);
+    assert.ok(usage.body.files_bytes >= size);
+  });
+
   it('refuses a capability outside the ceiling until the user allows it, then revokes it', async () => {
     const app = await sdkApp('Reminder', ['app.notify', 'network:https://api.example.com']);
     const frame = await openWindow(page, app.id);

@@ -1,12 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PaddockError } from '@paddock/shared';
 
 /** A file written aside: `commit` makes it the file at its path at once, `discard` drops it. */
 export interface StagedFile {
+  /** Bytes written aside. */
+  size: number;
   commit(): Promise<void>;
   discard(): Promise<void>;
+}
+
+/** A file opened for reading: its size then, and its bytes as a stream (a range when asked). */
+export interface OpenedFile {
+  size: number;
+  /** Bytes `start` to `end` inclusive (the whole file without them); closes the file when read. */
+  stream(range?: { start: number; end: number }): Readable;
+  /** Closes the file when no stream is taken. */
+  close(): void;
+}
+
+/**
+ * Raised by `stage` when the source holds more than `maxBytes`: the caller turns it into its
+ * own refusal (a quota). Nothing stays staged.
+ */
+export class TooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`more than ${maxBytes} bytes`);
+  }
 }
 
 /**
@@ -15,9 +38,20 @@ export interface StagedFile {
  * sandboxes later, behind this interface.
  */
 export interface Filestore {
-  stage(appId: string, filePath: string, bytes: Buffer): Promise<StagedFile>;
+  /**
+   * Writes `source` aside (a stream is read as it comes, never held whole); past `maxBytes`
+   * it stops and rejects with `TooLarge`.
+   */
+  stage(
+    appId: string,
+    filePath: string,
+    source: Buffer | Readable,
+    maxBytes?: number,
+  ): Promise<StagedFile>;
   /** The bytes, or null when there is no such file. */
   read(appId: string, filePath: string): Promise<Buffer | null>;
+  /** The file opened for streaming, or null when there is no such file. */
+  open(appId: string, filePath: string): Promise<OpenedFile | null>;
   remove(appId: string, filePath: string): Promise<boolean>;
   /** Every file of the app (a purge). */
   removeApp(appId: string): Promise<void>;
@@ -61,24 +95,44 @@ export class LocalFilestore implements Filestore {
     return path.join(this.base, appId, 'files');
   }
 
-  async stage(appId: string, filePath: string, bytes: Buffer): Promise<StagedFile> {
+  async stage(
+    appId: string,
+    filePath: string,
+    source: Buffer | Readable,
+    maxBytes = Number.MAX_SAFE_INTEGER,
+  ): Promise<StagedFile> {
     const parts = segmentsOf(filePath);
     const staging = path.join(this.base, appId, 'staging');
     fs.mkdirSync(staging, { recursive: true, mode: 0o700 });
     const tmp = path.join(staging, `${Date.now()}-${randomBytes(6).toString('hex')}`);
+    const discard = () => Promise.resolve(fs.rmSync(tmp, { force: true }));
     const fd = fs.openSync(
       tmp,
       fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
       0o600,
     );
+    let size = 0;
     try {
-      fs.writeSync(fd, bytes);
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          size += chunk.length;
+          done(size > maxBytes ? new TooLarge(maxBytes) : null, chunk);
+        },
+      });
+      const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
+      // The descriptor stays open for the fsync below (a FileHandle would wait for the
+      // stream's close); nothing waits on a close the stream will not emit.
+      const out = fs.createWriteStream('', { fd, autoClose: false, emitClose: false });
+      await pipeline(input, counter, out);
       fs.fsyncSync(fd);
-    } finally {
+    } catch (err) {
       fs.closeSync(fd);
+      await discard();
+      throw err;
     }
-    const discard = () => Promise.resolve(fs.rmSync(tmp, { force: true }));
+    fs.closeSync(fd);
     return {
+      size,
       commit: async () => {
         try {
           const dir = this.directoryFor(appId, parts, true)!;
@@ -98,10 +152,32 @@ export class LocalFilestore implements Filestore {
     };
   }
 
+  open(appId: string, filePath: string): Promise<OpenedFile | null> {
+    const fd = this.openFile(appId, filePath);
+    if (fd === null) return Promise.resolve(null);
+    const size = fs.fstatSync(fd).size;
+    return Promise.resolve({
+      size,
+      stream: (range) => fs.createReadStream('', { fd, autoClose: true, ...range }),
+      close: () => fs.closeSync(fd),
+    });
+  }
+
   read(appId: string, filePath: string): Promise<Buffer | null> {
+    const fd = this.openFile(appId, filePath);
+    if (fd === null) return Promise.resolve(null);
+    try {
+      return Promise.resolve(fs.readFileSync(fd));
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** The file's descriptor, opened without following a symlink; null when it is not a file. */
+  private openFile(appId: string, filePath: string): number | null {
     const parts = segmentsOf(filePath);
     const dir = this.directoryFor(appId, parts, false);
-    if (dir === null) return Promise.resolve(null);
+    if (dir === null) return null;
     let fd: number;
     try {
       fd = fs.openSync(
@@ -109,15 +185,12 @@ export class LocalFilestore implements Filestore {
         fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW,
       );
     } catch (err) {
-      if (isCode(err, 'ENOENT') || isCode(err, 'ELOOP')) return Promise.resolve(null);
+      if (isCode(err, 'ENOENT') || isCode(err, 'ELOOP')) return null;
       throw err;
     }
-    try {
-      if (!fs.fstatSync(fd).isFile()) return Promise.resolve(null);
-      return Promise.resolve(fs.readFileSync(fd));
-    } finally {
-      fs.closeSync(fd);
-    }
+    if (fs.fstatSync(fd).isFile()) return fd;
+    fs.closeSync(fd);
+    return null;
   }
 
   remove(appId: string, filePath: string): Promise<boolean> {

@@ -14,7 +14,14 @@ export { AppKv } from './appKv.js';
 export { AppTable } from './appTable.js';
 export { AppFiles } from './appFiles.js';
 export { AppDataRows, type AppRowsDump } from './appDataRows.js';
-export { LocalFilestore, segmentsOf, type Filestore, type StagedFile } from './filestore.js';
+export {
+  LocalFilestore,
+  segmentsOf,
+  TooLarge,
+  type Filestore,
+  type OpenedFile,
+  type StagedFile,
+} from './filestore.js';
 export { mimeOf, DEFAULT_MIME } from './mime.js';
 export { usageOf, checkQuota, type QuotaOf, type Usage } from './quota.js';
 export { mergePatch } from './tableFilters.js';

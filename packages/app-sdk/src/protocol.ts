@@ -35,7 +35,32 @@ export interface PermissionRequest {
   capability: string;
 }
 
-export type PortRequest = CallRequest | PermissionRequest;
+/**
+ * A file written from a Blob (`files.upload`): the Blob travels by reference, and the console
+ * streams it to the broker's file route. Bounded by the app's quota, not the message cap.
+ */
+export interface UploadRequest {
+  id: number;
+  type: 'upload';
+  path: string;
+  mime?: string;
+  blob: Blob;
+}
+
+/** A file read as a Blob (`files.download`); answered with `DownloadResult`. */
+export interface DownloadRequest {
+  id: number;
+  type: 'download';
+  path: string;
+}
+
+export interface DownloadResult {
+  blob: Blob;
+  mime: string;
+  size: number;
+}
+
+export type PortRequest = CallRequest | PermissionRequest | UploadRequest | DownloadRequest;
 
 export interface WireError {
   code: string;

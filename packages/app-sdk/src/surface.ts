@@ -1,4 +1,4 @@
-import type { BrokerMethod, BrokerParams, BrokerResult } from '@paddock/shared';
+import type { BrokerMethod, BrokerParams, BrokerResult, StoredFile } from '@paddock/shared';
 import { base64ToBytes, bytesToBase64 } from './base64.js';
 
 /** One call to the broker: the method's params and result are its schemas' types. */
@@ -8,6 +8,22 @@ export type BrokerCall = <M extends BrokerMethod>(
 ) => Promise<BrokerResult<M>>;
 
 type Without<T, K extends string> = Omit<T, K>;
+
+/** What `files.upload` takes: any size up to the app's quota. */
+export type UploadContent = Blob | Uint8Array | string | ReadableStream<Uint8Array>;
+
+/**
+ * How files travel whole, past one call's 8 MiB: each transport streams them its own way (the
+ * web client hands Blobs to the desktop, the service client streams HTTP).
+ */
+export interface FileStreams {
+  upload(
+    path: string,
+    content: UploadContent,
+    options?: { mime?: string; signal?: AbortSignal },
+  ): Promise<StoredFile>;
+  download(path: string, options?: { signal?: AbortSignal }): Promise<Response>;
+}
 
 /**
  * What an app can do, the same for both transports: the web client (over the desktop's port)
@@ -48,6 +64,10 @@ export interface AppSurface {
     ): Promise<BrokerResult<'app.files.write'>>;
     list(options?: BrokerParams<'app.files.list'>): Promise<BrokerResult<'app.files.list'>>;
     delete(path: string): Promise<BrokerResult<'app.files.delete'>>;
+    /** Writes a file of any size up to the app's quota, streamed (not held as base64). */
+    upload: FileStreams['upload'];
+    /** A file as a `Response` whose body streams: `.body`, `.blob()`, `.text()`. */
+    download: FileStreams['download'];
   };
   /** A notification in the user's desktop. */
   notify(title: string, body?: string): Promise<BrokerResult<'app.notify'>>;
@@ -62,7 +82,7 @@ export interface AppSurface {
   };
 }
 
-export function createSurface(call: BrokerCall): AppSurface {
+export function createSurface(call: BrokerCall, streams: FileStreams): AppSurface {
   const readBytes = async (path: string) =>
     base64ToBytes((await call('app.files.read', { path })).content_base64);
   return {
@@ -95,6 +115,13 @@ export function createSurface(call: BrokerCall): AppSurface {
       },
       list: (options = {}) => call('app.files.list', options),
       delete: (path) => call('app.files.delete', { path }),
+      upload: (path, content, options = {}) => {
+        // A Blob that knows its type says it, unless the caller names one.
+        const typed = content instanceof Blob && content.type !== '' ? content.type : undefined;
+        const mime = options.mime ?? typed;
+        return streams.upload(path, content, mime === undefined ? options : { ...options, mime });
+      },
+      download: (path, options) => streams.download(path, options),
     },
     notify: (title, body) => call('app.notify', body === undefined ? { title } : { title, body }),
     llm: { complete: (params) => call('app.llm.complete', params) },

@@ -1,15 +1,29 @@
 // The web client: an app's page in a desktop window talks to Paddock over a MessagePort the
 // console hands it. Runs in the browser; imports nothing from Node.
 import { PaddockError } from './errors.js';
+import type { StoredFile } from '@paddock/shared';
 import {
   HELLO,
   PARENT_ORIGIN_KEY,
   PORT,
-  type CallRequest,
-  type PermissionRequest,
+  type DownloadResult,
+  type PortRequest,
   type PortResponse,
 } from './protocol.js';
-import { createSurface, type AppSurface, type BrokerCall } from './surface.js';
+import {
+  createSurface,
+  type AppSurface,
+  type BrokerCall,
+  type FileStreams,
+  type UploadContent,
+} from './surface.js';
+
+/** A request before it has an id (`Omit` spread over each kind of request). */
+type Outgoing = PortRequest extends infer R
+  ? R extends PortRequest
+    ? Omit<R, 'id'>
+    : never
+  : never;
 
 /** The parts of a MessagePort the client uses (the DOM's and Node's both fit). */
 export interface PortLike {
@@ -102,6 +116,15 @@ function receivePort(win: WindowLike, origin: string, timeoutMs: number): Promis
   });
 }
 
+/** A whole file crosses the desktop in one request: it may take longer than a call. */
+const FILE_TIMEOUT_MS = 10 * 60_000;
+
+async function blobOf(content: UploadContent): Promise<Blob> {
+  if (content instanceof Blob) return content;
+  if (typeof content === 'string' || content instanceof Uint8Array) return new Blob([content]);
+  return new Response(content).blob();
+}
+
 /** A client over an already handed-over port (what connect() does after the handshake). */
 export function clientOverPort(port: PortLike, timeoutMs = 30_000): WebClient {
   let nextId = 1;
@@ -136,16 +159,22 @@ export function clientOverPort(port: PortLike, timeoutMs = 30_000): WebClient {
     }
   };
 
-  function send(
-    request: Omit<CallRequest, 'id'> | Omit<PermissionRequest, 'id'>,
-  ): Promise<unknown> {
+  /** A request and its answer; a file's may take longer than a call (`wait`), or be aborted. */
+  function send(request: Outgoing, wait = timeoutMs, signal?: AbortSignal): Promise<unknown> {
     if (closed) return Promise.reject(new PaddockError('disconnected', 'The client is closed'));
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const give = (error: Error) => {
         waiting.delete(id);
-        reject(new PaddockError('timeout', `No answer within ${timeoutMs} ms`));
-      }, timeoutMs);
+        clearTimeout(timer);
+        reject(error);
+      };
+      const timer = setTimeout(
+        () => give(new PaddockError('timeout', `No answer within ${wait} ms`)),
+        wait,
+      );
+      signal?.addEventListener('abort', () => give(signal.reason as Error), { once: true });
       waiting.set(id, { resolve, reject, timer });
       port.postMessage({ ...request, id });
     });
@@ -154,8 +183,27 @@ export function clientOverPort(port: PortLike, timeoutMs = 30_000): WebClient {
   const call: BrokerCall = (method, params) =>
     send({ type: 'call', method, params }) as ReturnType<BrokerCall>;
 
+  const streams: FileStreams = {
+    async upload(path, content, options = {}) {
+      const blob = await blobOf(content);
+      const request: Outgoing = { type: 'upload', path, blob };
+      if (options.mime !== undefined) request.mime = options.mime;
+      return (await send(request, FILE_TIMEOUT_MS, options.signal)) as StoredFile;
+    },
+    async download(path, options = {}) {
+      const result = (await send(
+        { type: 'download', path },
+        FILE_TIMEOUT_MS,
+        options.signal,
+      )) as DownloadResult;
+      return new Response(result.blob, {
+        headers: { 'content-type': result.mime, 'content-length': String(result.size) },
+      });
+    },
+  };
+
   return {
-    ...createSurface(call),
+    ...createSurface(call, streams),
     async requestPermission(capability) {
       const result = (await send({ type: 'permission', capability })) as { granted?: unknown };
       return result?.granted === true;

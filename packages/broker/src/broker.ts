@@ -66,6 +66,38 @@ export class Broker {
       this.o.observer?.refused(caller, method, null, 'bad_request');
       throw new PaddockError('bad_request', `no broker method ${method}`);
     }
+    await this.admit(caller, method);
+    const validator = this.validatorOf(method);
+    const value = params ?? {};
+    if (!validator.Check(value)) {
+      const first = [...validator.Errors(value)][0];
+      const where = first?.instancePath ? ` at ${first.instancePath}` : '';
+      const err = new PaddockError(
+        'bad_request',
+        `params of ${method}${where}: ${first?.message ?? 'invalid'}`,
+      );
+      this.o.observer?.refused(caller, method, BROKER_METHODS[method].capability, err.code);
+      throw err;
+    }
+    const handler = handlerOf(this.o.handlers, method) as (
+      c: BrokerCaller,
+      p: unknown,
+    ) => Promise<unknown>;
+    return this.dispatch(caller, method, () => handler(caller, value));
+  }
+
+  /**
+   * A call whose bytes travel another way (a file streamed over HTTP): the same admission as
+   * `call` (rate, capability), the same audit and counts, then `perform` instead of the
+   * method's handler. Its params were checked by the route's schema.
+   */
+  async run<T>(caller: BrokerCaller, method: BrokerMethod, perform: () => Promise<T>): Promise<T> {
+    await this.admit(caller, method);
+    return this.dispatch(caller, method, perform);
+  }
+
+  /** The rate limit, then the capability: a refusal is observed and thrown. */
+  private async admit(caller: BrokerCaller, method: BrokerMethod): Promise<void> {
     const capability = BROKER_METHODS[method].capability;
     const refuse = (err: PaddockError): never => {
       this.o.observer?.refused(caller, method, capability, err.code);
@@ -94,31 +126,24 @@ export class Broker {
         ),
       );
     }
-    const validator = this.validatorOf(method);
-    const value = params ?? {};
-    if (!validator.Check(value)) {
-      const first = [...validator.Errors(value)][0];
-      const where = first?.instancePath ? ` at ${first.instancePath}` : '';
-      refuse(
-        new PaddockError(
-          'bad_request',
-          `params of ${method}${where}: ${first?.message ?? 'invalid'}`,
-        ),
-      );
-    }
-    const handler = handlerOf(this.o.handlers, method) as (
-      c: BrokerCaller,
-      p: unknown,
-    ) => Promise<unknown>;
+  }
+
+  /** Runs an admitted call: a write is audited whatever its end, a read is counted. */
+  private async dispatch<T>(
+    caller: BrokerCaller,
+    method: BrokerMethod,
+    perform: () => Promise<T>,
+  ): Promise<T> {
+    const capability = BROKER_METHODS[method].capability;
     try {
-      const result = await handler(caller, value);
+      const result = await perform();
       if (WRITE_METHODS.has(method)) this.o.observer?.wrote(caller, method, capability);
       else this.o.observer?.read(caller, method, capability);
       return result;
     } catch (err) {
       if (!(err instanceof PaddockError)) throw err;
-      if (WRITE_METHODS.has(method)) refuse(err);
-      this.o.observer?.read(caller, method, capability, err.code);
+      if (WRITE_METHODS.has(method)) this.o.observer?.refused(caller, method, capability, err.code);
+      else this.o.observer?.read(caller, method, capability, err.code);
       throw err;
     }
   }

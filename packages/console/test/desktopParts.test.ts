@@ -32,6 +32,31 @@ describe('port messages', () => {
     );
   });
 
+  it('accepts a file as a Blob to upload, and a download, in their exact shapes', () => {
+    const blob = new Blob(['bytes'], { type: 'text/plain' });
+    assert.deepEqual(
+      parsePortMessage({ id: 1, type: 'upload', path: 'a/b.txt', mime: 'text/plain', blob }),
+      {
+        ok: true,
+        request: { id: 1, type: 'upload', path: 'a/b.txt', mime: 'text/plain', blob },
+      },
+    );
+    assert.deepEqual(parsePortMessage({ id: 2, type: 'download', path: 'a/b.txt' }), {
+      ok: true,
+      request: { id: 2, type: 'download', path: 'a/b.txt' },
+    });
+    const code = (data: unknown) => {
+      const parsed = parsePortMessage(data);
+      return parsed.ok ? 'ok' : parsed.error.code;
+    };
+    // Not a Blob, no path, an extra field (an app naming itself), a download carrying bytes.
+    assert.equal(code({ id: 3, type: 'upload', path: 'x', blob: 'bytes' }), 'bad_request');
+    assert.equal(code({ id: 4, type: 'upload', path: '', blob }), 'bad_request');
+    assert.equal(code({ id: 5, type: 'upload', path: 'x', blob, app_id: 'other' }), 'bad_request');
+    assert.equal(code({ id: 6, type: 'download', path: 'x', blob }), 'bad_request');
+    assert.equal(code({ id: 7, type: 'upload', path: 'x', blob, mime: 7 }), 'bad_request');
+  });
+
   it('refuses, with an answer when there is an id to answer', () => {
     const refused = (data: unknown) => {
       const parsed = parsePortMessage(data);

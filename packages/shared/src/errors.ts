@@ -29,6 +29,10 @@ export const ERROR_CODES = {
   payload_too_large: { status: 413, description: 'The body is larger than the route allows.' },
   unsupported_media_type: { status: 415, description: 'The content type is not accepted here.' },
   file_not_found: { status: 404, description: 'No file or directory at that path.' },
+  range_not_satisfiable: {
+    status: 416,
+    description: 'The Range header asks for bytes outside the file, or for several ranges.',
+  },
   not_a_directory: { status: 400, description: 'The path is not a directory.' },
   is_a_directory: { status: 400, description: 'The path is a directory.' },
   directory_not_empty: { status: 409, description: 'The directory is not empty.' },

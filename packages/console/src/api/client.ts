@@ -2,7 +2,7 @@
 // the daemon requires on every cookie-authenticated request that is not a GET.
 import type { ErrorBody } from '@paddock/shared';
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** An error answer from the API (or `network` when paddockd could not be reached at all). */
 export class ApiError extends Error {
@@ -52,6 +52,7 @@ export function parseJson(text: string): unknown {
 }
 
 interface RequestOptions {
+  /** JSON, or a Blob sent as its bytes (application/octet-stream). */
   body?: unknown;
   signal?: AbortSignal;
   /** Extra headers (the desktop's bridge sends a window's app session). */
@@ -63,13 +64,16 @@ async function send(method: Method, path: string, options: RequestOptions): Prom
   const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
   if (method !== 'GET') headers['x-paddock-csrf'] = '1';
   // No content type without a body: the daemon refuses an empty body declared as JSON.
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  const bytes = body instanceof Blob;
+  if (body !== undefined) {
+    headers['content-type'] = bytes ? 'application/octet-stream' : 'application/json';
+  }
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : bytes ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
       signal,
@@ -105,6 +109,15 @@ export async function requestJson<T>(
     throw new ApiError(response.status, 'bad_response', 'paddockd sent an answer that is not JSON');
   }
   return parsed as T;
+}
+
+/** A request whose answer is bytes (the caller reads the body, e.g. as a Blob). */
+export function requestBytes(
+  method: Method,
+  path: string,
+  options: RequestOptions = {},
+): Promise<Response> {
+  return send(method, path, options);
 }
 
 /** A request answered with 204 No Content. */

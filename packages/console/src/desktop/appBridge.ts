@@ -7,11 +7,12 @@ import {
   BRIDGE_LIMITS,
   HELLO,
   PORT,
+  type DownloadResult,
   type PortRequest,
   type PortResponse,
   type WireError,
 } from '@paddock/app-sdk/protocol';
-import { ApiError, requestJson } from '../api/client.js';
+import { ApiError, requestBytes, requestJson } from '../api/client.js';
 import { parsePortMessage, RateLimiter } from './portMessages.js';
 
 /** `x-paddock-app-session`, held to shared's constant by the compiler (no run-time import). */
@@ -158,21 +159,56 @@ export class AppBridge {
     if (request.type === 'permission') {
       return { granted: await window.requestPermission(request.capability) };
     }
-    const call = async (renew: boolean) =>
-      requestJson<{ result: unknown }>('POST', '/v1/broker/call', {
-        body: { method: request.method, params: request.params },
-        headers: { [APP_SESSION_HEADER]: await window.session(renew) },
-        signal: AbortSignal.timeout(BRIDGE_LIMITS.callTimeoutMs),
-      });
-    let answer: { result: unknown };
-    try {
-      answer = await call(false);
-    } catch (error) {
-      // An app session outlived (an update, an expiry): launch again once, then call again.
-      if (!(error instanceof ApiError && error.status === 401)) throw error;
-      answer = await call(true);
+    const headers = async (renew: boolean) => ({
+      [APP_SESSION_HEADER]: await window.session(renew),
+    });
+    if (request.type === 'upload') {
+      const query = new URLSearchParams({ path: request.path });
+      if (request.mime !== undefined) query.set('mime', request.mime);
+      return asApp((renew) =>
+        headers(renew).then((h) =>
+          requestJson('PUT', `/v1/broker/files?${query}`, { body: request.blob, headers: h }),
+        ),
+      );
     }
+    if (request.type === 'download') {
+      const query = new URLSearchParams({ path: request.path });
+      const response = await asApp((renew) =>
+        headers(renew).then((h) =>
+          requestBytes('GET', `/v1/broker/files?${query}`, { headers: h }),
+        ),
+      );
+      const blob = await response.blob();
+      const result: DownloadResult = {
+        blob,
+        mime: response.headers.get('content-type') ?? 'application/octet-stream',
+        size: blob.size,
+      };
+      return result;
+    }
+    const answer = await asApp((renew) =>
+      headers(renew).then((h) =>
+        requestJson<{ result: unknown }>('POST', '/v1/broker/call', {
+          body: { method: request.method, params: request.params },
+          headers: h,
+          signal: AbortSignal.timeout(BRIDGE_LIMITS.callTimeoutMs),
+        }),
+      ),
+    );
     return answer.result;
+  }
+}
+
+/**
+ * A request as the window's app: when its app session has outlived itself (an update, an
+ * expiry: 401), the window launches again once and the request is made again.
+ */
+async function asApp<T>(request: (renew: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await request(false);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) throw error;
+    return request(true);
   }
 }
 

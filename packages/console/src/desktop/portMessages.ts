@@ -68,7 +68,33 @@ export function parsePortMessage(
     }
     return { ok: true, request: { id, type: 'permission', capability: data.capability } };
   }
-  return bad(id, 'type must be call or permission');
+  if (data.type === 'upload') {
+    const keys = Object.keys(data).sort().join(',');
+    if (keys !== 'blob,id,path,type' && keys !== 'blob,id,mime,path,type') {
+      return bad(id, 'an upload has only id, type, path, mime and blob');
+    }
+    if (!(data.blob instanceof Blob)) return bad(id, 'blob must be a Blob');
+    if (!isFilePath(data.path)) return bad(id, 'path must be a relative path');
+    if (data.mime !== undefined && (typeof data.mime !== 'string' || data.mime.length > 255)) {
+      return bad(id, 'mime must be a string');
+    }
+    const request: PortRequest = { id, type: 'upload', path: data.path, blob: data.blob };
+    if (data.mime !== undefined) request.mime = data.mime;
+    return { ok: true, request };
+  }
+  if (data.type === 'download') {
+    if (Object.keys(data).sort().join(',') !== 'id,path,type') {
+      return bad(id, 'a download has only id, type and path');
+    }
+    if (!isFilePath(data.path)) return bad(id, 'path must be a relative path');
+    return { ok: true, request: { id, type: 'download', path: data.path } };
+  }
+  return bad(id, 'type must be call, permission, upload or download');
+}
+
+/** A string the broker could take as a file path (it checks the rest). */
+function isFilePath(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 1024;
 }
 
 /** A token bucket: `burst` requests at once, refilled at `perSecond`. */

@@ -1,7 +1,13 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Broker } from '@paddock/broker';
+import { Readable } from 'node:stream';
+import type {
+  FastifyPluginAsyncTypebox,
+  TypeBoxTypeProvider,
+} from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Broker, BrokerCaller } from '@paddock/broker';
 import { BROKER_LIMITS, BrokerRoutes, PaddockError, type AppDataUsage } from '@paddock/shared';
 import type { AuditLog } from '../audit/auditLog.js';
+import { byteRange } from '../http/byteRange.js';
 import { actorOf, requirePrincipal } from '../http/principal.js';
 import { callerOf } from '../userspace/index.js';
 import type { UserspaceService } from '../userspace/userspaceService.js';
@@ -21,28 +27,92 @@ export interface BrokerRoutesOptions {
 export const brokerRoutes: FastifyPluginAsyncTypebox<BrokerRoutesOptions> = async (app, opts) => {
   const { broker, callers, appData, notifications } = opts;
 
+  /** Who calls, from the request's credentials; a call that speaks for no app is audited here. */
+  const appCaller = (request: FastifyRequest, method: string): Promise<BrokerCaller> =>
+    callers.resolve(request).catch(async (err: unknown) => {
+      if (err instanceof PaddockError) {
+        await opts.audit
+          .record({
+            actor: actorOf(request),
+            action: 'broker.call',
+            outcome: 'denied',
+            details: { method, code: err.code, via: null },
+          })
+          .catch(() => undefined);
+      }
+      throw err;
+    });
+
   app.route({
     ...BrokerRoutes.call,
     // A file of BROKER_LIMITS.fileBytes in base64, with room for the rest of the call.
     bodyLimit: Math.ceil(BROKER_LIMITS.fileBytes / 3) * 4 + 64 * 1024,
     handler: async (request) => {
-      const caller = await callers.resolve(request).catch(async (err: unknown) => {
-        // A call that speaks for no app never reaches the broker: audited here.
-        if (err instanceof PaddockError) {
-          await opts.audit
-            .record({
-              actor: actorOf(request),
-              action: 'broker.call',
-              outcome: 'denied',
-              details: { method: request.body.method, code: err.code, via: null },
-            })
-            .catch(() => undefined);
-        }
-        throw err;
-      });
+      const caller = await appCaller(request, request.body.method);
       const result = await broker.call(caller, request.body.method, request.body.params);
       return { result };
     },
+  });
+
+  app.route({
+    ...BrokerRoutes.readFile,
+    handler: async (request, reply) => {
+      const caller = await appCaller(request, 'app.files.read');
+      const { mime, file } = await broker.run(caller, 'app.files.read', () =>
+        appData.files.open(caller.appId, request.query.path),
+      );
+      let range: { start: number; end: number } | null;
+      try {
+        range = byteRange(request.headers.range, file.size);
+      } catch (err) {
+        file.close();
+        reply.header('content-range', `bytes */${file.size}`);
+        throw err;
+      }
+      // Bytes an app wrote, on the API's origin: never a page, never sniffed into one.
+      reply.headers({
+        'content-type': mime,
+        'content-disposition': 'attachment',
+        'content-security-policy': "sandbox; default-src 'none'",
+        'x-content-type-options': 'nosniff',
+        'accept-ranges': 'bytes',
+        'cache-control': 'no-store',
+      });
+      if (range === null) {
+        reply.header('content-length', String(file.size));
+        return reply.send(file.stream());
+      }
+      reply.code(206);
+      reply.header('content-range', `bytes ${range.start}-${range.end}/${file.size}`);
+      reply.header('content-length', String(range.end - range.start + 1));
+      return reply.send(file.stream(range));
+    },
+  });
+
+  // Raw bytes in, whatever the content type: this route lives in its own context whose only
+  // parser hands the body over as a stream, never buffered here.
+  await app.register(async (plain) => {
+    const raw = plain.withTypeProvider<TypeBoxTypeProvider>();
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    raw.route({
+      ...BrokerRoutes.writeFile,
+      // The app's quota bounds the body (the write stops as soon as it cannot fit).
+      bodyLimit: Number.MAX_SAFE_INTEGER,
+      handler: async (request) => {
+        const caller = await appCaller(request, 'app.files.write');
+        const type = request.headers['content-type'];
+        const declared =
+          request.query.mime ?? (type && type !== 'application/octet-stream' ? type : undefined);
+        return broker.run(caller, 'app.files.write', () =>
+          appData.files.writeStream(
+            caller.appId,
+            { path: request.query.path, mime: declared },
+            (request.body as Readable | undefined) ?? emptyStream(),
+          ),
+        );
+      },
+    });
   });
 
   app.route({
@@ -65,3 +135,7 @@ export const brokerRoutes: FastifyPluginAsyncTypebox<BrokerRoutesOptions> = asyn
       notifications.markRead(requirePrincipal(request).owner, request.params.id),
   });
 };
+
+function emptyStream(): Readable {
+  return Readable.from([]);
+}

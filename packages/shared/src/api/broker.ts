@@ -69,6 +69,20 @@ export const StoredFile = Type.Object({
   modified_at: Timestamp,
 });
 
+/**
+ * A file of the app, streamed over HTTP (`/v1/broker/files`): the same capability and checks as
+ * `app.files.read`/`write`, without base64 or the per-call cap. A write is bounded by the app's
+ * quota only; `mime` defaults to the request's content type, then to the path's extension.
+ */
+export const BrokerFileQuery = Type.Object({ path: FilePath }, strict);
+export type BrokerFileQuery = Static<typeof BrokerFileQuery>;
+export const BrokerFileWriteQuery = Type.Object(
+  { path: FilePath, mime: Type.Optional(Type.String({ maxLength: 255 })) },
+  strict,
+);
+export type BrokerFileWriteQuery = Static<typeof BrokerFileWriteQuery>;
+export type StoredFile = Static<typeof StoredFile>;
+
 /** Each method: the capability it needs, its params and its result. */
 export const BROKER_METHODS = {
   'app.kv.get': {

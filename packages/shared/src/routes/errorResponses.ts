@@ -7,6 +7,7 @@ export const ERROR_STATUS_DESCRIPTIONS: Readonly<Record<number, string>> = {
   409: 'Conflict with the resource’s state',
   413: 'Body too large',
   415: 'Unsupported media type',
+  416: 'Range not satisfiable',
   429: 'Too many requests',
   502: 'The sandbox driver failed',
   503: 'The sandbox did not answer',
