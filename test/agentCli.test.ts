@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Task } from '@paddock/shared';
+import { SseParser, type BrokerResult, type Task } from '@paddock/shared';
+import { brokerCall, type BrokerAnswer } from './brokerClient.js';
 import { startNpmRegistry, type NpmRegistry } from './fixtures/npm-registry/npmRegistry.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { openPreview, previewGet, waitFor } from './previewClient.js';
@@ -31,6 +32,7 @@ import {
 import { ScriptedModelServer, type Behaviour } from './scriptedModel/server.js';
 import { RECHECK, SCRIPTED_FOR, type ScriptedCli } from './scriptedModel/versions.js';
 import { selfSignedCertificate } from './testCertificate.js';
+import { generateAppKey, makePackage, packageScratch, upload } from './userspacePackages.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -125,6 +127,7 @@ describe('agent CLIs for real in sandboxes, on a scripted model server', () => {
     await npm?.close();
     npmCert.remove();
     fs.rmSync(npmCa, { force: true });
+    fs.rmSync(packageScratch, { recursive: true, force: true });
     if (timings.length > 0) console.log(`[agent CLI timings]\n${timings.join('\n')}`);
   });
 
@@ -398,6 +401,137 @@ describe('agent CLIs for real in sandboxes, on a scripted model server', () => {
       });
     });
   }
+
+  it('a userspace app starts a claude-code task through app.agent and reads it back to its end, never seeing the key', async () => {
+    const app = await agentApp('app-agent');
+    try {
+      // Two installed apps holding app.agent, each called as its window (the launch route's
+      // app session): one starts the task, the other may not read it.
+      const caller = async (name: string) => {
+        const key = generateAppKey();
+        const pkg = await makePackage({
+          key,
+          version: 1,
+          name,
+          optional_permissions: ['app.agent'],
+        });
+        const installed = await upload(d.url, d.token, pkg.bytes);
+        assert.ok([200, 201].includes(installed.status), JSON.stringify(installed.body));
+        const grant = await d.api('POST', `/v1/userspace-apps/${key.appId}/permissions`, {
+          grant: ['app.agent'],
+        });
+        assert.equal(grant.status, 200, JSON.stringify(grant.body));
+        const launch = await d.api<{ app_session: string }>(
+          'POST',
+          `/v1/userspace-apps/${key.appId}/launch`,
+        );
+        assert.equal(launch.status, 200, JSON.stringify(launch.body));
+        const session = launch.body.app_session;
+        return (method: string, params: unknown) =>
+          brokerCall(d.url, { token: d.token, session }, method, params);
+      };
+      const mine = await caller('Agent Runner');
+      const theirs = await caller('Bystander');
+      const ok = <T>(res: BrokerAnswer, what: string): T => {
+        assert.equal(res.status, 200, `${what}: ${JSON.stringify(res.body)}`);
+        noKeyIn(`an ${what} answer`, JSON.stringify(res.body));
+        return res.body.result as T;
+      };
+
+      const by = 'a userspace app';
+      const since = Date.now();
+      model.script(claudeCodePlay({ workspace: '/workspace', by }));
+      const started = ok<BrokerResult<'app.agent.start'>>(
+        await mine('app.agent.start', {
+          app_id: app.id,
+          prompt: `Change the heading of ${APP_FILE}, add ${ADDED_FILE}, run a command.`,
+          provider: 'claude-code',
+        }),
+        'app.agent.start',
+      );
+      assert.equal(started.status, 'queued');
+
+      // Polled as an app would: each read from where the last ended, until `done`. The task
+      // gets the default timeout; the deadline only bounds a hang (the first claude-code task
+      // of a filtered run installs the CLI).
+      const deadline = Date.now() + (FIRST_TASK_SECONDS + 120) * 1000;
+      let next = 0;
+      let read = '';
+      let reads = 0;
+      let last: BrokerResult<'app.agent.read'>;
+      for (;;) {
+        last = ok<BrokerResult<'app.agent.read'>>(
+          await mine('app.agent.read', { task_id: started.task_id, after: next }),
+          'app.agent.read',
+        );
+        reads++;
+        assert.equal(last.next - next, Buffer.byteLength(last.text), 'next moves by the text read');
+        assert.ok(!last.text.includes('\ufffd'), 'no character cut in two');
+        read += last.text;
+        next = last.next;
+        if (last.done) break;
+        assert.ok(Date.now() < deadline, `app.agent.read never said done: ${JSON.stringify(last)}`);
+        if (last.text === '') await new Promise((r) => setTimeout(r, 500));
+      }
+
+      const done = await get(started.task_id);
+      assert.equal(done.provider, 'claude-code');
+      assert.equal(done.sandbox_id, app.sandbox.id, 'in the build app named');
+      const frames = new SseParser().push(await text(`/v1/tasks/${done.id}/stream`));
+      const log = frames
+        .filter((f) => f.event === 'log')
+        .map((f) => (f.data as { text: string }).text)
+        .join('');
+      assert.equal(
+        last.status,
+        'succeeded',
+        `${done.status_reason}\n${read}\n${model.summary(since)}`,
+      );
+      assert.equal(done.status, 'succeeded');
+      assert.equal(read, log, 'the reads put together are the whole log the owner reads');
+      assert.equal(next, Buffer.byteLength(log));
+      // Read to its end: one more read from there says the same, with nothing new.
+      assert.deepEqual(
+        ok(await mine('app.agent.read', { task_id: done.id, after: next }), 'app.agent.read'),
+        { ...last, text: '' },
+      );
+
+      // The reads show the agent's edit, and the result matches the task's.
+      assert.ok(read.includes(`→ Edit: /workspace/${APP_FILE}`), read);
+      assert.ok(read.includes(`→ Bash: ${shellCommand(by)}`), read);
+      assert.ok(read.includes(`Changed the heading, added ${ADDED_FILE} and ran a command.`), read);
+      assert.match(read, /\[paddock\] build: /);
+      const r = done.result!;
+      assert.equal(r.build_status, 'passed');
+      assert.deepEqual(r.files_changed.map((f) => f.path).sort(), CHANGED_FILES);
+      assert.equal(last.build_status, r.build_status);
+      assert.equal(last.files_changed, r.files_changed.length);
+      const diff = await text(`/v1/tasks/${done.id}/diff`);
+      assert.match(diff, new RegExp(`^\\+.*${newHeading(by)}`, 'm'));
+      assert.equal((await sh(app.sandbox.id, `cat ${SHELL_FILE}`)).stdout.trim(), by);
+
+      // The key went to the model API by the egress proxy, and into no read.
+      const asked = model.modelRequests(since);
+      assert.ok(asked.length >= 2, model.summary(since));
+      for (const request of asked) assert.ok(request.headers['x-api-key'] === ANTHROPIC_KEY);
+      noKeyIn('the reads put together', read);
+      if (process.env.AGENT_CLI_LOGS) console.log(`[app.agent claude-code]\n${read}`);
+
+      // Another app holding app.agent cannot read this task, from the start or its end.
+      for (const from of [0, next]) {
+        const refused = await theirs('app.agent.read', { task_id: done.id, after: from });
+        assert.equal(refused.status, 404, JSON.stringify(refused.body));
+        assert.equal(refused.body.error?.code, 'not_found');
+        noKeyIn('a refusal', JSON.stringify(refused.body));
+      }
+      timings.push(
+        `app.agent (claude-code): ${reads} reads; whole task ${Date.parse(done.ended_at!) - Date.parse(done.started_at!)} ms`,
+      );
+    } finally {
+      model.script(undefined);
+      await d.api('DELETE', `/v1/apps/${app.id}`);
+    }
+  });
 
   it('a command task making the same edit, for comparison', async () => {
     const app = (await d.api<App>('POST', '/v1/apps', { name: 'by-hand', preset: 'react-vite' }))
