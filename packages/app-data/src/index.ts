@@ -14,7 +14,15 @@ export { AppKv } from './appKv.js';
 export { AppTable } from './appTable.js';
 export { AppFiles } from './appFiles.js';
 export { AppDataRows, type AppRowsDump } from './appDataRows.js';
-export { LocalFilestore, segmentsOf, type Filestore, type StagedFile } from './filestore.js';
+export {
+  LocalFilestore,
+  scanFiles,
+  segmentsOf,
+  type Filestore,
+  type ScannedFile,
+  type StagedFile,
+} from './filestore.js';
+export { AppDataGate } from './dataGate.js';
 export { mimeOf, DEFAULT_MIME } from './mime.js';
 export { usageOf, checkQuota, type QuotaOf, type Usage } from './quota.js';
 export { mergePatch } from './tableFilters.js';
