@@ -532,6 +532,68 @@ describe('the broker, for web app windows', () => {
     assert.ok(!names.includes('new.txt') && names.includes('state.txt'), names.join());
   });
 
+  it('rolls back with restore_data while version 2’s windows write: the data is exactly the copy, and version 2 is refused', async () => {
+    const c = generateAppKey();
+    await install(c, 1);
+    const C = as(c);
+    /** Everything the app holds: its keys and values, its files and their bytes. */
+    const contents = async () => {
+      const kv = ok(await C('app.kv.list', { limit: 1000 })).items;
+      const listed = ok(await C('app.files.list', { limit: 1000 })) as {
+        items: { path: string }[];
+      };
+      const files: Record<string, string> = {};
+      for (const { path: p } of listed.items) {
+        const read = ok(await C('app.files.read', { path: p }));
+        files[p] = Buffer.from(read.content_base64 as string, 'base64').toString();
+      }
+      return { kv, files };
+    };
+    ok(await C('app.kv.set', { key: 'base', value: 'one' }));
+    ok(await C('app.files.write', { path: 'base.txt', content_base64: b64('one') }));
+    const copied = await contents();
+    await install(c, 2);
+    const v2 = sessions.get(c.appId)!;
+    ok(await C('app.kv.set', { key: 'base', value: 'two' }));
+
+    // Windows of version 2 write, keys and files, until they are refused; the rollback is
+    // asked once they are under way.
+    const WRITERS = 8;
+    let wrote = 0;
+    let underWay!: () => void;
+    const started = new Promise<void>((resolve) => (underWay = resolve));
+    const writer = async (n: number): Promise<BrokerAnswer> => {
+      for (let i = 0; ; i++) {
+        const res =
+          i % 2 === 0
+            ? await C('app.kv.set', { key: `w${n}-${i}`, value: i })
+            : await C('app.files.write', { path: `w${n}.txt`, content_base64: b64(`${i}`) });
+        if (res.status !== 200 || ++wrote === WRITERS) underWay();
+        if (res.status !== 200) return res;
+      }
+    };
+    const writers = Array.from({ length: WRITERS }, (_, n) => writer(n));
+    await started;
+    const back = await d.api<UserspaceApp>('POST', `/v1/userspace-apps/${c.appId}/rollback`, {
+      restore_data: true,
+    });
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+    assert.equal(back.body.version, 1);
+    for (const refused of await Promise.all(writers)) {
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.equal(code(refused), 'app_version_changed');
+    }
+    assert.ok(wrote >= WRITERS, 'version 2 wrote before the rollback');
+
+    const stale = await brokerCall(d.url, { token: d.token, session: v2 }, 'app.kv.get', {
+      key: 'base',
+    });
+    assert.equal(stale.status, 409);
+    assert.equal(code(stale), 'app_version_changed', 'a window of version 2, after it');
+    sessions.set(c.appId, await windows.open(c.appId, 1));
+    assert.deepEqual(await contents(), copied, 'no write of version 2 survives the restore');
+  });
+
   it('purge removes the data for good', async () => {
     assert.equal((await d.api('DELETE', `/v1/userspace-apps/${a.appId}`)).status, 204);
     const plan = await d.api<{ error: { details: { rows_bytes: number; paths: string[] } } }>(

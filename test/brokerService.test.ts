@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getPreset } from '@paddock/presets';
-import type { ExecResult } from '@paddock/shared';
+import type { ExecResult, UserspaceApp } from '@paddock/shared';
 import { suiteDaemon } from './harness.js';
 import { brokerCall } from './brokerClient.js';
 import { generateAppKey, makePackage, packageScratch, upload } from './userspacePackages.js';
@@ -210,6 +210,51 @@ describe('the broker, for service apps', () => {
       if (!answer) await new Promise((r) => setTimeout(r, 200));
     }
     assert.deepEqual(answer?.body.result, { found: true, value: 41 });
+  });
+
+  it('rolls back with restore_data while version 2 writes from its sandbox: none of it survives', async () => {
+    await d.api('PATCH', '/v1/settings', {
+      userspace_health_seconds: 60,
+      userspace_broker_calls_per_minute: 1_000_000,
+    });
+    try {
+      const boot = `void (async () => {
+  for (let i = 0; ; i++) {
+    await call('app.kv.set', { key: 'tick', value: i }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+})();`;
+      const res = await upload(
+        d.url,
+        d.token,
+        (await makePackage({ key: b, version: 2, ...servicePackage(boot) })).bytes,
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.outcome, 'updated');
+      const asB = async (token: string, method: string, params: unknown) =>
+        (await brokerCall(d.url, { token }, method, params)).body
+          .result as Relayed['body']['result'];
+      const v2 = await tokenOf(sandboxes[b.appId]!);
+      let ticking = false;
+      for (let i = 0; i < 300 && !ticking; i++) {
+        ticking = (await asB(v2, 'app.kv.get', { key: 'tick' })).found === true;
+        if (!ticking) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(ticking, 'version 2 writes in a loop');
+      const back = await d.api<UserspaceApp>('POST', `/v1/userspace-apps/${b.appId}/rollback`, {
+        restore_data: true,
+      });
+      assert.equal(back.status, 200, JSON.stringify(back.body));
+      assert.equal(back.body.version, 1);
+      const v1 = await tokenOf(sandboxes[b.appId]!);
+      assert.deepEqual(
+        (await asB(v1, 'app.kv.list', {})).items,
+        [{ key: 'counter', value: 'b' }],
+        'exactly the data copied before the update',
+      );
+    } finally {
+      await d.api('PATCH', '/v1/settings', { userspace_broker_calls_per_minute: 1200 });
+    }
   });
 
   it('refuses a disabled service app at once', async () => {

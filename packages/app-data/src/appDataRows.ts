@@ -1,5 +1,5 @@
 import type { AppFilesTable, AppKvTable, AppTableRowsTable, AppDataDb } from './schema.js';
-import type { Filestore } from './filestore.js';
+import { scanFiles, type Filestore } from './filestore.js';
 import { mimeOf } from './mime.js';
 import { usageOf, type Usage } from './quota.js';
 
@@ -39,12 +39,19 @@ export class AppDataRows {
   }
 
   /**
-   * Makes the app's rows those of `dump` (taken of this app). The file index follows what the
-   * filestore holds now (restored just before): the dump's MIME types where it knows the path.
+   * Makes the app's rows those of `dump` (taken of this app), in one transaction. The file index
+   * follows the files: those `staged` holds when given (a copy laid out as the app's filestore
+   * root, put in place by `staged.commit`, which runs last in the transaction: a failure
+   * before it changes nothing, and one in it rolls the rows back), else what the filestore
+   * holds now. MIME types are the dump's where it knows the path.
    */
-  async restore(appId: string, dump: AppRowsDump): Promise<void> {
+  async restore(
+    appId: string,
+    dump: AppRowsDump,
+    staged?: { root: string; commit(): void },
+  ): Promise<void> {
     const known = new Map(dump.files.map((f) => [f.path, f.mime]));
-    const onDisk = await this.store.scan(appId);
+    const onDisk = staged ? scanFiles(staged.root) : await this.store.scan(appId);
     await this.db.transaction().execute(async (tx) => {
       await this.purgeIn(tx, appId);
       for (const r of dump.kv)
@@ -65,6 +72,7 @@ export class AppDataRows {
           .values({ app_id: appId, ...f, mime })
           .execute();
       }
+      staged?.commit();
     });
   }
 

@@ -63,6 +63,8 @@ export class AppFiles {
     appId: string,
     p: { path: string; mime?: string | undefined },
     source: Readable,
+    /** Wraps the commit alone (the daemon's data gate): a slow upload holds nothing. */
+    commitUnder: <T>(commit: () => Promise<T>) => Promise<T> = (commit) => commit(),
   ): Promise<StoredFile> {
     segmentsOf(p.path);
     const mime = mimeOrRefuse(p.path, p.mime);
@@ -87,7 +89,12 @@ export class AppFiles {
         details,
       );
     }
-    return this.record(appId, p.path, mime, staged);
+    try {
+      return await commitUnder(() => this.record(appId, p.path, mime, staged));
+    } catch (err) {
+      await staged.discard();
+      throw err;
+    }
   }
 
   /** The file opened for streaming with what its index row says, or `file_not_found`. */

@@ -56,7 +56,33 @@ export interface Filestore {
   /** Every file of the app (a purge). */
   removeApp(appId: string): Promise<void>;
   /** Bytes of every file of the app, by path (a data restore re-indexes from this). */
-  scan(appId: string): Promise<{ path: string; size: number; modified_at: string }[]>;
+  scan(appId: string): Promise<ScannedFile[]>;
+}
+
+/** A file as found on disk: a data restore indexes it. */
+export interface ScannedFile {
+  path: string;
+  size: number;
+  modified_at: string;
+}
+
+/**
+ * Every regular file under `root` (a filestore's root of one app, or a copy of one), by
+ * relative path in order; symlinks and special files are left out. None when it is absent.
+ */
+export function scanFiles(root: string): ScannedFile[] {
+  const out: ScannedFile[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const st = fs.lstatSync(path.join(dir, name));
+      const p = rel ? `${rel}/${name}` : name;
+      if (st.isDirectory()) walk(path.join(dir, name), p);
+      else if (st.isFile())
+        out.push({ path: p, size: st.size, modified_at: st.mtime.toISOString() });
+    }
+  };
+  if (fs.existsSync(root)) walk(root, '');
+  return out;
 }
 
 const APP_ID = /^[a-z0-9]{16,128}$/i;
@@ -216,20 +242,8 @@ export class LocalFilestore implements Filestore {
     return Promise.resolve();
   }
 
-  scan(appId: string): Promise<{ path: string; size: number; modified_at: string }[]> {
-    const out: { path: string; size: number; modified_at: string }[] = [];
-    const walk = (dir: string, rel: string) => {
-      for (const name of fs.readdirSync(dir).sort()) {
-        const st = fs.lstatSync(path.join(dir, name));
-        const p = rel ? `${rel}/${name}` : name;
-        if (st.isDirectory()) walk(path.join(dir, name), p);
-        else if (st.isFile())
-          out.push({ path: p, size: st.size, modified_at: st.mtime.toISOString() });
-      }
-    };
-    const root = this.rootOf(appId);
-    if (fs.existsSync(root)) walk(root, '');
-    return Promise.resolve(out);
+  scan(appId: string): Promise<ScannedFile[]> {
+    return Promise.resolve(scanFiles(this.rootOf(appId)));
   }
 
   /**

@@ -16,12 +16,15 @@ export { AppFiles } from './appFiles.js';
 export { AppDataRows, type AppRowsDump } from './appDataRows.js';
 export {
   LocalFilestore,
+  scanFiles,
   segmentsOf,
   TooLarge,
   type Filestore,
   type OpenedFile,
+  type ScannedFile,
   type StagedFile,
 } from './filestore.js';
+export { AppDataGate } from './dataGate.js';
 export { mimeOf, DEFAULT_MIME } from './mime.js';
 export { usageOf, checkQuota, type QuotaOf, type Usage } from './quota.js';
 export { mergePatch } from './tableFilters.js';

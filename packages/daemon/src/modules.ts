@@ -125,6 +125,7 @@ export async function createModules(
     presets: presets.mounts,
     download: packageDownloads(config),
     appData: appData.rows,
+    dataGate: appData.gate,
   });
   egress.governSandboxes(userspace.egressRules);
   // Keys Paddock made for the apps it publishes are never pinned as first-party.

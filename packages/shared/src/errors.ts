@@ -139,6 +139,11 @@ export const ERROR_CODES = {
     status: 413,
     description: "The write would take the app's data beyond its quota; nothing was written.",
   },
+  app_version_changed: {
+    status: 409,
+    description:
+      "The app's version in use is no longer the one the call speaks for (it was updated or rolled back since the window opened): open the app again.",
+  },
   package_manifest_invalid: {
     status: 400,
     description:

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  AppDataGate,
   AppDataRows,
   AppFiles,
   AppKv,
@@ -13,7 +14,9 @@ import type { Db } from '../store/database.js';
 /**
  * Each userspace app's data (`@paddock/app-data`) over the main store and a local filestore.
  * The filestore's root per app is `<data dir>/userspace/data/<id>/files/`: inside the app's
- * data directory, which the data snapshots copy, the trash keeps and a purge removes.
+ * data directory, which the data snapshots copy, the trash keeps and a purge removes. The
+ * gate: the broker's data calls hold it shared, the userspace module exclusively to copy an
+ * app's data, put it back or switch its version (ADR 0024).
  */
 export function createAppData(d: { db: Db; dataDir: string; settings: SettingsStore }) {
   // The main store holds these tables too (Database extends AppDataDatabase).
@@ -25,6 +28,7 @@ export function createAppData(d: { db: Db; dataDir: string; settings: SettingsSt
     table: new AppTable(db, quotaOf),
     files: new AppFiles(db, filestore, quotaOf),
     rows: new AppDataRows(db, filestore),
+    gate: new AppDataGate(),
     filestore,
     quotaOf,
   };

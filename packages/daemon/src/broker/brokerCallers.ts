@@ -14,7 +14,8 @@ import { granted, manifestOf, runs, tierOf } from '../userspace/userspaceView.js
  *   same credential and key, naming an app whose version in use is the session's and that runs;
  * - a sandbox's own token, when that sandbox is an installed, running service app's.
  * Anything else is refused: 401 without valid credentials, 403 for a principal that speaks for
- * no app, 404 for an app that is gone, 409 for one that does not run (or was updated since).
+ * no app, 404 for an app that is gone, 409 for one that does not run (`conflict`) or whose
+ * version in use is no longer the session's (`app_version_changed`).
  */
 export class BrokerCallers {
   private readonly rows = new WeakMap<BrokerCaller, { row: UserspaceRow; pinned: boolean }>();
@@ -69,13 +70,25 @@ export class BrokerCallers {
       throw new PaddockError('not_found', `no userspace app ${claims.appId}`);
     }
     if (!runs(row)) throw new PaddockError('conflict', `app ${row.id} is not running`);
-    if (row.version !== claims.version) {
-      throw new PaddockError('conflict', `app ${row.id} was updated; open it again`);
-    }
+    if (row.version !== claims.version) throw versionChanged(row.id);
     return this.keep(
       { appId: row.id, version: row.version, via: 'window', actor: actorOf(request) },
       found,
     );
+  }
+
+  /**
+   * The caller's app, read again, still runs the version the call speaks for. A data call asks
+   * this holding the app's data gate, which every switch of its version holds exclusively: so
+   * a call resolved just before a rollback cannot write after the data went back (ADR 0024).
+   */
+  async assertInUse(caller: BrokerCaller): Promise<void> {
+    const row = await this.o.store.get(caller.appId);
+    if (!row || row.trashed_at !== null) {
+      throw new PaddockError('not_found', `no userspace app ${caller.appId}`);
+    }
+    if (!runs(row)) throw new PaddockError('conflict', `app ${row.id} is not running`);
+    if (row.version !== caller.version) throw versionChanged(row.id);
   }
 
   /** The app's standing for the broker: its row as read for this call, and the settings now. */
@@ -106,4 +119,11 @@ export class BrokerCallers {
     }
     return d;
   }
+}
+
+function versionChanged(appId: string): PaddockError {
+  return new PaddockError(
+    'app_version_changed',
+    `app ${appId} is no longer at the version this call speaks for (updated or rolled back); open it again`,
+  );
 }

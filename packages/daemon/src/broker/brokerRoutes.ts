@@ -17,6 +17,8 @@ import type { NotificationStore } from './notifications.js';
 
 export interface BrokerRoutesOptions {
   broker: Broker;
+  /** Runs a data step under the app's data gate, as its version in use (ADR 0024). */
+  held: <T>(caller: BrokerCaller, step: () => Promise<T>) => Promise<T>;
   callers: BrokerCallers;
   appData: AppData;
   notifications: NotificationStore;
@@ -25,7 +27,7 @@ export interface BrokerRoutesOptions {
 }
 
 export const brokerRoutes: FastifyPluginAsyncTypebox<BrokerRoutesOptions> = async (app, opts) => {
-  const { broker, callers, appData, notifications } = opts;
+  const { broker, callers, appData, notifications, held } = opts;
 
   /** Who calls, from the request's credentials; a call that speaks for no app is audited here. */
   const appCaller = (request: FastifyRequest, method: string): Promise<BrokerCaller> =>
@@ -58,8 +60,10 @@ export const brokerRoutes: FastifyPluginAsyncTypebox<BrokerRoutesOptions> = asyn
     ...BrokerRoutes.readFile,
     handler: async (request, reply) => {
       const caller = await appCaller(request, 'app.files.read');
+      // Opened under the gate; read after it, from the open file (a restore meanwhile
+      // replaces the directory, not these bytes).
       const { mime, file } = await broker.run(caller, 'app.files.read', () =>
-        appData.files.open(caller.appId, request.query.path),
+        held(caller, () => appData.files.open(caller.appId, request.query.path)),
       );
       let range: { start: number; end: number } | null;
       try {
@@ -109,6 +113,8 @@ export const brokerRoutes: FastifyPluginAsyncTypebox<BrokerRoutesOptions> = asyn
             caller.appId,
             { path: request.query.path, mime: declared },
             (request.body as Readable | undefined) ?? emptyStream(),
+            // The bytes arrive outside the gate; only the commit waits on a rollback.
+            (commit) => held(caller, commit),
           ),
         );
       },

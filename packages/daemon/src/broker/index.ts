@@ -37,26 +37,33 @@ export function createBrokerModule(d: {
   const { sessions } = d;
   const callers = new BrokerCallers({ store: d.userspace.store, sessions, settings: d.settings });
   const notifications = new NotificationStore(d.db);
-  const { kv, table, files } = d.appData;
+  const { kv, table, files, gate } = d.appData;
+  // A data call holds the app's data gate shared and checks, under it, that the app still runs
+  // the caller's version: a snapshot, a restore and a version switch hold it exclusively.
+  const held = <T>(c: BrokerCaller, fn: () => Promise<T>): Promise<T> =>
+    gate.shared(c.appId, async () => {
+      await callers.assertInUse(c);
+      return fn();
+    });
   const handlers: BrokerHandlers = {
     kv: {
-      get: (c, p) => kv.get(c.appId, p),
-      set: (c, p) => kv.set(c.appId, p),
-      delete: (c, p) => kv.delete(c.appId, p),
-      list: (c, p) => kv.list(c.appId, p),
+      get: (c, p) => held(c, () => kv.get(c.appId, p)),
+      set: (c, p) => held(c, () => kv.set(c.appId, p)),
+      delete: (c, p) => held(c, () => kv.delete(c.appId, p)),
+      list: (c, p) => held(c, () => kv.list(c.appId, p)),
     },
     table: {
-      insert: (c, p) => table.insert(c.appId, p),
-      get: (c, p) => table.get(c.appId, p),
-      query: (c, p) => table.query(c.appId, p),
-      update: (c, p) => table.update(c.appId, p),
-      delete: (c, p) => table.delete(c.appId, p),
+      insert: (c, p) => held(c, () => table.insert(c.appId, p)),
+      get: (c, p) => held(c, () => table.get(c.appId, p)),
+      query: (c, p) => held(c, () => table.query(c.appId, p)),
+      update: (c, p) => held(c, () => table.update(c.appId, p)),
+      delete: (c, p) => held(c, () => table.delete(c.appId, p)),
     },
     files: {
-      read: (c, p) => files.read(c.appId, p),
-      write: (c, p) => files.write(c.appId, p),
-      list: (c, p) => files.list(c.appId, p),
-      delete: (c, p) => files.delete(c.appId, p),
+      read: (c, p) => held(c, () => files.read(c.appId, p)),
+      write: (c, p) => held(c, () => files.write(c.appId, p)),
+      list: (c, p) => held(c, () => files.list(c.appId, p)),
+      delete: (c, p) => held(c, () => files.delete(c.appId, p)),
     },
     notify: {
       notify: async (c, p) => ({
@@ -105,7 +112,7 @@ export function createBrokerModule(d: {
   });
   const routes: RouteInstaller = async (app) => {
     await app.register(brokerRoutes, {
-      ...{ broker, callers, notifications, appData: d.appData },
+      ...{ broker, callers, notifications, held, appData: d.appData },
       userspace: d.userspace.service,
       audit: d.audit,
     });

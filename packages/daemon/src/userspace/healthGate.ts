@@ -64,8 +64,6 @@ export class HealthGate {
     const gate = JSON.parse(row.gate_json!) as OpenGate;
     const { from, to } = gate;
     this.o.files.code.settle(row.id, from);
-    await this.o.host.deploy(row, from, { restoreDataOf: to });
-    this.o.files.code.discard(row.id, to);
     const outcome: UpdateOutcome = {
       from_version: from,
       to_version: to,
@@ -73,13 +71,19 @@ export class HealthGate {
       reason,
       at: new Date().toISOString(),
     };
-    const next = await this.o.store.update(row.id, {
-      version: from,
-      source_json: gate.source_json,
-      provenance: gate.provenance,
-      gate_json: null,
-      last_update_json: JSON.stringify(outcome),
-    });
+    let next = row;
+    // Recorded with the data put back, before the old version boots (ServiceHost.deploy).
+    const record = async () => {
+      next = await this.o.store.update(row.id, {
+        version: from,
+        source_json: gate.source_json,
+        provenance: gate.provenance,
+        gate_json: null,
+        last_update_json: JSON.stringify(outcome),
+      });
+    };
+    await this.o.host.deploy(row, from, { restoreDataOf: to, record });
+    this.o.files.code.discard(row.id, to);
     const keep = this.o.files.keptVersions(row.id);
     await this.o.store.keepVersions(row.id, keep);
     this.o.files.pruneVersions(row.id, keep);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { AppDataRows } from '@paddock/app-data';
+import type { AppDataGate, AppDataRows } from '@paddock/app-data';
 import type { DownloadOptions } from '@paddock/app-package';
 import { KeyedQueue, type SandboxDriver } from '@paddock/shared';
 import type { AuditLog } from '../audit/auditLog.js';
@@ -45,6 +45,8 @@ export async function createUserspace(d: {
   download: DownloadOptions;
   /** Each app's kv, table and file rows: in its data snapshots, gone with a purge. */
   appData: AppDataRows;
+  /** Held exclusively to copy an app's data, put it back or switch its version. */
+  dataGate: AppDataGate;
   log: Logger;
 }) {
   const log = d.log.child({ component: 'userspace' });

@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { AppDataRows, AppRowsDump } from '@paddock/app-data';
+import type { AppDataGate, AppDataRows, AppRowsDump } from '@paddock/app-data';
 import type { HostWorkspace, SandboxDriver } from '@paddock/shared';
 import type { PresetMounts } from '../presets/presetMounts.js';
 import type { RuntimeService } from '../processes/runtimeService.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { UserspaceFiles } from './userspaceFiles.js';
+import { StagedDir, settleStaged } from './stagedDir.js';
 import type { UserspaceRow } from './userspaceStore.js';
 
 /**
@@ -26,7 +27,8 @@ export type Health = { healthy: true } | { healthy: false; reason: string };
  * version's files, and `data/` that outlives every version. Deploying a version swaps the
  * files with the sandbox stopped, then boots it; the runtime applies the package's
  * sandbox.yaml. The health gate asks the supervisor, and the data snapshots copy `data/` (and
- * the host's `data/<id>`, which part 2's broker fills) before an update.
+ * the host's `data/<id>`, which part 2's broker fills) before an update. Data is copied, put
+ * back and the version switched with the app's data gate held (ADR 0024).
  */
 export class ServiceHost {
   constructor(
@@ -37,6 +39,8 @@ export class ServiceHost {
       presets: PresetMounts;
       files: UserspaceFiles;
       appData: AppDataRows;
+      /** Each app's data gate, which the broker's data calls hold shared. */
+      dataGate: AppDataGate;
       log: Logger;
     },
   ) {}
@@ -44,18 +48,21 @@ export class ServiceHost {
   /**
    * Puts `version`'s files in the app's sandbox (made on first use) and boots it; its id. With
    * `restoreDataOf`, the data copied before the update to that version goes back first, in the
-   * same stopped window (a rollback: the old code never sees the new version's data).
+   * same stopped window (a rollback: the old code never sees the new version's data). `record`
+   * (the row's switch to `version`) runs in that window too, before the sandbox boots, holding
+   * the app's data gate: no broker call of the version left behind lands after the restore.
    */
   async deploy(
     app: UserspaceRow,
     version: number,
-    options: { restoreDataOf?: number } = {},
+    options: { restoreDataOf?: number; record?: () => Promise<void> } = {},
   ): Promise<string> {
     const code = this.o.files.codeDir(app.id, version);
     const existing = await this.sandboxOf(app);
     const restore = options.restoreDataOf;
+    const record = options.record ?? (() => Promise.resolve());
     if (!existing) {
-      if (restore !== undefined) await this.restoreHostData(app, restore);
+      await this.switchVersion(app, record, restore);
       const preset = runtimePreset(code);
       const row = await this.o.sandboxes.create(
         app.owner_id,
@@ -68,21 +75,46 @@ export class ServiceHost {
       );
       return row.id;
     }
-    // The host's data (its rows and filestore too) goes back while the sandbox is stopped, so
-    // the version being rolled back cannot write to it through the broker after the restore.
-    await this.o.sandboxes.whileStopped(app.owner_id, existing, async () => {
-      if (restore !== undefined) await this.restoreHostData(app, restore);
-      await this.o.driver.withWorkspace(existing, async (ws) => {
-        await swapCode(ws, code);
-        if (restore !== undefined) {
-          const saved = path.join(this.snapshotOf(app, restore), 'workspace');
-          replaceWith(saved, path.join(ws.root, 'data'));
-          chownTree(path.join(ws.root, 'data'), ws);
-        }
-      });
-    });
+    // The sandbox stopped makes no new calls; the gate waits out those under way.
+    await this.o.sandboxes.whileStopped(app.owner_id, existing, () =>
+      this.o.dataGate.exclusive(app.id, async () => {
+        if (restore !== undefined) await this.restoreHostData(app, restore);
+        await this.o.driver.withWorkspace(existing, async (ws) => {
+          settleStaged(ws.root);
+          await swapCode(ws, code);
+          if (restore !== undefined) {
+            const saved = path.join(this.snapshotOf(app, restore), 'workspace');
+            const data = new StagedDir(path.join(ws.root, 'data'), saved);
+            try {
+              chownTree(data.dir, ws);
+              data.swapIn();
+            } finally {
+              data.finish();
+            }
+          }
+        });
+        await record();
+      }),
+    );
     await this.o.sandboxes.start(app.owner_id, existing);
     return existing;
+  }
+
+  /**
+   * Records a switch of the app's version (`record`, which updates its row) holding its data
+   * gate; with `restoreDataOf`, the data copied before the update to that version goes back
+   * first (a web app's rollback: its windows' calls wait, and after it a call for the version
+   * left behind is refused, see BrokerCallers.assertInUse). `record`'s result.
+   */
+  async switchVersion<T>(
+    app: UserspaceRow,
+    record: () => Promise<T>,
+    restoreDataOf?: number,
+  ): Promise<T> {
+    return this.o.dataGate.exclusive(app.id, async () => {
+      if (restoreDataOf !== undefined) await this.restoreHostData(app, restoreDataOf);
+      return record();
+    });
   }
 
   /**
@@ -127,21 +159,29 @@ export class ServiceHost {
   /**
    * Copies the app's data aside before the update to `version`: its kv, table and file rows
    * (`rows.json`), its host data directory with its filestore (`host/`), and a service app's
-   * workspace `data/` (`workspace/`).
+   * workspace `data/` (`workspace/`). One moment's data: the app's data gate is held, so no
+   * broker call reads or writes meanwhile, and a running service is frozen while it is copied.
+   * Written beside the copy it replaces and renamed into place, so a failure leaves no half.
    */
   async snapshotData(app: UserspaceRow, version: number): Promise<void> {
-    const dest = this.snapshotOf(app, version);
-    fs.rmSync(dest, { recursive: true, force: true });
-    fs.mkdirSync(dest, { recursive: true, mode: 0o700 });
-    const rows = await this.o.appData.dump(app.id);
-    fs.writeFileSync(path.join(dest, 'rows.json'), JSON.stringify(rows), { mode: 0o600 });
-    copyIfThere(this.o.files.dataDir(app.id), path.join(dest, 'host'));
-    const id = await this.sandboxOf(app);
-    if (id) {
-      await this.o.driver.withWorkspace(id, async (ws) => {
-        copyIfThere(path.join(ws.root, 'data'), path.join(dest, 'workspace'));
-      });
-    }
+    await this.o.dataGate.exclusive(app.id, async () => {
+      const id = await this.sandboxOf(app);
+      const snapshot = new StagedDir(this.snapshotOf(app, version));
+      try {
+        const copy = async (ws?: HostWorkspace) => {
+          const rows = await this.o.appData.dump(app.id);
+          const file = path.join(snapshot.dir, 'rows.json');
+          fs.writeFileSync(file, JSON.stringify(rows), { mode: 0o600 });
+          copyIfThere(this.o.files.dataDir(app.id), path.join(snapshot.dir, 'host'));
+          if (ws) copyIfThere(path.join(ws.root, 'data'), path.join(snapshot.dir, 'workspace'));
+        };
+        if (id) await this.o.driver.withWorkspace(id, copy);
+        else await copy();
+        snapshot.swapIn();
+      } finally {
+        snapshot.finish();
+      }
+    });
   }
 
   /** Whether a copy was taken before the update to `version`. */
@@ -149,17 +189,33 @@ export class ServiceHost {
     return fs.existsSync(this.snapshotOf(app, version));
   }
 
-  /** The host half of a data restore (a web app has only this half): files, then rows. */
-  async restoreHostData(app: UserspaceRow, version: number): Promise<void> {
+  /**
+   * The host half of a data restore (a web app has only this half), whole or not at all: the
+   * saved directory is copied beside the app's, then one transaction replaces the rows and,
+   * last, renames the copy into place. A failure before the commit leaves files and rows as
+   * they were. The caller holds the app's data gate.
+   */
+  private async restoreHostData(app: UserspaceRow, version: number): Promise<void> {
     const saved = this.snapshotOf(app, version);
     if (!fs.existsSync(saved)) return;
-    replaceWith(path.join(saved, 'host'), this.o.files.dataDir(app.id));
     const rows = path.join(saved, 'rows.json');
     // A copy taken before the broker kept rows has none: the app had no rows then.
     const dump: AppRowsDump = fs.existsSync(rows)
       ? (JSON.parse(fs.readFileSync(rows, 'utf8')) as AppRowsDump)
       : { kv: [], table: [], files: [] };
-    await this.o.appData.restore(app.id, dump);
+    const data = new StagedDir(this.o.files.dataDir(app.id), path.join(saved, 'host'));
+    try {
+      await this.o.appData.restore(app.id, dump, {
+        root: path.join(data.dir, 'files'),
+        commit: () => data.swapIn(),
+      });
+    } catch (err) {
+      // Renamed in, but the commit failed: the files go back with the rows.
+      data.undo();
+      throw err;
+    } finally {
+      data.finish();
+    }
   }
 
   private snapshotOf(app: UserspaceRow, version: number): string {
@@ -213,10 +269,4 @@ function chownTree(p: string, ws: HostWorkspace): void {
 
 function copyIfThere(src: string, dest: string): void {
   if (fs.existsSync(src)) fs.cpSync(src, dest, { recursive: true, preserveTimestamps: true });
-}
-
-function replaceWith(src: string, dest: string): void {
-  fs.rmSync(dest, { recursive: true, force: true });
-  if (fs.existsSync(src)) fs.cpSync(src, dest, { recursive: true, preserveTimestamps: true });
-  else fs.mkdirSync(dest, { recursive: true });
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InstalledVersions } from '@paddock/app-package';
 import type { PurgePlan } from '@paddock/shared';
+import { settleStaged } from './stagedDir.js';
 
 /**
  * Userspace apps on the host, under `<data dir>/userspace`:
@@ -26,7 +27,8 @@ export class UserspaceFiles {
   /**
    * After a crash, at start: the records are the truth. Each app's `current` goes back to the
    * version its row names (a crash between the swap and the record), apps with no row go,
-   * then half-received packages and half-installed versions.
+   * then half-received packages, half-installed versions, and data copies half made or half
+   * swapped in (`StagedDir`).
    */
   recover(recorded: ReadonlyMap<string, number>): string[] {
     const settled: string[] = [];
@@ -47,6 +49,13 @@ export class UserspaceFiles {
     const removed = fs.readdirSync(incoming).map((name) => path.join('incoming', name));
     for (const name of fs.readdirSync(incoming)) {
       fs.rmSync(path.join(incoming, name), { recursive: true, force: true });
+    }
+    const snapshots = path.join(this.root, 'data-snapshots');
+    for (const dir of [
+      path.join(this.root, 'data'),
+      ...fs.readdirSync(snapshots).map((appId) => path.join(snapshots, appId)),
+    ]) {
+      settled.push(...settleStaged(dir).map((p) => path.relative(this.root, p)));
     }
     return [
       ...settled,

@@ -317,14 +317,17 @@ export class UserspaceInstaller {
     const to = pending.diff.version;
     await this.o.host.snapshotData(row, to);
     await this.extract(row.id, to, listing);
-    let next = await this.o.store.update(row.id, {
-      version: to,
-      pending_json: null,
-      granted_json: JSON.stringify([...new Set([...granted(row), ...grants])]),
-      source_json: JSON.stringify(pending.source),
-      provenance: pending.provenance,
-      gate_json: row.app_type === 'service' ? this.o.gate.open(row, from, to).json : null,
-    });
+    // Holding the data gate: a call of the old version under way lands before the switch.
+    let next = await this.o.host.switchVersion(row, () =>
+      this.o.store.update(row.id, {
+        version: to,
+        pending_json: null,
+        granted_json: JSON.stringify([...new Set([...granted(row), ...grants])]),
+        source_json: JSON.stringify(pending.source),
+        provenance: pending.provenance,
+        gate_json: row.app_type === 'service' ? this.o.gate.open(row, from, to).json : null,
+      }),
+    );
     failpoint('userspace.recorded');
     if (next.app_type === 'service' && runs(next)) {
       const health = await this.o.gate.check(next, to);
@@ -359,15 +362,20 @@ export class UserspaceInstaller {
         throw new PaddockError('conflict', `no data snapshot was taken before version ${from}`);
       }
       this.o.files.code.rollback(fresh.id);
-      const restoreDataOf = restoreData ? { restoreDataOf: from } : {};
+      // The switch is recorded with the data put back, holding the app's data gate: no call
+      // of the version left behind lands after the restore (ADR 0024).
+      let next = fresh;
+      const record = async () => {
+        next = await this.o.store.update(fresh.id, {
+          version: previous,
+          pending_json: null,
+          last_update_json: JSON.stringify(outcome(from, previous, 'rolled_back', 'requested')),
+        });
+      };
+      const restoreDataOf = restoreData ? from : undefined;
       if (fresh.app_type === 'service' && runs(fresh))
-        await this.o.host.deploy(fresh, previous, restoreDataOf);
-      else if (restoreData) await this.o.host.restoreHostData(fresh, from);
-      const next = await this.o.store.update(fresh.id, {
-        version: previous,
-        pending_json: null,
-        last_update_json: JSON.stringify(outcome(from, previous, 'rolled_back', 'requested')),
-      });
+        await this.o.host.deploy(fresh, previous, { restoreDataOf, record });
+      else await this.o.host.switchVersion(fresh, record, restoreDataOf);
       await this.o.journal.tell(
         caller,
         next,
