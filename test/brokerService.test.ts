@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { serviceClient } from '@paddock/app-sdk/service';
 import { getPreset } from '@paddock/presets';
 import type { ExecResult, UserspaceApp } from '@paddock/shared';
 import { suiteDaemon } from './harness.js';
@@ -128,6 +130,65 @@ describe('the broker, for service apps', () => {
       listed.body.result.items.map((i) => i.key),
       ['counter'],
     );
+  });
+
+  it('streams a file larger than one call from its sandbox, and through the service client', async () => {
+    // In the sandbox, through its egress proxy: 20 MiB up as a stream, then back, hashed.
+    const script = `import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+const size = 20 * 1024 * 1024;
+const token = fs.readFileSync(process.env.PADDOCK_TOKEN_FILE, 'utf8').trim();
+const url = process.env.PADDOCK_API_URL + '/v1/broker/files?path=' + encodeURIComponent('big/blob.bin');
+const sent = createHash('sha256');
+let at = 0;
+const body = new ReadableStream({
+  pull(c) {
+    if (at >= size) return c.close();
+    const chunk = new Uint8Array(Math.min(65536, size - at)).map((_, i) => (at + i) * 13);
+    sent.update(chunk);
+    at += chunk.length;
+    c.enqueue(chunk);
+  },
+});
+const auth = { authorization: 'Bearer ' + token };
+const put = await fetch(url, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body, duplex: 'half' });
+const stored = await put.json();
+const got = createHash('sha256');
+const back = await fetch(url, { headers: auth });
+for await (const chunk of back.body) got.update(chunk);
+console.log(JSON.stringify({ put: put.status, size: stored.size, same: sent.digest('hex') === got.digest('hex') }));
+`;
+    const id = sandboxes[a.appId]!;
+    const wrote = await fetch(`${d.url}/v1/sandboxes/${id}/files?path=stream-check.mjs`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/octet-stream' },
+      body: script,
+    });
+    assert.equal(wrote.status, 200, await wrote.text());
+    const out = await exec(id, 'node stream-check.mjs && rm stream-check.mjs');
+    assert.deepEqual(JSON.parse(out.stdout), { put: 200, size: 20 * 1024 * 1024, same: true });
+
+    // The SDK's service client, with the same sandbox token (a file it rereads per call).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-svc-'));
+    try {
+      const tokenFile = path.join(dir, 'token');
+      fs.writeFileSync(tokenFile, await tokenOf(id));
+      const client = serviceClient({ apiUrl: d.url, tokenFile });
+      const whole = await client.files.download('big/blob.bin');
+      assert.equal(whole.headers.get('content-length'), String(20 * 1024 * 1024));
+      let n = 0;
+      for await (const chunk of whole.body!) n += (chunk as Uint8Array).length;
+      assert.equal(n, 20 * 1024 * 1024);
+      const stream = new Blob(['from ', 'the SDK']).stream();
+      const stored = await client.files.upload('notes/sdk.txt', stream);
+      assert.equal(stored.size, 12);
+      assert.equal(await (await client.files.download('notes/sdk.txt')).text(), 'from the SDK');
+      // B's token speaks for B: A's files are not there.
+      fs.writeFileSync(tokenFile, await tokenOf(sandboxes[b.appId]!));
+      await assert.rejects(client.files.download('notes/sdk.txt'), { code: 'file_not_found' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses capabilities the service does not hold', async () => {
