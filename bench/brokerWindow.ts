@@ -13,6 +13,8 @@
  * otherwise measure instead of latency. Prints p50/p99 and the ratios (issue 16's goal:
  * p50 ≤ 2 ms, and ≤ 1.5× the bare fetch).
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Frame, Page } from 'playwright-core';
 import {
   installApp,
@@ -89,7 +91,7 @@ function frameRound(
   );
 }
 
-/** One round in the console page: `n` bare fetches to the daemon. */
+/** One round in a page: `n` bare fetches of `/readyz` from its own origin. */
 function fetchRound(page: Page): Promise<number[]> {
   return page.evaluate(async (n) => {
     const g = globalThis as unknown as {
@@ -106,10 +108,27 @@ function fetchRound(page: Page): Promise<number[]> {
   }, PER_ROUND);
 }
 
+/**
+ * Chromium's own floor for a fetch on this machine: a bare Node server on loopback that answers
+ * at once, fetched same-origin from a page it served.
+ */
+async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' }).end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 async function main(): Promise<void> {
   const dataDir = tempDataDir();
   let d: TestDaemon | undefined;
   const browser = await launchChromium();
+  const bare = await bareServer();
   try {
     d = await startDaemon({ dataDir });
     await d.api('PATCH', '/v1/settings', { userspace_broker_calls_per_minute: 1_000_000 });
@@ -130,20 +149,30 @@ async function main(): Promise<void> {
     // tsx keeps function names with a `__name` helper the page does not have.
     for (const target of [page, frame]) await target.evaluate('globalThis.__name = (f) => f');
     await installEcho(page);
+    const barePage = await browser.newPage();
+    await barePage.goto(bare.url);
     const consoleOrigin = new URL(d.url).origin;
-    const times = { kv: [] as number[], echo: [] as number[], fetch: [] as number[] };
+    const times = {
+      kv: [] as number[],
+      echo: [] as number[],
+      fetch: [] as number[],
+      bare: [] as number[],
+    };
     await frameRound(frame, consoleOrigin); // warm-up
     await fetchRound(page);
+    await fetchRound(barePage);
     for (let r = 0; r < ROUNDS; r++) {
       const inFrame = await frameRound(frame, consoleOrigin);
       times.kv.push(...inFrame.kv);
       times.echo.push(...inFrame.echo);
       times.fetch.push(...(await fetchRound(page)));
+      times.bare.push(...(await fetchRound(barePage)));
     }
     const s = {
       kv: stats(times.kv),
       echo: stats(times.echo),
       fetch: stats(times.fetch),
+      bare: stats(times.bare),
     };
     const line = (name: keyof typeof s, what: string) =>
       `${name.padEnd(6)} p50 ${s[name].p50.toFixed(3)} ms   p99 ${s[name].p99.toFixed(3)} ms   (${what})`;
@@ -151,6 +180,7 @@ async function main(): Promise<void> {
     console.log(line('kv', 'app.kv.get: frame → port → console → broker → back'));
     console.log(line('echo', 'bare postMessage echo, frame ↔ console'));
     console.log(line('fetch', 'bare fetch from the console page to GET /readyz'));
+    console.log(line('bare', "Chromium's floor: a fetch to a bare Node server on loopback"));
     const ratio = (a: keyof typeof s, b: keyof typeof s) => (s[a].p50 / s[b].p50).toFixed(2);
     // The floor of this path on this machine: one frame ↔ console hop plus one fetch.
     const floor = s.echo.p50 + s.fetch.p50;
@@ -170,6 +200,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
+    await bare.close();
     await browser.close();
     await d?.stop();
     await destroyEverything(dataDir);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { migrationProvider } from './migrations.js';
+import { withStatementCache } from './statementCache.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -22,7 +23,9 @@ export async function openDatabase(stateDir: string): Promise<Db> {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) {
     if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   const { error, results } = await new Migrator({
     db,
     provider: migrationProvider,
