@@ -6,7 +6,7 @@ import type { TaskWorkspace } from './taskWorkspace.js';
  * (as the sandbox's user, on its files). Hooks never run: `core.hooksPath=/dev/null` and
  * `--no-verify`, so a task cannot make its own checkpoint lie.
  */
-const GIT =
+export const GIT =
   'git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgsign=false -c core.quotePath=false';
 
 /**
@@ -28,12 +28,15 @@ const EXCLUDES = [
   '.cache/',
 ];
 
-const BASELINE = `set -e
-[ -d .git ] || ${GIT} init -q
-mkdir -p .git/info
+/** Adds EXCLUDES to the repository's own exclude file (once each). */
+export const EXCLUDE = `mkdir -p .git/info
 for e in ${EXCLUDES.map((e) => `'${e}'`).join(' ')}; do
   grep -qxF "$e" .git/info/exclude 2>/dev/null || printf '%s\\n' "$e" >> .git/info/exclude
-done
+done`;
+
+const BASELINE = `set -e
+[ -d .git ] || ${GIT} init -q
+${EXCLUDE}
 ${GIT} add -A
 if ! ${GIT} rev-parse -q --verify HEAD >/dev/null || ! ${GIT} diff --cached --quiet; then
   ${GIT} -c user.name=Paddock -c user.email=paddock@localhost commit -q --no-verify --allow-empty -m "Workspace before task $1"
@@ -47,7 +50,8 @@ if ! ${GIT} diff --cached --quiet; then
 fi
 ${GIT} rev-parse HEAD`;
 
-async function git(
+/** Runs a script of git commands in the workspace: `$1`, `$2`… are `args`. */
+export async function git(
   workspace: TaskWorkspace,
   script: string,
   args: string[],
@@ -57,8 +61,9 @@ async function git(
     { argv: ['sh', '-c', script, 'sh', ...args], env: GIT_ENV, timeout_ms: 120_000 },
     signal,
   );
-  // Exit 3 is a script's own "no such checkpoint" (RESTORE).
+  // Exit 3 is a script's own "no such checkpoint" (RESTORE); 4, "that argument names no commit".
   if (r.exit_code === 3) throw new PaddockError('not_found', r.stderr.trim().slice(-500));
+  if (r.exit_code === 4) throw new PaddockError('bad_request', r.stderr.trim().slice(-500));
   if (r.exit_code !== 0) {
     throw new PaddockError(
       'conflict',
