@@ -2,12 +2,11 @@ import { PaddockError } from '@paddock/shared';
 import { EXCLUDE, GIT, git } from './checkpoints.js';
 import type { TaskWorkspace } from './taskWorkspace.js';
 
-/**
+/*
  * Reading a workspace's checkpoints, and carrying one (with the history up to it) into another
- * workspace: git inside the sandboxes, as `checkpoints.ts` runs it. Replacement objects
- * (`refs/replace/`) are ignored, so a task cannot make a commit read as another.
+ * workspace: git inside the sandboxes, as `checkpoints.ts` runs it (replacement objects
+ * ignored, so a task cannot make a commit read as another).
  */
-const READ = `GIT_NO_REPLACE_OBJECTS=1; export GIT_NO_REPLACE_OBJECTS`;
 
 /**
  * Whatever the repository's own config says about log output (signatures, the root commit,
@@ -21,8 +20,7 @@ const LOG = `${GIT} --no-pager -c log.showSignature=false -c log.showRoot=true -
  * joins a subject's lines), then its --shortstat (a line that starts with a space), if any.
  * No repository, or no commit yet, prints nothing.
  */
-const LIST = `${READ}
-[ -e .git ] || exit 0
+const LIST = `[ -e .git ] || exit 0
 head=$(${GIT} rev-parse -q --verify 'HEAD^{commit}') || exit 0
 from=$head
 skip=0
@@ -35,7 +33,6 @@ exec ${LOG} --format='%H%n%ct%n%ae%n%s' --skip="$skip" -n "$1" "$from" --`;
 
 /** The commit `$1` with everything it reaches, as one pack file at `$2`; prints its full hash. */
 const PACK = `set -e
-${READ}
 [ -d .git ] || { echo "no such checkpoint: $1" >&2; exit 3; }
 ${GIT} cat-file -e "$1^{commit}" 2>/dev/null || { echo "no such checkpoint: $1" >&2; exit 3; }
 sha=$(${GIT} rev-parse -q --verify "$1^{commit}")

@@ -12,9 +12,15 @@ export const GIT =
 /**
  * No global or system git config: HOME is the workspace, so ~/.gitconfig is the task's to
  * write (an fsmonitor that hides changes, an external diff that forges them). What a repo's own
- * .git/config sets (filters, for instance) still applies: see docs/security.md.
+ * .git/config sets (filters, for instance) still applies: see docs/security.md. Replacement
+ * objects (`git replace`) are ignored: a task could otherwise make HEAD read as a commit that
+ * already holds its changes, and leave them out of its checkpoint.
  */
-const GIT_ENV = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+const GIT_ENV = {
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_NO_REPLACE_OBJECTS: '1',
+};
 
 /** What git should never track in a workspace: regenerable trees and the read-only cache. */
 const EXCLUDES = [
