@@ -103,6 +103,43 @@ describe('the paddock CLI', () => {
     await run(['sandbox', 'rm', sb]);
   });
 
+  it("lists an app's checkpoints and forks one into a new app", async () => {
+    const created = await run(['app', 'create', 'timeline', '--preset', 'static']);
+    assert.equal(created.code, 0, created.stderr);
+    const id = created.stdout.split('\t')[0]!;
+    const got = JSON.parse((await run(['app', 'get', id])).stdout) as { sandbox: { id: string } };
+    const ran = await run([
+      'task',
+      'run',
+      got.sandbox.id,
+      '--script',
+      'echo hi > hi.txt',
+      '--follow',
+    ]);
+    assert.equal(ran.code, 0, ran.stderr);
+    const task = /^(task[0-9a-z]+)\t/.exec(ran.stderr)![1]!;
+    const ls = await run(['app', 'checkpoints', id]);
+    assert.equal(ls.code, 0, ls.stderr);
+    const lines = ls.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    assert.deepEqual(
+      lines.map((l) => [l[0]!.slice(0, 1), l[1], l[2], l[5]]),
+      [
+        ['*', 'task', task, `Paddock task ${task}`],
+        [' ', 'baseline', '-', `Workspace before task ${task}`],
+      ],
+    );
+    const fork = await run(['app', 'fork', id, lines[0]![0]!.slice(1), '--name', 'timeline fork']);
+    assert.equal(fork.code, 0, fork.stderr);
+    const [forkId, name] = fork.stdout.split('\t');
+    assert.match(forkId!, /^app[0-9a-z]{26}$/);
+    assert.equal(name, 'timeline fork');
+    assert.equal((await run(['app', 'fork', id])).code, 2, 'usage');
+    assert.equal((await run(['app', 'rm', id, forkId!, '--purge'])).code, 0);
+  });
+
   it('snapshots a sandbox, exports it to a file and imports it back', async () => {
     const sb = (await run(['sandbox', 'create'])).stdout.trim();
     await run(['exec', sb, '--', 'sh', '-c', 'echo kept > /workspace/note.txt']);

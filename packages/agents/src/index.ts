@@ -8,4 +8,11 @@ export type {
 } from './taskProvider.js';
 export { runTask, type TaskEnd, type TaskRunRequest } from './run/taskRun.js';
 export { restoreCheckpoint } from './run/checkpoints.js';
+export {
+  listCheckpoints,
+  packCheckpoint,
+  unpackCheckpoint,
+  type CheckpointClaim,
+  type CheckpointCommit,
+} from './run/checkpointHistory.js';
 export type { TaskHost, TaskWorkspace } from './run/taskWorkspace.js';

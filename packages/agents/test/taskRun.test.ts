@@ -107,6 +107,22 @@ describe('runTask (a host directory as the workspace)', () => {
     assert.equal(git(dir, 'log', '--format=%s', '-2'), 'Paddock task t1\nWorkspace before task t1');
   });
 
+  it('checkpoints what a task hid behind a replacement of HEAD', async () => {
+    const { host } = hostFor(workspace);
+    // HEAD made to read as a commit that already holds the change: `git diff --cached` would
+    // see nothing to commit.
+    const end = await runTask(
+      host,
+      request(
+        'echo hidden > app.txt && git add -A && ' +
+          'c=$(git -c user.name=a -c user.email=a@b commit-tree "$(git write-tree)" -p HEAD -m x) && ' +
+          'git replace HEAD "$c" && git reset -q',
+      ),
+    );
+    assert.equal(end.status, 'succeeded', end.reason ?? '');
+    assert.deepEqual(end.result?.files_changed, [{ path: 'app.txt', added: 1, removed: 2 }]);
+  });
+
   it('fails a task whose agent exits non-zero, keeping its checkpoint', async () => {
     const { host } = hostFor(workspace);
     const end = await runTask(host, request('echo partial > half.txt; exit 3'));

@@ -117,6 +117,7 @@ export async function createModules(
     ...sandboxDeps,
     ...{ store: appStore, runtime: processes.runtime, presets: presets.mounts },
     ...{ details: processes.details, snapshots: snapshots.service, tasks: tasks.service },
+    history: provenance.record,
   });
   const appData = createAppData(core);
   const userspace = await createUserspace({

@@ -6,15 +6,21 @@ import type { TaskWorkspace } from './taskWorkspace.js';
  * (as the sandbox's user, on its files). Hooks never run: `core.hooksPath=/dev/null` and
  * `--no-verify`, so a task cannot make its own checkpoint lie.
  */
-const GIT =
+export const GIT =
   'git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgsign=false -c core.quotePath=false';
 
 /**
  * No global or system git config: HOME is the workspace, so ~/.gitconfig is the task's to
  * write (an fsmonitor that hides changes, an external diff that forges them). What a repo's own
- * .git/config sets (filters, for instance) still applies: see docs/security.md.
+ * .git/config sets (filters, for instance) still applies: see docs/security.md. Replacement
+ * objects (`git replace`) are ignored: a task could otherwise make HEAD read as a commit that
+ * already holds its changes, and leave them out of its checkpoint.
  */
-const GIT_ENV = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+const GIT_ENV = {
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_NO_REPLACE_OBJECTS: '1',
+};
 
 /** What git should never track in a workspace: regenerable trees and the read-only cache. */
 const EXCLUDES = [
@@ -28,12 +34,15 @@ const EXCLUDES = [
   '.cache/',
 ];
 
-const BASELINE = `set -e
-[ -d .git ] || ${GIT} init -q
-mkdir -p .git/info
+/** Adds EXCLUDES to the repository's own exclude file (once each). */
+export const EXCLUDE = `mkdir -p .git/info
 for e in ${EXCLUDES.map((e) => `'${e}'`).join(' ')}; do
   grep -qxF "$e" .git/info/exclude 2>/dev/null || printf '%s\\n' "$e" >> .git/info/exclude
-done
+done`;
+
+const BASELINE = `set -e
+[ -d .git ] || ${GIT} init -q
+${EXCLUDE}
 ${GIT} add -A
 if ! ${GIT} rev-parse -q --verify HEAD >/dev/null || ! ${GIT} diff --cached --quiet; then
   ${GIT} -c user.name=Paddock -c user.email=paddock@localhost commit -q --no-verify --allow-empty -m "Workspace before task $1"
@@ -47,7 +56,8 @@ if ! ${GIT} diff --cached --quiet; then
 fi
 ${GIT} rev-parse HEAD`;
 
-async function git(
+/** Runs a script of git commands in the workspace: `$1`, `$2`… are `args`. */
+export async function git(
   workspace: TaskWorkspace,
   script: string,
   args: string[],
@@ -57,8 +67,9 @@ async function git(
     { argv: ['sh', '-c', script, 'sh', ...args], env: GIT_ENV, timeout_ms: 120_000 },
     signal,
   );
-  // Exit 3 is a script's own "no such checkpoint" (RESTORE).
+  // Exit 3 is a script's own "no such checkpoint" (RESTORE); 4, "that argument names no commit".
   if (r.exit_code === 3) throw new PaddockError('not_found', r.stderr.trim().slice(-500));
+  if (r.exit_code === 4) throw new PaddockError('bad_request', r.stderr.trim().slice(-500));
   if (r.exit_code !== 0) {
     throw new PaddockError(
       'conflict',

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { App, InstallResult } from '@paddock/shared';
+import type { App, Checkpoint, CheckpointPage, InstallResult } from '@paddock/shared';
 import type { ApiClient } from '../apiClient.js';
 import { printInstallResult } from './userspaceOutput.js';
 import { publishRequest } from './userspaceRequests.js';
@@ -12,6 +12,11 @@ const USAGE = `usage:
   paddock app url ID                 (the preview link, to open in a browser)
   paddock app wake ID
   paddock app rm ID [--purge]        (--purge also deletes the workspace)
+  paddock app checkpoints ID [--limit N] [--json]
+                                     (newest first; * marks the workspace's HEAD)
+  paddock app fork ID CHECKPOINT [--name NAME]
+                                     (a new app starting from the checkpoint; from a snapshot:
+                                     paddock snapshot fork)
   paddock app publish ID [--consent] [--json]
                                      (build, package, sign with the app's key and install it as a
                                      userspace app; --consent grants what the package requires)`;
@@ -20,6 +25,13 @@ function summary(app: App): string {
   const sb = app.sandbox;
   const status = sb ? `${sb.status}/${sb.preview.status}` : 'no-sandbox';
   return [app.id, app.name, app.preset, status].join('\t');
+}
+
+/** `*` for HEAD, the short hash, kind, task, time, line counts and the title. */
+function checkpointLine(c: Checkpoint): string {
+  const changes = `+${c.changes.added}/-${c.changes.removed} in ${c.changes.files}`;
+  const sha = `${c.head ? '*' : ' '}${c.sha.slice(0, 12)}`;
+  return [sha, c.kind, c.task_id ?? '-', c.created_at, changes, c.title].join('\t');
 }
 
 export async function app(api: ApiClient, argv: string[]): Promise<number> {
@@ -83,6 +95,38 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
     case 'wake': {
       if (rest.length !== 1) break;
       console.log(summary(await api.json<App>('POST', `/v1/apps/${rest[0]}/sandbox`, {})));
+      return 0;
+    }
+    case 'checkpoints': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { limit: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      if (positionals.length !== 1) break;
+      const q = new URLSearchParams(values.limit ? { limit: values.limit } : {});
+      const page = await api.json<CheckpointPage>(
+        'GET',
+        `/v1/apps/${encodeURIComponent(positionals[0]!)}/checkpoints?${q.toString()}`,
+      );
+      if (values.json) console.log(JSON.stringify(page.items, null, 2));
+      else for (const c of page.items) console.log(checkpointLine(c));
+      return 0;
+    }
+    case 'fork': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { name: { type: 'string' } },
+      });
+      if (positionals.length !== 2) break;
+      const [id, sha] = positionals.map(encodeURIComponent);
+      const forked = await api.json<App>(
+        'POST',
+        `/v1/apps/${id}/checkpoints/${sha}/fork`,
+        values.name ? { name: values.name } : {},
+      );
+      console.log(summary(forked));
       return 0;
     }
     case 'publish': {

@@ -75,6 +75,33 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app
   });
 
   app.route({
+    ...AppRoutes.listCheckpoints,
+    handler: async (request) => {
+      const p = requirePrincipal(request);
+      return apps.listCheckpoints(p.owner, request.params.id, {
+        limit: request.query.limit ?? 50,
+        ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
+      });
+    },
+  });
+
+  app.route({
+    ...AppRoutes.forkCheckpoint,
+    handler: async (request, reply) => {
+      const p = requirePrincipal(request);
+      const { id, sha } = request.params;
+      const forked = await apps.forkCheckpoint(p.owner, id, sha, request.body);
+      await opts.audit.record({
+        actor: actorOf(request),
+        action: 'checkpoint.fork',
+        target: { type: 'app', id: forked.id },
+        details: { checkpoint: sha, from_app: id },
+      });
+      return reply.code(201).send(await view(forked));
+    },
+  });
+
+  app.route({
     ...AppRoutes.restoreCheckpoint,
     handler: async (request) => {
       const p = requirePrincipal(request);

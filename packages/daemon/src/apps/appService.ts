@@ -1,9 +1,11 @@
 import { getPreset, type PresetDefinition } from '@paddock/presets';
 import {
   PaddockError,
+  type CheckpointPage,
   type CreateAppBody,
   type CreateSandboxBody,
   type ForkAppBody,
+  type ForkCheckpointBody,
   type PatchAppBody,
   type RestoreAppBody,
   type SandboxLimits,
@@ -15,6 +17,7 @@ import type { SandboxFiller, SandboxService } from '../sandboxes/sandboxService.
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { SnapshotService } from '../snapshots/snapshotService.js';
 import { restoreCheckpoint } from '@paddock/agents';
+import type { AppCheckpoints } from './appCheckpoints.js';
 import type { AppRow, AppStore } from './appStore.js';
 
 export interface AppServiceOptions {
@@ -24,6 +27,7 @@ export interface AppServiceOptions {
   presets: PresetMounts;
   events: EventLog;
   snapshots: SnapshotService;
+  checkpoints: AppCheckpoints;
   /** Runs work alone in a sandbox's task line, or refuses (409) while a task runs or waits. */
   exclusive: <T>(sandboxId: string, fn: () => Promise<T>) => Promise<T>;
 }
@@ -35,11 +39,18 @@ export interface AppServiceOptions {
 export class AppService {
   constructor(private readonly o: AppServiceOptions) {}
 
-  /** `from`: a snapshot the new app's workspace starts from instead of the preset's template. */
+  /**
+   * `from`: what the new app's workspace starts from instead of the preset's template (a
+   * snapshot, or another app's checkpoint), filled in by `fill`.
+   */
   async create(
     owner: string,
     body: CreateAppBody,
-    from?: { snapshotId: string; fill: SandboxFiller },
+    from?: {
+      fill: SandboxFiller;
+      snapshotId?: string;
+      checkpoint?: { appId: string; sha: string };
+    },
   ): Promise<AppRow> {
     const preset = getPreset(body.preset);
     if (!preset) {
@@ -76,6 +87,9 @@ export class AppService {
         dependencies: deps.source,
         dependencies_ms: deps.ms,
         from_snapshot: from?.snapshotId ?? null,
+        ...(from?.checkpoint
+          ? { from_app: from.checkpoint.appId, from_checkpoint: from.checkpoint.sha }
+          : {}),
       },
     });
     return this.o.apps.update(app.id, { sandbox_id: sandbox.id });
@@ -173,6 +187,44 @@ export class AppService {
     return { checkpoint, restored: sha };
   }
 
+  /**
+   * The app's checkpoints, newest first. Read in its sandbox, started if stopped (as a restore
+   * does); reading needs no turn in the task line, so a running task does not stop it.
+   */
+  async listCheckpoints(
+    owner: string,
+    id: string,
+    q: { limit: number; cursor?: string },
+  ): Promise<CheckpointPage> {
+    const sandbox = await this.awake(owner, await this.get(owner, id));
+    return this.o.checkpoints.list(owner, sandbox, q);
+  }
+
+  /**
+   * A new app of the same preset whose workspace (and git history) starts as the checkpoint.
+   * Like a fork from a snapshot, it gets none of the source's config or secrets.
+   */
+  async forkCheckpoint(
+    owner: string,
+    id: string,
+    sha: string,
+    body: ForkCheckpointBody,
+  ): Promise<AppRow> {
+    const source = await this.get(owner, id);
+    const sandbox = await this.awake(owner, source);
+    const fork = await this.o.checkpoints.fork(owner, sandbox, sha);
+    try {
+      const name = body.name ?? `${source.name} (fork)`.slice(0, 64);
+      return await this.create(
+        owner,
+        { name, preset: source.preset },
+        { fill: fork.fill, checkpoint: { appId: source.id, sha: fork.sha } },
+      );
+    } finally {
+      await fork.done();
+    }
+  }
+
   /** A new app of the same preset whose workspace starts as the snapshot. */
   async fork(owner: string, id: string, body: ForkAppBody): Promise<AppRow> {
     const source = await this.get(owner, id);
@@ -239,6 +291,14 @@ export class AppService {
   async listSnapshots(owner: string, id: string, q: { limit: number; cursor?: string }) {
     await this.get(owner, id);
     return this.o.snapshots.listForApp(owner, id, q);
+  }
+
+  /** The app's sandbox, started if it is not running; 409 when it has none. */
+  private async awake(owner: string, app: AppRow): Promise<SandboxRow> {
+    const sandbox = await this.sandboxOf(app);
+    if (!sandbox) throw new PaddockError('conflict', `app ${app.id} has no sandbox; wake it first`);
+    if (sandbox.status === 'running') return sandbox;
+    return this.o.sandboxes.start(owner, sandbox.id);
   }
 
   async sandboxOf(app: AppRow): Promise<SandboxRow | undefined> {

@@ -6,6 +6,7 @@ import type { RuntimeService, SandboxDetails } from '../processes/index.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SnapshotService } from '../snapshots/snapshotService.js';
 import type { TaskService } from '../tasks/taskService.js';
+import { AppCheckpoints, type CheckpointForkHistory } from './appCheckpoints.js';
 import { appRoutes } from './appRoutes.js';
 import { AppService } from './appService.js';
 import type { AppStore } from './appStore.js';
@@ -23,10 +24,17 @@ export function createApps(d: {
   tasks: TaskService;
   events: EventLog;
   audit: AuditLog;
+  /** The provenance record, which follows code into a fork. */
+  history: CheckpointForkHistory;
 }) {
+  const checkpoints = new AppCheckpoints({
+    ...d,
+    tasks: (owner, ids) => d.tasks.checkpointsOf(owner, ids),
+  });
   const service = new AppService({
     ...d,
     apps: d.store,
+    checkpoints,
     // Work on an app's sandbox waits for, or refuses during, a task running there.
     exclusive: (id, fn) => d.tasks.exclusive(id, fn),
   });

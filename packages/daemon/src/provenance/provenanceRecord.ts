@@ -68,6 +68,20 @@ export class ProvenanceRecord {
     await this.add(subject, `${kind}:${snapshot.id}`, kind, { ref: snapshot.id });
   }
 
+  /**
+   * A new workspace is about to be filled from another's checkpoint (a fork of an app from a
+   * commit): it gains all of the source's history, with a marker naming `ref` (`<app>@<commit>`).
+   */
+  async forkingFrom(
+    source: { id: string; app_id: string | null },
+    target: { id: string; app_id: string | null },
+    ref: string,
+  ): Promise<void> {
+    const subject = subjectOf(target);
+    await this.store.copy(subjectOf(source), subject);
+    await this.add(subject, `forked_from:${ref}`, 'forked_from', { ref });
+  }
+
   /** What an export of the snapshot carries. */
   async exported(snapshot: { id: string }): Promise<ArchiveMetadata> {
     return archiveMetadata(await this.store.list(snapshotSubject(snapshot.id)));

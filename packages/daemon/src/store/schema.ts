@@ -72,7 +72,7 @@ export interface ProvenanceTable {
   task_id: string | null;
   /** The task's provider, or the agent key's id. */
   actor: string | null;
-  /** A marker's snapshot. */
+  /** A marker's snapshot, or `<app id>@<commit>` for a fork from a checkpoint. */
   ref: string | null;
   /** The subject it was first recorded on. */
   origin: string;

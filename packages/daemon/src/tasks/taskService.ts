@@ -191,6 +191,26 @@ export class TaskService {
     return row;
   }
 
+  /**
+   * Of the owner's tasks among `ids`: whether each has finished, and the checkpoint it recorded
+   * (null before it made one, or when it made none).
+   */
+  async checkpointsOf(
+    owner: string,
+    ids: string[],
+  ): Promise<Map<string, { finished: boolean; checkpoint: string | null }>> {
+    const rows = await this.o.store.getMany(owner, ids);
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          finished: !['queued', 'running'].includes(row.status),
+          checkpoint: taskView(row).result?.checkpoint ?? null,
+        },
+      ]),
+    );
+  }
+
   async list(owner: string, sandboxId: string): Promise<TaskRow[]> {
     await this.o.sandboxes.get(owner, sandboxId);
     return this.o.store.listForSandbox(owner, sandboxId);

@@ -60,6 +60,17 @@ export class TaskStore {
       .executeTakeFirst();
   }
 
+  /** The owner's tasks among `ids` (at most a page's worth). */
+  async getMany(owner: string, ids: string[]): Promise<TaskRow[]> {
+    if (ids.length === 0) return [];
+    return this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('owner_id', '=', owner)
+      .where('id', 'in', ids)
+      .execute();
+  }
+
   /** Newest first. */
   async listForSandbox(owner: string, sandboxId: string, limit = 100): Promise<TaskRow[]> {
     return this.db

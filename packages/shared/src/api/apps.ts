@@ -72,13 +72,69 @@ export const DeleteAppQuery = Type.Object(
   strict,
 );
 
+/** A commit of the app's workspace, as the API takes one: 7 to 40 lowercase hex digits. */
+const CheckpointSha = Type.String({
+  pattern: '^[0-9a-f]{7,40}$',
+  description: 'A checkpoint commit',
+});
+
 export const CheckpointParams = Type.Object(
+  { id: Type.String({ maxLength: 64 }), sha: CheckpointSha },
+  strict,
+);
+
+export const CheckpointKind = Type.Enum(['task', 'baseline', 'restore', 'other'], {
+  description:
+    "`task`: a task's checkpoint (one Paddock recorded); `baseline`: uncommitted work Paddock " +
+    'committed before a task or a restore; `restore`: a restore to an earlier checkpoint; ' +
+    '`other`: any other commit (made in the workspace itself)',
+});
+export type CheckpointKind = Static<typeof CheckpointKind>;
+
+export const CheckpointSchema = Type.Object(
   {
-    id: Type.String({ maxLength: 64 }),
-    sha: Type.String({ pattern: '^[0-9a-f]{7,40}$', description: 'A checkpoint commit' }),
+    sha: Type.String({ description: 'The commit, 40 hex digits' }),
+    title: Type.String({ description: "The commit message's first line (at most 500 characters)" }),
+    kind: CheckpointKind,
+    task_id: Type.Union([Type.String(), Type.Null()], {
+      description: 'The task whose checkpoint this is (kind `task`), else null',
+    }),
+    restored: Type.Union([Type.String(), Type.Null()], {
+      description: 'For kind `restore`: the checkpoint it returned the workspace to, else null',
+    }),
+    created_at: Timestamp,
+    head: Type.Boolean({ description: "The workspace's current commit (git HEAD)" }),
+    changes: Type.Object(
+      {
+        files: Type.Integer({ minimum: 0 }),
+        added: Type.Integer({ minimum: 0, description: 'Lines added (binary files count none)' }),
+        removed: Type.Integer({ minimum: 0 }),
+      },
+      { description: 'What the commit changed, against its first parent' },
+    ),
+  },
+  { $id: 'Checkpoint' },
+);
+export type Checkpoint = Static<typeof CheckpointSchema>;
+
+export const CheckpointPage = Type.Object({
+  items: Type.Array(CheckpointSchema),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type CheckpointPage = Static<typeof CheckpointPage>;
+
+export const ListCheckpointsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    cursor: Type.Optional(
+      Type.String({ pattern: '^[0-9a-f]{40}$', description: "A page's `next_cursor`" }),
+    ),
   },
   strict,
 );
+
+export const ForkCheckpointBody = Type.Object({ name: Type.Optional(AppName) }, strict);
+export type ForkCheckpointBody = Static<typeof ForkCheckpointBody>;
 
 export const RestoredCheckpoint = Type.Object({
   restored: Type.String({ description: 'The checkpoint the workspace now matches' }),

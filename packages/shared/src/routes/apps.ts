@@ -2,11 +2,14 @@ import {
   AppIdParams,
   AppPage,
   AppSchema,
+  CheckpointPage,
   CheckpointParams,
   CreateAppBody,
   DeleteAppQuery,
   ForkAppBody,
+  ForkCheckpointBody,
   ListAppsQuery,
+  ListCheckpointsQuery,
   PatchAppBody,
   RestoreAppBody,
   RestoredCheckpoint,
@@ -75,6 +78,21 @@ export const AppRoutes = {
       },
     },
   },
+  listCheckpoints: {
+    method: 'GET',
+    url: '/v1/apps/:id/checkpoints',
+    schema: {
+      tags,
+      summary:
+        "The app's checkpoints (its workspace's git history from HEAD, first parents), newest first",
+      description:
+        'Read with git inside the sandbox, which is woken if stopped (409 when the app has no sandbox). ' +
+        'An app whose workspace has no commits yet has none.',
+      params: AppIdParams,
+      querystring: ListCheckpointsQuery,
+      response: { 200: CheckpointPage, ...errorResponses(400, 401, 404, 409) },
+    },
+  },
   restoreCheckpoint: {
     method: 'POST',
     url: '/v1/apps/:id/checkpoints/:sha/restore',
@@ -83,6 +101,21 @@ export const AppRoutes = {
       summary: "Return the app's workspace to a task checkpoint (a new commit; history is kept)",
       params: CheckpointParams,
       response: { 200: RestoredCheckpoint, ...errorResponses(400, 401, 404, 409) },
+    },
+  },
+  forkCheckpoint: {
+    method: 'POST',
+    url: '/v1/apps/:id/checkpoints/:sha/fork',
+    schema: {
+      tags,
+      summary:
+        'A new app of the same preset whose workspace starts as the checkpoint, with its history up to it',
+      description:
+        "The source app's sandbox is woken if stopped. Like a fork from a snapshot, the new app gets " +
+        "no config or secrets of the source's.",
+      params: CheckpointParams,
+      body: ForkCheckpointBody,
+      response: { 201: AppSchema, ...errorResponses(400, 401, 404, 409, 502) },
     },
   },
   wake: {
