@@ -10,6 +10,7 @@ import { HttpRelay, type RelayTarget } from './httpRelay.js';
 import { pipeTunnel } from './pipeTunnel.js';
 import type {
   EgressAuditSink,
+  EgressDenialSink,
   EgressEventSink,
   EgressListeners,
   EgressLogger,
@@ -42,6 +43,8 @@ export interface EgressProxyOptions {
   events: EgressEventSink;
   audit: EgressAuditSink;
   log: EgressLogger;
+  /** Every refusal, unsampled (the live feed of denials). */
+  denials?: EgressDenialSink;
 }
 
 /**
@@ -79,7 +82,12 @@ export class EgressProxy {
       );
     });
     this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
-    this.recorder = new EgressRecorder({ events: o.events, audit: o.audit, log: o.log });
+    this.recorder = new EgressRecorder({
+      events: o.events,
+      audit: o.audit,
+      log: o.log,
+      denials: o.denials,
+    });
     this.injector = new SecretInjector({
       ca: o.ca,
       ...(o.upstreamCa === undefined ? {} : { upstreamCa: o.upstreamCa }),

@@ -2,6 +2,7 @@ import type { Decision } from './destination.js';
 import type {
   EgressAuditRecord,
   EgressAuditSink,
+  EgressDenialSink,
   EgressEventSink,
   EgressLogger,
   EgressSandbox,
@@ -15,6 +16,8 @@ export interface EgressRecorderOptions {
   events: EgressEventSink;
   audit: EgressAuditSink;
   log: EgressLogger;
+  /** Told every refusal, before the sampling that bounds the audit and event logs. */
+  denials?: EgressDenialSink | undefined;
 }
 
 /**
@@ -35,6 +38,16 @@ export class EgressRecorder {
     d: Decision,
     injections: Injection[] = [],
   ): void {
+    if (!d.ok) {
+      this.tell({
+        sandboxId: sandbox.id,
+        host,
+        port,
+        reason: d.reason,
+        rule: d.rule,
+        kind: 'destination',
+      });
+    }
     if (!this.firstInWindow(`${sandbox.id} ${host}:${port} ${d.ok} ${injections.length}`)) return;
     const details = {
       host,
@@ -61,8 +74,16 @@ export class EgressRecorder {
 
   /** A connection refused because the sandbox already holds `max` open. */
   connectionLimit(sandbox: EgressSandbox, max: number): void {
-    if (!this.firstInWindow(`${sandbox.id} connection limit`)) return;
     const reason = `more than ${max} connections open at once (egress_connections_max)`;
+    this.tell({
+      sandboxId: sandbox.id,
+      host: null,
+      port: null,
+      reason,
+      rule: null,
+      kind: 'connection_limit',
+    });
+    if (!this.firstInWindow(`${sandbox.id} connection limit`)) return;
     this.audit(sandbox, 'denied', { decision: 'denied', reason });
     void this.o.events
       .append({
@@ -97,6 +118,14 @@ export class EgressRecorder {
     this.recorded.set(key, now);
     if (this.recorded.size > 10_000) this.recorded.clear();
     return true;
+  }
+
+  private tell(denial: Parameters<EgressDenialSink>[0]): void {
+    try {
+      this.o.denials?.(denial);
+    } catch (err) {
+      this.failed(err);
+    }
   }
 
   private readonly failed = (err: unknown) =>

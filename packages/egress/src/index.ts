@@ -9,6 +9,7 @@ export { DENIED_HEADER } from './refusals.js';
 export type {
   EgressAuditRecord,
   EgressAuditSink,
+  EgressDenialSink,
   EgressEvent,
   EgressEventSink,
   EgressListeners,

@@ -75,3 +75,16 @@ export interface EgressAuditSink {
 export interface EgressLogger {
   warn(fields: object, message: string): void;
 }
+
+/**
+ * Every refusal as it happens (no sampling), for the live feed a person watches to see what to
+ * allow. Called in the proxy's path: it must not block or throw.
+ */
+export type EgressDenialSink = (denial: {
+  sandboxId: string;
+  host: string | null;
+  port: number | null;
+  reason: string;
+  rule: string | null;
+  kind: 'destination' | 'connection_limit';
+}) => void;

@@ -1,12 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ContextConfigDefault, RouteGenericInterface } from 'fastify';
-import { EgressRoutes, PaddockError } from '@paddock/shared';
+import type {
+  ContextConfigDefault,
+  FastifyReply,
+  FastifyRequest,
+  RouteGenericInterface,
+} from 'fastify';
+import {
+  EgressRoutes,
+  encodeSseFrame,
+  PaddockError,
+  type EgressDenial,
+  type EgressDenialList,
+} from '@paddock/shared';
+import { clientGone } from '../http/disconnect.js';
+import { openEventStream, wantsStream } from '../http/eventStream.js';
 import { actorOf, requirePrincipal } from '../http/principal.js';
 import type { AppStore } from '../apps/appStore.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { EgressPolicyStore, EgressSubject } from './egressPolicyStore.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { describePolicy, type EgressBaseline } from './egressBaseline.js';
+import type { DenialFeed } from './denialFeed.js';
+
+/** Bytes a denial follower may leave unread before it is cut off. */
+const STREAM_BUFFER_BYTES = 1024 * 1024;
 
 /** The host rules a sandbox's grants make, or null for a sandbox no grants govern. */
 export type GrantedRules = (
@@ -21,6 +38,7 @@ export interface EgressRoutesOptions {
   sandboxes: SandboxService;
   /** A userspace service app's sandbox: its egress is its grants', not set by hand. */
   granted: GrantedRules;
+  denials: DenialFeed;
 }
 
 /**
@@ -93,4 +111,51 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
       },
     });
   }
+
+  /**
+   * A sandbox's refusals: the kept ones as JSON, or (text/event-stream) the kept ones then each
+   * new one as it happens. A follower that does not read is cut off, not buffered for.
+   */
+  const denialsOf = (
+    sandboxId: string,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): EgressDenialList | FastifyReply => {
+    if (!wantsStream(request.headers.accept)) return { items: opts.denials.recent(sandboxId) };
+    const out = reply.raw;
+    const gone = clientGone(reply);
+    const send = (denial: EgressDenial) => {
+      if (out.writableEnded || out.destroyed) return;
+      out.write(encodeSseFrame({ event: 'denial', data: denial }));
+      if (out.writableLength > STREAM_BUFFER_BYTES) out.destroy();
+    };
+    reply.hijack();
+    openEventStream(out);
+    for (const denial of opts.denials.recent(sandboxId)) send(denial);
+    const stop = opts.denials.follow(sandboxId, send);
+    gone.addEventListener('abort', stop);
+    return reply;
+  };
+
+  app.route({
+    ...EgressRoutes.sandboxDenials,
+    handler: async (request, reply) => {
+      const p = requirePrincipal(request);
+      const row = await opts.sandboxes.get(p.owner, request.params.id);
+      return denialsOf(row.id, request, reply);
+    },
+  });
+
+  app.route({
+    ...EgressRoutes.appDenials,
+    handler: async (request, reply) => {
+      const p = requirePrincipal(request);
+      const appRow = await opts.apps.get(p.owner, request.params.id);
+      if (!appRow) throw new PaddockError('not_found', `no app ${request.params.id}`);
+      if (!appRow.sandbox_id) {
+        throw new PaddockError('conflict', `app ${appRow.id} has no sandbox`);
+      }
+      return denialsOf(appRow.sandbox_id, request, reply);
+    },
+  });
 };

@@ -15,6 +15,7 @@ import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
 import { EgressBaseline, withBaseline } from './egressBaseline.js';
+import { DenialFeed } from './denialFeed.js';
 import { EgressPolicyStore } from './egressPolicyStore.js';
 import { egressRoutes, type GrantedRules } from './egressRoutes.js';
 
@@ -53,6 +54,7 @@ export function createEgress(d: {
   // The preset of each attached sandbox, whose manifest is the baseline's default.
   const presets = new Map<string, string | null>();
   const overrides = configured(() => parseResolveOverrides(d.resolve));
+  const denials = new DenialFeed();
   // A userspace service app's sandbox is held to the network: origins its user granted and to
   // nothing set by hand; the userspace module (made after this one) answers for its sandboxes.
   let granted: GrantedRules = () => Promise.resolve(null);
@@ -71,6 +73,7 @@ export function createEgress(d: {
     controlPlane: () => ({ host: d.listen.loopback, port: d.listen.port }),
     connectionsMax: () => d.settings.get().egress_connections_max,
     log: d.log.child({ component: 'egress' }),
+    denials: denials.sink,
   });
   const attach = (row: SandboxRow) => {
     presets.set(row.id, row.preset);
@@ -86,6 +89,7 @@ export function createEgress(d: {
     proxy.detach(id);
   });
   d.lifecycle.on('deleted', (id) => {
+    denials.forget(id);
     policies.remove(`sandbox:${id}`).catch((err: unknown) => {
       d.log.warn({ err, sandbox_id: id }, "removing a deleted sandbox's egress policy failed");
     });
@@ -93,7 +97,7 @@ export function createEgress(d: {
   const routes: RouteInstaller = async (app) => {
     const { apps, sandboxes, audit } = d;
     await app.register(egressRoutes, {
-      ...{ policies, baseline, apps, sandboxes, audit },
+      ...{ policies, baseline, apps, sandboxes, audit, denials },
       granted: (sandboxId) => granted(sandboxId),
     });
   };

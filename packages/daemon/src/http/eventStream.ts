@@ -12,4 +12,6 @@ export function openEventStream(res: ServerResponse): void {
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
   });
+  // Sent now, not with the first event: a follower of something quiet learns it is following.
+  res.flushHeaders();
 }

@@ -50,3 +50,38 @@ export const EgressPolicySchema = Type.Object(
   { $id: 'EgressPolicy' },
 );
 export type EgressPolicy = Static<typeof EgressPolicySchema>;
+
+/** How many refusals the live feed keeps per sandbox for a late follower (in memory). */
+export const EGRESS_DENIALS_KEPT = 200;
+
+/**
+ * One refused connection or request, as it happened: every one, not a sample (the audit and
+ * event logs record a flood by its first per minute). What a person reads to see what to allow.
+ */
+export const EgressDenialSchema = Type.Object(
+  {
+    at: Timestamp,
+    sandbox_id: Type.String(),
+    host: Type.Union([Type.String(), Type.Null()], {
+      description: 'The host asked for; null when the connection was refused before one was named',
+    }),
+    port: Type.Union([Type.Integer(), Type.Null()]),
+    kind: Type.Union([Type.Literal('destination'), Type.Literal('connection_limit')], {
+      description:
+        '`destination`: the policy (or an address rule) refused the host; `connection_limit`: too many open connections',
+    }),
+    reason: Type.String(),
+    rule: Type.Union([Type.String(), Type.Null()], {
+      description: 'The deny entry that matched, when one did (else nothing allowed the host)',
+    }),
+  },
+  { $id: 'EgressDenial' },
+);
+export type EgressDenial = Static<typeof EgressDenialSchema>;
+
+export const EgressDenialList = Type.Object({
+  items: Type.Array(EgressDenialSchema, {
+    description: `The latest refusals, oldest first (at most ${EGRESS_DENIALS_KEPT}; kept in memory since the daemon started)`,
+  }),
+});
+export type EgressDenialList = Static<typeof EgressDenialList>;

@@ -1,5 +1,5 @@
 import { AppIdParams } from '../api/apps.js';
-import { EgressPolicyBody, EgressPolicySchema } from '../api/egress.js';
+import { EgressDenialList, EgressPolicyBody, EgressPolicySchema } from '../api/egress.js';
 import { SandboxIdParams } from '../api/sandboxes.js';
 import { errorResponses } from './errorResponses.js';
 import type { RouteTable } from './routeContract.js';
@@ -55,6 +55,32 @@ export const EgressRoutes = {
       params: SandboxIdParams,
       body: EgressPolicyBody,
       response: { 200: EgressPolicySchema, ...errorResponses(400, 401, 404, 409) },
+    },
+  },
+  appDenials: {
+    method: 'GET',
+    url: '/v1/apps/:id/egress/denials',
+    schema: {
+      tags,
+      summary: "The egress refusals of the app's sandbox: the latest kept, then each as it happens",
+      description:
+        'With `Accept: text/event-stream`: server-sent events, a `denial` event (an EgressDenial) for each kept refusal, then each new one as it happens; the stream stays open. Otherwise the kept ones as JSON.',
+      params: AppIdParams,
+      produces: ['application/json', 'text/event-stream'],
+      response: { 200: EgressDenialList, ...errorResponses(401, 404, 409) },
+    },
+  },
+  sandboxDenials: {
+    method: 'GET',
+    url: '/v1/sandboxes/:id/egress/denials',
+    schema: {
+      tags,
+      summary: 'The egress refusals of the sandbox: the latest kept, then each as it happens',
+      description:
+        'With `Accept: text/event-stream`: server-sent events, a `denial` event (an EgressDenial) for each kept refusal, then each new one as it happens; the stream stays open. Otherwise the kept ones as JSON.',
+      params: SandboxIdParams,
+      produces: ['application/json', 'text/event-stream'],
+      response: { 200: EgressDenialList, ...errorResponses(401, 404) },
     },
   },
 } as const satisfies RouteTable;
