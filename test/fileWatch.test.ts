@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SseParser, WATCH_LIMITS, type FileWatchFrame } from '@paddock/shared';
-import { call, suiteDaemon } from './harness.js';
+import { call, CLI, suiteDaemon } from './harness.js';
 
 /** Generous: CI machines are busy; nothing here asserts how fast an event comes. */
 const DEADLINE_MS = 30_000;
@@ -249,6 +251,38 @@ describe('file watch API', () => {
     const second = await open16();
     for (const w of second) w.close();
     await Promise.all(second.map((w) => w.ended));
+  });
+
+  it('paddock files watch prints a line per change', async () => {
+    const child = spawn(process.execPath, [CLI, 'files', 'watch', id, 'cli', '--recursive'], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        PADDOCK_URL: d.url,
+        PADDOCK_TOKEN: d.token,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    const until = async (cond: () => boolean, what: string) => {
+      const deadline = Date.now() + DEADLINE_MS;
+      while (!cond()) {
+        assert.ok(Date.now() < deadline, `${what}; stdout ${out}, stderr ${err}`);
+        await sleep(50);
+      }
+    };
+    try {
+      await sh('mkdir -p cli');
+      await until(() => err.includes('watching cli'), 'not watching');
+      await put('cli/x/new.txt', 'x');
+      await until(() => out.includes('created\tfile\tcli/x/new.txt\n'), 'no line for the file');
+      assert.match(out, /^created\tdirectory\tcli\/x\n/);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
   });
 
   it('ends an open watch when the sandbox stops, and refuses one on a stopped sandbox', async () => {
