@@ -2,17 +2,51 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { parseArgs } from 'node:util';
+import { SseParser, type FileWatchFrame } from '@paddock/shared';
 import type { ApiClient } from '../apiClient.js';
 import { UsageError } from '../args.js';
 
 const USAGE = `usage:
   paddock files get ID PATH [LOCAL]   (LOCAL "-" or absent: stdout)
   paddock files put ID LOCAL PATH     (LOCAL "-": stdin)
-  paddock files ls ID [PATH] [--depth N]`;
+  paddock files ls ID [PATH] [--depth N]
+  paddock files watch ID [PATH] [--recursive] [--include-ignored]
+                                      (a line per change: TYPE KIND PATH, until interrupted)`;
+
+/** Follows a watch, printing `created|changed|removed KIND PATH` and `overflow - PATH` lines. */
+async function watch(api: ApiClient, id: string, argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { recursive: { type: 'boolean' }, 'include-ignored': { type: 'boolean' } },
+  });
+  if (positionals.length > 1) throw new UsageError(USAGE);
+  const query = new URLSearchParams({ path: positionals[0] ?? '.' });
+  if (values.recursive) query.set('recursive', 'true');
+  if (values['include-ignored']) query.set('include_ignored', 'true');
+  const res = await api.request('GET', `/v1/sandboxes/${id}/files/watch?${query}`, {
+    accept: 'text/event-stream',
+  });
+  const parser = new SseParser<FileWatchFrame>();
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    for (const frame of parser.push(decoder.decode(chunk, { stream: true }))) {
+      if (frame.event === 'ready') console.error(`watching ${frame.data.path}`);
+      else if (frame.event === 'overflow') console.log(`overflow\t-\t${frame.data.path}`);
+      else if (frame.event === 'error') {
+        console.error(`paddock: ${frame.data.code}: ${frame.data.message}`);
+        return 1;
+      } else console.log(`${frame.data.type}\t${frame.data.kind}\t${frame.data.path}`);
+    }
+  }
+  return 0;
+}
 
 export async function files(api: ApiClient, argv: string[]): Promise<number> {
   const [sub, id, a, b] = argv;
   if (!id) throw new UsageError(USAGE);
+  if (sub === 'watch') return watch(api, id, argv.slice(2));
   if (sub === 'get' && a) {
     const res = await api.request('GET', `/v1/sandboxes/${id}/files?path=${encodeURIComponent(a)}`);
     if (!res.body) return 1;

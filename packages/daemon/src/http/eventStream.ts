@@ -15,3 +15,20 @@ export function openEventStream(res: ServerResponse): void {
   // Sent now, not with the first event: a follower of something quiet learns it is following.
   res.flushHeaders();
 }
+
+/** How often an idle stream gets a comment line (heartbeat). */
+export const HEARTBEAT_MS = 15_000;
+
+/**
+ * Writes an SSE comment line every `ms` until the stream closes, so proxies do not time an idle
+ * stream out and a client can tell a quiet stream from a dead one. Parsers skip comments.
+ */
+export function startHeartbeat(res: ServerResponse, ms: number = HEARTBEAT_MS): () => void {
+  const timer = setInterval(() => {
+    if (!res.destroyed && !res.writableEnded) res.write(':\n\n');
+  }, ms);
+  timer.unref();
+  const stop = (): void => clearInterval(timer);
+  res.once('close', stop);
+  return stop;
+}

@@ -3,11 +3,21 @@ import type {
   FastifyPluginAsyncTypebox,
   TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
-import { AGENT_LIMITS, FileRoutes, PaddockError } from '@paddock/shared';
+import {
+  AGENT_LIMITS,
+  encodeSseFrame,
+  FileRoutes,
+  PaddockError,
+  WATCH_LIMITS,
+} from '@paddock/shared';
 import { requirePrincipal } from '../http/principal.js';
 import { clientGone } from '../http/disconnect.js';
+import { openEventStream, startHeartbeat } from '../http/eventStream.js';
 import type { SandboxService } from './sandboxService.js';
 import type { SandboxRow } from './sandboxStore.js';
+
+/** A watch follower that does not read is cut off once this much waits for it. */
+const WATCH_BUFFER_BYTES = 1024 * 1024;
 
 export interface FileRoutesOptions {
   sandboxes: SandboxService;
@@ -116,6 +126,74 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
         onChange(row, [request.body.from, request.body.to]);
         return moved;
       });
+    },
+  });
+
+  // Open watches end when the daemon stops; they would otherwise hold its server open.
+  const watching = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const stop of watching) {
+      stop.abort(new PaddockError('sandbox_unavailable', 'the daemon is stopping'));
+    }
+  });
+  /** Open watches per sandbox id, capped here rather than by the agent: see WATCH_LIMITS. */
+  const perSandbox = new Map<string, number>();
+
+  app.route({
+    ...FileRoutes.watch,
+    handler: async (request, reply) => {
+      const p = requirePrincipal(request);
+      const { id } = request.params;
+      const { path = '.', recursive = false, include_ignored: includeIgnored } = request.query;
+      await sandboxes.agent(p.owner, id); // whose it is and whether it runs come first
+      const held = perSandbox.get(id) ?? 0;
+      if (held >= WATCH_LIMITS.maxWatches) {
+        throw new PaddockError(
+          'rate_limited',
+          `at most ${WATCH_LIMITS.maxWatches} file watches may be open on one sandbox`,
+        );
+      }
+      perSandbox.set(id, held + 1);
+      const stop = new AbortController();
+      const signal = AbortSignal.any([clientGone(reply), stop.signal]);
+      watching.add(stop);
+      try {
+        // Opening is a file call like the others (a dead agent is noticed there); the open
+        // stream is not activity, so a console left open does not keep the sandbox awake.
+        const frames = await sandboxes.withAgent(p.owner, id, (client) =>
+          client.watchFiles({ path, recursive, includeIgnored }, signal),
+        );
+        reply.hijack();
+        const out = reply.raw;
+        openEventStream(out);
+        startHeartbeat(out);
+        try {
+          for await (const frame of frames) {
+            out.write(encodeSseFrame(frame));
+            if (out.writableLength > WATCH_BUFFER_BYTES) {
+              out.destroy();
+              break;
+            }
+          }
+        } catch (err) {
+          if (stop.signal.aborted || !signal.aborted) {
+            const e =
+              err instanceof PaddockError
+                ? err
+                : new PaddockError('internal', 'the file watch failed');
+            if (!(err instanceof PaddockError)) request.log.error({ err }, 'file watch failed');
+            out.write(
+              encodeSseFrame({ event: 'error', data: { code: e.code, message: e.message } }),
+            );
+          }
+        }
+        out.end();
+      } finally {
+        watching.delete(stop);
+        const left = (perSandbox.get(id) ?? 1) - 1;
+        if (left > 0) perSandbox.set(id, left);
+        else perSandbox.delete(id);
+      }
     },
   });
 };

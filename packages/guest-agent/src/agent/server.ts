@@ -38,6 +38,7 @@ import { ProcessRegistry } from './processes.js';
 import { handleShutdown, Shutdown } from './shutdown.js';
 import { Supervisor } from './supervisor.js';
 import { handleSupervisorLogs, handleSupervisorPut } from './supervisorRoutes.js';
+import { handleWatch, WatchRegistry } from './watch.js';
 import type { Workspace } from './workspacePath.js';
 
 export interface AgentServerOptions {
@@ -80,6 +81,8 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
 
   const supervisor = new Supervisor({ ...execCtx });
   shutdown.whenRequested(() => supervisor.halt());
+  const watches = new WatchRegistry();
+  shutdown.whenRequested(() => watches.endAll());
 
   const refuseWhenStopping = (): void => {
     if (shutdown.inProgress)
@@ -93,6 +96,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
       pid: process.pid,
       uptime_ms: Math.round((process.uptime() - startedAt) * 1000),
       processes: registry.runningCount,
+      watches: watches.size,
     };
     sendJson(res, 200, body);
   };
@@ -130,6 +134,15 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     [AGENT_ROUTES.filesStat, { GET: (_req, res, url) => handleStat(res, ws, url) }],
     [AGENT_ROUTES.filesMkdir, { POST: (req, res) => handleMkdir(req, res, ws) }],
     [AGENT_ROUTES.filesMove, { POST: (req, res) => handleMove(req, res, ws) }],
+    [
+      AGENT_ROUTES.filesWatch,
+      {
+        GET: (_req, res, url) => {
+          refuseWhenStopping();
+          return handleWatch(res, ws, url, watches);
+        },
+      },
+    ],
     [AGENT_ROUTES.shutdown, { POST: (req, res) => handleShutdown(req, res, shutdown) }],
     [
       AGENT_ROUTES.supervisor,

@@ -13,6 +13,7 @@ import {
   FileStat,
   FileWritten,
   PaddockError,
+  type FileWatchFrame,
   ProcessInfo,
   ProcessList,
   ProcessOutput,
@@ -29,7 +30,7 @@ import {
 } from '@paddock/shared';
 import { agentError, isObject, rethrow } from './agentErrors.js';
 import { conforms } from './answers.js';
-import { BoundedFrameReader } from './execStreamReader.js';
+import { BoundedFrameReader, WatchFrameReader } from './execStreamReader.js';
 import {
   endpointTarget,
   errorFrom,
@@ -312,6 +313,34 @@ export class AgentClient {
     });
   }
 
+  /**
+   * Watches a directory: resolves once the agent has the watch in place (its refusals reject),
+   * with the frames to come, `ready` first; they end after an `error` frame. The caller must
+   * iterate them; leaving the loop, or aborting `signal`, hangs up and the agent drops the watch.
+   */
+  async watchFiles(
+    options: { path: string; recursive?: boolean; includeIgnored?: boolean },
+    signal?: AbortSignal,
+  ): Promise<AsyncGenerator<FileWatchFrame, void, undefined>> {
+    const res = await this.send({
+      method: 'GET',
+      path: AGENT_ROUTES.filesWatch,
+      query: {
+        path: options.path,
+        recursive: options.recursive ?? false,
+        include_ignored: options.includeIgnored ?? false,
+      },
+      headers: { accept: 'text/event-stream' },
+      signal,
+    });
+    if (!isSuccess(res)) throw await errorFrom(res, signal);
+    if (!/^text\/event-stream\b/i.test(res.headers['content-type'] ?? '')) {
+      res.destroy();
+      throw agentError('did not answer with an event stream');
+    }
+    return watchFrames(res, signal);
+  }
+
   /** Asks the agent to stop every process and exit; resolves once the request is accepted. */
   async shutdown(graceMs?: number, signal?: AbortSignal): Promise<void> {
     await this.callForStatus({
@@ -431,5 +460,29 @@ export class AgentClient {
   /** Drops the keep-alive connections; the client must not be used afterwards. */
   close(): void {
     this.agent.destroy();
+  }
+}
+
+/** A file watch's frames as the agent sends them, checked; ends after an `error` frame. */
+async function* watchFrames(
+  res: IncomingMessage,
+  signal?: AbortSignal,
+): AsyncGenerator<FileWatchFrame, void, undefined> {
+  const reader = new WatchFrameReader();
+  const decoder = new StringDecoder('utf8');
+  try {
+    try {
+      for await (const chunk of res) {
+        for (const frame of reader.push(decoder.write(chunk as Buffer))) {
+          yield frame;
+          if (frame.event === 'error') return;
+        }
+      }
+    } catch (err) {
+      rethrow(err, signal);
+    }
+    throw new PaddockError('sandbox_unavailable', 'the file watch ended without an error frame');
+  } finally {
+    if (!res.complete) res.destroy();
   }
 }

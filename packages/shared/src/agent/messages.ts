@@ -125,6 +125,41 @@ export const FileListing = Type.Object({
 });
 export type FileListing = Static<typeof FileListing>;
 
+/** What happened to a path under a watched directory. */
+export const FileChangeType = Type.Enum(['created', 'changed', 'removed']);
+export type FileChangeType = Static<typeof FileChangeType>;
+
+/**
+ * One change seen by a file watch (GET /files/watch; the public API's watch frames carry it). A
+ * directory is only ever created or removed: its contents report their own changes. A removed
+ * directory stands for everything under it, whose entries may or may not get events of their own.
+ */
+export const FileWatchEvent = Type.Object({
+  type: FileChangeType,
+  /** Relative to the workspace, under the watched directory as it was named. */
+  path: Type.String(),
+  /** What is (or, when removed, was) at the path; symlinks are reported, never followed. */
+  kind: FileType,
+});
+export type FileWatchEvent = Static<typeof FileWatchEvent>;
+
+/**
+ * A file watch's stream, as server-sent events: `ready` once the watch is in place, then a frame
+ * per change named after its type, `overflow` when changes came too fast to report one by one
+ * (events were dropped: list the directory again), and a final `error` if the watch ends on its
+ * own (the directory was removed, the sandbox stops).
+ */
+export const FileWatchFrame = Type.Union([
+  Type.Object({ event: Type.Literal('ready'), data: Type.Object({ path: Type.String() }) }),
+  Type.Object({ event: FileChangeType, data: FileWatchEvent }),
+  Type.Object({ event: Type.Literal('overflow'), data: Type.Object({ path: Type.String() }) }),
+  Type.Object({
+    event: Type.Literal('error'),
+    data: Type.Object({ code: Type.String(), message: Type.String() }),
+  }),
+]);
+export type FileWatchFrame = Static<typeof FileWatchFrame>;
+
 /** PUT /files answer. */
 export const FileWritten = Type.Object({ path: Type.String(), size: Type.Number() });
 export type FileWritten = Static<typeof FileWritten>;
@@ -160,6 +195,8 @@ export const AgentHealth = Type.Object({
   pid: Type.Integer(),
   uptime_ms: Type.Number(),
   processes: Type.Integer(),
+  /** Open file watches; optional because a sandbox started before it existed may still answer. */
+  watches: Type.Optional(Type.Integer()),
 });
 export type AgentHealth = Static<typeof AgentHealth>;
 

@@ -57,6 +57,8 @@ export const AGENT_ROUTES = {
   filesStat: '/files/stat',
   filesMkdir: '/files/mkdir',
   filesMove: '/files/move',
+  /** `GET /files/watch?path=&recursive=&include_ignored=`: changes as server-sent events. */
+  filesWatch: '/files/watch',
   shutdown: '/shutdown',
   /** Process supervision: PUT applies the desired set, GET lists it. */
   supervisor: '/supervisor',
@@ -131,6 +133,27 @@ export const AGENT_LIMITS = {
   defaultShutdownGraceMs: 5_000,
   /** Finished background processes remembered for inspection. */
   finishedProcessesKept: 100,
+} as const;
+
+/** File watches' caps and timing: `maxWatches` is the daemon's to enforce, the rest the agent's. */
+export const WATCH_LIMITS = {
+  /** Open watches per sandbox, counted by the daemon; one more is refused with `rate_limited`. */
+  maxWatches: 16,
+  /**
+   * The agent's own cap, a backstop above the daemon's (watches the daemon let go of may take a
+   * moment to be dropped inside); one more is refused with `conflict`.
+   */
+  agentMaxWatches: 32,
+  /** Directories one recursive watch follows (an inotify watch each); more is `bad_request`. */
+  maxDirectories: 2048,
+  /** Entries (files and directories) one watch keeps track of; more is `bad_request`. */
+  maxEntries: 50_000,
+  /** Changes to one path within this window are reported once, as their net effect. */
+  coalesceMs: 50,
+  /** Events sent per second at most; beyond that the watch sends `overflow` instead. */
+  maxEventsPerSecond: 500,
+  /** Distinct paths waiting within one window at most; beyond that, `overflow`. */
+  maxPendingPaths: 4096,
 } as const;
 
 export const SUPERVISOR_LIMITS = {

@@ -26,6 +26,27 @@ export const FileListQuery = Type.Object(
   strict,
 );
 
+/** GET /v1/sandboxes/{id}/files/watch: which directory, how deep, and whether to look inside `.git` and `node_modules`. */
+export const FileWatchQuery = Type.Object(
+  {
+    path: Type.Optional(WorkspacePath),
+    recursive: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Watch every directory below too (symlinks are never followed)',
+      }),
+    ),
+    include_ignored: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Also watch inside `.git` and `node_modules` directories; by default only those directories themselves are reported',
+      }),
+    ),
+  },
+  strict,
+);
+
 export const FileStatSchema = Type.Object(
   {
     path: Type.String(),

@@ -1,10 +1,11 @@
-import { AGENT_LIMITS } from '../agent/protocol.js';
+import { AGENT_LIMITS, WATCH_LIMITS } from '../agent/protocol.js';
 import {
   FileDeleteQuery,
   FileListQuery,
   FileListingSchema,
   FilePathQuery,
   FileStatSchema,
+  FileWatchQuery,
   FileWriteQuery,
   FileWriteResult,
   MkdirBody,
@@ -16,7 +17,7 @@ import type { RouteTable } from './routeContract.js';
 
 const tags = ['files'] as const;
 
-/** The sandbox's workspace: read, write, delete, list, stat, mkdir and move. */
+/** The sandbox's workspace: read, write, delete, list, stat, mkdir, move and watch. */
 export const FileRoutes = {
   read: {
     method: 'GET',
@@ -104,6 +105,31 @@ export const FileRoutes = {
       params: SandboxIdParams,
       body: MoveBody,
       response: { 200: FileStatSchema, ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  },
+  watch: {
+    method: 'GET',
+    url: '/v1/sandboxes/:id/files/watch',
+    schema: {
+      tags,
+      summary: 'Follow changes under a directory as server-sent events',
+      description:
+        'Frames: `ready` {path} once the watch is in place; then `created`, `changed` or `removed` ' +
+        '{type, path, kind} (the `FileWatchEvent` schema), changes to one path within ' +
+        `${WATCH_LIMITS.coalesceMs} ms reported once as their net effect; \`overflow\` {path} when more ` +
+        `than ${WATCH_LIMITS.maxEventsPerSecond} changes a second came (some were not reported: list the ` +
+        'directory again); and a final `error` {code, message} if the watch ends on its own. A removed ' +
+        'directory stands for everything under it. Inside `.git` and `node_modules` nothing is ' +
+        'reported unless `include_ignored=true`. Comment lines keep an idle stream alive. At most ' +
+        `${WATCH_LIMITS.maxWatches} watches per sandbox (\`rate_limited\`); a recursive watch follows at most ` +
+        `${WATCH_LIMITS.maxDirectories} directories. An open watch does not keep the sandbox awake.`,
+      params: SandboxIdParams,
+      querystring: FileWatchQuery,
+      produces: ['text/event-stream'],
+      response: {
+        200: { description: 'An event stream', content: { 'text/event-stream': { schema: {} } } },
+        ...errorResponses(400, 401, 403, 404, 409, 429),
+      },
     },
   },
 } as const satisfies RouteTable;
