@@ -38,6 +38,7 @@ const TaskOptions = {
 };
 
 export const AGENT_PROVIDERS = ['claude-code', 'codex', 'opencode'] as const;
+export type AgentProvider = (typeof AGENT_PROVIDERS)[number];
 
 export const CreateTaskBody = Type.Union([
   Type.Object(
