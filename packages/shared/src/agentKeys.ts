@@ -5,7 +5,10 @@
  * variable from here, and the console says from here which agents an app can run; no schemas,
  * so a browser bundle takes this file alone.
  */
-import type { AgentProvider } from './api/tasks.js';
+
+/** The agent CLIs a task can run (the API's `provider` besides `command`). */
+export const AGENT_PROVIDERS = ['claude-code', 'codex', 'opencode'] as const;
+export type AgentProvider = (typeof AGENT_PROVIDERS)[number];
 
 /**
  * opencode's variable per model provider, as in the models.dev catalog opencode ships. Most

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { AGENT_PROVIDERS } from '../agentKeys.js';
 import { Timestamp, strict } from './common.js';
 
 export const TaskStatus = Type.Enum([
@@ -36,9 +37,6 @@ const TaskOptions = {
     }),
   ),
 };
-
-export const AGENT_PROVIDERS = ['claude-code', 'codex', 'opencode'] as const;
-export type AgentProvider = (typeof AGENT_PROVIDERS)[number];
 
 export const CreateTaskBody = Type.Union([
   Type.Object(
