@@ -51,6 +51,7 @@ export default tseslint.config(
         fetch: 'readonly',
         EventSource: 'readonly',
         ResizeObserver: 'readonly',
+        requestAnimationFrame: 'readonly',
         TextDecoderStream: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
