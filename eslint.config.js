@@ -26,6 +26,21 @@ export default tseslint.config(
     // The web console runs in the browser. no-undef is off for TypeScript files (the compiler
     // checks names against lib dom); these cover any plain JS added under src/.
     files: ['packages/console/src/**'],
+    rules: {
+      // The main entry's schemas would pull TypeBox into the bundle whole.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@paddock/shared',
+              allowTypeImports: true,
+              message: 'Import types only; run-time code comes from @paddock/shared/browser.',
+            },
+          ],
+        },
+      ],
+    },
     languageOptions: {
       globals: {
         window: 'readonly',
@@ -35,6 +50,9 @@ export default tseslint.config(
         history: 'readonly',
         fetch: 'readonly',
         EventSource: 'readonly',
+        ResizeObserver: 'readonly',
+        requestAnimationFrame: 'readonly',
+        TextDecoderStream: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
         setInterval: 'readonly',

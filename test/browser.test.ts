@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import {
+  createApp as createAppInConsole,
+  launchConsoleChromium,
+  previewFrame,
+  previewWithHeading,
+  type ConsoleApp as App,
+} from './consoleClient.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { waitFor } from './previewClient.js';
-
-interface App {
-  id: string;
-  sandbox: { id: string; preview: { url: string | null; status: string } } | null;
-}
 
 /**
  * End to end in Debian's Chromium: the console signs in with a token, creates apps, shows the
@@ -21,12 +23,7 @@ describe('console and preview in Chromium', () => {
 
   before(async () => {
     d = await startDaemon({ dataDir });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      // Root in a container: Chromium's own sandbox needs user namespaces it may not get.
-      // Preview hosts are mapped to loopback only (the daemon listens on 127.0.0.1).
-      args: ['--no-sandbox', '--host-resolver-rules=MAP *.preview.localhost 127.0.0.1'],
-    });
+    browser = await launchConsoleChromium();
     page = await browser.newPage();
   });
 
@@ -66,41 +63,13 @@ describe('console and preview in Chromium', () => {
     }
   };
 
-  const createApp = async (name: string, preset: string): Promise<string> => {
-    await page.getByRole('link', { name: 'New app' }).click();
-    await page.getByTestId('new-app-name').fill(name);
-    await page.getByTestId('new-app-preset').selectOption(preset);
-    await page.getByTestId('new-app-submit').click();
-    // The app page shows once the app exists (the first use of a preset installs its cache).
-    await page.getByTestId('app-status').waitFor({ timeout: 300_000 });
-    const apps = await d.api<{ items: (App & { name: string })[] }>('GET', '/v1/apps');
-    const app = apps.body.items.find((a) => a.name === name);
-    assert.ok(app, `${name} exists`);
-    return app.id;
-  };
-
-  const previewFrame = async (): Promise<Frame> => {
-    const handle = await page.getByTestId('preview-frame').elementHandle();
-    const frame = await handle!.contentFrame();
-    assert.ok(frame);
-    return frame;
-  };
+  const createApp = async (name: string, preset: string): Promise<string> =>
+    (await createAppInConsole(page, d, name, preset)).id;
 
   it('creates a react-vite app, renders its preview, and hot-reloads an edit', async () => {
     await signIn();
     const id = await createApp('hello-vite', 'react-vite');
-    await page
-      .getByTestId('preview-status')
-      .filter({ hasText: 'ready' })
-      .waitFor({ timeout: 120_000 });
-    const frame = await waitFor(
-      'the preview frame',
-      async () => {
-        const f = await previewFrame();
-        return (await f.locator('h1').count()) > 0 ? f : undefined;
-      },
-      120_000,
-    );
+    const frame = await previewWithHeading(page);
     const before = await frame.locator('h1').innerText();
     assert.ok(before.length > 0);
     await frame.evaluate(() => {
@@ -153,7 +122,7 @@ describe('console and preview in Chromium', () => {
       .filter({ hasText: 'ready' })
       .waitFor({ timeout: 60_000 });
     const frame = await waitFor('the express page', async () => {
-      const f = await previewFrame();
+      const f = await previewFrame(page);
       return (await f.locator('h1').count()) > 0 ? f : undefined;
     });
     assert.match(await frame.locator('h1').innerText(), /Express/);

@@ -1,3 +1,4 @@
+import { agentKeyVariable } from '@paddock/shared';
 import {
   asArray,
   asNumber,
@@ -44,7 +45,7 @@ export const claudeCodeProvider: TaskProvider = {
     return { argv, env: claudeEnv(), parser: claudeParser() };
   },
   // Sent as `x-api-key` to api.anthropic.com.
-  keyVariable: () => 'ANTHROPIC_API_KEY',
+  keyVariable: () => agentKeyVariable('claude-code'),
 };
 
 /** A parser per run: the closing `result` message carries the run's usage and cost. */

@@ -1,4 +1,4 @@
-import { GUEST_WORKSPACE } from '@paddock/shared';
+import { agentKeyVariable, GUEST_WORKSPACE } from '@paddock/shared';
 import {
   asArray,
   asNumber,
@@ -62,7 +62,7 @@ export const codexProvider: TaskProvider = {
     return { argv, env: codexEnv(), parser: codexParser() };
   },
   // What `codex exec` reads; sent as `Authorization: Bearer …` to api.openai.com.
-  keyVariable: () => 'CODEX_API_KEY',
+  keyVariable: () => agentKeyVariable('codex'),
 };
 
 /** A parser per run: each `turn.completed` adds its tokens (Codex reports no cost). */

@@ -1,3 +1,4 @@
+import { agentKeyVariable } from '@paddock/shared';
 import {
   asNumber,
   asObject,
@@ -39,35 +40,12 @@ export const opencodeProvider: TaskProvider = {
     ];
     return { argv, env: opencodeEnv(), parser: opencodeParser() };
   },
-  keyVariable: (input) => opencodeKeyVariable(readAgentInput(input).model),
+  keyVariable: (input) => agentKeyVariable('opencode', readAgentInput(input).model),
 };
 
-/**
- * The variable each provider's key is read from, as in the models.dev catalog opencode ships.
- * Most follow `<PROVIDER>_API_KEY`; these do not, or are common enough to pin.
- */
-const KEY_VARIABLES: Record<string, string> = {
-  anthropic: 'ANTHROPIC_API_KEY',
-  openai: 'OPENAI_API_KEY',
-  google: 'GOOGLE_GENERATIVE_AI_API_KEY',
-  openrouter: 'OPENROUTER_API_KEY',
-  opencode: 'OPENCODE_API_KEY',
-  'fireworks-ai': 'FIREWORKS_API_KEY',
-  moonshotai: 'MOONSHOT_API_KEY',
-  alibaba: 'DASHSCOPE_API_KEY',
-};
-
-/**
- * Models are named `provider/model`. With no model, opencode picks one from the providers it
- * has a key for; Anthropic's is the one looked for.
- */
-export function opencodeKeyVariable(model: string | undefined): string {
-  const slash = model?.indexOf('/') ?? -1;
-  const provider = model !== undefined && slash > 0 ? model.slice(0, slash) : 'anthropic';
-  // Own keys only: a provider named like an Object.prototype member must not find one.
-  if (Object.hasOwn(KEY_VARIABLES, provider)) return KEY_VARIABLES[provider]!;
-  return `${provider.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
-}
+// The variable each model provider's key is read from lives in @paddock/shared (agentKeys),
+// where the console reads it too.
+export { opencodeKeyVariable } from '@paddock/shared';
 
 function opencodeEnv(): Record<string, string> {
   const dir = stateDir('opencode');

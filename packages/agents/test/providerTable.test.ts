@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TOOLS } from '@paddock/presets';
-import { AGENT_PROVIDERS, GUEST_WORKSPACE } from '@paddock/shared';
+import { AGENT_PROVIDERS, agentKeyVariable, GUEST_WORKSPACE } from '@paddock/shared';
 import { TASK_PROVIDERS, type TaskProvider } from '../src/index.js';
 import { opencodeKeyVariable } from '../src/opencode.js';
 
@@ -88,6 +88,11 @@ describe('the agent CLIs', () => {
 
       it('reads its key from the variable the README names, and never sets it itself', () => {
         assert.equal(p.keyVariable?.({ prompt: 'hello' }), DOCUMENTED_KEYS[name]);
+        // The console says which agents an app can run from the shared table: they agree.
+        for (const model of [undefined, 'openai/gpt-5.5', 'deepseek/deepseek-chat']) {
+          const input = model === undefined ? { prompt: 'x' } : { prompt: 'x', model };
+          assert.equal(p.keyVariable?.(input), agentKeyVariable(name, model));
+        }
         const { env } = p.run({ prompt: 'hello' }, { taskId: 'task_1', toolPath: TOOL_PATH });
         assert.ok(env);
         for (const key of Object.keys(env)) assert.doesNotMatch(key, /_API_KEY$|TOKEN/);

@@ -11,6 +11,7 @@ export * from './api/auth.js';
 export * from './api/events.js';
 export * from './secretNames.js';
 export * from './execStream.js';
+export * from './agentKeys.js';
 export * from './keyedQueue.js';
 export * from './api/runtime.js';
 export * from './api/settings.js';

@@ -55,13 +55,13 @@ interface RequestOptions {
   /** JSON, or a Blob sent as its bytes (application/octet-stream). */
   body?: unknown;
   signal?: AbortSignal;
-  /** Extra headers (the desktop's bridge sends a window's app session). */
+  /** Extra headers (the desktop's bridge sends a window's app session; a stream its accept). */
   headers?: Record<string, string>;
 }
 
 async function send(method: Method, path: string, options: RequestOptions): Promise<Response> {
   const { body, signal } = options;
-  const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (method !== 'GET') headers['x-paddock-csrf'] = '1';
   // No content type without a body: the daemon refuses an empty body declared as JSON.
   const bytes = body instanceof Blob;

@@ -11,6 +11,9 @@ export const queryKeys = {
   userspacePermissions: (id: string) => ['userspace', 'permissions', id] as const,
   userspaceUsage: (id: string) => ['userspace', 'usage', id] as const,
   notifications: ['notifications'] as const,
+  tasks: (sandboxId: string) => ['tasks', 'list', sandboxId] as const,
+  taskDiff: (id: string) => ['tasks', 'diff', id] as const,
+  appConfig: (appId: string) => ['apps', 'config', appId] as const,
 };
 
 /** How often live views (app list, app page) ask the daemon for fresh state. */

@@ -37,13 +37,16 @@ export function ProcessesPanel({ appId, sandbox }: ProcessesPanelProps) {
             : 'No processes: the sandbox is not running.'}
         </p>
       ) : (
-        <ProcessTable
-          processes={processes}
-          selected={selected?.name ?? null}
-          onSelect={setChosen}
-          onRestart={(name) => restart.mutate(name)}
-          restarting={restart.isPending ? (restart.variables ?? null) : null}
-        />
+        // Wider than a phone: it scrolls sideways on its own, the page does not.
+        <div className="table-scroll">
+          <ProcessTable
+            processes={processes}
+            selected={selected?.name ?? null}
+            onSelect={setChosen}
+            onRestart={(name) => restart.mutate(name)}
+            restarting={restart.isPending ? (restart.variables ?? null) : null}
+          />
+        </div>
       )}
       {selected && (
         <LogViewer

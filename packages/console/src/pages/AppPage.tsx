@@ -10,6 +10,7 @@ import { ManifestErrors } from '../components/ManifestErrors.js';
 import { PreviewPanel } from '../components/PreviewPanel.js';
 import { ProcessesPanel } from '../components/ProcessesPanel.js';
 import { PublishPanel } from '../components/PublishPanel.js';
+import { TasksPanel } from '../components/TasksPanel.js';
 import { WakeButton } from '../components/WakeButton.js';
 import { fullTime, timeAgo } from '../lib/time.js';
 import { paths } from '../router/routes.js';
@@ -54,7 +55,7 @@ export function AppPage({ id }: { id: string }) {
   const canWake = !sandbox || sandbox.status === 'stopped' || sandbox.status === 'failed';
 
   return (
-    <main className="page">
+    <main className="page page-wide">
       {back}
       <div className="page-header">
         <h1>{app.name}</h1>
@@ -76,19 +77,32 @@ export function AppPage({ id }: { id: string }) {
         )}
         {canWake && <WakeButton appId={app.id} label={sandbox ? 'Wake' : 'Start'} />}
       </div>
-      {sandbox && (
+      {sandbox ? (
         <>
           <ManifestErrors errors={sandbox.manifest.errors} source={sandbox.manifest.source} />
-          {sandbox.preview.status === 'none' ? (
-            <p className="muted">
-              No preview: this app has no web process (status{' '}
-              <span data-testid="preview-status">none</span>). Its processes are below.
-            </p>
-          ) : (
-            <PreviewPanel appName={app.name} sandbox={sandbox} />
-          )}
+          <div className="workbench">
+            <TasksPanel appId={app.id} sandbox={sandbox} />
+            <div className="workbench-preview">
+              {sandbox.preview.status === 'none' ? (
+                <section className="panel" aria-labelledby="preview-title">
+                  <h2 id="preview-title">Preview</h2>
+                  <p className="muted">
+                    No preview: this app has no web process (status{' '}
+                    <span data-testid="preview-status">none</span>). Its processes are below.
+                  </p>
+                </section>
+              ) : (
+                <PreviewPanel appName={app.name} sandbox={sandbox} />
+              )}
+            </div>
+          </div>
           <ProcessesPanel appId={app.id} sandbox={sandbox} />
         </>
+      ) : (
+        <p className="empty">
+          This app has no sandbox, so nothing to build in or preview yet: start it with the button
+          above.
+        </p>
       )}
       <PublishPanel app={app} />
       <AppSettings key={app.id} app={app} />

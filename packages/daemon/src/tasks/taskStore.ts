@@ -1,16 +1,28 @@
 import { ulid } from 'ulid';
-import type { Task, TaskResult } from '@paddock/shared';
+import type { Task, TaskInputView, TaskResult } from '@paddock/shared';
 import type { Db } from '../store/database.js';
 import type { TasksTable } from '../store/schema.js';
 import { found } from '../store/found.js';
 
 export type TaskRow = TasksTable;
 
+/** The fields of a stored input the API shows, by name: nothing else a row may hold. */
+function inputView(json: string): TaskInputView {
+  const input = JSON.parse(json) as Record<string, unknown>;
+  const view: TaskInputView = {};
+  for (const key of ['script', 'prompt', 'model'] as const) {
+    const value = input[key];
+    if (typeof value === 'string') view[key] = value;
+  }
+  return view;
+}
+
 export function taskView(row: TaskRow): Task {
   return {
     id: row.id,
     sandbox_id: row.sandbox_id,
     provider: row.provider,
+    input: inputView(row.input_json),
     status: row.status,
     status_reason: row.status_reason,
     timeout_seconds: row.timeout_seconds,

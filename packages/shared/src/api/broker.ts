@@ -1,7 +1,8 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Capability } from '../capabilities.js';
 import { AppId } from './apps.js';
-import { AGENT_PROVIDERS, TaskStatus } from './tasks.js';
+import { AGENT_PROVIDERS } from '../agentKeys.js';
+import { TaskStatus } from './tasks.js';
 import { Timestamp, strict } from './common.js';
 
 /**

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { AGENT_PROVIDERS } from '../agentKeys.js';
 import { Timestamp, strict } from './common.js';
 
 export const TaskStatus = Type.Enum([
@@ -36,8 +37,6 @@ const TaskOptions = {
     }),
   ),
 };
-
-export const AGENT_PROVIDERS = ['claude-code', 'codex', 'opencode'] as const;
 
 export const CreateTaskBody = Type.Union([
   Type.Object(
@@ -90,11 +89,23 @@ export const TaskResultSchema = Type.Object(
 );
 export type TaskResult = Static<typeof TaskResultSchema>;
 
+/** What a task was asked, as it shows in the API: the script, or the prompt and model. */
+export const TaskInputView = Type.Object(
+  {
+    script: Type.Optional(Type.String({ description: '`command` tasks' })),
+    prompt: Type.Optional(Type.String({ description: 'Agent CLI tasks' })),
+    model: Type.Optional(Type.String()),
+  },
+  { $id: 'TaskInput' },
+);
+export type TaskInputView = Static<typeof TaskInputView>;
+
 export const TaskSchema = Type.Object(
   {
     id: Type.String(),
     sandbox_id: Type.String(),
     provider: Type.String(),
+    input: TaskInputView,
     status: TaskStatus,
     status_reason: Type.Union([Type.String(), Type.Null()]),
     timeout_seconds: Type.Integer(),
