@@ -19,6 +19,12 @@ export interface DaemonConfig {
    * installed web app is served at `{appId}.<domain>`, an origin of its own.
    */
   appsUrl: string | undefined;
+  /**
+   * `PADDOCK_PUBLIC_URL`: the URL the console is opened at when it is not a loopback name on
+   * the daemon's port (a reverse proxy, a LAN name). Its host joins the hosts the console and
+   * the API answer on; every other Host gets 421.
+   */
+  publicUrl: URL | undefined;
   /** Host-wide, world-readable: sandboxes mount preset dependencies from here (read-only). */
   cacheDir: string;
   /**
@@ -61,6 +67,30 @@ function integer(
   return value;
 }
 
+/** `http(s)://host[:port]`, nothing else: the console is served at the root of its origin. */
+function publicUrl(raw: string | undefined): URL | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`PADDOCK_PUBLIC_URL is not a URL: "${raw}"`);
+  }
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw new ConfigError(
+      `PADDOCK_PUBLIC_URL must be http(s)://host[:port] with no path, got "${raw}"`,
+    );
+  }
+  return url;
+}
+
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
@@ -86,6 +116,7 @@ export function loadConfig(
     maxLimits,
     previewUrl: env.PADDOCK_PREVIEW_URL?.trim() || undefined,
     appsUrl: env.PADDOCK_APPS_URL?.trim() || undefined,
+    publicUrl: publicUrl(env.PADDOCK_PUBLIC_URL?.trim() || undefined),
     cacheDir: path.resolve(cwd, env.PADDOCK_CACHE_DIR?.trim() || '/var/cache/paddock'),
     snapshotMaxBytes:
       integer(env, 'PADDOCK_SNAPSHOT_MAX_MB', maxLimits.disk_mb, 1, 1 << 24) * 1024 * 1024,
