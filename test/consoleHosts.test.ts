@@ -13,10 +13,10 @@ interface Err {
 
 /**
  * The console, the API, `/metrics` and the probes answer only on the console's hosts (DNS
- * rebinding finds nothing), with security headers; sandboxes keep reaching
- * `http://paddock.internal` through their egress proxy, and only that.
+ * rebinding finds nothing), with security headers; `/metrics` needs its token; sandboxes keep
+ * reaching `http://paddock.internal` through their egress proxy, and only that.
  */
-describe('console hosts and security headers', () => {
+describe('console hosts, security headers and the metrics token', () => {
   const d = suiteDaemon({
     env: { PADDOCK_PUBLIC_URL: `https://${PUBLIC}`, PADDOCK_METRICS_TOKEN: METRICS_TOKEN },
   });
@@ -159,6 +159,37 @@ describe('console hosts and security headers', () => {
       assert.equal(res.headers['x-content-type-options'], 'nosniff');
       assert.equal(res.headers['referrer-policy'], 'no-referrer');
     }
+  });
+
+  it('serves /metrics with the metrics token or an admin credential only', async () => {
+    const host = `127.0.0.1:${port()}`;
+    const none = await get(host, '/metrics');
+    assert.equal(none.status, 401);
+    assert.equal((JSON.parse(none.body) as Err).error.code, 'unauthorized');
+    assert.equal((await get(host, '/metrics', bearer('not-the-metrics-token'))).status, 401);
+    const scraped = await get(host, '/metrics', bearer(METRICS_TOKEN));
+    assert.equal(scraped.status, 200);
+    assert.match(scraped.body, /^paddock_http_requests_total/m);
+    assert.equal((await get(host, '/metrics', bearer(d.token))).status, 200);
+    const user = await d.api<{ token: string }>('POST', '/v1/api-keys', {
+      name: 'metrics-user',
+      owner: 'metrics-user',
+      role: 'user',
+    });
+    assert.equal(user.status, 201);
+    const refused = await get(host, '/metrics', bearer(user.body.token));
+    assert.equal(refused.status, 403);
+    assert.equal((JSON.parse(refused.body) as Err).error.code, 'forbidden');
+    // The metrics token is good for nothing else.
+    assert.equal((await get(host, '/v1/session', bearer(METRICS_TOKEN))).status, 401);
+    // Nor does a console session read it (a page could make the browser send its cookie).
+    const signIn = await fetch(`${d.url}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: d.token }),
+    });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    assert.equal((await get(host, '/metrics', { cookie })).status, 401);
   });
 
   describe('from a sandbox', () => {

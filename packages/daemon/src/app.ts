@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppOriginServer } from '@paddock/app-origin';
 import { createPreviewAwareServer, type PreviewProxy } from '@paddock/preview';
@@ -15,6 +15,8 @@ import { installValidation } from './http/validation.js';
 export interface AppDeps {
   logger: FastifyInstance['log'] | boolean | object;
   metrics: DaemonMetrics;
+  /** Who may read `/metrics` (throws to refuse). */
+  metricsAccess: (request: FastifyRequest) => Promise<void>;
   preview: PreviewProxy;
   /** Answers every apps host (`{appId}.apps.<base>`): those requests never reach Fastify. */
   appOrigin: AppOriginServer;
@@ -74,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   installValidation(app);
   installJsonBody(app);
   await registerOpenApi(app);
-  deps.metrics.install(app);
+  deps.metrics.install(app, deps.metricsAccess);
   for (const install of deps.routes) await install(app);
   return app;
 }

@@ -25,6 +25,11 @@ export interface DaemonConfig {
    * the API answer on; every other Host gets 421.
    */
   publicUrl: URL | undefined;
+  /**
+   * `PADDOCK_METRICS_TOKEN`: a bearer token good for `GET /metrics` only (a Prometheus scrape
+   * config). Unset: only admin credentials read `/metrics`.
+   */
+  metricsToken: string | undefined;
   /** Host-wide, world-readable: sandboxes mount preset dependencies from here (read-only). */
   cacheDir: string;
   /**
@@ -105,6 +110,10 @@ export function loadConfig(
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('PADDOCK_ADMIN_TOKEN must be at least 16 characters');
   }
+  const metricsToken = env.PADDOCK_METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('PADDOCK_METRICS_TOKEN must be at least 16 characters');
+  }
   return {
     host: env.PADDOCK_HOST?.trim() || '127.0.0.1',
     port: integer(env, 'PADDOCK_PORT', 7070, 0, 65535),
@@ -117,6 +126,7 @@ export function loadConfig(
     previewUrl: env.PADDOCK_PREVIEW_URL?.trim() || undefined,
     appsUrl: env.PADDOCK_APPS_URL?.trim() || undefined,
     publicUrl: publicUrl(env.PADDOCK_PUBLIC_URL?.trim() || undefined),
+    metricsToken,
     cacheDir: path.resolve(cwd, env.PADDOCK_CACHE_DIR?.trim() || '/var/cache/paddock'),
     snapshotMaxBytes:
       integer(env, 'PADDOCK_SNAPSHOT_MAX_MB', maxLimits.disk_mb, 1, 1 << 24) * 1024 * 1024,

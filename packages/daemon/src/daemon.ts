@@ -40,6 +40,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     const app = await buildApp({
       logger: log,
       metrics: sandboxes.metrics,
+      metricsAccess: m.auth.metricsAccess,
       preview: m.preview.proxy,
       appOrigin: m.appOrigins.server,
       hosts: new ConsoleHosts(listen, config.publicUrl),

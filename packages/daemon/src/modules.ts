@@ -62,7 +62,11 @@ export async function createModules(
     settings: settings.store,
     log,
   };
-  const auth = await createAuth({ ...core, adminToken: config.adminToken });
+  const auth = await createAuth({
+    ...core,
+    adminToken: config.adminToken,
+    metricsToken: config.metricsToken,
+  });
   // Before the driver: every sandbox it boots (the warm pool at once) mounts the shared cache
   // and trusts the egress CA (and PADDOCK_SANDBOX_EXTRA_CA's, in development and tests).
   prepareSharedCache(config.cacheDir);

@@ -10,8 +10,11 @@ import { hashToken, sameHash } from './tokens.js';
 
 export const ADMIN_OWNER = 'admin';
 
-/** Routes that answer without a token: probes, metrics and the public API description. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/v1/openapi.json']);
+/**
+ * Routes that answer without a token: probes and the public API description (`/metrics` has
+ * its own check: metricsAccess).
+ */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/v1/openapi.json']);
 
 export interface AuthOptions {
   apiKeys: ApiKeyStore;

@@ -6,6 +6,7 @@ import type { Db } from '../store/database.js';
 import { stateKey } from '@paddock/keys';
 import { resolveAdminToken } from './adminToken.js';
 import { apiKeyRoutes } from './apiKeyRoutes.js';
+import { metricsAccess } from './metricsAccess.js';
 import { ApiKeyStore } from './apiKeyStore.js';
 import { ADMIN_OWNER, authPlugin, type AuthOptions } from './authPlugin.js';
 import { sessionRoutes } from './sessionRoutes.js';
@@ -22,6 +23,8 @@ export async function createAuth(d: {
   db: Db;
   stateDir: string;
   adminToken: string | undefined;
+  /** `PADDOCK_METRICS_TOKEN`: reads `/metrics` and nothing else. */
+  metricsToken: string | undefined;
   events: EventLog;
   audit: AuditLog;
   log: FastifyBaseLogger;
@@ -45,5 +48,6 @@ export async function createAuth(d: {
       await app.register(sessionRoutes, common);
       await app.register(apiKeyRoutes, { apiKeys, events: d.events, audit: d.audit });
     };
-  return { admin, apiKeys, routes };
+  const metrics = metricsAccess({ ...common, metricsToken: d.metricsToken });
+  return { admin, apiKeys, routes, metricsAccess: metrics };
 }
