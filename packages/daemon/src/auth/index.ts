@@ -9,6 +9,7 @@ import { apiKeyRoutes } from './apiKeyRoutes.js';
 import { metricsAccess } from './metricsAccess.js';
 import { ApiKeyStore } from './apiKeyStore.js';
 import { ADMIN_OWNER, authPlugin, type AuthOptions } from './authPlugin.js';
+import { SessionEpochs } from './sessionEpochs.js';
 import { sessionRoutes } from './sessionRoutes.js';
 import { SessionTokens } from './sessionTokens.js';
 import { hashToken } from './tokens.js';
@@ -40,7 +41,8 @@ export async function createAuth(d: {
     stateKey(d.stateDir, 'session-key'),
     hashToken(admin.token).slice(0, 16),
   );
-  const common = { apiKeys, adminToken: admin.token, sessions, audit: d.audit };
+  const epochs = new SessionEpochs(d.db);
+  const common = { apiKeys, adminToken: admin.token, sessions, epochs, audit: d.audit };
   const routes =
     (sandboxToken: AuthOptions['sandboxToken']): RouteInstaller =>
     async (app) => {
