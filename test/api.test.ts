@@ -45,10 +45,11 @@ describe('daemon API: auth, owners, validation', () => {
     await destroyEverything(d.dataDir);
   });
 
-  it('answers probes without a token and /v1 only with one', async () => {
+  it('answers probes without a token and /v1 and /metrics only with one', async () => {
     assert.equal((await d.api('GET', '/healthz', undefined, '')).status, 200);
     assert.equal((await d.api('GET', '/readyz', undefined, '')).status, 200);
-    const metrics = await d.api<string>('GET', '/metrics', undefined, '');
+    assert.equal((await d.api('GET', '/metrics', undefined, '')).status, 401);
+    const metrics = await d.api<string>('GET', '/metrics');
     assert.equal(metrics.status, 200);
     assert.match(metrics.body, /paddock_sandboxes\{status="running"\} 1/);
     const anon = await d.api<Err>('GET', '/v1/sandboxes', undefined, '');

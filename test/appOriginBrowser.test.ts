@@ -6,9 +6,10 @@
  * cannot read the console's cookies or call the API; it cannot fetch another app's origin with
  * credentials. Only loopback: the test domains map to 127.0.0.1.
  *
- * The console's page is the daemon's own origin (`page.goto(<daemon>/healthz)` then
- * `setContent`): the launch route names that origin as the bundle's only frame ancestor, as
- * the console's desktop will, without signing in through the console's UI.
+ * The console's page is the daemon's own origin (`page.goto(<daemon>/)` then `setContent`,
+ * which keeps the console page's CSP, so its `frame-src` must allow the apps origins): the
+ * launch route names that origin as the bundle's only frame ancestor, as the console's desktop
+ * will, without signing in through the console's UI.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -149,7 +150,8 @@ describe('app origins in Chromium', () => {
 
   /** Frames `src` from a page on the console's origin and waits for the app's report. */
   const framed = async (page: Page, src: string): Promise<{ origin: string; data: Report }> => {
-    await page.goto(`${d.url}/healthz`);
+    // A console page: an API answer's CSP (default-src 'none') would refuse any frame.
+    await page.goto(`${d.url}/`);
     await page.setContent('<!doctype html><title>console</title><div id="desk"></div>');
     await page.evaluate((url) => {
       const g = globalThis as unknown as {

@@ -404,8 +404,17 @@ describe('console sessions', () => {
     assert.match(set, /SameSite=Strict/);
     assert.ok(!set.includes(d.token), 'the cookie is not the token');
     const cookie = set.split(';', 1)[0]!;
-    const who = await fetch(`${d.url}/v1/session`, { headers: { cookie } });
-    assert.deepEqual(await who.json(), { owner: 'admin', admin: true });
+    const who = (await (await fetch(`${d.url}/v1/session`, { headers: { cookie } })).json()) as {
+      expires_at: string;
+    };
+    assert.deepEqual(
+      { ...who, expires_at: typeof who.expires_at },
+      {
+        owner: 'admin',
+        admin: true,
+        expires_at: 'string',
+      },
+    );
 
     const noCsrf = await fetch(`${d.url}/v1/api-keys`, {
       method: 'POST',

@@ -74,7 +74,7 @@ describe('first start', () => {
         argv: ['node', '-e', 'const a=[]; for(;;) a.push(Buffer.alloc(16<<20, 1))'],
       });
       assert.equal(oom.body.state, 'oom', 'the claimed sandbox has the requested memory limit');
-      const metrics = await d.api<string>('GET', '/metrics', undefined, '');
+      const metrics = await d.api<string>('GET', '/metrics');
       assert.match(
         metrics.body,
         /paddock_sandbox_create_duration_seconds_count\{pooled="true"\} 1/,

@@ -154,15 +154,19 @@ export function sdkCall(
 }
 
 /**
- * Adds a frame to the page with `html` as its document (sandboxed: an opaque origin, as an app's
- * is) and returns what it reports: the page answers the frame's `marker` with `ping`, and the
- * frame reports how many ports it had been handed by then.
+ * Adds a frame to the page that is not an app window (sandboxed: an opaque origin, as an app's
+ * is), runs `script` in it, and returns what it reports: the page answers the frame's `marker`
+ * with `ping`, and the frame reports how many ports it had been handed by then.
+ *
+ * The frame is an empty one (`about:blank`) whose script the test puts in through the browser's
+ * debugging protocol: the console's CSP refuses inline script, so a `srcdoc` document's would
+ * never run, and refuses frames from anywhere but the apps and preview origins. The bridge must
+ * ignore the frame anyway, whatever its way in.
  */
 export async function forgedFrameReport(page: Page, script: string): Promise<{ ports: number }> {
-  return page.evaluate(async (body) => {
+  await page.evaluate(() => {
     interface FrameElement {
       setAttribute(name: string, value: string): void;
-      srcdoc: string;
       contentWindow: unknown;
       remove(): void;
     }
@@ -176,19 +180,13 @@ export async function forgedFrameReport(page: Page, script: string): Promise<{ p
         body: { appendChild(e: unknown): void };
       };
       addEventListener(type: string, listener: (e: Message) => void): void;
+      forgedReport?: Promise<{ ports: number }>;
     };
     const frame = g.document.createElement('iframe');
     frame.setAttribute('sandbox', 'allow-scripts');
     frame.setAttribute('data-testid', 'forged-frame');
-    frame.srcdoc =
-      '<script>let ports = 0;' +
-      "addEventListener('message', (e) => { ports += e.ports.length;" +
-      " if (e.data === 'ping') parent.postMessage({ report: { ports } }, '*'); });" +
-      body +
-      "parent.postMessage('marker', '*');</" +
-      'script>';
     // Inline listeners only: tsx names const-assigned functions with a helper the page lacks.
-    return new Promise<{ ports: number }>((resolve) => {
+    g.forgedReport = new Promise<{ ports: number }>((resolve) => {
       g.addEventListener('message', (event: Message) => {
         if (event.source !== frame.contentWindow || !event.source) return;
         if (event.data === 'marker') event.source.postMessage('ping', '*');
@@ -198,7 +196,20 @@ export async function forgedFrameReport(page: Page, script: string): Promise<{ p
           resolve(report);
         }
       });
-      g.document.body.appendChild(frame);
     });
-  }, script);
+    g.document.body.appendChild(frame);
+  });
+  const element = await page.$('iframe[data-testid="forged-frame"]');
+  const frame = await element?.contentFrame();
+  if (!frame) throw new Error('the forged frame has no document');
+  await frame.evaluate(
+    'let ports = 0;' +
+      "addEventListener('message', (e) => { ports += e.ports.length;" +
+      " if (e.data === 'ping') parent.postMessage({ report: { ports } }, '*'); });" +
+      script +
+      "parent.postMessage('marker', '*');",
+  );
+  return page.evaluate(
+    () => (globalThis as unknown as { forgedReport: Promise<{ ports: number }> }).forgedReport,
+  );
 }

@@ -69,6 +69,11 @@ export class AppsAddress {
     return `${this.scheme}://${appId}.${this.domain}${this.portSuffix}`;
   }
 
+  /** Every app's origin as one CSP source, e.g. `http://*.apps.localhost:7070`. */
+  frameSource(): string {
+    return `${this.scheme}://*.${this.domain}${this.portSuffix}`;
+  }
+
   /** Whether an origin (a console's, as a launch names it) is on the apps domain. */
   ownsOrigin(origin: string): boolean {
     try {

@@ -1,20 +1,29 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppOriginServer } from '@paddock/app-origin';
 import { createPreviewAwareServer, type PreviewProxy } from '@paddock/preview';
+import type { ConsoleHosts } from './http/consoleHosts.js';
+import type { ControlPlane } from './http/controlPlane.js';
 import { installErrorHandler, renderFrameworkError } from './http/errorHandler.js';
 import { installJsonBody } from './http/jsonBody.js';
 import type { DaemonMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import type { Api, RouteInstaller } from './http/routes.js';
+import { withApiHeaders } from './http/securityHeaders.js';
 import { installValidation } from './http/validation.js';
 
 export interface AppDeps {
   logger: FastifyInstance['log'] | boolean | object;
   metrics: DaemonMetrics;
+  /** Who may read `/metrics` (throws to refuse). */
+  metricsAccess: (request: FastifyRequest) => Promise<void>;
   preview: PreviewProxy;
   /** Answers every apps host (`{appId}.apps.<base>`): those requests never reach Fastify. */
   appOrigin: AppOriginServer;
+  /** The hosts the console and the API answer on; any other gets 421. */
+  hosts: ConsoleHosts;
+  /** Sandboxes' `paddock.internal` listener: the same API, apart from the public one. */
+  controlPlane: ControlPlane;
   /** Each feature's routes, in the order the OpenAPI document lists them. */
   routes: RouteInstaller[];
 }
@@ -44,10 +53,14 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
     frameworkErrors: renderFrameworkError,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
     // Preview hosts go to the preview proxy, apps hosts to the app origin server (the two
-    // domains never overlap: createAppOrigins checks), everything else to Fastify. Upgrades
-    // are previews' only: one on an apps host is refused like any other non-preview host.
-    serverFactory: (handler) =>
-      createPreviewAwareServer(deps.appOrigin.wrap(handler), deps.preview),
+    // domains never overlap: createAppOrigins checks), the console's hosts to Fastify, with
+    // the API's security headers, and any other host gets 421. Upgrades are previews' only:
+    // one on an apps host is refused like any other non-preview host.
+    serverFactory: (handler) => {
+      deps.controlPlane.serve(handler);
+      const api = withApiHeaders(deps.hosts.wrap(handler));
+      return createPreviewAwareServer(deps.appOrigin.wrap(api), deps.preview);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const routeTable: RouteEntry[] = [];
@@ -63,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   installValidation(app);
   installJsonBody(app);
   await registerOpenApi(app);
-  deps.metrics.install(app);
+  deps.metrics.install(app, deps.metricsAccess);
   for (const install of deps.routes) await install(app);
   return app;
 }

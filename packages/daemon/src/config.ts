@@ -19,6 +19,17 @@ export interface DaemonConfig {
    * installed web app is served at `{appId}.<domain>`, an origin of its own.
    */
   appsUrl: string | undefined;
+  /**
+   * `PADDOCK_PUBLIC_URL`: the URL the console is opened at when it is not a loopback name on
+   * the daemon's port (a reverse proxy, a LAN name). Its host joins the hosts the console and
+   * the API answer on; every other Host gets 421.
+   */
+  publicUrl: URL | undefined;
+  /**
+   * `PADDOCK_METRICS_TOKEN`: a bearer token good for `GET /metrics` only (a Prometheus scrape
+   * config). Unset: only admin credentials read `/metrics`.
+   */
+  metricsToken: string | undefined;
   /** Host-wide, world-readable: sandboxes mount preset dependencies from here (read-only). */
   cacheDir: string;
   /**
@@ -61,6 +72,30 @@ function integer(
   return value;
 }
 
+/** `http(s)://host[:port]`, nothing else: the console is served at the root of its origin. */
+function publicUrl(raw: string | undefined): URL | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`PADDOCK_PUBLIC_URL is not a URL: "${raw}"`);
+  }
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw new ConfigError(
+      `PADDOCK_PUBLIC_URL must be http(s)://host[:port] with no path, got "${raw}"`,
+    );
+  }
+  return url;
+}
+
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
@@ -75,6 +110,10 @@ export function loadConfig(
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('PADDOCK_ADMIN_TOKEN must be at least 16 characters');
   }
+  const metricsToken = env.PADDOCK_METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('PADDOCK_METRICS_TOKEN must be at least 16 characters');
+  }
   return {
     host: env.PADDOCK_HOST?.trim() || '127.0.0.1',
     port: integer(env, 'PADDOCK_PORT', 7070, 0, 65535),
@@ -86,6 +125,8 @@ export function loadConfig(
     maxLimits,
     previewUrl: env.PADDOCK_PREVIEW_URL?.trim() || undefined,
     appsUrl: env.PADDOCK_APPS_URL?.trim() || undefined,
+    publicUrl: publicUrl(env.PADDOCK_PUBLIC_URL?.trim() || undefined),
+    metricsToken,
     cacheDir: path.resolve(cwd, env.PADDOCK_CACHE_DIR?.trim() || '/var/cache/paddock'),
     snapshotMaxBytes:
       integer(env, 'PADDOCK_SNAPSHOT_MAX_MB', maxLimits.disk_mb, 1, 1 << 24) * 1024 * 1024,

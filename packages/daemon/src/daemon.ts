@@ -6,6 +6,8 @@ import { failpointsArmed } from '@paddock/shared';
 import { buildApp } from './app.js';
 import type { DaemonConfig } from './config.js';
 import { consoleApi } from './console/index.js';
+import { ConsoleHosts } from './http/consoleHosts.js';
+import { ControlPlane } from './http/controlPlane.js';
 import { ListenAddress } from './http/listenAddress.js';
 import { createModules } from './modules.js';
 import { openDatabase } from './store/database.js';
@@ -30,15 +32,19 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
   shutdown.add(() => db.destroy());
   try {
     const listen = new ListenAddress(config.host, config.port);
-    const m = await createModules(config, db, listen, shutdown, log);
+    const controlPlane = new ControlPlane();
+    const m = await createModules(config, db, listen, controlPlane, shutdown, log);
     let ready = true;
     const { driver, sandboxes, processes, snapshots } = m;
     const { defaultLimits, maxLimits } = config;
     const app = await buildApp({
       logger: log,
       metrics: sandboxes.metrics,
+      metricsAccess: m.auth.metricsAccess,
       preview: m.preview.proxy,
       appOrigin: m.appOrigins.server,
+      hosts: new ConsoleHosts(listen, config.publicUrl),
+      controlPlane,
       routes: [
         systemApi({ driver, defaultLimits, maxLimits, isReady: () => ready }),
         m.auth.routes(sandboxes.checkToken),
@@ -59,13 +65,19 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
           m.appOrigins.routes,
           m.publish.routes,
           m.modelAccess.routes,
-          consoleApi(CONSOLE_DIST_DIR),
+          consoleApi(CONSOLE_DIST_DIR, () => [
+            m.appOrigins.address().frameSource(),
+            m.preview.links.frameSource(),
+          ]),
         ],
       ],
     });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     listen.bound(typeof address === 'object' && address ? address.port : config.port);
+    // Before any sandbox is served: their calls to paddock.internal come here.
+    await controlPlane.listen();
+    shutdown.add(() => controlPlane.close());
     const retention = m.audit.retention(m.settings.store, log);
     retention.start();
     await sandboxes.serve();

@@ -18,6 +18,7 @@ import { EgressCa, createEgress, sandboxTrust } from './egress/index.js';
 import fs from 'node:fs';
 import { parseResolveOverrides } from '@paddock/egress';
 import { EventLog } from './events/eventLog.js';
+import type { ControlPlane } from './http/controlPlane.js';
 import type { ListenAddress } from './http/listenAddress.js';
 import { createPresets } from './presets/index.js';
 import { createPreview } from './preview/index.js';
@@ -43,6 +44,7 @@ export async function createModules(
   config: DaemonConfig,
   db: Db,
   listen: ListenAddress,
+  controlPlane: ControlPlane,
   shutdown: ShutdownList,
   log: Logger,
 ) {
@@ -60,7 +62,11 @@ export async function createModules(
     settings: settings.store,
     log,
   };
-  const auth = await createAuth({ ...core, adminToken: config.adminToken });
+  const auth = await createAuth({
+    ...core,
+    adminToken: config.adminToken,
+    metricsToken: config.metricsToken,
+  });
   // Before the driver: every sandbox it boots (the warm pool at once) mounts the shared cache
   // and trusts the egress CA (and PADDOCK_SANDBOX_EXTRA_CA's, in development and tests).
   prepareSharedCache(config.cacheDir);
@@ -84,7 +90,7 @@ export async function createModules(
   const appKeys = createAppKeys({ db, secrets: appConfig.secrets.service });
   const egress = createEgress({
     ...sandboxDeps,
-    ...{ ca, apps: appStore, appConfig: appConfig.service, listen },
+    ...{ ca, apps: appStore, appConfig: appConfig.service, listen, controlPlane },
     ...{ resolve: config.egressResolve, upstreamCaFile: config.egressUpstreamCa },
   });
   const preview = createPreview({

@@ -13,6 +13,8 @@ export interface DestinationOptions {
   overrides: ResolveOverrides;
   /** The daemon's own port: never a destination, not even through an override. */
   daemonPort: () => number;
+  /** The daemon's listener for sandboxes' API calls: never a destination either. */
+  controlPlane?: () => { port: number };
 }
 
 /** Why a policy refused a name, in the words the refusal header and the audit record use. */
@@ -23,7 +25,7 @@ export function refusedBecause(rule: string | null): string {
 /**
  * The name first (no lookup for a refused one), then where it resolves: loopback, private,
  * link-local and metadata addresses are refused, unless an override maps the name to loopback
- * (development and tests), and never the daemon's own port. `host` is already normalized.
+ * (development and tests), and never the daemon's own ports. `host` is already normalized.
  */
 export async function decideDestination(
   host: string,
@@ -38,7 +40,8 @@ export async function decideDestination(
   const mapped = o.overrides.get(host);
   if (mapped) {
     const target = { address: mapped.address, port: mapped.port ?? port };
-    if (isLoopback(target.address) && target.port === o.daemonPort()) {
+    const daemon = target.port === o.daemonPort() || target.port === o.controlPlane?.().port;
+    if (isLoopback(target.address) && daemon) {
       return { ok: false, reason: 'the daemon itself', rule };
     }
     const why = isLoopback(target.address) ? null : forbiddenAddress(target.address);

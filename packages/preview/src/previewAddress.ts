@@ -44,6 +44,11 @@ export class PreviewAddress {
     return { port, sandboxId: (m[2] as string).toLowerCase() };
   }
 
+  /** Every preview's origin as one CSP source, e.g. `http://*.preview.localhost:7070`. */
+  frameSource(): string {
+    return `${this.scheme}://*.${this.domain}${this.portSuffix}`;
+  }
+
   origin(port: number, sandboxId: string): string {
     return `${this.scheme}://${port}-${sandboxId}.${this.domain}${this.portSuffix}`;
   }

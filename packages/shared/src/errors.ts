@@ -22,6 +22,11 @@ export const ERROR_CODES = {
   forbidden: { status: 403, description: 'The token may not do this.' },
   not_found: { status: 404, description: 'No such resource for this owner.' },
   route_not_found: { status: 404, description: 'No such route.' },
+  host_not_allowed: {
+    status: 421,
+    description:
+      'The Host header names no host the console and the API are served on (the loopback names at the daemon port, the listen host, PADDOCK_PUBLIC_URL): a DNS rebinding page or a misconfigured proxy.',
+  },
   method_not_allowed: { status: 405, description: 'The route does not accept this method.' },
   conflict: { status: 409, description: 'The resource is in a state that does not allow this.' },
   sandbox_not_running: { status: 409, description: 'The sandbox must be running for this.' },

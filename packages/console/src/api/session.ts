@@ -43,6 +43,14 @@ export function useSessionActions() {
       forgetOwnerData(client);
       client.setQueryData<Session | null>(queryKeys.session, session);
     },
+    /**
+     * Ends every session of this owner, on every device; this one is re-issued by the answer
+     * and stays signed in (its answer restores the session if a request raced it and got 401).
+     */
+    async signOutEverywhere(): Promise<void> {
+      const session = await requestJson<Session>('POST', '/v1/session/revoke-all');
+      client.setQueryData<Session | null>(queryKeys.session, session);
+    },
     async signOut(): Promise<void> {
       try {
         await requestEmpty('DELETE', '/v1/session');

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useSessionActions } from '../api/session.js';
 import type { Session } from '@paddock/shared';
+import { AccountMenu } from './AccountMenu.js';
 import { NotificationsMenu } from './NotificationsMenu.js';
 import { paths } from '../router/routes.js';
 import { ErrorNotice } from './ErrorNotice.js';
@@ -35,10 +36,7 @@ export function Header({ session }: { session: Session }) {
       </nav>
       <div className="header-session">
         <NotificationsMenu />
-        <span className="muted">
-          {session.owner}
-          {session.admin && ' (admin)'}
-        </span>
+        <AccountMenu session={session} />
         <button
           type="button"
           className="button-quiet"

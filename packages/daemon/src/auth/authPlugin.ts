@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { PaddockError, readCookies } from '@paddock/shared';
 import type { ApiKeyStore } from './apiKeyStore.js';
+import type { SessionEpochs } from './sessionEpochs.js';
 import { SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { actorOf, type Principal } from '../http/principal.js';
@@ -10,8 +11,11 @@ import { hashToken, sameHash } from './tokens.js';
 
 export const ADMIN_OWNER = 'admin';
 
-/** Routes that answer without a token: probes, metrics and the public API description. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/v1/openapi.json']);
+/**
+ * Routes that answer without a token: probes and the public API description (`/metrics` has
+ * its own check: metricsAccess).
+ */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/v1/openapi.json']);
 
 export interface AuthOptions {
   apiKeys: ApiKeyStore;
@@ -21,6 +25,8 @@ export interface AuthOptions {
   ) => Promise<{ owner: string; sandboxId: string; scopes: string[] } | null>;
   adminToken: string;
   sessions: SessionTokens;
+  /** Each owner's session epoch (cached): "sign out everywhere" bumps it. */
+  epochs: SessionEpochs;
   audit: AuditLog;
 }
 
@@ -51,13 +57,20 @@ export const authPlugin = fp<AuthOptions>(
     const adminHash = hashToken(opts.adminToken);
     app.decorateRequest('principal', null);
     const sessionPrincipal = async (cookie: string): Promise<Principal> => {
-      const claimed = await opts.sessions.verify(cookie);
-      if (!claimed)
-        throw new PaddockError('unauthorized', 'the session has expired; sign in again');
-      if (claimed.keyId === 'admin-token') return claimed;
+      const claims = await opts.sessions.verify(cookie);
+      if (!claims) throw new PaddockError('unauthorized', 'the session has expired; sign in again');
+      const claimed = claims.principal;
+      if (claims.epoch !== (await opts.epochs.current(claimed.owner))) {
+        throw new PaddockError(
+          'unauthorized',
+          'the session was signed out everywhere; sign in again',
+        );
+      }
+      const session = { expiresAt: claims.expiresAt };
+      if (claimed.keyId === 'admin-token') return { ...claimed, session };
       const key = await opts.apiKeys.findActiveById(claimed.keyId);
       if (!key) throw new PaddockError('unauthorized', 'the session’s API key was revoked');
-      return { owner: key.owner, role: key.role, keyId: key.id };
+      return { owner: key.owner, role: key.role, keyId: key.id, session };
     };
     app.addHook('onRequest', async (request) => {
       const pathOnly = request.url.split('?', 1)[0] ?? '';

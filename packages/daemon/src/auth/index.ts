@@ -6,8 +6,10 @@ import type { Db } from '../store/database.js';
 import { stateKey } from '@paddock/keys';
 import { resolveAdminToken } from './adminToken.js';
 import { apiKeyRoutes } from './apiKeyRoutes.js';
+import { metricsAccess } from './metricsAccess.js';
 import { ApiKeyStore } from './apiKeyStore.js';
 import { ADMIN_OWNER, authPlugin, type AuthOptions } from './authPlugin.js';
+import { SessionEpochs } from './sessionEpochs.js';
 import { sessionRoutes } from './sessionRoutes.js';
 import { SessionTokens } from './sessionTokens.js';
 import { hashToken } from './tokens.js';
@@ -22,6 +24,8 @@ export async function createAuth(d: {
   db: Db;
   stateDir: string;
   adminToken: string | undefined;
+  /** `PADDOCK_METRICS_TOKEN`: reads `/metrics` and nothing else. */
+  metricsToken: string | undefined;
   events: EventLog;
   audit: AuditLog;
   log: FastifyBaseLogger;
@@ -37,7 +41,8 @@ export async function createAuth(d: {
     stateKey(d.stateDir, 'session-key'),
     hashToken(admin.token).slice(0, 16),
   );
-  const common = { apiKeys, adminToken: admin.token, sessions, audit: d.audit };
+  const epochs = new SessionEpochs(d.db);
+  const common = { apiKeys, adminToken: admin.token, sessions, epochs, audit: d.audit };
   const routes =
     (sandboxToken: AuthOptions['sandboxToken']): RouteInstaller =>
     async (app) => {
@@ -45,5 +50,6 @@ export async function createAuth(d: {
       await app.register(sessionRoutes, common);
       await app.register(apiKeyRoutes, { apiKeys, events: d.events, audit: d.audit });
     };
-  return { admin, apiKeys, routes };
+  const metrics = metricsAccess({ ...common, metricsToken: d.metricsToken });
+  return { admin, apiKeys, routes, metricsAccess: metrics };
 }

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { PaddockError, SessionRoutes } from '@paddock/shared';
+import { PaddockError, SessionRoutes, type Session } from '@paddock/shared';
 import type { ApiKeyStore } from './apiKeyStore.js';
-import { requirePrincipal } from '../http/principal.js';
+import { actorOf, requirePrincipal, type Principal } from '../http/principal.js';
 import { principalForToken } from './authPlugin.js';
+import type { SessionEpochs } from './sessionEpochs.js';
 import type { SessionTokens } from './sessionTokens.js';
 import type { AuditLog } from '../audit/auditLog.js';
 
@@ -11,10 +12,17 @@ export interface SessionRoutesOptions {
   apiKeys: ApiKeyStore;
   adminToken: string;
   sessions: SessionTokens;
+  epochs: SessionEpochs;
+}
+
+function sessionOf(p: Principal, expiresAt: string | null): Session {
+  return { owner: p.owner, admin: p.role === 'admin', expires_at: expiresAt };
 }
 
 /** The console's sign-in: a token is exchanged for an HttpOnly cookie, never kept in the page. */
 export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (app, opts) => {
+  const issue = async (p: Principal) => opts.sessions.issue(p, await opts.epochs.current(p.owner));
+
   app.route({
     ...SessionRoutes.signIn,
     handler: async (request, reply) => {
@@ -25,8 +33,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
         outcome: p ? 'ok' : 'denied',
       });
       if (!p) throw new PaddockError('unauthorized', 'the token is not valid');
-      reply.header('set-cookie', opts.sessions.cookie(await opts.sessions.issue(p)));
-      return { owner: p.owner, admin: p.role === 'admin' };
+      const { token, expiresAt } = await issue(p);
+      reply.header('set-cookie', opts.sessions.cookie(token));
+      return sessionOf(p, expiresAt);
     },
   });
 
@@ -34,7 +43,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
     ...SessionRoutes.get,
     handler: async (request) => {
       const p = requirePrincipal(request);
-      return { owner: p.owner, admin: p.role === 'admin' };
+      return sessionOf(p, p.session?.expiresAt ?? null);
     },
   });
 
@@ -44,6 +53,24 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
       requirePrincipal(request);
       reply.header('set-cookie', opts.sessions.clearCookie());
       return reply.code(204).send(null);
+    },
+  });
+
+  app.route({
+    ...SessionRoutes.revokeAll,
+    handler: async (request, reply) => {
+      const p = requirePrincipal(request);
+      const epoch = await opts.epochs.bump(p.owner);
+      await opts.audit.record({
+        actor: actorOf(request),
+        action: 'auth.sessions_revoked',
+        details: { epoch },
+      });
+      // The session that asked stays signed in, on the new epoch; a bearer caller has none.
+      if (!p.session) return sessionOf(p, null);
+      const { token, expiresAt } = await opts.sessions.issue(p, epoch);
+      reply.header('set-cookie', opts.sessions.cookie(token));
+      return sessionOf(p, expiresAt);
     },
   });
 };

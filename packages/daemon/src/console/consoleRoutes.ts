@@ -6,6 +6,8 @@ import fastifyStatic from '@fastify/static';
 export interface ConsoleRoutesOptions {
   /** The built SPA (index.html and assets/); absent when the console was not built. */
   distDir: string;
+  /** The console's Content-Security-Policy (its frame sources follow the daemon's port). */
+  csp: () => string;
 }
 
 /**
@@ -28,12 +30,10 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
     index: ['index.html'],
     // Hashed asset names can be cached for good; index.html must always be fresh.
     setHeaders: (reply, file) => {
-      reply.header(
-        'cache-control',
-        file.includes(`${path.sep}assets${path.sep}`)
-          ? 'public, max-age=31536000, immutable'
-          : 'no-cache',
-      );
+      const asset = file.includes(`${path.sep}assets${path.sep}`);
+      reply.header('cache-control', asset ? 'public, max-age=31536000, immutable' : 'no-cache');
+      // The pages get the console's policy; every other file keeps the API's (nothing allowed).
+      if (file.endsWith('.html')) reply.header('content-security-policy', opts.csp());
     },
     schemaHide: true,
     // One route per built file rather than a catch-all, so unknown paths stay the API's 404s.
@@ -42,7 +42,10 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
   // The SPA's own routes (History API) load the shell; it routes on the client.
   for (const url of ['/apps/*', '/desktop', '/desktop/*']) {
     app.get(url, { schema: { hide: true } }, (_request, reply) =>
-      reply.header('cache-control', 'no-cache').sendFile('index.html'),
+      reply
+        .header('cache-control', 'no-cache')
+        .header('content-security-policy', opts.csp())
+        .sendFile('index.html'),
     );
   }
 };

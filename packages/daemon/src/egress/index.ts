@@ -7,6 +7,7 @@ import type { AppStore } from '../apps/appStore.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { ConfigError } from '../config.js';
 import type { EventLog } from '../events/eventLog.js';
+import type { ControlPlane } from '../http/controlPlane.js';
 import type { ListenAddress } from '../http/listenAddress.js';
 import type { RouteInstaller } from '../http/routes.js';
 import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
@@ -39,6 +40,8 @@ export function createEgress(d: {
   appConfig: AppConfigService;
   settings: SettingsStore;
   listen: ListenAddress;
+  /** Where requests for `paddock.internal` go: the API's listener for sandboxes. */
+  controlPlane: ControlPlane;
   /** `PADDOCK_EGRESS_RESOLVE` and `PADDOCK_EGRESS_UPSTREAM_CA`: development and tests. */
   resolve: string | undefined;
   upstreamCaFile: string | undefined;
@@ -70,7 +73,7 @@ export function createEgress(d: {
     ...upstreamCa(d.upstreamCaFile),
     overrides,
     daemonPort: () => d.listen.port,
-    controlPlane: () => ({ host: d.listen.loopback, port: d.listen.port }),
+    controlPlane: () => d.controlPlane.address(),
     connectionsMax: () => d.settings.get().egress_connections_max,
     log: d.log.child({ component: 'egress' }),
     denials: denials.sink,

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 // The route schema's `hide` is @fastify/swagger's: named here so this file checks on its own.
 import type {} from '@fastify/swagger';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -62,13 +62,16 @@ export class DaemonMetrics {
     });
   }
 
-  install(app: FastifyInstance): void {
+  /** The request hook of every route, and `GET /metrics` behind `authorize` (it throws). */
+  install(app: FastifyInstance, authorize: (request: FastifyRequest) => Promise<void>): void {
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       this.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
       this.requestSeconds.observe({ route }, reply.elapsedTime / 1000);
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      await authorize(request);
+      reply.header('cache-control', 'no-store');
       reply.type(this.registry.contentType);
       return this.registry.metrics();
     });

@@ -13,6 +13,8 @@ export interface Principal {
   keyId: string;
   /** For a sandbox token: the one sandbox it speaks for, and what it may do. */
   sandbox?: { id: string; scopes: string[] };
+  /** For a console session (the cookie): when it expires, ISO-8601. */
+  session?: { expiresAt: string };
 }
 
 declare module 'fastify' {

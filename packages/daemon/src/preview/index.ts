@@ -43,8 +43,9 @@ export function createPreview(d: {
   });
   d.lifecycle.on('ended', (id) => proxy.forget(id));
   d.lifecycle.on('changed', (id) => proxy.invalidate(id));
-  const links: PreviewLinks & { domain(): string } = {
+  const links: PreviewLinks & { domain(): string; frameSource(): string } = {
     domain: () => address().domain,
+    frameSource: () => address().frameSource(),
     origin: (port, id) => address().origin(port, id),
     async signedLink(row, port) {
       const { token, expiresAt } = await tokens.issue('link', {

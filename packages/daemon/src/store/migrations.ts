@@ -399,6 +399,15 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0021_session_epochs': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Sessions issued before carry no epoch: they count as epoch 0, good until the first bump.
+      await db.schema
+        .alterTable('owners')
+        .addColumn('session_epoch', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

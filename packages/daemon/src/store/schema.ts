@@ -13,6 +13,7 @@ import type {
   TaskStatus,
 } from '@paddock/shared';
 import type { AppDataDatabase } from '@paddock/app-data';
+import type { Generated } from 'kysely';
 
 export interface Database extends AppDataDatabase {
   app_notifications: AppNotificationsTable;
@@ -184,6 +185,11 @@ export interface AppsTable {
 export interface OwnersTable {
   id: string;
   created_at: string;
+  /**
+   * Bumped by "sign out everywhere": a console session carries the epoch it was issued at and
+   * is good only while that is still the owner's.
+   */
+  session_epoch: Generated<number>;
 }
 
 export interface ApiKeysTable {

@@ -46,7 +46,12 @@ export const CreateSessionBody = Type.Object(
   strict,
 );
 export const SessionSchema = Type.Object(
-  { owner: Type.String(), admin: Type.Boolean() },
+  {
+    owner: Type.String(),
+    admin: Type.Boolean(),
+    /** When the console session ends; null when the call was made with a bearer token. */
+    expires_at: Type.Union([Timestamp, Type.Null()]),
+  },
   { $id: 'Session' },
 );
 export type Session = Static<typeof SessionSchema>;

@@ -75,4 +75,14 @@ export const SessionRoutes = {
       response: { 204: { type: 'null', description: 'Signed out' }, ...errorResponses(401) },
     },
   },
+  revokeAll: {
+    method: 'POST',
+    url: '/v1/session/revoke-all',
+    schema: {
+      tags,
+      summary:
+        "Sign out everywhere: ends every console session of the caller's owner; a session caller gets a new cookie and stays signed in",
+      response: { 200: SessionSchema, ...errorResponses(401, 403) },
+    },
+  },
 } as const satisfies RouteTable;
