@@ -63,6 +63,9 @@ export async function git(
   args: string[],
   signal?: AbortSignal,
 ): Promise<{ stdout: string; truncated: boolean }> {
+  // A step asked for after a cancel never starts: an abort listener added now would never fire,
+  // and a git already past `add` when it is killed leaves the work half staged.
+  signal?.throwIfAborted();
   const r = await workspace.exec(
     { argv: ['sh', '-c', script, 'sh', ...args], env: GIT_ENV, timeout_ms: 120_000 },
     signal,
