@@ -133,7 +133,12 @@ describe('daemon API: auth, owners, validation', () => {
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
     const who = await fetch(`${d.url}/v1/session`, { headers: { cookie } });
     assert.equal(who.status, 200);
-    assert.deepEqual(await who.json(), { owner: 'alice', admin: false });
+    const session = (await who.json()) as { owner: string; admin: boolean; expires_at: string };
+    assert.deepEqual(
+      { owner: session.owner, admin: session.admin },
+      { owner: 'alice', admin: false },
+    );
+    assert.ok(Date.parse(session.expires_at) > Date.now(), 'the cookie session says when it ends');
   });
 
   it("answers 404 for another owner's sandbox on every route", async () => {
