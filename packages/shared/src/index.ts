@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './limits.js';
 export * from './agent/protocol.js';
 export * from './agent/messages.js';
+export * from './agent/pty.js';
 export * from './driver.js';
 export * from './api/common.js';
 export * from './api/sandboxes.js';

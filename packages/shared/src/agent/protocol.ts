@@ -37,6 +37,7 @@ export const AGENT_ERROR_CODES = [
   'no_space',
   'sandbox_unavailable',
   'port_unreachable',
+  'rate_limited',
 ] as const satisfies readonly ErrorCode[];
 
 /** Where the daemon reaches a sandbox's guest agent. */
@@ -64,6 +65,11 @@ export const AGENT_ROUTES = {
   supervisorRestart: (name: string) => `/supervisor/${encodeURIComponent(name)}/restart`,
   /** `GET /bridge?port=N` with `Upgrade: paddock-tcp`: a raw TCP stream to 127.0.0.1:N inside. */
   bridge: (port: number) => `/bridge?port=${port}`,
+  /**
+   * `GET /pty?cols=C&rows=R[&cwd=P][&shell=S]` with `Upgrade: paddock-pty`: a terminal, as
+   * frames (agent/pty.ts).
+   */
+  pty: '/pty',
 } as const;
 
 /** The Upgrade token of a port bridge. */
