@@ -52,6 +52,15 @@ describe('terminals in the agent (script(1) over an upgrade)', () => {
     assert.match(t.text(), /50 132\r\n/);
   });
 
+  test('the end of input reaches the shell as an EOF, even typed ahead', async () => {
+    const pty = await h.client.openPty({ cols: 80, rows: 24 });
+    const t = watch(pty);
+    pty.write(Buffer.from('echo ahead-$((2*21))\n'));
+    pty.control({ type: 'eof' });
+    assert.deepEqual(await t.ended, { type: 'exit', code: 0, signal: null });
+    assert.match(t.text(), /ahead-42\r\n/);
+  });
+
   test('hanging up ends the session, also what ignores SIGHUP', async () => {
     const marker = `sleep 3${process.pid % 1000}`;
     const pty = await h.client.openPty({ cols: 80, rows: 24 });

@@ -77,6 +77,7 @@ describe('the terminal protocol', () => {
       type: 'signal',
       signal: 'SIGINT',
     });
+    assert.deepEqual(parsePtyInput('{"type":"eof"}'), { type: 'eof' });
     for (const text of [
       'not json',
       '[]',

@@ -39,6 +39,8 @@ import type { Workspace } from './workspacePath.js';
 const SCRIPT_PATHS = ['/usr/bin/script', '/bin/script'];
 const STTY_PATHS = ['/usr/bin/stty', '/bin/stty'];
 const DEFAULT_SHELLS = ['/bin/bash', '/usr/bin/bash', '/bin/sh'];
+/** In the wrapper's command line until it has exec'd the shell. */
+const WRAPPER_MARK = 'stty rows ';
 /** Checked again here: the shell's path goes into script's command line. */
 const SHELL_PATH = /^\/[A-Za-z0-9._+/-]{1,255}$/;
 
@@ -89,6 +91,14 @@ function readStat(pid: number | string): ProcStat | null {
   };
 }
 
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function allProcesses(): ProcStat[] {
   const out: ProcStat[] = [];
   for (const name of readdirSync('/proc')) {
@@ -111,7 +121,9 @@ function ptsPath(ttyNr: number): string | null {
 class Terminal {
   private shellPid: number | undefined;
   private hungUp = false;
-  private wanted: { cols: number; rows: number } | null = null;
+  /** The shell runs (watchForShell); resizes wait for it. */
+  private ready = false;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly script: ChildProcess,
@@ -127,37 +139,44 @@ class Terminal {
   }
 
   /**
-   * Looks for the shell until it is there (script forks it at once): after the shell exits,
-   * what it left in its session can only be found through its pid. A resize asked for before
-   * then is applied once it is found.
+   * Watches until the shell runs: script has forked it, and it has set its size and exec'd the
+   * shell (its command line is no longer the wrapper's). A resize before then would race the
+   * wrapper's own stty; it waits instead. Finding the shell early also matters after it exits:
+   * what it left in its session can only be found through its pid.
    */
-  findShellSoon(): void {
+  watchForShell(): void {
     let tries = 0;
     const look = (): void => {
-      if (this.hungUp || ++tries > 200) return;
-      if (this.shell() === undefined) {
+      if (this.hungUp) return;
+      const shell = this.shell();
+      const execd = shell !== undefined && !readCmdline(shell).includes(WRAPPER_MARK);
+      if (!execd && ++tries < 500) {
         setTimeout(look, 10);
         return;
       }
-      if (this.wanted) this.resize(this.wanted.cols, this.wanted.rows, () => {});
+      this.markReady();
     };
     look();
   }
 
-  /**
-   * Sets the size with stty on the slave side, then calls `done`. Before the shell is found the
-   * size waits for it (findShellSoon applies it).
-   */
+  private markReady(): void {
+    this.ready = true;
+    for (const fn of this.waiting.splice(0)) fn();
+  }
+
+  /** Sets the size with stty on the slave side, once the shell runs; then calls `done`. */
   resize(cols: number, rows: number, done: () => void): void {
+    if (!this.ready && !this.hungUp) {
+      this.waiting.push(() => this.resize(cols, rows, done));
+      return;
+    }
     const shell = this.shell();
     const s = shell === undefined ? null : readStat(shell);
     const tty = s ? ptsPath(s.ttyNr) : null;
     if (tty === null || this.hungUp) {
-      this.wanted = { cols, rows };
       done();
       return;
     }
-    this.wanted = null;
     execFile(
       this.stty,
       ['-F', tty, 'rows', String(rows), 'cols', String(cols)],
@@ -209,6 +228,7 @@ class Terminal {
   hangUp(): void {
     if (this.hungUp) return;
     this.hungUp = true;
+    this.markReady();
     this.shell(); // found while script still runs: afterwards the shell has another parent
     if (this.killAll('SIGHUP') === 0) return;
     setTimeout(() => {
@@ -319,7 +339,7 @@ async function spawnTerminal(
     inherited: ctx.inheritedEnv,
   });
   // script runs its command with $SHELL -c: sh for our command, then the shell the user wants.
-  const command = `stty rows ${req.rows} cols ${req.cols} 2>/dev/null; SHELL=${shell}; export SHELL; exec ${shell}`;
+  const command = `${WRAPPER_MARK}${req.rows} cols ${req.cols} 2>/dev/null; SHELL=${shell}; export SHELL; exec ${shell}`;
   const child = spawn(script, ['-q', '-f', '-e', '-c', command, '/dev/null'], {
     cwd: cwd.real,
     env: { ...env, SHELL: '/bin/sh' },
@@ -351,7 +371,7 @@ export async function handlePtyUpgrade(
   const { script } = spawned;
   const terminal = new Terminal(script, spawned.stty);
   ctx.terminals.add(terminal);
-  terminal.findShellSoon();
+  terminal.watchForShell();
   if (socket.destroyed) {
     terminal.hangUp();
     ctx.terminals.remove(terminal);
@@ -393,6 +413,7 @@ export async function handlePtyUpgrade(
   const reader = new PtyFrameReader();
   const queue: (Buffer | PtyInput)[] = [];
   let busy = false;
+  let inputEnded = false;
   const next = (): void => {
     busy = false;
     run();
@@ -400,6 +421,8 @@ export async function handlePtyUpgrade(
   const run = (): void => {
     while (!busy && queue.length > 0) {
       const item = queue.shift() as Buffer | PtyInput;
+      // After the end of input, only signals and resizes still mean something.
+      if (inputEnded && (Buffer.isBuffer(item) || item.type === 'eof')) continue;
       if (Buffer.isBuffer(item)) {
         if (!stdin.write(item)) {
           busy = true;
@@ -407,6 +430,10 @@ export async function handlePtyUpgrade(
         }
       } else if (item.type === 'signal') {
         terminal.signal(item.signal);
+      } else if (item.type === 'eof') {
+        // script(1) hands the end of its stdin on to the shell as an EOF once the shell reads.
+        inputEnded = true;
+        stdin.end();
       } else if (!isResize(queue[0])) {
         // Only the last of several resizes in a row is worth a stty.
         busy = true;

@@ -3,7 +3,8 @@
  * `GET /pty` upgrade agree on. Both carry terminal bytes untouched (never decoded on the way, so
  * a UTF-8 sequence split across reads stays whole) and a few JSON control messages:
  *
- * - to the terminal: `{"type":"resize","cols":C,"rows":R}` and `{"type":"signal","signal":S}`;
+ * - to the terminal: `{"type":"resize","cols":C,"rows":R}`, `{"type":"signal","signal":S}` and
+ *   `{"type":"eof"}` (the end of input, as a pipe's end: for piped, not typed, input);
  * - from it: `{"type":"exit","code":N|null,"signal":S|null}` once the shell is gone, and
  *   `{"type":"error","code":C,"message":M}` when the daemon cannot go on (then it closes).
  *
@@ -49,8 +50,12 @@ export interface PtySignalMessage {
   type: 'signal';
   signal: PtySignal;
 }
+/** No more input: script(1) passes the end on to the shell once it reads a line again. */
+export interface PtyEof {
+  type: 'eof';
+}
 /** What a client may send as text. */
-export type PtyInput = PtyResize | PtySignalMessage;
+export type PtyInput = PtyResize | PtySignalMessage | PtyEof;
 
 export interface PtyExit {
   type: 'exit';
@@ -105,7 +110,7 @@ function onlyFields(o: Record<string, unknown>, fields: readonly string[]): void
   }
 }
 
-/** A client's control message (resize or signal), checked; `bad_request` otherwise. */
+/** A client's control message (resize, signal or eof), checked; `bad_request` otherwise. */
 export function parsePtyInput(text: string): PtyInput {
   const o = parseObject(text);
   if (o.type === 'resize') {
@@ -119,7 +124,11 @@ export function parsePtyInput(text: string): PtyInput {
     }
     return { type: 'signal', signal: o.signal as PtySignal };
   }
-  throw new PaddockError('bad_request', 'type must be resize or signal');
+  if (o.type === 'eof') {
+    onlyFields(o, ['type']);
+    return { type: 'eof' };
+  }
+  throw new PaddockError('bad_request', 'type must be resize, signal or eof');
 }
 
 /** The agent's control message (exit or error), checked: the agent is code in the sandbox. */

@@ -31,6 +31,7 @@ export type PtyQuery = Static<typeof PtyQuery>;
 export const PtyInputMessage = Type.Union([
   Type.Object({ type: Type.Literal('resize'), cols: Cols, rows: Rows }, strict),
   Type.Object({ type: Type.Literal('signal'), signal: Type.Enum(PTY_SIGNALS) }, strict),
+  Type.Object({ type: Type.Literal('eof') }, strict),
 ]);
 
 /** Daemon → client, as a text message. */

@@ -22,7 +22,9 @@ export const PtyRoutes = {
         'it, a character may span two messages); **text** messages are JSON control messages. ' +
         'To the terminal: `{"type":"resize","cols":C,"rows":R}` (1 to ' +
         `${PTY_LIMITS.maxCols}) and \`{"type":"signal","signal":S}\` (${PTY_SIGNALS.join(', ')}; ` +
-        'to the foreground process group; Ctrl-C as the byte 0x03 works too). From it: ' +
+        'to the foreground process group; Ctrl-C as the byte 0x03 works too), and ' +
+        '`{"type":"eof"}`: the end of input, as a pipe ends (for piped input; a Ctrl-D typed ' +
+        'ahead of the prompt is lost, as in any terminal). From it: ' +
         '`{"type":"exit","code":N|null,"signal":S|null}` when the shell has exited (code 128+n: ' +
         'a signal ended the shell), then a close with 1000; `{"type":"error","code":C,' +
         '"message":M}` when the terminal is lost (the sandbox stopped, say), then a close with ' +
