@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, before, describe, it } from 'node:test';
 import { PTY_LIMITS } from '@paddock/shared';
-import { suiteDaemon } from './harness.js';
+import { CLI, suiteDaemon } from './harness.js';
 import { openPreview, waitFor } from './previewClient.js';
 import { RefusedUpgrade, TestTerminal } from './ptyClient.js';
 
@@ -147,16 +148,41 @@ describe('terminals (PTYs) over the WebSocket API', () => {
     const t = await open();
     t.type('sleep 181 & (sleep 182 &); nohup sleep 183 >/dev/null 2>&1 & sleep 184\n');
     await waitFor('all four to run', async () => (await pgrep('sleep 18[1-4]')).length === 4);
-    const scripts = (await pgrep('script -q -f -e')).length;
-    assert.ok(scripts >= 1);
+    assert.ok((await pgrep('script -q -f -e')).length >= 1);
     await t.close();
-    // nohup ignores the hangup: the SIGKILL after the grace ends it.
+    // nohup ignores the hangup: the SIGKILL after the grace ends it. No other terminal is open
+    // (each test closes its own), so no script(1) may be left either.
     await waitFor(
       'the terminal to be hung up',
-      async () => (await pgrep('sleep 18[1-4]')).length === 0,
+      async () =>
+        (await pgrep('sleep 18[1-4]')).length === 0 &&
+        (await pgrep('script -q -f -e')).length === 0,
       10_000,
     );
-    assert.equal((await pgrep('script -q -f -e')).length, scripts - 1);
+  });
+
+  it('paddock sandbox shell: stdin to the terminal, its end the end of input, the shell’s exit status', async () => {
+    const run = (args: string[], input: string) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'sandbox', 'shell', ...args], {
+          env: { ...process.env, PADDOCK_URL: d.url, PADDOCK_TOKEN: d.token },
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+        child.once('close', (code) => resolve({ code, out, err }));
+        child.stdin.end(input);
+      });
+    const ok = await run([sb, '--shell', '/bin/sh'], 'echo cli-$((6*7))\nexit 5\n');
+    assert.equal(ok.code, 5, ok.err);
+    assert.match(ok.out, /cli-42\r\n/);
+    const eof = await run([sb], 'echo eof-$((1+2))\n');
+    assert.equal(eof.code, 0, eof.err);
+    assert.match(eof.out, /eof-3/);
+    const refused = await run(['sb00000000000000000000000000'], '');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /not_found/);
   });
 
   it('refuses without a token (401), for another owner (404), with a sandbox token (403), without an upgrade (400)', async () => {
