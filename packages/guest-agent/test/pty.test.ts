@@ -89,10 +89,7 @@ describe('terminals in the agent (script(1) over an upgrade)', () => {
         h.client.openPty({ cols: 80, rows: 24 }),
       ),
     );
-    assert.equal(
-      (await paddockError(h.client.openPty({ cols: 80, rows: 24 }))).code,
-      'rate_limited',
-    );
+    assert.equal((await paddockError(h.client.openPty({ cols: 80, rows: 24 }))).code, 'conflict');
     for (const pty of open) pty.destroy();
   });
 });

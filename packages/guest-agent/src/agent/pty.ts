@@ -330,7 +330,9 @@ async function spawnTerminal(
   );
   if (!isDir) throw new PaddockError('not_a_directory', `cwd is not a directory: ${cwd.rel}`);
   if (ctx.terminals.count >= PTY_LIMITS.maxPerSandbox) {
-    throw new PaddockError('rate_limited', `at most ${PTY_LIMITS.maxPerSandbox} terminals at once`);
+    // The daemon counts first (429); this is for a daemon that lost count. Not rate_limited:
+    // that code is outside what an agent may answer (code in the sandbox could fake it).
+    throw new PaddockError('conflict', `at most ${PTY_LIMITS.maxPerSandbox} terminals at once`);
   }
   if (ctx.stopping()) throw new PaddockError('sandbox_unavailable', 'the agent is shutting down');
   const env = buildChildEnv({

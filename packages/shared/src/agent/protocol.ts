@@ -37,7 +37,6 @@ export const AGENT_ERROR_CODES = [
   'no_space',
   'sandbox_unavailable',
   'port_unreachable',
-  'rate_limited',
 ] as const satisfies readonly ErrorCode[];
 
 /** Where the daemon reaches a sandbox's guest agent. */
