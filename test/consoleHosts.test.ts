@@ -97,6 +97,30 @@ describe('console hosts, security headers and the metrics token', () => {
     assert.match(answer, /^HTTP\/1\.1 421 /);
   });
 
+  it('opens no WebSocket on another Host, while the console host reaches the route', async () => {
+    const upgrade = (host: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port()), '127.0.0.1');
+        let got = '';
+        socket.on('data', (b: Buffer) => (got += b.toString('latin1')));
+        socket.on('end', () => resolve(got));
+        socket.on('error', reject);
+        socket.write(
+          `GET /v1/sandboxes/sb_doesnotexist/pty HTTP/1.1\r\nHost: ${host}\r\n` +
+            `Authorization: Bearer ${d.token}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+            'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        );
+      });
+    // Refused before any route: no 101, and not even the route's own 404 answer.
+    const refused = await upgrade('rebind.evil.test');
+    assert.match(refused, /^HTTP\/1\.1 404 /);
+    assert.doesNotMatch(refused, /not_found/);
+    // The same request on a console host reaches the route, which answers for the sandbox.
+    const routed = await upgrade(`localhost:${port()}`);
+    assert.match(routed, /^HTTP\/1\.1 404 /);
+    assert.match(routed, /"not_found"/);
+  });
+
   it('leaves preview and apps hosts to their own handlers and headers', async () => {
     // A preview's name for a sandbox that does not exist: the preview proxy's answer.
     const preview = await get(`5173-sb${'0'.repeat(26)}.preview.localhost:${port()}`, '/');

@@ -16,7 +16,7 @@ export class ApiError extends Error {
 
 /** A thin /v1 client for the CLI; the typed SDK will grow out of the same schemas later. */
 export class ApiClient {
-  constructor(private readonly conn: Connection) {}
+  constructor(readonly conn: Connection) {}
 
   async request(
     method: string,

@@ -1,7 +1,12 @@
+import { EventEmitter } from 'node:events';
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppOriginServer } from '@paddock/app-origin';
 import { createPreviewAwareServer, type PreviewProxy } from '@paddock/preview';
+import { PaddockError, PTY_LIMITS } from '@paddock/shared';
 import type { ConsoleHosts } from './http/consoleHosts.js';
 import type { ControlPlane } from './http/controlPlane.js';
 import { installErrorHandler, renderFrameworkError } from './http/errorHandler.js';
@@ -43,6 +48,8 @@ declare module 'fastify' {
 
 /** Assembles the HTTP API: each plugin owns its routes and schemas. */
 export async function buildApp(deps: AppDeps): Promise<Api> {
+  /** The API's upgrades (not previews', not apps hosts'): @fastify/websocket listens here. */
+  const apiUpgrades = new EventEmitter();
   const app = Fastify({
     ...(typeof deps.logger === 'object' && 'child' in deps.logger
       ? { loggerInstance: deps.logger as FastifyInstance['log'] }
@@ -54,12 +61,20 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
     // Preview hosts go to the preview proxy, apps hosts to the app origin server (the two
     // domains never overlap: createAppOrigins checks), the console's hosts to Fastify, with
-    // the API's security headers, and any other host gets 421. Upgrades are previews' only:
-    // one on an apps host is refused like any other non-preview host.
+    // the API's security headers, and any other host gets 421. Upgrades likewise: an apps
+    // host takes none, and only the console's hosts reach the API's WebSocket routes.
     serverFactory: (handler) => {
       deps.controlPlane.serve(handler);
       const api = withApiHeaders(deps.hosts.wrap(handler));
-      return createPreviewAwareServer(deps.appOrigin.wrap(api), deps.preview);
+      return createPreviewAwareServer(
+        deps.appOrigin.wrap(api),
+        deps.preview,
+        (req, socket, head) => {
+          if (deps.appOrigin.owns(req) || !deps.hosts.allows(req.headers.host))
+            refuseUpgrade(socket);
+          else apiUpgrades.emit('upgrade', req, socket, head);
+        },
+      );
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -74,9 +89,33 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   });
   installErrorHandler(app);
   installValidation(app);
+  // WebSocket routes (`wsHandler`) go through the same hooks as any request (auth first);
+  // an upgrade to any other route is a 404 rather than a socket opened and closed again.
+  await app.register(websocket, {
+    options: {
+      server: apiUpgrades as unknown as http.Server,
+      maxPayload: PTY_LIMITS.messageBytes,
+    },
+  });
+  app.addHook('onRequest', async (request) => {
+    if (request.ws && request.routeOptions.config.websocket !== true) {
+      throw new PaddockError('route_not_found', 'no WebSocket at this path');
+    }
+  });
   installJsonBody(app);
   await registerOpenApi(app);
   deps.metrics.install(app, deps.metricsAccess);
   for (const install of deps.routes) await install(app);
   return app;
+}
+
+function refuseUpgrade(socket: Duplex): void {
+  socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route that answers WebSocket upgrades (with `wsHandler`). */
+    websocket?: boolean;
+  }
 }

@@ -1,6 +1,6 @@
 export { PreviewProxy, PREVIEW_COOKIE, PREVIEW_TOKEN_PARAM } from './previewProxy.js';
 export type { PreviewProxyOptions } from './previewProxy.js';
-export { createPreviewAwareServer } from './previewServer.js';
+export { createPreviewAwareServer, type UpgradeListener } from './previewServer.js';
 export { PreviewAddress } from './previewAddress.js';
 export {
   PreviewTokens,

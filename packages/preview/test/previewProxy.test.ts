@@ -441,6 +441,39 @@ describe('the preview proxy on loopback', () => {
     reader.socket.destroy();
   });
 
+  it('hands upgrades for other hosts to the listener it is given, and still previews to the proxy', async () => {
+    const seen: string[] = [];
+    const both = createPreviewAwareServer(api, proxy, (req, socket) => {
+      seen.push(req.headers.host ?? '');
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\nfrom-api');
+    });
+    await new Promise<void>((r) => both.listen(0, '127.0.0.1', r));
+    const port = (both.address() as net.AddressInfo).port;
+    const connectBoth = async (): Promise<SocketReader> => {
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      return new SocketReader(socket);
+    };
+    try {
+      const api = await connectBoth();
+      api.socket.write(upgradeHead('127.0.0.1'));
+      assert.match(await api.until('from-api'), /^HTTP\/1\.1 101 /);
+      assert.deepEqual(seen, ['127.0.0.1']);
+      const id = idOf('besideapi');
+      sandboxes.add({ id });
+      const preview = await connectBoth();
+      preview.socket.write(upgradeHead(hostOf(id), `a=1; ${await cookieFor(id)}`));
+      assert.match(await preview.until('\r\n\r\n'), /^HTTP\/1\.1 101 /);
+      assert.equal(await preview.until('|'), 'hello a=1|');
+      assert.deepEqual(seen, ['127.0.0.1'], 'the preview upgrade is not the listener’s');
+      preview.socket.destroy();
+      api.socket.destroy();
+    } finally {
+      both.closeAllConnections();
+      await new Promise((r) => both.close(r));
+    }
+  });
+
   it('tunnels an upgrade both ways after a link exchange on the same connection', async () => {
     const id = idOf('hmr');
     sandboxes.add({ id });

@@ -2,13 +2,15 @@ import { parseArgs } from 'node:util';
 import type { Sandbox } from '@paddock/shared';
 import type { ApiClient } from '../apiClient.js';
 import { keyValues } from '../args.js';
+import { shell } from './shell.js';
 
 const USAGE = `usage:
   paddock sandbox create [--memory MB] [--cpus N] [--pids N] [--disk MB] [--env K=V]... [--meta K=V]... [--json]
   paddock sandbox ls [--status STATUS] [--json]
   paddock sandbox get ID
   paddock sandbox stop|start ID
-  paddock sandbox rm ID...`;
+  paddock sandbox rm ID...
+  paddock sandbox shell ID [--cwd DIR] [--shell PATH]`;
 
 export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -81,6 +83,15 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
       const sb = await api.json<Sandbox>('POST', `/v1/sandboxes/${rest[0]}/${sub}`, {});
       console.log(`${sb.id}\t${sb.status}`);
       return 0;
+    }
+    case 'shell': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { cwd: { type: 'string' }, shell: { type: 'string' } },
+      });
+      if (positionals.length !== 1) break;
+      return shell(api.conn, positionals[0] as string, values);
     }
     case 'rm': {
       if (rest.length === 0) break;

@@ -106,6 +106,12 @@ export const authPlugin = fp<AuthOptions>(
               `cookie-authenticated writes need ${CSRF_HEADER}: 1`,
             );
           }
+          if (isUpgrade(request) && !sameHostOrigin(request)) {
+            throw new PaddockError(
+              'forbidden',
+              'a cookie-authenticated WebSocket must come from the console’s own origin',
+            );
+          }
           return;
         }
       }
@@ -137,3 +143,25 @@ export const authPlugin = fp<AuthOptions>(
   },
   { name: 'paddock-auth' },
 );
+
+/** A WebSocket handshake (or any other upgrade). */
+function isUpgrade(request: FastifyRequest): boolean {
+  return request.headers.upgrade !== undefined;
+}
+
+/**
+ * Whether the request's `Origin` names the host it was sent to: the console the daemon serves.
+ * A browser sends cookies with a cross-site WebSocket handshake and lets no page set a header
+ * there, so the CSRF header cannot guard it; the Origin it always sends can. Only the host (and
+ * port) are compared, not the scheme: a proxy in front may end TLS.
+ */
+function sameHostOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  const host = request.headers.host;
+  if (typeof origin !== 'string' || host === undefined) return false;
+  try {
+    return new URL(origin).host === new URL(`http://${host}`).host;
+  } catch {
+    return false;
+  }
+}

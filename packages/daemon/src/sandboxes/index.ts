@@ -11,6 +11,7 @@ import { stateKey } from '@paddock/keys';
 import { execRoutes } from './execRoutes.js';
 import { ExecService } from './execService.js';
 import { fileRoutes } from './fileRoutes.js';
+import { OpenTerminals, ptyRoutes } from './ptyRoutes.js';
 import { IdleStopper } from './idleStop.js';
 import { SandboxCredentials } from './sandboxCredentials.js';
 import { SandboxLifecycle } from './sandboxLifecycle.js';
@@ -33,7 +34,7 @@ export interface SandboxRouteDeps {
 
 /**
  * Sandboxes: their lifecycle through the driver (told to subscribers through `lifecycle`),
- * commands, files, idle stop, and each running sandbox's control-plane token.
+ * commands, terminals, files, idle stop, and each running sandbox's control-plane token.
  */
 export async function createSandboxes(d: {
   db: Db;
@@ -69,6 +70,8 @@ export async function createSandboxes(d: {
     }),
   );
   lifecycle.on('ended', (id) => credentials.forget(id));
+  const terminals = new OpenTerminals();
+  lifecycle.on('ended', (id) => terminals.endSandbox(id));
   const idleStopper = new IdleStopper(service, store, d.settings, d.log);
 
   /** Checks a sandbox's own token (the auth plugin asks); only its current boot's is good. */
@@ -84,6 +87,7 @@ export async function createSandboxes(d: {
       const { events, audit, settings } = d;
       await app.register(sandboxRoutes, { sandboxes: service, events, settings, audit, ...r });
       await app.register(execRoutes, { sandboxes: service, execs, audit });
+      await app.register(ptyRoutes, { sandboxes: service, audit, terminals });
       await app.register(fileRoutes, { sandboxes: service, onChange: r.onFilesChanged });
     };
   return {

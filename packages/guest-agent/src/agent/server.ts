@@ -35,6 +35,7 @@ import {
 } from './http.js';
 import { handleBridgeUpgrade } from './portBridge.js';
 import { ProcessRegistry } from './processes.js';
+import { handlePtyUpgrade, Terminals } from './pty.js';
 import { handleShutdown, Shutdown } from './shutdown.js';
 import { Supervisor } from './supervisor.js';
 import { handleSupervisorLogs, handleSupervisorPut } from './supervisorRoutes.js';
@@ -83,6 +84,8 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
   shutdown.whenRequested(() => supervisor.halt());
   const watches = new WatchRegistry();
   shutdown.whenRequested(() => watches.endAll());
+  const terminals = new Terminals();
+  shutdown.whenRequested(() => terminals.hangUpAll());
 
   const refuseWhenStopping = (): void => {
     if (shutdown.inProgress)
@@ -237,6 +240,10 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if ((req.url ?? '').split('?', 1)[0] === AGENT_ROUTES.pty) {
+      handlePtyUpgrade(req, socket, head, { ...execCtx, terminals }).catch(() => socket.destroy());
+      return;
+    }
     handleBridgeUpgrade(req, socket, head, () => shutdown.inProgress);
   });
 

@@ -6,6 +6,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Static, TSchema } from 'typebox';
 import {
   AGENT_BRIDGE_PROTOCOL,
+  AGENT_PTY_PROTOCOL,
   AGENT_ROUTES,
   AgentHealth,
   ExecResult,
@@ -31,6 +32,7 @@ import {
 import { agentError, isObject, rethrow } from './agentErrors.js';
 import { conforms } from './answers.js';
 import { BoundedFrameReader, WatchFrameReader } from './execStreamReader.js';
+import { AgentPty, type AgentPtyRequest } from './agentPty.js';
 import {
   endpointTarget,
   errorFrom,
@@ -410,6 +412,27 @@ export class AgentClient {
    * portBridge.ts). Each bridge is its own connection to the agent, never a pooled one.
    */
   openBridge(port: number, signal?: AbortSignal): Promise<Socket> {
+    return this.upgrade(AGENT_ROUTES.bridge(port), AGENT_BRIDGE_PROTOCOL, signal);
+  }
+
+  /**
+   * A terminal in the sandbox (the agent's pty.ts): framed bytes and control messages over a
+   * connection of its own. Destroying it hangs the terminal up.
+   */
+  async openPty(req: AgentPtyRequest, signal?: AbortSignal): Promise<AgentPty> {
+    const search = new URLSearchParams({ cols: String(req.cols), rows: String(req.rows) });
+    if (req.cwd !== undefined) search.set('cwd', req.cwd);
+    if (req.shell !== undefined) search.set('shell', req.shell);
+    const socket = await this.upgrade(
+      `${AGENT_ROUTES.pty}?${search.toString()}`,
+      AGENT_PTY_PROTOCOL,
+      signal,
+    );
+    return new AgentPty(socket);
+  }
+
+  /** An HTTP Upgrade to `protocol`: the raw connection once the agent answered 101. */
+  private upgrade(path: string, protocol: string, signal?: AbortSignal): Promise<Socket> {
     const target = endpointTarget(this.endpoint);
     return new Promise((resolve, reject) => {
       if (signal?.aborted) {
@@ -420,10 +443,10 @@ export class AgentClient {
         ...target,
         agent: false,
         method: 'GET',
-        path: AGENT_ROUTES.bridge(port),
-        headers: { connection: 'upgrade', upgrade: AGENT_BRIDGE_PROTOCOL },
+        path,
+        headers: { connection: 'upgrade', upgrade: protocol },
       });
-      // The signal bounds the opening only; an open bridge lives as long as its user wants.
+      // The signal bounds the opening only; an open connection lives as long as its user wants.
       const onAbort = (): void => {
         req.destroy();
         reject(signal?.reason);
@@ -432,7 +455,7 @@ export class AgentClient {
       const settled = (): void => signal?.removeEventListener('abort', onAbort);
       req.once('upgrade', (res, socket, head) => {
         settled();
-        if (res.headers.upgrade?.toLowerCase() !== AGENT_BRIDGE_PROTOCOL) {
+        if (res.headers.upgrade?.toLowerCase() !== protocol) {
           socket.destroy();
           reject(agentError('upgraded to an unexpected protocol'));
           return;

@@ -1,2 +1,3 @@
 export { AgentClient, type AgentClientOptions } from './agentClient.js';
 export { AgentClients } from './agentClients.js';
+export { AgentPty, type AgentPtyHandlers, type AgentPtyRequest } from './agentPty.js';

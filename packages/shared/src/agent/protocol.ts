@@ -66,6 +66,11 @@ export const AGENT_ROUTES = {
   supervisorRestart: (name: string) => `/supervisor/${encodeURIComponent(name)}/restart`,
   /** `GET /bridge?port=N` with `Upgrade: paddock-tcp`: a raw TCP stream to 127.0.0.1:N inside. */
   bridge: (port: number) => `/bridge?port=${port}`,
+  /**
+   * `GET /pty?cols=C&rows=R[&cwd=P][&shell=S]` with `Upgrade: paddock-pty`: a terminal, as
+   * frames (agent/pty.ts).
+   */
+  pty: '/pty',
 } as const;
 
 /** The Upgrade token of a port bridge. */

@@ -9,6 +9,7 @@ import { FileRoutes } from './files.js';
 import { ModelAccessRoutes } from './modelAccess.js';
 import { PresetRoutes } from './presets.js';
 import { ProcessRoutes } from './processes.js';
+import { PtyRoutes } from './pty.js';
 import type { RouteContract } from './routeContract.js';
 import { RuntimeRoutes } from './runtime.js';
 import { SandboxRoutes } from './sandboxes.js';
@@ -30,6 +31,7 @@ export const ROUTES = {
   apiKeys: ApiKeyRoutes,
   sandboxes: SandboxRoutes,
   exec: ExecRoutes,
+  pty: PtyRoutes,
   files: FileRoutes,
   settings: SettingsRoutes,
   runtime: RuntimeRoutes,
