@@ -231,7 +231,7 @@ describe('the desktop in Chromium', () => {
       },
     );
     assert.equal(wrote.status, 200);
-    await page.goto(`${d.url}/apps/${created.body.id}`);
+    await page.goto(`${d.url}/apps/${created.body.id}/settings`);
     await page.getByTestId('publish-app').click();
     const result = page.getByTestId('publish-result');
     await result.waitFor({ timeout: 300_000 });

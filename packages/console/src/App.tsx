@@ -1,16 +1,18 @@
+import type { Session } from '@paddock/shared';
 import { errorMessage } from './api/client.js';
 import { useSession } from './api/session.js';
 import { Header } from './components/Header.js';
 import { AppListPage } from './pages/AppListPage.js';
 import { AppPage } from './pages/AppPage.js';
 import { DesktopPage } from './pages/DesktopPage.js';
+import { InstancePage } from './pages/InstancePage.js';
 import { NewAppPage } from './pages/NewAppPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { UserspaceAppPage } from './pages/UserspaceAppPage.js';
 import { useRoute } from './router/navigation.js';
 
-function RouteView() {
+function RouteView({ session }: { session: Session }) {
   const route = useRoute();
   switch (route.name) {
     case 'apps':
@@ -18,11 +20,13 @@ function RouteView() {
     case 'new-app':
       return <NewAppPage />;
     case 'app':
-      return <AppPage key={route.id} id={route.id} />;
+      return <AppPage key={route.id} id={route.id} tab={route.tab} />;
     case 'desktop':
       return <DesktopPage />;
     case 'userspace-app':
       return <UserspaceAppPage key={route.id} id={route.id} />;
+    case 'instance':
+      return <InstancePage section={route.section} session={session} />;
     case 'not-found':
       return <NotFoundPage />;
   }
@@ -49,7 +53,7 @@ export function App() {
   return (
     <>
       <Header session={session.data} />
-      <RouteView />
+      <RouteView session={session.data} />
     </>
   );
 }

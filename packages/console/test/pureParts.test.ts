@@ -6,7 +6,7 @@ import type { App, PreviewStatus, ProcessView, SandboxDetail } from '@paddock/sh
 import { summarizeApp } from '../src/lib/appStatus.js';
 import { keepTail, MAX_LOG_CHARS } from '../src/lib/boundedText.js';
 import { isSamePreviewTarget, nextFrameSrc } from '../src/lib/previewUrl.js';
-import { parseRoute, paths } from '../src/router/routes.js';
+import { APP_TABS, INSTANCE_SECTIONS, parseRoute, paths } from '../src/router/routes.js';
 
 function process(name: string, overrides: Partial<ProcessView> = {}): ProcessView {
   return {
@@ -149,8 +149,26 @@ describe('parseRoute', () => {
     assert.deepEqual(parseRoute('/'), { name: 'apps' });
     assert.deepEqual(parseRoute('/apps/'), { name: 'apps' });
     assert.deepEqual(parseRoute('/apps/new'), { name: 'new-app' });
-    assert.deepEqual(parseRoute(paths.app('ap 1')), { name: 'app', id: 'ap 1' });
+    assert.deepEqual(parseRoute(paths.app('ap 1')), { name: 'app', id: 'ap 1', tab: 'build' });
     assert.deepEqual(parseRoute('/apps/a/b'), { name: 'not-found' });
     assert.deepEqual(parseRoute('/apps/%E0%A4%A'), { name: 'not-found' });
+  });
+
+  it("knows an app page's sections, each at its own address", () => {
+    for (const tab of APP_TABS) {
+      assert.deepEqual(parseRoute(paths.app('ap_1', tab)), { name: 'app', id: 'ap_1', tab });
+    }
+    // The build view has one address only.
+    assert.equal(paths.app('ap_1', 'build'), '/apps/ap_1');
+    assert.deepEqual(parseRoute('/apps/ap_1/build'), { name: 'not-found' });
+    assert.deepEqual(parseRoute('/apps/ap_1/files/x'), { name: 'not-found' });
+  });
+
+  it("knows the instance's pages", () => {
+    assert.deepEqual(parseRoute('/instance'), { name: 'instance', section: 'settings' });
+    for (const section of INSTANCE_SECTIONS) {
+      assert.deepEqual(parseRoute(paths.instance(section)), { name: 'instance', section });
+    }
+    assert.deepEqual(parseRoute('/instance/nope'), { name: 'not-found' });
   });
 });

@@ -33,6 +33,11 @@ export function Header({ session }: { session: Session }) {
         <Link to={paths.desktop} data-testid="nav-desktop">
           Desktop
         </Link>
+        {session.admin && (
+          <Link to={paths.instance()} data-testid="nav-instance">
+            Instance
+          </Link>
+        )}
       </nav>
       <div className="header-session">
         <NotificationsMenu />

@@ -1,21 +1,66 @@
 import { useEffect } from 'react';
+import type { App } from '@paddock/shared';
 import { useApp } from '../api/apps.js';
 import { ApiError } from '../api/client.js';
-import { AppSettings } from '../components/AppSettings.js';
 import { AppStatusLine } from '../components/AppStatusLine.js';
-import { DeleteAppPanel } from '../components/DeleteAppPanel.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { Link } from '../components/Link.js';
-import { ManifestErrors } from '../components/ManifestErrors.js';
-import { PreviewPanel } from '../components/PreviewPanel.js';
-import { ProcessesPanel } from '../components/ProcessesPanel.js';
-import { PublishPanel } from '../components/PublishPanel.js';
-import { TasksPanel } from '../components/TasksPanel.js';
 import { WakeButton } from '../components/WakeButton.js';
 import { fullTime, timeAgo } from '../lib/time.js';
-import { paths } from '../router/routes.js';
+import { APP_TABS, paths, type AppTab } from '../router/routes.js';
+import { ActivityTab } from './app/ActivityTab.js';
+import { APP_TAB_LABELS } from './app/appTab.js';
+import { BuildTab } from './app/BuildTab.js';
+import { CheckpointsTab } from './app/CheckpointsTab.js';
+import { ConfigTab } from './app/ConfigTab.js';
+import { EgressTab } from './app/EgressTab.js';
+import { FilesTab } from './app/FilesTab.js';
+import { SettingsTab } from './app/SettingsTab.js';
+import { SnapshotsTab } from './app/SnapshotsTab.js';
+import { TerminalTab } from './app/TerminalTab.js';
 
-export function AppPage({ id }: { id: string }) {
+function TabView({ tab, app }: { tab: AppTab; app: App }) {
+  switch (tab) {
+    case 'build':
+      return <BuildTab app={app} />;
+    case 'files':
+      return <FilesTab app={app} />;
+    case 'terminal':
+      return <TerminalTab app={app} />;
+    case 'checkpoints':
+      return <CheckpointsTab app={app} />;
+    case 'snapshots':
+      return <SnapshotsTab app={app} />;
+    case 'config':
+      return <ConfigTab app={app} />;
+    case 'egress':
+      return <EgressTab app={app} />;
+    case 'activity':
+      return <ActivityTab app={app} />;
+    case 'settings':
+      return <SettingsTab app={app} />;
+  }
+}
+
+/** The app's sections as links (each has its own address), the current one marked. */
+function AppTabs({ appId, current }: { appId: string; current: AppTab }) {
+  return (
+    <nav className="app-tabs" aria-label="App sections">
+      {APP_TABS.map((tab) => (
+        <Link
+          key={tab}
+          to={paths.app(appId, tab)}
+          aria-current={tab === current ? 'page' : undefined}
+          data-testid={`app-tab-${tab}`}
+        >
+          {APP_TAB_LABELS[tab]}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
+export function AppPage({ id, tab }: { id: string; tab: AppTab }) {
   const query = useApp(id);
   const app = query.data;
 
@@ -77,36 +122,10 @@ export function AppPage({ id }: { id: string }) {
         )}
         {canWake && <WakeButton appId={app.id} label={sandbox ? 'Wake' : 'Start'} />}
       </div>
-      {sandbox ? (
-        <>
-          <ManifestErrors errors={sandbox.manifest.errors} source={sandbox.manifest.source} />
-          <div className="workbench">
-            <TasksPanel appId={app.id} sandbox={sandbox} />
-            <div className="workbench-preview">
-              {sandbox.preview.status === 'none' ? (
-                <section className="panel" aria-labelledby="preview-title">
-                  <h2 id="preview-title">Preview</h2>
-                  <p className="muted">
-                    No preview: this app has no web process (status{' '}
-                    <span data-testid="preview-status">none</span>). Its processes are below.
-                  </p>
-                </section>
-              ) : (
-                <PreviewPanel appName={app.name} sandbox={sandbox} />
-              )}
-            </div>
-          </div>
-          <ProcessesPanel appId={app.id} sandbox={sandbox} />
-        </>
-      ) : (
-        <p className="empty">
-          This app has no sandbox, so nothing to build in or preview yet: start it with the button
-          above.
-        </p>
-      )}
-      <PublishPanel app={app} />
-      <AppSettings key={app.id} app={app} />
-      <DeleteAppPanel app={app} />
+      <AppTabs appId={app.id} current={tab} />
+      <div className="app-tab" data-tab={tab}>
+        <TabView tab={tab} app={app} />
+      </div>
     </main>
   );
 }
