@@ -1,8 +1,13 @@
 /**
  * What the console's browser tests share: Chromium with preview hosts mapped to loopback,
- * signing in, creating an app through the new-app form, and its preview frame.
+ * signing in, creating an app through the new-app form, its preview frame, the accessibility
+ * check (axe-core) and the screenshots in docs/console/.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import type { TestDaemon } from './harness.js';
 import { waitFor } from './previewClient.js';
@@ -69,4 +74,54 @@ export async function previewWithHeading(page: Page, timeoutMs = 120_000): Promi
     },
     timeoutMs,
   );
+}
+
+const AXE_SOURCE = readFileSync(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+/**
+ * Runs axe-core on the page as it stands and fails on any serious or critical violation
+ * (WCAG 2 A/AA rules). Evaluated through the devtools protocol, so the console's CSP, which
+ * allows no inline script, stays on. Preview and app frames are other origins: not checked.
+ */
+export async function assertAccessible(page: Page, what: string): Promise<void> {
+  await page.evaluate(AXE_SOURCE);
+  const found = await page.evaluate(async () => {
+    const { axe, document } = globalThis as unknown as { axe: AxeLike; document: object };
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      iframes: false,
+    });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v) =>
+          `${v.id} (${v.impact}): ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`).join(', ')}`,
+      );
+  });
+  assert.deepEqual(found, [], `accessibility of ${what}`);
+}
+
+interface AxeLike {
+  run(
+    context: object,
+    options: object,
+  ): Promise<{
+    violations: {
+      id: string;
+      impact: string | null;
+      nodes: { target: string[]; failureSummary?: string }[];
+    }[];
+  }>;
+}
+
+/** Where the tests keep the console's screenshots, so the docs show the console as it is. */
+export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '..', 'docs', 'console');
+
+/** Saves the page as docs/console/{name}.png (what the README and the docs show). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 }

@@ -61,6 +61,7 @@ export function InstallPanel() {
         <input
           type="file"
           accept=".paddockapp,application/vnd.paddock.app,application/zip"
+          aria-label="App package (.paddockapp)"
           data-testid="install-file"
           onChange={(event) => setFile(event.target.files?.[0] ?? null)}
         />

@@ -40,7 +40,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
     wildcard: false,
   });
   // The SPA's own routes (History API) load the shell; it routes on the client.
-  for (const url of ['/apps/*', '/desktop', '/desktop/*']) {
+  for (const url of ['/apps/*', '/desktop', '/desktop/*', '/instance', '/instance/*']) {
     app.get(url, { schema: { hide: true } }, (_request, reply) =>
       reply
         .header('cache-control', 'no-cache')
