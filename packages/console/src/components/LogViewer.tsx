@@ -51,6 +51,7 @@ export function LogViewer({ url, processName }: LogViewerProps) {
         className="log-output"
         data-testid="process-logs"
         tabIndex={0}
+        role="region"
         aria-label={`Output of ${processName}`}
         onScroll={handleScroll}
       >

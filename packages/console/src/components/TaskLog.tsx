@@ -47,6 +47,7 @@ export function TaskLog({ text, label, empty }: TaskLogProps) {
       className="log-output task-log"
       data-testid="task-log"
       tabIndex={0}
+      role="region"
       aria-label={label}
       onScroll={handleScroll}
     >
