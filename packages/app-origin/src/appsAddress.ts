@@ -1,4 +1,4 @@
-import { PaddockError } from '@paddock/shared';
+import { isBareOrigin, PaddockError } from '@paddock/shared';
 
 /** A userspace app id: an Ed25519 public key in lower-case base32, 52 characters. */
 export const APP_ID_PATTERN = /^[a-z2-7]{52}$/;
@@ -26,12 +26,7 @@ export class AppsAddress {
       throw new PaddockError('bad_request', `PADDOCK_APPS_URL is not a URL: ${baseUrl}`);
     }
     if (
-      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
-      url.pathname !== '/' ||
-      url.search !== '' ||
-      url.hash !== '' ||
-      url.username !== '' ||
-      url.password !== '' ||
+      !isBareOrigin(url) ||
       !/^[a-z0-9.-]+$/.test(url.hostname) ||
       !url.hostname.includes('.') ||
       /^[0-9.]+$/.test(url.hostname)

@@ -1,5 +1,10 @@
 import path from 'node:path';
-import { DEFAULT_LIMITS, DEFAULT_MAX_LIMITS, type SandboxLimits } from '@paddock/shared';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_LIMITS,
+  isBareOrigin,
+  type SandboxLimits,
+} from '@paddock/shared';
 
 /** Everything paddockd reads from its environment, resolved once at start. */
 export interface DaemonConfig {
@@ -81,14 +86,7 @@ function publicUrl(raw: string | undefined): URL | undefined {
   } catch {
     throw new ConfigError(`PADDOCK_PUBLIC_URL is not a URL: "${raw}"`);
   }
-  if (
-    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
-    url.pathname !== '/' ||
-    url.search !== '' ||
-    url.hash !== '' ||
-    url.username !== '' ||
-    url.password !== ''
-  ) {
+  if (!isBareOrigin(url)) {
     throw new ConfigError(
       `PADDOCK_PUBLIC_URL must be http(s)://host[:port] with no path, got "${raw}"`,
     );

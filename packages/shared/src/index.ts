@@ -27,6 +27,7 @@ export * from './api/egress.js';
 export * from './api/system.js';
 export * from './cookies.js';
 export * from './contentTypes.js';
+export * from './originUrl.js';
 export * from './routes/routeContract.js';
 export * from './routes/errorResponses.js';
 export * from './routes/sandboxes.js';
