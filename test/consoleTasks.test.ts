@@ -6,6 +6,7 @@ import {
   createApp,
   launchConsoleChromium,
   previewWithHeading,
+  screenshot,
   signIn,
   type ConsoleApp,
 } from './consoleClient.js';
@@ -148,6 +149,8 @@ describe('the console builds an app with tasks', () => {
     );
     const listed = await d.api<{ items: Task[] }>('GET', `/v1/sandboxes/${app.sandbox!.id}/tasks`);
     assert.equal(listed.body.items[0]?.input.script, script);
+    // The build view as the README shows it: a task's verdict and diff beside the live preview.
+    await screenshot(page, 'build');
   });
 
   it('cancels a long task mid-run', async () => {
