@@ -1,6 +1,10 @@
 import type { App, Snapshot } from '@paddock/shared';
 import { ApiError } from '../../api/client.js';
-import type { useDeleteSnapshot, useForkSnapshot, useRestoreSnapshot } from '../../api/snapshots.js';
+import type {
+  useDeleteSnapshot,
+  useForkSnapshot,
+  useRestoreSnapshot,
+} from '../../api/snapshots.js';
 import { formatBytes } from '../../lib/capabilities.js';
 import { forgetImport } from '../../lib/importedSnapshots.js';
 import { navigate } from '../../router/navigation.js';
