@@ -57,18 +57,20 @@ export function CheckpointEntry({ checkpoint, task, onRestore, onFork }: Checkpo
             type="button"
             className="button-quiet"
             data-testid="checkpoint-restore"
+            aria-label={`Restore checkpoint ${short}…`}
             onClick={() => onRestore(checkpoint)}
           >
-            Restore<span className="visually-hidden"> checkpoint {short}</span>…
+            Restore…
           </button>
         )}
         <button
           type="button"
           className="button-quiet"
           data-testid="checkpoint-fork"
+          aria-label={`Fork checkpoint ${short} to a new app…`}
           onClick={() => onFork(checkpoint)}
         >
-          Fork<span className="visually-hidden"> checkpoint {short} to a new app</span>…
+          Fork…
         </button>
       </div>
     </li>

@@ -24,7 +24,8 @@ const STATUS: Record<Snapshot['status'], { label: string; tone: Tone }> = {
 export function SnapshotEntry({ snapshot, canRestore, onAction }: SnapshotEntryProps) {
   const status = STATUS[snapshot.status];
   const ready = snapshot.status === 'ready';
-  const hidden = <span className="visually-hidden"> snapshot {snapshot.name}</span>;
+  // Each button names its snapshot for screen readers (the visible word starts the name).
+  const named = (verb: string, rest = '') => `${verb} snapshot ${snapshot.name}${rest}`;
   return (
     <li
       className="snapshot"
@@ -66,9 +67,10 @@ export function SnapshotEntry({ snapshot, canRestore, onAction }: SnapshotEntryP
             type="button"
             className="button-quiet"
             data-testid="snapshot-restore"
+            aria-label={named('Restore', '…')}
             onClick={() => onAction('restore', snapshot)}
           >
-            Restore{hidden}…
+            Restore…
           </button>
         )}
         {ready && (
@@ -76,9 +78,10 @@ export function SnapshotEntry({ snapshot, canRestore, onAction }: SnapshotEntryP
             type="button"
             className="button-quiet"
             data-testid="snapshot-fork"
+            aria-label={`Fork to new app from snapshot ${snapshot.name}…`}
             onClick={() => onAction('fork', snapshot)}
           >
-            Fork{hidden} to new app…
+            Fork to new app…
           </button>
         )}
         {ready && (
@@ -87,8 +90,9 @@ export function SnapshotEntry({ snapshot, canRestore, onAction }: SnapshotEntryP
             href={snapshotExportUrl(snapshot.id)}
             download={`${snapshot.id}.tar`}
             data-testid="snapshot-export"
+            aria-label={named('Export', ' as a tar')}
           >
-            Export{hidden}
+            Export
           </a>
         )}
         {snapshot.status !== 'capturing' && (
@@ -96,9 +100,10 @@ export function SnapshotEntry({ snapshot, canRestore, onAction }: SnapshotEntryP
             type="button"
             className="button-quiet button-quiet-danger"
             data-testid="snapshot-delete"
+            aria-label={named('Delete', '…')}
             onClick={() => onAction('delete', snapshot)}
           >
-            Delete{hidden}…
+            Delete…
           </button>
         )}
       </div>
