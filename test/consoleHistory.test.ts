@@ -227,4 +227,24 @@ describe('the console shows an app’s checkpoints and snapshots', () => {
     await page.getByTestId('snapshots-empty').waitFor({ timeout: 30_000 });
     assert.equal((await d.api('GET', `/v1/snapshots/${captured.id}`)).status, 404);
   });
+  it('fits both sections on a phone, nothing wider than the screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const tab of ['snapshots', 'checkpoints']) {
+      await page.getByTestId(`app-tab-${tab}`).click();
+      await page
+        .getByTestId(tab === 'snapshots' ? 'imported-list' : 'checkpoint')
+        .first()
+        .waitFor({
+          timeout: 60_000,
+        });
+      const widths = await page.evaluate(() => {
+        const g = globalThis as unknown as {
+          innerWidth: number;
+          document: { documentElement: { scrollWidth: number } };
+        };
+        return { page: g.document.documentElement.scrollWidth, screen: g.innerWidth };
+      });
+      assert.ok(widths.page <= widths.screen, `${tab}: ${JSON.stringify(widths)}`);
+    }
+  });
 });

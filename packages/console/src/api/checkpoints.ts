@@ -15,8 +15,11 @@ function checkpointsPath(appId: string, limit: number, cursor: string | null): s
   return apiPath`/v1/apps/${appId}/checkpoints` + query;
 }
 
-/** The timeline, newest first, a page at a time ("Load more" asks for the next). */
-export function useCheckpoints(appId: string, enabled: boolean) {
+/**
+ * The timeline, newest first, a page at a time ("Load more" asks for the next). Reading it
+ * wakes a sleeping sandbox, so it is refreshed only while the sandbox runs (`live`).
+ */
+export function useCheckpoints(appId: string, live: boolean) {
   return useInfiniteQuery({
     queryKey: queryKeys.checkpointList(appId),
     queryFn: ({ pageParam, signal }) =>
@@ -25,8 +28,8 @@ export function useCheckpoints(appId: string, enabled: boolean) {
       }),
     initialPageParam: '',
     getNextPageParam: (last) => last.next_cursor ?? undefined,
-    enabled,
-    refetchInterval: REFRESH_MS,
+    refetchInterval: live ? REFRESH_MS : false,
+    refetchOnWindowFocus: live,
   });
 }
 

@@ -29,7 +29,11 @@ export function CheckpointsTab({ app }: AppTabProps) {
     >
       <h2 id="checkpoints-title">Checkpoints</h2>
       {app.sandbox ? (
-        <CheckpointTimeline app={app} sandboxId={app.sandbox.id} />
+        <CheckpointTimeline
+          app={app}
+          sandboxId={app.sandbox.id}
+          live={app.sandbox.status === 'running'}
+        />
       ) : (
         <NoSandbox what="its checkpoints cannot be read" />
       )}
@@ -37,8 +41,12 @@ export function CheckpointsTab({ app }: AppTabProps) {
   );
 }
 
-function CheckpointTimeline({ app, sandboxId }: AppTabProps & { sandboxId: string }) {
-  const list = useCheckpoints(app.id, true);
+function CheckpointTimeline({
+  app,
+  sandboxId,
+  live,
+}: AppTabProps & { sandboxId: string; live: boolean }) {
+  const list = useCheckpoints(app.id, live);
   const tasks = useTasks(sandboxId);
   const restore = useRestoreCheckpoint(app.id);
   const fork = useForkCheckpoint(app.id);

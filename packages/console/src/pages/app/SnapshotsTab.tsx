@@ -163,6 +163,7 @@ export function SnapshotsTab({ app }: AppTabProps) {
           </div>
         </div>
       )}
+      {importedItems.length > 0 && <h4>Imported from this page</h4>}
       {importedItems.length > 0 && (
         <SnapshotList
           snapshots={importedItems}
