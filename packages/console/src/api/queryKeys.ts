@@ -14,6 +14,12 @@ export const queryKeys = {
   tasks: (sandboxId: string) => ['tasks', 'list', sandboxId] as const,
   taskDiff: (id: string) => ['tasks', 'diff', id] as const,
   appConfig: (appId: string) => ['apps', 'config', appId] as const,
+  checkpoints: (appId: string) => ['checkpoints', appId] as const,
+  checkpointList: (appId: string) => ['checkpoints', appId, 'list'] as const,
+  checkpointParent: (appId: string, sha: string) => ['checkpoints', appId, 'parent', sha] as const,
+  snapshots: ['snapshots'] as const,
+  appSnapshots: (appId: string) => ['snapshots', 'app', appId] as const,
+  snapshot: (id: string) => ['snapshots', 'detail', id] as const,
 };
 
 /** How often live views (app list, app page) ask the daemon for fresh state. */

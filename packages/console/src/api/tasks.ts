@@ -1,13 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiPath, requestBytes, requestJson } from './client.js';
 import { POLL_INTERVAL_MS, queryKeys } from './queryKeys.js';
-import type {
-  CheckpointPage,
-  ConfigEntry,
-  CreateTaskBody,
-  Task,
-  TaskStatus,
-} from '@paddock/shared';
+import type { ConfigEntry, CreateTaskBody, Task, TaskStatus } from '@paddock/shared';
 
 /** While nothing runs, the history is still refreshed now and then (tasks started elsewhere). */
 const IDLE_POLL_MS = 10_000;
@@ -85,58 +79,5 @@ export function useAppConfig(appId: string) {
       }).then((list) => list.items),
     // Keys are added elsewhere (the CLI, curl): notice them without a reload.
     refetchInterval: IDLE_POLL_MS,
-  });
-}
-
-/** Where "before this task" is: the checkpoint's first parent, and how many came after it. */
-export interface TaskParent {
-  /** The commit the workspace held before the task ran. */
-  sha: string;
-  /** Checkpoints on top of the task's own (later tasks, restores): a restore undoes them too. */
-  later: number;
-}
-
-const CHECKPOINT_PAGES_MAX = 10;
-
-/**
- * Finds the checkpoint before a task's in the app's history (first parents from HEAD, newest
- * first, so the entry after the task's is its parent). Restores add commits on top, so a task's
- * checkpoint stays in that history; null when it is not there all the same (the workspace's git
- * history was rewritten inside it) or has no parent.
- */
-export async function findTaskParent(
-  appId: string,
-  checkpoint: string,
-): Promise<TaskParent | null> {
-  let cursor: string | null = null;
-  let seen = 0;
-  let found = false;
-  for (let page = 0; page < CHECKPOINT_PAGES_MAX; page++) {
-    const query: string = cursor ? `?limit=100&cursor=${cursor}` : '?limit=100';
-    const list: CheckpointPage = await requestJson<CheckpointPage>(
-      'GET',
-      apiPath`/v1/apps/${appId}/checkpoints` + query,
-    );
-    for (const item of list.items) {
-      if (found) return { sha: item.sha, later: seen };
-      if (item.sha === checkpoint) found = true;
-      else seen++;
-    }
-    if (!list.next_cursor) return null;
-    cursor = list.next_cursor;
-  }
-  return null;
-}
-
-/** Returns the app's workspace to a checkpoint, as a new commit on top (history is kept). */
-export function useRestoreCheckpoint(appId: string) {
-  const client = useQueryClient();
-  return useMutation({
-    mutationFn: (sha: string) =>
-      requestJson<{ restored: string; checkpoint: string }>(
-        'POST',
-        apiPath`/v1/apps/${appId}/checkpoints/${sha}/restore`,
-      ),
-    onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.app(appId) }),
   });
 }

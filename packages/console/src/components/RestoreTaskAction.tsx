@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { Task } from '@paddock/shared';
 import { ApiError } from '../api/client.js';
-import { findTaskParent, useRestoreCheckpoint } from '../api/tasks.js';
+import { queryKeys } from '../api/queryKeys.js';
+import { findTaskParent, useRestoreCheckpoint } from '../api/checkpoints.js';
 import { ErrorNotice } from './ErrorNotice.js';
 
 interface RestoreTaskActionProps {
@@ -27,7 +28,7 @@ export function RestoreTaskAction({ appId, task, busy }: RestoreTaskActionProps)
   const triggerRef = useRef<HTMLButtonElement>(null);
   const restore = useRestoreCheckpoint(appId);
   const parent = useQuery({
-    queryKey: ['checkpoints', 'parent', appId, checkpoint],
+    queryKey: queryKeys.checkpointParent(appId, checkpoint ?? ''),
     queryFn: () => findTaskParent(appId, checkpoint!),
     enabled: open && checkpoint !== null,
     staleTime: 0,
