@@ -137,6 +137,11 @@ function ActivityItem({ event }: { event: PaddockEvent }) {
           </time>
           <code className="activity-type">{event.type}</code>
           <span className="activity-message">{event.message}</span>
+          {event.sandbox_id && (
+            <code className="activity-sandbox" title={`Sandbox ${event.sandbox_id}`}>
+              {shortSandbox(event.sandbox_id)}
+            </code>
+          )}
           {event.severity !== 'info' && (
             <span className={`activity-severity activity-severity-${event.severity}`}>
               {event.severity}
@@ -171,4 +176,9 @@ function ActivityItem({ event }: { event: PaddockEvent }) {
       </details>
     </li>
   );
+}
+
+/** `sb…8488r`: enough to tell an app's sandboxes apart; the full id is in the details. */
+function shortSandbox(id: string): string {
+  return `${id.slice(0, 2)}…${id.slice(-6)}`;
 }
