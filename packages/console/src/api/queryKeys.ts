@@ -20,6 +20,7 @@ export const queryKeys = {
   snapshots: ['snapshots'] as const,
   appSnapshots: (appId: string) => ['snapshots', 'app', appId] as const,
   snapshot: (id: string) => ['snapshots', 'detail', id] as const,
+  appEvents: (appId: string, type: string) => ['apps', 'events', appId, type] as const,
 };
 
 /** How often live views (app list, app page) ask the daemon for fresh state. */

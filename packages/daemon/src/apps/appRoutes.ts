@@ -1,5 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type App, AppRoutes } from '@paddock/shared';
+import { type App, AppRoutes, encodeSseFrame } from '@paddock/shared';
+import type { AppEvents } from '../events/appEvents.js';
+import type { EventView } from '../events/eventLog.js';
+import { clientGone } from '../http/disconnect.js';
+import { openEventStream, startHeartbeat, wantsStream } from '../http/eventStream.js';
 import { actorOf, requirePrincipal } from '../http/principal.js';
 import type { SandboxDetails } from '../processes/sandboxDetails.js';
 import { snapshotView } from '../snapshots/snapshotStore.js';
@@ -11,7 +15,14 @@ export interface AppRoutesOptions {
   audit: AuditLog;
   apps: AppService;
   details: SandboxDetails;
+  appEvents: AppEvents;
 }
+
+/** Bytes an events follower may leave unread before it is cut off. */
+const STREAM_BUFFER_BYTES = 1024 * 1024;
+
+/** An event id (a ULID), as a reconnecting EventSource sends it back in Last-Event-ID. */
+const EVENT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app, opts) => {
   const { apps, details } = opts;
@@ -156,6 +167,44 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app
         details: { snapshot_id: request.body.snapshot_id, from_app: request.params.id },
       });
       return reply.code(201).send(await view(forked));
+    },
+  });
+
+  app.route({
+    ...AppRoutes.events,
+    handler: async (request, reply) => {
+      const p = requirePrincipal(request);
+      const row = await apps.get(p.owner, request.params.id);
+      const { cursor, limit = 100, type } = request.query;
+      const filter = { owner: p.owner, appId: row.id, ...(type ? { type } : {}) };
+      if (!wantsStream(request.headers.accept)) {
+        return opts.appEvents.list(filter, { limit, ...(cursor ? { cursor } : {}) });
+      }
+      const out = reply.raw;
+      const gone = clientGone(reply);
+      const send = (e: EventView): void => {
+        if (out.writableEnded || out.destroyed) return;
+        // The SSE id lets a reconnecting EventSource say what it saw last.
+        out.write(`id: ${e.id}\n${encodeSseFrame({ event: 'event', data: e })}`);
+        if (out.writableLength > STREAM_BUFFER_BYTES) out.destroy();
+      };
+      const lastSeen = request.headers['last-event-id'];
+      let sentUpTo = typeof lastSeen === 'string' && EVENT_ID.test(lastSeen) ? lastSeen : '';
+      const sendOnce = (e: EventView): void => {
+        if (e.id <= sentUpTo) return;
+        sentUpTo = e.id;
+        send(e);
+      };
+      reply.hijack();
+      openEventStream(out);
+      startHeartbeat(out);
+      // Subscribed before the catch-up is read, so nothing falls between the two.
+      const missed = sentUpTo
+        ? opts.appEvents.since(filter, sentUpTo, limit).then((list) => list.forEach(sendOnce))
+        : Promise.resolve();
+      const stop = opts.appEvents.follow(filter, sendOnce, missed);
+      gone.addEventListener('abort', stop);
+      return reply;
     },
   });
 };

@@ -1,5 +1,7 @@
 import type { AuditLog } from '../audit/auditLog.js';
+import { AppEvents } from '../events/appEvents.js';
 import type { EventLog } from '../events/eventLog.js';
+import type { Db } from '../store/database.js';
 import type { RouteInstaller } from '../http/routes.js';
 import type { PresetMounts } from '../presets/presetMounts.js';
 import type { RuntimeService, SandboxDetails } from '../processes/index.js';
@@ -15,6 +17,7 @@ export { AppStore } from './appStore.js';
 
 /** Apps: a name, a preset and the current sandbox; made, forked, restored and deleted whole. */
 export function createApps(d: {
+  db: Db;
   store: AppStore;
   sandboxes: SandboxService;
   runtime: RuntimeService;
@@ -39,7 +42,10 @@ export function createApps(d: {
     exclusive: (id, fn) => d.tasks.exclusive(id, fn),
   });
   const routes: RouteInstaller = async (app) => {
-    await app.register(appRoutes, { apps: service, details: d.details, audit: d.audit });
+    const appEvents = new AppEvents({ db: d.db, events: d.events });
+    await app.register(appRoutes, {
+      ...{ apps: service, details: d.details, audit: d.audit, appEvents },
+    });
   };
   return { service, routes };
 }

@@ -1,6 +1,7 @@
 import { monotonicFactory } from 'ulid';
 import type { Severity } from '@paddock/shared';
 import type { Db } from '../store/database.js';
+import type { EventsTable } from '../store/schema.js';
 
 export interface NewEvent {
   owner: string;
@@ -20,6 +21,19 @@ export interface EventView {
   message: string;
   payload: Record<string, unknown>;
   created_at: string;
+}
+
+/** A stored row as the API shows it. */
+export function eventViewOf(r: EventsTable): EventView {
+  return {
+    id: r.id,
+    sandbox_id: r.sandbox_id,
+    type: r.type,
+    severity: r.severity,
+    message: r.message,
+    payload: JSON.parse(r.payload_json) as Record<string, unknown>,
+    created_at: r.created_at,
+  };
 }
 
 /** The append-only event log. There is no update or delete path, by design. */
@@ -72,15 +86,7 @@ export class EventLog {
       .limit(page.limit + 1)
       .execute();
     const more = rows.length > page.limit;
-    const items = rows.slice(0, page.limit).map((r) => ({
-      id: r.id,
-      sandbox_id: r.sandbox_id,
-      type: r.type,
-      severity: r.severity,
-      message: r.message,
-      payload: JSON.parse(r.payload_json) as Record<string, unknown>,
-      created_at: r.created_at,
-    }));
+    const items = rows.slice(0, page.limit).map(eventViewOf);
     return { items, next_cursor: more ? (items[items.length - 1]?.id ?? null) : null };
   }
 

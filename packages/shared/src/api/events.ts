@@ -16,6 +16,8 @@ export const EventSchema = Type.Object(
   },
   { $id: 'Event' },
 );
+/** One entry of the event log (named so it does not shadow the DOM's Event). */
+export type PaddockEvent = Static<typeof EventSchema>;
 
 export const EventsQuery = Type.Object(
   {
@@ -29,3 +31,26 @@ export const EventPage = Type.Object({
   items: Type.Array(EventSchema),
   next_cursor: Type.Union([Type.String(), Type.Null()]),
 });
+export type EventPage = Static<typeof EventPage>;
+
+export const AppEventsQuery = Type.Object(
+  {
+    cursor: Type.Optional(
+      Type.String({
+        pattern: '^[0-9A-HJKMNP-TV-Z]{26}$',
+        description: "A page's `next_cursor` (an event id); a malformed one is a 400 bad_request",
+      }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+    type: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        pattern: '^[a-z0-9_.]+(\\.\\*)?$',
+        description:
+          'An event type, exact (`sandbox.stopped`) or a prefix ending in .* (`sandbox.*`)',
+      }),
+    ),
+  },
+  strict,
+);
+export type AppEventsQuery = Static<typeof AppEventsQuery>;

@@ -14,6 +14,7 @@ import {
   RestoreAppBody,
   RestoredCheckpoint,
 } from '../api/apps.js';
+import { AppEventsQuery, EventPage } from '../api/events.js';
 import { ListSnapshotsQuery, RestoredSnapshot, SnapshotPage } from '../api/snapshots.js';
 import { errorResponses } from './errorResponses.js';
 import type { RouteTable } from './routeContract.js';
@@ -160,6 +161,22 @@ export const AppRoutes = {
       params: AppIdParams,
       body: ForkAppBody,
       response: { 201: AppSchema, ...errorResponses(400, 401, 404, 409, 502) },
+    },
+  },
+  events: {
+    method: 'GET',
+    url: '/v1/apps/:id/events',
+    schema: {
+      tags,
+      summary: "The app's events across every sandbox it has had, newest first; page with cursor",
+      description:
+        'With `Accept: text/event-stream`: server-sent events, an `event` (an Event, with its id as the SSE id) ' +
+        'for each new event of the app as it happens; the stream stays open. A reconnect that sends ' +
+        '`Last-Event-ID` first gets the ones it missed (at most `limit`, oldest first). `type` filters both.',
+      params: AppIdParams,
+      querystring: AppEventsQuery,
+      produces: ['application/json', 'text/event-stream'],
+      response: { 200: EventPage, ...errorResponses(400, 401, 404) },
     },
   },
 } as const satisfies RouteTable;
