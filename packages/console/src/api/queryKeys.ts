@@ -14,6 +14,11 @@ export const queryKeys = {
   tasks: (sandboxId: string) => ['tasks', 'list', sandboxId] as const,
   taskDiff: (id: string) => ['tasks', 'diff', id] as const,
   appConfig: (appId: string) => ['apps', 'config', appId] as const,
+  settings: ['instance', 'settings'] as const,
+  apiKeys: ['instance', 'api-keys'] as const,
+  audit: (filters: object) => ['instance', 'audit', filters] as const,
+  system: ['instance', 'system'] as const,
+  secretsStatus: ['instance', 'secrets'] as const,
 };
 
 /** How often live views (app list, app page) ask the daemon for fresh state. */
