@@ -198,6 +198,35 @@ describe('the console instance pages', () => {
       .waitFor();
   });
 
+  it('fits a phone and reads in the dark theme, each section loaded', async () => {
+    await d.api('POST', '/v1/api-keys', { name: 'a key with a rather long name', role: 'user' });
+    const loaded: [string, string][] = [
+      ['settings', 'settings-form'],
+      ['api-keys', 'api-key-table'],
+      ['audit', 'audit-table'],
+      ['system', 'secrets-status'],
+    ];
+    for (const scheme of ['dark', 'light'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width: 390, height: 844 });
+      for (const [section, testId] of loaded) {
+        await page.goto(`${d.url}/instance/${section}`);
+        await page.getByTestId(testId).waitFor();
+        await assertAccessible(page, `${section} on a phone (${scheme})`);
+        // Wide tables scroll inside their box; the page itself does not scroll sideways.
+        const overflow = await page.evaluate(() => {
+          const { document, innerWidth } = globalThis as unknown as {
+            document: { documentElement: { scrollWidth: number } };
+            innerWidth: number;
+          };
+          return document.documentElement.scrollWidth - innerWidth;
+        });
+        assert.ok(overflow <= 0, `${section} is ${overflow}px wider than a phone (${scheme})`);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   it('tells a non-admin the pages are for admins and offers no Instance link', async () => {
     const created = await d.api<{ token: string }>('POST', '/v1/api-keys', {
       name: 'alice laptop',

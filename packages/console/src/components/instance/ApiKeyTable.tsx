@@ -10,8 +10,9 @@ export function ApiKeyTable({
   onRevoke: (key: ApiKey) => void;
 }) {
   const sorted = [...keys].sort((a, b) => b.created_at.localeCompare(a.created_at));
+  // The scroll box is focusable: a keyboard can scroll it sideways on a phone.
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="API keys">
       <table className="table" data-testid="api-key-table">
         <thead>
           <tr>

@@ -9,8 +9,9 @@ function detailsText(details: Record<string, unknown>): string {
 
 /** Audit entries, newest first: when, who, what, on what, how it ended and its details. */
 export function AuditTable({ entries }: { entries: AuditEntry[] }) {
+  // The scroll box is focusable: a keyboard can scroll it sideways on a phone.
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Audit entries">
       <table className="table audit-table" data-testid="audit-table">
         <thead>
           <tr>

@@ -11,8 +11,9 @@ const ROWS: Array<{ key: keyof Limits; label: string; unit: string; env: string 
 
 /** Sandbox limits in force: the default a sandbox gets and the most one may ask for. */
 export function LimitsTable({ info, caption }: { info: SystemInfo; caption: string }) {
+  // The scroll box is focusable: a keyboard can scroll it sideways on a phone.
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label={caption}>
       <table className="table" data-testid="limits-table">
         <caption className="table-caption">{caption}</caption>
         <thead>
