@@ -113,6 +113,11 @@ describe('the audit log', () => {
     const configOnly = await d.api<Page>('GET', '/v1/audit?action=config.*');
     assert.ok(configOnly.body.items.length > 0);
     assert.ok(configOnly.body.items.every((e) => e.action.startsWith('config.')));
+    const denied = await d.api<Page>('GET', '/v1/audit?outcome=denied');
+    assert.ok(denied.body.items.length > 0);
+    assert.ok(denied.body.items.every((e) => e.outcome === 'denied'));
+    const badOutcome = await d.api<{ error: { code: string } }>('GET', '/v1/audit?outcome=maybe');
+    assert.equal(badOutcome.status, 400);
     const bobs = await d.api<Page>('GET', '/v1/audit?owner=bob');
     assert.ok(bobs.body.items.every((e) => e.actor.owner === 'bob'));
     const first = await d.api<Page>('GET', '/v1/audit?limit=2');

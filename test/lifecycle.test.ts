@@ -15,6 +15,7 @@ interface Sandbox {
 interface Settings {
   idle_stop_seconds: number;
   keepalive_max_seconds: number;
+  sources: Record<string, 'default' | 'stored'>;
 }
 
 async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, tries = 150): Promise<T> {
@@ -44,7 +45,13 @@ describe('settings and idle stop', () => {
 
   it('changes only allowlisted settings, as an admin, and keeps them across a restart', async () => {
     const defaults = await d.api<Settings>('GET', '/v1/settings', undefined, user);
-    assert.deepEqual(defaults.body, {
+    const { sources: defaultSources, ...defaultValues } = defaults.body;
+    assert.deepEqual(
+      new Set(Object.values(defaultSources)),
+      new Set(['default']),
+      'every value at its default',
+    );
+    assert.deepEqual(defaultValues, {
       idle_stop_seconds: 900,
       keepalive_max_seconds: 3600,
       task_timeout_default_seconds: 1800,
@@ -87,7 +94,11 @@ describe('settings and idle stop', () => {
 
     const patched = await d.api<Settings>('PATCH', '/v1/settings', { keepalive_max_seconds: 120 });
     assert.equal(patched.status, 200);
-    assert.deepEqual(patched.body, { ...defaults.body, keepalive_max_seconds: 120 });
+    assert.deepEqual(patched.body, {
+      ...defaults.body,
+      keepalive_max_seconds: 120,
+      sources: { ...defaults.body.sources, keepalive_max_seconds: 'stored' },
+    });
     assert.equal(await d.stop(), 0);
     d = await startDaemon({ dataDir, token: d.token });
     assert.deepEqual((await d.api<Settings>('GET', '/v1/settings')).body, patched.body);

@@ -21,6 +21,11 @@ export const queryKeys = {
   appSnapshots: (appId: string) => ['snapshots', 'app', appId] as const,
   snapshot: (id: string) => ['snapshots', 'detail', id] as const,
   appEvents: (appId: string, type: string) => ['apps', 'events', appId, type] as const,
+  settings: ['instance', 'settings'] as const,
+  apiKeys: ['instance', 'api-keys'] as const,
+  audit: (filters: object) => ['instance', 'audit', filters] as const,
+  system: ['instance', 'system'] as const,
+  secretsStatus: ['instance', 'secrets'] as const,
 };
 
 /** How often live views (app list, app page) ask the daemon for fresh state. */

@@ -108,6 +108,7 @@ export class AuditLog {
       query = query.where('action', '=', q.action);
     }
     if (q.owner) query = query.where('actor_owner', '=', q.owner);
+    if (q.outcome) query = query.where('outcome', '=', q.outcome);
     if (q.since) query = query.where('at', '>=', q.since);
     if (q.until) query = query.where('at', '<', q.until);
     return query;

@@ -70,6 +70,11 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRoutesOptions> = asyn
         message: `API key ${request.params.id} revoked`,
         payload: { key_id: request.params.id, by: p.keyId },
       });
+      await opts.audit.record({
+        actor: actorOf(request),
+        action: 'api_key.revoked',
+        target: { type: 'api_key', id: request.params.id },
+      });
       return reply.code(204).send(null);
     },
   });

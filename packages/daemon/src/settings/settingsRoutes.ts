@@ -19,7 +19,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRoutesOptions> = 
     ...SettingsRoutes.get,
     handler: async (request) => {
       requirePrincipal(request);
-      return opts.settings.get();
+      return opts.settings.view();
     },
   });
   app.route({
@@ -40,7 +40,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRoutesOptions> = 
         action: 'settings.changed',
         details: { keys: Object.keys(request.body) },
       });
-      return after;
+      return opts.settings.view();
     },
   });
 };

@@ -1,4 +1,9 @@
-import { DEFAULT_SETTINGS, type PatchSettingsBody, type Settings } from '@paddock/shared';
+import {
+  DEFAULT_SETTINGS,
+  type PatchSettingsBody,
+  type Settings,
+  type SettingsView,
+} from '@paddock/shared';
 import type { Db } from '../store/database.js';
 
 /**
@@ -7,6 +12,8 @@ import type { Db } from '../store/database.js';
  */
 export class SettingsStore {
   private current: Settings = { ...DEFAULT_SETTINGS };
+  /** Keys with a row in the database; every other key is at its default. */
+  private readonly stored = new Set<string>();
 
   constructor(private readonly db: Db) {}
 
@@ -14,7 +21,9 @@ export class SettingsStore {
     const rows = await this.db.selectFrom('settings').selectAll().execute();
     const stored: Record<string, unknown> = {};
     for (const r of rows) {
-      if (Object.hasOwn(DEFAULT_SETTINGS, r.key)) stored[r.key] = JSON.parse(r.value_json);
+      if (!Object.hasOwn(DEFAULT_SETTINGS, r.key)) continue;
+      stored[r.key] = JSON.parse(r.value_json);
+      this.stored.add(r.key);
     }
     this.current = { ...DEFAULT_SETTINGS, ...(stored as Partial<Settings>) };
     return this.get();
@@ -22,6 +31,17 @@ export class SettingsStore {
 
   get(): Settings {
     return { ...this.current };
+  }
+
+  /** The settings in force, each with where its value comes from (what the API answers). */
+  view(): SettingsView {
+    const sources = Object.fromEntries(
+      Object.keys(DEFAULT_SETTINGS).map((key) => [
+        key,
+        this.stored.has(key) ? ('stored' as const) : ('default' as const),
+      ]),
+    );
+    return { ...this.get(), sources };
   }
 
   /** Applies a validated patch in one transaction; returns the settings now in force. */
@@ -39,6 +59,7 @@ export class SettingsStore {
       }
     });
     this.current = { ...this.current, ...Object.fromEntries(entries) };
+    for (const [key] of entries) this.stored.add(key);
     return this.get();
   }
 }

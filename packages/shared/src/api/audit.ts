@@ -40,6 +40,7 @@ export const AuditQuery = Type.Object(
       Type.String({ maxLength: 64, description: 'Exact, or a prefix ending in .*' }),
     ),
     owner: Type.Optional(Type.String({ maxLength: 128 })),
+    outcome: Type.Optional(AuditOutcome),
     since: Type.Optional(Timestamp),
     until: Type.Optional(Timestamp),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),

@@ -103,6 +103,22 @@ export const SettingsSchema = Type.Object(
 );
 export type Settings = Static<typeof SettingsSchema>;
 
+/** Where a setting's value comes from: the built-in default, or a PATCH stored in the database. */
+export const SettingSource = Type.Union([Type.Literal('default'), Type.Literal('stored')]);
+export type SettingSource = Static<typeof SettingSource>;
+
+/** The settings in force, each with where its value comes from (GET and PATCH answers). */
+export const SettingsViewSchema = Type.Object(
+  {
+    ...SettingsSchema.properties,
+    sources: Type.Record(Type.String(), SettingSource, {
+      description: 'Per setting: `default` (built in) or `stored` (set through PATCH, persisted)',
+    }),
+  },
+  { $id: 'SettingsView' },
+);
+export type SettingsView = Static<typeof SettingsViewSchema>;
+
 export const DEFAULT_SETTINGS: Settings = {
   idle_stop_seconds: 900,
   keepalive_max_seconds: 3600,

@@ -1,4 +1,4 @@
-import { PatchSettingsBody, SettingsSchema } from '../api/settings.js';
+import { PatchSettingsBody, SettingsViewSchema } from '../api/settings.js';
 import { errorResponses } from './errorResponses.js';
 import type { RouteTable } from './routeContract.js';
 
@@ -12,7 +12,7 @@ export const SettingsRoutes = {
     schema: {
       tags,
       summary: 'The lifecycle settings in force',
-      response: { 200: SettingsSchema, ...errorResponses(401) },
+      response: { 200: SettingsViewSchema, ...errorResponses(401) },
     },
   },
   patch: {
@@ -23,7 +23,7 @@ export const SettingsRoutes = {
       summary:
         'Change lifecycle settings (admin); applied at once and persisted; other keys are 400',
       body: PatchSettingsBody,
-      response: { 200: SettingsSchema, ...errorResponses(400, 401, 403) },
+      response: { 200: SettingsViewSchema, ...errorResponses(400, 401, 403) },
     },
   },
 } as const satisfies RouteTable;
