@@ -14,6 +14,7 @@ export const queryKeys = {
   tasks: (sandboxId: string) => ['tasks', 'list', sandboxId] as const,
   taskDiff: (id: string) => ['tasks', 'diff', id] as const,
   appConfig: (appId: string) => ['apps', 'config', appId] as const,
+  appEgress: (appId: string) => ['apps', 'egress', appId] as const,
 };
 
 /** How often live views (app list, app page) ask the daemon for fresh state. */

@@ -1,13 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiPath, requestBytes, requestJson } from './client.js';
 import { POLL_INTERVAL_MS, queryKeys } from './queryKeys.js';
-import type {
-  CheckpointPage,
-  ConfigEntry,
-  CreateTaskBody,
-  Task,
-  TaskStatus,
-} from '@paddock/shared';
+import type { CheckpointPage, CreateTaskBody, Task, TaskStatus } from '@paddock/shared';
 
 /** While nothing runs, the history is still refreshed now and then (tasks started elsewhere). */
 const IDLE_POLL_MS = 10_000;
@@ -73,19 +67,6 @@ export function useTaskDiff(id: string, finished: boolean) {
 /** The SSE endpoint of a task: its status, the log so far, new output, then the result. */
 export function taskStreamUrl(id: string): string {
   return apiPath`/v1/tasks/${id}/stream`;
-}
-
-/** The app's config (values of plain entries; sensitive ones only say they are set). */
-export function useAppConfig(appId: string) {
-  return useQuery({
-    queryKey: queryKeys.appConfig(appId),
-    queryFn: ({ signal }) =>
-      requestJson<{ items: ConfigEntry[] }>('GET', apiPath`/v1/apps/${appId}/config`, {
-        signal,
-      }).then((list) => list.items),
-    // Keys are added elsewhere (the CLI, curl): notice them without a reload.
-    refetchInterval: IDLE_POLL_MS,
-  });
 }
 
 /** Where "before this task" is: the checkpoint's first parent, and how many came after it. */
