@@ -186,4 +186,20 @@ describe("the console edits an app's config and egress", () => {
     await assertAccessible(page, 'the egress section');
     await screenshot(page, 'egress');
   });
+
+  it('fits a phone: both sections without sideways scrolling of the page', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const tab of ['config', 'egress'] as const) {
+      await page.getByTestId(`app-tab-${tab}`).click();
+      await page.getByTestId(`${tab}-section`).waitFor();
+      const wide = await page.evaluate(() => {
+        const root = (
+          globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }
+        ).document.documentElement;
+        return root.scrollWidth;
+      });
+      assert.ok(wide <= 390, `the ${tab} page is ${wide}px wide on a 390px phone`);
+      await assertAccessible(page, `the ${tab} section on a phone`);
+    }
+  });
 });

@@ -104,7 +104,13 @@ export function DenialFeedPanel({ appId, policy }: DenialFeedPanelProps) {
             : 'Waiting for the feed…'}
         </p>
       ) : (
-        <div className="table-scroll">
+        // Focusable: on a phone it scrolls sideways, and a row may hold no button to reach it by.
+        <div
+          className="table-scroll"
+          role="region"
+          aria-label="Refused requests, newest first"
+          tabIndex={0}
+        >
           <table className="table egress-denials">
             <caption className="visually-hidden">Refused requests, newest first</caption>
             <thead>
