@@ -177,11 +177,22 @@ describe("the console edits an app's config and egress", () => {
     assert.match(await denial.first().innerText(), /80/);
     assert.match(await denial.first().innerText(), new RegExp(sandboxId));
 
+    // An unsaved edit in the lists survives allowing a host from the feed.
+    await page.getByTestId('egress-deny-add').click();
+    await page.getByTestId('egress-deny-host').last().fill('ads.example.test');
     await denial.first().getByTestId('denial-allow').click();
     await page.getByTestId('egress-allow-host').nth(1).waitFor({ timeout: 30_000 });
     assert.deepEqual(await allowHosts(), ['api.example.test', 'blocked.example.test']);
     assert.deepEqual((await egress()).allow, ['api.example.test', 'blocked.example.test']);
+    assert.equal(await page.getByTestId('egress-deny-host').inputValue(), 'ads.example.test');
     await denial.first().filter({ hasText: 'Allowed now' }).waitFor();
+    await page.getByTestId('egress-save').click();
+    await page
+      .getByTestId('egress-saved')
+      .filter({ hasText: /^Saved/ })
+      .waitFor();
+    assert.deepEqual((await egress()).deny, ['ads.example.test']);
+    assert.deepEqual((await egress()).allow, ['api.example.test', 'blocked.example.test']);
 
     await assertAccessible(page, 'the egress section');
     await screenshot(page, 'egress');

@@ -9,7 +9,7 @@ import { hostsToSend, rejectedEntry, type HostRows } from './hostRows.js';
 
 interface EgressPolicyEditorProps {
   appId: string;
-  /** As saved; the editor is remounted when it changes, so it starts from what is in force. */
+  /** As saved (it changes under the editor when a host is allowed from the feed). */
   policy: EgressPolicy;
 }
 
@@ -23,9 +23,27 @@ export function EgressPolicyEditor({ appId, policy }: EgressPolicyEditorProps) {
     allow: [],
     deny: [],
   });
-  const dirty =
-    JSON.stringify(allow) !== JSON.stringify(policy.allow) ||
-    JSON.stringify(deny) !== JSON.stringify(policy.deny);
+  // The saved lists the draft started from, to notice when they change underneath it.
+  const [base, setBase] = useState({ allow: policy.allow, deny: policy.deny });
+  const same = (a: readonly string[], b: readonly string[]) =>
+    JSON.stringify(a) === JSON.stringify(b);
+  const dirty = !same(allow, base.allow) || !same(deny, base.deny);
+  if (!same(base.allow, policy.allow) || !same(base.deny, policy.deny)) {
+    // Saved elsewhere (the feed's "Allow this host", another tab): an untouched draft follows;
+    // an edited one keeps its edits and gains the hosts that were added.
+    setBase({ allow: policy.allow, deny: policy.deny });
+    if (!dirty) {
+      setAllow(policy.allow);
+      setDeny(policy.deny);
+    } else {
+      const gained = (saved: string[], before: string[], draft: HostRows) => [
+        ...draft,
+        ...saved.filter((h) => !before.includes(h) && !draft.includes(h)),
+      ];
+      setAllow(gained(policy.allow, base.allow, allow));
+      setDeny(gained(policy.deny, base.deny, deny));
+    }
+  }
 
   const rejected = save.isError ? rejectedEntry(errorMessage(save.error)) : null;
   const invalidRow = (list: 'allow' | 'deny') =>
@@ -36,7 +54,17 @@ export function EgressPolicyEditor({ appId, policy }: EgressPolicyEditorProps) {
     const a = hostsToSend(allow);
     const d = hostsToSend(deny);
     setSentRows({ allow: a.rowOf, deny: d.rowOf });
-    save.mutate({ allow: a.hosts, deny: d.hosts });
+    save.mutate(
+      { allow: a.hosts, deny: d.hosts },
+      {
+        // What the daemon keeps (trimmed, lower case) is what the rows show from now on.
+        onSuccess: (saved) => {
+          setAllow(saved.allow);
+          setDeny(saved.deny);
+          setBase({ allow: saved.allow, deny: saved.deny });
+        },
+      },
+    );
   }
 
   return (
@@ -77,8 +105,8 @@ export function EgressPolicyEditor({ appId, policy }: EgressPolicyEditorProps) {
             disabled={save.isPending}
             onClick={() => {
               save.reset();
-              setAllow(policy.allow);
-              setDeny(policy.deny);
+              setAllow(base.allow);
+              setDeny(base.deny);
             }}
           >
             Discard changes

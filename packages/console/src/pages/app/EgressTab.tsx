@@ -50,11 +50,7 @@ export function EgressTab({ app }: AppTabProps) {
               </ul>
             )}
           </div>
-          <EgressPolicyEditor
-            key={JSON.stringify([policy.data.allow, policy.data.deny])}
-            appId={app.id}
-            policy={policy.data}
-          />
+          <EgressPolicyEditor appId={app.id} policy={policy.data} />
           {app.sandbox ? (
             <DenialFeedPanel key={app.sandbox.id} appId={app.id} policy={policy.data} />
           ) : (
