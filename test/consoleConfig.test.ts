@@ -198,6 +198,21 @@ describe("the console edits an app's config and egress", () => {
     await screenshot(page, 'egress');
   });
 
+  it('reads in the dark theme: both sections with their content', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    for (const tab of ['config', 'egress'] as const) {
+      await page.getByTestId(`app-tab-${tab}`).click();
+      await page.getByTestId(`${tab}-section`).waitFor();
+      await (
+        tab === 'config'
+          ? page.getByTestId('config-row').first()
+          : page.getByTestId('denial').first()
+      ).waitFor();
+      await assertAccessible(page, `the ${tab} section (dark)`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
   it('fits a phone: both sections without sideways scrolling of the page', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     for (const tab of ['config', 'egress'] as const) {
