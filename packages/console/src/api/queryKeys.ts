@@ -26,6 +26,7 @@ export const queryKeys = {
   audit: (filters: object) => ['instance', 'audit', filters] as const,
   system: ['instance', 'system'] as const,
   secretsStatus: ['instance', 'secrets'] as const,
+  appEgress: (appId: string) => ['apps', 'egress', appId] as const,
 };
 
 /** How often live views (app list, app page) ask the daemon for fresh state. */

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiPath, requestBytes, requestJson } from './client.js';
 import { POLL_INTERVAL_MS, queryKeys } from './queryKeys.js';
-import type { ConfigEntry, CreateTaskBody, Task, TaskStatus } from '@paddock/shared';
+import type { CreateTaskBody, Task, TaskStatus } from '@paddock/shared';
 
 /** While nothing runs, the history is still refreshed now and then (tasks started elsewhere). */
 const IDLE_POLL_MS = 10_000;
@@ -67,17 +67,4 @@ export function useTaskDiff(id: string, finished: boolean) {
 /** The SSE endpoint of a task: its status, the log so far, new output, then the result. */
 export function taskStreamUrl(id: string): string {
   return apiPath`/v1/tasks/${id}/stream`;
-}
-
-/** The app's config (values of plain entries; sensitive ones only say they are set). */
-export function useAppConfig(appId: string) {
-  return useQuery({
-    queryKey: queryKeys.appConfig(appId),
-    queryFn: ({ signal }) =>
-      requestJson<{ items: ConfigEntry[] }>('GET', apiPath`/v1/apps/${appId}/config`, {
-        signal,
-      }).then((list) => list.items),
-    // Keys are added elsewhere (the CLI, curl): notice them without a reload.
-    refetchInterval: IDLE_POLL_MS,
-  });
 }

@@ -2,7 +2,8 @@ import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ConfigEntry, CreateTaskBody, Task } from '@paddock/shared';
 import { AGENT_PROVIDERS, type AgentProvider } from '@paddock/shared/browser';
 import { ApiError } from '../api/client.js';
-import { useAppConfig, useCreateTask } from '../api/tasks.js';
+import { useAppConfig } from '../api/config.js';
+import { useCreateTask } from '../api/tasks.js';
 import {
   agentReadiness,
   blocksRun,
