@@ -11,6 +11,23 @@ import {
 } from './consoleClient.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 
+/** The page has its `main` and has stopped saying it is loading: what axe checks is the page. */
+async function loaded(page: Page, what: string): Promise<void> {
+  await page.locator('main').waitFor({ timeout: 15_000 });
+  await page
+    .waitForFunction(
+      () =>
+        !(
+          globalThis as unknown as { document: { body: { innerText: string } } }
+        ).document.body.innerText.includes('Loading…'),
+      null,
+      { timeout: 15_000 },
+    )
+    .catch(() => {
+      throw new Error(`${what} still says it is loading after 15 s`);
+    });
+}
+
 /**
  * Every page of the console, as a keyboard and screen-reader user meets it: axe-core finds no
  * serious or critical violation in the light theme or the dark one, at 1280 px or on a phone.
@@ -56,12 +73,7 @@ describe('the console is accessible on every page', () => {
       await page.setViewportSize({ width: 1280, height: 900 });
       for (const [what, to] of pages()) {
         await page.goto(`${d.url}${to}`);
-        await page
-          .locator('main')
-          .waitFor({ timeout: 10_000 })
-          .catch(() => {
-            throw new Error(`no main on ${what}`);
-          });
+        await loaded(page, what);
         await assertAccessible(page, `${what} (${scheme})`);
       }
     });
@@ -72,7 +84,7 @@ describe('the console is accessible on every page', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     for (const [what, to] of pages()) {
       await page.goto(`${d.url}${to}`);
-      await page.locator('main').waitFor();
+      await loaded(page, what);
       await assertAccessible(page, `${what} (phone)`);
     }
     await page.goto(`${d.url}${paths.app(app.id)}`);
