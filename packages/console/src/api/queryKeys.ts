@@ -14,6 +14,8 @@ export const queryKeys = {
   tasks: (sandboxId: string) => ['tasks', 'list', sandboxId] as const,
   taskDiff: (id: string) => ['tasks', 'diff', id] as const,
   appConfig: (appId: string) => ['apps', 'config', appId] as const,
+  files: (sandboxId: string) => ['files', sandboxId] as const,
+  fileList: (sandboxId: string, dir: string) => ['files', sandboxId, 'list', dir] as const,
 };
 
 /** How often live views (app list, app page) ask the daemon for fresh state. */
