@@ -17,6 +17,12 @@ const EDITED = 'Edited in the console';
 const AGENT = 'Written by an agent';
 const THEIRS = 'An agent wrote this while you typed';
 
+/** The text colour of an element, read in the page (the tests' TypeScript has no DOM lib). */
+const textColour = (el: unknown) =>
+  (
+    globalThis as unknown as { getComputedStyle: (e: unknown) => { color: string } }
+  ).getComputedStyle(el).color;
+
 /** Records every CSP violation the console's document sees. */
 const RECORD_VIOLATIONS = `
   globalThis.__violations = [];
@@ -87,13 +93,18 @@ describe('the console edits an app’s files', () => {
     await modules.waitFor();
     assert.equal(await modules.getAttribute('aria-expanded'), 'false');
     assert.match(await editorText(), new RegExp(`<h1>${HEADING}</h1>`.replace(/\+/g, '\\+')));
-    // Real highlighting: keywords and strings get token classes.
-    assert.ok((await page.locator('.code-editor .tok-keyword').count()) > 0);
+    // Real highlighting: a keyword is coloured unlike the text around it.
+    const colour = (selector: string) => page.locator(selector).first().evaluate(textColour);
+    const keyword = page.locator('.cm-line span', { hasText: /^import$/ }).first();
+    assert.notEqual(await keyword.evaluate(textColour), await colour('.cm-content'));
 
+    // Select the heading's text with the keyboard and type over it, as a person would.
     const original = await readFile('src/App.tsx');
-    await page.getByTestId('code-editor-content').click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText(original.replace(HEADING, EDITED));
+    await page.locator('.cm-line', { hasText: HEADING }).click();
+    await page.keyboard.press('End');
+    for (let i = 0; i < '</h1>'.length; i++) await page.keyboard.press('ArrowLeft');
+    for (let i = 0; i < HEADING.length; i++) await page.keyboard.press('Shift+ArrowLeft');
+    await page.keyboard.type(EDITED);
     await page.getByTestId('file-modified').waitFor();
     await page.keyboard.press('Control+S');
     await page.getByTestId('file-modified').waitFor({ state: 'detached', timeout: 30_000 });

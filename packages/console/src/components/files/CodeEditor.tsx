@@ -1,12 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
-import {
-  bracketMatching,
-  foldGutter,
-  indentOnInput,
-  syntaxHighlighting,
-} from '@codemirror/language';
-import { EditorState } from '@codemirror/state';
+import { bracketMatching, foldGutter, indentOnInput } from '@codemirror/language';
+import { Compartment, EditorState } from '@codemirror/state';
 import {
   drawSelection,
   EditorView,
@@ -15,8 +10,10 @@ import {
   keymap,
   lineNumbers,
 } from '@codemirror/view';
-import { classHighlighter } from '@lezer/highlight';
 import { editorLanguage } from './editorLanguage.js';
+import { editorTheme } from './editorTheme.js';
+
+const DARK = '(prefers-color-scheme: dark)';
 
 interface CodeEditorProps {
   /** The file's path: its language, and the editor's accessible name. */
@@ -30,9 +27,9 @@ interface CodeEditorProps {
 }
 
 /**
- * CodeMirror 6 on one file. Highlighting is by class (`tok-*`, styled in files.css with the
- * console's theme variables) so it follows light and dark; CodeMirror's own base styles go in
- * through constructable stylesheets, which the console's CSP (style-src 'self') allows.
+ * CodeMirror 6 on one file, inside a shadow root: there CodeMirror puts its styles in a
+ * constructable stylesheet (adoptedStyleSheets), which the console's CSP (style-src 'self')
+ * allows; on the document itself it would add a <style> element, which the CSP refuses.
  */
 export function CodeEditor({ path, text, revision, onChange, onSave }: CodeEditorProps) {
   const hostRef = useRef<HTMLDivElement>(null);
@@ -46,8 +43,12 @@ export function CodeEditor({ path, text, revision, onChange, onSave }: CodeEdito
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
+    const shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
+    const media = window.matchMedia(DARK);
+    const darkness = new Compartment();
     const view = new EditorView({
-      parent: host,
+      root: shadow,
+      parent: shadow,
       state: EditorState.create({
         doc: text,
         extensions: [
@@ -59,7 +60,8 @@ export function CodeEditor({ path, text, revision, onChange, onSave }: CodeEdito
           indentOnInput(),
           bracketMatching(),
           highlightActiveLine(),
-          syntaxHighlighting(classHighlighter),
+          editorTheme,
+          darkness.of(EditorView.darkTheme.of(media.matches)),
           editorLanguage(path),
           keymap.of([
             {
@@ -85,7 +87,12 @@ export function CodeEditor({ path, text, revision, onChange, onSave }: CodeEdito
       }),
     });
     viewRef.current = view;
+    // CodeMirror's own defaults (selection, panels) follow the system theme with the page.
+    const followTheme = () =>
+      view.dispatch({ effects: darkness.reconfigure(EditorView.darkTheme.of(media.matches)) });
+    media.addEventListener('change', followTheme);
     return () => {
+      media.removeEventListener('change', followTheme);
       view.destroy();
       viewRef.current = null;
     };

@@ -2,6 +2,7 @@ import { useCallback } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { FileWatchEvent } from '../../api/files.js';
 import { queryKeys } from '../../api/queryKeys.js';
+import { FileActions } from '../../components/files/FileActions.js';
 import { FileEditorPane } from '../../components/files/FileEditorPane.js';
 import { FileTree } from '../../components/files/FileTree.js';
 import { useFileWatch } from '../../components/files/useFileWatch.js';
@@ -77,6 +78,13 @@ function FilesWorkspace({ sandboxId }: { sandboxId: string }) {
   return (
     <div className="files-layout">
       <div className="files-side">
+        <FileActions
+          sandboxId={sandboxId}
+          openPath={openPath}
+          dirty={dirty}
+          onOpened={(path) => void editor.open(path)}
+          onDeleted={editor.close}
+        />
         <FileTree sandboxId={sandboxId} openPath={openPath} onOpenFile={openFile} />
         <p className="muted small files-watch" data-testid="files-watch" data-state={watch}>
           {watch === 'live'
