@@ -172,6 +172,41 @@ describe('the console edits an app’s files', () => {
     await page.locator('[data-testid="file-pane"][data-path="package.json"]').waitFor();
     await page.getByTestId('code-editor-content').waitFor();
     assert.match(await editorText(), /"scripts"/);
+  });
+
+  it('creates, renames and deletes a file, and does not open a binary one', async () => {
+    await page.getByRole('button', { name: 'New file' }).click();
+    await page.getByLabel('New file path').fill('src/notes.md');
+    await page.getByRole('button', { name: 'Create file' }).click();
+    await page.locator('[data-testid="file-pane"][data-path="src/notes.md"]').waitFor();
+    await treeItem('src/notes.md').waitFor({ timeout: 30_000 });
+    await page.getByTestId('code-editor-content').click();
+    await page.keyboard.type('# Notes');
+    await page.getByTestId('file-save').click();
+    await page.getByTestId('file-modified').waitFor({ state: 'detached', timeout: 30_000 });
+    assert.equal(await readFile('src/notes.md'), '# Notes');
+
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByLabel('New path').fill('docs/notes.md');
+    await page.getByRole('button', { name: 'Rename', exact: true }).last().click();
+    await page.locator('[data-testid="file-pane"][data-path="docs/notes.md"]').waitFor();
+    assert.equal(await readFile('docs/notes.md'), '# Notes');
+    assert.equal((await d.api('GET', fileUrl('src/notes.md'))).status, 404);
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete docs/notes.md?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await d.api('GET', fileUrl('docs/notes.md'))).status, 404);
+    assert.match(await page.getByTestId('file-pane').innerText(), /Pick a file/);
+
+    // Bytes that are not text are described, not put in the editor.
+    assert.equal((await d.api('PUT', fileUrl('blob.bin'), 'a\u0000b')).status, 200);
+    await treeItem('blob.bin').click({ timeout: 30_000 });
+    const notText = page.getByTestId('file-not-text');
+    await notText.waitFor();
+    assert.match(await notText.innerText(), /not text/);
 
     const violations = await page.evaluate(
       () => (globalThis as unknown as { __violations: string[] }).__violations,
