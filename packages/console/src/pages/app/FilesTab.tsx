@@ -76,7 +76,18 @@ function FilesWorkspace({ sandboxId }: { sandboxId: string }) {
   }
 
   return (
-    <div className="files-layout">
+    // Ctrl/Cmd+S anywhere in the section saves (the editor has its own key binding too), so the
+    // browser's "save page" does not come up over the tree.
+    <div
+      className="files-layout"
+      onKeyDown={(event) => {
+        if (event.defaultPrevented) return; // the editor saw it and saved
+        if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
+          event.preventDefault();
+          if (dirty) void editor.save();
+        }
+      }}
+    >
       <div className="files-side">
         <FileActions
           sandboxId={sandboxId}
