@@ -136,6 +136,22 @@ describe('the console edits an app’s files', () => {
 
     await assertAccessible(page, 'the files section with a file open');
     await screenshot(page, 'files');
+
+    // The editor follows the dark theme with the page (the console's variables reach into it).
+    const background = () =>
+      page.locator('.cm-editor').evaluate(
+        (el) =>
+          (
+            globalThis as unknown as {
+              getComputedStyle: (e: unknown) => { backgroundColor: string };
+            }
+          ).getComputedStyle(el).backgroundColor,
+      );
+    assert.equal(await background(), 'rgb(255, 255, 255)');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(await background(), 'rgb(31, 32, 36)');
+    await assertAccessible(page, 'the files section with a file open, in the dark theme');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('asks before dropping unsaved edits, and offers a choice when an agent writes under them', async () => {
