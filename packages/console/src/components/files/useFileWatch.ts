@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { FileWatchEvent } from '../../api/files.js';
 import { fileWatchUrl } from '../../api/files.js';
 
-export type FileWatchState = 'connecting' | 'live' | 'closed';
+/** `unavailable`: the watch was refused for good (e.g. too many folders to follow) or kept failing. */
+export type FileWatchState = 'connecting' | 'live' | 'closed' | 'unavailable';
 
 export interface FileWatchHandlers {
   /** A path was created, changed or removed (a removed directory stands for all below it). */
@@ -13,6 +14,8 @@ export interface FileWatchHandlers {
 
 /** After the stream ends on its own, try again this much later. */
 const RETRY_MS = 5000;
+/** Failed attempts in a row (never ready) after which the watch gives up until remounted. */
+const MAX_FAILURES = 3;
 
 function parseEvent(data: unknown): FileWatchEvent | null {
   if (typeof data !== 'string') return null;
@@ -34,14 +37,30 @@ function parseEvent(data: unknown): FileWatchEvent | null {
   return null;
 }
 
+function frameCode(data: unknown): string | null {
+  if (typeof data !== 'string') return null;
+  try {
+    const parsed: unknown = JSON.parse(data);
+    return typeof parsed === 'object' && parsed !== null && 'code' in parsed
+      ? String(parsed.code)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Follows changes anywhere in the sandbox's workspace over SSE (one recursive watch; inside
  * node_modules and .git only the directories themselves are reported). Reconnects after the
  * stream ends, and asks for a resync each time it is (re)established since changes may have
  * been missed in between.
  */
-export function useFileWatch(sandboxId: string, handlers: FileWatchHandlers): FileWatchState {
+export function useFileWatch(
+  sandboxId: string,
+  handlers: FileWatchHandlers,
+): { state: FileWatchState; restart: () => void } {
   const [state, setState] = useState<FileWatchState>('connecting');
+  const [attempt, setAttempt] = useState(0);
   const latest = useRef(handlers);
   useEffect(() => {
     latest.current = handlers;
@@ -51,6 +70,7 @@ export function useFileWatch(sandboxId: string, handlers: FileWatchHandlers): Fi
     let source: EventSource | null = null;
     let retry: ReturnType<typeof setTimeout> | null = null;
     let readyOnce = false;
+    let failures = 0;
     let stopped = false;
 
     function connect(): void {
@@ -65,11 +85,18 @@ export function useFileWatch(sandboxId: string, handlers: FileWatchHandlers): Fi
       }
       source.addEventListener('ready', () => {
         setState('live');
+        failures = 0;
         if (readyOnce) latest.current.onResync();
         readyOnce = true;
       });
       source.addEventListener('overflow', () => latest.current.onResync());
-      source.addEventListener('error', () => {
+      source.addEventListener('error', (event) => {
+        // A refusal that retrying cannot fix ends the watch (a bad request stays bad).
+        if (event instanceof MessageEvent && frameCode(event.data) === 'bad_request') {
+          source?.close();
+          setState('unavailable');
+          return;
+        }
         // An `error` frame from the daemon, or the connection failing: the browser retries a
         // dropped connection by itself, but not a stream that ended with an error answer.
         if (source?.readyState === EventSource.CONNECTING) {
@@ -77,6 +104,11 @@ export function useFileWatch(sandboxId: string, handlers: FileWatchHandlers): Fi
           return;
         }
         source?.close();
+        failures++;
+        if (failures >= MAX_FAILURES) {
+          setState('unavailable');
+          return;
+        }
         setState('closed');
         if (!stopped) retry = setTimeout(connect, RETRY_MS);
       });
@@ -88,7 +120,8 @@ export function useFileWatch(sandboxId: string, handlers: FileWatchHandlers): Fi
       source?.close();
       if (retry !== null) clearTimeout(retry);
     };
-  }, [sandboxId]);
+  }, [sandboxId, attempt]);
 
-  return state;
+  const restart = useCallback(() => setAttempt((n) => n + 1), []);
+  return { state, restart };
 }

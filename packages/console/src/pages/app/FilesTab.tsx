@@ -62,7 +62,10 @@ function FilesWorkspace({ sandboxId }: { sandboxId: string }) {
     void client.invalidateQueries({ queryKey: queryKeys.files(sandboxId) });
     if (openPath) void changedOnDisk(openPath);
   }, [client, sandboxId, openPath, changedOnDisk]);
-  const watch = useFileWatch(sandboxId, { onChange, onResync });
+  const { state: watch, restart: restartWatch } = useFileWatch(sandboxId, {
+    onChange,
+    onResync,
+  });
 
   function openFile(path: string): void {
     if (path === openPath) return;
@@ -102,7 +105,21 @@ function FilesWorkspace({ sandboxId }: { sandboxId: string }) {
             ? 'Live: changes on disk show here.'
             : watch === 'connecting'
               ? 'Connecting to live changes…'
-              : 'Live changes are off; retrying shortly.'}
+              : watch === 'closed'
+                ? 'Live changes are off; retrying shortly.'
+                : 'Live changes are unavailable (the workspace may be too big to follow); refresh to see changes.'}{' '}
+          {watch !== 'live' && (
+            <button
+              type="button"
+              className="button-quiet"
+              onClick={() => {
+                void client.invalidateQueries({ queryKey: queryKeys.files(sandboxId) });
+                if (watch === 'unavailable') restartWatch();
+              }}
+            >
+              Refresh
+            </button>
+          )}
         </p>
       </div>
       <FileEditorPane
