@@ -27,6 +27,8 @@ export const queryKeys = {
   system: ['instance', 'system'] as const,
   secretsStatus: ['instance', 'secrets'] as const,
   appEgress: (appId: string) => ['apps', 'egress', appId] as const,
+  files: (sandboxId: string) => ['files', sandboxId] as const,
+  fileList: (sandboxId: string, dir: string) => ['files', sandboxId, 'list', dir] as const,
 };
 
 /** How often live views (app list, app page) ask the daemon for fresh state. */
