@@ -16,7 +16,9 @@
  *    echo from Node over the API's WebSocket (bench/pty.ts's round trip), same sandbox.
  * Goals (issue 17): the UI adds ≤ 300 ms to a preview; PTY echo p50 ≤ 5 ms on loopback.
  */
+import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { WebSocketServer } from 'ws';
 import type { Page } from 'playwright-core';
 import {
   launchConsoleChromium,
@@ -78,7 +80,11 @@ async function apiToPreview(d: TestDaemon, name: string): Promise<number> {
 }
 
 /** From the click on Create in the new-app form until the preview's h1 is visible. */
-async function uiToPreview(page: Page, d: TestDaemon, name: string): Promise<number> {
+async function uiToPreview(
+  page: Page,
+  d: TestDaemon,
+  name: string,
+): Promise<{ ms: number; ready: number }> {
   await page.goto(d.url);
   await page.getByTestId('app-list').waitFor();
   await page.getByRole('link', { name: 'New app' }).click();
@@ -87,26 +93,37 @@ async function uiToPreview(page: Page, d: TestDaemon, name: string): Promise<num
   const t = performance.now();
   await page.getByTestId('new-app-submit').click();
   await page.getByTestId('app-status').waitFor({ timeout: 300_000 });
+  await page
+    .getByTestId('preview-status')
+    .filter({ hasText: 'ready' })
+    .waitFor({ timeout: 300_000 });
+  const ready = performance.now() - t;
   const frame = await previewWithHeading(page, 300_000);
   await frame.locator('h1').waitFor({ state: 'visible' });
   const ms = performance.now() - t;
   await deleteApp(d, name);
-  return ms;
+  return { ms, ready };
 }
 
 async function previewTimes(page: Page, d: TestDaemon): Promise<void> {
   console.log('time to a visible preview, react-vite, warm cache');
   await apiToPreview(d, 'bench-warm');
   const ui: number[] = [];
+  const ready: number[] = [];
   const api: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     // Time for the daemon to settle, as between two people creating apps.
     await pause(3_000);
     api.push(await apiToPreview(d, `bench-api-${i}`));
     await pause(3_000);
-    ui.push(await uiToPreview(page, d, `bench-ui-${i}`));
+    const run = await uiToPreview(page, d, `bench-ui-${i}`);
+    ui.push(run.ms);
+    ready.push(run.ready);
   }
   const added = median(ui) - median(api);
+  console.log(
+    `  console: Create until it shows "ready"   median ${median(ready).toFixed(0)} ms  (${list(ready)})  (it polls the app every 2 s)`,
+  );
   console.log(
     `  API only (POST until / and App.tsx 200)  median ${median(api).toFixed(0)} ms  (${list(api)})`,
   );
@@ -120,6 +137,7 @@ async function previewTimes(page: Page, d: TestDaemon): Promise<void> {
     JSON.stringify({
       preview_api_median_ms: +median(api).toFixed(0),
       preview_ui_median_ms: +median(ui).toFixed(0),
+      preview_ui_ready_median_ms: +median(ready).toFixed(0),
       ui_adds_ms: +added.toFixed(0),
     }),
   );
@@ -167,6 +185,27 @@ const ECHOES_IN_PAGE = `async (n) => {
   return { socket, screen };
 }`;
 
+/** The same round trip from a blank page to a bare `ws` echo server: Chromium's own part. */
+const BARE_ECHOES_IN_PAGE = `async ([url, n]) => {
+  const ws = new WebSocket(url);
+  ws.binaryType = 'arraybuffer';
+  await new Promise((resolve) => (ws.onopen = resolve));
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const byte = 0x61 + (i % 26);
+    const t0 = performance.now();
+    await new Promise((resolve) => {
+      ws.onmessage = (e) => {
+        if (new Uint8Array(e.data).includes(byte)) resolve();
+      };
+      ws.send(new Uint8Array([byte]));
+    });
+    times.push(performance.now() - t0);
+  }
+  ws.close();
+  return times;
+}`;
+
 function browserEchoes(page: Page, n: number): Promise<{ socket: number[]; screen: number[] }> {
   return page.evaluate(`(${ECHOES_IN_PAGE})(${n})`);
 }
@@ -197,16 +236,36 @@ async function ptyEchoes(page: Page, d: TestDaemon): Promise<void> {
   await browserEchoes(page, WARMUP);
   const browser = await browserEchoes(page, ECHOES);
 
-  const s = { api: stats(api), socket: stats(browser.socket), screen: stats(browser.screen) };
+  const echo = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  echo.on('connection', (ws) =>
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })),
+  );
+  await once(echo, 'listening');
+  const blank = await page.context().browser()!.newPage();
+  const echoUrl = `ws://127.0.0.1:${(echo.address() as { port: number }).port}`;
+  const bare: number[] = (
+    await blank.evaluate<number[]>(`(${BARE_ECHOES_IN_PAGE})(["${echoUrl}", ${WARMUP + ECHOES}])`)
+  ).slice(WARMUP);
+  await blank.close();
+  echo.close();
+
+  const s = {
+    api: stats(api),
+    socket: stats(browser.socket),
+    screen: stats(browser.screen),
+    bare: stats(bare),
+  };
   const line = (name: keyof typeof s, what: string) =>
     `  ${name.padEnd(7)} p50 ${s[name].p50.toFixed(3)} ms   p99 ${s[name].p99.toFixed(3)} ms   (${what})`;
   console.log(`pty echo: ${ECHOES} one-character round trips per leg, after ${WARMUP} warm-up`);
   console.log(line('api', 'Node over the API WebSocket'));
   console.log(line('socket', 'the console in Chromium: xterm input to the echo on its socket'));
   console.log(line('screen', 'the same, until the echo is on the terminal’s screen'));
+  console.log(line('bare', 'Chromium to a bare ws echo server on loopback, a blank page'));
   console.log(
     `  ratios: socket/api p50 ${(s.socket.p50 / s.api.p50).toFixed(2)}× p99 ${(s.socket.p99 / s.api.p99).toFixed(2)}×; ` +
-      `screen/api p50 ${(s.screen.p50 / s.api.p50).toFixed(2)}×`,
+      `screen/api p50 ${(s.screen.p50 / s.api.p50).toFixed(2)}×; ` +
+      `socket/bare p50 ${(s.socket.p50 / s.bare.p50).toFixed(2)}×`,
   );
   const met = s.socket.p50 <= GOAL_P50_MS;
   console.log(`  goal: browser echo p50 ≤ ${GOAL_P50_MS} ms: ${met ? 'met' : 'NOT met'}`);
