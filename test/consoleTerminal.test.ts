@@ -108,13 +108,12 @@ describe('the console opens terminals in an app’s sandbox', () => {
   });
 
   it('follows the size of the page', async () => {
+    // Each asks with its own mark, so an answer is never an older one still on the screen.
+    let asked = 0;
     const size = async (): Promise<number> => {
-      await run('echo S=$(stty size)=');
-      const all = [...(await screenText()).matchAll(/S=(\d+) (\d+)=/g)];
-      return waitFor('stty size', async () => {
-        const now = [...(await screenText()).matchAll(/S=(\d+) (\d+)=/g)];
-        return now.length > all.length ? Number(now.at(-1)![2]) : undefined;
-      });
+      const mark = `S${++asked}`;
+      await run(`echo ${mark}=$(stty size)=`);
+      return Number((await onScreen(new RegExp(`${mark}=(\\d+) (\\d+)=`)))[2]);
     };
     const wide = await size();
     assert.ok(wide > 80, `cols at 1280 px: ${wide}`);
