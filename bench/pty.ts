@@ -16,31 +16,12 @@ import { performance } from 'node:perf_hooks';
 import WebSocket, { WebSocketServer } from 'ws';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from '../test/harness.js';
 import { TestTerminal } from '../test/ptyClient.js';
+import { ECHO_EACH_BYTE, roundTrip, stats } from './ptyRoundTrip.js';
 
 const N = Number(process.env.BENCH_ROUND_TRIPS ?? 2000);
 const WARMUP = 200;
 const EXECS = Number(process.env.BENCH_EXECS ?? 200);
 const GOAL_P50_MS = 5;
-
-function stats(xs: number[]) {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  return { p50: at(0.5), p99: at(0.99) };
-}
-
-/** Sends one byte and resolves when a message with that byte comes back. */
-function roundTrip(ws: WebSocket, byte: number): Promise<number> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const onMessage = (data: Buffer, isBinary: boolean): void => {
-      if (!isBinary || !data.includes(byte)) return;
-      ws.off('message', onMessage);
-      resolve(performance.now() - t0);
-    };
-    ws.on('message', onMessage);
-    ws.send(Buffer.from([byte]), { binary: true });
-  });
-}
 
 async function main(): Promise<void> {
   const dataDir = tempDataDir();
@@ -57,7 +38,7 @@ async function main(): Promise<void> {
     if (created.status !== 201) throw new Error(`create answered ${created.status}`);
     const sb = created.body.id;
     const term = await TestTerminal.open(daemon.url, sb, { token: daemon.token });
-    term.type('stty -icanon; cat >/dev/null\n');
+    term.type(`${ECHO_EACH_BYTE}\n`);
     // The shell echoes the line, cat starts; then each byte is echoed by the line discipline.
     await new Promise((r) => setTimeout(r, 500));
     const bare = new WebSocket(`ws://127.0.0.1:${(echo.address() as { port: number }).port}`);

@@ -12,3 +12,4 @@ export {
   type AgentProvider,
   type ModelKeyInjection,
 } from './agentKeys.js';
+export { PTY_LIMITS, type PtyOutput, type PtySignal } from './agent/pty.js';

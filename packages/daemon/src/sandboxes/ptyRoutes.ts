@@ -27,17 +27,23 @@ export class OpenTerminals {
     return this.bySandbox.get(sandboxId)?.size ?? 0;
   }
 
-  /** Takes a place for one more (429 past the cap); `stop` ends it from outside. */
-  add(sandboxId: string, stop: (why: PaddockError) => void): () => void {
-    let set = this.bySandbox.get(sandboxId);
-    if (!set) this.bySandbox.set(sandboxId, (set = new Set()));
-    if (set.size >= PTY_LIMITS.maxPerSandbox) {
+  /** Throws 429 when the sandbox has as many terminals open as it may. */
+  check(sandboxId: string): void {
+    const open = this.count(sandboxId);
+    if (open >= PTY_LIMITS.maxPerSandbox) {
       throw new PaddockError(
         'rate_limited',
         `at most ${PTY_LIMITS.maxPerSandbox} terminals may be open in a sandbox at once`,
-        { open: set.size, max: PTY_LIMITS.maxPerSandbox },
+        { open, max: PTY_LIMITS.maxPerSandbox },
       );
     }
+  }
+
+  /** Takes a place for one more (429 past the cap); `stop` ends it from outside. */
+  add(sandboxId: string, stop: (why: PaddockError) => void): () => void {
+    this.check(sandboxId);
+    let set = this.bySandbox.get(sandboxId);
+    if (!set) this.bySandbox.set(sandboxId, (set = new Set()));
     set.add(stop);
     return () => {
       set.delete(stop);
@@ -87,10 +93,14 @@ export const ptyRoutes: FastifyPluginAsyncTypebox<PtyRoutesOptions> = async (app
     config: { websocket: true },
     preHandler: async (request) => {
       const p = requirePrincipal(request);
+      const { id } = request.params;
       if (!request.ws) {
+        // A browser cannot read a refused handshake's answer, so it asks this way: the same
+        // refusals as an upgrade would get now, else that only upgrades are answered.
+        await o.sandboxes.agent(p.owner, id);
+        o.terminals.check(id);
         throw new PaddockError('bad_request', 'this route answers WebSocket upgrades only');
       }
-      const { id } = request.params;
       const { cols, rows, cwd, shell } = request.query;
       const { row, client } = await o.sandboxes.agent(p.owner, id);
       const session: Session = { pty: null, stopped: null, exit: null };

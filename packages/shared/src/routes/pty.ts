@@ -33,7 +33,9 @@ export const PtyRoutes = {
         `${PTY_LIMITS.hangupGraceMs} ms later. At most ${PTY_LIMITS.maxPerSandbox} per sandbox ` +
         '(429 `rate_limited` beyond). The shell runs as the sandbox user with the environment of ' +
         'an exec (TERM=xterm-256color, LANG=C.UTF-8). An open terminal keeps the sandbox from ' +
-        'idle stop. Without an upgrade the answer is 400.',
+        'idle stop. Without an upgrade the same checks run (auth, owner, state, the cap) and a ' +
+        'request that passes them is answered 400: so a browser, which cannot read why a ' +
+        'handshake was refused, can ask.',
       params: SandboxIdParams,
       querystring: PtyQuery,
       response: {
