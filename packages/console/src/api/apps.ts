@@ -28,8 +28,26 @@ export function useApp(id: string) {
   return useQuery({
     queryKey: queryKeys.app(id),
     queryFn: ({ signal }) => requestJson<App>('GET', apiPath`/v1/apps/${id}`, { signal }),
-    refetchInterval: (query) => pollUnlessGone(query.state.error),
+    refetchInterval: (query) => {
+      const every = pollUnlessGone(query.state.error);
+      return every !== false && settling(query.state.data) ? SETTLING_POLL_MS : every;
+    },
   });
+}
+
+/**
+ * While an app's sandbox boots or its preview comes up, the page asks more often: the moment
+ * the preview is ready is the moment a person is waiting for.
+ */
+const SETTLING_POLL_MS = 250;
+
+function settling(app: App | undefined): boolean {
+  const sandbox = app?.sandbox;
+  if (!sandbox) return false;
+  return (
+    sandbox.status === 'starting' ||
+    (sandbox.status === 'running' && sandbox.preview.status === 'starting')
+  );
 }
 
 /** Creates the app and boots its sandbox; the first app of a preset can take a minute. */
