@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 interface ActionDialogProps {
   open: boolean;
-  title: string;
+  title: ReactNode;
   /** While the action runs, Escape does not close (the answer would be lost). */
   busy: boolean;
   onClose: () => void;

@@ -1,8 +1,9 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 import type { App, SandboxDetail } from '@paddock/shared';
 import { useRotatePreview, useSandboxLifecycle } from '../api/lifecycle.js';
 import { summarizeApp } from '../lib/appStatus.js';
 import { fullTime, timeAgo } from '../lib/time.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
 import { CopyButton } from './CopyButton.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { StatusBadge } from './StatusBadge.js';
@@ -111,21 +112,7 @@ export function LifecyclePanel({ app, sandbox }: { app: App; sandbox: SandboxDet
 function RotatePreview({ app, sandbox }: { app: App; sandbox: SandboxDetail }) {
   const rotate = useRotatePreview(app.id, sandbox.id);
   const [open, setOpen] = useState(false);
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const triggerRef = useRef<HTMLButtonElement>(null);
   const link = sandbox.preview.url;
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-
-  function close(): void {
-    setOpen(false);
-    triggerRef.current?.focus();
-  }
 
   return (
     <div className="lifecycle-preview">
@@ -141,7 +128,6 @@ function RotatePreview({ app, sandbox }: { app: App; sandbox: SandboxDetail }) {
         <p className="muted small">No preview link: the app has no web process.</p>
       )}
       <button
-        ref={triggerRef}
         type="button"
         className="button-quiet"
         data-testid="rotate-preview"
@@ -160,46 +146,26 @@ function RotatePreview({ app, sandbox }: { app: App; sandbox: SandboxDetail }) {
       {rotate.isError && !open && (
         <ErrorNotice error={rotate.error} title="Could not rotate the preview link" />
       )}
-      <dialog
-        ref={dialogRef}
-        className="dialog"
-        aria-labelledby={`rotate-title-${sandbox.id}`}
-        data-testid="rotate-dialog"
-        onCancel={(event) => {
-          event.preventDefault();
-          if (!rotate.isPending) close();
-        }}
+      <ConfirmDialog
+        open={open}
+        title="Rotate the preview link?"
+        confirmLabel="Rotate link"
+        pendingLabel="Rotating…"
+        pending={rotate.isPending}
+        error={rotate.isError ? rotate.error : null}
+        errorTitle="Could not rotate the preview link"
+        testId="rotate-dialog"
+        confirmTestId="rotate-confirm"
+        onConfirm={() => rotate.mutate(undefined, { onSuccess: () => setOpen(false) })}
+        onClose={() => setOpen(false)}
       >
-        <h2 id={`rotate-title-${sandbox.id}`}>Rotate the preview link?</h2>
         <p>
           Every preview link and preview cookie given out so far stops working at once: anyone you
           shared the link with needs the new one.
           {app.public &&
             ' This app is public, so its address stays the same; only private links change.'}
         </p>
-        {rotate.isError && (
-          <ErrorNotice error={rotate.error} title="Could not rotate the preview link" />
-        )}
-        <div className="actions">
-          <button
-            type="button"
-            className="button-danger"
-            data-testid="rotate-confirm"
-            disabled={rotate.isPending}
-            onClick={() => rotate.mutate(undefined, { onSuccess: () => close() })}
-          >
-            {rotate.isPending ? 'Rotating…' : 'Rotate link'}
-          </button>
-          <button
-            type="button"
-            className="button-quiet"
-            disabled={rotate.isPending}
-            onClick={close}
-          >
-            Cancel
-          </button>
-        </div>
-      </dialog>
+      </ConfirmDialog>
     </div>
   );
 }

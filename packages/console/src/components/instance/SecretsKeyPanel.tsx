@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useRotateSecretsKey, useSecretsStatus } from '../../api/system.js';
 import { ErrorNotice } from '../ErrorNotice.js';
-import { ConfirmDialog } from './ConfirmDialog.js';
+import { ConfirmDialog } from '../ConfirmDialog.js';
 
 /**
  * The master key that seals stored secrets: its fingerprint, where it comes from, how many

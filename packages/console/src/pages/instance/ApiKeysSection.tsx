@@ -8,7 +8,7 @@ import {
 } from '../../api/apiKeys.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { ApiKeyTable } from '../../components/instance/ApiKeyTable.js';
-import { ConfirmDialog } from '../../components/instance/ConfirmDialog.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { CreateKeyForm } from '../../components/instance/CreateKeyForm.js';
 import { NewKeySecret } from '../../components/instance/NewKeySecret.js';
 import '../../styles/instance.css';

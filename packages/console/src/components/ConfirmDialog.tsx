@@ -1,9 +1,11 @@
-import { useEffect, useRef, type ReactNode } from 'react';
-import { ErrorNotice } from '../ErrorNotice.js';
+import type { ReactNode } from 'react';
+import { ActionDialog } from './ActionDialog.js';
+import { ErrorNotice } from './ErrorNotice.js';
 
 interface ConfirmDialogProps {
   open: boolean;
-  title: string;
+  title: ReactNode;
+  /** What will happen, in words: what is replaced, lost or stops working. */
   children: ReactNode;
   confirmLabel: string;
   pendingLabel: string;
@@ -11,6 +13,8 @@ interface ConfirmDialogProps {
   error: unknown;
   errorTitle: string;
   testId: string;
+  /** The confirm button's test id, when it is not `{testId}-confirm`. */
+  confirmTestId?: string;
   onConfirm: () => void;
   onClose: () => void;
 }
@@ -18,28 +22,8 @@ interface ConfirmDialogProps {
 /** A modal question before something that cannot be undone; Escape and Cancel close it. */
 export function ConfirmDialog(props: ConfirmDialogProps) {
   const { open, title, children, pending, error, testId, onConfirm, onClose } = props;
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const titleId = `${testId}-title`;
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-
   return (
-    <dialog
-      ref={dialogRef}
-      className="dialog"
-      aria-labelledby={titleId}
-      data-testid={testId}
-      onCancel={(event) => {
-        event.preventDefault();
-        if (!pending) onClose();
-      }}
-    >
-      <h2 id={titleId}>{title}</h2>
+    <ActionDialog open={open} title={title} busy={pending} onClose={onClose} testId={testId}>
       {children}
       {error !== null && error !== undefined && (
         <ErrorNotice error={error} title={props.errorTitle} />
@@ -48,7 +32,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
         <button
           type="button"
           className="button-danger"
-          data-testid={`${testId}-confirm`}
+          data-testid={props.confirmTestId ?? `${testId}-confirm`}
           disabled={pending}
           onClick={onConfirm}
         >
@@ -58,6 +42,6 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
           Cancel
         </button>
       </div>
-    </dialog>
+    </ActionDialog>
   );
 }
