@@ -12,4 +12,5 @@ export {
   type AgentProvider,
   type ModelKeyInjection,
 } from './agentKeys.js';
-export { PTY_LIMITS, type PtyOutput, type PtySignal } from './agent/pty.js';
+export { PTY_LIMITS, type PtySignal } from './agent/ptyLimits.js';
+export type { PtyOutput } from './agent/pty.js';

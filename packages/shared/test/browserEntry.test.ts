@@ -32,6 +32,7 @@ describe('the browser entry', () => {
       }
     }
     assert.deepEqual([...seen].map((f) => path.relative(SRC, f)).sort(), [
+      'agent/ptyLimits.ts',
       'agentKeys.ts',
       'browser.ts',
       'execStream.ts',

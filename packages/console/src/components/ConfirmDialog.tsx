@@ -15,6 +15,8 @@ interface ConfirmDialogProps {
   testId: string;
   /** The confirm button's test id, when it is not `{testId}-confirm`. */
   confirmTestId?: string;
+  /** The confirm button cannot be used yet (nothing to confirm, or something in the way). */
+  confirmDisabled?: boolean;
   onConfirm: () => void;
   onClose: () => void;
 }
@@ -33,7 +35,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
           type="button"
           className="button-danger"
           data-testid={props.confirmTestId ?? `${testId}-confirm`}
-          disabled={pending}
+          disabled={pending || props.confirmDisabled === true}
           onClick={onConfirm}
         >
           {pending ? props.pendingLabel : props.confirmLabel}

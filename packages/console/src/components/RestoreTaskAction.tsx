@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { Task } from '@paddock/shared';
 import { ApiError } from '../api/client.js';
 import { queryKeys } from '../api/queryKeys.js';
 import { findTaskParent, useRestoreCheckpoint } from '../api/checkpoints.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
 import { ErrorNotice } from './ErrorNotice.js';
 
 interface RestoreTaskActionProps {
@@ -24,8 +25,6 @@ export function RestoreTaskAction({ appId, task, busy }: RestoreTaskActionProps)
   const checkpoint = task.result?.checkpoint ?? null;
   const files = task.result?.files_changed ?? [];
   const [open, setOpen] = useState(false);
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const triggerRef = useRef<HTMLButtonElement>(null);
   const restore = useRestoreCheckpoint(appId);
   const parent = useQuery({
     queryKey: queryKeys.checkpointParent(appId, checkpoint ?? ''),
@@ -36,19 +35,7 @@ export function RestoreTaskAction({ appId, task, busy }: RestoreTaskActionProps)
     retry: false,
   });
 
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
-
   if (checkpoint === null || files.length === 0) return null;
-
-  function close(): void {
-    setOpen(false);
-    triggerRef.current?.focus();
-  }
 
   const target = parent.data ?? null;
   const conflict = restore.error instanceof ApiError && restore.error.status === 409;
@@ -56,7 +43,6 @@ export function RestoreTaskAction({ appId, task, busy }: RestoreTaskActionProps)
   return (
     <div className="restore-action">
       <button
-        ref={triggerRef}
         type="button"
         className="button-quiet"
         data-testid="restore-task"
@@ -74,17 +60,20 @@ export function RestoreTaskAction({ appId, task, busy }: RestoreTaskActionProps)
           <code>{short(restore.data.checkpoint)}</code>).
         </p>
       )}
-      <dialog
-        ref={dialogRef}
-        className="dialog"
-        aria-labelledby={`restore-title-${task.id}`}
-        data-testid="restore-dialog"
-        onCancel={(event) => {
-          event.preventDefault();
-          if (!restore.isPending) close();
-        }}
+      <ConfirmDialog
+        open={open}
+        title="Restore to before this task?"
+        confirmLabel="Restore"
+        pendingLabel="Restoring…"
+        pending={restore.isPending}
+        error={restore.isError ? restore.error : null}
+        errorTitle={conflict ? 'Could not restore now' : 'Could not restore'}
+        testId="restore-dialog"
+        confirmTestId="restore-confirm"
+        confirmDisabled={target === null || busy}
+        onConfirm={() => target && restore.mutate(target.sha, { onSuccess: () => setOpen(false) })}
+        onClose={() => setOpen(false)}
       >
-        <h2 id={`restore-title-${task.id}`}>Restore to before this task?</h2>
         {parent.isPending ? (
           <p role="status">Finding the checkpoint before this task…</p>
         ) : parent.isError ? (
@@ -127,32 +116,7 @@ export function RestoreTaskAction({ appId, task, busy }: RestoreTaskActionProps)
             A task is running or waiting in this app: cancel it or let it finish first.
           </p>
         )}
-        {restore.isError && (
-          <ErrorNotice
-            error={restore.error}
-            title={conflict ? 'Could not restore now' : 'Could not restore'}
-          />
-        )}
-        <div className="actions">
-          <button
-            type="button"
-            className="button-danger"
-            data-testid="restore-confirm"
-            disabled={target === null || restore.isPending || busy}
-            onClick={() => target && restore.mutate(target.sha, { onSuccess: () => close() })}
-          >
-            {restore.isPending ? 'Restoring…' : 'Restore'}
-          </button>
-          <button
-            type="button"
-            className="button-quiet"
-            disabled={restore.isPending}
-            onClick={close}
-          >
-            Cancel
-          </button>
-        </div>
-      </dialog>
+      </ConfirmDialog>
     </div>
   );
 }
