@@ -67,8 +67,18 @@ describe('apps, processes and previews', () => {
   });
 
   it('lists the presets', async () => {
-    const res = await d.api<{ items: { name: string; web: boolean }[] }>('GET', '/v1/presets');
+    const res = await d.api<{ items: { name: string; web: boolean; dependencies: string }[] }>(
+      'GET',
+      '/v1/presets',
+    );
     assert.equal(res.status, 200);
+    const state = (name: string) => res.body.items.find((p) => p.name === name)?.dependencies;
+    // The express app made before these tests filled its preset's cache; static has nothing.
+    assert.equal(state('node-express'), 'cached');
+    assert.equal(state('static'), 'none');
+    for (const p of res.body.items) {
+      assert.ok(['cached', 'not_installed', 'none'].includes(p.dependencies), p.name);
+    }
     const names = res.body.items.map((p) => p.name);
     for (const n of ['react-vite', 'nextjs', 'node-express', 'fastapi', 'worker', 'static']) {
       assert.ok(names.includes(n), `${n} is listed`);

@@ -180,6 +180,15 @@ describe('the console instance pages', () => {
     const info = await d.api<{ version: string; driver: { driver: string } }>('GET', '/v1/system');
     assert.equal(await page.getByTestId('system-version').innerText(), info.body.version);
     assert.equal(await page.getByTestId('system-driver').innerText(), info.body.driver.driver);
+    // Each preset's cache state, as the API has it.
+    const presets = await d.api<{ items: { name: string; dependencies: string }[] }>(
+      'GET',
+      '/v1/presets',
+    );
+    for (const p of presets.body.items) {
+      const row = page.getByTestId('preset-cache-table').locator(`tr[data-preset="${p.name}"]`);
+      assert.equal(await row.getAttribute('data-state'), p.dependencies, p.name);
+    }
     const before = await page.getByTestId('secrets-key-id').innerText();
     await assertAccessible(page, 'system');
 

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useCreateApp } from '../api/apps.js';
 import { usePresets } from '../api/presets.js';
+import { PRESET_CACHE_WORDS } from '../lib/presetCache.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { Link } from '../components/Link.js';
 import { useElapsedSeconds } from '../hooks/useElapsedSeconds.js';
@@ -10,7 +11,7 @@ import { paths } from '../router/routes.js';
 const NAME_MAX = 64;
 
 export function NewAppPage() {
-  const presets = usePresets();
+  const presets = usePresets({ fresh: true });
   const create = useCreateApp();
   const [name, setName] = useState('');
   const [chosenPreset, setChosenPreset] = useState<string | null>(null);
@@ -68,7 +69,7 @@ export function NewAppPage() {
         </select>
         <p id="new-app-preset-description" className="muted small">
           {preset &&
-            `${preset.description} ${preset.web ? 'Has a live preview.' : 'Worker only: no preview.'}`}
+            `${preset.description} ${preset.web ? 'Has a live preview.' : 'Worker only: no preview.'} Dependencies: ${PRESET_CACHE_WORDS[preset.dependencies]}.`}
         </p>
         {create.isError && <ErrorNotice error={create.error} title="Could not create the app" />}
         <button
@@ -80,8 +81,9 @@ export function NewAppPage() {
         </button>
         {create.isPending && (
           <p className="muted small" role="status">
-            Creating the app and booting its sandbox. The first app of a preset installs the
-            preset&apos;s dependencies, which can take a minute.
+            {preset?.dependencies === 'not_installed'
+              ? "Creating the app and booting its sandbox. This is the preset's first app: it installs the preset's dependencies into the shared cache, which can take a minute."
+              : 'Creating the app and booting its sandbox.'}
           </p>
         )}
       </form>

@@ -21,7 +21,7 @@ export function createPresets(d: {
   d.lifecycle.provideMounts((row) => mounts.mountsFor(row.preset));
   const tools = { ensure: (tool: string) => toolModulesInSandbox(cache, tool) };
   const routes: RouteInstaller = async (app) => {
-    await app.register(presetRoutes);
+    await app.register(presetRoutes, { cache });
   };
   return { mounts, tools, routes };
 }

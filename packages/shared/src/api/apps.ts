@@ -12,6 +12,12 @@ export const PresetSchema = Type.Object(
     title: Type.String(),
     description: Type.String(),
     web: Type.Boolean({ description: 'False for worker-only presets (no preview)' }),
+    dependencies: Type.Enum(['cached', 'not_installed', 'none'], {
+      description:
+        "The preset's dependencies in the shared cache: `cached` (a new app starts in seconds), " +
+        '`not_installed` (the first app installs them, which can take a minute) or `none` (the ' +
+        'preset has none)',
+    }),
   },
   { $id: 'Preset' },
 );

@@ -1,10 +1,11 @@
 import { useSystemInfo } from '../../api/system.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
 import { LimitsTable } from '../../components/instance/LimitsTable.js';
+import { PresetCacheTable } from '../../components/instance/PresetCacheTable.js';
 import { SecretsKeyPanel } from '../../components/instance/SecretsKeyPanel.js';
 import '../../styles/instance.css';
 
-/** The daemon as it runs: version, sandbox driver, limits, and the secrets key. */
+/** The daemon as it runs: version, sandbox driver, limits, preset caches, the secrets key. */
 export function SystemSection() {
   const info = useSystemInfo();
 
@@ -32,6 +33,7 @@ export function SystemSection() {
               ))}
             </dl>
             <LimitsTable info={info.data} caption="Sandbox limits" />
+            <PresetCacheTable />
           </>
         )}
       </section>
