@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { keepTail } from '../lib/boundedText.js';
+import { TailBuffer } from '../lib/tailBuffer.js';
 
 export type LogStreamState = 'connecting' | 'live' | 'closed';
 
@@ -10,9 +10,6 @@ export interface LogStream {
   trimmed: boolean;
   reconnect: () => void;
 }
-
-/** Output arrives in bursts; render at most this often. */
-const FLUSH_MS = 50;
 
 function frameText(event: MessageEvent<unknown>): string | null {
   if (typeof event.data !== 'string') return null;
@@ -40,40 +37,16 @@ export function useLogStream(url: string): LogStream {
   useEffect(() => {
     const source = new EventSource(url, { withCredentials: true });
     let expectTail = true;
-    let replace = false;
-    let pending = '';
-    let timer: ReturnType<typeof setTimeout> | null = null;
-
-    // What is shown, kept here too so that each flush is one plain state update.
-    let shown = '';
-    let dropped = false;
-
-    function flush(): void {
-      timer = null;
-      const whole = replace ? pending : shown + pending;
-      shown = keepTail(whole);
-      dropped ||= shown.length < whole.length;
-      pending = '';
-      replace = false;
+    const buffer = new TailBuffer((shown, dropped) => {
       setText(shown);
       setTrimmed(dropped);
-    }
+    });
 
     function onOutput(event: MessageEvent<unknown>): void {
       const chunk = frameText(event);
       if (chunk === null) return;
-      if (expectTail) {
-        expectTail = false;
-        replace = true;
-        pending = chunk;
-      } else {
-        pending += chunk;
-      }
-      // Bounded between renders too: a hidden tab may flush rarely.
-      const kept = keepTail(pending);
-      dropped ||= kept.length < pending.length;
-      pending = kept;
-      timer ??= setTimeout(flush, FLUSH_MS);
+      buffer.add(chunk, { replace: expectTail });
+      expectTail = false;
     }
 
     function onOpen(): void {
@@ -92,7 +65,7 @@ export function useLogStream(url: string): LogStream {
     source.addEventListener('error', onError);
     return () => {
       source.close();
-      if (timer !== null) clearTimeout(timer);
+      buffer.dispose();
     };
   }, [url, attempt]);
 

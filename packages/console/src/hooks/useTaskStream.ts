@@ -5,7 +5,7 @@ import { SseParser } from '@paddock/shared/browser';
 import { ApiError, isUnauthorized, requestBytes } from '../api/client.js';
 import { queryKeys } from '../api/queryKeys.js';
 import { taskStreamUrl } from '../api/tasks.js';
-import { keepTail } from '../lib/boundedText.js';
+import { TailBuffer } from '../lib/tailBuffer.js';
 
 /**
  * `connecting`: the first request is out; `live`: frames arrive; `reconnecting`: the stream
@@ -27,8 +27,6 @@ export interface TaskStream {
   retry: () => void;
 }
 
-/** Output arrives in bursts; render at most this often. */
-const FLUSH_MS = 50;
 /** A broken stream is asked for again after 1, 2, 4 … up to 15 s, this many times in a row. */
 const RECONNECTS_MAX = 8;
 const TASK_FRAMES = new Set(['log', 'status', 'result']);
@@ -65,40 +63,17 @@ export function useTaskStream(taskId: string, sandboxId: string, appId: string):
   useEffect(() => {
     const abort = new AbortController();
     const signal = abort.signal;
-    let shown = '';
-    let pending = '';
-    let replace = false;
-    let dropped = false;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-
-    function flush(): void {
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
-      if (signal.aborted) return;
-      const whole = replace ? pending : shown + pending;
-      shown = keepTail(whole);
-      dropped ||= shown.length < whole.length;
-      pending = '';
-      replace = false;
+    const buffer = new TailBuffer((shown, dropped) => {
       setText(shown);
       setTrimmed(dropped);
-    }
+    });
 
     function onLog(chunk: string, backlog: boolean): void {
-      if (backlog) {
-        replace = true;
-        pending = chunk;
-      } else {
-        pending += chunk;
-      }
-      const kept = keepTail(pending);
-      dropped ||= kept.length < pending.length;
-      pending = kept;
-      timer ??= setTimeout(flush, FLUSH_MS);
+      buffer.add(chunk, { replace: backlog });
     }
 
     function ended(task: Task): void {
-      flush();
+      buffer.flush();
       setResult(task);
       setStatus(task.status);
       setState('ended');
@@ -178,7 +153,7 @@ export function useTaskStream(taskId: string, sandboxId: string, appId: string):
     void run();
     return () => {
       abort.abort();
-      if (timer !== null) clearTimeout(timer);
+      buffer.dispose();
     };
   }, [taskId, sandboxId, appId, client, attempt]);
 
