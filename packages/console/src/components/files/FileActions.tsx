@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { deletePath, makeDirectory, movePath, writeFileText } from '../../api/files.js';
 import { queryKeys } from '../../api/queryKeys.js';
+import { ConfirmDialog } from '../ConfirmDialog.js';
 import { ErrorNotice } from '../ErrorNotice.js';
 
 type Mode = 'new-file' | 'new-folder' | 'rename';
@@ -33,15 +34,6 @@ export function FileActions({ sandboxId, openPath, dirty, onOpened, onDeleted }:
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const dialogRef = useRef<HTMLDialogElement>(null);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (confirmDelete && !dialog.open) dialog.showModal();
-    if (!confirmDelete && dialog.open) dialog.close();
-  }, [confirmDelete]);
-
   function start(next: Mode): void {
     setError(null);
     setMode(next);
@@ -133,44 +125,28 @@ export function FileActions({ sandboxId, openPath, dirty, onOpened, onDeleted }:
         </form>
       )}
       {Boolean(error) && !confirmDelete && <ErrorNotice error={error} title="Could not do that" />}
-      <dialog
-        ref={dialogRef}
-        className="dialog"
-        aria-labelledby="file-delete-title"
-        onCancel={(event) => {
-          event.preventDefault();
-          if (!busy) setConfirmDelete(false);
-        }}
+      <ConfirmDialog
+        open={confirmDelete}
+        title={`Delete ${openPath}?`}
+        confirmLabel="Delete"
+        pendingLabel="Deleting…"
+        pending={busy}
+        error={error}
+        errorTitle="Could not delete"
+        testId="file-delete-dialog"
+        confirmDisabled={!openPath}
+        onConfirm={() =>
+          void run(async () => {
+            if (openPath) await deletePath(sandboxId, openPath, false);
+            onDeleted();
+          })
+        }
+        onClose={() => setConfirmDelete(false)}
       >
-        <h2 id="file-delete-title">Delete {openPath}?</h2>
         <p>
           The file is removed from the workspace. A checkpoint or snapshot made before still has it.
         </p>
-        {Boolean(error) && <ErrorNotice error={error} title="Could not delete" />}
-        <div className="actions">
-          <button
-            type="button"
-            className="button-danger"
-            disabled={busy || !openPath}
-            onClick={() =>
-              void run(async () => {
-                if (openPath) await deletePath(sandboxId, openPath, false);
-                onDeleted();
-              })
-            }
-          >
-            {busy ? 'Deleting…' : 'Delete'}
-          </button>
-          <button
-            type="button"
-            className="button-quiet"
-            disabled={busy}
-            onClick={() => setConfirmDelete(false)}
-          >
-            Cancel
-          </button>
-        </div>
-      </dialog>
+      </ConfirmDialog>
     </div>
   );
 }
