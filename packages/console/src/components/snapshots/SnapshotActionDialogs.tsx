@@ -10,7 +10,7 @@ import { forgetImport } from '../../lib/importedSnapshots.js';
 import { navigate } from '../../router/navigation.js';
 import { paths } from '../../router/routes.js';
 import { ActionDialog } from '../ActionDialog.js';
-import { ErrorNotice } from '../ErrorNotice.js';
+import { ConfirmDialog } from '../ConfirmDialog.js';
 import { ForkNameForm, forkName } from '../ForkNameForm.js';
 import type { SnapshotAction } from './SnapshotEntry.js';
 
@@ -43,12 +43,27 @@ export function SnapshotActionDialogs({
 
   return (
     <>
-      <ActionDialog
+      <ConfirmDialog
         open={action?.kind === 'restore'}
         title={snapshot ? `Restore snapshot “${snapshot.name}”?` : 'Restore snapshot?'}
-        busy={pending}
-        onClose={onClose}
+        confirmLabel="Restore"
+        pendingLabel="Restoring…"
+        pending={pending}
+        error={restore.isError ? restore.error : null}
+        errorTitle={conflict ? 'Could not restore now' : 'Could not restore'}
         testId="snapshot-restore-dialog"
+        confirmTestId="snapshot-restore-confirm"
+        confirmDisabled={!snapshot}
+        onConfirm={() =>
+          snapshot &&
+          restore.mutate(snapshot.id, {
+            onSuccess: (done) => {
+              onDone(`Restored snapshot “${snapshot.name}”: ${done.files} files written.`);
+              onClose();
+            },
+          })
+        }
+        onClose={onClose}
       >
         {snapshot && (
           <>
@@ -66,36 +81,9 @@ export function SnapshotActionDialogs({
                 <span className="spinner" aria-hidden="true" /> Restoring…
               </p>
             )}
-            {restore.isError && (
-              <ErrorNotice
-                error={restore.error}
-                title={conflict ? 'Could not restore now' : 'Could not restore'}
-              />
-            )}
-            <div className="actions">
-              <button
-                type="button"
-                className="button-danger"
-                data-testid="snapshot-restore-confirm"
-                disabled={pending}
-                onClick={() =>
-                  restore.mutate(snapshot.id, {
-                    onSuccess: (done) => {
-                      onDone(`Restored snapshot “${snapshot.name}”: ${done.files} files written.`);
-                      onClose();
-                    },
-                  })
-                }
-              >
-                {restore.isPending ? 'Restoring…' : 'Restore'}
-              </button>
-              <button type="button" className="button-quiet" disabled={pending} onClick={onClose}>
-                Cancel
-              </button>
-            </div>
           </>
         )}
-      </ActionDialog>
+      </ConfirmDialog>
       <ActionDialog
         open={action?.kind === 'fork'}
         title="Fork to a new app"
@@ -119,45 +107,34 @@ export function SnapshotActionDialogs({
           />
         )}
       </ActionDialog>
-      <ActionDialog
+      <ConfirmDialog
         open={action?.kind === 'delete'}
         title={snapshot ? `Delete snapshot “${snapshot.name}”?` : 'Delete snapshot?'}
-        busy={pending}
-        onClose={onClose}
+        confirmLabel="Delete"
+        pendingLabel="Deleting…"
+        pending={pending}
+        error={remove.isError ? remove.error : null}
+        errorTitle="Could not delete"
         testId="snapshot-delete-dialog"
+        confirmTestId="snapshot-delete-confirm"
+        confirmDisabled={!snapshot}
+        onConfirm={() =>
+          snapshot &&
+          remove.mutate(snapshot.id, {
+            onSuccess: () => {
+              forgetImport(app.id, snapshot.id);
+              onDone(`Deleted snapshot “${snapshot.name}”.`);
+              onClose();
+            },
+          })
+        }
+        onClose={onClose}
       >
-        {snapshot && (
-          <>
-            <p>
-              The snapshot is gone for good; content no other snapshot shares is removed from disk.
-              Apps forked from it keep their files.
-            </p>
-            {remove.isError && <ErrorNotice error={remove.error} title="Could not delete" />}
-            <div className="actions">
-              <button
-                type="button"
-                className="button-danger"
-                data-testid="snapshot-delete-confirm"
-                disabled={pending}
-                onClick={() =>
-                  remove.mutate(snapshot.id, {
-                    onSuccess: () => {
-                      forgetImport(app.id, snapshot.id);
-                      onDone(`Deleted snapshot “${snapshot.name}”.`);
-                      onClose();
-                    },
-                  })
-                }
-              >
-                {remove.isPending ? 'Deleting…' : 'Delete'}
-              </button>
-              <button type="button" className="button-quiet" disabled={pending} onClick={onClose}>
-                Cancel
-              </button>
-            </div>
-          </>
-        )}
-      </ActionDialog>
+        <p>
+          The snapshot is gone for good; content no other snapshot shares is removed from disk. Apps
+          forked from it keep their files.
+        </p>
+      </ConfirmDialog>
     </>
   );
 }
