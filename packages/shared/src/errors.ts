@@ -212,6 +212,26 @@ export const ERROR_CODES = {
     description:
       "The app's or owner's model spend this month has reached its limit (the task_spend_limit_* settings).",
   },
+  manifest_invalid: {
+    status: 400,
+    description:
+      'A sandbox.yaml given to the API is not valid; the details list each problem with its line and column.',
+  },
+  import_not_held: {
+    status: 409,
+    description:
+      'The app is not waiting for its import to be confirmed (it was not imported with review, or is already started).',
+  },
+  git_failed: {
+    status: 502,
+    description:
+      "git could not reach the remote or the remote refused (an unknown repository or ref, missing access, a host the app's egress rules do not allow); the message carries git's last words, with any injected value masked.",
+  },
+  git_conflict: {
+    status: 409,
+    description:
+      "The remote's changes conflict with the app's, or a push was refused as not a fast-forward; nothing was changed. Push with force, or resolve in the workspace.",
+  },
   sandbox_unavailable: { status: 503, description: 'The sandbox did not answer in time.' },
   agent_error: {
     status: 502,

@@ -19,6 +19,7 @@ export * from './api/runtime.js';
 export * from './api/settings.js';
 export * from './api/processes.js';
 export * from './api/apps.js';
+export * from './api/projectImport.js';
 export * from './api/tasks.js';
 export * from './api/snapshots.js';
 export * from './api/appConfig.js';

@@ -3,6 +3,7 @@ import {
   type CreateConfigBody,
   type InjectRule,
   type PatchConfigBody,
+  injectionHeaderValue,
 } from '@paddock/shared';
 // A sensitive value the egress proxy puts into requests to its hosts: the proxy's shape.
 import type { Injection } from '@paddock/egress';
@@ -159,7 +160,7 @@ export class AppConfigService {
         continue;
       }
       const rule = JSON.parse(row.inject_json) as InjectRule;
-      const headerValue = rule.format.split('{value}').join(value);
+      const headerValue = injectionHeaderValue(rule.format, value);
       if (!HEADER_VALUE.test(headerValue)) continue;
       out.push({
         key: row.key,

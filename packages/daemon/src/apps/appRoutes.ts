@@ -37,6 +37,7 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app
       created_at: row.created_at,
       updated_at: row.updated_at,
       sandbox: sandbox ? await details.of(sandbox) : null,
+      import: null,
     };
   };
 

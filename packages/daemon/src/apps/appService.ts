@@ -52,9 +52,12 @@ export class AppService {
       checkpoint?: { appId: string; sha: string };
     },
   ): Promise<AppRow> {
-    const preset = getPreset(body.preset);
+    const preset = getPreset(body.preset ?? '');
     if (!preset) {
-      throw new PaddockError('preset_not_found', `no preset "${body.preset}"; see GET /v1/presets`);
+      throw new PaddockError(
+        'preset_not_found',
+        `no preset "${body.preset ?? ''}"; see GET /v1/presets`,
+      );
     }
     // First use of a preset on this host builds its dependency cache; later ones find it ready.
     const deps = await this.o.presets.dependencies(preset.name);

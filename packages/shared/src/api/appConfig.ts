@@ -30,6 +30,20 @@ export const HostPattern = Type.String({
   description: 'A host name, or *.domain for its subdomains',
 });
 
+/** A format names the secret once: `{value}`, or `{basic:USER}` (base64 of `USER:secret`). */
+const INJECT_FORMAT_PATTERN = '\\{value\\}|\\{basic:[^{}:\\s]{1,64}\\}';
+const BASIC_PLACEHOLDER = /\{basic:([^{}:\s]{1,64})\}/g;
+
+/** The header value a format gives for a secret (the one place formats are expanded). */
+export function injectionHeaderValue(format: string, secret: string): string {
+  return format
+    .replace(BASIC_PLACEHOLDER, (_m, user: string) =>
+      btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${secret}`))),
+    )
+    .split('{value}')
+    .join(secret);
+}
+
 /** How the egress proxy puts a sensitive value into requests (used by the egress proxy). */
 export const InjectRule = Type.Object(
   {
@@ -38,8 +52,10 @@ export const InjectRule = Type.Object(
     format: Type.String({
       minLength: 7,
       maxLength: 256,
-      pattern: '\\{value\\}',
-      description: 'The header value, with {value} where the secret goes, e.g. "Bearer {value}"',
+      pattern: INJECT_FORMAT_PATTERN,
+      description:
+        'The header value, with {value} where the secret goes, e.g. "Bearer {value}"; or ' +
+        '{basic:USER} for HTTP Basic auth, base64 of USER:secret, e.g. "Basic {basic:x-access-token}" (git over https)',
     }),
   },
   strict,

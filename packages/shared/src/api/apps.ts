@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp, strict } from './common.js';
 import { SandboxDetailSchema } from './sandboxes.js';
+import { AppImportSchema, AppSource } from './projectImport.js';
 import { SnapshotId } from './snapshots.js';
 
 export const AppId = Type.String({ pattern: '^app[0-9a-z]{26}$', description: 'An app id' });
@@ -29,12 +30,19 @@ export const AppSchema = Type.Object(
   {
     id: AppId,
     name: Type.String(),
-    preset: Type.String(),
+    preset: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'The preset whose shared dependency cache the app uses; null for an imported project that runs by its own sandbox.yaml',
+    }),
     public: Type.Boolean({ description: 'A public preview needs no token' }),
     created_at: Timestamp,
     updated_at: Timestamp,
     sandbox: Type.Union([SandboxDetailSchema, Type.Null()], {
       description: "The app's current sandbox; its workspace is the app's",
+    }),
+    import: Type.Union([AppImportSchema, Type.Null()], {
+      description:
+        'Where an imported app came from and how it was found to run; null for a preset app',
     }),
   },
   { $id: 'App' },
@@ -47,7 +55,26 @@ export const AppPage = Type.Object({
 });
 export type AppPage = Static<typeof AppPage>;
 
-export const CreateAppBody = Type.Object({ name: AppName, preset: Type.String() }, strict);
+export const CreateAppBody = Type.Object(
+  {
+    name: AppName,
+    preset: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description:
+          'A preset from GET /v1/presets, whose template the workspace starts as. Null (the default with `source` or `from_snapshot`): the project is brought in as it is and runs by its sandbox.yaml, proposed by detection when it has none',
+      }),
+    ),
+    source: Type.Optional(AppSource),
+    from_snapshot: Type.Optional(SnapshotId),
+    review: Type.Optional(
+      Type.Boolean({
+        description:
+          'For an import: hold the processes until POST /v1/apps/{id}/import/confirm, so the proposed sandbox.yaml can be reviewed first',
+      }),
+    ),
+  },
+  strict,
+);
 export type CreateAppBody = Static<typeof CreateAppBody>;
 
 export const PatchAppBody = Type.Object(

@@ -15,6 +15,16 @@ import {
   RestoredCheckpoint,
 } from '../api/apps.js';
 import { AppEventsQuery, EventPage } from '../api/events.js';
+import {
+  APP_ARCHIVE_TYPES,
+  AppArchiveQuery,
+  ConfirmImportBody,
+  GitPullBody,
+  GitPullResult,
+  GitPushBody,
+  GitPushResult,
+  ImportAppQuery,
+} from '../api/projectImport.js';
 import { ListSnapshotsQuery, RestoredSnapshot, SnapshotPage } from '../api/snapshots.js';
 import { errorResponses } from './errorResponses.js';
 import type { RouteTable } from './routeContract.js';
@@ -29,9 +39,90 @@ export const AppRoutes = {
     schema: {
       tags,
       summary:
-        "Create an app from a preset and boot its sandbox (the preset's first use installs its dependencies)",
+        "Create an app from a preset, a git repository or a snapshot, and boot its sandbox (a preset's first use installs its dependencies)",
+      description:
+        'With `source.git` the repository is cloned inside the new sandbox through the egress proxy ' +
+        "(its host is added to the app's egress rules); with `from_snapshot` the workspace starts as " +
+        'the snapshot. Both are imports: with no sandbox.yaml in the project, detection proposes one ' +
+        '(see `import.detection`), and with `review: true` the processes wait for ' +
+        'POST /v1/apps/{id}/import/confirm.',
       body: CreateAppBody,
-      response: { 201: AppSchema, ...errorResponses(400, 401, 502) },
+      response: { 201: AppSchema, ...errorResponses(400, 401, 404, 409, 502) },
+    },
+  },
+  import: {
+    method: 'POST',
+    url: '/v1/apps/import',
+    schema: {
+      tags,
+      summary:
+        'Create an app from an uploaded project archive (tar, tar.gz or zip) and boot its sandbox',
+      description:
+        'The same rules as a snapshot import: absolute paths, "..", links out, hard links, devices ' +
+        'and bombs are refused as `invalid_archive`. One top-level directory holding everything ' +
+        '(as GitHub archives have) is taken as the root. The upload is kept as a snapshot.',
+      querystring: ImportAppQuery,
+      consumes: APP_ARCHIVE_TYPES,
+      response: { 201: AppSchema, ...errorResponses(400, 401, 409, 413, 415, 502) },
+    },
+  },
+  confirmImport: {
+    method: 'POST',
+    url: '/v1/apps/:id/import/confirm',
+    schema: {
+      tags,
+      summary: "Start an imported app's processes, with its sandbox.yaml as edited (when given)",
+      params: AppIdParams,
+      body: ConfirmImportBody,
+      response: { 200: AppSchema, ...errorResponses(400, 401, 404, 409) },
+    },
+  },
+  archive: {
+    method: 'GET',
+    url: '/v1/apps/:id/archive',
+    schema: {
+      tags,
+      summary:
+        "Download the app's workspace as tar.gz or zip, without regenerable directories (node_modules, .venv, build caches)",
+      params: AppIdParams,
+      querystring: AppArchiveQuery,
+      produces: ['application/gzip', 'application/zip'],
+      response: {
+        200: {
+          description: 'The archive',
+          content: { 'application/gzip': { schema: {} }, 'application/zip': { schema: {} } },
+        },
+        ...errorResponses(400, 401, 404, 409),
+      },
+    },
+  },
+  gitPush: {
+    method: 'POST',
+    url: '/v1/apps/:id/git/push',
+    schema: {
+      tags,
+      summary:
+        "Push the app's history (every checkpoint, as commits with their messages) to a remote branch",
+      description:
+        'Runs git inside the sandbox through the egress proxy: the host must be allowed, and a token ' +
+        'is a sealed config value injected for it. `url` defaults to the repository the app was imported from.',
+      params: AppIdParams,
+      body: GitPushBody,
+      response: { 200: GitPushResult, ...errorResponses(400, 401, 404, 409, 502) },
+    },
+  },
+  gitPull: {
+    method: 'POST',
+    url: '/v1/apps/:id/git/pull',
+    schema: {
+      tags,
+      summary: "Bring a remote branch's changes into the app as a checkpoint",
+      description:
+        'A fast-forward, or a merge commit; a conflict changes nothing and answers `git_conflict`. ' +
+        "Runs in the app's task line (409 while a task runs).",
+      params: AppIdParams,
+      body: GitPullBody,
+      response: { 200: GitPullResult, ...errorResponses(400, 401, 404, 409, 502) },
     },
   },
   list: {

@@ -11,6 +11,7 @@ import {
   MkdirBody,
   MoveBody,
 } from '../api/files.js';
+import { SandboxArchiveQuery, SandboxArchiveResult } from '../api/projectImport.js';
 import { SandboxIdParams } from '../api/sandboxes.js';
 import { errorResponses } from './errorResponses.js';
 import type { RouteTable } from './routeContract.js';
@@ -129,6 +130,44 @@ export const FileRoutes = {
       response: {
         200: { description: 'An event stream', content: { 'text/event-stream': { schema: {} } } },
         ...errorResponses(400, 401, 403, 404, 409, 429),
+      },
+    },
+  },
+  pullArchive: {
+    method: 'GET',
+    url: '/v1/sandboxes/:id/archive',
+    schema: {
+      tags,
+      summary: 'Download a directory of the workspace as a tar stream',
+      description:
+        'Files, directories and symlinks with their modes; streamed, never held whole. ' +
+        'Inside `.git` and `node_modules` everything is included.',
+      params: SandboxIdParams,
+      querystring: SandboxArchiveQuery,
+      produces: ['application/x-tar'],
+      response: {
+        200: { description: 'A tar archive', content: { 'application/x-tar': { schema: {} } } },
+        ...errorResponses(400, 401, 404, 409),
+      },
+    },
+  },
+  pushArchive: {
+    method: 'PUT',
+    url: '/v1/sandboxes/:id/archive',
+    schema: {
+      tags,
+      summary:
+        'Upload a tar or tar.gz stream and unpack it into a directory of the workspace (created if missing)',
+      description:
+        'The same rules as a snapshot import: absolute paths, "..", links out of the workspace, hard ' +
+        'links and device files are refused as `invalid_archive` before anything is written. ' +
+        'Existing files the archive names are replaced; others are kept.',
+      params: SandboxIdParams,
+      querystring: SandboxArchiveQuery,
+      consumes: ['application/x-tar', 'application/gzip', 'application/octet-stream'],
+      response: {
+        200: SandboxArchiveResult,
+        ...errorResponses(400, 401, 403, 404, 409, 413, 415, 507),
       },
     },
   },
