@@ -18,6 +18,7 @@ import { EgressCa, createEgress, sandboxTrust } from './egress/index.js';
 import fs from 'node:fs';
 import { parseResolveOverrides } from '@paddock/egress';
 import { EventLog } from './events/eventLog.js';
+import { createGit } from './git/index.js';
 import type { ControlPlane } from './http/controlPlane.js';
 import type { ListenAddress } from './http/listenAddress.js';
 import { createPresets } from './presets/index.js';
@@ -125,6 +126,11 @@ export async function createModules(
     ...{ details: processes.details, snapshots: snapshots.service, tasks: tasks.service },
     history: provenance.record,
   });
+  const git = createGit({
+    ...core,
+    ...{ apps: apps.service, sandboxes: sandboxService, runtime: processes.runtime },
+    ...{ injections: (id) => appConfig.service.injections(id), exclusive: apps.exclusive },
+  });
   const appData = createAppData(core);
   const userspace = await createUserspace({
     ...sandboxDeps,
@@ -189,6 +195,7 @@ export async function createModules(
     tasks,
     snapshots,
     apps,
+    git,
     userspace,
     broker,
     appSessions,

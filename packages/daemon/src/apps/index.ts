@@ -34,18 +34,14 @@ export function createApps(d: {
     ...d,
     tasks: (owner, ids) => d.tasks.checkpointsOf(owner, ids),
   });
-  const service = new AppService({
-    ...d,
-    apps: d.store,
-    checkpoints,
-    // Work on an app's sandbox waits for, or refuses during, a task running there.
-    exclusive: (id, fn) => d.tasks.exclusive(id, fn),
-  });
+  // Work on an app's sandbox waits for, or refuses during, a task running there.
+  const exclusive = <T>(id: string, fn: () => Promise<T>): Promise<T> => d.tasks.exclusive(id, fn);
+  const service = new AppService({ ...d, apps: d.store, checkpoints, exclusive });
   const routes: RouteInstaller = async (app) => {
     const appEvents = new AppEvents({ db: d.db, events: d.events });
     await app.register(appRoutes, {
       ...{ apps: service, details: d.details, audit: d.audit, appEvents },
     });
   };
-  return { service, routes };
+  return { service, routes, exclusive };
 }
