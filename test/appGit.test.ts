@@ -270,6 +270,36 @@ describe('app git: push and pull through the egress proxy, the token injected', 
     await allow([HOST]);
   });
 
+  it('cloneRepository runs in a sandbox through the proxy (the exec API as its agent)', async () => {
+    const other = await api<App>('POST', '/v1/apps', { name: 'clone target', preset: 'static' });
+    assert.equal(other.status, 201, JSON.stringify(other.body));
+    await api('PUT', `/v1/apps/${other.body.id}/egress`, { allow: [HOST], deny: [] });
+    const secret = await api('POST', `/v1/apps/${other.body.id}/config`, {
+      ...{ key: 'GIT_TOKEN', value: TOKEN, sensitive: true, access_policy: 'agent_access' },
+      inject: INJECT,
+    });
+    assert.equal(secret.status, 201, JSON.stringify(secret.body));
+    const target = other.body.sandbox.id;
+    const exec = async (req: ExecRequest) => {
+      const r = await api<ExecResult>('POST', `/v1/sandboxes/${target}/exec`, req);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body;
+    };
+    // The preset's files stay beside the checkout; a repository of its own would refuse it.
+    await exec({ command: 'rm -rf .git' });
+    const cloned = await cloneRepository({ exec }, { url: server.url('site') });
+    assert.deepEqual(cloned, { commit: server.heads('site').main, branch: 'main' });
+    const seen = await exec({
+      command:
+        'git rev-parse HEAD; git config --get remote.origin.url; cat remote.txt; git rev-list --first-parent --count HEAD',
+    });
+    const [headSha, origin, file, count] = seen.stdout.trim().split('\n');
+    assert.equal(headSha, cloned.commit);
+    assert.equal(origin, server.url('site'));
+    assert.equal(file, 'from the remote');
+    assert.equal(count, String(server.log('site', 'main').length));
+  });
+
   it('masks the token and its Basic form in what the server echoes back', async () => {
     const echoed = await sh(`curl -s https://${HOST}/_echo`);
     assert.match(echoed.stdout, /^you sent: Basic \*+$/m);
