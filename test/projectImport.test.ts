@@ -101,7 +101,7 @@ function expressProject(): Entry[] {
     { name: 'package.json', content: read('package.json') },
     { name: 'package-lock.json', content: read('package-lock.json') },
     {
-      name: 'index.js',
+      name: 'server.js',
       content: `import express from 'express';
 const app = express();
 app.get('/', (_req, res) => res.type('html').send('<h1>Imported Express</h1>'));
