@@ -103,6 +103,7 @@ export async function createModules(
     links: preview.links,
     isPublic: (appId) => appStore.isPublic(appId),
     appEnv: (appId) => appConfig.service.envFor(appId, 'runtime'),
+    packageManagers: presets.packageManagers,
   });
   const provenance = createProvenance({ db });
   const tasks = await createTasks({
