@@ -15,7 +15,7 @@ const PRELUDE: Record<PackageManagerTool, string> = {
 };
 
 /**
- * pnpm or yarn for every sandbox (ADR 0028): installed into the shared cache on first use like
+ * pnpm or yarn for every sandbox (ADR 0029): installed into the shared cache on first use like
  * an agent CLI, then a small script `<cache>/bin/<tool>` that runs it, which sandboxes see
  * at GUEST_TOOLS_BIN (on their PATH). Returns that command's guest path.
  */

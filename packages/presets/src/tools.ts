@@ -7,7 +7,7 @@ const TOOLS_DIR = fileURLToPath(new URL('../tools/', import.meta.url));
  * A tool installed from the npm registry into the shared read-only cache (like a preset's
  * dependencies), so sandboxes run it without an install in every workspace: an agent CLI that
  * tasks run, or a package manager (pnpm, yarn) that projects without a preset install with
- * (ADR 0028). Its pinned package.json and package-lock.json live in `tools/<tool>/`.
+ * (ADR 0029). Its pinned package.json and package-lock.json live in `tools/<tool>/`.
  */
 export interface ToolDefinition {
   /** The cache entry's name, `tool-<tool>`; distinct from every preset's. */

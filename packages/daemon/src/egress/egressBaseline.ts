@@ -33,7 +33,7 @@ export class EgressBaseline {
 }
 
 /**
- * What an app without a preset (an imported project, ADR 0028) is granted as a preset grants
+ * What an app without a preset (an imported project, ADR 0029) is granted as a preset grants
  * its registry: the package registries its lockfile may name, each as far as its manifest keeps
  * it. Standalone sandboxes get none.
  */

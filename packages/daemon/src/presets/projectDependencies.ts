@@ -16,7 +16,7 @@ export type PackageManagers = (tool: PackageManagerTool) => Promise<unknown>;
 
 /**
  * A project without a preset (an import, issue 24) brings all its dependencies itself, with the
- * package manager its lockfile names (ADR 0028). As for preset apps (ADR 0016) the install runs
+ * package manager its lockfile names (ADR 0029). As for preset apps (ADR 0016) the install runs
  * inside the sandbox, as its user, through its egress proxy; a marker in `node_modules`
  * (`<sha256 of the lockfile>:<sha256 of the manager's record of the tree>`) makes a boot install
  * only when the lockfile or the tree changed. A Node project wins over a Python one in the same
