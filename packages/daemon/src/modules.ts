@@ -8,8 +8,9 @@ import { createAppConfig } from './appConfig/index.js';
 import { AppAgent } from './appAgent/index.js';
 import { createAppKeys } from './appKeys/index.js';
 import { createAppOrigins } from './appOrigins/index.js';
-import { AppStore, createApps } from './apps/index.js';
+import { AppStore, createApps, importOf } from './apps/index.js';
 import { createAudit } from './audit/index.js';
+import { createImports } from './imports/index.js';
 import { createAuth } from './auth/index.js';
 import { createAppData, createBrokerModule } from './broker/index.js';
 import { stateKey } from '@paddock/keys';
@@ -104,6 +105,8 @@ export async function createModules(
     isPublic: (appId) => appStore.isPublic(appId),
     appEnv: (appId) => appConfig.service.envFor(appId, 'runtime'),
     packageManagers: presets.packageManagers,
+    importState: async (appId) =>
+      importOf((await appStore.getById(appId)) ?? { import_json: null })?.state ?? null,
   });
   const provenance = createProvenance({ db });
   const tasks = await createTasks({
@@ -125,6 +128,11 @@ export async function createModules(
     ...{ store: appStore, runtime: processes.runtime, presets: presets.mounts },
     ...{ details: processes.details, snapshots: snapshots.service, tasks: tasks.service },
     history: provenance.record,
+  });
+  const imports = createImports({
+    ...{ apps, appStore, sandboxes: sandboxService, sandboxStore: sandboxes.store },
+    ...{ snapshots: snapshots.service, runtime: processes.runtime, config: appConfig.service },
+    ...{ events, audit: audit.log, allowHost: egress.allowHost },
   });
   const appData = createAppData(core);
   const userspace = await createUserspace({
@@ -190,6 +198,7 @@ export async function createModules(
     tasks,
     snapshots,
     apps,
+    imports,
     userspace,
     broker,
     appSessions,
