@@ -346,6 +346,23 @@ describe('an imported project installs its own dependencies', () => {
     await serves(sb, PROBE_2);
   });
 
+  it('installs a package.json without a lockfile with npm, which writes the lockfile later boots compare with', async () => {
+    const app = await importApp('npm-unlocked', {
+      'package.json': packageJson('1.0.0'),
+      'server.js': NODE_SERVER,
+      'sandbox.yaml': manifest('node server.js'),
+    });
+    const sb = app.sandbox.id;
+    await installed(sb, 1, 'npm');
+    await serves(sb, PROBE_1);
+    const lock = await sh(sb, 'cat package-lock.json');
+    assert.equal(lock.exit_code, 0, 'npm wrote the lockfile');
+    assert.match(lock.stdout, /paddock-probe-1\.0\.0\.tgz/);
+    await restart(sb);
+    await serves(sb, PROBE_1);
+    assert.equal(await installs(sb), 1, 'no install at the second boot');
+  });
+
   it('installs every line of requirements.txt into the .venv of a Python project', async () => {
     const app = await importApp('python-project', {
       'requirements.txt': 'paddock-probe==1.0.0\n',
