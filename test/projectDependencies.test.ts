@@ -326,6 +326,27 @@ describe('an imported project installs its own dependencies', () => {
     assert.equal(await installs(sb), 1, 'no install at the second boot');
   });
 
+  it('reports a Yarn Berry lockfile as not installed, and starts the processes anyway', async () => {
+    const app = await importApp('berry-project', {
+      'package.json': packageJson('1.0.0'),
+      'yarn.lock': '__metadata:\n  version: 8\n  cacheKey: 10c0\n',
+      'server.js': `require('node:http').createServer((q, r) => r.end('up')).listen(${PORT}, '127.0.0.1');\n`,
+      'sandbox.yaml': manifest('node server.js'),
+    });
+    const sb = app.sandbox.id;
+    const ended = await waitFor(
+      'the install to be reported',
+      async () =>
+        (await events(sb)).find((e) =>
+          ['dependencies.installed', 'dependencies.install_failed'].includes(e.type),
+        ),
+      120_000,
+    );
+    assert.equal(ended.type, 'dependencies.install_failed');
+    assert.equal(ended.payload.kind, 'yarn');
+    await serves(sb, 'up');
+  });
+
   it('installs an npm project from its own lockfile, once, and again when it changes', async () => {
     const app = await importApp('npm-project', {
       'package.json': packageJson('1.0.0'),

@@ -1,6 +1,6 @@
 import type { AgentClient } from '@paddock/guest-agent';
 import type { PackageManagerTool } from '@paddock/presets';
-import { GUEST_TOOLS_BIN, GUEST_WORKSPACE } from '@paddock/shared';
+import { GUEST_TOOLS_BIN, GUEST_WORKSPACE, PaddockError } from '@paddock/shared';
 import {
   HIDDEN_LOCKFILE,
   NPM_MARKER,
@@ -20,7 +20,8 @@ export type PackageManagers = (tool: PackageManagerTool) => Promise<unknown>;
  * inside the sandbox, as its user, through its egress proxy; a marker in `node_modules`
  * (`<sha256 of the lockfile>:<sha256 of the manager's record of the tree>`) makes a boot install
  * only when the lockfile or the tree changed. A Node project wins over a Python one in the same
- * workspace; a Yarn Berry lockfile is not installed (only Yarn classic is in the cache).
+ * workspace; a Yarn Berry lockfile is not installed (only Yarn classic is in the cache): its
+ * boots report a failed install.
  */
 export async function projectDependencyPlan(
   client: AgentClient,
@@ -29,7 +30,7 @@ export async function projectDependencyPlan(
   for (const node of NODE_PLANS) {
     const lock = await readText(client, node.lockfile);
     if (lock === null) continue;
-    if (node.kind === 'yarn' && /^__metadata:/m.test(lock)) return null;
+    if (node.kind === 'yarn' && /^__metadata:/m.test(lock)) return YARN_BERRY;
     return nodePlan(client, node, lock, packageManagers);
   }
   if ((await readText(client, 'package.json')) !== null) {
@@ -81,6 +82,23 @@ const NODE_PLANS: NodePlan[] = [
     install: 'npm install --no-audit --no-fund --no-save',
   },
 ];
+
+/**
+ * A Yarn Berry lockfile: only Yarn classic is in the cache, so the boot says, through the usual
+ * events, that nothing was installed, and the processes start as they are.
+ */
+const YARN_BERRY: DependencyPlan = {
+  kind: 'yarn',
+  reason: 'a Yarn Berry lockfile, which Paddock does not install',
+  quick: false,
+  prepare: () => {
+    throw new PaddockError(
+      'dependency_install_failed',
+      'Yarn Berry (2+) lockfiles are not supported: only Yarn classic is installed',
+    );
+  },
+  request: { command: 'false' },
+};
 
 /** package.json alone: npm resolves it and writes the lockfile later boots compare with. */
 const NPM_WITHOUT_LOCKFILE: NodePlan = {
