@@ -28,7 +28,9 @@ async function zipOf(items: ZipItem[]): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function tarOf(entries: { header: tar.Header; body?: string }[]): Promise<Buffer> {
+async function tarOf(
+  entries: { header: Partial<tar.Header> & { name: string }; body?: string }[],
+): Promise<Buffer> {
   const pack = tar.pack();
   for (const e of entries) pack.entry(e.header, e.body ?? '');
   pack.finalize();

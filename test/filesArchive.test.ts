@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import zlib from 'node:zlib';
+import tar from 'tar-stream';
+import yauzl from 'yauzl';
+import { CLI, suiteDaemon } from './harness.js';
+
+interface Err {
+  error: { code: string; message: string };
+}
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-arch-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+/** A local tree: nested dirs, an executable, a symlink inside, and a 50 MB file. */
+function makeTree(root: string): void {
+  fs.mkdirSync(path.join(root, 'src/deep/er'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'src/deep/er/a.txt'), 'nested\n');
+  fs.writeFileSync(path.join(root, 'run.sh'), '#!/bin/sh\necho ran\n', { mode: 0o755 });
+  fs.symlinkSync('src/deep/er/a.txt', path.join(root, 'link'));
+  fs.mkdirSync(path.join(root, 'empty'));
+  const big = fs.openSync(path.join(root, 'big.bin'), 'w');
+  for (let i = 0; i < 50; i++) fs.writeSync(big, crypto.randomBytes(1024 * 1024));
+  fs.closeSync(big);
+}
+
+/** Every path under `root` with its type, mode and content hash (or link target). */
+function describeTree(root: string, rel = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
+    const p = rel ? `${rel}/${name}` : name;
+    const full = path.join(root, p);
+    const st = fs.lstatSync(full);
+    if (st.isSymbolicLink()) out[p] = `link ${fs.readlinkSync(full)}`;
+    else if (st.isDirectory()) {
+      out[p] = 'dir';
+      Object.assign(out, describeTree(root, p));
+    } else {
+      const hash = crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex');
+      out[p] = `file ${(st.mode & 0o777).toString(8)} ${hash}`;
+    }
+  }
+  return out;
+}
+
+async function tarOf(
+  entries: { header: Partial<tar.Header> & { name: string }; body?: string | Buffer }[],
+  gzip = false,
+): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const e of entries) pack.entry(e.header, e.body ?? '');
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+  const raw = Buffer.concat(chunks);
+  return gzip ? zlib.gzipSync(raw) : raw;
+}
+
+/** A tar.gz of one file of zeros declared larger than an upload may be, made as it streams. */
+function gzipBomb(bytes: number): Readable {
+  const pack = tar.pack();
+  const sink = pack.entry({ name: 'zeros', type: 'file', size: bytes });
+  void (async () => {
+    const zeros = Buffer.alloc(1024 * 1024);
+    for (let left = bytes; left > 0; left -= zeros.length) {
+      if (!sink.write(left >= zeros.length ? zeros : zeros.subarray(0, left))) {
+        await new Promise<void>((r) => sink.once('drain', () => r()));
+      }
+    }
+    sink.end(undefined);
+    pack.finalize();
+  })();
+  return Readable.from(pack as AsyncIterable<Buffer>).pipe(zlib.createGzip({ level: 1 }));
+}
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('sandbox archives: a directory in and out as a tar stream', () => {
+  const d = suiteDaemon();
+  let id: string;
+  const auth = () => ({ authorization: `Bearer ${d.token}` });
+  const archiveUrl = (p: string, sandbox = id) =>
+    `${d.url}/v1/sandboxes/${sandbox}/archive?path=${encodeURIComponent(p)}`;
+  const push = (p: string, body: Buffer | Readable, sandbox = id) =>
+    fetch(archiveUrl(p, sandbox), {
+      method: 'PUT',
+      headers: { ...auth(), 'content-type': 'application/x-tar' },
+      body: Buffer.isBuffer(body) ? body : (Readable.toWeb(body) as ReadableStream),
+      duplex: 'half',
+    } as RequestInit);
+  const sh = async (command: string) =>
+    (await d.api<{ stdout: string }>('POST', `/v1/sandboxes/${id}/exec`, { command })).body.stdout;
+
+  it('pushes a tree (nested dirs, an executable, a symlink, 50 MB) and pulls it back identical', async () => {
+    id = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
+    const local = path.join(scratch, 'tree');
+    fs.mkdirSync(local);
+    makeTree(local);
+    const tarred = spawn('tar', ['-c', '-f', '-', '-C', local, '.'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const res = await push('proj', tarred.stdout);
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.deepEqual(await res.json(), {
+      path: 'proj',
+      files: 3,
+      bytes: 50 * 1024 * 1024 + 7 + 19,
+    });
+    assert.equal(
+      await sh('stat -c %U:%a proj/run.sh && readlink proj/link'),
+      'sandbox:755\nsrc/deep/er/a.txt\n',
+    );
+
+    const pulled = await fetch(archiveUrl('proj'), { headers: auth() });
+    assert.equal(pulled.status, 200);
+    assert.equal(pulled.headers.get('content-type'), 'application/x-tar');
+    const back = path.join(scratch, 'back');
+    fs.mkdirSync(back);
+    const untar = spawn('tar', ['-x', '-f', '-', '-C', back], {
+      stdio: ['pipe', 'inherit', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      Readable.fromWeb(pulled.body as never).pipe(untar.stdin);
+      untar.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tar ${code}`))));
+    });
+    assert.deepEqual(describeTree(back), describeTree(local));
+  });
+
+  it('pushes into a directory that does not exist yet, gzipped, keeping what is there', async () => {
+    const first = await tarOf([{ header: { name: 'keep.txt', type: 'file' }, body: 'kept' }]);
+    assert.equal((await push('fresh/a/b', first)).status, 200);
+    const second = await tarOf(
+      [
+        { header: { name: './', type: 'directory' } },
+        { header: { name: './new/x.txt', type: 'file', mode: 0o600 }, body: 'new' },
+      ],
+      true,
+    );
+    const res = await push('/workspace/fresh/a/b', second);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { path: 'fresh/a/b', files: 1, bytes: 3 });
+    assert.equal(
+      await sh('cat fresh/a/b/keep.txt fresh/a/b/new/x.txt; stat -c %a fresh/a/b/new/x.txt'),
+      'keptnew600\n',
+    );
+  });
+
+  it('refuses malicious archives with invalid_archive and writes nothing', async () => {
+    const file = (name: string) => ({ header: { name, type: 'file' as const }, body: 'x' });
+    const before = await sh('ls -a; ls -a /tmp');
+    const cases: [string, Buffer | (() => Readable)][] = [
+      ['absolute path', await tarOf([file('ok.txt'), file('/etc/evil')])],
+      ['dot-dot', await tarOf([file('ok.txt'), file('../x')])],
+      [
+        'symlink to /etc',
+        await tarOf([
+          { header: { name: 'etc', type: 'symlink', linkname: '/etc' } },
+          file('etc/evil'),
+        ]),
+      ],
+      [
+        'a file through a symlink',
+        await tarOf([{ header: { name: 'l', type: 'symlink', linkname: 'sub' } }, file('l/evil')]),
+      ],
+      [
+        'hard link',
+        await tarOf([file('ok.txt'), { header: { name: 'h', type: 'link', linkname: 'ok.txt' } }]),
+      ],
+      [
+        'char device',
+        await tarOf([
+          { header: { name: 'null', type: 'character-device', devmajor: 1, devminor: 3 } },
+        ]),
+      ],
+      ['fifo', await tarOf([{ header: { name: 'p', type: 'fifo' } }])],
+      ['gzip bomb', () => gzipBomb(300 * 1024 * 1024)],
+      ['not a tar', Buffer.from('hello, this is not a tar at all'.repeat(40))],
+    ];
+    for (const [label, body] of cases) {
+      const res = await push('evil', typeof body === 'function' ? body() : body);
+      const err = (await res.json()) as Err;
+      assert.equal(res.status, 400, label);
+      assert.equal(err.error.code, 'invalid_archive', label);
+    }
+    assert.equal(await sh('ls -a; ls -a /tmp'), before, 'nothing written, no staging file left');
+  });
+
+  it('refuses paths on the files API deny list', async () => {
+    const res = await push(
+      '.',
+      await tarOf([{ header: { name: '.git/hooks/pre-commit', type: 'file' }, body: 'x' }]),
+    );
+    assert.equal(res.status, 403);
+    assert.equal(((await res.json()) as Err).error.code, 'path_denied');
+  });
+
+  it('answers sandbox_not_running for a stopped sandbox, as the files API does', async () => {
+    const other = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
+    assert.equal((await d.api('POST', `/v1/sandboxes/${other}/stop`)).status, 200);
+    const pushed = await push(
+      'x',
+      await tarOf([{ header: { name: 'a', type: 'file' }, body: 'a' }]),
+      other,
+    );
+    assert.equal(pushed.status, 409);
+    assert.equal(((await pushed.json()) as Err).error.code, 'sandbox_not_running');
+    const pulled = await fetch(archiveUrl('.', other), { headers: auth() });
+    assert.equal(pulled.status, 409);
+    assert.equal(((await pulled.json()) as Err).error.code, 'sandbox_not_running');
+    const files = await fetch(`${d.url}/v1/sandboxes/${other}/files?path=a`, { headers: auth() });
+    assert.equal(((await files.json()) as Err).error.code, 'sandbox_not_running');
+  });
+});
+
+void yauzl;
+void run;
+void CLI;
