@@ -221,6 +221,133 @@ describe('sandbox archives: a directory in and out as a tar stream', () => {
   });
 });
 
-void yauzl;
+/** The entries of a zip: name → `dir`, `link TARGET` or `file MODE CONTENT`. */
+async function zipListing(data: Buffer): Promise<Record<string, string>> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.fromBuffer(data, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z!))),
+  );
+  const out: Record<string, string> = {};
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (e: yauzl.Entry) => {
+      const mode = e.externalFileAttributes >>> 16;
+      if (e.fileName.endsWith('/')) {
+        out[e.fileName.slice(0, -1)] = 'dir';
+        zip.readEntry();
+        return;
+      }
+      zip.openReadStream(e, (err, stream) => {
+        if (err) return reject(err);
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          out[e.fileName] =
+            (mode & 0o170000) === 0o120000
+              ? `link ${text}`
+              : `file ${(mode & 0o777).toString(8)} ${text}`;
+          zip.readEntry();
+        });
+      });
+    });
+    zip.on('end', resolve);
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  return out;
+}
+
+/** The entries of a tar.gz, the same way. */
+async function tarGzListing(data: Buffer): Promise<Record<string, string>> {
+  const extract = tar.extract();
+  Readable.from([zlib.gunzipSync(data)]).pipe(extract as unknown as NodeJS.WritableStream);
+  const out: Record<string, string> = {};
+  for await (const entry of extract) {
+    const h = entry.header;
+    const name = h.name.replace(/^\.\//, '').replace(/\/$/, '');
+    const chunks: Buffer[] = [];
+    for await (const c of entry) chunks.push(c as Buffer);
+    if (name === '' || name === '.') continue;
+    out[name] =
+      h.type === 'directory'
+        ? 'dir'
+        : h.type === 'symlink'
+          ? `link ${h.linkname}`
+          : `file ${(h.mode! & 0o777).toString(8)} ${Buffer.concat(chunks).toString()}`;
+  }
+  return out;
+}
+
+describe('app export: the workspace as tar.gz or zip, without regenerable dirs', () => {
+  const d = suiteDaemon();
+  let appId: string;
+  const auth = () => ({ authorization: `Bearer ${d.token}` });
+
+  it('leaves node_modules, .venv and caches out, and .git unless asked; names the file after the app', async () => {
+    const app = (
+      await d.api<{ id: string; sandbox: { id: string } }>('POST', '/v1/apps', {
+        name: 'My App / ünïcode',
+        preset: 'static',
+      })
+    ).body;
+    appId = app.id;
+    const exec = (command: string) =>
+      d.api<{ exit_code: number; stderr: string }>('POST', `/v1/sandboxes/${app.sandbox.id}/exec`, {
+        command,
+      });
+    const made = await exec(
+      [
+        'set -e',
+        'rm -rf export-src && mkdir -p src/lib node_modules/dep .venv/bin .cache sub/node_modules',
+        'printf main > src/lib/main.js',
+        'printf dep > node_modules/dep/index.js',
+        'printf py > .venv/bin/python',
+        'printf c > .cache/x',
+        'printf nested > sub/node_modules/n.js',
+        'printf "#!/bin/sh" > tool.sh && chmod 755 tool.sh',
+        'ln -sf src/lib/main.js main-link',
+        'git init -q 2>/dev/null || true',
+        'git -c user.name=t -c user.email=t@t add src && git -c user.name=t -c user.email=t@t commit -qm init',
+      ].join('\n'),
+    );
+    assert.equal(made.body.exit_code, 0, made.body.stderr);
+    // Stopped: the export wakes it.
+    assert.equal((await d.api('POST', `/v1/sandboxes/${app.sandbox.id}/stop`)).status, 200);
+
+    const zipRes = await fetch(`${d.url}/v1/apps/${appId}/archive?format=zip`, { headers: auth() });
+    assert.equal(zipRes.status, 200);
+    assert.equal(zipRes.headers.get('content-type'), 'application/zip');
+    assert.equal(
+      zipRes.headers.get('content-disposition'),
+      'attachment; filename="My-App-unicode.zip"',
+    );
+    const zipped = await zipListing(Buffer.from(await zipRes.arrayBuffer()));
+    assert.equal(zipped['src/lib/main.js'], 'file 644 main');
+    assert.equal(zipped['tool.sh'], 'file 755 #!/bin/sh');
+    assert.equal(zipped['main-link'], 'link src/lib/main.js');
+    for (const name of Object.keys(zipped)) {
+      assert.doesNotMatch(name, /(^|\/)(node_modules|\.venv|\.cache|\.git)(\/|$)/, name);
+    }
+
+    const tgzRes = await fetch(`${d.url}/v1/apps/${appId}/archive`, { headers: auth() });
+    assert.equal(tgzRes.status, 200);
+    assert.equal(tgzRes.headers.get('content-type'), 'application/gzip');
+    assert.match(tgzRes.headers.get('content-disposition')!, /filename="My-App-unicode\.tar\.gz"/);
+    const tgz = await tarGzListing(Buffer.from(await tgzRes.arrayBuffer()));
+    assert.deepEqual(tgz, zipped, 'the same tree either way');
+
+    const withGit = await fetch(`${d.url}/v1/apps/${appId}/archive?git=true&format=zip`, {
+      headers: auth(),
+    });
+    const gitListing = await zipListing(Buffer.from(await withGit.arrayBuffer()));
+    assert.ok(gitListing['.git/HEAD']?.startsWith('file'), 'the history comes along when asked');
+    assert.equal(gitListing['node_modules/dep/index.js'], undefined);
+  });
+
+  it('answers not_found for an app that is not there', async () => {
+    const res = await fetch(`${d.url}/v1/apps/app_nope/archive`, { headers: auth() });
+    assert.equal(res.status, 404);
+  });
+});
+
 void run;
 void CLI;

@@ -8,6 +8,7 @@ import type { RuntimeService, SandboxDetails } from '../processes/index.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SnapshotService } from '../snapshots/snapshotService.js';
 import type { TaskService } from '../tasks/taskService.js';
+import { appArchiveRoutes } from './appArchiveRoutes.js';
 import { AppCheckpoints, type CheckpointForkHistory } from './appCheckpoints.js';
 import { appRoutes } from './appRoutes.js';
 import { AppService } from './appService.js';
@@ -46,6 +47,7 @@ export function createApps(d: {
     await app.register(appRoutes, {
       ...{ apps: service, details: d.details, audit: d.audit, appEvents },
     });
+    await app.register(appArchiveRoutes, { apps: service, sandboxes: d.sandboxes });
   };
   return { service, routes };
 }
