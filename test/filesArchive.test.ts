@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,9 +79,22 @@ function gzipBomb(bytes: number): Readable {
   return Readable.from(pack as AsyncIterable<Buffer>).pipe(zlib.createGzip({ level: 1 }));
 }
 
-function run(cmd: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** The real `paddock` binary, run without blocking this process (its fetch sockets stay live). */
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 describe('sandbox archives: a directory in and out as a tar stream', () => {
@@ -343,11 +356,51 @@ describe('app export: the workspace as tar.gz or zip, without regenerable dirs',
     assert.equal(gitListing['node_modules/dep/index.js'], undefined);
   });
 
+  it('the CLI pushes a tree, pulls it back, refuses a link out on pull, and exports the app', async () => {
+    const app = (await d.api<{ sandbox: { id: string } }>('GET', `/v1/apps/${appId}`)).body;
+    const sandboxId = app.sandbox.id;
+    const env = { HOME: scratch, PADDOCK_URL: d.url, PADDOCK_TOKEN: d.token };
+    const cli = (args: string[]) => runCli(args, env);
+    const local = path.join(scratch, 'cli-tree');
+    fs.mkdirSync(path.join(local, 'a/b'), { recursive: true });
+    fs.writeFileSync(path.join(local, 'a/b/c.txt'), 'deep');
+    fs.writeFileSync(path.join(local, 'x.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(local, 'blob'), crypto.randomBytes(3 * 1024 * 1024 + 17));
+    fs.symlinkSync('a/b/c.txt', path.join(local, 'ln'));
+
+    const pushed = await cli(['files', 'push', sandboxId, local, 'from-cli']);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.match(pushed.stdout, /^from-cli\t3 files\t/);
+    const back = path.join(scratch, 'cli-back');
+    const pulled = await cli(['files', 'pull', sandboxId, 'from-cli', back]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.deepEqual(describeTree(back), describeTree(local));
+
+    const linked = await d.api<{ exit_code: number }>('POST', `/v1/sandboxes/${sandboxId}/exec`, {
+      command: 'mkdir -p out-link && ln -sf /etc out-link/etc',
+    });
+    assert.equal(linked.body.exit_code, 0);
+    const refused = await cli([
+      'files',
+      'pull',
+      sandboxId,
+      'out-link',
+      path.join(scratch, 'cli-out'),
+    ]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /invalid_archive: a symlink pointing out/);
+    assert.equal(fs.existsSync(path.join(scratch, 'cli-out/etc')), false);
+
+    const file = path.join(scratch, 'export.zip');
+    const exported = await cli(['app', 'export', appId, '--format', 'zip', '-o', file]);
+    assert.equal(exported.code, 0, exported.stderr);
+    const listing = await zipListing(fs.readFileSync(file));
+    assert.equal(listing['src/lib/main.js'], 'file 644 main');
+    assert.equal(listing['node_modules/dep/index.js'], undefined);
+  });
+
   it('answers not_found for an app that is not there', async () => {
     const res = await fetch(`${d.url}/v1/apps/app_nope/archive`, { headers: auth() });
     assert.equal(res.status, 404);
   });
 });
-
-void run;
-void CLI;
