@@ -216,6 +216,26 @@ describe('sandbox archives: a directory in and out as a tar stream', () => {
     assert.equal(((await res.json()) as Err).error.code, 'path_denied');
   });
 
+  it('answers no_space (507) when the workspace disk fills, staging or unpacking', async () => {
+    const small = (
+      await d.api<{ id: string }>('POST', '/v1/sandboxes', { limits: { disk_mb: 32 } })
+    ).body.id;
+    const fileOf = (mb: number) =>
+      tarOf([{ header: { name: 'big.bin', type: 'file' }, body: Buffer.alloc(mb << 20, 7) }]);
+    // 40 MiB do not fit even as the staged tar.
+    const staged = await push('x', await fileOf(40), small);
+    assert.equal(staged.status, 507);
+    assert.equal(((await staged.json()) as Err).error.code, 'no_space');
+    // 20 MiB fit staged, not twice: the unpack runs out.
+    const unpacked = await push('y', await fileOf(20), small);
+    assert.equal(unpacked.status, 507, await unpacked.clone().text());
+    assert.equal(((await unpacked.json()) as Err).error.code, 'no_space');
+    const left = await d.api<{ stdout: string }>('POST', `/v1/sandboxes/${small}/exec`, {
+      command: 'ls -A | grep -c paddock-upload || true',
+    });
+    assert.equal(left.body.stdout, '0\n', 'no staging file left behind');
+  });
+
   it('answers sandbox_not_running for a stopped sandbox, as the files API does', async () => {
     const other = (await d.api<{ id: string }>('POST', '/v1/sandboxes', {})).body.id;
     assert.equal((await d.api('POST', `/v1/sandboxes/${other}/stop`)).status, 200);

@@ -47,12 +47,14 @@ export async function unpackIntoWorkspace(
   /** The target's direct children the archive names (the runtime looks for sandbox.yaml). */
   const changed: string[] = [];
   let refusal: unknown = null;
+  let writeFailed = false;
   const repacking = (async () => {
     for await (const { entry, body: data } of readUntrustedTar(
       body,
       WORKSPACE_ARCHIVE_LIMITS,
       check,
     )) {
+      if (writeFailed) throw new Error('the staging write failed'); // read no further
       if (entry === null) continue;
       if (isDeniedPath(prefix + entry.path)) {
         throw new PaddockError('path_denied', `writing to ${prefix + entry.path} is not allowed`, {
@@ -77,7 +79,8 @@ export async function unpackIntoWorkspace(
     }
     pack.finalize();
   })().catch((err: unknown) => {
-    refusal = err;
+    // After the write failed, the pack is torn down under the loop: that is no refusal.
+    if (!writeFailed) refusal = err;
     pack.destroy(err as Error);
   });
 
@@ -92,6 +95,7 @@ export async function unpackIntoWorkspace(
       },
     );
   } catch (err) {
+    writeFailed = true;
     pack.destroy();
     await repacking;
     // The upload's own fault comes first: the write only failed because it was cut short.
@@ -218,7 +222,8 @@ function packStream(
 }
 
 function tarFailure(what: string, stderr: string): PaddockError {
-  if (/No space left on device|Disk quota exceeded/i.test(stderr)) {
+  // GNU tar reports a short write as such, without the errno, when the disk fills mid-file.
+  if (/No space left on device|Disk quota exceeded|Wrote only \d+ of \d+ bytes/i.test(stderr)) {
     return new PaddockError('no_space', 'the workspace disk is full');
   }
   const detail = stderr
