@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +94,66 @@ describe('uploads: zip, tar and tar.gz as one tar stream', () => {
     assert.deepEqual(
       result.manifest.entries.map((e) => e.path),
       ['a', 'a/one.txt', 'b.txt'],
+    );
+  });
+
+  it('takes what git archive makes (as GitHub serves it): zip and tar.gz with a pax global header', async () => {
+    const repo = path.join(scratch, 'repo');
+    fs.mkdirSync(path.join(repo, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(repo, 'src/app.js'), 'console.log(1)\n');
+    fs.writeFileSync(path.join(repo, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    fs.symlinkSync('src/app.js', path.join(repo, 'main.js'));
+    const git = (...args: string[]) => {
+      const r = spawnSync('git', ['-C', repo, ...args], {
+        env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+      });
+      assert.equal(r.status, 0, r.stderr?.toString());
+      return r.stdout;
+    };
+    git('init', '-q');
+    git('add', '-A');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init');
+    for (const format of ['zip', 'tar.gz']) {
+      const data = git('archive', `--format=${format}`, '--prefix=repo-main/', 'HEAD');
+      const { result } = await importUpload(data, { stripSingleRoot: true, linksOut: 'refuse' });
+      const byPath = new Map(result.manifest.entries.map((e) => [e.path, e]));
+      assert.deepEqual([...byPath.keys()], ['main.js', 'run.sh', 'src', 'src/app.js'], format);
+      const run = byPath.get('run.sh');
+      // git archive writes 0775 in a tar (its tar.umask) and 0755 in a zip: executable either way.
+      assert.ok(run?.type === 'file' && (run.mode & 0o111) === 0o111, format);
+      const main = byPath.get('main.js');
+      assert.ok(main?.type === 'symlink' && main.target === 'src/app.js', format);
+    }
+  });
+
+  it('decides exclusion on the stored path, and refuses when that depends on a root that was not one', async () => {
+    const rooted = await zipOf([
+      { name: 'p/node_modules/x.js', body: 'x' },
+      { name: 'p/src/a.js', body: 'a' },
+    ]);
+    const atRoot = (p: string) => p === 'node_modules';
+    const { result } = await importUpload(rooted, { stripSingleRoot: true, exclude: atRoot });
+    assert.deepEqual(
+      result.manifest.entries.map((e) => e.path),
+      ['src', 'src/a.js'],
+    );
+    // node_modules looked like it sat at the root until b.txt showed there is no single root.
+    const twoRoots = await zipOf([
+      { name: 'p/node_modules/x.js', body: 'x' },
+      { name: 'b.txt', body: 'b' },
+    ]);
+    await rejectsInvalid(
+      importUpload(twoRoots, { stripSingleRoot: true, exclude: atRoot }),
+      'root guess',
+    );
+    const anywhere = (p: string) => p.split('/').pop() === 'node_modules';
+    const { result: kept } = await importUpload(twoRoots, {
+      stripSingleRoot: true,
+      exclude: anywhere,
+    });
+    assert.deepEqual(
+      kept.manifest.entries.map((e) => e.path),
+      ['b.txt', 'p'],
     );
   });
 
