@@ -45,7 +45,10 @@ export const archiveRoutes: FastifyPluginAsyncTypebox<ArchiveRoutesOptions> = as
       ...FileRoutes.pushArchive,
       handler: async (request, reply) => {
         const p = requirePrincipal(request);
-        const body = (request.body as Readable | undefined) ?? [];
+        const payload = request.body as Readable | undefined;
+        // Stopping early (a refusal) must not destroy the request: Node then discards the rest
+        // of the body, and the client reads the answer instead of a reset connection.
+        const body = payload ? payload.iterator({ destroyOnReturn: false }) : [];
         return sandboxes.withAgent(p.owner, request.params.id, async (client, row) => {
           const { changed, ...result } = await unpackIntoWorkspace(
             client,

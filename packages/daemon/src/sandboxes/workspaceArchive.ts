@@ -98,6 +98,13 @@ export async function unpackIntoWorkspace(
     writeFailed = true;
     pack.destroy();
     await repacking;
+    if (refusal) {
+      // The agent removes the temp file of a write cut short once it notices the hang-up, which
+      // may be after this answer; removed here, the refusal leaves nothing behind when it comes.
+      await client
+        .exec({ argv: ['sh', '-c', 'rm -f -- ."$1".paddock-*.tmp', 'sh', stage] })
+        .catch(() => undefined);
+    }
     // The upload's own fault comes first: the write only failed because it was cut short.
     throw refusal ?? err;
   }
