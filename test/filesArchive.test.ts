@@ -80,7 +80,6 @@ function gzipBomb(bytes: number): Readable {
   return Readable.from(pack as AsyncIterable<Buffer>).pipe(zlib.createGzip({ level: 1 }));
 }
 
-
 describe('sandbox archives: a directory in and out as a tar stream', () => {
   const d = suiteDaemon();
   let id: string;
