@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yazl from 'yazl';
 import { runCli } from './cliRunner.js';
-import { startGitServer, type GitServer } from './fixtures/git-server/gitServer.js';
+import { gitDaemonEnv, startGitServer, type GitServer } from './fixtures/git-server/gitServer.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { waitFor } from './previewClient.js';
 import { selfSignedCertificate } from './testCertificate.js';
@@ -39,11 +39,7 @@ describe('paddock app import, confirm, push and pull', () => {
     server.createRepo('notes', [{ message: 'A page', files: { 'index.html': '<h1>Notes</h1>' } }]);
     d = await startDaemon({
       dataDir,
-      env: {
-        PADDOCK_EGRESS_RESOLVE: `${HOST}=127.0.0.1:${server.port}`,
-        PADDOCK_EGRESS_UPSTREAM_CA: cert.certFile,
-        PADDOCK_SANDBOX_EXTRA_CA: cert.certFile,
-      },
+      env: gitDaemonEnv(server, HOST, cert.certFile),
     });
   });
   after(async () => {

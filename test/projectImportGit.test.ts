@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startGitServer, type GitServer } from './fixtures/git-server/gitServer.js';
+import { gitDaemonEnv, startGitServer, type GitServer } from './fixtures/git-server/gitServer.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { openPreview, waitFor } from './previewClient.js';
 import { selfSignedCertificate } from './testCertificate.js';
@@ -67,11 +67,7 @@ describe('project import from git: cloned through the egress proxy, the token in
     ]);
     d = await startDaemon({
       dataDir,
-      env: {
-        PADDOCK_EGRESS_RESOLVE: `${HOST}=127.0.0.1:${server.port}`,
-        PADDOCK_EGRESS_UPSTREAM_CA: cert.certFile,
-        PADDOCK_SANDBOX_EXTRA_CA: cert.certFile,
-      },
+      env: gitDaemonEnv(server, HOST, cert.certFile),
     });
   });
   after(async () => {
