@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import tar from 'tar-stream';
 import yazl from 'yazl';
-import { suiteDaemon } from './harness.js';
+import { destroyEverything, startDaemon, suiteDaemon, tempDataDir } from './harness.js';
 import { openPreview, waitFor } from './previewClient.js';
 
 interface App {
@@ -290,5 +290,44 @@ describe('project import: archives and snapshots become apps that run as they ar
     assert.equal(notHeld.status, 404);
     const noName = await upload('', await tarOf(expressProject()));
     assert.equal(noName.status, 400);
+  });
+});
+
+describe('project import: a daemon killed in the middle of one', () => {
+  const dataDir = tempDataDir();
+  const token = 'import-crash-admin-token';
+  after(() => destroyEverything(dataDir));
+
+  it('leaves no half-made app after the restart, nor its sandbox', async () => {
+    const killed = await startDaemon({
+      dataDir,
+      token,
+      env: { PADDOCK_FAILPOINTS: 'import.filled=kill' },
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      killed.proc.once('exit', (_code, signal) => resolve(signal)),
+    );
+    await assert.rejects(
+      fetch(`${killed.url}/v1/apps/import?name=cut-short`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
+        body: await tarOf(expressProject()),
+      }),
+    );
+    assert.equal(await exited, 'SIGKILL');
+
+    const d = await startDaemon({ dataDir, token });
+    try {
+      const apps = await d.api<{ items: App[] }>('GET', '/v1/apps');
+      assert.deepEqual(apps.body.items, []);
+      const sandboxes = await d.api<{ items: { status: string }[] }>('GET', '/v1/sandboxes');
+      assert.deepEqual(
+        sandboxes.body.items.filter((s) => s.status !== 'deleted'),
+        [],
+        'the import sandbox is gone with it',
+      );
+    } finally {
+      await d.stop();
+    }
   });
 });

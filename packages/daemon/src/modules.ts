@@ -135,6 +135,7 @@ export async function createModules(
     ...{ snapshots: snapshots.service, runtime: processes.runtime, config: appConfig.service },
     ...{ events, audit: audit.log, allowHost: egress.allowHost },
   });
+  await imports.imports.recover();
   const git = createGit({
     ...core,
     ...{ apps: apps.service, sandboxes: sandboxService, runtime: processes.runtime },

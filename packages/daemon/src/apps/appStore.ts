@@ -96,6 +96,16 @@ export class AppStore {
     return found(row, `app ${id}`);
   }
 
+  /** Live apps whose import never finished (the daemon stopped during one). */
+  async listImporting(): Promise<AppRow[]> {
+    return this.db
+      .selectFrom('apps')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .where('import_json', 'like', '%"state":"importing"%')
+      .execute();
+  }
+
   /** Only for an app whose first sandbox could not be made: nothing else refers to it yet. */
   async remove(id: string): Promise<void> {
     await this.db.deleteFrom('apps').where('id', '=', id).execute();

@@ -3,6 +3,7 @@ import { commitImport } from '@paddock/agents';
 import type { AgentClient } from '@paddock/guest-agent';
 import { MANIFEST_FILE, parseManifest } from '@paddock/manifest';
 import {
+  failpoint,
   HOST_PATTERN,
   PaddockError,
   type AppImport,
@@ -143,6 +144,26 @@ export class AppImports implements AppImporter {
     return row;
   }
 
+  /**
+   * At start: an import the daemon stopped in the middle of is removed whole, as a failed one
+   * is, so no app waits in `importing` forever.
+   */
+  async recover(): Promise<void> {
+    for (const app of await this.o.appStore.listImporting()) {
+      if (importOf(app)?.state !== 'importing') continue;
+      await this.o.config.delete(app.owner_id, app.id, GIT_TOKEN_KEY).catch(() => undefined);
+      await this.o.apps.delete(app.owner_id, app.id, true);
+      await this.o.events.append({
+        owner: app.owner_id,
+        sandboxId: app.sandbox_id,
+        type: 'app.import_failed',
+        severity: 'error',
+        message: 'The import was cut short when the daemon stopped; the half-made app is removed',
+        payload: { app_id: app.id },
+      });
+    }
+  }
+
   private async fromSnapshot(
     owner: string,
     name: string,
@@ -237,6 +258,7 @@ export class AppImports implements AppImporter {
     review: boolean,
   ): Promise<AppRow> {
     const sandboxId = app.sandbox_id!;
+    failpoint('import.filled');
     const detection = await this.o.sandboxes.withAgent(owner, sandboxId, async (client) => {
       const found = await this.o.detect(sandboxProjectReader(client));
       if (found.manifest_source === 'proposed') {
