@@ -33,6 +33,7 @@ function app(sandbox: Partial<SandboxDetail> | null): App {
     name: 'demo',
     preset: 'react-vite',
     public: false,
+    import: null,
     created_at: '2026-01-01T00:00:00.000Z',
     updated_at: '2026-01-01T00:00:00.000Z',
     sandbox:
