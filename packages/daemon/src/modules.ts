@@ -8,8 +8,9 @@ import { createAppConfig } from './appConfig/index.js';
 import { AppAgent } from './appAgent/index.js';
 import { createAppKeys } from './appKeys/index.js';
 import { createAppOrigins } from './appOrigins/index.js';
-import { AppStore, createApps } from './apps/index.js';
+import { AppStore, createApps, importOf } from './apps/index.js';
 import { createAudit } from './audit/index.js';
+import { createImports } from './imports/index.js';
 import { createAuth } from './auth/index.js';
 import { createAppData, createBrokerModule } from './broker/index.js';
 import { stateKey } from '@paddock/keys';
@@ -103,6 +104,8 @@ export async function createModules(
     links: preview.links,
     isPublic: (appId) => appStore.isPublic(appId),
     appEnv: (appId) => appConfig.service.envFor(appId, 'runtime'),
+    importState: async (appId) =>
+      importOf((await appStore.getById(appId)) ?? { import_json: null })?.state ?? null,
   });
   const provenance = createProvenance({ db });
   const tasks = await createTasks({
@@ -124,6 +127,11 @@ export async function createModules(
     ...{ store: appStore, runtime: processes.runtime, presets: presets.mounts },
     ...{ details: processes.details, snapshots: snapshots.service, tasks: tasks.service },
     history: provenance.record,
+  });
+  const imports = createImports({
+    ...{ apps, appStore, sandboxes: sandboxService, sandboxStore: sandboxes.store },
+    ...{ snapshots: snapshots.service, runtime: processes.runtime, config: appConfig.service },
+    ...{ events, audit: audit.log, allowHost: egress.allowHost },
   });
   const appData = createAppData(core);
   const userspace = await createUserspace({
@@ -189,6 +197,7 @@ export async function createModules(
     tasks,
     snapshots,
     apps,
+    imports,
     userspace,
     broker,
     appSessions,

@@ -40,12 +40,13 @@ for e in ${EXCLUDES.map((e) => `'${e}'`).join(' ')}; do
   grep -qxF "$e" .git/info/exclude 2>/dev/null || printf '%s\\n' "$e" >> .git/info/exclude
 done`;
 
+/** Commits whatever is uncommitted (a repository made first if there is none), as "Paddock", with message `$1`. */
 const BASELINE = `set -e
 [ -d .git ] || ${GIT} init -q
 ${EXCLUDE}
 ${GIT} add -A
 if ! ${GIT} rev-parse -q --verify HEAD >/dev/null || ! ${GIT} diff --cached --quiet; then
-  ${GIT} -c user.name=Paddock -c user.email=paddock@localhost commit -q --no-verify --allow-empty -m "Workspace before task $1"
+  ${GIT} -c user.name=Paddock -c user.email=paddock@localhost commit -q --no-verify --allow-empty -m "$1"
 fi
 ${GIT} rev-parse HEAD`;
 
@@ -58,7 +59,7 @@ ${GIT} rev-parse HEAD`;
 
 /** Runs a script of git commands in the workspace: `$1`, `$2`… are `args`. */
 export async function git(
-  workspace: TaskWorkspace,
+  workspace: Pick<TaskWorkspace, 'exec'>,
   script: string,
   args: string[],
   signal?: AbortSignal,
@@ -88,7 +89,20 @@ export async function baseline(
   taskId: string,
   signal?: AbortSignal,
 ): Promise<string> {
-  return (await git(workspace, BASELINE, [taskId], signal)).stdout.trim();
+  return (
+    await git(workspace, BASELINE, [`Workspace before task ${taskId}`], signal)
+  ).stdout.trim();
+}
+
+/**
+ * Commits a project as it was brought in (and the sandbox.yaml proposed for it), so its first
+ * checkpoint is the import; returns HEAD.
+ */
+export async function commitImport(
+  workspace: Pick<TaskWorkspace, 'exec'>,
+  message: string,
+): Promise<string> {
+  return (await git(workspace, BASELINE, [message])).stdout.trim();
 }
 
 /** Commits the task's changes (author "Paddock task <id>"); returns HEAD. */

@@ -1,5 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type App, AppRoutes, encodeSseFrame } from '@paddock/shared';
+import {
+  type App,
+  AppRoutes,
+  type CreateAppBody,
+  encodeSseFrame,
+  PaddockError,
+} from '@paddock/shared';
 import type { AppEvents } from '../events/appEvents.js';
 import type { EventView } from '../events/eventLog.js';
 import { clientGone } from '../http/disconnect.js';
@@ -9,9 +15,17 @@ import type { SandboxDetails } from '../processes/sandboxDetails.js';
 import { snapshotView } from '../snapshots/snapshotStore.js';
 import type { AppService } from './appService.js';
 import type { AppRow } from './appStore.js';
+import { appViewer } from './appView.js';
 import type { AuditLog } from '../audit/auditLog.js';
 
+/** Makes apps that bring a project in (a git repository, a snapshot): the imports module. */
+export interface AppImporter {
+  create(owner: string, body: CreateAppBody): Promise<AppRow>;
+}
+
 export interface AppRoutesOptions {
+  /** Looked up per request: the imports module is made after the apps. */
+  importer: () => AppImporter;
   audit: AuditLog;
   apps: AppService;
   details: SandboxDetails;
@@ -27,25 +41,44 @@ const EVENT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app, opts) => {
   const { apps, details } = opts;
 
-  const view = async (row: AppRow): Promise<App> => {
-    const sandbox = await apps.sandboxOf(row);
-    return {
-      id: row.id,
-      name: row.name,
-      preset: row.preset,
-      public: row.public === 1,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-      sandbox: sandbox ? await details.of(sandbox) : null,
-      import: null,
-    };
-  };
+  const view = appViewer(apps, details);
 
   app.route({
     ...AppRoutes.create,
     handler: async (request, reply) => {
       const p = requirePrincipal(request);
-      return reply.code(201).send(await view(await apps.create(p.owner, request.body)));
+      const { body } = request;
+      const imported =
+        body.source !== undefined || (body.from_snapshot !== undefined && !body.preset);
+      if (!imported && body.preset == null) {
+        throw new PaddockError(
+          'bad_request',
+          'give a preset (GET /v1/presets), or bring a project in with source.git, from_snapshot or POST /v1/apps/import',
+        );
+      }
+      const row = imported
+        ? await opts.importer().create(p.owner, body)
+        : await apps.create(
+            p.owner,
+            { name: body.name, preset: body.preset! },
+            body.from_snapshot !== undefined
+              ? {
+                  snapshotId: body.from_snapshot,
+                  fill: await apps.snapshotFiller(p.owner, body.from_snapshot),
+                }
+              : undefined,
+          );
+      if (imported) {
+        await opts.audit.record({
+          actor: actorOf(request),
+          action: 'app.import',
+          target: { type: 'app', id: row.id },
+          details: body.source
+            ? { source: 'git', url: body.source.git.url }
+            : { source: 'snapshot', snapshot_id: body.from_snapshot ?? null },
+        });
+      }
+      return reply.code(201).send(await view(row));
     },
   });
 

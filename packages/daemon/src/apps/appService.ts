@@ -1,8 +1,7 @@
-import { getPreset, type PresetDefinition } from '@paddock/presets';
+import { PRESETS, getPreset, type PresetDefinition } from '@paddock/presets';
 import {
   PaddockError,
   type CheckpointPage,
-  type CreateAppBody,
   type CreateSandboxBody,
   type ForkAppBody,
   type ForkCheckpointBody,
@@ -19,6 +18,15 @@ import type { SnapshotService } from '../snapshots/snapshotService.js';
 import { restoreCheckpoint } from '@paddock/agents';
 import type { AppCheckpoints } from './appCheckpoints.js';
 import type { AppRow, AppStore } from './appStore.js';
+
+/** What a new app's workspace starts from, when not its preset's template. */
+export interface AppStart {
+  fill?: SandboxFiller;
+  snapshotId?: string;
+  checkpoint?: { appId: string; sha: string };
+  /** An import's record (AppImport as JSON): its processes wait until it says `started`. */
+  importJson?: string;
+}
 
 export interface AppServiceOptions {
   apps: AppStore;
@@ -41,37 +49,40 @@ export class AppService {
 
   /**
    * `from`: what the new app's workspace starts from instead of the preset's template (a
-   * snapshot, or another app's checkpoint), filled in by `fill`.
+   * snapshot, or another app's checkpoint), filled in by `fill`. A null preset is an imported
+   * project: no template, no shared cache, and `importJson` holds its processes back until
+   * the import is done with it.
    */
   async create(
     owner: string,
-    body: CreateAppBody,
-    from?: {
-      fill: SandboxFiller;
-      snapshotId?: string;
-      checkpoint?: { appId: string; sha: string };
-    },
+    body: { name: string; preset: string | null },
+    from?: AppStart,
   ): Promise<AppRow> {
-    const preset = getPreset(body.preset ?? '');
-    if (!preset) {
+    const preset = body.preset === null ? null : getPreset(body.preset);
+    if (preset === undefined) {
       throw new PaddockError(
         'preset_not_found',
         `no preset "${body.preset ?? ''}"; see GET /v1/presets`,
       );
     }
     // First use of a preset on this host builds its dependency cache; later ones find it ready.
-    const deps = await this.o.presets.dependencies(preset.name);
+    const deps = await this.o.presets.dependencies(preset?.name ?? null);
     const mounts = deps.mounts;
-    const app = await this.o.apps.insert({ owner, name: body.name, preset: preset.name });
+    const app = await this.o.apps.insert({
+      owner,
+      name: body.name,
+      preset: preset?.name ?? null,
+      ...(from?.importJson !== undefined ? { importJson: from.importJson } : {}),
+    });
     let sandbox: SandboxRow;
     try {
       sandbox = await this.o.sandboxes.create(
         owner,
-        presetLimits(preset, this.o.sandboxes.maxLimits),
+        appLimits(preset, this.o.sandboxes.maxLimits),
         {
-          app: { id: app.id, preset: preset.name },
+          app: { id: app.id, preset: preset?.name ?? null },
           mounts,
-          ...(from ? { prepare: from.fill } : {}),
+          ...(from?.fill ? { prepare: from.fill } : {}),
         },
       );
     } catch (err) {
@@ -82,11 +93,13 @@ export class AppService {
       owner,
       sandboxId: sandbox.id,
       type: 'app.created',
-      message: `App created from the ${preset.name} preset`,
+      message: preset
+        ? `App created from the ${preset.name} preset`
+        : 'App created for a project brought in',
       // Whether this app waited for an install, or found the preset's cache ready.
       payload: {
         app_id: app.id,
-        preset: preset.name,
+        preset: preset?.name ?? null,
         dependencies: deps.source,
         dependencies_ms: deps.ms,
         from_snapshot: from?.snapshotId ?? null,
@@ -127,10 +140,10 @@ export class AppService {
       return app;
     }
     const mounts = await this.o.presets.mountsFor(app.preset);
-    const preset = getPreset(app.preset);
+    const preset = app.preset === null ? null : (getPreset(app.preset) ?? null);
     const sandbox = await this.o.sandboxes.create(
       owner,
-      preset ? presetLimits(preset, this.o.sandboxes.maxLimits) : {},
+      appLimits(preset, this.o.sandboxes.maxLimits),
       {
         app: { id: app.id, preset: app.preset },
         mounts,
@@ -228,6 +241,11 @@ export class AppService {
     }
   }
 
+  /** Fills a new app's workspace with a snapshot's files (the caller's snapshot, ready). */
+  snapshotFiller(owner: string, snapshotId: string): Promise<SandboxFiller> {
+    return this.o.snapshots.filler(owner, snapshotId);
+  }
+
   /** A new app of the same preset whose workspace starts as the snapshot. */
   async fork(owner: string, id: string, body: ForkAppBody): Promise<AppRow> {
     const source = await this.get(owner, id);
@@ -310,8 +328,13 @@ export class AppService {
   }
 }
 
-/** A preset's own starting limits, within the admin's maximum (a low maximum wins). */
-function presetLimits(preset: PresetDefinition, max: SandboxLimits): CreateSandboxBody {
-  if (preset.memoryMb === undefined) return {};
-  return { limits: { memory_mb: Math.min(preset.memoryMb, max.memory_mb) } };
+/**
+ * A preset's own starting limits, within the admin's maximum (a low maximum wins). A project
+ * brought in may be anything, so it starts with the most any preset asks for (Next.js's dev
+ * server beside a production build).
+ */
+function appLimits(preset: PresetDefinition | null, max: SandboxLimits): CreateSandboxBody {
+  const memory = preset ? preset.memoryMb : Math.max(...PRESETS.map((p) => p.memoryMb ?? 0));
+  if (memory === undefined || memory === 0) return {};
+  return { limits: { memory_mb: Math.min(memory, max.memory_mb) } };
 }

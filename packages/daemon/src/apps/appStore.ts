@@ -14,7 +14,13 @@ export function newAppId(): string {
 export class AppStore {
   constructor(private readonly db: Db) {}
 
-  async insert(input: { owner: string; name: string; preset: string }): Promise<AppRow> {
+  async insert(input: {
+    owner: string;
+    name: string;
+    preset: string | null;
+    /** An import's record: its processes wait until its state says `started`. */
+    importJson?: string;
+  }): Promise<AppRow> {
     const now = new Date().toISOString();
     const row: AppRow = {
       id: newAppId(),
@@ -26,6 +32,7 @@ export class AppStore {
       created_at: now,
       updated_at: now,
       deleted_at: null,
+      import_json: input.importJson ?? null,
     };
     await this.db.insertInto('apps').values(row).execute();
     return row;
@@ -76,7 +83,9 @@ export class AppStore {
 
   async update(
     id: string,
-    patch: Partial<Pick<AppRow, 'name' | 'public' | 'sandbox_id' | 'deleted_at'>>,
+    patch: Partial<
+      Pick<AppRow, 'name' | 'public' | 'sandbox_id' | 'deleted_at' | 'preset' | 'import_json'>
+    >,
   ): Promise<AppRow> {
     const row = await this.db
       .updateTable('apps')

@@ -9,11 +9,14 @@ import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SnapshotService } from '../snapshots/snapshotService.js';
 import type { TaskService } from '../tasks/taskService.js';
 import { AppCheckpoints, type CheckpointForkHistory } from './appCheckpoints.js';
-import { appRoutes } from './appRoutes.js';
+import { appRoutes, type AppImporter } from './appRoutes.js';
 import { AppService } from './appService.js';
+import { appViewer } from './appView.js';
 import type { AppStore } from './appStore.js';
 
 export { AppStore } from './appStore.js';
+export type { AppImporter } from './appRoutes.js';
+export { importHolds, importOf } from './appImportRecord.js';
 
 /** Apps: a name, a preset and the current sandbox; made, forked, restored and deleted whole. */
 export function createApps(d: {
@@ -41,11 +44,20 @@ export function createApps(d: {
     // Work on an app's sandbox waits for, or refuses during, a task running there.
     exclusive: (id, fn) => d.tasks.exclusive(id, fn),
   });
+  // The imports module builds on the apps, so it is handed in once it exists.
+  let importer: AppImporter | undefined;
   const routes: RouteInstaller = async (app) => {
     const appEvents = new AppEvents({ db: d.db, events: d.events });
     await app.register(appRoutes, {
       ...{ apps: service, details: d.details, audit: d.audit, appEvents },
+      importer: () => {
+        if (!importer) throw new Error('the imports module was never wired in');
+        return importer;
+      },
     });
   };
-  return { service, routes };
+  const acceptImports = (imports: AppImporter): void => {
+    importer = imports;
+  };
+  return { service, routes, acceptImports, view: appViewer(service, d.details) };
 }

@@ -107,6 +107,12 @@ export function createEgress(d: {
   return {
     proxy,
     routes,
+    /** Adds a host to an app's own allow list (an import names its repository's host). */
+    async allowHost(owner: string, appId: string, host: string): Promise<void> {
+      const own = await policies.get(`app:${appId}`);
+      if (own.allow.includes(host)) return;
+      await policies.put(`app:${appId}`, owner, { allow: [...own.allow, host], deny: own.deny });
+    },
     /** Who holds the egress of userspace apps' sandboxes: their grants, not their owner. */
     governSandboxes(rules: GrantedRules) {
       granted = rules;

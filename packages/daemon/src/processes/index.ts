@@ -6,7 +6,7 @@ import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxStore } from '../sandboxes/sandboxStore.js';
 import { manifestRoutes } from './manifestRoutes.js';
 import { processRoutes } from './processRoutes.js';
-import { RuntimeService } from './runtimeService.js';
+import { RuntimeService, type RuntimeServiceOptions } from './runtimeService.js';
 import { SandboxDetails, type PreviewLinks } from './sandboxDetails.js';
 
 export type { RuntimeService } from './runtimeService.js';
@@ -25,6 +25,7 @@ export function createProcesses(d: {
   links: PreviewLinks & { domain(): string };
   isPublic: (appId: string) => Promise<boolean>;
   appEnv: (appId: string) => Promise<Record<string, string>>;
+  importState: RuntimeServiceOptions['importState'];
   log: FastifyBaseLogger;
 }) {
   const runtime = new RuntimeService({ ...d, previewDomain: () => d.links.domain() });

@@ -29,6 +29,11 @@ export interface RuntimeServiceOptions {
   previewDomain: () => string;
   /** The app's runtime config as environment (plain values, placeholders for secrets). */
   appEnv: (appId: string) => Promise<Record<string, string>>;
+  /**
+   * An imported app's state: `importing` (its files are on their way in: the import prepares
+   * the runtime when it is done) and `review` hold its processes back; null for other apps.
+   */
+  importState: (appId: string) => Promise<'importing' | 'review' | 'started' | null>;
 }
 
 /** What the daemon knows of a sandbox's manifest since its last boot. */
@@ -70,6 +75,15 @@ export class RuntimeService {
   }
 
   private async booted(row: SandboxRow): Promise<void> {
+    if (row.app_id !== null && (await this.o.importState(row.app_id)) === 'importing') return;
+    await this.prepare(row);
+  }
+
+  /**
+   * What a boot does: the preset's template into a new workspace, the app's own dependencies,
+   * then the manifest. An import calls it once the project's files are in.
+   */
+  async prepare(row: SandboxRow): Promise<void> {
     try {
       const { client } = await this.o.sandboxes.agent(row.owner_id, row.id);
       const preset = row.preset === null ? undefined : getPreset(row.preset);
@@ -165,9 +179,13 @@ export class RuntimeService {
       source = 'workspace';
     }
     const appEnv = row.app_id === null ? {} : await this.o.appEnv(row.app_id);
-    const specs = manifest
-      ? supervisedSpecs(manifest, { previewDomain: this.o.previewDomain(), appEnv })
-      : [];
+    const importState = row.app_id === null ? null : await this.o.importState(row.app_id);
+    // An import under review runs nothing yet: the person may still change how it runs.
+    const held = importState === 'importing' || importState === 'review';
+    const specs =
+      manifest && !held
+        ? supervisedSpecs(manifest, { previewDomain: this.o.previewDomain(), appEnv })
+        : [];
     await client.applySupervisor(specs);
     this.states.set(row.id, { source, errors: [], manifest });
     this.lifecycle?.manifestApplied(row.id, manifest);

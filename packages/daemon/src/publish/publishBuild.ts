@@ -29,9 +29,9 @@ export interface PublishManifest {
  */
 export async function publishManifest(
   client: AgentClient,
-  presetName: string,
+  presetName: string | null,
 ): Promise<PublishManifest> {
-  const preset = getPreset(presetName);
+  const preset = presetName === null ? undefined : getPreset(presetName);
   const own = await readManifest(client);
   const source = own === null ? 'preset' : 'workspace';
   const text =

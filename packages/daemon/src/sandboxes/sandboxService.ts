@@ -80,7 +80,7 @@ export class SandboxService {
     owner: string,
     body: CreateSandboxBody,
     options: {
-      app?: { id: string; preset: string };
+      app?: { id: string; preset: string | null };
       /** Without an app: the preset whose runtime (dependencies, egress baseline) it has. */
       preset?: string;
       mounts?: WorkspaceMount[];

@@ -49,7 +49,7 @@ export class SandboxStore {
     limits: SandboxLimits;
     env: Record<string, string>;
     metadata: Record<string, string>;
-    app?: { id: string; preset: string };
+    app?: { id: string; preset: string | null };
     /** A sandbox of no app that runs a preset's runtime (a userspace service app). */
     preset?: string;
   }): Promise<SandboxRow> {

@@ -408,6 +408,33 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0022_app_imports': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // An imported project may have no preset: `preset` becomes nullable, which SQLite can only
+      // do by building the table anew (nothing references apps, so the swap is safe).
+      await db.schema
+        .createTable('apps_next')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull().references('owners.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('preset', 'text')
+        .addColumn('public', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('sandbox_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'text')
+        // Where an imported app came from, its state and what detection found (as JSON).
+        .addColumn('import_json', 'text')
+        .execute();
+      await sql`INSERT INTO apps_next (id, owner_id, name, preset, public, sandbox_id, created_at, updated_at, deleted_at)
+        SELECT id, owner_id, name, preset, public, sandbox_id, created_at, updated_at, deleted_at FROM apps`.execute(
+        db,
+      );
+      await db.schema.dropTable('apps').execute();
+      await db.schema.alterTable('apps_next').renameTo('apps').execute();
+      await db.schema.createIndex('apps_owner_id').on('apps').columns(['owner_id', 'id']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -172,7 +172,8 @@ export interface AppsTable {
   id: string;
   owner_id: string;
   name: string;
-  preset: string;
+  /** The preset whose dependency cache the app uses; null for an imported project. */
+  preset: string | null;
   /** 0 or 1: a public preview needs no token. */
   public: number;
   /** The app's current sandbox (its workspace is the app's). */
@@ -180,6 +181,11 @@ export interface AppsTable {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
+  /**
+   * An imported app's record (source, state, detection) as JSON; null for a preset app. While
+   * its state is `importing` or `review` the runtime starts no processes.
+   */
+  import_json: string | null;
 }
 
 export interface OwnersTable {

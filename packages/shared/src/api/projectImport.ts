@@ -117,11 +117,14 @@ export const AppImportSchema = Type.Object(
       }),
       Type.Object({ kind: Type.Literal('snapshot'), snapshot_id: Type.String() }),
     ]),
-    state: Type.Enum(['review', 'started'], {
+    state: Type.Enum(['importing', 'review', 'started'], {
       description:
-        '`review`: the processes wait for POST /v1/apps/{id}/import/confirm; `started`: they run',
+        '`importing`: the files are on their way in; `review`: the processes wait for ' +
+        'POST /v1/apps/{id}/import/confirm; `started`: they run',
     }),
-    detection: ProjectDetectionSchema,
+    detection: Type.Union([ProjectDetectionSchema, Type.Null()], {
+      description: 'Null while importing',
+    }),
   },
   { $id: 'AppImport' },
 );

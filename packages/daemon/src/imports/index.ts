@@ -1,0 +1,75 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PRESETS } from '@paddock/presets';
+import { detectProject } from '@paddock/project-detect';
+import { DEFAULT_EXCLUDED_NAMES } from '@paddock/snapshots';
+import { PaddockError } from '@paddock/shared';
+import type { AppConfigService } from '../appConfig/appConfigService.js';
+import type { AppService } from '../apps/appService.js';
+import type { AppImporter, AppStore } from '../apps/index.js';
+import type { AuditLog } from '../audit/auditLog.js';
+import type { EventLog } from '../events/eventLog.js';
+import type { RouteInstaller } from '../http/routes.js';
+import type { RuntimeService } from '../processes/index.js';
+import type { SandboxService } from '../sandboxes/sandboxService.js';
+import type { SandboxStore } from '../sandboxes/sandboxStore.js';
+import type { SnapshotService } from '../snapshots/snapshotService.js';
+import { AppImports } from './appImports.js';
+import { importRoutes, type ImportRoutesOptions } from './importRoutes.js';
+
+/**
+ * Bringing a project in: from a git repository, an uploaded archive or a snapshot, with
+ * detection proposing how it runs. The way out (archives, git push) lives with the apps and git.
+ */
+export function createImports(d: {
+  apps: {
+    service: AppService;
+    view: ImportRoutesOptions['view'];
+    acceptImports(i: AppImporter): void;
+  };
+  appStore: AppStore;
+  sandboxes: SandboxService;
+  sandboxStore: SandboxStore;
+  snapshots: SnapshotService;
+  runtime: RuntimeService;
+  config: AppConfigService;
+  events: EventLog;
+  audit: AuditLog;
+  allowHost: (owner: string, appId: string, host: string) => Promise<void>;
+}) {
+  const presetLockfiles = presetLockfileDigests();
+  const imports = new AppImports({
+    ...d,
+    apps: d.apps.service,
+    detect: (reader) => detectProject(reader, { presetLockfiles }),
+    clone: () =>
+      Promise.reject(new PaddockError('git_failed', 'TEMP: git lands with the git module')),
+    tarOfUpload: (body) => Promise.resolve(body),
+    uploadImport: (owner, name, tar, agentKeyId) =>
+      d.snapshots.import(owner, name, tar, agentKeyId),
+  });
+  d.apps.acceptImports(imports);
+  const routes: RouteInstaller = async (app) => {
+    await app.register(importRoutes, { imports, audit: d.audit, view: d.apps.view });
+  };
+  return { imports, routes };
+}
+
+/** sha256 of each npm preset's package-lock.json → the preset: a project with the same lockfile uses its cache. */
+function presetLockfileDigests(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const preset of PRESETS) {
+    if (preset.dependencies !== 'npm') continue;
+    const lock = fs.readFileSync(path.join(preset.templateDir, 'package-lock.json'));
+    out.set(crypto.createHash('sha256').update(lock).digest('hex'), preset.name);
+  }
+  return out;
+}
+
+/** Directories an upload may carry that an install or a build makes again: what snapshots leave out. */
+const REGENERABLE = new Set(DEFAULT_EXCLUDED_NAMES);
+
+function isRegenerable(entryPath: string): boolean {
+  return entryPath.split('/').some((segment) => REGENERABLE.has(segment));
+}

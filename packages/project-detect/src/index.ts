@@ -1,0 +1,2 @@
+export { detectProject } from './detectProject.js';
+export type { DetectOptions, ProjectReader } from './types.js';
