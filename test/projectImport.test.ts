@@ -59,18 +59,19 @@ async function tarOf(entries: Entry[], gzip = true): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c) => chunks.push(c as Buffer));
     pack.on('end', resolve);
     pack.on('error', reject);
   });
   for (const e of entries) {
     if (e.type === undefined || e.type === 'file') {
       pack.entry({ name: e.name, mode: e.mode ?? 0o644 }, e.content);
-    } else {
+    } else if ('linkname' in e || e.type !== undefined) {
+      const linkname = 'linkname' in e ? e.linkname : undefined;
       pack.entry({
         name: e.name,
         type: e.type,
-        ...(e.linkname ? { linkname: e.linkname } : {}),
+        ...(linkname ? { linkname } : {}),
         ...(e.type === 'character-device' ? { devmajor: 1, devminor: 3 } : {}),
       });
     }
@@ -100,7 +101,7 @@ function expressProject(): Entry[] {
     { name: 'package.json', content: read('package.json') },
     { name: 'package-lock.json', content: read('package-lock.json') },
     {
-      name: 'index.js',
+      name: 'server.js',
       content: `import express from 'express';
 const app = express();
 app.get('/', (_req, res) => res.type('html').send('<h1>Imported Express</h1>'));

@@ -55,7 +55,8 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
           snapshotFiller: (owner, id) => snapshots.service.filler(owner, id),
           onFilesChanged: (row, paths) => processes.runtime.workspaceChanged(row, paths),
         }),
-        ...[m.settings.routes, processes.routes, m.presets.routes, m.apps.routes, m.imports.routes],
+        ...[m.settings.routes, processes.routes, m.presets.routes, m.apps.routes],
+        ...[m.imports.routes, m.git.routes],
         ...[m.tasks.routes, snapshots.routes, m.appConfig.routes, m.appConfig.secrets.routes],
         ...[
           m.audit.routes,

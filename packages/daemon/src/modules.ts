@@ -19,6 +19,7 @@ import { EgressCa, createEgress, sandboxTrust } from './egress/index.js';
 import fs from 'node:fs';
 import { parseResolveOverrides } from '@paddock/egress';
 import { EventLog } from './events/eventLog.js';
+import { createGit } from './git/index.js';
 import type { ControlPlane } from './http/controlPlane.js';
 import type { ListenAddress } from './http/listenAddress.js';
 import { createPresets } from './presets/index.js';
@@ -133,6 +134,11 @@ export async function createModules(
     ...{ snapshots: snapshots.service, runtime: processes.runtime, config: appConfig.service },
     ...{ events, audit: audit.log, allowHost: egress.allowHost },
   });
+  const git = createGit({
+    ...core,
+    ...{ apps: apps.service, sandboxes: sandboxService, runtime: processes.runtime },
+    ...{ injections: (id) => appConfig.service.injections(id), exclusive: apps.exclusive },
+  });
   const appData = createAppData(core);
   const userspace = await createUserspace({
     ...sandboxDeps,
@@ -198,6 +204,7 @@ export async function createModules(
     snapshots,
     apps,
     imports,
+    git,
     userspace,
     broker,
     appSessions,

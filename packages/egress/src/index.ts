@@ -6,6 +6,7 @@ export { EgressProxy, type EgressProxyOptions } from './egressProxy.js';
 export { EgressCa } from './egressCa.js';
 export { forbiddenAddress, parseResolveOverrides, type ResolveOverrides } from './egressAddress.js';
 export { DENIED_HEADER } from './refusals.js';
+export { maskText } from './secretMask.js';
 export type {
   EgressAuditRecord,
   EgressAuditSink,

@@ -30,6 +30,8 @@ export interface Injection {
   headerValue: string;
   /** The value alone, so responses that echo it can be masked. */
   secret: string;
+  /** The value as the header encodes it, if otherwise (HTTP Basic's base64): masked too. */
+  encoded?: string[];
 }
 
 /** Where each sandbox's proxy listener comes from (the driver's `serveEgress`). */

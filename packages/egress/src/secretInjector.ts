@@ -161,7 +161,7 @@ export class SecretInjector {
     // Bodies come back whole and uncompressed, so the secrets can be masked in them.
     headers['accept-encoding'] = 'identity';
     delete headers.range;
-    const secrets = now.injections.map((i) => i.secret);
+    const secrets = now.injections.flatMap((i) => [i.secret, ...(i.encoded ?? [])]);
 
     let upstream: http.ClientRequest;
     try {

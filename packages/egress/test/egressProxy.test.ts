@@ -20,6 +20,8 @@ import {
 } from '../src/index.js';
 
 const SECRET = 'sk-test-0123456789abcdef';
+/** The secret as HTTP Basic auth carries it (`{basic:u}`), which an upstream may quote too. */
+const BASIC = Buffer.from(`u:${SECRET}`).toString('base64');
 const SANDBOX: EgressSandbox = { id: 'sbx1', owner_id: 'owner1', app_id: 'app1' };
 
 interface Answer {
@@ -142,6 +144,7 @@ describe('the egress proxy on a loopback listener, in front of loopback upstream
     },
     (req, res) => {
       received.push(req.headers);
+      if (req.url === '/basic') return res.end(`you are ${BASIC}`);
       // Echoes the credential back, in a header and in the body, as some APIs do.
       res.setHeader('x-echo', String(req.headers.authorization));
       res.end(`you sent ${req.headers.authorization}`);
@@ -174,6 +177,7 @@ describe('the egress proxy on a loopback listener, in front of loopback upstream
       header: 'authorization',
       headerValue: `Bearer ${SECRET}`,
       secret: SECRET,
+      encoded: [BASIC],
     };
     proxy = new EgressProxy({
       driver,
@@ -286,6 +290,14 @@ describe('the egress proxy on a loopback listener, in front of loopback upstream
     const masked = `Bearer ${'*'.repeat(SECRET.length)}`;
     assert.equal(answer.body, `you sent ${masked}`);
     assert.equal(answer.headers['x-echo'], masked);
+    // The secret as the header encoded it (HTTP Basic's base64) is masked as well.
+    const again = await openTunnel(proxyPort, `api.test:${securePort}`);
+    const basic = await requestInTunnel(again.socket, 'api.test', ca.certPem, {
+      path: '/basic',
+      host: `api.test:${securePort}`,
+    });
+    again.socket.destroy();
+    assert.equal(basic.body, `you are ${'*'.repeat(BASIC.length)}`);
     // Records name the key, never the value.
     const entry = audits.find((a) => a.details.host === 'api.test');
     assert.deepEqual(entry?.details.injected, ['API_KEY']);

@@ -72,6 +72,8 @@ describe('env', () => {
     assert.equal(full.NODE_OPTIONS, '--require /opt/paddock/fetch-proxy.cjs');
     assert.equal(full.NODE_EXTRA_CA_CERTS, '/opt/paddock/egress-ca.pem');
     assert.equal(full.SSL_CERT_FILE, '/opt/paddock/ca-certificates.crt');
+    assert.equal(full.GIT_SSL_CAINFO, '/opt/paddock/ca-certificates.crt');
+    assert.equal(egressEnv(() => false).GIT_SSL_CAINFO, undefined);
     assert.equal(full.HTTPS_PROXY, 'http://127.0.0.1:3128');
   });
 

@@ -16,7 +16,7 @@ export const GIT =
  * objects (`git replace`) are ignored: a task could otherwise make HEAD read as a commit that
  * already holds its changes, and leave them out of its checkpoint.
  */
-const GIT_ENV = {
+export const GIT_ENV = {
   GIT_CONFIG_GLOBAL: '/dev/null',
   GIT_CONFIG_NOSYSTEM: '1',
   GIT_NO_REPLACE_OBJECTS: '1',

@@ -3,6 +3,7 @@ import {
   type CreateConfigBody,
   type InjectRule,
   type PatchConfigBody,
+  injectionEncodedForms,
   injectionHeaderValue,
 } from '@paddock/shared';
 // A sensitive value the egress proxy puts into requests to its hosts: the proxy's shape.
@@ -168,6 +169,7 @@ export class AppConfigService {
         header: rule.header.toLowerCase(),
         headerValue,
         secret: value,
+        encoded: injectionEncodedForms(rule.format, value),
       });
     }
     return out;

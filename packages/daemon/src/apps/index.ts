@@ -37,13 +37,9 @@ export function createApps(d: {
     ...d,
     tasks: (owner, ids) => d.tasks.checkpointsOf(owner, ids),
   });
-  const service = new AppService({
-    ...d,
-    apps: d.store,
-    checkpoints,
-    // Work on an app's sandbox waits for, or refuses during, a task running there.
-    exclusive: (id, fn) => d.tasks.exclusive(id, fn),
-  });
+  // Work on an app's sandbox waits for, or refuses during, a task running there.
+  const exclusive = <T>(id: string, fn: () => Promise<T>): Promise<T> => d.tasks.exclusive(id, fn);
+  const service = new AppService({ ...d, apps: d.store, checkpoints, exclusive });
   // The imports module builds on the apps, so it is handed in once it exists.
   let importer: AppImporter | undefined;
   const routes: RouteInstaller = async (app) => {
@@ -59,5 +55,5 @@ export function createApps(d: {
   const acceptImports = (imports: AppImporter): void => {
     importer = imports;
   };
-  return { service, routes, acceptImports, view: appViewer(service, d.details) };
+  return { service, routes, exclusive, acceptImports, view: appViewer(service, d.details) };
 }

@@ -39,6 +39,7 @@ export interface AppImportsOptions {
   clone: (
     client: AgentClient,
     source: { url: string; ref?: string },
+    appId: string,
   ) => Promise<{ commit: string }>;
   /** An uploaded archive (tar, tar.gz or zip) as a tar stream. */
   tarOfUpload: (body: Readable) => Promise<AsyncIterable<Buffer>>;
@@ -191,7 +192,8 @@ export class AppImports implements AppImporter {
           key: GIT_TOKEN_KEY,
           value: git.token,
           sensitive: true,
-          access_policy: 'both',
+          // Injected for the host, never a placeholder in the app's own processes' env.
+          access_policy: 'agent_access',
           inject: {
             hosts: [host],
             header: 'Authorization',
@@ -200,7 +202,11 @@ export class AppImports implements AppImporter {
         });
       }
       const { commit } = await this.o.sandboxes.withAgent(owner, app.sandbox_id!, (client) =>
-        this.o.clone(client, { url: git.url, ...(git.ref !== undefined ? { ref: git.ref } : {}) }),
+        this.o.clone(
+          client,
+          { url: git.url, ...(git.ref !== undefined ? { ref: git.ref } : {}) },
+          app.id,
+        ),
       );
       return this.finish(owner, app, { ...source, commit }, review);
     });

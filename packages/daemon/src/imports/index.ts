@@ -4,12 +4,12 @@ import path from 'node:path';
 import { PRESETS } from '@paddock/presets';
 import { detectProject } from '@paddock/project-detect';
 import { DEFAULT_EXCLUDED_NAMES } from '@paddock/snapshots';
-import { PaddockError } from '@paddock/shared';
 import type { AppConfigService } from '../appConfig/appConfigService.js';
 import type { AppService } from '../apps/appService.js';
 import type { AppImporter, AppStore } from '../apps/index.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { EventLog } from '../events/eventLog.js';
+import { cloneRepository, maskInjections } from '../git/index.js';
 import type { RouteInstaller } from '../http/routes.js';
 import type { RuntimeService } from '../processes/index.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
@@ -43,8 +43,8 @@ export function createImports(d: {
     ...d,
     apps: d.apps.service,
     detect: (reader) => detectProject(reader, { presetLockfiles }),
-    clone: () =>
-      Promise.reject(new PaddockError('git_failed', 'TEMP: git lands with the git module')),
+    clone: async (client, source, appId) =>
+      cloneRepository(client, source, maskInjections(await d.config.injections(appId))),
     tarOfUpload: (body) => Promise.resolve(body),
     uploadImport: (owner, name, tar, agentKeyId) =>
       d.snapshots.import(owner, name, tar, agentKeyId),

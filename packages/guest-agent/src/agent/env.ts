@@ -47,6 +47,8 @@ export function egressEnv(exists: (file: string) => boolean = fs.existsSync): En
     env.SSL_CERT_FILE = GUEST_CA_BUNDLE;
     env.REQUESTS_CA_BUNDLE = GUEST_CA_BUNDLE;
     env.CURL_CA_BUNDLE = GUEST_CA_BUNDLE;
+    // git's libcurl (gnutls on Debian) reads neither of the above, only its own variable.
+    env.GIT_SSL_CAINFO = GUEST_CA_BUNDLE;
   }
   return env;
 }

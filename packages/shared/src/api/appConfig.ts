@@ -34,14 +34,23 @@ export const HostPattern = Type.String({
 const INJECT_FORMAT_PATTERN = '\\{value\\}|\\{basic:[^{}:\\s]{1,64}\\}';
 const BASIC_PLACEHOLDER = /\{basic:([^{}:\s]{1,64})\}/g;
 
+const basicCredentials = (user: string, secret: string): string =>
+  btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${secret}`)));
+
 /** The header value a format gives for a secret (the one place formats are expanded). */
 export function injectionHeaderValue(format: string, secret: string): string {
   return format
-    .replace(BASIC_PLACEHOLDER, (_m, user: string) =>
-      btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${secret}`))),
-    )
+    .replace(BASIC_PLACEHOLDER, (_m, user: string) => basicCredentials(user, secret))
     .split('{value}')
     .join(secret);
+}
+
+/**
+ * The secret as a format encodes it besides the plain value: the base64 of each
+ * `{basic:USER}`. What leaves the proxy inward masks these too (a server may quote them).
+ */
+export function injectionEncodedForms(format: string, secret: string): string[] {
+  return [...format.matchAll(BASIC_PLACEHOLDER)].map((m) => basicCredentials(m[1] ?? '', secret));
 }
 
 /** How the egress proxy puts a sensitive value into requests (used by the egress proxy). */

@@ -35,8 +35,9 @@ export const GitSource = Type.Object(
         maxLength: 4096,
         description:
           "Write-only: an access token for a private repository. Kept sealed as the app's " +
-          '`GIT_TOKEN` config value (control plane only), injected by the egress proxy as HTTP ' +
-          'Basic auth for the URL’s host; never written into the workspace or `.git/config`',
+          'sensitive `GIT_TOKEN` config value (policy `agent_access`: a `control_plane_only` ' +
+          'value is never injected), injected by the egress proxy as HTTP Basic auth ' +
+          '(`Basic {basic:USER}`) for the URL’s host; never written into the workspace or `.git/config`',
       }),
     ),
     username: Type.Optional(
