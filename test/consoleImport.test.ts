@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -12,10 +13,16 @@ import {
   screenshot,
   signIn,
 } from './consoleClient.js';
+import { startGitServer, type GitServer } from './fixtures/git-server/gitServer.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import { selfSignedCertificate } from './testCertificate.js';
 
 const HEADING = 'Brought in from a zip';
 const NEW_PORT = 8123;
+const GIT_HOST = 'git.example.test';
+const GIT_HEADING = 'Brought in from git';
+/** The private repository's token: only the test, the person typing it and the injector know it. */
+const TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
 
 /** A zip of a small static site, inside one top-level folder as GitHub's downloads are. */
 function siteZip(): Promise<Buffer> {
@@ -74,13 +81,29 @@ async function tarGzNames(bytes: Buffer): Promise<string[]> {
  */
 describe('the console imports a project and exports it', () => {
   const dataDir = tempDataDir();
+  const cert = selfSignedCertificate(GIT_HOST);
+  let server: GitServer;
   let d: TestDaemon;
   let browser: Browser;
   let page: Page;
   let app: App;
 
   before(async () => {
-    d = await startDaemon({ dataDir });
+    server = await startGitServer({ host: GIT_HOST, key: cert.key, cert: cert.cert, token: TOKEN });
+    server.createRepo('site', [
+      {
+        message: 'First page',
+        files: { 'index.html': `<!doctype html><title>Site</title><h1>${GIT_HEADING}</h1>\n` },
+      },
+    ]);
+    d = await startDaemon({
+      dataDir,
+      env: {
+        PADDOCK_EGRESS_RESOLVE: `${GIT_HOST}=127.0.0.1:${server.port}`,
+        PADDOCK_EGRESS_UPSTREAM_CA: cert.certFile,
+        PADDOCK_SANDBOX_EXTRA_CA: cert.certFile,
+      },
+    });
     browser = await launchConsoleChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   });
@@ -89,7 +112,25 @@ describe('the console imports a project and exports it', () => {
     await browser?.close();
     await d?.stop();
     await destroyEverything(dataDir);
+    await server?.close();
+    cert.remove();
   });
+
+  /** Writes a file into the app's workspace, as an edit or a task would. */
+  const writeFile = async (sandboxId: string, file: string, content: string) => {
+    const put = await fetch(
+      `${d.url}/v1/sandboxes/${sandboxId}/files?path=${encodeURIComponent(file)}`,
+      {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${d.token}`,
+          'content-type': 'application/octet-stream',
+        },
+        body: content,
+      },
+    );
+    assert.equal(put.status, 200, await put.text());
+  };
 
   it('refuses an archive with ../x in place, and creates no app', async () => {
     await signIn(page, d);
@@ -127,9 +168,14 @@ describe('the console imports a project and exports it', () => {
     // Left empty, the name is the archive's.
     assert.equal(await page.getByTestId('import-name').getAttribute('placeholder'), 'my-site');
     await page.getByTestId('import-archive-submit').click();
+    // The last attempt's error goes as this one starts.
+    await page.getByTestId('import-error').waitFor({ state: 'detached' });
 
+    // The review, or (failing fast) the import's error in place.
     const review = page.getByTestId('import-review');
-    await review.waitFor({ timeout: 300_000 });
+    const refused = page.getByTestId('import-error');
+    await review.or(refused).waitFor({ timeout: 300_000 });
+    assert.equal(await refused.count(), 0, await refused.allInnerTexts().then((t) => t.join()));
     const apps = await d.api<{ items: App[] }>('GET', '/v1/apps');
     const found = apps.body.items.find((a) => a.name === 'my-site');
     assert.ok(found, 'the app is named after the archive');
@@ -155,7 +201,10 @@ describe('the console imports a project and exports it', () => {
       .locator('[data-testid="import-manifest-check"][data-state="valid"]')
       .waitFor({ timeout: 30_000 });
     await assertAccessible(page, 'the import review');
+    // Tall enough to show the whole panel, down to its Start button.
+    await page.setViewportSize({ width: 1280, height: 1200 });
     await screenshot(page, 'import-review');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // A port that is not a number is shown in place, with its line, before anything starts.
     const broken = proposed.replace(/^(\s*port:\s*)\d+/m, '$1not-a-port');
@@ -197,18 +246,7 @@ describe('the console imports a project and exports it', () => {
 
   it('downloads the project as a tar.gz without node_modules', async () => {
     // node_modules in the workspace, as an install would leave it: not part of the project.
-    const put = await fetch(
-      `${d.url}/v1/sandboxes/${app.sandbox!.id}/files?path=node_modules/left-pad/index.js`,
-      {
-        method: 'PUT',
-        headers: {
-          authorization: `Bearer ${d.token}`,
-          'content-type': 'application/octet-stream',
-        },
-        body: 'module.exports = 1;\n',
-      },
-    );
-    assert.equal(put.status, 200, await put.text());
+    await writeFile(app.sandbox!.id, 'node_modules/left-pad/index.js', 'module.exports = 1;\n');
 
     await page.getByRole('link', { name: 'my-site' }).click();
     await page.getByTestId('app-tab-settings').click();
@@ -238,7 +276,88 @@ describe('the console imports a project and exports it', () => {
     const note = await page.getByTestId('git-remote-note').innerText();
     assert.match(note, /Basic \{basic:x-access-token\}/);
     await assertAccessible(page, 'the export section');
-    await panel.scrollIntoViewIfNeeded();
+  });
+
+  it('imports a private git repository with its token, then pushes and pulls from Export', async () => {
+    await page.getByRole('link', { name: '← Apps' }).click();
+    await page.getByTestId('import-app-link').click();
+    await page.getByTestId('import-from-git').check();
+    await page.getByLabel('Repository URL').fill(server.url('site'));
+    await page.getByLabel('Branch, tag or commit (optional)').fill('main');
+    const token = page.getByLabel('Access token (optional, write-only)');
+    assert.equal(await token.getAttribute('type'), 'password');
+    await token.fill(TOKEN);
+    // Typed, never markup: the token is in no attribute of the page.
+    assert.ok(!(await page.content()).includes(TOKEN));
+    assert.equal(await page.getByTestId('import-name').getAttribute('placeholder'), 'site');
+    await page.getByTestId('import-git-submit').click();
+
+    const review = page.getByTestId('import-review');
+    const refused = page.getByTestId('import-error');
+    await review.or(refused).waitFor({ timeout: 300_000 });
+    assert.equal(await refused.count(), 0, await refused.allInnerTexts().then((t) => t.join()));
+    assert.equal(await page.getByTestId('import-kind').getAttribute('data-kind'), 'static');
+    assert.match(await page.getByTestId('import-detection').innerText(), /site\.git at main/);
+    await page.getByTestId('import-start').click();
+    await review.waitFor({ state: 'detached', timeout: 60_000 });
+    const frame = await previewWithHeading(page, 300_000);
+    assert.equal(await frame.locator('h1').innerText(), GIT_HEADING);
+
+    const apps = await d.api<{ items: App[] }>('GET', '/v1/apps');
+    const fromGit = apps.body.items.find((a) => a.name === 'site');
+    assert.ok(fromGit?.sandbox);
+    const sandboxId = fromGit.sandbox.id;
+
+    // A change of the app's, pushed to where it came from (the URL is the import's).
+    await writeFile(sandboxId, 'about.html', '<h1>About</h1>\n');
+    await page.getByTestId('app-tab-settings').click();
+    const pushUrl = page.getByTestId('git-push-url');
+    assert.equal(await pushUrl.getAttribute('placeholder'), server.url('site'));
+    assert.equal(await page.getByTestId('git-push-branch').inputValue(), 'main');
+    await page.getByTestId('git-push-submit').click();
+    const pushed = page.getByTestId('git-push-result');
+    await pushed.waitFor({ timeout: 120_000 });
+    assert.equal(await pushed.getAttribute('data-commit'), server.heads('site').main);
+    assert.equal(server.readFile('site', 'main', 'about.html'), '<h1>About</h1>\n');
+    assert.match(
+      await pushed.innerText(),
+      /Pushed: main at https:\/\/git\.example\.test\/site\.git/,
+    );
+
+    // Someone else's commit on the remote, pulled in as a checkpoint.
+    const theirs = server.commit('site', 'main', {
+      message: 'Remote change',
+      files: { 'remote.txt': 'from elsewhere\n' },
+    });
+    await page.getByTestId('git-pull-submit').click();
+    const pulled = page.locator('[data-testid="git-pull-result"][data-changed="true"]');
+    await pulled.waitFor({ timeout: 120_000 });
+    assert.equal(await pulled.getAttribute('data-checkpoint'), theirs);
+    assert.match(await pulled.innerText(), /the remote's changes are checkpoint/);
+    const remote = await fetch(`${d.url}/v1/sandboxes/${sandboxId}/files?path=remote.txt`, {
+      headers: { authorization: `Bearer ${d.token}` },
+    });
+    assert.equal(await remote.text(), 'from elsewhere\n');
+
+    // The remote moves on while the app changes the same file: the push is refused, explained.
+    server.commit('site', 'main', { message: 'Remote again', files: { 'remote.txt': 'theirs\n' } });
+    await writeFile(sandboxId, 'remote.txt', 'ours\n');
+    await page.getByTestId('git-push-submit').click();
+    const conflict = page.locator('[data-testid="git-push-error"][data-code="git_conflict"]');
+    await conflict.waitFor({ timeout: 120_000 });
+    assert.match(await conflict.innerText(), /Pull them in first.*Overwrite the remote branch/s);
+    await assertAccessible(page, 'the export section with a refused push');
+
+    // Forced, the remote branch is the app's.
+    await page.getByTestId('git-push-force').check();
+    await page.getByTestId('git-push-submit').click();
+    await pushed.waitFor({ timeout: 120_000 });
+    assert.equal(await pushed.getAttribute('data-commit'), server.heads('site').main);
+    assert.equal(server.readFile('site', 'main', 'remote.txt'), 'ours\n');
+
+    // The token is nowhere in the page.
+    assert.ok(!(await page.content()).includes(TOKEN));
+    await page.getByTestId('export-panel').scrollIntoViewIfNeeded();
     await screenshot(page, 'export');
   });
 });

@@ -24,12 +24,17 @@ function imported(kind: NonNullable<AppImport['detection']>['kind']): AppImport 
 }
 
 describe('an app without a preset', () => {
-  it('is shown by its preset when it has one, else by what its import was detected as', () => {
+  it('is shown by what its import was detected as, else by its preset', () => {
     assert.equal(appKindLabel({ preset: 'static', import: null }), 'static');
     assert.equal(appKindLabel({ preset: null, import: imported('vite') }), 'Imported (Vite)');
     assert.equal(appKindLabel({ preset: null, import: imported('nextjs') }), 'Imported (Next.js)');
     assert.equal(appKindLabel({ preset: null, import: imported('unknown') }), 'Imported');
     assert.equal(appKindLabel({ preset: null, import: null }), 'Imported');
+    // A lockfile that matched a preset gives the app that preset's cache; it is still an import.
+    assert.equal(
+      appKindLabel({ preset: 'react-vite', import: imported('vite') }),
+      'Imported (Vite)',
+    );
   });
 });
 

@@ -19,12 +19,12 @@ export const PROJECT_KIND_WORDS: Record<ProjectKind, string> = {
 };
 
 /**
- * What the app was made from, where a preset would be shown: the preset's name, or for an
- * imported project (no preset) what it was detected as.
+ * What the app was made from, where a preset would be shown: for an imported project what it
+ * was detected as (its preset, if any, is only the cache its lockfile matched), else the preset.
  */
 export function appKindLabel(app: Pick<App, 'preset' | 'import'>): string {
-  if (app.preset !== null) return app.preset;
-  const kind = app.import?.detection?.kind;
+  if (!app.import) return app.preset ?? 'Imported';
+  const kind = app.import.detection?.kind;
   if (!kind || kind === 'unknown') return 'Imported';
   return `Imported (${PROJECT_KIND_WORDS[kind]})`;
 }

@@ -86,7 +86,7 @@ export function GitPullForm({ app, url, onUrlChange }: GitPullFormProps) {
       {pull.isError && <GitErrorNotice error={pull.error} action="pull" testId="git-pull-error" />}
       {result && !pull.isPending && (
         <p
-          className="notice"
+          className="notice export-result"
           role="status"
           data-testid="git-pull-result"
           data-changed={String(result.changed)}

@@ -30,7 +30,8 @@ export function GitPushForm({ app, url, onUrlChange }: GitPushFormProps) {
       branch: branch.trim(),
       ...(force ? { force: true } : {}),
     };
-    push.mutate(body);
+    // Force is for one push: the next one should not overwrite by surprise.
+    push.mutate(body, { onSuccess: () => setForce(false) });
   }
 
   return (
@@ -100,7 +101,7 @@ export function GitPushForm({ app, url, onUrlChange }: GitPushFormProps) {
       {push.isError && <GitErrorNotice error={push.error} action="push" testId="git-push-error" />}
       {result && !push.isPending && (
         <p
-          className="notice"
+          className="notice export-result"
           role="status"
           data-testid="git-push-result"
           data-commit={result.commit}
