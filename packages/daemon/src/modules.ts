@@ -105,6 +105,7 @@ export async function createModules(
     links: preview.links,
     isPublic: (appId) => appStore.isPublic(appId),
     appEnv: (appId) => appConfig.service.envFor(appId, 'runtime'),
+    packageManagers: presets.packageManagers,
     importState: async (appId) =>
       importOf((await appStore.getById(appId)) ?? { import_json: null })?.state ?? null,
   });

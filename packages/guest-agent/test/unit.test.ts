@@ -63,6 +63,8 @@ describe('env', () => {
       },
     );
     assert.equal(CHILD_PATH.includes('/workspace'), false);
+    // The shared cache's package managers come after every system directory.
+    assert.ok(CHILD_PATH.endsWith(':/bin:/opt/paddock/cache/bin'), CHILD_PATH);
   });
 
   test('points at the fetch preload and the CA files only when the driver provided them', () => {

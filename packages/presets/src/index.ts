@@ -14,6 +14,7 @@ export {
   type Installable,
   type PresetsLogger,
 } from './dependencyCache.js';
-export { TOOLS, getTool, type ToolDefinition } from './tools.js';
+export { TOOLS, getTool, type PackageManagerTool, type ToolDefinition } from './tools.js';
+export { packageManagerInSandbox } from './packageManagers.js';
 export { prepareSharedCache, toolModulesInSandbox } from './sharedCache.js';
 export { seedWorkspace, type SeedTarget } from './workspaceSeed.js';

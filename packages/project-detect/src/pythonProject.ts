@@ -44,6 +44,13 @@ export async function detectPythonProject(files: ProjectFiles): Promise<Candidat
     const plan = await frameworkPlan(files, framework, notes);
     return { strength: 'framework', ecosystem: 'python', plan };
   }
+  // Requirements that leave the framework out (the system provides it) still show it in code.
+  for (const unnamed of PYTHON_FRAMEWORKS) {
+    if ((await findAppObject(files, unnamed)) === null) continue;
+    notes.push(`the code creates a ${unnamed.distribution} app, though no requirement names it`);
+    const plan = await frameworkPlan(files, unnamed, notes);
+    return { strength: 'framework', ecosystem: 'python', plan };
+  }
   const entry = await files.first(PYTHON_ENTRIES);
   const plan: RunPlan = { kind: 'python', workers: [], notes };
   if (entry !== null) {

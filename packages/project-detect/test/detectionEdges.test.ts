@@ -147,6 +147,34 @@ describe('detectProject: files it cannot read', () => {
   });
 });
 
+describe('detectProject: a framework the requirements leave out', () => {
+  it('is found in the code that creates the app, and said so', async () => {
+    const d = await detectProject(
+      memoryProject({
+        'requirements.txt': 'paddock-greeting==1.0.0\n',
+        'main.py': 'from fastapi import FastAPI\napi = FastAPI()\n',
+      }),
+      NO_PRESETS,
+    );
+    assert.equal(d.kind, 'fastapi');
+    assert.equal(d.package_manager, 'pip');
+    assert.match(d.manifest, /uvicorn main:api /);
+    assert.ok(
+      d.notes.some((n) => n.includes('though no requirement names it')),
+      d.notes.join('; '),
+    );
+    assert.equal(parseManifest(d.manifest).valid, true);
+  });
+
+  it('a plain script with no app object stays a worker', async () => {
+    const d = await detectProject(
+      memoryProject({ 'requirements.txt': 'requests\n', 'main.py': 'print("hi")\n' }),
+      NO_PRESETS,
+    );
+    assert.equal(d.kind, 'python');
+  });
+});
+
 describe('detectProject: what it reads', () => {
   it('reads only what decides: never a lockfile it only needs to see, nor node_modules', async () => {
     const reader = memoryProject({

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './limits.js';
+export * from './regenerableDirs.js';
 export * from './agent/protocol.js';
 export * from './agent/messages.js';
 export * from './agent/pty.js';

@@ -25,5 +25,17 @@ export {
   exportArchive,
   importArchive,
   type ImportLimits,
+  type ImportOptions,
   type ImportResult,
 } from './snapshotArchive.js';
+/** The entry rules of every untrusted archive (snapshot imports, workspace uploads, app imports). */
+export {
+  ArchiveEntryCheck,
+  pointsOut,
+  type CheckedEntry,
+  type EntryRules,
+} from './archiveEntries.js';
+/** An untrusted tar or tar.gz read entry by entry, each checked before it is handed out. */
+export { readUntrustedTar, type TarItem, type TarLimits } from './untrustedTar.js';
+/** An upload (tar, tar.gz or zip) as a tar stream for importArchive. */
+export { uploadAsTar, type UploadLimits } from './uploadAsTar.js';

@@ -1,8 +1,6 @@
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
-import { PaddockError } from '@paddock/shared';
+import { Readable } from 'node:stream';
 import tar from 'tar-stream';
+import { ArchiveEntryCheck } from './archiveEntries.js';
 import type { ContentStore } from './contentStore.js';
 import type { Lease } from './lease.js';
 import { ContentTooLarge } from './objectWriter.js';
@@ -10,13 +8,10 @@ import {
   byPath,
   checkManifest,
   invalid,
-  MAX_MANIFEST_PATH_BYTES,
-  pathProblem,
-  permissionBits,
-  symlinkTargetProblem,
   type SnapshotEntry,
   type SnapshotManifest,
 } from './snapshotManifest.js';
+import { readUntrustedTar } from './untrustedTar.js';
 
 /** A comment on the archive's root entry that starts with this carries its metadata (JSON). */
 const METADATA_PREFIX = 'paddock-snapshot-metadata/1 ';
@@ -81,6 +76,24 @@ export interface ImportLimits {
   maxEntries: number;
 }
 
+/** How an archive becomes a snapshot beyond the rules every import keeps. */
+export interface ImportOptions {
+  /**
+   * When every entry lives under one top-level directory (as GitHub's archives and most zips
+   * of a project folder do), that directory becomes the root: `repo-main/src/a.ts` → `src/a.ts`.
+   */
+  stripSingleRoot?: boolean;
+  /**
+   * Leaves a path out (and everything under it) when this returns true; it is asked with the
+   * path as it will be stored (after `stripSingleRoot`), for every directory on the way too.
+   * Excluded files are never stored, so a project uploaded with its `node_modules` costs
+   * nothing but the reading.
+   */
+  exclude?: (path: string) => boolean;
+  /** `refuse`: a symlink pointing out of the archive is `invalid_archive`. Default `keep`. */
+  linksOut?: 'keep' | 'refuse';
+}
+
 export interface ImportResult {
   manifest: SnapshotManifest;
   files: number;
@@ -90,110 +103,128 @@ export interface ImportResult {
   metadata: unknown;
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b];
-
 /**
  * Reads an untrusted tar (or tar.gz) into the content store and returns its manifest. Refused,
- * as `invalid_archive`: absolute paths, `..` segments, hard links, device files, FIFOs,
- * duplicate entries, or more than the limits allow. Directories a tar leaves implicit are added.
+ * as `invalid_archive` (see ArchiveEntryCheck): absolute paths, `..` segments, hard links,
+ * device files, FIFOs, duplicate entries, entries through a symlink, or more than the limits
+ * allow. Directories a tar leaves implicit are added.
  */
 export async function importArchive(
   input: AsyncIterable<Buffer>,
   store: ContentStore,
   lease: Lease,
   limits: ImportLimits,
+  options: ImportOptions = {},
 ): Promise<ImportResult> {
-  const extract = tar.extract();
-  const source = await sniffGzip(input);
-  if (source.empty) throw invalid('the archive is empty');
-  // The tar stream itself is bounded (after gunzip, so a gzip bomb stops early): the content
-  // limit plus headers and padding for every entry allowed.
-  const tarLimit = limits.maxBytes + (limits.maxEntries + 16) * 1536;
-  const stages: NodeJS.ReadWriteStream[] = [
-    ...(source.gzip ? [zlib.createGunzip()] : []),
-    byteLimit(tarLimit, () => invalid(`the archive is larger than ${tarLimit} bytes`)),
-  ];
-  const feeding = pipeline([source.stream, ...stages, extract]).catch((err: unknown) => {
-    extract.destroy(err as Error);
+  const check = new ArchiveEntryCheck({
+    maxEntries: limits.maxEntries,
+    linksOut: options.linksOut ?? 'keep',
   });
+  const root = new SingleRoot(options.stripSingleRoot ?? false);
+  const excluded = exclusion(options.exclude);
   const entries = new Map<string, SnapshotEntry>();
+  /** Files and links left out while the archive still looked single-rooted: raw paths. */
+  const skipped: string[] = [];
   let files = 0;
   let bytes = 0;
   let written = 0;
-  let pathBytes = 0;
   let metadata: unknown = null;
-  try {
-    for await (const entry of extract) {
-      const h = entry.header;
-      const name = normalizeName(h.name);
-      if (name === null) {
-        metadata ??= rootMetadata(h.pax);
-        entry.resume();
-        continue;
-      }
-      const problem = pathProblem(name);
-      if (problem !== null) throw invalid(problem, h.name);
-      if (entries.has(name)) throw invalid('duplicate entry', name);
-      pathBytes += Buffer.byteLength(name);
-      if (entries.size >= limits.maxEntries || pathBytes > MAX_MANIFEST_PATH_BYTES) {
-        throw invalid(`more than ${limits.maxEntries} entries or too many path bytes`);
-      }
-      const mtime_ms = h.mtime ? h.mtime.getTime() : Date.now();
-      if (h.type === 'directory') {
-        entries.set(name, {
-          path: name,
-          type: 'dir',
-          mode: permissionBits(h.mode ?? 0o755),
-          mtime_ms,
-        });
-        entry.resume();
-      } else if (h.type === 'symlink') {
-        const problem = symlinkTargetProblem(h.linkname);
-        if (problem !== null) throw invalid(problem, name);
-        entries.set(name, { path: name, type: 'symlink', target: h.linkname!, mtime_ms });
-        entry.resume();
-      } else if (h.type === 'file' || h.type === 'contiguous-file') {
-        let stored;
-        try {
-          stored = await store.putStream(
-            lease,
-            entry as AsyncIterable<Buffer>,
-            limits.maxBytes - bytes,
-          );
-        } catch (err) {
-          if (err instanceof ContentTooLarge) {
-            throw invalid(`the archive holds more than ${limits.maxBytes} bytes`, name);
-          }
-          throw err;
-        }
-        bytes += stored.size;
-        written += stored.written;
-        files++;
-        entries.set(name, {
-          path: name,
-          type: 'file',
-          mode: permissionBits(h.mode ?? 0o644),
-          mtime_ms,
-          size: stored.size,
-          sha256: stored.sha256,
-        });
-      } else {
-        throw invalid(`entries of type ${h.type ?? 'unknown'} are not accepted`, name);
-      }
+  for await (const { header, entry, body } of readUntrustedTar(input, limits, check)) {
+    if (entry === null) {
+      metadata ??= rootMetadata(header.pax);
+      continue;
     }
-  } catch (err) {
-    extract.destroy();
-    await feeding;
-    // Host trouble (ENOSPC, EIO) stays what it is; anything else the parser hit is the archive's.
-    if (err instanceof PaddockError || isSystemError(err)) throw err;
-    throw invalid(
-      `not a readable tar archive: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    root.see(entry.path, entry.type);
+    if (entry.type !== 'dir' && excluded(root.strip(entry.path))) {
+      skipped.push(entry.path);
+      continue;
+    }
+    if (entry.type !== 'file') {
+      entries.set(entry.path, entry);
+      continue;
+    }
+    let stored;
+    try {
+      stored = await store.putStream(lease, body, limits.maxBytes - bytes);
+    } catch (err) {
+      if (err instanceof ContentTooLarge) {
+        throw invalid(`the archive holds more than ${limits.maxBytes} bytes`, entry.path);
+      }
+      throw err;
+    }
+    bytes += stored.size;
+    written += stored.written;
+    files++;
+    const { size: _declared, ...rest } = entry;
+    entries.set(entry.path, { ...rest, size: stored.size, sha256: stored.sha256 });
   }
-  await feeding;
-  addImplicitDirs(entries, limits.maxEntries);
-  const manifest = checkManifest({ version: 1, entries: [...entries.values()].sort(byPath) });
+  for (const dir of check.impliedDirs()) {
+    entries.set(dir, { path: dir, type: 'dir', mode: 0o755, mtime_ms: Date.now() });
+  }
+  // Exclusion was decided while the root was still a guess; a guess that failed is checked again.
+  for (const p of skipped) {
+    if (!excluded(root.strip(p))) {
+      throw invalid('what the archive leaves out depends on its root directory', p);
+    }
+  }
+  const kept: SnapshotEntry[] = [];
+  for (const e of entries.values()) {
+    const p = root.strip(e.path);
+    if (p === '' || excluded(p)) continue;
+    kept.push({ ...e, path: p });
+  }
+  const manifest = checkManifest({ version: 1, entries: kept.sort(byPath) });
   return { manifest, files, bytes, written, metadata };
+}
+
+/**
+ * The one top-level directory every entry lives under, as far as the archive has shown: a guess
+ * while it streams, settled at its end. With stripping off, paths stay as they are.
+ */
+class SingleRoot {
+  private top: string | null | undefined;
+  private isDir = false;
+
+  constructor(enabled: boolean) {
+    this.top = enabled ? undefined : null;
+  }
+
+  see(p: string, type: 'dir' | 'file' | 'symlink'): void {
+    if (this.top === null) return;
+    const slash = p.indexOf('/');
+    const first = slash < 0 ? p : p.slice(0, slash);
+    if (this.top === undefined) this.top = first;
+    else if (this.top !== first) this.top = null;
+    if (this.top !== null && (slash > 0 || type === 'dir')) this.isDir = true;
+    if (this.top !== null && slash < 0 && type !== 'dir') this.top = null;
+  }
+
+  /** The path without the root directory ('' for the root itself). */
+  strip(p: string): string {
+    if (this.top === null || this.top === undefined || !this.isDir) return p;
+    return p === this.top ? '' : p.slice(this.top.length + 1);
+  }
+}
+
+/** `exclude` asked of a path and each directory above it; the answers are remembered. */
+function exclusion(exclude: ((path: string) => boolean) | undefined): (p: string) => boolean {
+  if (!exclude) return () => false;
+  const answers = new Map<string, boolean>();
+  const ask = (p: string): boolean => {
+    let answer = answers.get(p);
+    if (answer === undefined) {
+      answer = exclude(p);
+      answers.set(p, answer);
+    }
+    return answer;
+  };
+  return (p) => {
+    if (p === '') return false;
+    for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
+      if (ask(p.slice(0, i))) return true;
+    }
+    return ask(p);
+  };
 }
 
 /** The metadata a root entry's pax comment carries; null when it carries none. */
@@ -208,58 +239,4 @@ function rootMetadata(pax: unknown): unknown {
   } catch {
     throw invalid('the archive metadata is not JSON');
   }
-}
-
-/** `./a/b/` → `a/b`; the root entry itself (`.`, `./`) → null. */
-function normalizeName(raw: string): string | null {
-  let name = raw;
-  while (name.startsWith('./')) name = name.slice(2);
-  while (name.endsWith('/')) name = name.slice(0, -1);
-  return name === '' || name === '.' ? null : name;
-}
-
-/** Directories a tar leaves implicit, counted against the same entry limit as the rest. */
-function addImplicitDirs(entries: Map<string, SnapshotEntry>, maxEntries: number): void {
-  for (const p of [...entries.keys()]) {
-    for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
-      const dir = p.slice(0, i);
-      if (entries.has(dir)) continue;
-      if (entries.size >= maxEntries) throw invalid(`more than ${maxEntries} entries`);
-      entries.set(dir, { path: dir, type: 'dir', mode: 0o755, mtime_ms: Date.now() });
-    }
-  }
-}
-
-/** Passes bytes through until `max`, then fails the pipeline with `tooMany()`. */
-function byteLimit(max: number, tooMany: () => Error): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      seen += chunk.length;
-      if (seen > max) done(tooMany());
-      else done(null, chunk);
-    },
-  });
-}
-
-async function sniffGzip(
-  input: AsyncIterable<Buffer>,
-): Promise<{ stream: Readable; gzip: boolean; empty: boolean }> {
-  const it = input[Symbol.asyncIterator]();
-  const first = await it.next();
-  const head: Buffer = first.done ? Buffer.alloc(0) : first.value;
-  const gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
-  async function* rest() {
-    if (head.length > 0) yield head;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-  }
-  return { stream: Readable.from(rest()), gzip, empty: head.length === 0 };
-}
-
-function isSystemError(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    typeof (err as NodeJS.ErrnoException).errno === 'number' &&
-    typeof (err as NodeJS.ErrnoException).syscall === 'string'
-  );
 }

@@ -1,4 +1,4 @@
-import { PaddockError } from '@paddock/shared';
+import { PaddockError, REGENERABLE_DIRS } from '@paddock/shared';
 import type { ContentStore } from './contentStore.js';
 
 /**
@@ -25,13 +25,7 @@ export interface SnapshotManifest {
 }
 
 /** Directories that a build or an install makes again, left out of every snapshot. */
-export const DEFAULT_EXCLUDED_NAMES: readonly string[] = [
-  'node_modules',
-  '.next',
-  '.venv',
-  '__pycache__',
-  '.cache',
-];
+export const DEFAULT_EXCLUDED_NAMES: readonly string[] = REGENERABLE_DIRS;
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const MAX_PATH_BYTES = 4096;

@@ -1,4 +1,4 @@
-import { PaddockError, type ChangedFile } from '@paddock/shared';
+import { PaddockError, REGENERABLE_DIRS, type ChangedFile } from '@paddock/shared';
 import type { TaskWorkspace } from './taskWorkspace.js';
 
 /**
@@ -23,16 +23,7 @@ export const GIT_ENV = {
 };
 
 /** What git should never track in a workspace: regenerable trees and the read-only cache. */
-const EXCLUDES = [
-  'node_modules/',
-  '.next/',
-  '.next-build/',
-  '.vite/',
-  '.tsbuild/',
-  '__pycache__/',
-  '.venv/',
-  '.cache/',
-];
+const EXCLUDES = REGENERABLE_DIRS.map((name) => `${name}/`);
 
 /** Adds EXCLUDES to the repository's own exclude file (once each). */
 export const EXCLUDE = `mkdir -p .git/info

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { App, Checkpoint, CheckpointPage, InstallResult } from '@paddock/shared';
 import type { ApiClient } from '../apiClient.js';
+import { exportApp } from './appExport.js';
 import { printInstallResult } from './userspaceOutput.js';
 import { publishRequest } from './userspaceRequests.js';
 
@@ -19,7 +20,8 @@ const USAGE = `usage:
                                      paddock snapshot fork)
   paddock app publish ID [--consent] [--json]
                                      (build, package, sign with the app's key and install it as a
-                                     userspace app; --consent grants what the package requires)`;
+                                     userspace app; --consent grants what the package requires)
+  paddock app export ID [--format tar.gz|zip] [--git] [-o FILE]`;
 
 function summary(app: App): string {
   const sb = app.sandbox;
@@ -140,6 +142,8 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
       const result = await api.json<InstallResult>(req.method, req.path, req.json);
       return printInstallResult(result, values.json === true);
     }
+    case 'export':
+      return exportApp(api, rest);
     case 'rm': {
       const { values, positionals } = parseArgs({
         args: rest,

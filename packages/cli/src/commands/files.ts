@@ -6,13 +6,16 @@ import { parseArgs } from 'node:util';
 import { SseParser, type FileWatchFrame } from '@paddock/shared';
 import type { ApiClient } from '../apiClient.js';
 import { UsageError } from '../args.js';
+import { pullDir, pushDir } from './filesArchive.js';
 
 const USAGE = `usage:
   paddock files get ID PATH [LOCAL]   (LOCAL "-" or absent: stdout)
   paddock files put ID LOCAL PATH     (LOCAL "-": stdin)
   paddock files ls ID [PATH] [--depth N]
   paddock files watch ID [PATH] [--recursive] [--include-ignored]
-                                      (a line per change: TYPE KIND PATH, until interrupted)`;
+                                      (a line per change: TYPE KIND PATH, until interrupted)
+  paddock files push ID LOCAL_DIR REMOTE_DIR   (a directory tree, as a tar stream)
+  paddock files pull ID REMOTE_DIR LOCAL_DIR`;
 
 /** Follows a watch, printing `created|changed|removed KIND PATH` and `overflow - PATH` lines. */
 async function watch(api: ApiClient, id: string, argv: string[]): Promise<number> {
@@ -47,6 +50,8 @@ export async function files(api: ApiClient, argv: string[]): Promise<number> {
   const [sub, id, a, b] = argv;
   if (!id) throw new UsageError(USAGE);
   if (sub === 'watch') return watch(api, id, argv.slice(2));
+  if (sub === 'push' && a && b && argv.length === 4) return pushDir(api, id, a, b);
+  if (sub === 'pull' && a && b && argv.length === 4) return pullDir(api, id, a, b);
   if (sub === 'get' && a) {
     const res = await api.request('GET', `/v1/sandboxes/${id}/files?path=${encodeURIComponent(a)}`);
     if (!res.body) return 1;

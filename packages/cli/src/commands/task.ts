@@ -35,7 +35,9 @@ function summary(t: Task): string {
       (r.preview_ok === undefined ? '' : ` preview=${r.preview_ok}`) +
       ` files=${r.files_changed.length} checkpoint=${r.checkpoint?.slice(0, 12) ?? '-'}`
     : '';
-  return `${t.id}\t${t.status}${verdict}`;
+  // A run that failed before it had a result says why (the sandbox did not answer, …).
+  const why = !r && t.status_reason ? ` (${t.status_reason})` : '';
+  return `${t.id}\t${t.status}${verdict}${why}`;
 }
 
 export async function task(api: ApiClient, argv: string[]): Promise<number> {

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  type App,
   AppRoutes,
   type CreateAppBody,
   encodeSseFrame,

@@ -8,6 +8,7 @@ import type { RuntimeService, SandboxDetails } from '../processes/index.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SnapshotService } from '../snapshots/snapshotService.js';
 import type { TaskService } from '../tasks/taskService.js';
+import { appArchiveRoutes } from './appArchiveRoutes.js';
 import { AppCheckpoints, type CheckpointForkHistory } from './appCheckpoints.js';
 import { appRoutes, type AppImporter } from './appRoutes.js';
 import { AppService } from './appService.js';
@@ -51,6 +52,7 @@ export function createApps(d: {
         return importer;
       },
     });
+    await app.register(appArchiveRoutes, { apps: service, sandboxes: d.sandboxes });
   };
   const acceptImports = (imports: AppImporter): void => {
     importer = imports;

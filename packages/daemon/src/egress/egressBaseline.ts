@@ -12,18 +12,38 @@ export type ManifestOf = (sandboxId: string) => RuntimeManifest | null;
  * preset does not list is ignored, and only the app's own rules, set through the API, add hosts.
  * Read again on every decision, so a changed `sandbox.yaml` applies as soon as the runtime
  * applies it; a manifest without `egress`, or one the daemon has not read (the sandbox is
- * stopped or booting), means the preset's, like an absent `build`.
+ * stopped or booting), means the preset's, like an absent `build`. An app without a preset is
+ * granted the package registries instead (PROJECT_REGISTRIES).
  */
 export class EgressBaseline {
   constructor(private readonly manifestOf: ManifestOf) {}
 
-  hosts(sandboxId: string | null, preset: string | null): string[] {
-    const granted = (preset === null ? undefined : getPreset(preset))?.manifest.egress?.allow ?? [];
+  /** `owner.app`: an app's (not a standalone sandbox's), which without a preset is an import. */
+  hosts(sandboxId: string | null, owner: { preset: string | null; app: boolean }): string[] {
+    const granted: readonly string[] =
+      owner.preset !== null
+        ? (getPreset(owner.preset)?.manifest.egress?.allow ?? [])
+        : owner.app
+          ? PROJECT_REGISTRIES
+          : [];
     const current = sandboxId === null ? null : this.manifestOf(sandboxId);
-    if (!current?.egress) return granted;
+    if (!current?.egress) return [...granted];
     return current.egress.allow.filter((host) => granted.includes(host));
   }
 }
+
+/**
+ * What an app without a preset (an imported project, ADR 0029) is granted as a preset grants
+ * its registry: the package registries its lockfile may name, each as far as its manifest keeps
+ * it. Standalone sandboxes get none.
+ */
+export const PROJECT_REGISTRIES: readonly string[] = [
+  'registry.npmjs.org',
+  // Where Yarn classic's lockfiles resolve packages.
+  'registry.yarnpkg.com',
+  'pypi.org',
+  'files.pythonhosted.org',
+];
 
 /** The rules the proxy holds a sandbox to: the baseline extended by the own lists (deny wins). */
 export function withBaseline(

@@ -54,7 +54,10 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
     if (kind === 'app') {
       const appRow = await opts.apps.get(owner, id);
       if (!appRow) throw new PaddockError('not_found', `no app ${id}`);
-      const baseline = opts.baseline.hosts(appRow.sandbox_id, appRow.preset);
+      const baseline = opts.baseline.hosts(appRow.sandbox_id, {
+        preset: appRow.preset,
+        app: true,
+      });
       return { subject: `app:${id}` as EgressSubject, baseline };
     }
     const row = await opts.sandboxes.get(owner, id);
@@ -64,7 +67,7 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
         `sandbox ${id} belongs to app ${row.app_id}; set the app's egress`,
       );
     }
-    const baseline = opts.baseline.hosts(row.id, row.preset);
+    const baseline = opts.baseline.hosts(row.id, { preset: row.preset, app: false });
     return { subject: `sandbox:${id}` as EgressSubject, baseline };
   };
 

@@ -54,8 +54,8 @@ export function createEgress(d: {
   const manifests = new Map<string, RuntimeManifest | null>();
   d.lifecycle.on('manifestApplied', (id, manifest) => manifests.set(id, manifest));
   const baseline = new EgressBaseline((id) => manifests.get(id) ?? null);
-  // The preset of each attached sandbox, whose manifest is the baseline's default.
-  const presets = new Map<string, string | null>();
+  // The preset of each attached sandbox (and whether it is an app's): the baseline's default.
+  const owners = new Map<string, { preset: string | null; app: boolean }>();
   const overrides = configured(() => parseResolveOverrides(d.resolve));
   const denials = new DenialFeed();
   // A userspace service app's sandbox is held to the network: origins its user granted and to
@@ -66,7 +66,7 @@ export function createEgress(d: {
     policyFor: async (row) =>
       withBaseline(
         (await granted(row.id)) ?? (await policies.forSandbox(row)),
-        baseline.hosts(row.id, presets.get(row.id) ?? null),
+        baseline.hosts(row.id, owners.get(row.id) ?? { preset: null, app: false }),
       ),
     injectionsFor: (row) =>
       row.app_id === null ? Promise.resolve([]) : d.appConfig.injections(row.app_id),
@@ -79,7 +79,7 @@ export function createEgress(d: {
     denials: denials.sink,
   });
   const attach = (row: SandboxRow) => {
-    presets.set(row.id, row.preset);
+    owners.set(row.id, { preset: row.preset, app: row.app_id !== null });
     return proxy.attach(row).catch((err: unknown) => {
       d.log.warn({ err, sandbox_id: row.id }, 'offering the egress proxy failed');
     });
@@ -87,7 +87,7 @@ export function createEgress(d: {
   d.lifecycle.on('booted', attach);
   d.lifecycle.on('adopted', attach);
   d.lifecycle.on('ended', (id) => {
-    presets.delete(id);
+    owners.delete(id);
     manifests.delete(id);
     proxy.detach(id);
   });

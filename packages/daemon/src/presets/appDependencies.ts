@@ -14,11 +14,13 @@ import { PaddockError, type ExecResult } from '@paddock/shared';
  * and the shared cache under its layer already holds exactly that.
  */
 export interface DependencyPlan {
-  kind: 'npm' | 'python';
+  kind: 'npm' | 'pnpm' | 'yarn' | 'python';
   /** Why an install is needed, for the event. */
   reason: string;
   /** Only local work (making a virtualenv, ~0.1 s), nothing fetched: done before the boot answers. */
   quick: boolean;
+  /** Done on the host before the command (e.g. the package manager put in the shared cache). */
+  prepare?: () => Promise<void>;
   request: { command: string; stdin?: string };
 }
 
@@ -27,7 +29,7 @@ export interface DependencyPlan {
  * lockfile>`, written inside the sandbox after an install (or at the first boot of a fresh layer).
  */
 export const NPM_MARKER = 'node_modules/.paddock-lockfile';
-const HIDDEN_LOCKFILE = 'node_modules/.package-lock.json';
+export const HIDDEN_LOCKFILE = 'node_modules/.package-lock.json';
 /** The sha256 of the requirements.txt the venv was last synced to. */
 export const PYTHON_MARKER = '.venv/.paddock-requirements';
 /** The lines the app adds to the preset's requirements, as the last sync installed them. */
@@ -38,7 +40,7 @@ const INSTALL_TIMEOUT_MS = 15 * 60 * 1000;
 const MAX_LOCKFILE_BYTES = 32 * 1024 * 1024;
 
 /** The app's virtualenv: Debian's system packages visible, pip from Debian's python3-pip. */
-const VENV_SCRIPT = [
+export const VENV_SCRIPT = [
   'set -e',
   '[ -x .venv/bin/python ] || python3 -m venv --system-site-packages --without-pip .venv',
   // --without-pip keeps creation at ~0.1 s; Debian's pip runs inside the venv through its python.
@@ -58,10 +60,11 @@ export async function dependencyPlan(
 }
 
 /** Run a plan in the sandbox. */
-export function installDependencies(
+export async function installDependencies(
   client: AgentClient,
   plan: DependencyPlan,
 ): Promise<ExecResult> {
+  await plan.prepare?.();
   return client.exec({ ...plan.request, timeout_ms: INSTALL_TIMEOUT_MS });
 }
 
@@ -152,12 +155,12 @@ function presetDigest(preset: PresetDefinition, file: string): string {
   return sha256(presetText(preset, file));
 }
 
-function sha256(text: string): string {
+export function sha256(text: string): string {
   return crypto.createHash('sha256').update(text).digest('hex');
 }
 
 /** A workspace file as text, or null when it is absent (or not a regular file). */
-async function readText(client: AgentClient, file: string): Promise<string | null> {
+export async function readText(client: AgentClient, file: string): Promise<string | null> {
   let read;
   try {
     read = await client.readFile(file);

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventLog } from '../events/eventLog.js';
+import type { PackageManagers } from '../presets/projectDependencies.js';
 import type { RouteInstaller } from '../http/routes.js';
 import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
@@ -25,6 +26,7 @@ export function createProcesses(d: {
   links: PreviewLinks & { domain(): string };
   isPublic: (appId: string) => Promise<boolean>;
   appEnv: (appId: string) => Promise<Record<string, string>>;
+  packageManagers: PackageManagers;
   importState: RuntimeServiceOptions['importState'];
   log: FastifyBaseLogger;
 }) {

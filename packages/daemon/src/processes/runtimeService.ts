@@ -20,6 +20,7 @@ import {
   installDependencies,
   type DependencyPlan,
 } from '../presets/appDependencies.js';
+import { projectDependencyPlan, type PackageManagers } from '../presets/projectDependencies.js';
 
 export interface RuntimeServiceOptions {
   sandboxes: SandboxService;
@@ -29,6 +30,8 @@ export interface RuntimeServiceOptions {
   previewDomain: () => string;
   /** The app's runtime config as environment (plain values, placeholders for secrets). */
   appEnv: (appId: string) => Promise<Record<string, string>>;
+  /** pnpm and yarn, put in the shared cache for projects without a preset that use them. */
+  packageManagers: PackageManagers;
   /**
    * An imported app's state: `importing` (its files are on their way in: the import prepares
    * the runtime when it is done) and `review` hold its processes back; null for other apps.
@@ -100,7 +103,13 @@ export class RuntimeService {
           payload: { preset: preset.name, seeded: seeded.seeded, files: seeded.files },
         });
       }
-      const plan = preset ? await dependencyPlan(client, preset) : null;
+      const plan = preset
+        ? await dependencyPlan(client, preset)
+        : // An app without a preset (an import) brings all its dependencies; a standalone
+          // sandbox none.
+          row.app_id === null
+          ? null
+          : await projectDependencyPlan(client, this.o.packageManagers);
       if (plan?.quick === false) {
         // Not awaited: an install may take minutes, and a boot answers at once; the processes
         // start once it is over.

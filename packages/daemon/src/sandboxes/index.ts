@@ -8,6 +8,7 @@ import type { RouteInstaller } from '../http/routes.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
 import { stateKey } from '@paddock/keys';
+import { archiveRoutes } from './archiveRoutes.js';
 import { execRoutes } from './execRoutes.js';
 import { ExecService } from './execService.js';
 import { fileRoutes } from './fileRoutes.js';
@@ -89,6 +90,7 @@ export async function createSandboxes(d: {
       await app.register(execRoutes, { sandboxes: service, execs, audit });
       await app.register(ptyRoutes, { sandboxes: service, audit, terminals });
       await app.register(fileRoutes, { sandboxes: service, onChange: r.onFilesChanged });
+      await app.register(archiveRoutes, { sandboxes: service, onChange: r.onFilesChanged });
     };
   return {
     store,

@@ -6,11 +6,15 @@ import {
   GUEST_EGRESS_CA,
   GUEST_FETCH_PRELOAD,
   GUEST_TOKEN_FILE,
+  GUEST_TOOLS_BIN,
   looksLikeSecretName,
 } from '@paddock/shared';
 
-/** Fixed and free of workspace directories, so nothing written into the workspace shadows a binary. */
-export const CHILD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/**
+ * Fixed and free of workspace directories, so nothing written into the workspace shadows a
+ * binary; the shared cache's package managers (read-only, the daemon's) come last.
+ */
+export const CHILD_PATH = `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${GUEST_TOOLS_BIN}`;
 
 /** How the driver hands sandbox-level env to the agent without mixing it with the agent's own. */
 export const SANDBOX_ENV_PREFIX = 'PADDOCK_SANDBOX_ENV_';

@@ -111,6 +111,12 @@ export const GUEST_WORKSPACE = '/workspace';
  */
 export const GUEST_CACHE_DIR = '/opt/paddock/cache';
 
+/**
+ * The package managers of the shared cache (pnpm, yarn) as commands: last on every sandbox
+ * child's PATH, so nothing in it shadows a system binary.
+ */
+export const GUEST_TOOLS_BIN = `${GUEST_CACHE_DIR}/bin`;
+
 /** The signals a caller may send a background process. */
 export const SIGNALS = [
   'SIGTERM',
