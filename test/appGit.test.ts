@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ExecRequest, ExecResult } from '@paddock/shared';
 import { cloneRepository, type GitWorkspace } from '../packages/daemon/src/git/index.js';
-import { startGitServer, type GitServer } from './fixtures/git-server/gitServer.js';
+import { gitDaemonEnv, startGitServer, type GitServer } from './fixtures/git-server/gitServer.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { selfSignedCertificate } from './testCertificate.js';
 
@@ -103,13 +103,7 @@ describe('app git: push and pull through the egress proxy, the token injected', 
     server.createRepo('site');
     d = await startDaemon({
       dataDir,
-      env: {
-        PADDOCK_EGRESS_RESOLVE: `${HOST}=127.0.0.1:${server.port}`,
-        // The proxy verifies the server when it ends TLS to inject; sandboxes, when it passes
-        // through untouched (no injection rule for the host).
-        PADDOCK_EGRESS_UPSTREAM_CA: cert.certFile,
-        PADDOCK_SANDBOX_EXTRA_CA: cert.certFile,
-      },
+      env: gitDaemonEnv(server, HOST, cert.certFile),
     });
     const created = await api<App>('POST', '/v1/apps', { name: 'git app', preset: 'static' });
     assert.equal(created.status, 201, JSON.stringify(created.body));

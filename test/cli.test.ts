@@ -1,38 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CLI, destroyEverything, startDaemon, type TestDaemon } from './harness.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `paddock` binary with exactly this environment (and PATH). */
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-  opts: { stdin?: Buffer; cwd?: string } = {},
-): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      cwd: opts.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.stdin.end(opts.stdin);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli, type CliRun as Run } from './cliRunner.js';
+import { destroyEverything, startDaemon, type TestDaemon } from './harness.js';
 
 describe('the paddock CLI', () => {
   let d: TestDaemon;

@@ -4,12 +4,12 @@
  * userspace`, and the downloaded package verified with `paddock pkg verify`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CLI, suiteDaemon } from './harness.js';
+import { suiteDaemon } from './harness.js';
+import { runCli } from './cliRunner.js';
 
 interface Run {
   code: number | null;
@@ -22,22 +22,7 @@ describe('paddock userspace, against the daemon', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-cli-us-'));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const run = (args: string[]): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: tmp,
-          PADDOCK_URL: d.url,
-          PADDOCK_TOKEN: d.token,
-        },
-        cwd: tmp,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    runCli(args, { HOME: tmp, PADDOCK_URL: d.url, PADDOCK_TOKEN: d.token }, { cwd: tmp });
   const writeApp = (version: number) => {
     const dir = path.join(tmp, 'notes');
     fs.mkdirSync(dir, { recursive: true });

@@ -9,7 +9,8 @@ import { after, describe, it } from 'node:test';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import yauzl from 'yauzl';
-import { CLI, suiteDaemon } from './harness.js';
+import { suiteDaemon } from './harness.js';
+import { runCli } from './cliRunner.js';
 
 interface Err {
   error: { code: string; message: string };
@@ -77,24 +78,6 @@ function gzipBomb(bytes: number): Readable {
     pack.finalize();
   })();
   return Readable.from(pack as AsyncIterable<Buffer>).pipe(zlib.createGzip({ level: 1 }));
-}
-
-/** The real `paddock` binary, run without blocking this process (its fetch sockets stay live). */
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('sandbox archives: a directory in and out as a tar stream', () => {

@@ -14,6 +14,7 @@ import { selfSignedCertificate } from './testCertificate.js';
 interface App {
   id: string;
   preset: string | null;
+  import: { detection: { kind: string; package_manager: string | null } | null } | null;
   sandbox: { id: string };
 }
 interface Event {
@@ -277,6 +278,9 @@ describe('an imported project installs its own dependencies', () => {
       'sandbox.yaml': manifest('pnpm start'),
     });
     const sb = app.sandbox.id;
+    // Detection names pnpm from the lockfile; the project's own sandbox.yaml is kept.
+    assert.equal(app.import?.detection?.package_manager, 'pnpm');
+    assert.equal(app.import?.detection?.kind, 'node');
     // No preset, and a manifest without `egress`: the package registries, as a preset's.
     assert.deepEqual(await baseline(app.id), [
       'registry.npmjs.org',

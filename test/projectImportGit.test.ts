@@ -6,8 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
-import { startGitServer, type GitServer } from './fixtures/git-server/gitServer.js';
+import { gitDaemonEnv, startGitServer, type GitServer } from './fixtures/git-server/gitServer.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { openPreview, waitFor } from './previewClient.js';
 import { selfSignedCertificate } from './testCertificate.js';
@@ -67,11 +69,7 @@ describe('project import from git: cloned through the egress proxy, the token in
     ]);
     d = await startDaemon({
       dataDir,
-      env: {
-        PADDOCK_EGRESS_RESOLVE: `${HOST}=127.0.0.1:${server.port}`,
-        PADDOCK_EGRESS_UPSTREAM_CA: cert.certFile,
-        PADDOCK_SANDBOX_EXTRA_CA: cert.certFile,
-      },
+      env: gitDaemonEnv(server, HOST, cert.certFile),
     });
   });
   after(async () => {
@@ -91,6 +89,14 @@ describe('project import from git: cloned through the egress proxy, the token in
     assert.equal(r.body.error.code, 'git_failed');
     assert.doesNotMatch(JSON.stringify(r.body), /not-the-token/);
     assert.equal(await appCount(), before);
+    // Nor is its sealed token kept.
+    const db = new SQLite(path.join(d.dataDir, 'state', 'paddock.db'), { readonly: true });
+    try {
+      const rows = db.prepare("SELECT count(*) AS n FROM app_config WHERE key = 'GIT_TOKEN'").get();
+      assert.deepEqual(rows, { n: 0 });
+    } finally {
+      db.close();
+    }
   });
 
   it('clones a private repository with its history, runs it, and never lets the token in', async () => {

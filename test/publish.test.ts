@@ -4,7 +4,6 @@
  * own key, installed by the userspace installer; its provenance derived from the record.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -25,7 +24,8 @@ import type {
 import type { SnapshotManifest } from '@paddock/snapshots';
 import { packageFiles } from '../packages/daemon/src/publish/packageFiles.js';
 import { rawRequest, splitLaunchUrl } from './appOriginClient.js';
-import { CLI, suiteDaemon, tempDataDir } from './harness.js';
+import { suiteDaemon, tempDataDir } from './harness.js';
+import { runCli, type CliRun } from './cliRunner.js';
 import { waitFor } from './previewClient.js';
 
 interface App {
@@ -72,23 +72,8 @@ describe('publish: a build app becomes a signed userspace app', () => {
     );
   };
   /** The CLI (`paddock …`) against the suite's daemon. */
-  const cli = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: scratch,
-          PADDOCK_URL: d.url,
-          PADDOCK_TOKEN: d.token,
-        },
-        cwd: scratch,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const cli = (args: string[]): Promise<CliRun> =>
+    runCli(args, { HOME: scratch, PADDOCK_URL: d.url, PADDOCK_TOKEN: d.token }, { cwd: scratch });
   /** The current package, downloaded and checked as any installer checks it, and by the CLI. */
   const download = async (app: UserspaceApp) => {
     const res = await fetch(`${d.url}/v1/userspace-apps/${app.id}/package`, {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { App, Checkpoint, CheckpointPage, InstallResult } from '@paddock/shared';
 import type { ApiClient } from '../apiClient.js';
 import { exportApp } from './appExport.js';
+import { PROJECT_USAGE, confirmImport, gitSync, importProject } from './appProject.js';
 import { printInstallResult } from './userspaceOutput.js';
 import { publishRequest } from './userspaceRequests.js';
 
@@ -21,12 +22,13 @@ const USAGE = `usage:
   paddock app publish ID [--consent] [--json]
                                      (build, package, sign with the app's key and install it as a
                                      userspace app; --consent grants what the package requires)
-  paddock app export ID [--format tar.gz|zip] [--git] [-o FILE]`;
+  paddock app export ID [--format tar.gz|zip] [--git] [-o FILE]
+${PROJECT_USAGE}`;
 
 function summary(app: App): string {
   const sb = app.sandbox;
   const status = sb ? `${sb.status}/${sb.preview.status}` : 'no-sandbox';
-  return [app.id, app.name, app.preset, status].join('\t');
+  return [app.id, app.name, app.preset ?? 'imported', status].join('\t');
 }
 
 /** `*` for HEAD, the short hash, kind, task, time, line counts and the title. */
@@ -144,6 +146,13 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
     }
     case 'export':
       return exportApp(api, rest);
+    case 'import':
+      return importProject(api, rest);
+    case 'confirm':
+      return confirmImport(api, rest);
+    case 'push':
+    case 'pull':
+      return gitSync(api, sub, rest);
     case 'rm': {
       const { values, positionals } = parseArgs({
         args: rest,

@@ -1,10 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  AppRoutes,
-  type CreateAppBody,
-  encodeSseFrame,
-  PaddockError,
-} from '@paddock/shared';
+import { AppRoutes, type CreateAppBody, encodeSseFrame, PaddockError } from '@paddock/shared';
 import type { AppEvents } from '../events/appEvents.js';
 import type { EventView } from '../events/eventLog.js';
 import { clientGone } from '../http/disconnect.js';

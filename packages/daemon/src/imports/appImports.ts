@@ -217,6 +217,8 @@ export class AppImports implements AppImporter {
     try {
       return await rest();
     } catch (err) {
+      // The sealed token goes with it: nothing of a failed import stays behind.
+      await this.o.config.delete(owner, app.id, GIT_TOKEN_KEY).catch(() => undefined);
       await this.o.apps.delete(owner, app.id, true).catch(() => undefined);
       throw err;
     }

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PRESETS } from '@paddock/presets';
 import { detectProject } from '@paddock/project-detect';
-import { DEFAULT_EXCLUDED_NAMES } from '@paddock/snapshots';
+import { uploadAsTar } from '@paddock/snapshots';
+import { REGENERABLE_DIRS } from '@paddock/shared';
 import type { AppConfigService } from '../appConfig/appConfigService.js';
 import type { AppService } from '../apps/appService.js';
 import type { AppImporter, AppStore } from '../apps/index.js';
@@ -45,9 +46,15 @@ export function createImports(d: {
     detect: (reader) => detectProject(reader, { presetLockfiles }),
     clone: async (client, source, appId) =>
       cloneRepository(client, source, maskInjections(await d.config.injections(appId))),
-    tarOfUpload: (body) => Promise.resolve(body),
+    // A zip becomes a tar on the way in; tar and tar.gz pass through untouched.
+    tarOfUpload: (body) => uploadAsTar(body, d.snapshots.importLimits),
     uploadImport: (owner, name, tar, agentKeyId) =>
-      d.snapshots.import(owner, name, tar, agentKeyId),
+      d.snapshots.import(owner, name, tar, agentKeyId, {
+        stripSingleRoot: true,
+        exclude: isRegenerable,
+        // Unlike a snapshot of one's own, a project from elsewhere may not point out of itself.
+        linksOut: 'refuse',
+      }),
   });
   d.apps.acceptImports(imports);
   const routes: RouteInstaller = async (app) => {
@@ -67,8 +74,8 @@ function presetLockfileDigests(): Map<string, string> {
   return out;
 }
 
-/** Directories an upload may carry that an install or a build makes again: what snapshots leave out. */
-const REGENERABLE = new Set(DEFAULT_EXCLUDED_NAMES);
+/** Directories an upload may carry that an install or a build makes again. */
+const REGENERABLE = new Set(REGENERABLE_DIRS);
 
 function isRegenerable(entryPath: string): boolean {
   return entryPath.split('/').some((segment) => REGENERABLE.has(segment));

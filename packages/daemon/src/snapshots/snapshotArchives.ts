@@ -5,6 +5,7 @@ import {
   importArchive,
   manifestObjects,
   type ContentStore,
+  type ImportOptions,
   type SnapshotManifest,
 } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
@@ -78,6 +79,7 @@ export class SnapshotArchives {
     name: string,
     body: AsyncIterable<Buffer>,
     agentKeyId: string | null,
+    options: ImportOptions = {},
   ): Promise<SnapshotRow> {
     const started = performance.now();
     const failedSyncs = this.o.commit.begin();
@@ -95,7 +97,7 @@ export class SnapshotArchives {
     const lease = this.o.content.lease();
     try {
       const result = await this.o.slots.run(() =>
-        importArchive(body, this.o.content, lease, this.o.limits),
+        importArchive(body, this.o.content, lease, this.o.limits, options),
       );
       await this.o.history.imported(row, result.metadata, agentKeyId);
       const ready = await this.o.commit.markReady(row, lease, result, started, failedSyncs);

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { PaddockError, type SandboxDriver } from '@paddock/shared';
-import type { ContentStore, SnapshotManifest } from '@paddock/snapshots';
+import type { ContentStore, ImportOptions, SnapshotManifest } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
 import type { SandboxFiller, SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxRow } from '../sandboxes/sandboxStore.js';
@@ -42,6 +42,7 @@ export interface SnapshotServiceOptions {
  */
 export class SnapshotService {
   private readonly durability: SnapshotDurability;
+  private readonly limits: { maxBytes: number; maxEntries: number };
   private readonly garbage: SnapshotGarbage;
   private readonly captures: SnapshotCapture;
   private readonly restores: SnapshotRestore;
@@ -60,6 +61,7 @@ export class SnapshotService {
     // Captures, imports and restores at once: each holds a manifest and buffers in memory.
     const slots = new Slots(2);
     const limits = { maxBytes: o.maxBytes, maxEntries: o.maxEntries ?? 200_000 };
+    this.limits = limits;
     const parts = { ...o, slots, quota, commit, garbage: this.garbage, limits };
     this.captures = new SnapshotCapture(parts);
     this.restores = new SnapshotRestore(parts);
@@ -164,8 +166,14 @@ export class SnapshotService {
     name: string,
     body: AsyncIterable<Buffer>,
     agentKeyId: string | null = null,
+    options: ImportOptions = {},
   ): Promise<SnapshotRow> {
-    return this.archives.import(owner, name, body, agentKeyId);
+    return this.archives.import(owner, name, body, agentKeyId, options);
+  }
+
+  /** What one import may hold: the bounds an upload is read within before it is imported. */
+  get importLimits(): { maxBytes: number; maxEntries: number } {
+    return { ...this.limits };
   }
 
   /** Waits for ready snapshots to reach the disk: at shutdown, and in tests. */
