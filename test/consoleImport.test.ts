@@ -13,7 +13,7 @@ import {
   screenshot,
   signIn,
 } from './consoleClient.js';
-import { startGitServer, type GitServer } from './fixtures/git-server/gitServer.js';
+import { gitDaemonEnv, startGitServer, type GitServer } from './fixtures/git-server/gitServer.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { selfSignedCertificate } from './testCertificate.js';
 
@@ -98,11 +98,7 @@ describe('the console imports a project and exports it', () => {
     ]);
     d = await startDaemon({
       dataDir,
-      env: {
-        PADDOCK_EGRESS_RESOLVE: `${GIT_HOST}=127.0.0.1:${server.port}`,
-        PADDOCK_EGRESS_UPSTREAM_CA: cert.certFile,
-        PADDOCK_SANDBOX_EXTRA_CA: cert.certFile,
-      },
+      env: gitDaemonEnv(server, GIT_HOST, cert.certFile),
     });
     browser = await launchConsoleChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
