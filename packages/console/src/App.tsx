@@ -5,6 +5,7 @@ import { Header } from './components/Header.js';
 import { AppListPage } from './pages/AppListPage.js';
 import { AppPage } from './pages/AppPage.js';
 import { DesktopPage } from './pages/DesktopPage.js';
+import { ImportAppPage } from './pages/ImportAppPage.js';
 import { InstancePage } from './pages/InstancePage.js';
 import { NewAppPage } from './pages/NewAppPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
@@ -19,6 +20,8 @@ function RouteView({ session }: { session: Session }) {
       return <AppListPage />;
     case 'new-app':
       return <NewAppPage />;
+    case 'import-app':
+      return <ImportAppPage />;
     case 'app':
       return <AppPage key={route.id} id={route.id} tab={route.tab} />;
     case 'desktop':

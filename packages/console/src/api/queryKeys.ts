@@ -29,6 +29,8 @@ export const queryKeys = {
   appEgress: (appId: string) => ['apps', 'egress', appId] as const,
   files: (sandboxId: string) => ['files', sandboxId] as const,
   fileList: (sandboxId: string, dir: string) => ['files', sandboxId, 'list', dir] as const,
+  manifestCheck: (text: string) => ['manifest', 'check', text] as const,
+  allFiles: ['files'] as const,
 };
 
 /** How often live views (app list, app page) ask the daemon for fresh state. */

@@ -76,6 +76,16 @@ export function summarizeApp(app: App): AppStatusSummary {
     };
   }
   const preview = sandbox.preview.status;
+  const importState = app.import?.state as string | undefined;
+  if (importState === 'importing' || importState === 'review') {
+    // An import held for review: nothing runs until the person starts it.
+    return {
+      ...base,
+      preview,
+      label: importState === 'importing' ? 'Running · importing' : 'Running · waiting for review',
+      tone: 'busy',
+    };
+  }
   if (preview === 'none') {
     // A worker-only app: its processes are its health.
     return {

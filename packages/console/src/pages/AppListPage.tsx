@@ -2,6 +2,7 @@ import { useApps } from '../api/apps.js';
 import { AppStatusLine } from '../components/AppStatusLine.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { Link } from '../components/Link.js';
+import { appKindLabel } from '../lib/appKind.js';
 import { summarizeApp } from '../lib/appStatus.js';
 import { fullTime, timeAgo } from '../lib/time.js';
 import { paths } from '../router/routes.js';
@@ -14,9 +15,14 @@ export function AppListPage() {
     <main className="page">
       <div className="page-header">
         <h1>Apps</h1>
-        <Link to={paths.newApp} className="button">
-          New app
-        </Link>
+        <div className="actions">
+          <Link to={paths.importApp} className="button button-quiet" data-testid="import-app-link">
+            Import a project
+          </Link>
+          <Link to={paths.newApp} className="button">
+            New app
+          </Link>
+        </div>
       </div>
       {apps.isError && (
         <ErrorNotice
@@ -33,7 +39,9 @@ export function AppListPage() {
         <div data-testid="app-list">
           {items.length === 0 ? (
             <p className="empty">
-              No apps yet. <Link to={paths.newApp}>Create the first one.</Link>
+              No apps yet. <Link to={paths.newApp}>Create the first one</Link> from a preset, or{' '}
+              <Link to={paths.importApp}>import a project</Link> you already have (from git or an
+              archive).
             </p>
           ) : (
             <table className="table">
@@ -59,7 +67,7 @@ export function AppListPage() {
                       <th scope="row">
                         <Link to={paths.app(app.id)}>{app.name}</Link>
                       </th>
-                      <td>{app.preset}</td>
+                      <td>{appKindLabel(app)}</td>
                       <td>
                         <AppStatusLine app={app} />
                       </td>

@@ -4,8 +4,10 @@ import { useApp } from '../api/apps.js';
 import { ApiError } from '../api/client.js';
 import { AppStatusLine } from '../components/AppStatusLine.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
+import { ImportReviewPanel } from '../components/import/ImportReviewPanel.js';
 import { Link } from '../components/Link.js';
 import { WakeButton } from '../components/WakeButton.js';
+import { appKindLabel } from '../lib/appKind.js';
 import { fullTime, timeAgo } from '../lib/time.js';
 import { APP_TABS, paths, type AppTab } from '../router/routes.js';
 import { ActivityTab } from './app/ActivityTab.js';
@@ -105,7 +107,7 @@ export function AppPage({ id, tab }: { id: string; tab: AppTab }) {
       <div className="page-header">
         <h1>{app.name}</h1>
         <span className="muted">
-          {app.preset}
+          {appKindLabel(app)}
           {app.public && ' · public'} · created{' '}
           <span title={fullTime(app.created_at)}>{timeAgo(app.created_at)}</span>
         </span>
@@ -122,6 +124,7 @@ export function AppPage({ id, tab }: { id: string; tab: AppTab }) {
         )}
         {canWake && <WakeButton appId={app.id} label={sandbox ? 'Wake' : 'Start'} />}
       </div>
+      <ImportReviewPanel app={app} />
       <AppTabs appId={app.id} current={tab} />
       <div className="app-tab" data-tab={tab}>
         <TabView tab={tab} app={app} />

@@ -37,6 +37,10 @@ export function NewAppPage() {
         <Link to={paths.apps}>← Apps</Link>
       </p>
       <h1>New app</h1>
+      <p className="muted" data-testid="new-app-import-hint">
+        Start from a preset below, or{' '}
+        <Link to={paths.importApp}>import a project you already have</Link> from git or an archive.
+      </p>
       {presets.isError && <ErrorNotice error={presets.error} title="Could not load the presets" />}
       <form className="panel stack" onSubmit={handleSubmit} aria-busy={create.isPending}>
         <label htmlFor="new-app-name">Name</label>

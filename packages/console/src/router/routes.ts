@@ -21,6 +21,7 @@ export type InstanceSection = (typeof INSTANCE_SECTIONS)[number];
 export type Route =
   | { name: 'apps' }
   | { name: 'new-app' }
+  | { name: 'import-app' }
   | { name: 'app'; id: string; tab: AppTab }
   | { name: 'desktop' }
   | { name: 'userspace-app'; id: string }
@@ -30,6 +31,7 @@ export type Route =
 export const paths = {
   apps: '/',
   newApp: '/apps/new',
+  importApp: '/apps/import',
   app: (id: string, tab: AppTab = 'build') =>
     `/apps/${encodeURIComponent(id)}${tab === 'build' ? '' : `/${tab}`}`,
   desktop: '/desktop',
@@ -53,6 +55,7 @@ export function parseRoute(pathname: string): Route {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
   if (path === '/' || path === '' || path === '/apps') return { name: 'apps' };
   if (path === '/apps/new') return { name: 'new-app' };
+  if (path === '/apps/import') return { name: 'import-app' };
   if (path === '/desktop') return { name: 'desktop' };
   if (path === '/instance') return { name: 'instance', section: 'settings' };
   const section = /^\/instance\/([^/]+)$/.exec(path)?.[1];

@@ -65,7 +65,9 @@ export function InjectionFields({ idPrefix, draft, policy, onChange }: Injection
               required
             />
             <span id={`${idPrefix}-format-hint`} className="muted small">
-              <code>{'{value}'}</code> is where the secret goes.
+              <code>{'{value}'}</code> is where the secret goes; for HTTP Basic auth (git over
+              https), <code>{'Basic {basic:x-access-token}'}</code> sends base64 of{' '}
+              <code>x-access-token:</code> and the secret.
             </span>
           </div>
           {policy === 'control_plane_only' && (
