@@ -189,6 +189,11 @@ describe('the console imports a project and exports it', () => {
     );
     // The header says what the app is, with no preset.
     assert.match(await page.locator('.page-header').innerText(), /Imported \(static site\)/);
+    // The preview waits for the review rather than reading "down".
+    assert.match(
+      await page.locator('.preview-placeholder').innerText(),
+      /starts once its import is confirmed/,
+    );
 
     const manifest = page.getByTestId('import-manifest');
     const proposed = await manifest.inputValue();

@@ -8,6 +8,8 @@ import { PreviewFrame } from './PreviewFrame.js';
 interface PreviewPanelProps {
   appName: string;
   sandbox: SandboxDetail;
+  /** An import held for review: nothing runs until it is confirmed, so nothing is down. */
+  held?: boolean;
 }
 
 const WAITING: Record<SandboxDetail['preview']['status'], string> = {
@@ -70,7 +72,7 @@ function DeviceViewport({ width, children }: { width: number | null; children: R
  * then stays (with a warning) through short outages such as a restart of the web process, so
  * the app's state in it survives; it goes away when the sandbox stops or the preview moves.
  */
-export function PreviewPanel({ appName, sandbox }: PreviewPanelProps) {
+export function PreviewPanel({ appName, sandbox, held = false }: PreviewPanelProps) {
   const { url, status } = sandbox.preview;
   const running = sandbox.status === 'running';
   // The URL the frame was first shown with, for as long as the sandbox keeps running.
@@ -157,7 +159,11 @@ export function PreviewPanel({ appName, sandbox }: PreviewPanelProps) {
         </DeviceViewport>
       ) : (
         <div className="preview-placeholder" role="status">
-          {running ? WAITING[status] : 'The sandbox is not running, so neither is the preview.'}
+          {held
+            ? 'The app starts once its import is confirmed (above): review how it runs first.'
+            : running
+              ? WAITING[status]
+              : 'The sandbox is not running, so neither is the preview.'}
         </div>
       )}
     </section>

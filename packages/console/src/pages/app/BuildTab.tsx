@@ -24,7 +24,11 @@ export function BuildTab({ app }: AppTabProps) {
               </p>
             </section>
           ) : (
-            <PreviewPanel appName={app.name} sandbox={sandbox} />
+            <PreviewPanel
+              appName={app.name}
+              sandbox={sandbox}
+              held={app.import?.state === 'importing' || app.import?.state === 'review'}
+            />
           )}
         </div>
       </div>
