@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AGENT_LIMITS, type ExecStreamFrame } from '@paddock/shared';
+import { AGENT_LIMITS, GUEST_TOOLS_BIN, type ExecStreamFrame } from '@paddock/shared';
 import { eventually, paddockError, startAgent, waitGone, type Harness } from './harness.js';
 import { readFile } from 'node:fs/promises';
 
@@ -73,7 +73,11 @@ describe('exec', () => {
       ['PADDOCK_API_URL', 'PADDOCK_TOKEN_FILE'],
       'no PADDOCK_ variable of the agent reaches a child',
     );
-    assert.equal(env.get('PATH'), '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    // The system's directories, then the shared cache's package managers (pnpm, yarn) last.
+    assert.equal(
+      env.get('PATH'),
+      `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${GUEST_TOOLS_BIN}`,
+    );
     assert.equal(env.get('HOME'), h.ws);
     assert.equal(env.get('USER'), 'sandbox');
     assert.equal(env.get('LANG'), 'C.UTF-8');
