@@ -315,7 +315,7 @@ export class AppService {
   }
 
   /** The app's sandbox, started if it is not running; 409 when it has none. */
-  private async awake(owner: string, app: AppRow): Promise<SandboxRow> {
+  async awake(owner: string, app: AppRow): Promise<SandboxRow> {
     const sandbox = await this.sandboxOf(app);
     if (!sandbox) throw new PaddockError('conflict', `app ${app.id} has no sandbox; wake it first`);
     if (sandbox.status === 'running') return sandbox;

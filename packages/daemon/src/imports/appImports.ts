@@ -19,7 +19,7 @@ import type { AppConfigService } from '../appConfig/appConfigService.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { RuntimeService } from '../processes/index.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
-import type { SandboxRow, SandboxStore } from '../sandboxes/sandboxStore.js';
+import type { SandboxStore } from '../sandboxes/sandboxStore.js';
 import type { SnapshotService } from '../snapshots/snapshotService.js';
 import { sandboxProjectReader, type ProjectReader } from './projectReader.js';
 
@@ -110,7 +110,7 @@ export class AppImports implements AppImporter {
         `app ${id} is not waiting for its import to be confirmed`,
       );
     }
-    const sandbox = await this.running(owner, app);
+    const sandbox = await this.o.apps.awake(owner, app);
     let detection = record.detection;
     if (body.manifest !== undefined) {
       const parsed = parseManifest(body.manifest);
@@ -301,13 +301,6 @@ export class AppImports implements AppImporter {
       },
     });
     return row;
-  }
-
-  private async running(owner: string, app: AppRow): Promise<SandboxRow> {
-    const sandbox = await this.o.apps.sandboxOf(app);
-    if (!sandbox) throw new PaddockError('conflict', `app ${app.id} has no sandbox; wake it first`);
-    if (sandbox.status === 'running') return sandbox;
-    return this.o.sandboxes.start(owner, sandbox.id);
   }
 }
 

@@ -5,6 +5,7 @@ import { useElapsedSeconds } from '../../hooks/useElapsedSeconds.js';
 import { paths } from '../../router/routes.js';
 import { Link } from '../Link.js';
 import { GitErrorNotice } from './GitErrorNotice.js';
+import { GitRemoteFields } from './GitRemoteFields.js';
 import { defaultBranch, importedGitUrl, shortCommit } from './gitRemote.js';
 
 interface GitPullFormProps {
@@ -42,38 +43,16 @@ export function GitPullForm({ app, url, onUrlChange }: GitPullFormProps) {
         The remote branch&apos;s changes come in as a checkpoint, which you can restore to before
         like any other. It waits while a task runs.
       </p>
-      <div className="export-row">
-        <div className="export-field export-field-wide">
-          <label htmlFor={`${id}-url`}>Remote URL</label>
-          <input
-            id={`${id}-url`}
-            type="url"
-            inputMode="url"
-            data-testid="git-pull-url"
-            value={url}
-            placeholder={fallback ?? 'https://github.com/you/your-project.git'}
-            required={fallback === null}
-            autoComplete="off"
-            spellCheck={false}
-            disabled={pull.isPending}
-            onChange={(event) => onUrlChange(event.target.value)}
-          />
-        </div>
-        <div className="export-field">
-          <label htmlFor={`${id}-branch`}>Branch</label>
-          <input
-            id={`${id}-branch`}
-            data-testid="git-pull-branch"
-            value={branch}
-            required
-            maxLength={255}
-            autoComplete="off"
-            spellCheck={false}
-            disabled={pull.isPending}
-            onChange={(event) => setBranch(event.target.value)}
-          />
-        </div>
-      </div>
+      <GitRemoteFields
+        id={id}
+        way="pull"
+        url={url}
+        onUrlChange={onUrlChange}
+        branch={branch}
+        onBranchChange={setBranch}
+        fallback={fallback}
+        disabled={pull.isPending}
+      />
       <div className="actions">
         <button
           type="submit"

@@ -4,6 +4,7 @@ import { useGitPush } from '../../api/projectExport.js';
 import { useElapsedSeconds } from '../../hooks/useElapsedSeconds.js';
 import { CopyButton } from '../CopyButton.js';
 import { GitErrorNotice } from './GitErrorNotice.js';
+import { GitRemoteFields } from './GitRemoteFields.js';
 import { defaultBranch, importedGitUrl, shortCommit } from './gitRemote.js';
 
 interface GitPushFormProps {
@@ -47,38 +48,16 @@ export function GitPushForm({ app, url, onUrlChange }: GitPushFormProps) {
         Every checkpoint goes as a commit with its message, so the remote gets the app&apos;s
         history, not one squashed copy.
       </p>
-      <div className="export-row">
-        <div className="export-field export-field-wide">
-          <label htmlFor={`${id}-url`}>Remote URL</label>
-          <input
-            id={`${id}-url`}
-            type="url"
-            inputMode="url"
-            data-testid="git-push-url"
-            value={url}
-            placeholder={fallback ?? 'https://github.com/you/your-project.git'}
-            required={fallback === null}
-            autoComplete="off"
-            spellCheck={false}
-            disabled={push.isPending}
-            onChange={(event) => onUrlChange(event.target.value)}
-          />
-        </div>
-        <div className="export-field">
-          <label htmlFor={`${id}-branch`}>Branch</label>
-          <input
-            id={`${id}-branch`}
-            data-testid="git-push-branch"
-            value={branch}
-            required
-            maxLength={255}
-            autoComplete="off"
-            spellCheck={false}
-            disabled={push.isPending}
-            onChange={(event) => setBranch(event.target.value)}
-          />
-        </div>
-      </div>
+      <GitRemoteFields
+        id={id}
+        way="push"
+        url={url}
+        onUrlChange={onUrlChange}
+        branch={branch}
+        onBranchChange={setBranch}
+        fallback={fallback}
+        disabled={push.isPending}
+      />
       <label className="checkbox">
         <input
           type="checkbox"
