@@ -5,7 +5,13 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   // Templates are user projects with their own dependencies and tooling.
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '.paddock/**', 'packages/presets/templates/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'packages/sdk/publish/**',
+      '.paddock/**',
+      'packages/presets/templates/**',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,0 +1,50 @@
+import { ROUTES } from './routeTable.js';
+import type { BodyOf, QueryOf } from './routeTypes.js';
+import type { Transport } from './transport.js';
+
+type Signal = { signal?: AbortSignal };
+
+/** The daemon itself: its limits, lifecycle settings, API keys and audit log. */
+export class Instance {
+  constructor(private readonly transport: Transport) {}
+
+  /** The daemon, its driver and the sandbox limits in force. */
+  info(options: Signal = {}) {
+    return this.transport.call(ROUTES.system.info, { signal: options.signal });
+  }
+
+  /** Who the token is (owner and role). */
+  whoami(options: Signal = {}) {
+    return this.transport.call(ROUTES.session.get, { signal: options.signal });
+  }
+
+  settings(options: Signal = {}) {
+    return this.transport.call(ROUTES.settings.get, { signal: options.signal });
+  }
+
+  /** Changes lifecycle settings (admin). */
+  updateSettings(change: BodyOf<typeof ROUTES.settings.patch>, options: Signal = {}) {
+    return this.transport.call(ROUTES.settings.patch, { body: change, signal: options.signal });
+  }
+
+  /** Creates an API key; its token is in this answer only. */
+  createApiKey(body: BodyOf<typeof ROUTES.apiKeys.create>, options: Signal = {}) {
+    return this.transport.call(ROUTES.apiKeys.create, { body, signal: options.signal });
+  }
+
+  async apiKeys(options: Signal = {}) {
+    return (await this.transport.call(ROUTES.apiKeys.list, { signal: options.signal })).items;
+  }
+
+  async revokeApiKey(keyId: string, options: Signal = {}): Promise<void> {
+    await this.transport.call(ROUTES.apiKeys.revoke, {
+      params: { id: keyId },
+      signal: options.signal,
+    });
+  }
+
+  /** Audit entries, newest first (admin). */
+  audit(query: QueryOf<typeof ROUTES.audit.list> = {}, options: Signal = {}) {
+    return this.transport.call(ROUTES.audit.list, { query, signal: options.signal });
+  }
+}
