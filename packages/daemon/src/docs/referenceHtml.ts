@@ -68,7 +68,7 @@ const SCHEMA_REF = '#/components/schemas/';
 /** Nested field names indent up to this depth; deeper ones keep the last step. */
 const MAX_INDENT = 5;
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -92,7 +92,7 @@ function prose(text: string | undefined): string {
 }
 
 /** The anchor of an operation: `post-v1-apps-id-fork` for POST /v1/apps/{id}/fork. */
-export function operationAnchor(method: string, path: string): string {
+function operationAnchor(method: string, path: string): string {
   return `${method}-${path}`
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
