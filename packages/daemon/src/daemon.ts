@@ -6,6 +6,7 @@ import { failpointsArmed } from '@paddock/shared';
 import { buildApp } from './app.js';
 import type { DaemonConfig } from './config.js';
 import { consoleApi } from './console/index.js';
+import { docsApi } from './docs/index.js';
 import { ConsoleHosts } from './http/consoleHosts.js';
 import { ControlPlane } from './http/controlPlane.js';
 import { ListenAddress } from './http/listenAddress.js';
@@ -66,6 +67,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
           m.appOrigins.routes,
           m.publish.routes,
           m.modelAccess.routes,
+          docsApi(),
           consoleApi(CONSOLE_DIST_DIR, () => [
             m.appOrigins.address().frameSource(),
             m.preview.links.frameSource(),
