@@ -77,13 +77,13 @@ export class Transport {
       routePath(route.url, input.params as Record<string, string> | undefined) +
       queryString(input.query as Record<string, unknown> | undefined);
     const headers: Record<string, string> = { ...this.authHeaders(), ...input.headers };
-    let body: BodyInit | undefined;
+    let body: RequestInit['body'];
     if (input.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(input.json);
     } else if (input.body !== undefined) {
       headers['content-type'] = input.contentType ?? 'application/octet-stream';
-      body = input.body as BodyInit;
+      body = input.body as RequestInit['body'];
     }
     if (input.accept) headers.accept = input.accept;
     const streamed = typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
