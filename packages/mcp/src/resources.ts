@@ -7,6 +7,7 @@ import {
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { PaddockError, type Paddock } from '@paddock/sdk';
+import { sandboxOf } from './target.js';
 
 const FILE = /^paddock:\/\/apps\/([^/]+)\/files\/(.+)$/;
 const LOG = /^paddock:\/\/apps\/([^/]+)\/logs\/([^/]+)$/;
@@ -40,11 +41,7 @@ export function installResources(server: Server, pd: Paddock): void {
     try {
       const file = FILE.exec(uri);
       if (file) {
-        const sb = await (
-          await pd.apps.get(decodeURIComponent(file[1]!), { signal })
-        ).sandbox({
-          signal,
-        });
+        const sb = await sandboxOf(pd, { app_id: decodeURIComponent(file[1]!) }, signal);
         const path = file[2]!.split('/').map(decodeURIComponent).join('/');
         const bytes = await sb.files.read(path, { signal });
         const text = utf8(bytes);
@@ -62,11 +59,7 @@ export function installResources(server: Server, pd: Paddock): void {
       }
       const log = LOG.exec(uri);
       if (log) {
-        const sb = await (
-          await pd.apps.get(decodeURIComponent(log[1]!), { signal })
-        ).sandbox({
-          signal,
-        });
+        const sb = await sandboxOf(pd, { app_id: decodeURIComponent(log[1]!) }, signal);
         const logs = await sb.logs(decodeURIComponent(log[2]!), { signal });
         return { contents: [{ uri, mimeType: 'text/plain', text: logs.output }] };
       }
