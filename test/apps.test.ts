@@ -422,6 +422,7 @@ describe('console sessions', () => {
       {
         owner: 'admin',
         admin: true,
+        role: 'admin',
         expires_at: 'string',
       },
     );

@@ -108,7 +108,12 @@ describe('console sessions: expiry and sign out everywhere', () => {
       alice.body.token,
     );
     assert.equal(byToken.status, 200);
-    assert.deepEqual(byToken.body, { owner: 'alice', admin: false, expires_at: null });
+    assert.deepEqual(byToken.body, {
+      owner: 'alice',
+      admin: false,
+      role: 'user',
+      expires_at: null,
+    });
     assert.equal(byToken.headers.get('set-cookie'), null);
     assert.equal(await status(c.cookie), 401);
     assert.equal(await status(renewed), 200, "the admin's session is not alice's");

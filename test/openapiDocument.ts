@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, startDaemon, type RouteEntry } from '@paddock/daemon';
+import { mcpMounts } from '@paddock/mcp';
 
 /**
  * Boots an in-process daemon on a throwaway data dir and returns its OpenAPI document (as the
@@ -22,7 +23,8 @@ export async function describeApi(): Promise<{
     },
     dataDir,
   );
-  const daemon = await startDaemon(config);
+  // As `paddock serve` composes it: with the MCP server's /mcp.
+  const daemon = await startDaemon(config, undefined, { mounts: mcpMounts() });
   try {
     const res = await daemon.app.inject({ method: 'GET', url: '/v1/openapi.json' });
     const doc = JSON.parse(res.body) as OpenApiDoc;

@@ -4,6 +4,7 @@ import { UsageError } from './args.js';
 import { app } from './commands/app.js';
 import { exec } from './commands/exec.js';
 import { files } from './commands/files.js';
+import { mcp } from './commands/mcp.js';
 import { pkg } from './commands/pkg.js';
 import { sandbox } from './commands/sandbox.js';
 import { serve } from './commands/serve.js';
@@ -24,6 +25,7 @@ usage:
   paddock files get|put|ls|watch|push|pull ...
   paddock pkg build|sign|verify|inspect ...   .paddockapp packages, on this machine
   paddock userspace install|update|ls|rollback|uninstall ...
+  paddock mcp                            MCP server over stdio (needs an agent key)
 
 The daemon's URL and token come from PADDOCK_URL and PADDOCK_TOKEN, or from
 ~/.config/paddock/config.json ({"url": ..., "token": ...}).`;
@@ -58,6 +60,9 @@ export async function main(argv: string[]): Promise<void> {
         break;
       case 'files':
         code = await files(new ApiClient(resolveConnection()), rest);
+        break;
+      case 'mcp':
+        code = await mcp(rest);
         break;
       case 'pkg':
         code = await pkg(rest);

@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { CONSOLE_DIST_DIR } from '@paddock/console';
 import { failpointsArmed } from '@paddock/shared';
 import { buildApp } from './app.js';
+import { mountRoutes, type DaemonExtensions } from './http/apiMounts.js';
 import type { DaemonConfig } from './config.js';
 import { consoleApi } from './console/index.js';
 import { docsApi } from './docs/index.js';
@@ -25,8 +26,15 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-/** Starts paddockd: the store, every module in dependency order, then the listener. */
-export async function startDaemon(config: DaemonConfig, logger?: Logger): Promise<RunningDaemon> {
+/**
+ * Starts paddockd: the store, every module in dependency order, then the listener.
+ * `extensions` are what the composition root adds (the MCP server's mount).
+ */
+export async function startDaemon(
+  config: DaemonConfig,
+  logger?: Logger,
+  extensions: DaemonExtensions = {},
+): Promise<RunningDaemon> {
   const log = logger ?? daemonLogger(config);
   const shutdown = new ShutdownList(log);
   const db = await openDatabase(path.join(config.dataDir, 'state'));
@@ -38,13 +46,14 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
     let ready = true;
     const { driver, sandboxes, processes, snapshots } = m;
     const { defaultLimits, maxLimits } = config;
+    const hosts = new ConsoleHosts(listen, config.publicUrl);
     const app = await buildApp({
       logger: log,
       metrics: sandboxes.metrics,
       metricsAccess: m.auth.metricsAccess,
       preview: m.preview.proxy,
       appOrigin: m.appOrigins.server,
-      hosts: new ConsoleHosts(listen, config.publicUrl),
+      hosts,
       controlPlane,
       routes: [
         systemApi({ driver, defaultLimits, maxLimits, isReady: () => ready }),
@@ -73,6 +82,7 @@ export async function startDaemon(config: DaemonConfig, logger?: Logger): Promis
             m.preview.links.frameSource(),
           ]),
         ],
+        mountRoutes(extensions.mounts ?? [], { hosts, selfUrl: () => listen.loopbackUrl }),
       ],
     });
     await app.listen({ host: config.host, port: config.port });

@@ -58,4 +58,5 @@ export * from './api/broker.js';
 export * from './routes/broker.js';
 export * from './api/modelAccess.js';
 export * from './routes/modelAccess.js';
+export * from './routes/mcp.js';
 export * from './failpoints.js';

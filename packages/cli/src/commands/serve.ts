@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, startDaemon } from '@paddock/daemon';
+import { mcpMounts } from '@paddock/mcp';
 
 /** `paddock serve`: the daemon in the foreground until SIGTERM or SIGINT. */
 export async function serve(): Promise<number> {
@@ -12,7 +13,8 @@ export async function serve(): Promise<number> {
     }
     throw err;
   }
-  const daemon = await startDaemon(config);
+  // The composition root: the daemon serves the MCP server's Streamable HTTP at /mcp.
+  const daemon = await startDaemon(config, undefined, { mounts: mcpMounts() });
   // Logs are JSON on stdout; this plain line on stderr is for people and scripts at any log level.
   console.error(`paddockd listening on ${daemon.url}`);
   if (daemon.adminTokenFile) {

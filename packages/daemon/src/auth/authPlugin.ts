@@ -49,8 +49,8 @@ export async function principalForToken(
 }
 
 /**
- * Authentication for everything under /v1 except the public paths: a bearer token, or the
- * console's session cookie (whose writes must also carry the CSRF header).
+ * Authentication for everything under /v1 and the MCP server's /mcp, except the public paths:
+ * a bearer token, or the console's session cookie (whose writes must also carry the CSRF header).
  */
 export const authPlugin = fp<AuthOptions>(
   async (app: FastifyInstance, opts) => {
@@ -74,7 +74,8 @@ export const authPlugin = fp<AuthOptions>(
     };
     app.addHook('onRequest', async (request) => {
       const pathOnly = request.url.split('?', 1)[0] ?? '';
-      if (PUBLIC_PATHS.has(pathOnly) || !pathOnly.startsWith('/v1')) return;
+      if (PUBLIC_PATHS.has(pathOnly) || !(pathOnly.startsWith('/v1') || pathOnly === '/mcp'))
+        return;
       if (request.method === SIGN_IN.method && pathOnly === SIGN_IN.path) return;
       try {
         await authenticate(request);

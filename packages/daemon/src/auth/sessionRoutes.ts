@@ -16,7 +16,9 @@ export interface SessionRoutesOptions {
 }
 
 function sessionOf(p: Principal, expiresAt: string | null): Session {
-  return { owner: p.owner, admin: p.role === 'admin', expires_at: expiresAt };
+  // requirePrincipal and sign-in refuse sandbox tokens before this: only a key's role gets here.
+  if (p.role === 'sandbox') throw new PaddockError('forbidden', 'a sandbox token has no session');
+  return { owner: p.owner, admin: p.role === 'admin', role: p.role, expires_at: expiresAt };
 }
 
 /** The console's sign-in: a token is exchanged for an HttpOnly cookie, never kept in the page. */

@@ -27,6 +27,12 @@ export class ListenAddress {
     return `http://${host}:${this.boundPort}`;
   }
 
+  /** The API's URL on loopback, for the daemon's calls to itself. */
+  get loopbackUrl(): string {
+    const host = this.loopback.includes(':') ? `[${this.loopback}]` : this.loopback;
+    return `http://${host}:${this.boundPort}`;
+  }
+
   /** An address of this listener to connect to: a wildcard bind is reached on loopback. */
   get loopback(): string {
     if (this.host === '0.0.0.0' || this.host === '') return '127.0.0.1';

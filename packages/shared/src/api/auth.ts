@@ -49,6 +49,8 @@ export const SessionSchema = Type.Object(
   {
     owner: Type.String(),
     admin: Type.Boolean(),
+    /** The role of the token's key (`admin` for the admin token): an MCP client checks `agent`. */
+    role: OwnerRole,
     /** When the console session ends; null when the call was made with a bearer token. */
     expires_at: Type.Union([Timestamp, Type.Null()]),
   },

@@ -6,6 +6,7 @@ import { ApiKeyRoutes, SessionRoutes } from './auth.js';
 import { EgressRoutes } from './egress.js';
 import { ExecRoutes } from './exec.js';
 import { FileRoutes } from './files.js';
+import { McpRoutes } from './mcp.js';
 import { ModelAccessRoutes } from './modelAccess.js';
 import { PresetRoutes } from './presets.js';
 import { ProcessRoutes } from './processes.js';
@@ -47,6 +48,7 @@ export const ROUTES = {
   userspaceApps: UserspaceAppRoutes,
   broker: BrokerRoutes,
   modelAccess: ModelAccessRoutes,
+  mcp: McpRoutes,
 } as const;
 
 /** Every contract in `ROUTES`, as one list. */

@@ -4,6 +4,7 @@ export const ERROR_STATUS_DESCRIPTIONS: Readonly<Record<number, string>> = {
   401: 'Missing or invalid token',
   403: 'Forbidden',
   404: 'Not found (another owner’s resource is also not found)',
+  405: 'Method not allowed',
   409: 'Conflict with the resource’s state',
   413: 'Body too large',
   415: 'Unsupported media type',
