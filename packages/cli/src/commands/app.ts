@@ -2,33 +2,33 @@ import { parseArgs } from 'node:util';
 import type { App, Checkpoint, CheckpointPage, InstallResult } from '@paddock/shared';
 import type { ApiClient } from '../apiClient.js';
 import { exportApp } from './appExport.js';
-import { PROJECT_USAGE, confirmImport, gitSync, importProject } from './appProject.js';
+import { UsageError } from '../args.js';
+import { emit, emitTable, isJson } from '../output.js';
+import { formatFields } from '../table.js';
+import { confirmImport, gitSync, importProject } from './appProject.js';
 import { printInstallResult } from './userspaceOutput.js';
 import { publishRequest } from './userspaceRequests.js';
-
-const USAGE = `usage:
-  paddock app presets
-  paddock app create NAME --preset PRESET [--json]
-  paddock app ls [--json]
-  paddock app get ID                 (the app with its sandbox, processes and preview)
-  paddock app url ID                 (the preview link, to open in a browser)
-  paddock app wake ID
-  paddock app rm ID [--purge]        (--purge also deletes the workspace)
-  paddock app checkpoints ID [--limit N] [--json]
-                                     (newest first; * marks the workspace's HEAD)
-  paddock app fork ID CHECKPOINT [--name NAME]
-                                     (a new app starting from the checkpoint; from a snapshot:
-                                     paddock snapshot fork)
-  paddock app publish ID [--consent] [--json]
-                                     (build, package, sign with the app's key and install it as a
-                                     userspace app; --consent grants what the package requires)
-  paddock app export ID [--format tar.gz|zip] [--git] [-o FILE]
-${PROJECT_USAGE}`;
 
 function summary(app: App): string {
   const sb = app.sandbox;
   const status = sb ? `${sb.status}/${sb.preview.status}` : 'no-sandbox';
   return [app.id, app.name, app.preset ?? 'imported', status].join('\t');
+}
+
+/** An app's human form: what it is and where its sandbox and preview stand. */
+function printApp(a: App): void {
+  const sb = a.sandbox;
+  console.log(
+    formatFields([
+      ['id', a.id],
+      ['name', a.name],
+      ['preset', a.preset ?? 'imported'],
+      ['sandbox', sb?.id],
+      ['status', sb?.status],
+      ['preview', sb ? `${sb.preview.status} ${sb.preview.url ?? ''}` : null],
+      ['created', a.created_at],
+    ]),
+  );
 }
 
 /** `*` for HEAD, the short hash, kind, task, time, line counts and the title. */
@@ -46,25 +46,25 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
         'GET',
         '/v1/presets',
       );
-      for (const p of items) console.log(`${p.name}\t${p.title}`);
+      emitTable(items, ['NAME', 'TITLE'], (p) => [p.name, p.title]);
       return 0;
     }
     case 'create': {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { preset: { type: 'string' }, json: { type: 'boolean' } },
+        options: { preset: { type: 'string' } },
       });
       if (positionals.length !== 1 || !values.preset) break;
       const created = await api.json<App>('POST', '/v1/apps', {
         name: positionals[0],
         preset: values.preset,
       });
-      console.log(values.json ? JSON.stringify(created, null, 2) : summary(created));
+      emit(created, (a) => console.log(summary(a)));
       return 0;
     }
     case 'ls': {
-      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+      parseArgs({ args: rest, options: {} });
       const items: App[] = [];
       let cursor: string | null = null;
       do {
@@ -76,13 +76,18 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
         items.push(...page.items);
         cursor = page.next_cursor;
       } while (cursor);
-      if (values.json) console.log(JSON.stringify(items, null, 2));
-      else for (const a of items) console.log(summary(a));
+      emitTable(items, ['ID', 'NAME', 'PRESET', 'SANDBOX', 'STATUS'], (a) => [
+        a.id,
+        a.name,
+        a.preset ?? 'imported',
+        a.sandbox?.id,
+        a.sandbox ? `${a.sandbox.status}/${a.sandbox.preview.status}` : 'no-sandbox',
+      ]);
       return 0;
     }
     case 'get': {
       if (rest.length !== 1) break;
-      console.log(JSON.stringify(await api.json('GET', `/v1/apps/${rest[0]}`), null, 2));
+      emit(await api.json<App>('GET', `/v1/apps/${rest[0]}`), printApp);
       return 0;
     }
     case 'url': {
@@ -93,19 +98,21 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
         console.error('paddock: this app has no preview (no web process)');
         return 1;
       }
-      console.log(url);
+      emit({ url }, () => console.log(url));
       return 0;
     }
     case 'wake': {
       if (rest.length !== 1) break;
-      console.log(summary(await api.json<App>('POST', `/v1/apps/${rest[0]}/sandbox`, {})));
+      emit(await api.json<App>('POST', `/v1/apps/${rest[0]}/sandbox`, {}), (a) =>
+        console.log(summary(a)),
+      );
       return 0;
     }
     case 'checkpoints': {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { limit: { type: 'string' }, json: { type: 'boolean' } },
+        options: { limit: { type: 'string' } },
       });
       if (positionals.length !== 1) break;
       const q = new URLSearchParams(values.limit ? { limit: values.limit } : {});
@@ -113,8 +120,7 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
         'GET',
         `/v1/apps/${encodeURIComponent(positionals[0]!)}/checkpoints?${q.toString()}`,
       );
-      if (values.json) console.log(JSON.stringify(page.items, null, 2));
-      else for (const c of page.items) console.log(checkpointLine(c));
+      emit(page.items, (items) => items.forEach((c) => console.log(checkpointLine(c))));
       return 0;
     }
     case 'fork': {
@@ -130,19 +136,19 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
         `/v1/apps/${id}/checkpoints/${sha}/fork`,
         values.name ? { name: values.name } : {},
       );
-      console.log(summary(forked));
+      emit(forked, (a) => console.log(summary(a)));
       return 0;
     }
     case 'publish': {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { consent: { type: 'boolean' }, json: { type: 'boolean' } },
+        options: { consent: { type: 'boolean' } },
       });
       if (positionals.length !== 1) break;
       const req = publishRequest(positionals[0]!, values.consent === true);
       const result = await api.json<InstallResult>(req.method, req.path, req.json);
-      return printInstallResult(result, values.json === true);
+      return printInstallResult(result, isJson());
     }
     case 'export':
       return exportApp(api, rest);
@@ -162,11 +168,10 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
       if (positionals.length === 0) break;
       for (const id of positionals) {
         await api.json('DELETE', `/v1/apps/${id}${values.purge ? '?purge=true' : ''}`);
-        console.log(id);
       }
+      emit({ deleted: positionals }, ({ deleted }) => console.log(deleted.join('\n')));
       return 0;
     }
   }
-  console.error(USAGE);
-  return 2;
+  throw new UsageError('');
 }

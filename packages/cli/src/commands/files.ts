@@ -6,16 +6,9 @@ import { parseArgs } from 'node:util';
 import { SseParser, type FileWatchFrame } from '@paddock/shared';
 import type { ApiClient } from '../apiClient.js';
 import { UsageError } from '../args.js';
+import { emit, printTable } from '../output.js';
+import { uploadBody } from '../progress.js';
 import { pullDir, pushDir } from './filesArchive.js';
-
-const USAGE = `usage:
-  paddock files get ID PATH [LOCAL]   (LOCAL "-" or absent: stdout)
-  paddock files put ID LOCAL PATH     (LOCAL "-": stdin)
-  paddock files ls ID [PATH] [--depth N]
-  paddock files watch ID [PATH] [--recursive] [--include-ignored]
-                                      (a line per change: TYPE KIND PATH, until interrupted)
-  paddock files push ID LOCAL_DIR REMOTE_DIR   (a directory tree, as a tar stream)
-  paddock files pull ID REMOTE_DIR LOCAL_DIR`;
 
 /** Follows a watch, printing `created|changed|removed KIND PATH` and `overflow - PATH` lines. */
 async function watch(api: ApiClient, id: string, argv: string[]): Promise<number> {
@@ -24,7 +17,7 @@ async function watch(api: ApiClient, id: string, argv: string[]): Promise<number
     allowPositionals: true,
     options: { recursive: { type: 'boolean' }, 'include-ignored': { type: 'boolean' } },
   });
-  if (positionals.length > 1) throw new UsageError(USAGE);
+  if (positionals.length > 1) throw new UsageError('');
   const query = new URLSearchParams({ path: positionals[0] ?? '.' });
   if (values.recursive) query.set('recursive', 'true');
   if (values['include-ignored']) query.set('include_ignored', 'true');
@@ -48,7 +41,7 @@ async function watch(api: ApiClient, id: string, argv: string[]): Promise<number
 
 export async function files(api: ApiClient, argv: string[]): Promise<number> {
   const [sub, id, a, b] = argv;
-  if (!id) throw new UsageError(USAGE);
+  if (!id) throw new UsageError('');
   if (sub === 'watch') return watch(api, id, argv.slice(2));
   if (sub === 'push' && a && b && argv.length === 4) return pushDir(api, id, a, b);
   if (sub === 'pull' && a && b && argv.length === 4) return pullDir(api, id, a, b);
@@ -60,14 +53,14 @@ export async function files(api: ApiClient, argv: string[]): Promise<number> {
     return 0;
   }
   if (sub === 'put' && a && b) {
-    const body = a === '-' ? process.stdin : fs.createReadStream(a);
+    const body = uploadBody(a, 'uploading');
     const res = await api.request(
       'PUT',
       `/v1/sandboxes/${id}/files?path=${encodeURIComponent(b)}`,
       { body },
     );
     const written = (await res.json()) as { path: string; size: number };
-    console.log(`${written.path}\t${written.size} bytes`);
+    emit(written, (w) => console.log(`${w.path}\t${w.size} bytes`));
     return 0;
   }
   if (sub === 'ls') {
@@ -78,11 +71,14 @@ export async function files(api: ApiClient, argv: string[]): Promise<number> {
       'GET',
       `/v1/sandboxes/${id}/files/list?path=${encodeURIComponent(path)}&depth=${depth}`,
     );
-    for (const e of res.entries)
-      console.log(
-        `${e.type === 'directory' ? 'd' : e.type === 'symlink' ? 'l' : '-'}\t${e.size}\t${e.path}`,
-      );
+    emit(res, ({ entries }) =>
+      printTable(entries, ['TYPE', 'SIZE', 'PATH'], (e) => [
+        e.type === 'directory' ? 'd' : e.type === 'symlink' ? 'l' : '-',
+        e.size,
+        e.path,
+      ]),
+    );
     return 0;
   }
-  throw new UsageError(USAGE);
+  throw new UsageError('');
 }

@@ -1,16 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { Sandbox } from '@paddock/shared';
+import type { SandboxInfo } from '@paddock/sdk';
 import type { ApiClient } from '../apiClient.js';
-import { keyValues } from '../args.js';
+import { UsageError, keyValues } from '../args.js';
+import { emit, emitTable } from '../output.js';
+import { formatFields } from '../table.js';
 import { shell } from './shell.js';
-
-const USAGE = `usage:
-  paddock sandbox create [--memory MB] [--cpus N] [--pids N] [--disk MB] [--env K=V]... [--meta K=V]... [--json]
-  paddock sandbox ls [--status STATUS] [--json]
-  paddock sandbox get ID
-  paddock sandbox stop|start ID
-  paddock sandbox rm ID...
-  paddock sandbox shell ID [--cwd DIR] [--shell PATH]`;
 
 export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -25,7 +20,6 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
           disk: { type: 'string' },
           env: { type: 'string', multiple: true },
           meta: { type: 'string', multiple: true },
-          json: { type: 'boolean' },
         },
       });
       const limits: Record<string, number> = {};
@@ -39,13 +33,13 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
         ...(values.meta ? { metadata: keyValues(values.meta) } : {}),
       };
       const sb = await api.json<Sandbox>('POST', '/v1/sandboxes', body);
-      console.log(values.json ? JSON.stringify(sb, null, 2) : sb.id);
+      emit(sb, () => console.log(sb.id));
       return 0;
     }
     case 'ls': {
       const { values } = parseArgs({
         args: rest,
-        options: { status: { type: 'string' }, json: { type: 'boolean' } },
+        options: { status: { type: 'string' } },
       });
       const items: Sandbox[] = [];
       let cursor: string | null = null;
@@ -60,28 +54,25 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
         items.push(...page.items);
         cursor = page.next_cursor;
       } while (cursor);
-      if (values.json) {
-        console.log(JSON.stringify(items, null, 2));
-      } else {
-        console.log(['ID', 'STATUS', 'MEMORY', 'CPUS', 'CREATED'].join('\t'));
-        for (const s of items) {
-          console.log(
-            [s.id, s.status, `${s.limits.memory_mb}M`, s.limits.cpus, s.created_at].join('\t'),
-          );
-        }
-      }
+      emitTable(items, ['ID', 'STATUS', 'MEMORY', 'CPUS', 'CREATED'], (s) => [
+        s.id,
+        s.status,
+        `${s.limits.memory_mb}M`,
+        s.limits.cpus,
+        s.created_at,
+      ]);
       return 0;
     }
     case 'get': {
       if (!rest[0]) break;
-      console.log(JSON.stringify(await api.json('GET', `/v1/sandboxes/${rest[0]}`), null, 2));
+      emit(await api.json<SandboxInfo>('GET', `/v1/sandboxes/${rest[0]}`), printSandbox);
       return 0;
     }
     case 'stop':
     case 'start': {
       if (!rest[0]) break;
       const sb = await api.json<Sandbox>('POST', `/v1/sandboxes/${rest[0]}/${sub}`, {});
-      console.log(`${sb.id}\t${sb.status}`);
+      emit(sb, () => console.log(`${sb.id}\t${sb.status}`));
       return 0;
     }
     case 'shell': {
@@ -95,13 +86,24 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
     }
     case 'rm': {
       if (rest.length === 0) break;
-      for (const id of rest) {
-        await api.json('DELETE', `/v1/sandboxes/${id}`);
-        console.log(id);
-      }
+      for (const id of rest) await api.json('DELETE', `/v1/sandboxes/${id}`);
+      emit({ deleted: rest }, ({ deleted }) => console.log(deleted.join('\n')));
       return 0;
     }
   }
-  console.error(USAGE);
-  return 2;
+  throw new UsageError('');
+}
+
+/** A sandbox's human form: status, limits, preview and processes. */
+function printSandbox(s: SandboxInfo): void {
+  console.log(
+    formatFields([
+      ['id', s.id],
+      ['status', s.status],
+      ['limits', `${s.limits.memory_mb}M memory, ${s.limits.cpus} cpus`],
+      ['preview', `${s.preview.status} ${s.preview.url ?? ''}`],
+      ['processes', s.processes.map((p) => `${p.name}:${p.status}`).join(' ') || '-'],
+      ['created', s.created_at],
+    ]),
+  );
 }
