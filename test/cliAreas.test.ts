@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { COMMANDS } from '../packages/cli/src/commandList.js';
 import { runCli, type CliRun } from './cliRunner.js';
-import { destroyEverything, startDaemon, type TestDaemon } from './harness.js';
+import { CLI, destroyEverything, startDaemon, type TestDaemon } from './harness.js';
 
 /** The header line of a human table: its column names. */
 function columns(out: string): string[] {
@@ -56,6 +56,7 @@ describe('paddock: every area, as tables and as JSON', () => {
     await ok(['snapshot', 'create', sb, 'areas-snap']);
     await ok(['config', 'set', appId, 'GREETING', 'hello']);
     await ok(['egress', 'allow', appId, 'example.com']);
+    await ok(['keys', 'create', 'lister']);
   });
 
   after(async () => {
@@ -66,6 +67,9 @@ describe('paddock: every area, as tables and as JSON', () => {
 
   it('prints each list as a table with its columns, and its JSON as the API answers', async () => {
     type Item = { id: string };
+    /** The JSON lists the same things as the API's page at `p`. */
+    const sameIds = (p: string) => async (got: unknown) =>
+      assert.deepEqual(ids(got as Item[]), ids((await api<{ items: Item[] }>(p)).items));
     const cases: {
       args: string[];
       header: string[];
@@ -74,11 +78,7 @@ describe('paddock: every area, as tables and as JSON', () => {
       {
         args: ['app', 'ls'],
         header: ['ID', 'NAME', 'PRESET', 'SANDBOX', 'STATUS'],
-        same: async (got) =>
-          assert.deepEqual(
-            ids(got as Item[]),
-            ids((await api<{ items: Item[] }>('/v1/apps')).items),
-          ),
+        same: sameIds('/v1/apps'),
       },
       {
         args: ['app', 'presets'],
@@ -89,11 +89,7 @@ describe('paddock: every area, as tables and as JSON', () => {
       {
         args: ['sandbox', 'ls'],
         header: ['ID', 'STATUS', 'MEMORY', 'CPUS', 'CREATED'],
-        same: async (got) =>
-          assert.deepEqual(
-            ids(got as Item[]),
-            ids((await api<{ items: Item[] }>('/v1/sandboxes')).items),
-          ),
+        same: sameIds('/v1/sandboxes'),
       },
       {
         args: ['processes', 'ls', sb],
@@ -109,20 +105,12 @@ describe('paddock: every area, as tables and as JSON', () => {
       {
         args: ['task', 'ls', sb],
         header: ['ID', 'PROVIDER', 'STATUS', 'CREATED', 'CHECKPOINT'],
-        same: async (got) =>
-          assert.deepEqual(
-            ids(got as Item[]),
-            ids((await api<{ items: Item[] }>(`/v1/sandboxes/${sb}/tasks`)).items),
-          ),
+        same: sameIds(`/v1/sandboxes/${sb}/tasks`),
       },
       {
         args: ['snapshot', 'ls', appId],
         header: ['ID', 'STATUS', 'NAME', 'FILES', 'BYTES', 'CREATED'],
-        same: async (got) =>
-          assert.deepEqual(
-            ids(got as Item[]),
-            ids((await api<{ items: Item[] }>(`/v1/apps/${appId}/snapshots`)).items),
-          ),
+        same: sameIds(`/v1/apps/${appId}/snapshots`),
       },
       {
         args: ['config', 'ls', appId],
@@ -146,11 +134,7 @@ describe('paddock: every area, as tables and as JSON', () => {
       {
         args: ['keys', 'ls'],
         header: ['ID', 'NAME', 'OWNER', 'ROLE', 'PREFIX', 'LAST USED'],
-        same: async (got) =>
-          assert.deepEqual(
-            ids(got as Item[]),
-            ids((await api<{ items: Item[] }>('/v1/api-keys')).items),
-          ),
+        same: sameIds('/v1/api-keys'),
       },
       {
         args: ['audit', 'ls', '--action', 'config.*'],
@@ -267,7 +251,21 @@ describe('paddock: every area, as tables and as JSON', () => {
   it('reads logs, prints and opens the preview URL, and opens a shell by the top-level alias', async () => {
     const [proc] = await json<{ name: string }[]>(['processes', 'ls', sb]);
     const logs = await json<{ output: string; truncated: boolean }>(['logs', sb, proc!.name]);
-    assert.equal(typeof logs.output, 'string');
+    assert.match(logs.output, /Serving .* on http/);
+    assert.equal((await ok(['logs', sb, proc!.name])).stdout, logs.output);
+    // -f follows the stream: the tail comes first; the process is stopped once it is seen.
+    const follower = spawn(process.execPath, [CLI, 'logs', sb, proc!.name, '-f'], {
+      env: { PATH: process.env.PATH ?? '', HOME: tmp, PADDOCK_URL: d.url, PADDOCK_TOKEN: d.token },
+    });
+    let followed = '';
+    await new Promise<void>((resolve, reject) => {
+      follower.stdout.on('data', (b: Buffer) => {
+        followed += b.toString();
+        if (/Serving/.test(followed)) resolve();
+      });
+      follower.once('exit', (code) => reject(new Error(`logs -f ended (${code}): ${followed}`)));
+    });
+    follower.kill();
     const printed = await ok(['open', appId, '--print']);
     assert.match(printed.stdout, /^http:\/\/8080-sb[0-9a-z]{26}\.preview\.localhost:\d+\//);
     const noOpener = await run(['open', appId], { env: { PATH: '/nonexistent' } });

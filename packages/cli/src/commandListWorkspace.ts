@@ -43,7 +43,7 @@ export const WORKSPACE_COMMANDS: Command[] = [
         RAW,
       ),
     ],
-    run: (argv) => sandbox(legacyClient(), argv),
+    run: (argv) => sandbox(client(), argv),
   },
   {
     name: 'shell',
@@ -51,7 +51,7 @@ export const WORKSPACE_COMMANDS: Command[] = [
     args: 'SANDBOX [--cwd DIR] [--shell PATH]',
     example: 'paddock shell sb0123 --cwd /workspace',
     json: false,
-    run: (argv) => sandbox(legacyClient(), ['shell', ...argv]),
+    run: (argv) => sandbox(client(), ['shell', ...argv]),
   },
   {
     name: 'exec',
@@ -154,7 +154,7 @@ export const WORKSPACE_COMMANDS: Command[] = [
       sub('diff', 'TASK', 'what the task changed, as a patch', 'paddock task diff task0123', RAW),
       sub('cancel', 'TASK', 'stop a running task', 'paddock task cancel task0123'),
     ],
-    run: (argv) => task(legacyClient(), argv),
+    run: (argv) => task(client(), argv),
   },
   {
     name: 'snapshot',
@@ -196,6 +196,6 @@ export const WORKSPACE_COMMANDS: Command[] = [
         'paddock snapshot fork app0123 snp0123 --name copy',
       ),
     ],
-    run: (argv) => snapshot(legacyClient(), argv),
+    run: (argv) => snapshot(client(), argv),
   },
 ];

@@ -1,13 +1,12 @@
 import { parseArgs } from 'node:util';
-import type { Sandbox } from '@paddock/shared';
-import type { SandboxInfo } from '@paddock/sdk';
-import type { ApiClient } from '../apiClient.js';
+import type { Paddock, QueryOf, ROUTES, SandboxInfo, SandboxRecord } from '@paddock/sdk';
 import { UsageError, keyValues } from '../args.js';
+import { resolveConnection } from '../connection.js';
 import { emit, emitTable } from '../output.js';
 import { formatFields } from '../table.js';
 import { shell } from './shell.js';
 
-export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
+export async function sandbox(pd: Paddock, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'create': {
@@ -32,8 +31,8 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
         ...(values.env ? { env: keyValues(values.env) } : {}),
         ...(values.meta ? { metadata: keyValues(values.meta) } : {}),
       };
-      const sb = await api.json<Sandbox>('POST', '/v1/sandboxes', body);
-      emit(sb, () => console.log(sb.id));
+      const sb = await pd.sandboxes.create(body);
+      emit(sb.info, () => console.log(sb.id));
       return 0;
     }
     case 'ls': {
@@ -41,19 +40,10 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
         args: rest,
         options: { status: { type: 'string' } },
       });
-      const items: Sandbox[] = [];
-      let cursor: string | null = null;
-      do {
-        const q = new URLSearchParams({ limit: '500' });
-        if (values.status) q.set('status', values.status);
-        if (cursor) q.set('cursor', cursor);
-        const page: { items: Sandbox[]; next_cursor: string | null } = await api.json(
-          'GET',
-          `/v1/sandboxes?${q.toString()}`,
-        );
-        items.push(...page.items);
-        cursor = page.next_cursor;
-      } while (cursor);
+      type Query = NonNullable<QueryOf<typeof ROUTES.sandboxes.list>>;
+      const query = { limit: 500, ...(values.status ? { status: values.status } : {}) } as Query;
+      const items: SandboxRecord[] = [];
+      for await (const s of pd.sandboxes.all(query)) items.push(s);
       emitTable(items, ['ID', 'STATUS', 'MEMORY', 'CPUS', 'CREATED'], (s) => [
         s.id,
         s.status,
@@ -65,13 +55,14 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
     }
     case 'get': {
       if (!rest[0]) break;
-      emit(await api.json<SandboxInfo>('GET', `/v1/sandboxes/${rest[0]}`), printSandbox);
+      emit((await pd.sandboxes.get(rest[0])).info as SandboxInfo, printSandbox);
       return 0;
     }
     case 'stop':
     case 'start': {
       if (!rest[0]) break;
-      const sb = await api.json<Sandbox>('POST', `/v1/sandboxes/${rest[0]}/${sub}`, {});
+      const handle = pd.sandboxes.connect(rest[0]);
+      const sb = await (sub === 'stop' ? handle.stop() : handle.start());
       emit(sb, () => console.log(`${sb.id}\t${sb.status}`));
       return 0;
     }
@@ -82,11 +73,11 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
         options: { cwd: { type: 'string' }, shell: { type: 'string' } },
       });
       if (positionals.length !== 1) break;
-      return shell(api.conn, positionals[0] as string, values);
+      return shell(resolveConnection(), positionals[0] as string, values);
     }
     case 'rm': {
       if (rest.length === 0) break;
-      for (const id of rest) await api.json('DELETE', `/v1/sandboxes/${id}`);
+      for (const id of rest) await pd.sandboxes.connect(id).delete();
       emit({ deleted: rest }, ({ deleted }) => console.log(deleted.join('\n')));
       return 0;
     }

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import type { App, Snapshot } from '@paddock/shared';
-import type { ApiClient } from '../apiClient.js';
+import { ROUTES, type Paddock, type Snapshot } from '@paddock/sdk';
 import { UsageError } from '../args.js';
 import { emit, emitTable } from '../output.js';
 import { progressCounter, uploadBody } from '../progress.js';
@@ -13,7 +12,7 @@ function summary(s: Snapshot): string {
   return `${s.id}\t${s.status}\t${s.name}\t${s.status === 'failed' ? (s.error ?? '') : size}`;
 }
 
-export async function snapshot(api: ApiClient, argv: string[]): Promise<number> {
+export async function snapshot(pd: Paddock, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals } = parseArgs({
     args: rest,
@@ -28,16 +27,13 @@ export async function snapshot(api: ApiClient, argv: string[]): Promise<number> 
   switch (sub) {
     case 'create': {
       if (positionals.length !== 2) break;
-      const body = { name: second };
-      emit(await api.json<Snapshot>('POST', `/v1/sandboxes/${first}/snapshots`, body), (s) =>
-        console.log(summary(s)),
-      );
+      emit(await pd.snapshots.create(first!, second!), (s) => console.log(summary(s)));
       return 0;
     }
     case 'ls': {
       if (positionals.length !== 1) break;
-      const { items } = await api.json<{ items: Snapshot[] }>('GET', `/v1/apps/${first}/snapshots`);
-      emitTable(items, ['ID', 'STATUS', 'NAME', 'FILES', 'BYTES', 'CREATED'], (s) => [
+      const page = await pd.transport.call(ROUTES.apps.listSnapshots, { params: { id: first! } });
+      emitTable(page.items, ['ID', 'STATUS', 'NAME', 'FILES', 'BYTES', 'CREATED'], (s) => [
         s.id,
         s.status,
         s.name,
@@ -49,20 +45,18 @@ export async function snapshot(api: ApiClient, argv: string[]): Promise<number> 
     }
     case 'get': {
       if (positionals.length !== 1) break;
-      emit(await api.json<Snapshot>('GET', `/v1/snapshots/${first}`), (s) =>
-        console.log(summary(s)),
-      );
+      emit(await pd.snapshots.get(first!), (s) => console.log(summary(s)));
       return 0;
     }
     case 'rm': {
       if (positionals.length !== 1) break;
-      await api.json('DELETE', `/v1/snapshots/${first}`);
+      await pd.snapshots.delete(first!);
       emit({ deleted: first }, () => console.log(first));
       return 0;
     }
     case 'export': {
       if (positionals.length !== 1) break;
-      const res = await api.request('GET', `/v1/snapshots/${first}/export`);
+      const res = await pd.transport.send(ROUTES.snapshots.export, { params: { id: first! } });
       const out = values.output ? fs.createWriteStream(values.output) : process.stdout;
       const total = Number(res.headers.get('content-length')) || undefined;
       await pipeline(Readable.fromWeb(res.body as never), progressCounter('exporting', total), out);
@@ -70,12 +64,9 @@ export async function snapshot(api: ApiClient, argv: string[]): Promise<number> 
     }
     case 'import': {
       if (positionals.length !== 1 || !values.name) break;
-      const res = await api.request(
-        'POST',
-        `/v1/snapshots/import?name=${encodeURIComponent(values.name)}`,
-        { body: uploadBody(first!, 'importing') },
-      );
-      emit((await res.json()) as Snapshot, (s) => console.log(summary(s)));
+      const body = Readable.toWeb(uploadBody(first!, 'importing')) as ReadableStream<Uint8Array>;
+      const imported = await pd.snapshots.import(body, { name: values.name });
+      emit(imported, (s) => console.log(summary(s)));
       return 0;
     }
     case 'restore': {
@@ -83,19 +74,18 @@ export async function snapshot(api: ApiClient, argv: string[]): Promise<number> 
       if (!values.yes) {
         throw new UsageError("restore replaces the app's workspace with the snapshot; add --yes");
       }
-      const r = await api.json<{ files: number; sandbox_id: string }>(
-        'POST',
-        `/v1/apps/${first}/restore`,
-        { snapshot_id: second, confirm: true },
-      );
+      const r = await pd.transport.call(ROUTES.apps.restore, {
+        params: { id: first! },
+        body: { snapshot_id: second!, confirm: true },
+      });
       emit(r, () => console.log(`restored ${r.files} files into ${r.sandbox_id}`));
       return 0;
     }
     case 'fork': {
       if (positionals.length !== 2) break;
-      const app = await api.json<App>('POST', `/v1/apps/${first}/fork`, {
-        snapshot_id: second,
-        ...(values.name ? { name: values.name } : {}),
+      const app = await pd.transport.call(ROUTES.apps.fork, {
+        params: { id: first! },
+        body: { snapshot_id: second!, ...(values.name ? { name: values.name } : {}) },
       });
       emit(app, (a) => console.log(`${a.id}\t${a.name}\t${a.sandbox?.preview.url ?? ''}`));
       return 0;
