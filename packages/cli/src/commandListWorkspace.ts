@@ -1,4 +1,4 @@
-import { client, legacyClient } from './client.js';
+import { client } from './client.js';
 import { RAW, sub, type Command } from './commandTable.js';
 import { exec } from './commands/exec.js';
 import { files } from './commands/files.js';
@@ -103,7 +103,7 @@ export const WORKSPACE_COMMANDS: Command[] = [
         'paddock files pull sb0123 /workspace/dist ./dist',
       ),
     ],
-    run: (argv) => files(legacyClient(), argv),
+    run: (argv) => files(client(), argv),
   },
   {
     name: 'processes',
