@@ -1,4 +1,4 @@
-import { client, legacyClient } from './client.js';
+import { client } from './client.js';
 import { RAW, sub, type Command } from './commandTable.js';
 import { app } from './commands/app.js';
 import { completion } from './commands/completion.js';
@@ -97,7 +97,7 @@ export const COMMANDS: Command[] = [
         'paddock app pull app0123 --branch main',
       ),
     ],
-    run: (argv) => app(legacyClient(), argv),
+    run: (argv) => app(client(), argv),
   },
   ...WORKSPACE_COMMANDS,
   {

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import type { App, Checkpoint, CheckpointPage, InstallResult } from '@paddock/shared';
-import type { ApiClient } from '../apiClient.js';
-import { exportApp } from './appExport.js';
+import type { App, Checkpoint, InstallResult } from '@paddock/shared';
+import { ROUTES, type Paddock } from '@paddock/sdk';
 import { UsageError } from '../args.js';
+import { legacyClient } from '../client.js';
+import { exportApp } from './appExport.js';
 import { emit, emitTable, isJson } from '../output.js';
 import { formatFields } from '../table.js';
 import { confirmImport, gitSync, importProject } from './appProject.js';
@@ -38,15 +39,11 @@ function checkpointLine(c: Checkpoint): string {
   return [sha, c.kind, c.task_id ?? '-', c.created_at, changes, c.title].join('\t');
 }
 
-export async function app(api: ApiClient, argv: string[]): Promise<number> {
+export async function app(pd: Paddock, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'presets': {
-      const { items } = await api.json<{ items: { name: string; title: string }[] }>(
-        'GET',
-        '/v1/presets',
-      );
-      emitTable(items, ['NAME', 'TITLE'], (p) => [p.name, p.title]);
+      emitTable(await pd.apps.presets(), ['NAME', 'TITLE'], (p) => [p.name, p.title]);
       return 0;
     }
     case 'create': {
@@ -56,9 +53,8 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
         options: { preset: { type: 'string' } },
       });
       if (positionals.length !== 1 || !values.preset) break;
-      const created = await api.json<App>('POST', '/v1/apps', {
-        name: positionals[0],
-        preset: values.preset,
+      const created = await pd.transport.call(ROUTES.apps.create, {
+        body: { name: positionals[0]!, preset: values.preset },
       });
       emit(created, (a) => console.log(summary(a)));
       return 0;
@@ -66,15 +62,11 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
     case 'ls': {
       parseArgs({ args: rest, options: {} });
       const items: App[] = [];
-      let cursor: string | null = null;
+      let cursor: string | undefined;
       do {
-        const q = new URLSearchParams({ limit: '500', ...(cursor ? { cursor } : {}) });
-        const page: { items: App[]; next_cursor: string | null } = await api.json(
-          'GET',
-          `/v1/apps?${q.toString()}`,
-        );
+        const page = await pd.apps.list({ limit: 500, ...(cursor ? { cursor } : {}) });
         items.push(...page.items);
-        cursor = page.next_cursor;
+        cursor = page.next_cursor ?? undefined;
       } while (cursor);
       emitTable(items, ['ID', 'NAME', 'PRESET', 'SANDBOX', 'STATUS'], (a) => [
         a.id,
@@ -87,12 +79,12 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
     }
     case 'get': {
       if (rest.length !== 1) break;
-      emit(await api.json<App>('GET', `/v1/apps/${rest[0]}`), printApp);
+      emit((await pd.apps.get(rest[0]!)).info, printApp);
       return 0;
     }
     case 'url': {
       if (rest.length !== 1) break;
-      const got = await api.json<App>('GET', `/v1/apps/${rest[0]}`);
+      const got = (await pd.apps.get(rest[0]!)).info;
       const url = got.sandbox?.preview.url;
       if (!url) {
         console.error('paddock: this app has no preview (no web process)');
@@ -103,7 +95,7 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
     }
     case 'wake': {
       if (rest.length !== 1) break;
-      emit(await api.json<App>('POST', `/v1/apps/${rest[0]}/sandbox`, {}), (a) =>
+      emit(await pd.transport.call(ROUTES.apps.wake, { params: { id: rest[0]! } }), (a) =>
         console.log(summary(a)),
       );
       return 0;
@@ -115,11 +107,10 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
         options: { limit: { type: 'string' } },
       });
       if (positionals.length !== 1) break;
-      const q = new URLSearchParams(values.limit ? { limit: values.limit } : {});
-      const page = await api.json<CheckpointPage>(
-        'GET',
-        `/v1/apps/${encodeURIComponent(positionals[0]!)}/checkpoints?${q.toString()}`,
-      );
+      const page = await pd.transport.call(ROUTES.apps.listCheckpoints, {
+        params: { id: positionals[0]! },
+        query: values.limit ? { limit: Number(values.limit) } : {},
+      });
       emit(page.items, (items) => items.forEach((c) => console.log(checkpointLine(c))));
       return 0;
     }
@@ -130,12 +121,11 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
         options: { name: { type: 'string' } },
       });
       if (positionals.length !== 2) break;
-      const [id, sha] = positionals.map(encodeURIComponent);
-      const forked = await api.json<App>(
-        'POST',
-        `/v1/apps/${id}/checkpoints/${sha}/fork`,
-        values.name ? { name: values.name } : {},
-      );
+      const [id, sha] = positionals as [string, string];
+      const forked = await pd.transport.call(ROUTES.apps.forkCheckpoint, {
+        params: { id, sha },
+        body: values.name ? { name: values.name } : {},
+      });
       emit(forked, (a) => console.log(summary(a)));
       return 0;
     }
@@ -147,18 +137,18 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
       });
       if (positionals.length !== 1) break;
       const req = publishRequest(positionals[0]!, values.consent === true);
-      const result = await api.json<InstallResult>(req.method, req.path, req.json);
+      const result = await legacyClient().json<InstallResult>(req.method, req.path, req.json);
       return printInstallResult(result, isJson());
     }
     case 'export':
-      return exportApp(api, rest);
+      return exportApp(legacyClient(), rest);
     case 'import':
-      return importProject(api, rest);
+      return importProject(legacyClient(), rest);
     case 'confirm':
-      return confirmImport(api, rest);
+      return confirmImport(legacyClient(), rest);
     case 'push':
     case 'pull':
-      return gitSync(api, sub, rest);
+      return gitSync(legacyClient(), sub, rest);
     case 'rm': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -167,7 +157,8 @@ export async function app(api: ApiClient, argv: string[]): Promise<number> {
       });
       if (positionals.length === 0) break;
       for (const id of positionals) {
-        await api.json('DELETE', `/v1/apps/${id}${values.purge ? '?purge=true' : ''}`);
+        const query = values.purge ? { purge: true } : {};
+        await pd.transport.call(ROUTES.apps.delete, { params: { id }, query });
       }
       emit({ deleted: positionals }, ({ deleted }) => console.log(deleted.join('\n')));
       return 0;
