@@ -31,7 +31,7 @@ describe('the paddock CLI', () => {
   it('creates, lists, links and removes an app', async () => {
     const presets = await run(['app', 'presets']);
     assert.equal(presets.code, 0, presets.stderr);
-    assert.match(presets.stdout, /^react-vite\t/m);
+    assert.match(presets.stdout, /^react-vite\s/m);
     const created = await run(['app', 'create', 'site', '--preset', 'static']);
     assert.equal(created.code, 0, created.stderr);
     const [id, name, preset] = created.stdout.trim().split('\t');
@@ -80,7 +80,9 @@ describe('the paddock CLI', () => {
     const created = await run(['app', 'create', 'timeline', '--preset', 'static']);
     assert.equal(created.code, 0, created.stderr);
     const id = created.stdout.split('\t')[0]!;
-    const got = JSON.parse((await run(['app', 'get', id])).stdout) as { sandbox: { id: string } };
+    const got = JSON.parse((await run(['app', 'get', id, '--json'])).stdout) as {
+      sandbox: { id: string };
+    };
     const ran = await run([
       'task',
       'run',

@@ -1,59 +1,36 @@
-import type { Readable } from 'node:stream';
-import { ExecStreamParser, type ErrorBody, type ExecStreamFrame } from '@paddock/shared';
+import { Readable } from 'node:stream';
+import type { RouteContract } from '@paddock/shared';
+import type { Transport } from '@paddock/sdk';
 import type { Connection } from './connection.js';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** The error envelope's `details`, when it has them. */
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
-
-/** A thin /v1 client for the CLI; the typed SDK will grow out of the same schemas later. */
+/**
+ * The older commands' client: a method and a path in, a `Response` out, over the SDK's
+ * Transport (the same token, error codes and retries as the rest of the CLI). New code calls
+ * `transport.call(ROUTES.x.y, …)` instead, typed by the route's contract.
+ */
 export class ApiClient {
-  constructor(readonly conn: Connection) {}
+  constructor(
+    readonly conn: Connection,
+    private readonly transport: Transport,
+  ) {}
 
-  async request(
+  request(
     method: string,
     path: string,
     init: { json?: unknown; body?: Buffer | Readable; contentType?: string; accept?: string } = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.conn.token}` };
-    let body: RequestInit['body'];
-    if (init.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(init.json);
-    } else if (init.body !== undefined) {
-      headers['content-type'] = init.contentType ?? 'application/octet-stream';
-      body = init.body as unknown as RequestInit['body'];
-    }
-    if (init.accept) headers.accept = init.accept;
-    const res = await fetch(`${this.conn.url}${path}`, {
-      method,
-      headers,
-      body,
-      ...(init.body && !Buffer.isBuffer(init.body) ? { duplex: 'half' } : {}),
-    } as RequestInit);
-    if (!res.ok) {
-      let code = 'http_error';
-      let message = `${res.status} ${res.statusText}`;
-      let details: unknown;
-      try {
-        const err = (await res.json()) as ErrorBody;
-        code = err.error.code;
-        message = err.error.message;
-        details = err.error.details;
-      } catch {
-        // not our envelope; keep the status line
-      }
-      throw new ApiError(res.status, code, message, details);
-    }
-    return res;
+    // A path already filled in: a contract with no parameters to substitute.
+    const route = { method, url: path, schema: {} } as unknown as RouteContract;
+    const body =
+      init.body instanceof Readable
+        ? (Readable.toWeb(init.body) as unknown as ReadableStream<Uint8Array>)
+        : init.body;
+    return this.transport.send(route, {
+      ...(init.json !== undefined ? { json: init.json as never } : {}),
+      ...(body !== undefined ? { body } : {}),
+      ...(init.contentType ? { contentType: init.contentType } : {}),
+      ...(init.accept ? { accept: init.accept } : {}),
+    });
   }
 
   async json<T>(method: string, path: string, json?: unknown): Promise<T> {
@@ -61,16 +38,4 @@ export class ApiClient {
     if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
   }
-}
-
-/** Reads an exec stream response into typed frames, with the parser the agent's client uses. */
-export async function* execFrames(
-  body: ReadableStream<Uint8Array>,
-): AsyncGenerator<ExecStreamFrame> {
-  const decoder = new TextDecoder();
-  const parser = new ExecStreamParser();
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    yield* parser.push(decoder.decode(chunk, { stream: true }));
-  }
-  yield* parser.push(decoder.decode());
 }

@@ -1,97 +1,87 @@
 import { PaddockError } from '@paddock/shared';
-import { ApiClient, ApiError } from './apiClient.js';
+import { PaddockError as SdkError } from '@paddock/sdk';
 import { UsageError } from './args.js';
-import { app } from './commands/app.js';
-import { exec } from './commands/exec.js';
-import { files } from './commands/files.js';
-import { mcp } from './commands/mcp.js';
-import { pkg } from './commands/pkg.js';
-import { sandbox } from './commands/sandbox.js';
-import { serve } from './commands/serve.js';
-import { snapshot } from './commands/snapshot.js';
-import { task } from './commands/task.js';
-import { userspace } from './commands/userspace.js';
-import { resolveConnection } from './connection.js';
+import { COMMANDS } from './commandList.js';
+import { findCommand, findSubcommand, takesJson } from './commandTable.js';
+import { commandHelp, overviewHelp, subcommandHelp } from './help.js';
+import { setJsonMode } from './output.js';
 
-const USAGE = `paddock — self-hosted sandboxes for AI-built apps
+/** The arguments before a `--` (after it they are a command's own, for `exec`). */
+function ownArgs(argv: string[]): string[] {
+  const dash = argv.indexOf('--');
+  return dash < 0 ? argv : argv.slice(0, dash);
+}
 
-usage:
-  paddock serve                          run paddockd in the foreground
-  paddock app presets|create|ls|get|url|wake|rm|publish|checkpoints|fork|export ...
-  paddock sandbox create|ls|get|stop|start|rm|shell ...
-  paddock task run|ls|get|follow|diff|cancel ...
-  paddock snapshot create|ls|get|rm|export|import|restore|fork ...
-  paddock exec ID [--cwd DIR] [--env K=V] [--timeout MS] -- CMD [ARGS...]
-  paddock files get|put|ls|watch|push|pull ...
-  paddock pkg build|sign|verify|inspect ...   .paddockapp packages, on this machine
-  paddock userspace install|update|ls|rollback|uninstall ...
-  paddock mcp                            MCP server over stdio (needs an agent key)
-
-The daemon's URL and token come from PADDOCK_URL and PADDOCK_TOKEN, or from
-~/.config/paddock/config.json ({"url": ..., "token": ...}).`;
+/** `--json` comes off the arguments wherever it is (before `--`): it is every command's. */
+function takeJson(argv: string[]): { argv: string[]; json: boolean } {
+  const own = ownArgs(argv);
+  const kept = own.filter((a) => a !== '--json');
+  return { argv: [...kept, ...argv.slice(own.length)], json: kept.length !== own.length };
+}
 
 /** The CLI's entry: returns nothing, sets the exit code. */
 export async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  try {
-    let code: number;
-    switch (command) {
-      case 'serve':
-        code = await serve();
-        break;
-      case 'app':
-      case 'apps':
-        code = await app(new ApiClient(resolveConnection()), rest);
-        break;
-      case 'task':
-      case 'tasks':
-        code = await task(new ApiClient(resolveConnection()), rest);
-        break;
-      case 'snapshot':
-      case 'snapshots':
-        code = await snapshot(new ApiClient(resolveConnection()), rest);
-        break;
-      case 'sandbox':
-      case 'sandboxes':
-        code = await sandbox(new ApiClient(resolveConnection()), rest);
-        break;
-      case 'exec':
-        code = await exec(new ApiClient(resolveConnection()), rest);
-        break;
-      case 'files':
-        code = await files(new ApiClient(resolveConnection()), rest);
-        break;
-      case 'mcp':
-        code = await mcp(rest);
-        break;
-      case 'pkg':
-        code = await pkg(rest);
-        break;
-      case 'userspace':
-        code = await userspace(new ApiClient(resolveConnection()), rest);
-        break;
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        code = command === undefined ? 2 : 0;
-        break;
-      default:
-        console.error(`paddock: unknown command "${command}"\n\n${USAGE}`);
-        code = 2;
-    }
-    process.exitCode = code;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(err.message);
-      process.exitCode = 2;
-    } else if (err instanceof ApiError || err instanceof PaddockError) {
-      console.error(`paddock: ${err.code}: ${err.message}`);
-      process.exitCode = 1;
-    } else {
-      console.error(`paddock: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
-    }
+  process.exitCode = await run(argv);
+}
+
+async function run(argvIn: string[]): Promise<number> {
+  const { argv, json } = takeJson(argvIn);
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const target = findCommand(COMMANDS, rest[0]);
+    console.log(target ? commandHelp(target) : overviewHelp(COMMANDS));
+    return name === undefined ? 2 : 0;
   }
+  const command = findCommand(COMMANDS, name);
+  if (!command) {
+    console.error(`paddock: unknown command "${name}"\n\n${overviewHelp(COMMANDS)}`);
+    return 2;
+  }
+  const sub = findSubcommand(command, rest[0]);
+  const own = ownArgs(rest);
+  if (own.includes('--help') || own.includes('-h')) {
+    console.log(sub ? subcommandHelp(command, sub) : commandHelp(command));
+    return 0;
+  }
+  if (command.subcommands && !sub) {
+    console.error(
+      `paddock: ${rest[0] === undefined ? 'a subcommand is needed' : `unknown subcommand "${rest[0]}"`}\n\n${commandHelp(command)}`,
+    );
+    return 2;
+  }
+  if (json && !takesJson(command, sub)) {
+    console.error(
+      `paddock: ${[command.name, sub?.name].filter(Boolean).join(' ')} has no --json form`,
+    );
+    return 2;
+  }
+  setJsonMode(json);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      // The message says what was wrong; the table's usage says what is right.
+      const message = (err as Error).message;
+      if (message) console.error(`paddock: ${message}\n`);
+      console.error(sub ? subcommandHelp(command, sub) : commandHelp(command));
+      return 2;
+    }
+    return failed(err);
+  }
+}
+
+/** An API or other error: its line on stderr, exit code 1. */
+function failed(err: unknown): number {
+  if (err instanceof PaddockError || err instanceof SdkError) {
+    console.error(`paddock: ${err.code}: ${err.message}`);
+    return 1;
+  }
+  console.error(`paddock: ${err instanceof Error ? err.message : String(err)}`);
+  return 1;
+}
+
+/** node:util parseArgs refusing an unknown flag or a missing value: a usage error. */
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }

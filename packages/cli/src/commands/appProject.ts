@@ -3,18 +3,7 @@ import { parseArgs } from 'node:util';
 import type { App, GitPullResult, GitPushResult } from '@paddock/shared';
 import type { ApiClient } from '../apiClient.js';
 import { UsageError } from '../args.js';
-
-export const PROJECT_USAGE = `  paddock app import FILE --name NAME [--review] [--json]
-                                     (a project from a tar, tar.gz or zip; detection proposes its
-                                     sandbox.yaml; --review holds the processes until confirmed)
-  paddock app import --git URL --name NAME [--ref REF] [--token-env VAR] [--review] [--json]
-                                     (cloned in the sandbox; the token is read from the
-                                     environment variable VAR and kept sealed by the daemon)
-  paddock app confirm ID [--manifest FILE]
-                                     (start an import under review, with sandbox.yaml from FILE)
-  paddock app push ID --branch BRANCH [--url URL] [--force]
-  paddock app pull ID --branch BRANCH [--url URL]
-                                     (URL defaults to the repository the app came from)`;
+import { emit } from '../output.js';
 
 /** `paddock app import`: a project brought in from an archive file or a git repository. */
 export async function importProject(api: ApiClient, argv: string[]): Promise<number> {
@@ -27,7 +16,6 @@ export async function importProject(api: ApiClient, argv: string[]): Promise<num
       ref: { type: 'string' },
       'token-env': { type: 'string' },
       review: { type: 'boolean' },
-      json: { type: 'boolean' },
     },
   });
   const file = positionals[0];
@@ -36,7 +24,7 @@ export async function importProject(api: ApiClient, argv: string[]): Promise<num
     positionals.length > 1 ||
     (file === undefined) === (values.git === undefined)
   ) {
-    throw new UsageError(`usage:\n${PROJECT_USAGE}`);
+    throw new UsageError('');
   }
   let app: App;
   if (values.git !== undefined) {
@@ -63,7 +51,7 @@ export async function importProject(api: ApiClient, argv: string[]): Promise<num
     });
     app = (await res.json()) as App;
   }
-  printImport(app, values.json === true);
+  emit(app, printImport);
   return 0;
 }
 
@@ -74,7 +62,7 @@ export async function confirmImport(api: ApiClient, argv: string[]): Promise<num
     allowPositionals: true,
     options: { manifest: { type: 'string' } },
   });
-  if (positionals.length !== 1) throw new UsageError(`usage:\n${PROJECT_USAGE}`);
+  if (positionals.length !== 1) throw new UsageError('');
   const manifest =
     values.manifest === undefined ? undefined : fs.readFileSync(values.manifest, 'utf8');
   const app = await api.json<App>(
@@ -82,7 +70,7 @@ export async function confirmImport(api: ApiClient, argv: string[]): Promise<num
     `/v1/apps/${positionals[0]}/import/confirm`,
     manifest === undefined ? {} : { manifest },
   );
-  console.log(`${app.id}\t${app.import?.state ?? '-'}`);
+  emit(app, (a) => console.log(`${a.id}\t${a.import?.state ?? '-'}`));
   return 0;
 }
 
@@ -101,7 +89,7 @@ export async function gitSync(
       ...(way === 'push' ? { force: { type: 'boolean' as const } } : {}),
     },
   });
-  if (positionals.length !== 1 || !values.branch) throw new UsageError(`usage:\n${PROJECT_USAGE}`);
+  if (positionals.length !== 1 || !values.branch) throw new UsageError('');
   const body = {
     branch: values.branch,
     ...(values.url !== undefined ? { url: values.url } : {}),
@@ -110,20 +98,18 @@ export async function gitSync(
   const path = `/v1/apps/${positionals[0]}/git/${way}`;
   if (way === 'push') {
     const r = await api.json<GitPushResult>('POST', path, body);
-    console.log(`${r.commit}\t${r.url}\t${r.branch}`);
+    emit(r, () => console.log(`${r.commit}\t${r.url}\t${r.branch}`));
   } else {
     const r = await api.json<GitPullResult>('POST', path, body);
-    console.log(`${r.checkpoint}\t${r.changed ? 'changed' : 'unchanged'}\t(was ${r.previous})`);
+    emit(r, () =>
+      console.log(`${r.checkpoint}\t${r.changed ? 'changed' : 'unchanged'}\t(was ${r.previous})`),
+    );
   }
   return 0;
 }
 
 /** What detection found and where the app stands, or the whole app as JSON. */
-function printImport(app: App, json: boolean): void {
-  if (json) {
-    console.log(JSON.stringify(app, null, 2));
-    return;
-  }
+function printImport(app: App): void {
   const d = app.import?.detection;
   console.log(
     [app.id, app.name, app.import?.state ?? '-', d?.kind ?? '-', d?.package_manager ?? '-'].join(

@@ -1,12 +1,15 @@
 import { parseArgs } from 'node:util';
-import { execFrames, type ApiClient } from '../apiClient.js';
+import type { ExecResult } from '@paddock/shared';
+import { ROUTES, type Paddock } from '@paddock/sdk';
 import { UsageError, keyValues } from '../args.js';
+import { isJson } from '../output.js';
 
 /**
  * `paddock exec ID [--cwd DIR] [--env K=V] [--timeout MS] -- CMD [ARGS...]` streams the output
  * and exits with the command's code. One word after `--` runs through `sh -c`; several are argv.
+ * With --json the output is buffered and printed as the API's result, and the code is the same.
  */
-export async function exec(api: ApiClient, argv: string[]): Promise<number> {
+export async function exec(pd: Paddock, argv: string[]): Promise<number> {
   const dash = argv.indexOf('--');
   if (dash < 0 || dash === argv.length - 1) {
     throw new UsageError(
@@ -23,35 +26,37 @@ export async function exec(api: ApiClient, argv: string[]): Promise<number> {
     },
   });
   const id = positionals[0];
-  if (!id) throw new UsageError('paddock exec needs a sandbox id');
-  const cmd = argv.slice(dash + 1);
-  const body = {
-    ...(cmd.length === 1 ? { command: cmd[0] } : { argv: cmd }),
+  if (!id || positionals.length > 1) throw new UsageError('paddock exec needs one sandbox id');
+  const words = argv.slice(dash + 1);
+  const cmd = words.length === 1 ? words[0]! : words;
+  const options = {
     ...(values.cwd ? { cwd: values.cwd } : {}),
     ...(values.env ? { env: keyValues(values.env) } : {}),
-    ...(values.timeout ? { timeout_ms: Number(values.timeout) } : {}),
+    ...(values.timeout ? { timeoutMs: Number(values.timeout) } : {}),
   };
-  const res = await api.request('POST', `/v1/sandboxes/${id}/exec`, {
-    json: body,
-    accept: 'text/event-stream',
-  });
-  if (!res.body) throw new Error('the daemon sent no stream');
-  for await (const frame of execFrames(res.body)) {
-    if (frame.event === 'stdout') process.stdout.write(frame.data.text);
-    else if (frame.event === 'stderr') process.stderr.write(frame.data.text);
-    else if (frame.event === 'error') {
-      console.error(`paddock: ${frame.data.code}: ${frame.data.message}`);
-      return 1;
-    } else if (frame.event === 'exit') {
-      const result = frame.data;
-      if (result.state !== 'exited') {
-        console.error(
-          `paddock: command ${result.state}${result.signal ? ` (${result.signal})` : ''}`,
-        );
-      }
-      return result.exit_code ?? 128 + (result.state === 'timed_out' ? 14 : 9);
+  let result: ExecResult;
+  if (isJson()) {
+    result = (await pd.transport.call(ROUTES.exec.exec, {
+      params: { id },
+      body: {
+        ...(typeof cmd === 'string' ? { command: cmd } : { argv: cmd }),
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.timeoutMs ? { timeout_ms: options.timeoutMs } : {}),
+      },
+    })) as ExecResult;
+    console.log(JSON.stringify(result, null, 2));
+  } else {
+    result = await pd.sandboxes.connect(id).exec(cmd, {
+      ...options,
+      onStdout: (text) => process.stdout.write(text),
+      onStderr: (text) => process.stderr.write(text),
+    });
+    if (result.state !== 'exited') {
+      console.error(
+        `paddock: command ${result.state}${result.signal ? ` (${result.signal})` : ''}`,
+      );
     }
   }
-  console.error('paddock: the stream ended without an exit status');
-  return 1;
+  return result.exit_code ?? 128 + (result.state === 'timed_out' ? 14 : 9);
 }

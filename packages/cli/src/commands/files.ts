@@ -3,86 +3,71 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
-import { SseParser, type FileWatchFrame } from '@paddock/shared';
-import type { ApiClient } from '../apiClient.js';
+import type { Files, Paddock } from '@paddock/sdk';
 import { UsageError } from '../args.js';
+import { legacyClient } from '../client.js';
+import { emit, printTable } from '../output.js';
+import { uploadBody } from '../progress.js';
 import { pullDir, pushDir } from './filesArchive.js';
 
-const USAGE = `usage:
-  paddock files get ID PATH [LOCAL]   (LOCAL "-" or absent: stdout)
-  paddock files put ID LOCAL PATH     (LOCAL "-": stdin)
-  paddock files ls ID [PATH] [--depth N]
-  paddock files watch ID [PATH] [--recursive] [--include-ignored]
-                                      (a line per change: TYPE KIND PATH, until interrupted)
-  paddock files push ID LOCAL_DIR REMOTE_DIR   (a directory tree, as a tar stream)
-  paddock files pull ID REMOTE_DIR LOCAL_DIR`;
-
 /** Follows a watch, printing `created|changed|removed KIND PATH` and `overflow - PATH` lines. */
-async function watch(api: ApiClient, id: string, argv: string[]): Promise<number> {
+async function watch(files: Files, argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: { recursive: { type: 'boolean' }, 'include-ignored': { type: 'boolean' } },
   });
-  if (positionals.length > 1) throw new UsageError(USAGE);
-  const query = new URLSearchParams({ path: positionals[0] ?? '.' });
-  if (values.recursive) query.set('recursive', 'true');
-  if (values['include-ignored']) query.set('include_ignored', 'true');
-  const res = await api.request('GET', `/v1/sandboxes/${id}/files/watch?${query}`, {
-    accept: 'text/event-stream',
+  if (positionals.length > 1) throw new UsageError('');
+  const frames = files.watch(positionals[0] ?? '.', {
+    recursive: values.recursive === true,
+    includeIgnored: values['include-ignored'] === true,
   });
-  const parser = new SseParser<FileWatchFrame>();
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    for (const frame of parser.push(decoder.decode(chunk, { stream: true }))) {
-      if (frame.event === 'ready') console.error(`watching ${frame.data.path}`);
-      else if (frame.event === 'overflow') console.log(`overflow\t-\t${frame.data.path}`);
-      else if (frame.event === 'error') {
-        console.error(`paddock: ${frame.data.code}: ${frame.data.message}`);
-        return 1;
-      } else console.log(`${frame.data.type}\t${frame.data.kind}\t${frame.data.path}`);
-    }
+  for await (const frame of frames) {
+    if (frame.event === 'ready') console.error(`watching ${frame.data.path}`);
+    else if (frame.event === 'overflow') console.log(`overflow\t-\t${frame.data.path}`);
+    else if (frame.event === 'error') {
+      console.error(`paddock: ${frame.data.code}: ${frame.data.message}`);
+      return 1;
+    } else console.log(`${frame.data.type}\t${frame.data.kind}\t${frame.data.path}`);
   }
   return 0;
 }
 
-export async function files(api: ApiClient, argv: string[]): Promise<number> {
+export async function files(pd: Paddock, argv: string[]): Promise<number> {
   const [sub, id, a, b] = argv;
-  if (!id) throw new UsageError(USAGE);
-  if (sub === 'watch') return watch(api, id, argv.slice(2));
-  if (sub === 'push' && a && b && argv.length === 4) return pushDir(api, id, a, b);
-  if (sub === 'pull' && a && b && argv.length === 4) return pullDir(api, id, a, b);
+  if (!id) throw new UsageError('');
+  const sbFiles = pd.sandboxes.connect(id).files;
+  if (sub === 'watch') return watch(sbFiles, argv.slice(2));
+  if (sub === 'push' && a && b && argv.length === 4) return pushDir(legacyClient(), id, a, b);
+  if (sub === 'pull' && a && b && argv.length === 4) return pullDir(legacyClient(), id, a, b);
   if (sub === 'get' && a) {
-    const res = await api.request('GET', `/v1/sandboxes/${id}/files?path=${encodeURIComponent(a)}`);
-    if (!res.body) return 1;
+    const body = await sbFiles.readStream(a);
     const out = !b || b === '-' ? process.stdout : fs.createWriteStream(b);
-    await pipeline(Readable.fromWeb(res.body as WebReadableStream), out);
+    await pipeline(Readable.fromWeb(body as WebReadableStream), out);
     return 0;
   }
   if (sub === 'put' && a && b) {
-    const body = a === '-' ? process.stdin : fs.createReadStream(a);
-    const res = await api.request(
-      'PUT',
-      `/v1/sandboxes/${id}/files?path=${encodeURIComponent(b)}`,
-      { body },
-    );
-    const written = (await res.json()) as { path: string; size: number };
-    console.log(`${written.path}\t${written.size} bytes`);
+    const body = Readable.toWeb(uploadBody(a, 'uploading')) as ReadableStream<Uint8Array>;
+    emit(await sbFiles.write(b, body), (w) => console.log(`${w.path}\t${w.size} bytes`));
     return 0;
   }
   if (sub === 'ls') {
-    const depthFlag = argv.indexOf('--depth');
-    const depth = depthFlag > 0 ? (argv[depthFlag + 1] ?? '1') : '1';
-    const path = a && a !== '--depth' ? a : '.';
-    const res = await api.json<{ entries: { path: string; type: string; size: number }[] }>(
-      'GET',
-      `/v1/sandboxes/${id}/files/list?path=${encodeURIComponent(path)}&depth=${depth}`,
+    const { values, positionals } = parseArgs({
+      args: argv.slice(2),
+      allowPositionals: true,
+      options: { depth: { type: 'string' } },
+    });
+    if (positionals.length > 1) throw new UsageError('');
+    const depth = Number(values.depth ?? '1');
+    const listing = await sbFiles.list(positionals[0] ?? '.', { depth });
+    emit(listing, ({ entries }) =>
+      printTable(entries, ['TYPE', 'SIZE', 'PATH'], (e) => [
+        e.type === 'directory' ? 'd' : e.type === 'symlink' ? 'l' : '-',
+        e.size,
+        e.path,
+      ]),
     );
-    for (const e of res.entries)
-      console.log(
-        `${e.type === 'directory' ? 'd' : e.type === 'symlink' ? 'l' : '-'}\t${e.size}\t${e.path}`,
-      );
     return 0;
   }
-  throw new UsageError(USAGE);
+  throw new UsageError('');
 }

@@ -7,6 +7,7 @@ import type { SandboxArchiveResult } from '@paddock/shared';
 import { ArchiveEntryCheck, readUntrustedTar } from '@paddock/snapshots';
 import tar from 'tar-stream';
 import type { ApiClient } from '../apiClient.js';
+import { emit } from '../output.js';
 
 /** A pull's bounds on this machine: generous, but a runaway stream still ends. */
 const PULL_LIMITS = { maxBytes: 1024 ** 4, maxEntries: 1_000_000 };
@@ -38,7 +39,7 @@ export async function pushDir(
   );
   await packing;
   const result = (await res.json()) as SandboxArchiveResult;
-  console.log(`${result.path}\t${result.files} files\t${result.bytes} bytes`);
+  emit(result, (r) => console.log(`${r.path}\t${r.files} files\t${r.bytes} bytes`));
   return 0;
 }
 
@@ -115,6 +116,8 @@ export async function pullDir(
   }
   // Modes last, deepest first: a read-only directory must not stop what goes in it.
   for (const [dir, mode] of dirModes.reverse()) await fsp.chmod(dir, mode);
-  console.log(`${localDir}\t${files} files\t${bytes} bytes`);
+  emit({ path: localDir, files, bytes }, (r) =>
+    console.log(`${r.path}\t${r.files} files\t${r.bytes} bytes`),
+  );
   return 0;
 }

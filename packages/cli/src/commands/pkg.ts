@@ -10,19 +10,9 @@ import {
 import type { AppPackageManifest } from '@paddock/shared';
 import { readAppKey } from '../appKeyFile.js';
 import { UsageError } from '../args.js';
+import { isJson } from '../output.js';
 import { buildPackage } from './pkgBuild.js';
 import { fields, humanBytes, packageScan, printIssues, versionOf } from './pkgOutput.js';
-
-const USAGE = `usage:
-  paddock pkg build DIR --key KEYFILE [-o OUT.paddockapp] [--set-id]
-      DIR/paddock-app.json checked, its id the key's (KEYFILE is made when missing;
-      --set-id writes the key's id into the manifest), DIR packed and signed. Leaves out
-      node_modules, .git, the key file and .paddockapp files at the top of DIR.
-      OUT defaults to NAME-VERSION.paddockapp here.
-  paddock pkg sign FILE --key KEYFILE [-o OUT]   (adds or replaces the signature; OUT: FILE)
-  paddock pkg verify FILE                        (the signature, against the manifest's id)
-  paddock pkg inspect FILE [--json]              (manifest, scan report and entries)
-These read and write local files only; they need no daemon.`;
 
 /** `paddock pkg …`: .paddockapp packages on this machine. */
 export async function pkg(argv: string[]): Promise<number> {
@@ -45,11 +35,10 @@ export async function pkg(argv: string[]): Promise<number> {
       case 'verify':
         return verify(file);
       case 'inspect':
-        return inspect(file, values.json === true);
+        return inspect(file, isJson());
     }
   }
-  console.error(USAGE);
-  return 2;
+  throw new UsageError('');
 }
 
 function parse(args: string[]) {
@@ -61,11 +50,10 @@ function parse(args: string[]) {
         key: { type: 'string' },
         output: { type: 'string', short: 'o' },
         'set-id': { type: 'boolean' },
-        json: { type: 'boolean' },
       },
     });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
+    throw new UsageError((err as Error).message);
   }
 }
 

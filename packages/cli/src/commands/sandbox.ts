@@ -1,18 +1,12 @@
 import { parseArgs } from 'node:util';
-import type { Sandbox } from '@paddock/shared';
-import type { ApiClient } from '../apiClient.js';
-import { keyValues } from '../args.js';
+import type { Paddock, QueryOf, ROUTES, SandboxInfo, SandboxRecord } from '@paddock/sdk';
+import { UsageError, keyValues } from '../args.js';
+import { resolveConnection } from '../connection.js';
+import { emit, emitTable } from '../output.js';
+import { formatFields } from '../table.js';
 import { shell } from './shell.js';
 
-const USAGE = `usage:
-  paddock sandbox create [--memory MB] [--cpus N] [--pids N] [--disk MB] [--env K=V]... [--meta K=V]... [--json]
-  paddock sandbox ls [--status STATUS] [--json]
-  paddock sandbox get ID
-  paddock sandbox stop|start ID
-  paddock sandbox rm ID...
-  paddock sandbox shell ID [--cwd DIR] [--shell PATH]`;
-
-export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
+export async function sandbox(pd: Paddock, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'create': {
@@ -25,7 +19,6 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
           disk: { type: 'string' },
           env: { type: 'string', multiple: true },
           meta: { type: 'string', multiple: true },
-          json: { type: 'boolean' },
         },
       });
       const limits: Record<string, number> = {};
@@ -38,50 +31,39 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
         ...(values.env ? { env: keyValues(values.env) } : {}),
         ...(values.meta ? { metadata: keyValues(values.meta) } : {}),
       };
-      const sb = await api.json<Sandbox>('POST', '/v1/sandboxes', body);
-      console.log(values.json ? JSON.stringify(sb, null, 2) : sb.id);
+      const sb = await pd.sandboxes.create(body);
+      emit(sb.info, () => console.log(sb.id));
       return 0;
     }
     case 'ls': {
       const { values } = parseArgs({
         args: rest,
-        options: { status: { type: 'string' }, json: { type: 'boolean' } },
+        options: { status: { type: 'string' } },
       });
-      const items: Sandbox[] = [];
-      let cursor: string | null = null;
-      do {
-        const q = new URLSearchParams({ limit: '500' });
-        if (values.status) q.set('status', values.status);
-        if (cursor) q.set('cursor', cursor);
-        const page: { items: Sandbox[]; next_cursor: string | null } = await api.json(
-          'GET',
-          `/v1/sandboxes?${q.toString()}`,
-        );
-        items.push(...page.items);
-        cursor = page.next_cursor;
-      } while (cursor);
-      if (values.json) {
-        console.log(JSON.stringify(items, null, 2));
-      } else {
-        console.log(['ID', 'STATUS', 'MEMORY', 'CPUS', 'CREATED'].join('\t'));
-        for (const s of items) {
-          console.log(
-            [s.id, s.status, `${s.limits.memory_mb}M`, s.limits.cpus, s.created_at].join('\t'),
-          );
-        }
-      }
+      type Query = NonNullable<QueryOf<typeof ROUTES.sandboxes.list>>;
+      const query = { limit: 500, ...(values.status ? { status: values.status } : {}) } as Query;
+      const items: SandboxRecord[] = [];
+      for await (const s of pd.sandboxes.all(query)) items.push(s);
+      emitTable(items, ['ID', 'STATUS', 'MEMORY', 'CPUS', 'CREATED'], (s) => [
+        s.id,
+        s.status,
+        `${s.limits.memory_mb}M`,
+        s.limits.cpus,
+        s.created_at,
+      ]);
       return 0;
     }
     case 'get': {
       if (!rest[0]) break;
-      console.log(JSON.stringify(await api.json('GET', `/v1/sandboxes/${rest[0]}`), null, 2));
+      emit((await pd.sandboxes.get(rest[0])).info as SandboxInfo, printSandbox);
       return 0;
     }
     case 'stop':
     case 'start': {
       if (!rest[0]) break;
-      const sb = await api.json<Sandbox>('POST', `/v1/sandboxes/${rest[0]}/${sub}`, {});
-      console.log(`${sb.id}\t${sb.status}`);
+      const handle = pd.sandboxes.connect(rest[0]);
+      const sb = await (sub === 'stop' ? handle.stop() : handle.start());
+      emit(sb, () => console.log(`${sb.id}\t${sb.status}`));
       return 0;
     }
     case 'shell': {
@@ -91,17 +73,28 @@ export async function sandbox(api: ApiClient, argv: string[]): Promise<number> {
         options: { cwd: { type: 'string' }, shell: { type: 'string' } },
       });
       if (positionals.length !== 1) break;
-      return shell(api.conn, positionals[0] as string, values);
+      return shell(resolveConnection(), positionals[0] as string, values);
     }
     case 'rm': {
       if (rest.length === 0) break;
-      for (const id of rest) {
-        await api.json('DELETE', `/v1/sandboxes/${id}`);
-        console.log(id);
-      }
+      for (const id of rest) await pd.sandboxes.connect(id).delete();
+      emit({ deleted: rest }, ({ deleted }) => console.log(deleted.join('\n')));
       return 0;
     }
   }
-  console.error(USAGE);
-  return 2;
+  throw new UsageError('');
+}
+
+/** A sandbox's human form: status, limits, preview and processes. */
+function printSandbox(s: SandboxInfo): void {
+  console.log(
+    formatFields([
+      ['id', s.id],
+      ['status', s.status],
+      ['limits', `${s.limits.memory_mb}M memory, ${s.limits.cpus} cpus`],
+      ['preview', `${s.preview.status} ${s.preview.url ?? ''}`],
+      ['processes', s.processes.map((p) => `${p.name}:${p.status}`).join(' ') || '-'],
+      ['created', s.created_at],
+    ]),
+  );
 }

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { PTY_LIMITS, type PtyOutput } from '@paddock/shared';
-import { ApiError } from '../apiClient.js';
+import { PaddockError } from '@paddock/sdk';
 import type { Connection } from '../connection.js';
 
 export interface ShellOptions {
@@ -9,12 +9,12 @@ export interface ShellOptions {
 }
 
 /** Why the handshake was refused, as the API's error envelope says. */
-function refusal(status: number, body: string): ApiError {
+function refusal(status: number, body: string): PaddockError {
   try {
     const e = (JSON.parse(body) as { error: { code: string; message: string } }).error;
-    return new ApiError(status, e.code, e.message);
+    return new PaddockError(e.code, e.message, status);
   } catch {
-    return new ApiError(status, 'http_error', `the daemon answered ${status}`);
+    return new PaddockError('http_error', `the daemon answered ${status}`, status);
   }
 }
 

@@ -1,29 +1,16 @@
 import { parseArgs } from 'node:util';
-import { SseParser, type Task, type TaskStreamFrame } from '@paddock/shared';
-import type { ApiClient } from '../apiClient.js';
-
-const USAGE = `usage:
-  paddock task run SANDBOX --script 'CMD' [--timeout SECONDS] [--follow]
-  paddock task run SANDBOX --provider claude-code|codex|opencode --prompt 'TEXT' [--model M] [--follow]
-  paddock task ls SANDBOX
-  paddock task get TASK
-  paddock task follow TASK          (the log so far, then live, until the task ends)
-  paddock task diff TASK
-  paddock task cancel TASK`;
+import { ROUTES, type Paddock, type Task, type TaskHandle, type TaskSpec } from '@paddock/sdk';
+import { UsageError } from '../args.js';
+import { emit, emitTable, isJson } from '../output.js';
+import { formatFields } from '../table.js';
 
 /** Prints a task's log as it streams and returns the task as it ended. */
-async function follow(api: ApiClient, id: string): Promise<Task | null> {
-  const res = await api.request('GET', `/v1/tasks/${id}/stream`, { accept: 'text/event-stream' });
-  const parser = new SseParser<TaskStreamFrame>((event) =>
-    ['log', 'status', 'result'].includes(event),
-  );
-  const decoder = new TextDecoder();
+async function follow(handle: TaskHandle): Promise<Task | null> {
   let last: Task | null = null;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    for (const frame of parser.push(decoder.decode(chunk, { stream: true }))) {
-      if (frame.event === 'log') process.stdout.write(frame.data.text);
-      else if (frame.event === 'result') last = frame.data;
-    }
+  for await (const frame of handle.events()) {
+    // --json: the log goes to stderr, so stdout holds only the task's JSON at the end.
+    if (frame.event === 'log') (isJson() ? process.stderr : process.stdout).write(frame.data.text);
+    else if (frame.event === 'result') last = frame.data;
   }
   return last;
 }
@@ -40,7 +27,7 @@ function summary(t: Task): string {
   return `${t.id}\t${t.status}${verdict}${why}`;
 }
 
-export async function task(api: ApiClient, argv: string[]): Promise<number> {
+export async function task(pd: Paddock, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'run': {
@@ -58,52 +45,80 @@ export async function task(api: ApiClient, argv: string[]): Promise<number> {
       });
       if (positionals.length !== 1) break;
       const provider = values.provider ?? 'command';
-      const input =
-        provider === 'command'
-          ? { script: values.script }
-          : { prompt: values.prompt, ...(values.model ? { model: values.model } : {}) };
       if (provider === 'command' ? !values.script : !values.prompt) break;
-      const created = await api.json<Task>('POST', `/v1/sandboxes/${positionals[0]}/tasks`, {
-        provider,
-        input,
-        ...(values.timeout ? { timeout_seconds: Number(values.timeout) } : {}),
+      const spec = (
+        provider === 'command'
+          ? { provider, script: values.script }
+          : { provider, prompt: values.prompt, ...(values.model ? { model: values.model } : {}) }
+      ) as TaskSpec;
+      const handle = await pd.tasks.run(positionals[0]!, spec, {
+        ...(values.timeout ? { timeoutSeconds: Number(values.timeout) } : {}),
       });
       if (!values.follow) {
-        console.log(summary(created));
+        emit(handle.task, (t) => console.log(summary(t)));
         return 0;
       }
-      const done = await follow(api, created.id);
-      if (done) console.error(summary(done));
-      return done?.status === 'succeeded' ? 0 : 1;
+      return verdict(await follow(handle));
     }
     case 'ls': {
       if (rest.length !== 1) break;
-      const { items } = await api.json<{ items: Task[] }>('GET', `/v1/sandboxes/${rest[0]}/tasks`);
-      for (const t of items) console.log(summary(t));
+      emitTable(
+        await pd.tasks.list(rest[0]!),
+        ['ID', 'PROVIDER', 'STATUS', 'CREATED', 'CHECKPOINT'],
+        (t) => [t.id, t.provider, t.status, t.created_at, t.result?.checkpoint?.slice(0, 12)],
+      );
       return 0;
     }
     case 'get': {
       if (rest.length !== 1) break;
-      console.log(JSON.stringify(await api.json('GET', `/v1/tasks/${rest[0]}`), null, 2));
+      emit((await pd.tasks.get(rest[0]!)).task, printTask);
       return 0;
     }
     case 'follow': {
       if (rest.length !== 1) break;
-      const done = await follow(api, rest[0]!);
-      if (done) console.error(summary(done));
-      return done?.status === 'succeeded' ? 0 : 1;
+      return verdict(await follow(await pd.tasks.get(rest[0]!)));
     }
     case 'diff': {
       if (rest.length !== 1) break;
-      process.stdout.write(await (await api.request('GET', `/v1/tasks/${rest[0]}/diff`)).text());
+      const params = { id: rest[0]! };
+      process.stdout.write(await (await pd.transport.send(ROUTES.tasks.diff, { params })).text());
       return 0;
     }
     case 'cancel': {
       if (rest.length !== 1) break;
-      console.log(summary(await api.json<Task>('POST', `/v1/tasks/${rest[0]}/cancel`, {})));
+      const params = { id: rest[0]! };
+      emit(await pd.transport.call(ROUTES.tasks.cancel, { params }), (t) =>
+        console.log(summary(t as Task)),
+      );
       return 0;
     }
   }
-  console.error(USAGE);
-  return 2;
+  throw new UsageError('');
+}
+
+/**
+ * The end of a followed task: its verdict on stderr after the log (the task's JSON on stdout
+ * with --json); exit 0 only when it succeeded.
+ */
+function verdict(done: Task | null): number {
+  if (done && isJson()) console.log(JSON.stringify(done, null, 2));
+  else if (done) console.error(summary(done));
+  return done?.status === 'succeeded' ? 0 : 1;
+}
+
+function printTask(t: Task): void {
+  const r = t.result;
+  console.log(
+    formatFields([
+      ['id', t.id],
+      ['sandbox', t.sandbox_id],
+      ['provider', t.provider],
+      ['status', t.status_reason ? `${t.status} (${t.status_reason})` : t.status],
+      ['exit code', r?.exit_code],
+      ['build', r?.build_status],
+      ['files changed', r?.files_changed.length],
+      ['checkpoint', r?.checkpoint],
+      ['created', t.created_at],
+    ]),
+  );
 }

@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { inspectPackage, parsePackageManifest } from '@paddock/app-package';
 import type { InstallResult, PurgePlan, UserspaceApp, UserspaceAppList } from '@paddock/shared';
-import { ApiError, type ApiClient } from '../apiClient.js';
+import { PaddockError } from '@paddock/sdk';
+import type { ApiClient } from '../apiClient.js';
 import { UsageError } from '../args.js';
+import { emit, emitTable, isJson } from '../output.js';
 import { uploadPackage } from './packageUpload.js';
-import { humanBytes, printIssues } from './pkgOutput.js';
+import { humanBytes, printIssues, versionOf } from './pkgOutput.js';
 import { appSummary, printInstallResult } from './userspaceOutput.js';
 import {
   getRequest,
@@ -15,17 +17,6 @@ import {
   uninstallRequest,
   type PackageSource,
 } from './userspaceRequests.js';
-
-const USAGE = `usage:
-  paddock userspace install FILE|HTTPS-URL [--consent] [--json]
-      a file is uploaded (progress on stderr), a URL fetched by the daemon; --consent grants
-      every permission the package requires (else such a version waits as pending_consent)
-  paddock userspace update FILE|HTTPS-URL [--consent] [--json]
-      the same, for an installed app (a file's app is checked first; a URL's is not)
-  paddock userspace ls|list [--trashed] [--json]
-  paddock userspace rollback ID [--restore-data]   (back to the previous version)
-  paddock userspace uninstall ID                   (to the trash, with its data)
-  paddock userspace uninstall ID --purge [--yes]   (for good; without --yes, what would go)`;
 
 /** `paddock userspace …`: installed userspace apps. */
 export async function userspace(api: ApiClient, argv: string[]): Promise<number> {
@@ -39,22 +30,27 @@ export async function userspace(api: ApiClient, argv: string[]): Promise<number>
       const source = packageSource(first);
       if (sub === 'update' && !(await checkInstalled(api, source))) return 1;
       const result = await install(api, source, values.consent === true);
-      return printInstallResult(result, values.json === true);
+      return printInstallResult(result, isJson());
     }
     case 'ls':
     case 'list': {
       if (positionals.length !== 0) break;
       const req = listRequest(values.trashed === true);
       const { items } = await api.json<UserspaceAppList>(req.method, req.path);
-      if (values.json) console.log(JSON.stringify(items, null, 2));
-      else for (const a of items) console.log(appSummary(a));
+      emitTable(items, ['ID', 'NAME', 'VERSION', 'STATUS', 'PROVENANCE'], (a) => [
+        a.id,
+        a.name,
+        versionOf(a),
+        a.status,
+        a.provenance,
+      ]);
       return 0;
     }
     case 'rollback': {
       if (positionals.length !== 1 || first === undefined) break;
       const req = rollbackRequest(first, values['restore-data'] === true);
       const app = await api.json<UserspaceApp>(req.method, req.path, req.json);
-      console.log(values.json ? JSON.stringify(app, null, 2) : appSummary(app));
+      emit(app, (a) => console.log(appSummary(a)));
       return 0;
     }
     case 'uninstall':
@@ -63,8 +59,7 @@ export async function userspace(api: ApiClient, argv: string[]): Promise<number>
       return uninstall(api, first, values.purge === true, values.yes === true);
     }
   }
-  console.error(USAGE);
-  return 2;
+  throw new UsageError('');
 }
 
 function parse(args: string[]) {
@@ -74,7 +69,6 @@ function parse(args: string[]) {
       allowPositionals: true,
       options: {
         consent: { type: 'boolean' },
-        json: { type: 'boolean' },
         trashed: { type: 'boolean' },
         'restore-data': { type: 'boolean' },
         purge: { type: 'boolean' },
@@ -82,7 +76,7 @@ function parse(args: string[]) {
       },
     });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
+    throw new UsageError((err as Error).message);
   }
 }
 
@@ -114,7 +108,7 @@ async function checkInstalled(api: ApiClient, source: PackageSource): Promise<bo
     await api.json<UserspaceApp>(req.method, req.path);
     return true;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) {
+    if (err instanceof PaddockError && err.status === 404) {
       console.error(
         `paddock: ${parsed.manifest.id} (${parsed.manifest.name}) is not installed; ` +
           'use paddock userspace install',
@@ -129,15 +123,17 @@ async function uninstall(api: ApiClient, id: string, purge: boolean, yes: boolea
   const req = uninstallRequest(id, purge, yes);
   if (!purge) {
     await api.json(req.method, req.path);
-    console.log(`${id}\ttrashed`);
+    emit({ id, status: 'trashed' }, () => console.log(`${id}\ttrashed`));
     return 0;
   }
   try {
     const plan = await api.json<PurgePlan>(req.method, req.path);
-    console.log(`${id}\tpurged\t${plan.paths.length} paths, ${humanBytes(plan.bytes)}`);
+    emit(plan, () =>
+      console.log(`${id}\tpurged\t${plan.paths.length} paths, ${humanBytes(plan.bytes)}`),
+    );
     return 0;
   } catch (err) {
-    if (yes || !(err instanceof ApiError) || err.code !== 'confirmation_required') throw err;
+    if (yes || !(err instanceof PaddockError) || err.code !== 'confirmation_required') throw err;
     const plan = err.details as Partial<PurgePlan> | undefined;
     console.log(`purging ${id} would remove, for good:`);
     for (const p of plan?.paths ?? []) console.log(`  ${p}`);
