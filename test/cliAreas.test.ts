@@ -176,6 +176,27 @@ describe('paddock: every area, as tables and as JSON', () => {
     const entries = await json<{ key: string; value?: string }[]>(['config', 'ls', appId]);
     assert.equal(entries.find((e) => e.key === 'GREETING')?.value, 'hi again');
     await ok(['config', 'rm', appId, 'GREETING']);
+    // A model key: sealed, for agent tasks, injected by the egress proxy for one host.
+    await ok(
+      ['config', 'set', appId, 'MODEL_KEY', '--secret', '--access', 'agent_access'].concat([
+        '--inject-host',
+        'api.example.com',
+        '--inject-header',
+        'x-api-key',
+      ]),
+      { stdin: `${secret}\n` },
+    );
+    const model = (
+      await json<{ key: string; access_policy: string; inject: unknown }[]>(['config', 'ls', appId])
+    ).find((e) => e.key === 'MODEL_KEY');
+    assert.equal(model?.access_policy, 'agent_access');
+    assert.deepEqual(model?.inject, {
+      hosts: ['api.example.com'],
+      header: 'x-api-key',
+      format: '{value}',
+    });
+    const half = await run(['config', 'set', appId, 'X', 'v', '--inject-host', 'a.example.com']);
+    assert.equal(half.code, 2, 'an injection needs a header too');
   });
 
   it('allows and denies egress hosts for an app and a sandbox, and lists denials', async () => {

@@ -22,9 +22,9 @@ export const INSTANCE_COMMANDS: Command[] = [
       ),
       sub(
         'set',
-        'APP KEY [VALUE] [--secret] [--access POLICY]',
-        'set a value; --secret reads it from stdin or a prompt',
-        'printf %s "$TOKEN" | paddock config set app0123 API_TOKEN --secret',
+        'APP KEY [VALUE] [--secret] [--access POLICY] [--inject-host HOST]... [--inject-header NAME] [--inject-format FORMAT]',
+        'set a value; --secret reads it from stdin or a prompt; --inject-* has the egress proxy put it into a header for those hosts',
+        'printf %s "$KEY" | paddock config set app0123 ANTHROPIC_API_KEY --secret --access agent_access --inject-host api.anthropic.com --inject-header x-api-key',
       ),
       sub('rm', 'APP KEY', 'delete a value', 'paddock config rm app0123 API_TOKEN'),
     ],

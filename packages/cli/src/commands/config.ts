@@ -1,11 +1,9 @@
 import { parseArgs } from 'node:util';
-import { AppConfig, type ConfigEntry, type Paddock } from '@paddock/sdk';
+import { AppConfig, type ConfigEntry, type ConfigInput, type Paddock } from '@paddock/sdk';
+import { ACCESS_POLICIES, type AccessPolicy } from '@paddock/shared';
 import { UsageError } from '../args.js';
 import { emit, emitTable } from '../output.js';
 import { readSecret } from '../secretInput.js';
-
-const ACCESS = ['control_plane_only', 'runtime_access', 'agent_access', 'both'] as const;
-type Access = (typeof ACCESS)[number];
 
 /** A secret's value is never shown: only whether one is set. */
 function shown(e: ConfigEntry): string {
@@ -19,7 +17,13 @@ export async function config(pd: Paddock, argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { secret: { type: 'boolean' }, access: { type: 'string' } },
+    options: {
+      secret: { type: 'boolean' },
+      access: { type: 'string' },
+      'inject-host': { type: 'string', multiple: true },
+      'inject-header': { type: 'string' },
+      'inject-format': { type: 'string' },
+    },
   });
   const [appId, key, value] = positionals;
   if (!appId) throw new UsageError('usage: paddock config ls|set|rm APP ...');
@@ -36,10 +40,13 @@ export async function config(pd: Paddock, argv: string[]): Promise<number> {
     }
     case 'set': {
       if (!key || positionals.length > 3) break;
-      if (values.access && !ACCESS.includes(values.access as Access)) {
-        throw new UsageError(`--access is one of ${ACCESS.join(', ')}`);
+      if (values.access && !ACCESS_POLICIES.includes(values.access as AccessPolicy)) {
+        throw new UsageError(`--access is one of ${ACCESS_POLICIES.join(', ')}`);
       }
-      const access = values.access ? { access_policy: values.access as Access } : {};
+      const access: Pick<ConfigInput, 'access_policy' | 'inject'> = {
+        ...(values.access ? { access_policy: values.access as AccessPolicy } : {}),
+        ...injectRule(values),
+      };
       let entry: ConfigEntry;
       if (values.secret) {
         if (value !== undefined) {
@@ -47,7 +54,7 @@ export async function config(pd: Paddock, argv: string[]): Promise<number> {
         }
         const secret = await readSecret(`value of ${key} (not echoed): `);
         entry = await cfg.setSecret(key, secret);
-        if (values.access) entry = await cfg.update(key, access);
+        if (Object.keys(access).length > 0) entry = await cfg.update(key, access);
       } else {
         if (value === undefined) break;
         entry = await setPlain(cfg, key, value, access);
@@ -72,7 +79,7 @@ async function setPlain(
   cfg: AppConfig,
   key: string,
   value: string,
-  access: { access_policy?: Access },
+  access: Pick<ConfigInput, 'access_policy' | 'inject'>,
 ): Promise<ConfigEntry> {
   try {
     return await cfg.set({ key, value, ...access });
@@ -80,4 +87,23 @@ async function setPlain(
     if ((err as { code?: string }).code !== 'already_exists') throw err;
     return cfg.update(key, { value, ...access });
   }
+}
+
+/**
+ * `--inject-host H… --inject-header NAME [--inject-format F]`: the egress proxy puts the value
+ * into that header of requests to those hosts (format `{value}` by default, e.g. `Bearer {value}`).
+ */
+function injectRule(values: {
+  'inject-host'?: string[];
+  'inject-header'?: string;
+  'inject-format'?: string;
+}): Pick<ConfigInput, 'inject'> {
+  const hosts = values['inject-host'] ?? [];
+  const header = values['inject-header'];
+  if (hosts.length === 0 && header === undefined && values['inject-format'] === undefined)
+    return {};
+  if (hosts.length === 0 || header === undefined) {
+    throw new UsageError('an injection needs --inject-host (one or more) and --inject-header');
+  }
+  return { inject: { hosts, header, format: values['inject-format'] ?? '{value}' } };
 }

@@ -7,19 +7,19 @@ export const ConfigKey = Type.String({
   description: 'A config key: letters, digits and underscores, not starting with a digit',
 });
 
+/** Where a value may go, as every client offers the choice. */
+export const ACCESS_POLICIES = [
+  'control_plane_only',
+  'runtime_access',
+  'agent_access',
+  'both',
+] as const;
+
 /** Where a value may go. Sensitive values never enter a sandbox whatever the policy says. */
-export const AccessPolicy = Type.Union(
-  [
-    Type.Literal('control_plane_only'),
-    Type.Literal('runtime_access'),
-    Type.Literal('agent_access'),
-    Type.Literal('both'),
-  ],
-  {
-    description:
-      "control_plane_only: never leaves the daemon; runtime_access: the app's processes; agent_access: agent tasks; both",
-  },
-);
+export const AccessPolicy = Type.Enum(ACCESS_POLICIES, {
+  description:
+    "control_plane_only: never leaves the daemon; runtime_access: the app's processes; agent_access: agent tasks; both",
+});
 export type AccessPolicy = Static<typeof AccessPolicy>;
 
 /** A host name or `*.domain`, lower case: how egress and injection rules name hosts. */
