@@ -214,6 +214,14 @@ describe('the SDK: sandboxes, exec, commands, files, terminal', () => {
     assert.match(screen, /pty 42/);
   });
 
+  it('runs a task in a plain sandbox', async () => {
+    const task = await sb.runTask({ provider: 'command', script: 'echo from-a-task > t.txt' });
+    assert.equal((await task.wait()).status, 'succeeded');
+    assert.equal((await task.refresh()).status, 'succeeded');
+    assert.equal(await sb.files.readText('t.txt'), 'from-a-task\n');
+    assert.ok((await pd.tasks.list(sb.id)).some((t) => t.id === task.id));
+  });
+
   it('turns error answers into PaddockErrors with the stable code', async () => {
     await assert.rejects(
       pd.sandboxes.get('sb_nope'),

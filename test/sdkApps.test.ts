@@ -161,6 +161,27 @@ describe('the SDK: apps, tasks, snapshots, config, egress, userspace, instance',
     assert.deepEqual([...bytes.subarray(0, 2)], [0x1f, 0x8b], 'a gzip stream');
     const woke = await app.wake();
     assert.equal(woke.sandbox?.status, 'running');
+
+    // The download is a project archive another app can be imported from, held for review.
+    const imported = await pd.apps.import(await app.download({ format: 'tar.gz' }), {
+      name: 'sdk-imported',
+      review: true,
+      contentType: 'application/gzip',
+    });
+    assert.equal(imported.info.import?.state, 'review');
+    const confirmed = await imported.confirmImport();
+    assert.equal(confirmed.import?.state, 'started');
+    await imported.delete({ purge: true });
+
+    // Without a remote, push and pull are refused with the API's code, not a crash.
+    await assert.rejects(app.gitPush({ branch: 'main' }), (err: Error & { status?: number }) => {
+      assert.ok(err instanceof installed.sdk.PaddockError);
+      return err.status === 400 || err.status === 409;
+    });
+    await assert.rejects(app.gitPull({ branch: 'main' }), (err: Error & { status?: number }) => {
+      assert.ok(err instanceof installed.sdk.PaddockError);
+      return err.status === 400 || err.status === 409;
+    });
   });
 
   it('installs, lists, reads and uninstalls a userspace app', async () => {
@@ -168,6 +189,14 @@ describe('the SDK: apps, tasks, snapshots, config, egress, userspace, instance',
     const pkg = await makePackage({ key, version: 1 });
     const result = await pd.userspace.install(pkg.bytes);
     assert.equal(result.app.id, key.appId);
+    // An update asking for more than was granted waits for consent.
+    const more = await makePackage({ key, version: 2, permissions: ['app.kv', 'app.notify'] });
+    assert.equal((await pd.userspace.install(more.bytes)).outcome, 'pending_consent');
+    const consented = await pd.userspace.consent(key.appId, { version: 2 });
+    assert.equal(consented.version, 2);
+    assert.deepEqual(consented.granted, ['app.notify']);
+    const back = await pd.userspace.rollback(key.appId, {});
+    assert.equal(back.version, 1);
     assert.ok((await pd.userspace.list()).items.some((a) => a.id === key.appId));
     assert.equal((await pd.userspace.get(key.appId)).id, key.appId);
     const permissions = await pd.userspace.permissions(key.appId);
@@ -175,10 +204,8 @@ describe('the SDK: apps, tasks, snapshots, config, egress, userspace, instance',
     assert.equal((await pd.userspace.disable(key.appId)).status, 'disabled');
     assert.equal((await pd.userspace.enable(key.appId)).status, 'active');
     await pd.userspace.uninstall(key.appId);
-    await assert.rejects(
-      pd.userspace.rollback(key.appId, {}),
-      (err: Error & { code?: string }) => typeof err.code === 'string',
-    );
+    // Already rolled back: nothing to return to.
+    await assert.rejects(pd.userspace.rollback(key.appId, {}), { code: 'conflict', status: 409 });
   });
 
   it('reads the instance: info, who I am, settings, keys and the audit log', async () => {
