@@ -27,11 +27,12 @@ done
 if [ "${PADDOCK_SETUP_TESTS:-0}" = "1" ]; then
   # The test run's own needs: Chromium for browser tests; curl (run inside sandboxes, which see
   # the host's /usr) and openssl (a test certificate) for the egress tests; unzip, the baseline
-  # of bench:install.
+  # of bench:install; zsh, to parse the CLI's zsh completion script.
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+  command -v zsh >/dev/null 2>&1 || missing+=(zsh)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -398,11 +398,10 @@ describe('paddock --help and completion, from the one command table', () => {
     }
   });
 
-  it('prints a zsh script that zsh parses (when zsh is installed)', async () => {
+  it('prints a zsh script that zsh parses', async () => {
     const script = await cli(['completion', 'zsh']);
     assert.equal(script.code, 0, script.stderr);
     for (const c of COMMANDS) assert.ok(script.stdout.includes(`'${c.name}:`), c.name);
-    if (spawnSync('zsh', ['--version']).error) return; // not installed here: the text is checked
     const file = path.join(os.tmpdir(), `paddock-completion-${process.pid}.zsh`);
     fs.writeFileSync(file, script.stdout);
     try {
