@@ -160,6 +160,26 @@ describe('paddock: every area, as tables and as JSON', () => {
     }
   });
 
+  it('waits for an app to serve with --wait, and prints it once it does', async () => {
+    const waited = await json<{ id: string; sandbox: { preview: { status: string } } }>([
+      'app',
+      'create',
+      'waited',
+      '--preset',
+      'static',
+      '--wait',
+    ]);
+    assert.equal(waited.sandbox.preview.status, 'ready');
+    await ok([
+      'sandbox',
+      'stop',
+      (await api<{ sandbox: { id: string } }>(`/v1/apps/${waited.id}`)).sandbox.id,
+    ]);
+    const woke = await ok(['app', 'wake', waited.id, '--wait']);
+    assert.match(woke.stdout, new RegExp(`^${waited.id}\\twaited\\tstatic\\trunning/ready$`, 'm'));
+    await ok(['app', 'rm', waited.id, '--purge']);
+  });
+
   it('takes a secret from stdin only, and never prints it', async () => {
     const secret = 'hunter2-not-for-printing';
     const set = await ok(['config', 'set', appId, 'API_TOKEN', '--secret'], {
@@ -359,7 +379,10 @@ describe('paddock --help and completion, from the one command table', () => {
     }
     const sub = await cli(['config', 'set', '--help']);
     assert.match(sub.stdout, /^usage: paddock config set APP KEY \[VALUE\] \[--secret\]/m);
-    assert.match(sub.stdout, /^flags: --secret --access --json --help$/m);
+    assert.match(
+      sub.stdout,
+      /^flags: --secret --access --inject-host --inject-header --inject-format --json --help$/m,
+    );
     assert.match(sub.stdout, /^example:\n {2}printf/m);
   });
 

@@ -25,9 +25,9 @@ export const COMMANDS: Command[] = [
       sub('presets', '', 'the presets an app can start from', 'paddock app presets'),
       sub(
         'create',
-        'NAME --preset PRESET',
-        'create an app and its sandbox',
-        'paddock app create site --preset static',
+        'NAME --preset PRESET [--wait]',
+        'create an app and its sandbox; --wait shows its start (dependency warm-up) until it serves',
+        'paddock app create site --preset react-vite --wait',
       ),
       sub('ls', '', 'every app, with its sandbox and preview status', 'paddock app ls'),
       sub(
@@ -37,7 +37,12 @@ export const COMMANDS: Command[] = [
         'paddock app get app0123',
       ),
       sub('url', 'APP', 'the preview link, to open in a browser', 'paddock app url app0123'),
-      sub('wake', 'APP', "start the app's sandbox again", 'paddock app wake app0123'),
+      sub(
+        'wake',
+        'APP [--wait]',
+        "start the app's sandbox again; --wait until it serves",
+        'paddock app wake app0123 --wait',
+      ),
       sub(
         'rm',
         'APP... [--purge]',

@@ -7,6 +7,7 @@ import { exportApp } from './appExport.js';
 import { emit, emitTable, isJson } from '../output.js';
 import { formatFields } from '../table.js';
 import { confirmImport, gitSync, importProject } from './appProject.js';
+import { waitForApp } from './appWait.js';
 import { printInstallResult } from './userspaceOutput.js';
 import { publishRequest } from './userspaceRequests.js';
 
@@ -32,6 +33,15 @@ function printApp(a: App): void {
   );
 }
 
+/** Waits for the app to serve (ten minutes: a first dependency install), then prints it. */
+async function waited(pd: Paddock, appId: string): Promise<number> {
+  const result = await waitForApp(pd, appId, 10 * 60_000);
+  emit(result.app, (a) => console.log(summary(a)));
+  if (result.ready) return 0;
+  console.error(`paddock: app ${appId} is not ready: ${result.reason}`);
+  return 1;
+}
+
 /** `*` for HEAD, the short hash, kind, task, time, line counts and the title. */
 function checkpointLine(c: Checkpoint): string {
   const changes = `+${c.changes.added}/-${c.changes.removed} in ${c.changes.files}`;
@@ -50,12 +60,13 @@ export async function app(pd: Paddock, argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { preset: { type: 'string' } },
+        options: { preset: { type: 'string' }, wait: { type: 'boolean' } },
       });
       if (positionals.length !== 1 || !values.preset) break;
       const created = await pd.transport.call(ROUTES.apps.create, {
         body: { name: positionals[0]!, preset: values.preset },
       });
+      if (values.wait) return waited(pd, created.id);
       emit(created, (a) => console.log(summary(a)));
       return 0;
     }
@@ -94,10 +105,15 @@ export async function app(pd: Paddock, argv: string[]): Promise<number> {
       return 0;
     }
     case 'wake': {
-      if (rest.length !== 1) break;
-      emit(await pd.transport.call(ROUTES.apps.wake, { params: { id: rest[0]! } }), (a) =>
-        console.log(summary(a)),
-      );
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { wait: { type: 'boolean' } },
+      });
+      if (positionals.length !== 1) break;
+      const woke = await pd.transport.call(ROUTES.apps.wake, { params: { id: positionals[0]! } });
+      if (values.wait) return waited(pd, woke.id);
+      emit(woke, (a) => console.log(summary(a)));
       return 0;
     }
     case 'checkpoints': {
