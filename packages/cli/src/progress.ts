@@ -4,8 +4,8 @@ import { isJson } from './output.js';
 import { humanBytes } from './commands/pkgOutput.js';
 
 const REDRAW_MS = 100;
-const CLEAR_LINE = '\r\x1b[K';
-const SPINNER = '|/-\\';
+export const CLEAR_LINE = '\r\x1b[K';
+export const SPINNER = '|/-\\';
 
 /**
  * Counts bytes passing through and draws `LABEL 1.2 MiB / 4.0 MiB 30%` (or a spinner and the

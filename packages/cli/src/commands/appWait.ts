@@ -1,10 +1,9 @@
 import type { App } from '@paddock/shared';
 import { ROUTES, type Paddock } from '@paddock/sdk';
 import { isJson } from '../output.js';
+import { CLEAR_LINE, SPINNER } from '../progress.js';
 
 const POLL_MS = 500;
-const CLEAR_LINE = '\r\x1b[K';
-const SPINNER = '|/-\\';
 
 export interface AppWait {
   ready: boolean;
