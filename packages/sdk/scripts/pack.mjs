@@ -1,4 +1,4 @@
-// Builds the publishable @paddock/sdk into publish/ and packs it with `npm pack`:
+// Builds the publishable @paddock/sdk and packs it with `npm pack` (into OUT_DIR, default publish/):
 //   index.js   one ES module (esbuild), with the route table reduced to methods and URLs, so no
 //              schema code ships; `ws` stays an optional peer, imported only for a terminal;
 //   index.d.ts one declaration file (dts-bundle-generator) with @paddock/shared's and TypeBox's
@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -14,10 +15,9 @@ import { ROUTES } from '@paddock/shared';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const out = path.join(here, 'publish');
-const dest = path.resolve(process.argv[2] ?? out);
-fs.rmSync(out, { recursive: true, force: true });
-fs.mkdirSync(out, { recursive: true });
+// Staged in a directory of its own, so packs running at once (test files do) never meet.
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-sdk-pack-'));
+const dest = path.resolve(process.argv[2] ?? path.join(here, 'publish'));
 
 const table = Object.fromEntries(
   Object.entries(ROUTES).map(([feature, routes]) => [
@@ -94,4 +94,5 @@ const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dest
   .trim()
   .split('\n')
   .pop();
+fs.rmSync(out, { recursive: true, force: true });
 process.stdout.write(`${path.join(dest, name)}\n`);
