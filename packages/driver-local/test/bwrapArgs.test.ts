@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   buildBwrapArgs,
+  SECCOMP_FD,
   GUEST_AGENT_PATH,
   SANDBOX_ENV,
   sandboxIdentityFiles,
@@ -49,6 +50,7 @@ const input: BwrapInput = {
   tmpSizeBytes: 64 * 1024 * 1024,
   mounts: [],
   sharedCache: '/var/cache/paddock',
+  seccomp: true,
 };
 
 /** [source, dest] of every bind-style option. */
@@ -99,6 +101,14 @@ describe('buildBwrapArgs', () => {
       !options.includes('--unshare-all'),
       'explicit namespaces only (--unshare-all would be *-try)',
     );
+  });
+
+  it('loads the seccomp filter from its descriptor before the agent runs, and only when there is one', () => {
+    const args = buildBwrapArgs(input);
+    const at = args.indexOf('--seccomp');
+    assert.ok(at >= 0 && at < args.indexOf('--'));
+    assert.equal(args[at + 1], String(SECCOMP_FD));
+    assert.ok(!buildBwrapArgs({ ...input, seccomp: false }).includes('--seccomp'));
   });
 
   it('never uses --die-with-parent: sandboxes must survive a daemon restart', () => {
@@ -338,6 +348,7 @@ describe('bootArgv (sh -> setpriv -> bwrap)', () => {
           trust: null,
           emptyFile: input.emptyFile,
           emptyDir: input.emptyDir,
+          seccompFilter: null,
         },
         bwrapPath: '/usr/bin/bwrap',
         agentOomScoreAdj: -500,
@@ -390,6 +401,7 @@ describe('the boot shell script', () => {
         trust: null,
         emptyFile: '/e',
         emptyDir: '/d',
+        seccompFilter: null,
       },
       bwrapPath: '/usr/bin/bwrap',
       agentOomScoreAdj: null,

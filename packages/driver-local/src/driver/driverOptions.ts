@@ -32,6 +32,12 @@ export interface LocalDriverOptions {
   uidClaimDir?: string;
   /** Limits of warm pool members; a create whose disk_mb matches takes one. Default DEFAULT_LIMITS. */
   poolLimits?: SandboxLimits;
+  /**
+   * Run every sandbox under the syscall filter (seccomp/syscallPolicy.ts); default true. Off only
+   * to measure its cost (bench) or on an architecture it has no table for (then it is off anyway,
+   * with a warning).
+   */
+  seccomp?: boolean;
   /** How long a boot may take until the agent answers; default 10 s. */
   bootTimeoutMs?: number;
   /**

@@ -25,6 +25,8 @@ export function describeDriver(d: DriverParts, facts: HostFacts): DriverDescript
       // What each agent runs with: the lowered score, or the daemon's own when the host refuses.
       agent_oom_score_adj: jail.agentOomScoreAdj ?? ownOomScoreAdj(),
       agent_oom_protected: jail.agentOomScoreAdj !== null,
+      // Whether sandboxes run under the syscall filter (seccomp/syscallPolicy.ts).
+      seccomp: jail.shared.seccompFilter !== null,
       ...jail.cgroups.describe(),
     },
   };

@@ -10,6 +10,7 @@ import type { LauncherContext } from '../jail/launcher.js';
 import { RuntimeFiles } from '../jail/runtimeFiles.js';
 import { dataDirTag, SandboxFiles } from '../jail/sandboxFiles.js';
 import { DEFAULT_UID_CLAIM_DIR, UidAllocator } from '../jail/sandboxUser.js';
+import { buildSeccompFilter, hostSeccompArch } from '../seccomp/seccompFilter.js';
 import { WorkspaceDisk } from '../storage/workspaceDisk.js';
 import type { DriverLogger, LocalDriverOptions } from './driverOptions.js';
 
@@ -63,7 +64,11 @@ export async function openHost(
   }
 
   const runtime = new RuntimeFiles(files, tools);
-  const shared = runtime.prepareShared(options.agentBundlePath, options.trustedCaPem ?? null);
+  const shared = runtime.prepareShared(
+    options.agentBundlePath,
+    options.trustedCaPem ?? null,
+    seccompFilterFor(options.seccomp ?? true, log),
+  );
   const jail: LauncherContext = {
     files,
     cgroups,
@@ -80,4 +85,18 @@ export async function openHost(
   };
   const uids = new UidAllocator({ claimDir: options.uidClaimDir ?? DEFAULT_UID_CLAIM_DIR });
   return { jail, uids, facts: { bwrapVersion, nodeVersion } };
+}
+
+/** The filter for this machine, or null (asked off, or an architecture without a table). */
+function seccompFilterFor(wanted: boolean, log: DriverLogger): Buffer | null {
+  if (!wanted) return null;
+  const arch = hostSeccompArch();
+  if (arch === null) {
+    log.warn(
+      { arch: process.arch },
+      'no seccomp table for this architecture: sandboxes run without a syscall filter',
+    );
+    return null;
+  }
+  return buildSeccompFilter(arch);
 }

@@ -70,7 +70,12 @@ export interface BwrapInput {
   mounts: WorkspaceMount[];
   /** The shared cache, bound read-only at GUEST_CACHE_DIR in every sandbox; null: none. */
   sharedCache: string | null;
+  /** Whether the syscall filter is open at SECCOMP_FD for bwrap to load. */
+  seccomp: boolean;
 }
+
+/** The descriptor the launcher hands bwrap the seccomp filter on (its stdio are 0 to 2). */
+export const SECCOMP_FD = 3;
 
 /**
  * The complete bubblewrap argv for one sandbox (without the bwrap path itself). Pure: every
@@ -81,6 +86,8 @@ export interface BwrapInput {
 export function buildBwrapArgs(input: BwrapInput): string[] {
   return [
     ...namespaceArgs(),
+    // Loaded by bwrap just before it runs the agent: everything in the sandbox runs under it.
+    ...(input.seccomp ? ['--seccomp', String(SECCOMP_FD)] : []),
     ...hostFileArgs(input),
     ...sandboxFileArgs(input),
     '--',

@@ -62,6 +62,7 @@ export function bootArgv(ctx: LauncherContext, record: SandboxRecord): string[] 
     tmpSizeBytes: tmpSizeFor(record.limits.memory_mb),
     mounts: record.mounts ?? [],
     sharedCache: ctx.sharedCache,
+    seccomp: ctx.shared.seccompFilter !== null,
   });
   const procs = ctx.cgroups.procsFiles(record.id);
   return [
@@ -162,12 +163,15 @@ export async function bootSandbox(
 
 function spawnDetached(ctx: LauncherContext, record: SandboxRecord): ChildProcess {
   const logFd = ctx.logs.open(record.id);
+  // Inherited through sh and setpriv as descriptor SECCOMP_FD; bwrap reads the filter from it.
+  const filter = ctx.shared.seccompFilter;
+  const seccompFd = filter === null ? null : fs.openSync(filter, 'r');
   try {
     // detached: a new session, so the sandbox outlives the daemon; stdio goes to the bounded
     // log in the runtime tmpfs, never to the daemon; the environment is only a PATH.
     const child = spawn('/bin/sh', bootArgv(ctx, record), {
       detached: true,
-      stdio: ['ignore', logFd, logFd],
+      stdio: ['ignore', logFd, logFd, ...(seccompFd === null ? [] : [seccompFd])],
       env: { PATH: HOST_PATH },
       cwd: '/',
     });
@@ -175,6 +179,7 @@ function spawnDetached(ctx: LauncherContext, record: SandboxRecord): ChildProces
     return child;
   } finally {
     fs.closeSync(logFd);
+    if (seccompFd !== null) fs.closeSync(seccompFd);
   }
 }
 

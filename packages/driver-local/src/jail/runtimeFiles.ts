@@ -19,6 +19,8 @@ export interface SharedRuntimeFiles {
   trust: { caFile: string; bundle: string; hasSystemBundle: boolean } | null;
   emptyFile: string;
   emptyDir: string;
+  /** The seccomp filter every sandbox runs under (BPF, for bwrap's --seccomp); null: none. */
+  seccompFilter: string | null;
 }
 
 /** Files built beside the agent bundle (see @paddock/guest-agent's bundle.mjs). */
@@ -31,6 +33,7 @@ const SHARED_NAMES = [
   'ca-certificates.crt',
   'empty',
   'empty.d',
+  'seccomp.bpf',
 ];
 
 /** The runtime tree (see sandboxFiles.ts for why it is separate from the data dir). */
@@ -44,7 +47,11 @@ export class RuntimeFiles {
    * Create the per-data-dir runtime dir and its shared files. The agent bundle is copied in so
    * sandboxes never need to reach into the daemon's install tree (which may be under /root).
    */
-  prepareShared(agentBundleSource: string, trustedCaPem: string | null): SharedRuntimeFiles {
+  prepareShared(
+    agentBundleSource: string,
+    trustedCaPem: string | null,
+    seccomp: Buffer | null,
+  ): SharedRuntimeFiles {
     const dir = this.files.runtimeDir;
     if (!fs.existsSync(agentBundleSource)) {
       throw new PaddockError(
@@ -90,7 +97,12 @@ export class RuntimeFiles {
     const emptyDir = path.join(dir, 'empty.d');
     fs.mkdirSync(emptyDir, { recursive: true });
     fs.chmodSync(emptyDir, 0o555);
-    return { agentBundle, fetchPreload, trust, emptyFile, emptyDir };
+    let seccompFilter: string | null = null;
+    if (seccomp !== null) {
+      seccompFilter = path.join(dir, 'seccomp.bpf');
+      installReadOnly(seccompFilter, seccomp);
+    }
+    return { agentBundle, fetchPreload, trust, emptyFile, emptyDir, seccompFilter };
   }
 
   /** At close: drop the shared files unless some sandbox (still running) has its dir here. */
