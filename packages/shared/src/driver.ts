@@ -59,6 +59,20 @@ export interface SandboxSpec {
   limits: SandboxLimits;
   /** Host directories shown inside the workspace (e.g. a shared `node_modules`). */
   mounts?: WorkspaceMount[];
+  /** User data (filestores) shown at absolute paths outside the workspace, e.g. `/data/inputs`. */
+  dataMounts?: DataMount[];
+}
+
+/**
+ * A host directory of user data shown at `target` (absolute, under GUEST_DATA_ROOT). Read-only
+ * is the kernel's (a read-only bind), not a convention. A writable one is shared: several
+ * sandboxes (each with its own uid) may write it at once, and the daemon reads it from outside,
+ * so the driver makes what the sandbox creates there writable by every sandbox that mounts it.
+ */
+export interface DataMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
 }
 
 /**

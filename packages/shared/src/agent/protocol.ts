@@ -105,6 +105,9 @@ export const GUEST_FETCH_PRELOAD = '/opt/paddock/fetch-proxy.cjs';
 /** The workspace as the guest sees it; also the default working directory. */
 export const GUEST_WORKSPACE = '/workspace';
 
+/** Where filestores appear inside a sandbox: every data mount's target is below it. */
+export const GUEST_DATA_ROOT = '/data';
+
 /**
  * Where every driver shows the host's shared read-only cache inside a sandbox (agent CLIs and
  * preset dependencies), at the same relative paths as under the host's cache root.

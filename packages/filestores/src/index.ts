@@ -1,0 +1,9 @@
+export type {
+  FileEntry,
+  FilestoreBackend,
+  FilestoreLocation,
+  FilestoreUsage,
+  ListOptions,
+  ListPage,
+  OpenedObject,
+} from './backend.js';
