@@ -169,6 +169,7 @@ describe('data mounts', () => {
     assert.equal(fs.readFileSync(path.join(shared, 'old.txt'), 'utf8'), 'old\nmore\n');
     const top = fs.statSync(shared);
     assert.equal(top.gid, DATA_GID);
+    assert.equal(top.uid, 0, "root's, so no sandbox can clear the marker");
     assert.ok((top.mode & 0o2000) !== 0, 'setgid: what is made inside takes the data group');
     const outside = fs.statSync(path.join(base, 'outside.txt'));
     assert.equal(outside.gid, 0, 'a symlink is not followed');
@@ -247,6 +248,8 @@ describe('data mounts', () => {
   it('refuses bad targets and sources before anything is made', async () => {
     const sandboxes = () => fs.readdirSync(path.join(fs.realpathSync(dataDir), 'sandboxes')).length;
     const count = sandboxes();
+    const dirLink = path.join(base, 'inputs-link');
+    fs.symlinkSync(inputs, dirLink);
     const bad: Array<[string, DataMount[], string]> = [
       ['relative', [ro(inputs, 'data/x')], 'invalid_path'],
       ['the root itself', [ro(inputs, '/data')], 'invalid_path'],
@@ -260,6 +263,7 @@ describe('data mounts', () => {
       ['a missing source', [ro(path.join(base, 'nope'), '/data/x')], 'invalid_path'],
       ['a file as source', [ro(path.join(inputs, 'hello.txt'), '/data/x')], 'invalid_path'],
       ['a relative source', [ro('inputs', '/data/x')], 'invalid_path'],
+      ['a link to a directory as source', [ro(dirLink, '/data/x')], 'invalid_path'],
       [
         'seventeen mounts',
         Array.from({ length: 17 }, (_, i) => ro(inputs, `/data/m${i}`)),

@@ -61,7 +61,8 @@ function checkSource(source: string): void {
   if (typeof source !== 'string' || !path.isAbsolute(source) || path.normalize(source) !== source) {
     throw new PaddockError('invalid_path', `data mount source "${source}" is not an absolute path`);
   }
-  if (!fs.statSync(source, { throwIfNoEntry: false })?.isDirectory()) {
+  // lstat: the source itself is a real directory, never a link the driver would follow as root.
+  if (!fs.lstatSync(source, { throwIfNoEntry: false })?.isDirectory()) {
     throw new PaddockError('invalid_path', `data mount source ${source} is not a directory`);
   }
 }

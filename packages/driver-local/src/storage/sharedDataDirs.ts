@@ -14,10 +14,14 @@ function aclEntries(gid: number): string {
 /** One preparation per directory at a time, so a second boot waits instead of walking it too. */
 const preparing = new Map<string, Promise<void>>();
 
-/** Prepared = the top directory has the data group and setgid, which preparation sets last. */
+/**
+ * Prepared = the top directory is root's, with the data group and setgid, all set last. Root's,
+ * so no sandbox can clear the marker (chmod is the owner's) and have root walk the tree again
+ * while that sandbox runs and could swap a directory for a symlink mid-walk.
+ */
 export function isPrepared(dir: string, gid: number): boolean {
-  const st = fs.statSync(dir);
-  return st.gid === gid && (st.mode & S_ISGID) !== 0;
+  const st = fs.lstatSync(dir);
+  return st.isDirectory() && st.uid === 0 && st.gid === gid && (st.mode & S_ISGID) !== 0;
 }
 
 /**
@@ -44,7 +48,7 @@ export async function prepareDataDir(tools: HostTools, dir: string, gid: number)
       );
     }
     // The marker last: an interrupted preparation is done again from the start.
-    fs.chownSync(dir, -1, gid);
+    fs.lchownSync(dir, 0, gid);
     fs.chmodSync(dir, (fs.statSync(dir).mode & 0o7777) | S_ISGID);
   })();
   preparing.set(dir, work);
