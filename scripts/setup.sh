@@ -16,6 +16,8 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v losetup >/dev/null 2>&1 || missing+=(mount)
+# Writable data mounts share a filestore between sandbox uids through POSIX ACLs (ADR 0035).
+command -v setfacl >/dev/null 2>&1 || missing+=(acl)
 # Task checkpoints are commits made by git inside sandboxes (which see the host's /usr).
 command -v git >/dev/null 2>&1 || missing+=(git)
 # The fastapi preset runs on Debian's packages, in a virtualenv of each app's own (python3-venv)

@@ -17,6 +17,7 @@ import type { SandboxCgroups } from '../src/cgroups/sandboxCgroups.js';
 import { nodeBindFor, probeHostLayout, type HostLayout } from '../src/host/hostLayout.js';
 import { bootArgv, type LauncherContext } from '../src/jail/launcher.js';
 import { SandboxFiles, type SandboxRecord } from '../src/jail/sandboxFiles.js';
+import { DATA_GID } from '../src/jail/sandboxUser.js';
 
 const host: HostLayout = {
   systemPaths: [
@@ -41,6 +42,7 @@ const input: BwrapInput = {
     groupFile: `${runtime}/etc/group`,
     hostsFile: `${runtime}/etc/hosts`,
     hostnameFile: `${runtime}/etc/hostname`,
+    dataStagingDir: `${runtime}/data`,
   },
   agentBundle: '/run/paddock/0123456789/agent.mjs',
   fetchPreload: null,
@@ -49,6 +51,7 @@ const input: BwrapInput = {
   emptyDir: '/run/paddock/0123456789/empty.d',
   tmpSizeBytes: 64 * 1024 * 1024,
   mounts: [],
+  dataMounts: [],
   sharedCache: '/var/cache/paddock',
   seccomp: true,
 };
@@ -243,6 +246,35 @@ describe('buildBwrapArgs', () => {
     assert.ok(!args.includes(source), 'the shared source is not bound writable');
   });
 
+  it('binds data mounts from their staged copies, ro or rw, after the workspace mounts and before / is frozen', () => {
+    const args = buildBwrapArgs({
+      ...input,
+      mounts: [{ source: '/var/cache/paddock/deps', name: 'node_modules' }],
+      dataMounts: [
+        { source: '/srv/filestores/a', target: '/data/inputs', readOnly: true },
+        { source: '/srv/filestores/b', target: '/data/out/put', readOnly: false },
+      ],
+    });
+    const head = args.slice(0, args.indexOf('--'));
+    const list = binds(head);
+    const wsMount = list.findIndex(([, , d]) => d === '/workspace/node_modules');
+    const ro = list.findIndex(([, , d]) => d === '/data/inputs');
+    const rw = list.findIndex(([, , d]) => d === '/data/out/put');
+    assert.deepEqual(list[ro], ['--ro-bind', `${runtime}/data/0`, '/data/inputs']);
+    assert.deepEqual(list[rw], ['--bind', `${runtime}/data/1`, '/data/out/put']);
+    assert.ok(wsMount >= 0 && ro > wsMount && rw > ro, 'after the workspace mounts, in order');
+    const frozen = head.indexOf('--remount-ro');
+    assert.ok(head.lastIndexOf('/data/out/put') < frozen, 'before the root is frozen');
+    assert.ok(!args.some((a) => a.startsWith('/srv/filestores')), 'never the source itself');
+  });
+
+  it('gives a sandbox without data mounts exactly the argv it had before them', () => {
+    const withField = buildBwrapArgs(input);
+    const { dataMounts: _none, ...older } = input;
+    assert.deepEqual(withField, buildBwrapArgs({ ...older, dataMounts: [] }));
+    assert.ok(!withField.some((a) => a.startsWith('/data') || a.includes(`${runtime}/data`)));
+  });
+
   it('binds the fetch preload and the egress CA when given, over the system bundle when there is one', () => {
     assert.ok(!options.includes('/opt/paddock/egress-ca.pem'), 'nothing unless given');
     const dir = '/run/paddock/0123456789';
@@ -382,6 +414,20 @@ describe('bootArgv (sh -> setpriv -> bwrap)', () => {
         '/usr/bin/bwrap',
       ]);
       assert.ok(!argv.some((a) => a.includes(dataDir)), 'no argument mentions the data dir');
+
+      // The data group replaces --clear-groups only when there is a data mount.
+      const withData = bootArgv(ctx, {
+        ...record,
+        dataMounts: [{ source: dataDir, target: '/data/in', readOnly: true }],
+      });
+      const at = withData.indexOf('/usr/bin/setpriv');
+      assert.deepEqual(withData.slice(at + 1, at + 4), [
+        '--reuid=1234567',
+        '--regid=1234567',
+        `--groups=${DATA_GID}`,
+      ]);
+      assert.ok(!withData.includes('--clear-groups'));
+      assert.ok(DATA_GID > 1_999_999, 'outside the sandbox uid range');
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }

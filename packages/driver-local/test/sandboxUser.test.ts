@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PaddockError } from '@paddock/shared';
-import { UID_RANGE, UidAllocator } from '../src/jail/sandboxUser.js';
+import { assertDataGidFree, DATA_GID, UID_RANGE, UidAllocator } from '../src/jail/sandboxUser.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'paddock-uids-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -103,5 +103,21 @@ describe('UidAllocator', () => {
     assert.equal(alloc.release(uid, { data_dir: '/data/a', sandbox_id: 'sb1' }), true);
     assert.ok(!fs.existsSync(path.join(dir, String(uid))));
     assert.equal(alloc.allocate({ data_dir: '/data/b', sandbox_id: 'sb9' }), uid);
+  });
+});
+
+describe('the data group', () => {
+  it('lies outside the sandbox uid range, and is refused when the host uses it', () => {
+    assert.ok(DATA_GID < UID_RANGE.first || DATA_GID > UID_RANGE.last);
+    const none = accounts(['']);
+    assertDataGidFree(accounts(['root:x:0:', 'users:x:100:']), none);
+    assert.throws(
+      () => assertDataGidFree(accounts([`shared:x:${DATA_GID}:`]), none),
+      (err: unknown) => err instanceof PaddockError && /data group/.test(err.message),
+    );
+    assert.throws(
+      () => assertDataGidFree(none, accounts([`podman:${DATA_GID - 10}:65536`])),
+      /subordinate range/,
+    );
   });
 });

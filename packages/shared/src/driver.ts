@@ -64,10 +64,14 @@ export interface SandboxSpec {
 }
 
 /**
- * A host directory of user data shown at `target` (absolute, under GUEST_DATA_ROOT). Read-only
- * is the kernel's (a read-only bind), not a convention. A writable one is shared: several
- * sandboxes (each with its own uid) may write it at once, and the daemon reads it from outside,
- * so the driver makes what the sandbox creates there writable by every sandbox that mounts it.
+ * A host directory of user data shown at `target` (absolute, normalized, strictly below
+ * GUEST_DATA_ROOT, segments of `[A-Za-z0-9._-]`; no two targets equal or nested; at most 16
+ * per sandbox; drivers refuse others with `invalid_path` / `bad_request`). Read-only is the
+ * kernel's (a read-only bind: EROFS for every program), not a convention. A writable one is
+ * shared: several sandboxes (each with its own uid) may write it at once, and the daemon reads
+ * and writes it from outside, so the driver makes what anyone creates there writable by every
+ * sandbox that mounts it, whatever its umask (the local driver: a data group and POSIX ACLs,
+ * ADR 0035; the source directory's group, setgid bits and ACLs are changed once to that end).
  */
 export interface DataMount {
   source: string;

@@ -1,6 +1,7 @@
 import { AgentClient } from '@paddock/guest-agent';
 import {
   PaddockError,
+  type DataMount,
   type SandboxLimits,
   type SandboxRuntime,
   type SandboxSpec,
@@ -9,6 +10,7 @@ import {
 import { bootSandbox, isJailRunning } from '../jail/launcher.js';
 import type { SandboxRecord } from '../jail/sandboxFiles.js';
 import { checkMounts } from '../jail/workspaceMounts.js';
+import { checkDataMounts } from '../jail/dataMounts.js';
 import { assertDiskBudget } from '../storage/diskBudget.js';
 import type { DriverParts } from './driverParts.js';
 import { destroyNow } from './teardown.js';
@@ -23,6 +25,7 @@ export async function createSandbox(
   limits: SandboxLimits,
   pooled: boolean,
   mounts: WorkspaceMount[] = [],
+  dataMounts: DataMount[] = [],
 ): Promise<void> {
   const { files } = d.jail;
   try {
@@ -43,6 +46,7 @@ export async function createSandbox(
       claimed: !pooled,
       boot: null,
       mounts,
+      ...(dataMounts.length > 0 ? { dataMounts } : {}),
       created_at: now,
       updated_at: now,
       started_at: null,
@@ -73,7 +77,9 @@ export async function startNow(
   spec: SandboxSpec,
 ): Promise<SandboxRuntime> {
   const mounts = checkMounts(spec.mounts);
-  const record = { ...d.jail.files.mustRead(id), mounts };
+  const dataMounts = checkDataMounts(spec.dataMounts);
+  const previous = d.jail.files.mustRead(id);
+  const record = { ...previous, mounts };
   const limits = { ...spec.limits, disk_mb: record.limits.disk_mb };
   if (spec.limits.disk_mb !== record.limits.disk_mb) {
     d.log.warn(
@@ -82,12 +88,26 @@ export async function startNow(
     );
   }
   if (await isJailRunning(d.jail, record)) {
+    // A running jail keeps the data mounts it booted with: the record says what is mounted.
+    if (!sameDataMounts(previous.dataMounts ?? [], dataMounts)) {
+      d.log.warn({ sandbox_id: id }, 'data mounts change at the next boot, not while running');
+    }
     await d.jail.cgroups.setLimits(id, limits);
     d.jail.files.write({ ...record, limits });
   } else {
-    await bootJail(d, { ...record, limits }, false);
+    await bootJail(d, withDataMounts({ ...record, limits }, dataMounts), false);
   }
   return { id, pooled: record.pooled };
+}
+
+/** The record with exactly these data mounts (the field absent when there are none). */
+function withDataMounts(record: SandboxRecord, dataMounts: DataMount[]): SandboxRecord {
+  const { dataMounts: _previous, ...rest } = record;
+  return dataMounts.length > 0 ? { ...rest, dataMounts } : rest;
+}
+
+function sameDataMounts(a: DataMount[], b: DataMount[]): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Boot the jail of a record and keep the record in step (the boot process, then started_at). */

@@ -15,6 +15,7 @@ import {
 } from '@paddock/shared';
 import { assertValidId } from '../jail/sandboxFiles.js';
 import { checkMounts } from '../jail/workspaceMounts.js';
+import { checkDataMounts } from '../jail/dataMounts.js';
 import { WarmPools } from '../pool/warmPools.js';
 import { reconcile } from './adoption.js';
 import { claimMember, createSandbox, startNow, warmUp } from './boot.js';
@@ -77,9 +78,15 @@ export class LocalDriver implements SandboxDriver {
 
   async create(spec: SandboxSpec): Promise<SandboxRuntime> {
     const mounts = checkMounts(spec.mounts);
+    const dataMounts = checkDataMounts(spec.dataMounts);
     const { pool, log, jail } = this.d;
     // A running jail cannot gain a mount: members are booted with the mount set they serve.
-    if (pool !== null && spec.limits.disk_mb === this.poolLimits.disk_mb) {
+    // Data mounts are per sandbox (an owner's filestores), so those sandboxes boot cold.
+    if (
+      pool !== null &&
+      dataMounts.length === 0 &&
+      spec.limits.disk_mb === this.poolLimits.disk_mb
+    ) {
       for (let id = pool.take(mounts); id !== undefined; id = pool.take(mounts)) {
         const claimed = id;
         try {
@@ -93,7 +100,9 @@ export class LocalDriver implements SandboxDriver {
     const id = this.o.newId();
     assertValidId(id);
     jail.files.assertSocketPathFits(id);
-    await this.queue.run(id, () => createSandbox(this.d, id, spec.limits, false, mounts));
+    await this.queue.run(id, () =>
+      createSandbox(this.d, id, spec.limits, false, mounts, dataMounts),
+    );
     return { id, pooled: false };
   }
 

@@ -88,6 +88,8 @@ export interface HostTools {
   umount: string;
   losetup: string;
   mkfsExt4: string;
+  /** Shares data mounts' directories with the sandboxes' data group (ADR 0035). */
+  setfacl: string;
 }
 
 export function findHostTools(): HostTools {
@@ -97,5 +99,6 @@ export function findHostTools(): HostTools {
     umount: findTool('umount', 'mount'),
     losetup: findTool('losetup', 'mount'),
     mkfsExt4: findTool('mkfs.ext4', 'e2fsprogs'),
+    setfacl: findTool('setfacl', 'acl'),
   };
 }

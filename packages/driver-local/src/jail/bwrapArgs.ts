@@ -6,9 +6,11 @@ import {
   GUEST_FETCH_PRELOAD,
   GUEST_WORKSPACE,
   SYSTEM_CA_BUNDLE,
+  type DataMount,
   type WorkspaceMount,
 } from '@paddock/shared';
 import type { HostLayout } from '../host/hostLayout.js';
+import { stagedDataPath } from '../storage/dataMountBinds.js';
 
 /** Where the agent's socket directory appears inside the sandbox. */
 export const GUEST_RUN_DIR = '/run/paddock';
@@ -44,6 +46,8 @@ export interface SandboxPaths {
   groupFile: string;
   hostsFile: string;
   hostnameFile: string;
+  /** Where the driver binds each data mount's source before boot (storage/dataMountBinds.ts). */
+  dataStagingDir: string;
 }
 
 export interface BwrapInput {
@@ -68,6 +72,12 @@ export interface BwrapInput {
    * binds of their source, or, when writable, the layer already mounted there.
    */
   mounts: WorkspaceMount[];
+  /**
+   * Filestores at their targets below GUEST_DATA_ROOT, bound from their staged copies in
+   * `sandbox.dataStagingDir` (`<index>`): read-only ones with --ro-bind (the kernel answers
+   * EROFS to every writer), writable ones with --bind.
+   */
+  dataMounts: DataMount[];
   /** The shared cache, bound read-only at GUEST_CACHE_DIR in every sandbox; null: none. */
   sharedCache: string | null;
   /** Whether the syscall filter is open at SECCOMP_FD for bwrap to load. */
@@ -208,6 +218,10 @@ function sandboxFileArgs(input: BwrapInput): string[] {
     } else {
       args.push('--ro-bind', m.source, `${GUEST_WORKSPACE}/${m.name}`);
     }
+  }
+  for (const [i, m] of input.dataMounts.entries()) {
+    const staged = stagedDataPath(sandbox.dataStagingDir, i);
+    args.push(m.readOnly ? '--ro-bind' : '--bind', staged, m.target);
   }
   args.push(
     '--bind',

@@ -5,6 +5,7 @@ import { PaddockError } from '@paddock/shared';
 import type { AgentLogs } from './agentLogs.js';
 import { pinAgentSocket, unpinAgentSocket, waitForAgentSocket } from './agentSocket.js';
 import { prepareMountPoints } from './workspaceMounts.js';
+import { assertDataGidFree, DATA_GID } from './sandboxUser.js';
 import { buildBwrapArgs, tmpSizeFor } from './bwrapArgs.js';
 import type { HostLayout } from '../host/hostLayout.js';
 import type { SandboxCgroups } from '../cgroups/sandboxCgroups.js';
@@ -14,6 +15,7 @@ import type { RuntimeFiles, SharedRuntimeFiles } from './runtimeFiles.js';
 import type { SandboxRecord, SandboxFiles } from './sandboxFiles.js';
 import type { WorkspaceDisk } from '../storage/workspaceDisk.js';
 import { mountWritableLayers, unmountWritableLayers } from '../storage/writableLayers.js';
+import { stageDataMounts, unstageDataMounts } from '../storage/dataMountBinds.js';
 
 /**
  * Runs as root with the boot argv as positional parameters (never interpolated): lower our own
@@ -61,6 +63,7 @@ export function bootArgv(ctx: LauncherContext, record: SandboxRecord): string[] 
     emptyDir: ctx.shared.emptyDir,
     tmpSizeBytes: tmpSizeFor(record.limits.memory_mb),
     mounts: record.mounts ?? [],
+    dataMounts: record.dataMounts ?? [],
     sharedCache: ctx.sharedCache,
     seccomp: ctx.shared.seccompFilter !== null,
   });
@@ -75,7 +78,8 @@ export function bootArgv(ctx: LauncherContext, record: SandboxRecord): string[] 
     ctx.tools.setpriv,
     `--reuid=${record.uid}`,
     `--regid=${record.gid}`,
-    '--clear-groups',
+    // The data group only for sandboxes with a filestore: it opens nothing else (ADR 0035).
+    (record.dataMounts ?? []).length > 0 ? `--groups=${DATA_GID}` : '--clear-groups',
     '--inh-caps=-all',
     '--bounding-set=-all',
     '--no-new-privs',
@@ -110,6 +114,9 @@ export async function bootSandbox(
       uid: record.uid,
       gid: record.gid,
     });
+    const dataMounts = record.dataMounts ?? [];
+    if (dataMounts.length > 0) assertDataGidFree();
+    await stageDataMounts(ctx.tools, ctx.files.paths(id).dataStagingDir, dataMounts, DATA_GID);
 
     const child = spawnDetached(ctx, record);
     const exited = new Promise<never>((_, reject) => {
@@ -191,7 +198,8 @@ export async function isJailRunning(ctx: LauncherContext, record: SandboxRecord)
 
 /**
  * Take down whatever of a sandbox is running or mounted, in dependency order: processes, then
- * the writable layers, the workspace, the runtime tmpfs, then the cgroups. Safe to call on a clean sandbox.
+ * the writable layers, the staged data mounts, the workspace, the runtime tmpfs, then the
+ * cgroups. Safe to call on a clean sandbox.
  */
 export async function teardownSandbox(
   ctx: LauncherContext,
@@ -207,6 +215,7 @@ export async function teardownSandbox(
   ctx.logs.save(id);
   unpinAgentSocket(ctx.files.socketPath(id));
   await unmountWritableLayers(ctx.tools, ctx.files.paths(id).workspaceDir);
+  await unstageDataMounts(ctx.tools, ctx.files.paths(id).dataStagingDir);
   await ctx.disk.unmount(ctx.files.imageFile(id), ctx.files.paths(id).workspaceDir);
   await ctx.runtime.unmount(id);
   await ctx.cgroups.remove(id);

@@ -1,7 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PaddockError, type SandboxLimits, type WorkspaceMount } from '@paddock/shared';
+import {
+  PaddockError,
+  type DataMount,
+  type SandboxLimits,
+  type WorkspaceMount,
+} from '@paddock/shared';
 import { GUEST_SOCKET_NAME, type SandboxPaths } from './bwrapArgs.js';
 import type { ProcessIdentity } from '../host/procStat.js';
 
@@ -20,6 +25,8 @@ export interface SandboxRecord {
   boot: ProcessIdentity | null;
   /** Read-only mounts inside the workspace, applied at every boot (absent in older records). */
   mounts?: WorkspaceMount[];
+  /** Filestores below GUEST_DATA_ROOT, applied at every boot (absent: none). */
+  dataMounts?: DataMount[];
   created_at: string;
   updated_at: string;
   started_at: string | null;
@@ -107,6 +114,7 @@ export class SandboxFiles {
       groupFile: path.join(rt, 'etc', 'group'),
       hostsFile: path.join(rt, 'etc', 'hosts'),
       hostnameFile: path.join(rt, 'etc', 'hostname'),
+      dataStagingDir: path.join(rt, 'data'),
     };
   }
 

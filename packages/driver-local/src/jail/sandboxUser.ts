@@ -6,6 +6,14 @@ import { PaddockError } from '@paddock/shared';
 export const DEFAULT_UID_CLAIM_DIR = '/var/lib/paddock/uids';
 export const UID_RANGE = { first: 1_000_000, last: 1_999_999 } as const;
 
+/**
+ * The host group every sandbox with a data mount gets as its one supplementary group (ADR
+ * 0035): sandboxes each run as their own uid, yet a filestore is shared between them and the
+ * daemon, so access goes through this group, by POSIX ACLs on the filestore's files. Just above
+ * the uid range, so never a sandbox's own gid; never a host group either (assertDataGidFree).
+ */
+export const DATA_GID = UID_RANGE.last + 1;
+
 /** Who holds a uid: written into the claim file so a claim can be checked before release. */
 export interface UidOwner {
   data_dir: string;
@@ -57,6 +65,21 @@ function subordinateRanges(file: string): Array<[number, number]> {
     if (Number.isInteger(start) && Number.isInteger(count)) out.push([start!, start! + count! - 1]);
   }
   return out;
+}
+
+/** A host group or subordinate range holding DATA_GID would share every filestore: refuse. */
+export function assertDataGidFree(groupFile = '/etc/group', subgidFile = '/etc/subgid'): void {
+  const where = accountIds(groupFile).has(DATA_GID)
+    ? `a group in ${groupFile}`
+    : subordinateRanges(subgidFile).some(([a, b]) => DATA_GID >= a && DATA_GID <= b)
+      ? `in a subordinate range of ${subgidFile}`
+      : null;
+  if (where !== null) {
+    throw new PaddockError(
+      'driver_error',
+      `gid ${DATA_GID}, the sandboxes' data group, is ${where}; free it to use data mounts`,
+    );
+  }
 }
 
 /**
