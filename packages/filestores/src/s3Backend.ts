@@ -179,13 +179,18 @@ export class S3Backend implements FilestoreBackend {
     try {
       await upload.done();
     } catch (err) {
+      // Stop reading the source when S3 failed first: the pipeline then ends closed early or
+      // aborted by the upload, which is no error of the source's.
       counted.destroy();
       await piping;
-      if (streamError instanceof TooLarge || streamError) throw streamError;
+      const stream = streamError as NodeJS.ErrnoException | undefined;
+      const ours = stream?.code === 'ERR_STREAM_PREMATURE_CLOSE' || stream?.name === 'AbortError';
+      if (stream !== undefined && !ours) throw stream;
+      if (err instanceof TooLarge) throw err;
       throw new FilestoreUnavailable(errorName(err));
     }
     await piping;
-    if (streamError) throw streamError;
+    if (streamError !== undefined) throw streamError;
     return (await this.stat(loc, path)) ?? entry(path, counted.bytes, new Date(), undefined);
   }
 

@@ -119,6 +119,22 @@ export function backendContract(name: string, backend: () => FilestoreBackend): 
     assert.equal((await b.put(loc, 'exact', from('12345'), { maxBytes: 5 })).size, 5);
   });
 
+  test(`${name}: a put whose source fails rejects with its error and keeps nothing`, async () => {
+    const b = backend();
+    const loc = fresh();
+    await b.put(loc, 'f', from('old'));
+    for (const chunks of [1, 10]) {
+      async function* failing(): AsyncGenerator<Buffer> {
+        for (let i = 0; i < chunks; i++) yield Buffer.alloc(1024 * 1024, 7);
+        throw new Error('client went away');
+      }
+      await assert.rejects(b.put(loc, 'f', Readable.from(failing())), /client went away/);
+      await assert.rejects(b.put(loc, 'g', Readable.from(failing())), /client went away/);
+    }
+    assert.equal(await text((await b.get(loc, 'f'))?.stream), 'old');
+    assert.equal(await b.stat(loc, 'g'), null);
+  });
+
   test(`${name}: move replaces the target and makes its directories`, async () => {
     const b = backend();
     const loc = fresh();

@@ -81,6 +81,9 @@ test('S3 backend errors name the S3 error and nothing else (s3rver emulator)', a
     await expectFailure(noBucket.list(loc, { limit: 10 }), 'NoSuchBucket');
     await expectFailure(noBucket.get(loc, 'x'), 'NoSuchBucket');
     await expectFailure(noBucket.put(loc, 'x', from('x')), 'NoSuchBucket');
+    // A multipart upload failing while the source still streams: the S3 error, not the stream's.
+    const large = Array.from({ length: 20 }, () => Buffer.alloc(1024 * 1024));
+    await expectFailure(noBucket.put(loc, 'x', Readable.from(large)), 'NoSuchBucket');
     await expectFailure(down.stat(loc, 'x'), 'ECONNREFUSED');
   } finally {
     noBucket.close();
