@@ -283,6 +283,8 @@ async function* walkDirectory(
     if (name.startsWith(TEMP_PREFIX) && !anyName) continue;
     const path = base === '' ? name : `${base}/${name}`;
     if (!anyName && !isFilePath(path)) continue;
+    // Wholly at or before the cursor, as a file and as a directory: no need to stat it.
+    if (cursor !== undefined && passed(`${path}/`, cursor)) continue;
     let stats: Stats;
     try {
       stats = await lstat(at(dir, name));
@@ -301,13 +303,7 @@ async function* walkDirectory(
       continue;
     }
     // A directory wholly at or before the cursor is passed over unopened.
-    if (
-      cursor !== undefined &&
-      !cursor.startsWith(child.key) &&
-      comparePaths(cursor, child.key) > 0
-    ) {
-      continue;
-    }
+    if (cursor !== undefined && passed(child.key, cursor)) continue;
     if (depth + 1 >= MAX_DEPTH) continue;
     const sub = await openDirAt(dir, child.name, false);
     if (!sub) continue;
@@ -317,6 +313,11 @@ async function* walkDirectory(
       await sub.close();
     }
   }
+}
+
+/** Whether everything under the directory key `dirKey` (`a/b/`) sorts at or before `cursor`. */
+function passed(dirKey: string, cursor: string): boolean {
+  return !cursor.startsWith(dirKey) && comparePaths(cursor, dirKey) > 0;
 }
 
 async function removeContents(dir: FileHandle): Promise<void> {

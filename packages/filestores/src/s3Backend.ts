@@ -112,6 +112,8 @@ export class S3Backend implements FilestoreBackend {
 
   async stat(loc: FilestoreLocation, path: string): Promise<FileEntry | null> {
     checkFilePath(path);
+    // HEAD answers have no body: a missing bucket is a 404 `NotFound` too, so it reads as no
+    // file here; list, get and put name it.
     const head = await this.sendOrMissing((c) =>
       c.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.baseOf(loc) + path })),
     );

@@ -71,7 +71,8 @@ export async function syncDown(
  * Writes back what changed in `dir` since `baseline`: uploads files that are new or whose size
  * or mtime differ (last writer wins), and deletes from the store the baseline's files that are
  * gone from `dir`, but only while the store still holds the baseline's version, so a newer
- * write from elsewhere is never deleted. Links and special files in `dir` are not files.
+ * write from elsewhere is never deleted. Links and special files in `dir` are not files, and
+ * names no path check accepts stay local.
  */
 export async function syncUp(
   backend: FilestoreBackend,
