@@ -16,6 +16,11 @@ export interface FileEntry {
   path: string;
   size: number;
   modified_at: string;
+  /**
+   * An opaque tag of this version of the content when the backend has one (S3's ETag): sync
+   * compares it to tell the copy it made from a newer write. Absent for the local backend.
+   */
+  etag?: string;
 }
 
 export interface ListOptions {
