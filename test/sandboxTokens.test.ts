@@ -149,7 +149,10 @@ describe('sandbox token renewal (with a stand-in driver that records written fil
       },
     } as unknown as SandboxDriver;
     const tokens = await SandboxTokens.open(dir);
-    const credentials = new SandboxCredentials({ tokens, driver, store, log: quiet });
+    const credentials = new SandboxCredentials({
+      ...{ tokens, driver, store, log: quiet },
+      dataScopes: async () => [],
+    });
     await credentials.deliver(running);
     assert.equal(await credentials.renewDue(), 0, 'a fresh token is left alone');
     const nearExpiry = Date.now() + (SANDBOX_TOKEN_TTL_SECONDS - 5 * 60) * 1000;
@@ -163,6 +166,7 @@ describe('sandbox token renewal (with a stand-in driver that records written fil
           owner: 'o',
           scopes: ['sandbox:read'],
           boot: running.started_at!,
+          data: [],
         })
       ).token,
     );

@@ -2,6 +2,7 @@ import { client } from './client.js';
 import { RAW, sub, type Command } from './commandTable.js';
 import { exec } from './commands/exec.js';
 import { files } from './commands/files.js';
+import { filestore } from './commands/filestore.js';
 import { logs, processes } from './commands/processes.js';
 import { sandbox } from './commands/sandbox.js';
 import { snapshot } from './commands/snapshot.js';
@@ -16,9 +17,9 @@ export const WORKSPACE_COMMANDS: Command[] = [
     subcommands: [
       sub(
         'create',
-        '[--memory MB] [--cpus N] [--pids N] [--disk MB] [--env K=V]... [--meta K=V]...',
+        '[--memory MB] [--cpus N] [--pids N] [--disk MB] [--env K=V]... [--meta K=V]... [--filestore NAME:/data/PATH[:ro|rw]]...',
         'a new sandbox; prints its id',
-        'paddock sandbox create --memory 512 --meta purpose=demo',
+        'paddock sandbox create --memory 512 --filestore inputs:/data/inputs --filestore out:/data/out:rw',
       ),
       sub(
         'ls',
@@ -197,5 +198,52 @@ export const WORKSPACE_COMMANDS: Command[] = [
       ),
     ],
     run: (argv) => snapshot(client(), argv),
+  },
+  {
+    name: 'filestore',
+    aliases: ['filestores'],
+    summary: 'stores of user data that outlive sandboxes: files, mounts, S3 backends',
+    subcommands: [
+      sub(
+        'create',
+        'NAME [--backend NAME]',
+        'a new filestore (local unless --backend)',
+        'paddock filestore create inputs',
+      ),
+      sub(
+        'ls',
+        '[FILESTORE [--prefix DIR]]',
+        'your filestores, or the files of one',
+        'paddock filestore ls inputs',
+      ),
+      sub('get', 'FILESTORE', 'one filestore with its usage', 'paddock filestore get inputs'),
+      sub(
+        'put',
+        'FILESTORE PATH FILE',
+        'upload a file (streamed)',
+        'paddock filestore put inputs data/rows.csv ./rows.csv',
+      ),
+      sub(
+        'cat',
+        'FILESTORE PATH [-o FILE]',
+        'download a file (stdout without -o)',
+        'paddock filestore cat inputs data/rows.csv -o rows.csv',
+        RAW,
+      ),
+      sub('mv', 'FILESTORE FROM TO', 'move a file', 'paddock filestore mv inputs a.csv b.csv'),
+      sub(
+        'rm',
+        'FILESTORE [PATH]',
+        'delete a file, or the whole filestore',
+        'paddock filestore rm inputs data/rows.csv',
+      ),
+      sub(
+        'backend',
+        'ls | rm NAME | add NAME --endpoint URL --bucket B [--region R] [--key-prefix P] --access-key-id ID --secret-access-key-stdin',
+        'S3-compatible backends (admin; the secret key on stdin)',
+        'paddock filestore backend add lake --endpoint https://s3.example --bucket data --access-key-id AK --secret-access-key-stdin < key',
+      ),
+    ],
+    run: (argv) => filestore(client(), argv),
   },
 ];

@@ -76,6 +76,7 @@ export async function startDaemon(
           m.appOrigins.routes,
           m.publish.routes,
           m.modelAccess.routes,
+          m.filestores.routes,
           docsApi(),
           consoleApi(CONSOLE_DIST_DIR, () => [
             m.appOrigins.address().frameSource(),

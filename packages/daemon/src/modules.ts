@@ -19,6 +19,7 @@ import { EgressCa, createEgress, sandboxTrust } from './egress/index.js';
 import fs from 'node:fs';
 import { parseResolveOverrides } from '@paddock/egress';
 import { EventLog } from './events/eventLog.js';
+import { createFilestores } from './filestores/index.js';
 import { createGit } from './git/index.js';
 import type { ControlPlane } from './http/controlPlane.js';
 import type { ListenAddress } from './http/listenAddress.js';
@@ -187,6 +188,13 @@ export async function createModules(
     ...{ metrics: sandboxes.metrics, appData, userspace, sessions: appSessions },
     ...{ agent: appAgent, llm: modelAccess.access },
   });
+  const filestores = createFilestores({
+    ...sandboxDeps,
+    ...{ secrets: appConfig.secrets.service, metrics: sandboxes.metrics },
+    ...{ sandboxes: sandboxService, sandboxStore: sandboxes.store },
+    quotaBytes: async () => null,
+  });
+  shutdown.add(() => filestores.close());
   userspace.service.whenPurged((id) => broker.notifications.purgeApp(id));
   userspace.service.whenPurged((id) => appAgent.forget(id));
   return {
@@ -209,6 +217,7 @@ export async function createModules(
     git,
     userspace,
     broker,
+    filestores,
     appSessions,
     appOrigins,
     publish,

@@ -4,6 +4,7 @@ import type { ManifestIssue, RuntimeManifest } from '@paddock/shared';
 export type {
   BuildStep,
   ManifestEgress,
+  ManifestFilestore,
   ManifestIssue,
   PublishSection,
   RuntimeManifest,

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import { MANIFEST_LIMITS } from './limits.js';
+import { validateFilestores } from './validateFilestores.js';
 import { validatePublish } from './validatePublish.js';
 import type {
   BuildStep,
@@ -37,6 +38,7 @@ export class ManifestValidator {
       'workers',
       'egress',
       'publish',
+      'filestores',
     ]);
     const version = fields.get('version');
     if (!version) this.report(root, 'version', '`version` is required and must be 1');
@@ -50,6 +52,9 @@ export class ManifestValidator {
     const publish = fields.has('publish')
       ? validatePublish(this, fields.get('publish')!)
       : undefined;
+    const filestores = fields.has('filestores')
+      ? validateFilestores(this, fields.get('filestores')!)
+      : undefined;
     if (!fields.has('web') && !fields.has('workers')) {
       this.report(root, '', 'the manifest declares nothing to run: add `web`, `workers`, or both');
     }
@@ -61,6 +66,7 @@ export class ManifestValidator {
       workers,
       ...(egress ? { egress } : {}),
       ...(publish ? { publish } : {}),
+      ...(filestores ? { filestores } : {}),
     };
   }
 

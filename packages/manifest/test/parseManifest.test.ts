@@ -139,6 +139,48 @@ describe('parseManifest', () => {
     assert.deepEqual(empty.valid && empty.manifest.egress, { allow: [] }, 'an explicit opt-out');
   });
 
+  it('takes the filestores an app sandbox has, read-only unless rw', () => {
+    const r = parseManifest(
+      [
+        'version: 1',
+        'web: {command: x, port: 1}',
+        'filestores:',
+        '  - {name: uploads, path: /data/uploads, mode: rw}',
+        '  - {name: models, path: /data/models}',
+      ].join('\n'),
+    );
+    assert.ok(r.valid, JSON.stringify(r));
+    assert.deepEqual(r.manifest.filestores, [
+      { name: 'uploads', path: '/data/uploads', mode: 'rw' },
+      { name: 'models', path: '/data/models', mode: 'ro' },
+    ]);
+  });
+
+  it('reports bad filestores entries with their paths', () => {
+    const found = errors(
+      [
+        'version: 1',
+        'web: {command: x, port: 1}',
+        'filestores:',
+        '  - {name: Up, path: /data/a}',
+        '  - {name: b, path: /etc/b}',
+        '  - {name: c, path: /data/c, mode: rwx}',
+        '  - {name: d, path: /data/a/d}',
+        '  - {name: e}',
+      ].join('\n'),
+    ).map((e) => e.path);
+    assert.deepEqual(found, [
+      'filestores[0].name',
+      'filestores[1].path',
+      'filestores[2].mode',
+      'filestores[4]',
+    ]);
+    assert.match(
+      errors('version: 1\nweb: {command: x, port: 1}\nfilestores: {}\n')[0]!.message,
+      /list/,
+    );
+  });
+
   it('reports each bad egress entry with its line, column and path', () => {
     const found = errors(
       [

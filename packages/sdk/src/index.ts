@@ -16,6 +16,12 @@ export { AppConfig, type ConfigEntry, type ConfigInput, type ConfigChange } from
 export { Egress, type EgressPolicy, type EgressLists } from './egress.js';
 export { Tasks, TaskHandle, type TaskSpec, type RunTaskOptions } from './tasks.js';
 export { Snapshots, type Snapshot } from './snapshots.js';
+export {
+  Filestores,
+  type Filestore,
+  type FilestoreBackend,
+  type FilestoreFile,
+} from './filestores.js';
 export { Userspace, type UserspaceApp, type InstallResult } from './userspace.js';
 export { Instance } from './instance.js';
 export { Transport, type TransportOptions, type RawBody, type SendInput } from './transport.js';

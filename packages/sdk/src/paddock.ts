@@ -1,5 +1,6 @@
 import { Apps } from './apps.js';
 import { PaddockError } from './errors.js';
+import { Filestores } from './filestores.js';
 import { Instance } from './instance.js';
 import { Sandboxes } from './sandbox.js';
 import { Snapshots } from './snapshots.js';
@@ -18,6 +19,7 @@ export class Paddock {
   readonly apps: Apps;
   readonly tasks: Tasks;
   readonly snapshots: Snapshots;
+  readonly filestores: Filestores;
   readonly userspace: Userspace;
   readonly instance: Instance;
   /** The HTTP layer: `transport.call(ROUTES.x.y, …)` reaches any route, typed by its contract. */
@@ -42,6 +44,7 @@ export class Paddock {
       tasks: this.tasks,
       snapshots: this.snapshots,
     });
+    this.filestores = new Filestores(this.transport);
     this.userspace = new Userspace(this.transport);
     this.instance = new Instance(this.transport);
   }

@@ -148,6 +148,24 @@ export class Sandbox {
     });
   }
 
+  /** Its filestores: where each is shown, how (`bind`, `sync`, `token`), when last synced. */
+  async filestores(options: Signal = {}) {
+    const page = await this.transport.call(ROUTES.filestores.sandboxMounts, {
+      params: this.params,
+      signal: options.signal,
+    });
+    return page.items;
+  }
+
+  /** Sends its read-write synced (S3) filestores' changes home now; a stop does too. */
+  async syncFilestores(options: Signal = {}) {
+    const result = await this.transport.call(ROUTES.filestores.sync, {
+      params: this.params,
+      signal: options.signal,
+    });
+    return result.items;
+  }
+
   /** Its events, newest first; `before` is the last page's `next_cursor`. */
   events(query: QueryOf<typeof ROUTES.sandboxes.events> = {}, options: Signal = {}) {
     return this.transport.call(ROUTES.sandboxes.events, {

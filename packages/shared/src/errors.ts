@@ -130,6 +130,11 @@ export const ERROR_CODES = {
     description:
       'The secrets master key is not the one the stored secrets were sealed with (lost or changed PADDOCK_SECRETS_KEY or key file).',
   },
+  filestore_unavailable: {
+    status: 502,
+    description:
+      "The filestore's storage backend failed or could not be reached (the S3 error's name in details; never a credential).",
+  },
   rate_limited: { status: 429, description: 'Too many requests.' },
   capability_required: {
     status: 403,
@@ -142,7 +147,8 @@ export const ERROR_CODES = {
   },
   quota_exceeded: {
     status: 413,
-    description: "The write would take the app's data beyond its quota; nothing was written.",
+    description:
+      "The write would take the app's data, or the owner's filestores, beyond its quota; nothing was written.",
   },
   app_version_changed: {
     status: 409,

@@ -19,6 +19,7 @@ export async function sandbox(pd: Paddock, argv: string[]): Promise<number> {
           disk: { type: 'string' },
           env: { type: 'string', multiple: true },
           meta: { type: 'string', multiple: true },
+          filestore: { type: 'string', multiple: true },
         },
       });
       const limits: Record<string, number> = {};
@@ -30,6 +31,7 @@ export async function sandbox(pd: Paddock, argv: string[]): Promise<number> {
         ...(Object.keys(limits).length ? { limits } : {}),
         ...(values.env ? { env: keyValues(values.env) } : {}),
         ...(values.meta ? { metadata: keyValues(values.meta) } : {}),
+        ...(values.filestore ? { filestores: values.filestore.map(filestoreMount) } : {}),
       };
       const sb = await pd.sandboxes.create(body);
       emit(sb.info, () => console.log(sb.id));
@@ -97,4 +99,13 @@ function printSandbox(s: SandboxInfo): void {
       ['created', s.created_at],
     ]),
   );
+}
+
+/** `NAME:/data/PATH[:rw|ro]`, or `NAME` alone (reachable through the token only). */
+function filestoreMount(spec: string): { filestore: string; path?: string; mode?: 'ro' | 'rw' } {
+  const [filestore, at, mode, ...extra] = spec.split(':');
+  if (!filestore || extra.length > 0 || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+    throw new UsageError(`--filestore takes NAME[:/data/PATH[:ro|rw]], not ${spec}`);
+  }
+  return { filestore, ...(at ? { path: at } : {}), ...(mode ? { mode } : {}) };
 }

@@ -6,7 +6,7 @@ import type { SessionEpochs } from './sessionEpochs.js';
 import { SESSION_COOKIE, type SessionTokens } from './sessionTokens.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { actorOf, type Principal } from '../http/principal.js';
-import { looksLikeJwt } from './sandboxTokens.js';
+import { looksLikeJwt, type DataScope } from './sandboxTokens.js';
 import { hashToken, sameHash } from './tokens.js';
 
 export const ADMIN_OWNER = 'admin';
@@ -20,9 +20,13 @@ const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/v1/openapi.json']);
 export interface AuthOptions {
   apiKeys: ApiKeyStore;
   /** Checks sandbox tokens (JWTs); the sandbox must be running the boot the token names. */
-  sandboxToken: (
-    token: string,
-  ) => Promise<{ owner: string; sandboxId: string; scopes: string[] } | null>;
+  sandboxToken: (token: string) => Promise<{
+    owner: string;
+    sandboxId: string;
+    scopes: string[];
+    boot: string;
+    data: DataScope[];
+  } | null>;
   adminToken: string;
   sessions: SessionTokens;
   /** Each owner's session epoch (cached): "sign out everywhere" bumps it. */
@@ -130,7 +134,12 @@ export const authPlugin = fp<AuthOptions>(
           owner: sandbox.owner,
           role: 'sandbox',
           keyId: `sandbox:${sandbox.sandboxId}`,
-          sandbox: { id: sandbox.sandboxId, scopes: sandbox.scopes },
+          sandbox: {
+            id: sandbox.sandboxId,
+            scopes: sandbox.scopes,
+            boot: sandbox.boot,
+            data: sandbox.data,
+          },
         };
         return;
       }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT, importPKCS8, jwtVerify, type CryptoKey, type KeyObject } from 'jose';
+import type { FilestoreOp } from '@paddock/shared';
 
 /** A sandbox token lives this long at most; it is replaced well before (see sandboxCredentials). */
 export const SANDBOX_TOKEN_TTL_SECONDS = 15 * 60;
@@ -12,6 +13,15 @@ const AUDIENCE = 'paddock-control-plane';
 /** What a sandbox may do with its token. Routes opt in by scope; everything else is refused. */
 export type SandboxScope = 'sandbox:read';
 
+/**
+ * Seed 004's data scope: one filestore (`filesystem_id`) and what the token may do with it.
+ * The broker maps the pair (owner, filesystem_id) to a place; the token never names one.
+ */
+export interface DataScope {
+  filesystem_id: string;
+  ops: FilestoreOp[];
+}
+
 export interface SandboxTokenClaims {
   sandboxId: string;
   appId: string | null;
@@ -19,6 +29,8 @@ export interface SandboxTokenClaims {
   scopes: SandboxScope[];
   /** The sandbox's start time when the token was issued: a stop or restart revokes it. */
   boot: string;
+  /** The filestores the sandbox may reach through the broker (its mounts, and any it named). */
+  data: DataScope[];
 }
 
 /**
@@ -54,6 +66,7 @@ export class SandboxTokens {
       owner: claims.owner,
       scope: claims.scopes.join(' '),
       boot: claims.boot,
+      ...(claims.data.length > 0 ? { data: claims.data } : {}),
     })
       .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
       .setIssuer(ISSUER)
@@ -82,11 +95,25 @@ export class SandboxTokens {
         owner: payload.owner,
         scopes: payload.scope.split(' ').filter(Boolean) as SandboxScope[],
         boot: payload.boot,
+        data: dataScopes(payload.data),
       };
     } catch {
       return null;
     }
   }
+}
+
+/** The `data` claim as issued: anything malformed grants nothing. */
+function dataScopes(claim: unknown): DataScope[] {
+  if (!Array.isArray(claim)) return [];
+  const out: DataScope[] = [];
+  for (const item of claim as unknown[]) {
+    const { filesystem_id: id, ops } = (item ?? {}) as { filesystem_id?: unknown; ops?: unknown };
+    if (typeof id !== 'string' || !Array.isArray(ops)) continue;
+    const known = ops.filter((op): op is FilestoreOp => op === 'read' || op === 'write');
+    out.push({ filesystem_id: id, ops: known });
+  }
+  return out;
 }
 
 /** A bearer token shaped like a JWT (three base64url parts), so API keys never reach jose. */

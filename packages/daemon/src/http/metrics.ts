@@ -44,6 +44,31 @@ export class DaemonMetrics {
     labelNames: ['method', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly filestoreRequests = new Counter({
+    name: 'paddock_filestore_requests_total',
+    help: 'Filestore broker operations by op, backend and outcome (ok, or the refusal code)',
+    labelNames: ['op', 'backend', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly filestoreAuthErrors = new Counter({
+    name: 'paddock_filestore_auth_errors_total',
+    help: 'Filestore calls refused for their credential, by whose (sandbox token or key)',
+    labelNames: ['caller'] as const,
+    registers: [this.registry],
+  });
+  readonly filestoreUpstreamSeconds = new Histogram({
+    name: 'paddock_filestore_upstream_duration_seconds',
+    help: 'Time a filestore backend took per operation (to the end of a streamed body)',
+    labelNames: ['op', 'backend'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+    registers: [this.registry],
+  });
+  readonly filestoreBytes = new Counter({
+    name: 'paddock_filestore_bytes_total',
+    help: 'Bytes through the filestore broker, by direction (in: written, out: read)',
+    labelNames: ['direction', 'backend'] as const,
+    registers: [this.registry],
+  });
   readonly sandboxes: Gauge<'status'>;
 
   constructor(countByStatus: () => Promise<{ status: string; n: number }[]>) {

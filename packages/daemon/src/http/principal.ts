@@ -11,8 +11,14 @@ export interface Principal {
   role: Role | 'sandbox';
   /** The API key id, `admin-token` for the bootstrap token, or `sandbox:<id>`. */
   keyId: string;
-  /** For a sandbox token: the one sandbox it speaks for, and what it may do. */
-  sandbox?: { id: string; scopes: string[] };
+  /** For a sandbox token: the one sandbox it speaks for, what it may do, which filestores. */
+  sandbox?: {
+    id: string;
+    scopes: string[];
+    /** The boot the token was issued for (seed 004's `session_id`). */
+    boot: string;
+    data: { filesystem_id: string; ops: string[] }[];
+  };
   /** For a console session (the cookie): when it expires, ISO-8601. */
   session?: { expiresAt: string };
 }

@@ -64,6 +64,7 @@ export async function createSandboxes(d: {
     driver: d.driver,
     store,
     log: d.log.child({ component: 'credentials' }),
+    dataScopes: (row) => lifecycle.dataMounts.scopesFor(row.id),
   });
   lifecycle.on('booted', (row) =>
     credentials.deliver(row).catch((err: unknown) => {
@@ -79,7 +80,13 @@ export async function createSandboxes(d: {
   const checkToken = async (token: string) => {
     const found = await credentials.check(token);
     return (
-      found && { owner: found.row.owner_id, sandboxId: found.row.id, scopes: found.claims.scopes }
+      found && {
+        owner: found.row.owner_id,
+        sandboxId: found.row.id,
+        scopes: found.claims.scopes,
+        boot: found.claims.boot,
+        data: found.claims.data,
+      }
     );
   };
   const routes =

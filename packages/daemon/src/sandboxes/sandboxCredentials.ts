@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { SandboxDriver } from '@paddock/shared';
-import type { SandboxTokenClaims, SandboxTokens } from '../auth/sandboxTokens.js';
+import type { DataScope, SandboxTokenClaims, SandboxTokens } from '../auth/sandboxTokens.js';
 import type { SandboxRow, SandboxStore } from './sandboxStore.js';
 
 /** The file inside the sandbox: `/run/paddock/token`. */
@@ -24,6 +24,8 @@ export class SandboxCredentials {
       driver: SandboxDriver;
       store: SandboxStore;
       log: FastifyBaseLogger;
+      /** The filestores a sandbox's token names (see SandboxLifecycle's data mounts). */
+      dataScopes: (row: SandboxRow) => Promise<DataScope[]>;
     },
   ) {}
 
@@ -35,6 +37,7 @@ export class SandboxCredentials {
       owner: row.owner_id,
       scopes: ['sandbox:read'],
       boot: row.started_at,
+      data: await this.o.dataScopes(row),
     });
     await this.o.driver.writeRunFile(row.id, TOKEN_FILE, `${token}\n`);
     this.expiries.set(row.id, expiresAt.getTime());

@@ -1,5 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { RuntimeManifest, WorkspaceMount } from '@paddock/shared';
+import {
+  PaddockError,
+  type DataMount,
+  type FilestoreMountRequest,
+  type RuntimeManifest,
+  type WorkspaceMount,
+} from '@paddock/shared';
+import type { DataScope } from '../auth/sandboxTokens.js';
 import type { SandboxRow } from './sandboxStore.js';
 
 /**
@@ -34,6 +41,40 @@ export interface SandboxLifecycleEvents {
 /** Read-only mounts a sandbox boots with (an app's shared dependency cache). */
 export type MountProvider = (row: SandboxRow) => Promise<WorkspaceMount[]>;
 
+/** A new sandbox's filestores, ready before the driver makes it (which picks its id). */
+export interface PreparedDataMounts {
+  mounts: DataMount[];
+  /** Records them as the sandbox's once it exists. */
+  bind(sandboxId: string): Promise<void>;
+  /** The sandbox was not made: what was prepared for it goes. */
+  release(): Promise<void>;
+}
+
+/**
+ * Filestores shown in sandboxes (the filestores module provides it): prepared before every
+ * boot, brought home after every halt (a stop, a delete, a sandbox found dead), and named in
+ * the sandbox's token.
+ */
+export interface DataMountProvider {
+  prepare(owner: string, requests: FilestoreMountRequest[]): Promise<PreparedDataMounts>;
+  forStart(row: SandboxRow): Promise<DataMount[]>;
+  /** After the driver stopped or removed the sandbox; awaited, never throws. */
+  halted(id: string): Promise<void>;
+  scopesFor(id: string): Promise<DataScope[]>;
+}
+
+const NO_DATA_MOUNTS: DataMountProvider = {
+  prepare: async (_owner, requests) => {
+    if (requests.length > 0) {
+      throw new PaddockError('bad_request', 'this daemon serves no filestores');
+    }
+    return { mounts: [], bind: async () => undefined, release: async () => undefined };
+  },
+  forStart: async () => [],
+  halted: async () => undefined,
+  scopesFor: async () => [],
+};
+
 type Listeners = { [E in keyof SandboxLifecycleEvents]: SandboxLifecycleEvents[E][] };
 
 export class SandboxLifecycle {
@@ -47,6 +88,7 @@ export class SandboxLifecycle {
     manifestApplied: [],
   };
   private mountProvider: MountProvider = async () => [];
+  private dataMountProvider: DataMountProvider = NO_DATA_MOUNTS;
 
   constructor(private readonly log: FastifyBaseLogger) {}
 
@@ -61,6 +103,14 @@ export class SandboxLifecycle {
 
   mountsFor(row: SandboxRow): Promise<WorkspaceMount[]> {
     return this.mountProvider(row);
+  }
+
+  provideDataMounts(provider: DataMountProvider): void {
+    this.dataMountProvider = provider;
+  }
+
+  get dataMounts(): DataMountProvider {
+    return this.dataMountProvider;
   }
 
   /** A listener's failure is logged and does not keep the next one from running. */

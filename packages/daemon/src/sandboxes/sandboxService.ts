@@ -93,10 +93,13 @@ export class SandboxService {
   ): Promise<SandboxRow> {
     const { limits, env } = checkCreate(body, this.o.defaultLimits, this.o.maxLimits);
     const started = performance.now();
+    const data = await this.lifecycle.dataMounts.prepare(owner, body.filestores ?? []);
     let runtime;
     try {
-      runtime = await this.o.driver.create({ limits, mounts: options.mounts ?? [] });
+      const spec = { limits, mounts: options.mounts ?? [], dataMounts: data.mounts };
+      runtime = await this.o.driver.create(spec);
     } catch (err) {
+      await data.release();
       this.o.metrics.sandboxOps.inc({ op: 'create', result: 'error' });
       throw asDriverError(err, 'create');
     }
@@ -112,12 +115,15 @@ export class SandboxService {
         ...(options.app ? { app: options.app } : {}),
         ...(options.preset ? { preset: options.preset } : {}),
       });
+      await data.bind(row.id);
       if (options.prepare) {
         await options.prepare(row);
         row = await this.o.store.update(row.id, { seeded_at: new Date().toISOString() });
       }
     } catch (err) {
       await this.o.driver.destroy(runtime.id).catch(() => undefined);
+      await this.lifecycle.dataMounts.halted(runtime.id);
+      await data.release();
       const now = new Date().toISOString();
       await this.o.store
         .update(runtime.id, { status: 'deleted', deleted_at: now, status_reason: 'create failed' })
@@ -182,6 +188,7 @@ export class SandboxService {
       await this.o.store.update(id, { status: 'failed', status_reason: 'stop failed' });
       throw asDriverError(err, 'stop');
     }
+    await this.lifecycle.dataMounts.halted(id);
     this.o.metrics.sandboxOps.inc({ op: 'stop', result: 'ok' });
     await this.o.events.append({
       owner,
@@ -312,9 +319,11 @@ export class SandboxService {
     });
     try {
       const mounts = await this.lifecycle.mountsFor(row);
-      await this.o.driver.start(id, { limits: rowLimits(row), mounts });
+      const dataMounts = await this.lifecycle.dataMounts.forStart(row);
+      await this.o.driver.start(id, { limits: rowLimits(row), mounts, dataMounts });
     } catch (err) {
       await this.o.store.update(id, { status: 'failed', status_reason: 'start failed' });
+      await this.lifecycle.dataMounts.halted(id);
       await this.o.events.append({
         owner,
         sandboxId: id,
@@ -373,6 +382,7 @@ export class SandboxService {
       } catch (err) {
         throw asDriverError(err, 'destroy');
       }
+      await this.lifecycle.dataMounts.halted(id);
       const now = new Date().toISOString();
       await this.o.store.update(id, { status: 'deleted', deleted_at: now, stopped_at: now });
       this.lifecycle.deleted(id);
@@ -454,6 +464,7 @@ export class SandboxService {
       await this.o.driver.stop(row.id, { graceMs: 0 }).catch((err: unknown) => {
         this.o.log.warn({ err, sandbox_id: row.id }, 'cleaning up a dead sandbox failed');
       });
+      await this.lifecycle.dataMounts.halted(row.id);
       const now = new Date().toISOString();
       await this.o.store.update(row.id, {
         status: 'failed',

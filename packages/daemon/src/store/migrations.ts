@@ -435,6 +435,46 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('apps_owner_id').on('apps').columns(['owner_id', 'id']).execute();
     },
   },
+  '0023_filestores': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // An owner's named stores of user data; the place in the backend is the daemon's, never a
+      // request's (location_key). Deleted stores lose their row: their files are gone too.
+      await db.schema
+        .createTable('filestores')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('backend', 'text', (c) => c.notNull())
+        .addColumn('location_key', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('files', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('filestores_owner_name')
+        .on('filestores')
+        .columns(['owner_id', 'name'])
+        .unique()
+        .execute();
+      // Which filestores each sandbox has: where, how, and a synced copy's place and baseline.
+      await db.schema
+        .createTable('sandbox_filestores')
+        .addColumn('sandbox_id', 'text', (c) => c.notNull())
+        .addColumn('filestore_id', 'text', (c) => c.notNull())
+        .addColumn('path', 'text')
+        .addColumn('mode', 'text', (c) => c.notNull())
+        .addColumn('copy_dir', 'text')
+        .addColumn('synced_at', 'text')
+        .addPrimaryKeyConstraint('sandbox_filestores_pk', ['sandbox_id', 'filestore_id'])
+        .execute();
+      await db.schema
+        .createIndex('sandbox_filestores_filestore')
+        .on('sandbox_filestores')
+        .column('filestore_id')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -36,6 +36,34 @@ export interface Database extends AppDataDatabase {
   publisher_keys: PublisherKeysTable;
   provenance: ProvenanceTable;
   app_signing_keys: AppSigningKeysTable;
+  filestores: FilestoresTable;
+  sandbox_filestores: SandboxFilestoresTable;
+}
+
+/** An owner's filestore; `bytes` and `files` as last measured (writes, syncs, halts). */
+export interface FilestoresTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  /** `local` or the name of an S3 backend (instance_secrets `filestore-backend:<name>`). */
+  backend: string;
+  /** Its place in the backend, made by the daemon from the owner and the id. */
+  location_key: string;
+  bytes: number;
+  files: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A filestore a sandbox has: shown at `path` (null: through its token only), `ro` or `rw`. */
+export interface SandboxFilestoresTable {
+  sandbox_id: string;
+  filestore_id: string;
+  path: string | null;
+  mode: 'ro' | 'rw';
+  /** A synced copy's host directory while the sandbox runs (S3 backends); null otherwise. */
+  copy_dir: string | null;
+  synced_at: string | null;
 }
 
 /**

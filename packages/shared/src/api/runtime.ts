@@ -47,6 +47,17 @@ export const PublishSectionSchema = Type.Object({
   entry: Type.Optional(RelativePath),
   version_label: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
 });
+/**
+ * A filestore an app's sandbox has: the owner's filestore of that name (made on the local
+ * backend the first time), shown at `path` below /data, read-only unless `rw`.
+ */
+export const ManifestFilestoreSchema = Type.Object({
+  name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' }),
+  path: Type.String({ description: 'Below /data, e.g. /data/uploads' }),
+  mode: Type.Enum(['ro', 'rw']),
+});
+export type ManifestFilestore = Static<typeof ManifestFilestoreSchema>;
+
 export const RuntimeManifestSchema = Type.Object(
   {
     version: Type.Literal(1),
@@ -55,6 +66,7 @@ export const RuntimeManifestSchema = Type.Object(
     workers: Type.Array(WorkerProcessSchema),
     egress: Type.Optional(ManifestEgressSchema),
     publish: Type.Optional(PublishSectionSchema),
+    filestores: Type.Optional(Type.Array(ManifestFilestoreSchema, { maxItems: 16 })),
   },
   {
     $id: 'RuntimeManifest',

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { MIN_LIMITS } from '../limits.js';
+import { FilestoreMountsField } from './filestores.js';
 import { EnvMap, Metadata, SandboxId, Timestamp, strict } from './common.js';
 import { ManifestStateSchema, PreviewSchema, ProcessSchema } from './processes.js';
 
@@ -33,6 +34,7 @@ export const CreateSandboxBody = Type.Object(
         description: 'Start the workspace from this snapshot instead of empty',
       }),
     ),
+    filestores: Type.Optional(FilestoreMountsField),
   },
   strict,
 );

@@ -6,6 +6,7 @@ import { ApiKeyRoutes, SessionRoutes } from './auth.js';
 import { EgressRoutes } from './egress.js';
 import { ExecRoutes } from './exec.js';
 import { FileRoutes } from './files.js';
+import { FilestoreRoutes } from './filestores.js';
 import { McpRoutes } from './mcp.js';
 import { ModelAccessRoutes } from './modelAccess.js';
 import { PresetRoutes } from './presets.js';
@@ -48,6 +49,7 @@ export const ROUTES = {
   userspaceApps: UserspaceAppRoutes,
   broker: BrokerRoutes,
   modelAccess: ModelAccessRoutes,
+  filestores: FilestoreRoutes,
   mcp: McpRoutes,
 } as const;
 
