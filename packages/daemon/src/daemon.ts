@@ -58,6 +58,7 @@ export async function startDaemon(
       routes: [
         systemApi({ driver, defaultLimits, maxLimits, isReady: () => ready }),
         m.auth.routes(sandboxes.checkToken),
+        m.audit.requests,
         // Before every route that can change files: an agent key's changes are recorded first.
         m.provenance.routes,
         sandboxes.routes({
