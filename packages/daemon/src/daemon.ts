@@ -111,6 +111,7 @@ export async function startDaemon(
     shutdown.add(() => app.close());
     shutdown.add(() => m.preview.proxy.close());
     shutdown.add(() => m.tasks.service.close());
+    shutdown.add(() => m.egress.denialAudit.close());
     shutdown.add(() => m.egress.proxy.close());
     shutdown.add(() => retention.close());
     shutdown.add(() => m.userspace.close());

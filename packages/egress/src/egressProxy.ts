@@ -43,8 +43,8 @@ export interface EgressProxyOptions {
   events: EgressEventSink;
   audit: EgressAuditSink;
   log: EgressLogger;
-  /** Every refusal, unsampled (the live feed of denials). */
-  denials?: EgressDenialSink;
+  /** Every refusal, unsampled: the live feed of denials, and each one's audit entry. */
+  denials: EgressDenialSink;
 }
 
 /**

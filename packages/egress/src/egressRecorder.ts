@@ -9,21 +9,22 @@ import type {
   Injection,
 } from './ports.js';
 
-/** One event and one audit entry per sandbox, host and decision per this long. */
+/** One event (one audit entry, for allowed requests) per sandbox, host and decision this long. */
 const RECORD_EVERY_MS = 60_000;
 
 export interface EgressRecorderOptions {
   events: EgressEventSink;
   audit: EgressAuditSink;
   log: EgressLogger;
-  /** Told every refusal, before the sampling that bounds the audit and event logs. */
-  denials?: EgressDenialSink | undefined;
+  /** Told every refusal, unsampled: its owner audits each one (the daemon, in batches). */
+  denials: EgressDenialSink;
 }
 
 /**
- * What the proxy decided, written to the audit log and (for refusals) the event log. A flood is
- * recorded by its first: once per sandbox, host and outcome per RECORD_EVERY_MS. Recording never
- * holds a request up, and a failure to record is logged, never answered to the sandbox.
+ * What the proxy decided: allowed requests to the audit log, refusals to the event log, each
+ * flood recorded by its first, once per sandbox, host and outcome per RECORD_EVERY_MS. Every
+ * refusal also goes, unsampled, to the denial sink, whose owner writes each to the audit.
+ * Recording never holds a request up; a failure to record is logged, never answered.
  */
 export class EgressRecorder {
   private readonly recorded = new Map<string, number>();
@@ -57,8 +58,8 @@ export class EgressRecorder {
       // The keys whose values go into the requests; never the values.
       ...(injections.length > 0 ? { injected: injections.map((i) => i.key) } : {}),
     };
-    this.audit(sandbox, d.ok ? 'ok' : 'denied', d.ok ? details : { ...details, reason: d.reason });
-    if (!d.ok) {
+    if (d.ok) this.audit(sandbox, details);
+    else {
       void this.o.events
         .append({
           owner: sandbox.owner_id,
@@ -84,7 +85,6 @@ export class EgressRecorder {
       kind: 'connection_limit',
     });
     if (!this.firstInWindow(`${sandbox.id} connection limit`)) return;
-    this.audit(sandbox, 'denied', { decision: 'denied', reason });
     void this.o.events
       .append({
         owner: sandbox.owner_id,
@@ -122,7 +122,7 @@ export class EgressRecorder {
 
   private tell(denial: Parameters<EgressDenialSink>[0]): void {
     try {
-      this.o.denials?.(denial);
+      this.o.denials(denial);
     } catch (err) {
       this.failed(err);
     }
@@ -131,17 +131,13 @@ export class EgressRecorder {
   private readonly failed = (err: unknown) =>
     this.o.log.warn({ err }, 'recording an egress decision failed');
 
-  private audit(
-    sandbox: EgressSandbox,
-    outcome: 'ok' | 'denied',
-    details: EgressAuditRecord['details'],
-  ): void {
+  private audit(sandbox: EgressSandbox, details: EgressAuditRecord['details']): void {
     void this.o.audit
       .record({
         actor: { owner: sandbox.owner_id, keyId: `sandbox:${sandbox.id}` },
         action: 'egress',
         target: { type: 'sandbox', id: sandbox.id },
-        outcome,
+        outcome: 'ok',
         details,
       })
       .catch(this.failed);
