@@ -40,6 +40,7 @@ describe('an audit that misses nothing', () => {
   let carol: string;
   let carolKey: string;
   let stopped = false;
+  let appId = '';
 
   const as = <T>(method: string, p: string, body?: unknown) => d.api<T>(method, p, body, carol);
   const entries = async (action: string): Promise<Entry[]> =>
@@ -174,10 +175,25 @@ describe('an audit that misses nothing', () => {
     }
   });
 
-  it('keeps planted values out of the export and out of the audit table’s pages', async () => {
-    const app = await as<{ id: string }>('POST', '/v1/apps', { name: 'planted', preset: 'static' });
+  it("records an app's wake with the caller and reason wake", async () => {
+    const app = await as<{ id: string; sandbox: { id: string } }>('POST', '/v1/apps', {
+      name: 'planted',
+      preset: 'static',
+    });
     assert.equal(app.status, 201, JSON.stringify(app.body));
-    const set = await as('POST', `/v1/apps/${app.body.id}/config`, {
+    appId = app.body.id;
+    const sb = app.body.sandbox.id;
+    assert.equal((await as('POST', `/v1/sandboxes/${sb}/stop`, {})).status, 200);
+    assert.equal((await as('POST', `/v1/apps/${appId}/sandbox`)).status, 200);
+    const woke = await entryFor(
+      'sandbox.start',
+      (x) => x.target?.id === sb && x.details.reason === 'wake',
+    );
+    assert.deepEqual(woke.actor, { owner: 'carol', key_id: carolKey, ip: '127.0.0.1' });
+  });
+
+  it('keeps planted values out of the export and out of the audit table’s pages', async () => {
+    const set = await as('POST', `/v1/apps/${appId}/config`, {
       key: 'PLANTED_TOKEN',
       value: SECRET,
       sensitive: true,
