@@ -170,6 +170,7 @@ export class EgressProxy {
     for (const id of [...this.servers.keys()]) this.detach(id);
     this.http.close();
     this.injector.close();
+    this.recorder.close();
   }
 
   private relay(

@@ -1,3 +1,4 @@
+import { AllowedWindows } from './allowedWindows.js';
 import type { Decision } from './destination.js';
 import type {
   EgressAuditRecord,
@@ -9,7 +10,7 @@ import type {
   Injection,
 } from './ports.js';
 
-/** One event (one audit entry, for allowed requests) per sandbox, host and decision this long. */
+/** One refusal event per sandbox, host and decision this long; allowed requests counted per as long. */
 const RECORD_EVERY_MS = 60_000;
 
 export interface EgressRecorderOptions {
@@ -21,15 +22,26 @@ export interface EgressRecorderOptions {
 }
 
 /**
- * What the proxy decided: allowed requests to the audit log, refusals to the event log, each
- * flood recorded by its first, once per sandbox, host and outcome per RECORD_EVERY_MS. Every
- * refusal also goes, unsampled, to the denial sink, whose owner writes each to the audit.
+ * What the proxy decided. Allowed requests go to the audit counted per sandbox, destination and
+ * RECORD_EVERY_MS (AllowedWindows); refusals to the event log by a flood's first per
+ * RECORD_EVERY_MS, and every one, unsampled, to the denial sink, whose owner audits each.
  * Recording never holds a request up; a failure to record is logged, never answered.
  */
 export class EgressRecorder {
   private readonly recorded = new Map<string, number>();
+  private readonly allowed: AllowedWindows;
 
-  constructor(private readonly o: EgressRecorderOptions) {}
+  constructor(private readonly o: EgressRecorderOptions) {
+    this.allowed = new AllowedWindows(
+      (sandbox, details) => this.audit(sandbox, details),
+      RECORD_EVERY_MS,
+    );
+  }
+
+  /** At shutdown: the allowed requests counted so far are written. */
+  close(): void {
+    this.allowed.close();
+  }
 
   /** A decision about `host:port`, with the config keys whose values went into it. */
   decision(
@@ -39,17 +51,7 @@ export class EgressRecorder {
     d: Decision,
     injections: Injection[] = [],
   ): void {
-    if (!d.ok) {
-      this.tell({
-        sandboxId: sandbox.id,
-        host,
-        port,
-        reason: d.reason,
-        rule: d.rule,
-        kind: 'destination',
-      });
-    }
-    if (!this.firstInWindow(`${sandbox.id} ${host}:${port} ${d.ok} ${injections.length}`)) return;
+    const key = `${sandbox.id} ${host}:${port} ${d.ok} ${injections.length}`;
     const details = {
       host,
       port,
@@ -58,8 +60,19 @@ export class EgressRecorder {
       // The keys whose values go into the requests; never the values.
       ...(injections.length > 0 ? { injected: injections.map((i) => i.key) } : {}),
     };
-    if (d.ok) this.audit(sandbox, details);
-    else {
+    if (d.ok) {
+      this.allowed.count(key, sandbox, details);
+      return;
+    }
+    this.tell({
+      sandboxId: sandbox.id,
+      host,
+      port,
+      reason: d.reason,
+      rule: d.rule,
+      kind: 'destination',
+    });
+    if (this.firstInWindow(key)) {
       void this.o.events
         .append({
           owner: sandbox.owner_id,
