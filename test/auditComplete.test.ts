@@ -12,6 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
+import { PaddockError } from '@paddock/shared';
+import { AdmissionAudit } from '../packages/daemon/src/audit/admissionAudit.js';
 import { AuditLog } from '../packages/daemon/src/audit/auditLog.js';
 import { DenialAudit } from '../packages/daemon/src/egress/denialAudit.js';
 import { openDatabase, type Db } from '../packages/daemon/src/store/database.js';
@@ -244,7 +246,7 @@ function auditPages(file: string): string {
     .join('');
 }
 
-describe('the egress denial queue under a flood (a real SQLite file)', () => {
+describe('refusals and the egress denial queue, on a real SQLite file', () => {
   let db: Db;
   let dir: string;
   before(async () => {
@@ -254,6 +256,31 @@ describe('the egress denial queue under a flood (a real SQLite file)', () => {
   after(async () => {
     await db.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('records a refusal once, and a create that failed on the daemon’s side', async () => {
+    const audit = new AuditLog(db);
+    const admission = new AdmissionAudit(audit);
+    const limit = new PaddockError('limit_exceeded', 'too much', {
+      memory_mb: { requested: 9000, max: 4096 },
+      note: 'free text is never copied',
+    });
+    await admission.refused(limit, 'sandbox.create');
+    await admission.refused(limit, 'POST /v1/sandboxes');
+    await admission.refused(new PaddockError('bad_request', 'not a refusal'), 'sandbox.create');
+    await admission.refused(new PaddockError('driver_error', 'boot failed'), 'sandbox.create');
+    await admission.refused(new PaddockError('driver_error', 'a start'), 'sandbox.start');
+    const items = (await audit.list({ limit: 100 })).items.filter(
+      (e) => e.action === 'admission.refused' || e.action === 'sandbox.create',
+    );
+    assert.deepEqual(items.map((e) => [e.action, e.outcome, e.details.code]).reverse(), [
+      ['admission.refused', 'denied', 'limit_exceeded'],
+      ['sandbox.create', 'failed', 'driver_error'],
+    ]);
+    const refused = items.find((e) => e.action === 'admission.refused')!;
+    assert.equal(refused.details['memory_mb.requested'], 9000);
+    assert.equal(refused.details['memory_mb.max'], 4096);
+    assert.equal(refused.details.note, undefined);
   });
 
   it('writes each denial up to its bound, and one entry counting those it dropped', async () => {

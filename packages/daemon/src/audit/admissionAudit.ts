@@ -23,15 +23,36 @@ export class AdmissionAudit {
 
   constructor(private readonly audit: AuditLog) {}
 
-  /** Records `err` if it is a refusal by a limit; `operation` says what was refused. */
+  /**
+   * Records `err` if it is a refusal by a limit; `operation` says what was refused. A create
+   * that failed on the daemon's side (a boot the driver could not make) is recorded too: unlike
+   * a start, it leaves no event the lifecycle audit would see.
+   */
   async refused(
     err: unknown,
     operation: string,
     target?: { type: string; id: string },
   ): Promise<void> {
-    if (!(err instanceof PaddockError) || !REFUSALS.has(err.code) || this.seen.has(err)) return;
+    if (typeof err !== 'object' || err === null || this.seen.has(err)) return;
+    const refusal = err instanceof PaddockError && REFUSALS.has(err.code);
+    const failure =
+      operation === 'sandbox.create' && (!(err instanceof PaddockError) || err.status >= 500);
+    if (!refusal && !failure) return;
     this.seen.add(err);
     const cause = currentCause();
+    if (failure) {
+      await this.audit.record({
+        actor: cause?.actor ?? DAEMON_ACTOR,
+        action: 'sandbox.create',
+        outcome: 'failed',
+        details: {
+          reason: 'failure',
+          code: err instanceof PaddockError ? err.code : 'internal',
+        },
+      });
+      return;
+    }
+    if (!(err instanceof PaddockError)) return;
     await this.audit.record({
       actor: cause?.actor ?? DAEMON_ACTOR,
       action: 'admission.refused',
