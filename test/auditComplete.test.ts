@@ -194,6 +194,18 @@ describe('an audit that misses nothing', () => {
     assert.deepEqual(woke.actor, { owner: 'carol', key_id: carolKey, ip: '127.0.0.1' });
   });
 
+  it("records an app delete's removal of its sandbox with the caller and reason app_delete", async () => {
+    const app = await as<{ id: string; sandbox: { id: string } }>('POST', '/v1/apps', {
+      name: 'removed',
+      preset: 'static',
+    });
+    assert.equal(app.status, 201, JSON.stringify(app.body));
+    assert.equal((await as('DELETE', `/v1/apps/${app.body.id}?purge=true`)).status, 204);
+    const e = await entryFor('sandbox.delete', (x) => x.target?.id === app.body.sandbox.id);
+    assert.equal(e.details.reason, 'app_delete');
+    assert.equal(e.actor.key_id, carolKey);
+  });
+
   it('keeps planted values out of the export and out of the audit table’s pages', async () => {
     const set = await as('POST', `/v1/apps/${appId}/config`, {
       key: 'PLANTED_TOKEN',
