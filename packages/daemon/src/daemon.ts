@@ -58,6 +58,7 @@ export async function startDaemon(
       routes: [
         systemApi({ driver, defaultLimits, maxLimits, isReady: () => ready }),
         m.auth.routes(sandboxes.checkToken),
+        m.audit.requests,
         // Before every route that can change files: an agent key's changes are recorded first.
         m.provenance.routes,
         sandboxes.routes({
@@ -111,6 +112,7 @@ export async function startDaemon(
     shutdown.add(() => app.close());
     shutdown.add(() => m.preview.proxy.close());
     shutdown.add(() => m.tasks.service.close());
+    shutdown.add(() => m.egress.denialAudit.close());
     shutdown.add(() => m.egress.proxy.close());
     shutdown.add(() => retention.close());
     shutdown.add(() => m.userspace.close());

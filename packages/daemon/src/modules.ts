@@ -53,7 +53,7 @@ export async function createModules(
 ) {
   const stateDir = path.join(config.dataDir, 'state');
   const events = new EventLog(db);
-  const audit = createAudit({ db });
+  const audit = createAudit({ db, events, log });
   const settings = await createSettings({ db, events, audit: audit.log });
   // What most modules need; each takes the parts it names.
   const core = {
@@ -78,7 +78,10 @@ export async function createModules(
   const driver = await openDriver(config, trust, log);
   shutdown.add(() => driver.close());
   const { defaultLimits, maxLimits } = config;
-  const sandboxes = await createSandboxes({ ...core, driver, defaultLimits, maxLimits });
+  const sandboxes = await createSandboxes({
+    ...{ ...core, driver, defaultLimits, maxLimits },
+    refusals: audit.admission,
+  });
   shutdown.add(() => sandboxes.service.close());
   await sandboxes.reconcile();
   const { lifecycle, service: sandboxService } = sandboxes;

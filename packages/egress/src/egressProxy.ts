@@ -43,8 +43,8 @@ export interface EgressProxyOptions {
   events: EgressEventSink;
   audit: EgressAuditSink;
   log: EgressLogger;
-  /** Every refusal, unsampled (the live feed of denials). */
-  denials?: EgressDenialSink;
+  /** Every refusal, unsampled: the live feed of denials, and each one's audit entry. */
+  denials: EgressDenialSink;
 }
 
 /**
@@ -170,6 +170,7 @@ export class EgressProxy {
     for (const id of [...this.servers.keys()]) this.detach(id);
     this.http.close();
     this.injector.close();
+    this.recorder.close();
   }
 
   private relay(

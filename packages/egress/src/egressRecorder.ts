@@ -1,3 +1,4 @@
+import { AllowedWindows } from './allowedWindows.js';
 import type { Decision } from './destination.js';
 import type {
   EgressAuditRecord,
@@ -9,26 +10,38 @@ import type {
   Injection,
 } from './ports.js';
 
-/** One event and one audit entry per sandbox, host and decision per this long. */
+/** One refusal event per sandbox, host and decision this long; allowed requests counted per as long. */
 const RECORD_EVERY_MS = 60_000;
 
 export interface EgressRecorderOptions {
   events: EgressEventSink;
   audit: EgressAuditSink;
   log: EgressLogger;
-  /** Told every refusal, before the sampling that bounds the audit and event logs. */
-  denials?: EgressDenialSink | undefined;
+  /** Told every refusal, unsampled: its owner audits each one (the daemon, in batches). */
+  denials: EgressDenialSink;
 }
 
 /**
- * What the proxy decided, written to the audit log and (for refusals) the event log. A flood is
- * recorded by its first: once per sandbox, host and outcome per RECORD_EVERY_MS. Recording never
- * holds a request up, and a failure to record is logged, never answered to the sandbox.
+ * What the proxy decided. Allowed requests go to the audit counted per sandbox, destination and
+ * RECORD_EVERY_MS (AllowedWindows); refusals to the event log by a flood's first per
+ * RECORD_EVERY_MS, and every one, unsampled, to the denial sink, whose owner audits each.
+ * Recording never holds a request up; a failure to record is logged, never answered.
  */
 export class EgressRecorder {
   private readonly recorded = new Map<string, number>();
+  private readonly allowed: AllowedWindows;
 
-  constructor(private readonly o: EgressRecorderOptions) {}
+  constructor(private readonly o: EgressRecorderOptions) {
+    this.allowed = new AllowedWindows(
+      (sandbox, details) => this.audit(sandbox, details),
+      RECORD_EVERY_MS,
+    );
+  }
+
+  /** At shutdown: the allowed requests counted so far are written. */
+  close(): void {
+    this.allowed.close();
+  }
 
   /** A decision about `host:port`, with the config keys whose values went into it. */
   decision(
@@ -38,17 +51,7 @@ export class EgressRecorder {
     d: Decision,
     injections: Injection[] = [],
   ): void {
-    if (!d.ok) {
-      this.tell({
-        sandboxId: sandbox.id,
-        host,
-        port,
-        reason: d.reason,
-        rule: d.rule,
-        kind: 'destination',
-      });
-    }
-    if (!this.firstInWindow(`${sandbox.id} ${host}:${port} ${d.ok} ${injections.length}`)) return;
+    const key = `${sandbox.id} ${host}:${port} ${d.ok} ${injections.length}`;
     const details = {
       host,
       port,
@@ -57,8 +60,19 @@ export class EgressRecorder {
       // The keys whose values go into the requests; never the values.
       ...(injections.length > 0 ? { injected: injections.map((i) => i.key) } : {}),
     };
-    this.audit(sandbox, d.ok ? 'ok' : 'denied', d.ok ? details : { ...details, reason: d.reason });
-    if (!d.ok) {
+    if (d.ok) {
+      this.allowed.count(key, sandbox, details);
+      return;
+    }
+    this.tell({
+      sandboxId: sandbox.id,
+      host,
+      port,
+      reason: d.reason,
+      rule: d.rule,
+      kind: 'destination',
+    });
+    if (this.firstInWindow(key)) {
       void this.o.events
         .append({
           owner: sandbox.owner_id,
@@ -84,7 +98,6 @@ export class EgressRecorder {
       kind: 'connection_limit',
     });
     if (!this.firstInWindow(`${sandbox.id} connection limit`)) return;
-    this.audit(sandbox, 'denied', { decision: 'denied', reason });
     void this.o.events
       .append({
         owner: sandbox.owner_id,
@@ -122,7 +135,7 @@ export class EgressRecorder {
 
   private tell(denial: Parameters<EgressDenialSink>[0]): void {
     try {
-      this.o.denials?.(denial);
+      this.o.denials(denial);
     } catch (err) {
       this.failed(err);
     }
@@ -131,17 +144,13 @@ export class EgressRecorder {
   private readonly failed = (err: unknown) =>
     this.o.log.warn({ err }, 'recording an egress decision failed');
 
-  private audit(
-    sandbox: EgressSandbox,
-    outcome: 'ok' | 'denied',
-    details: EgressAuditRecord['details'],
-  ): void {
+  private audit(sandbox: EgressSandbox, details: EgressAuditRecord['details']): void {
     void this.o.audit
       .record({
         actor: { owner: sandbox.owner_id, keyId: `sandbox:${sandbox.id}` },
         action: 'egress',
         target: { type: 'sandbox', id: sandbox.id },
-        outcome,
+        outcome: 'ok',
         details,
       })
       .catch(this.failed);

@@ -13,6 +13,7 @@ import {
   EgressProxy,
   parseResolveOverrides,
   type EgressAuditRecord,
+  type EgressDenialSink,
   type EgressEvent,
   type EgressListeners,
   type EgressSandbox,
@@ -124,6 +125,7 @@ describe('the egress proxy on a loopback listener, in front of loopback upstream
   const received: http.IncomingHttpHeaders[] = [];
   const events: EgressEvent[] = [];
   const audits: EgressAuditRecord[] = [];
+  const denials: Parameters<EgressDenialSink>[0][] = [];
   const listeners = new Map<string, net.Server>();
   let connectionsMax = 100;
 
@@ -196,6 +198,7 @@ describe('the egress proxy on a loopback listener, in front of loopback upstream
       connectionsMax: () => connectionsMax,
       events: { append: async (e) => events.push(e) },
       audit: { record: async (r) => audits.push(r) },
+      denials: (d) => denials.push(d),
       log: { warn: () => undefined },
     });
     await proxy.attach(SANDBOX);
@@ -255,9 +258,15 @@ describe('the egress proxy on a loopback listener, in front of loopback upstream
     );
     assert.equal(event?.sandboxId, SANDBOX.id);
     assert.equal(event?.payload.reason, 'not allowed');
-    const entry = audits.find((a) => a.details.host === 'bad.example.test');
-    assert.equal(entry?.outcome, 'denied');
-    assert.equal(entry?.details.rule, 'deny bad.example.test');
+    // Refusals are not the proxy's to audit: each goes, unsampled, to the denial sink.
+    assert.equal(
+      audits.find((a) => a.details.host === 'bad.example.test'),
+      undefined,
+    );
+    const denial = denials.find((x) => x.host === 'bad.example.test');
+    assert.equal(denial?.rule, 'deny bad.example.test');
+    assert.equal(denial?.kind, 'destination');
+    assert.equal(denials.filter((x) => x.host === 'nowhere.test').length, 2);
   });
 
   it('refuses address literals, private addresses and the daemon’s own port', async () => {

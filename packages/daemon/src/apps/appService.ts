@@ -9,6 +9,7 @@ import {
   type RestoreAppBody,
   type SandboxLimits,
 } from '@paddock/shared';
+import { because } from '../audit/auditCause.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { PresetMounts } from '../presets/presetMounts.js';
 import type { RuntimeService } from '../processes/runtimeService.js';
@@ -132,7 +133,11 @@ export class AppService {
   }
 
   /** The app's sandbox, running: started if stopped, made anew if it was removed. */
-  async wake(owner: string, id: string): Promise<AppRow> {
+  wake(owner: string, id: string): Promise<AppRow> {
+    return because('wake', () => this.wakeNow(owner, id));
+  }
+
+  private async wakeNow(owner: string, id: string): Promise<AppRow> {
     const app = await this.get(owner, id);
     const current = app.sandbox_id ? await this.sandboxOf(app) : undefined;
     if (current) {
@@ -160,8 +165,11 @@ export class AppService {
     const app = await this.get(owner, id);
     const sandbox = app.sandbox_id ? await this.sandboxOf(app) : undefined;
     if (sandbox) {
-      if (purge) await this.o.sandboxes.delete(owner, sandbox.id);
-      else await this.o.sandboxes.stop(owner, sandbox.id);
+      await because('app_delete', () =>
+        purge
+          ? this.o.sandboxes.delete(owner, sandbox.id)
+          : this.o.sandboxes.stop(owner, sandbox.id),
+      );
     }
     await this.o.apps.update(id, { deleted_at: new Date().toISOString() });
     if (sandbox) this.o.sandboxes.noteChanged(sandbox.id);
@@ -280,8 +288,10 @@ export class AppService {
     // In the task line, so no task runs while its files are replaced.
     const restored = await this.o.exclusive(sandbox.id, async () => {
       try {
-        return await this.o.sandboxes.whileStopped(owner, sandbox.id, (stopped) =>
-          this.o.snapshots.restoreInto(stopped, snapshot),
+        return await because('restore', () =>
+          this.o.sandboxes.whileStopped(owner, sandbox.id, (stopped) =>
+            this.o.snapshots.restoreInto(stopped, snapshot),
+          ),
         );
       } catch (err) {
         await this.o.events.append({

@@ -35,7 +35,26 @@ export class AuditLog {
   constructor(private readonly db: Db) {}
 
   async record(r: AuditRecord): Promise<void> {
-    const row: AuditLogTable = {
+    await this.db.insertInto('audit_log').values(this.rowOf(r)).execute();
+  }
+
+  /** Many entries in one transaction: a batch of egress denials costs one commit, not many. */
+  async recordMany(records: AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const rows = records.map((r) => this.rowOf(r));
+    await this.db.transaction().execute(async (tx) => {
+      // SQLite bounds the variables of one statement; 100 rows are 1,000.
+      for (let i = 0; i < rows.length; i += 100) {
+        await tx
+          .insertInto('audit_log')
+          .values(rows.slice(i, i + 100))
+          .execute();
+      }
+    });
+  }
+
+  private rowOf(r: AuditRecord): AuditLogTable {
+    return {
       id: `aud${this.nextId().toLowerCase()}`,
       at: new Date().toISOString(),
       actor_owner: r.actor.owner,
@@ -47,7 +66,6 @@ export class AuditLog {
       outcome: r.outcome ?? 'ok',
       details_json: JSON.stringify(r.details ?? {}),
     };
-    await this.db.insertInto('audit_log').values(row).execute();
   }
 
   /** A request authenticated with a key: recorded at most once per key per window. */

@@ -5,12 +5,14 @@ type Listener = (denial: EgressDenial) => void;
 
 /**
  * Every egress refusal, per sandbox, as it happens: the last `EGRESS_DENIALS_KEPT` kept in
- * memory for a late follower, and each new one handed to whoever follows. Nothing persisted:
- * the audit log keeps the durable (sampled) record.
+ * memory for a late follower, and each new one handed to whoever follows. The durable record
+ * is `durable`'s (the audit, one entry per refusal).
  */
 export class DenialFeed {
   private readonly kept = new Map<string, EgressDenial[]>();
   private readonly followers = new Map<string, Set<Listener>>();
+
+  constructor(private readonly durable: Listener) {}
 
   /** The proxy's sink: never blocks, never throws into the proxy. */
   readonly sink: EgressDenialSink = (d) => {
@@ -27,6 +29,7 @@ export class DenialFeed {
     if (!list) this.kept.set(d.sandboxId, (list = []));
     list.push(denial);
     if (list.length > EGRESS_DENIALS_KEPT) list.shift();
+    this.durable(denial);
     for (const listener of this.followers.get(d.sandboxId) ?? []) listener(denial);
   };
 

@@ -16,6 +16,7 @@ import type { SandboxRow } from '../sandboxes/sandboxStore.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
 import { EgressBaseline, withBaseline } from './egressBaseline.js';
+import { DenialAudit } from './denialAudit.js';
 import { DenialFeed } from './denialFeed.js';
 import { EgressPolicyStore } from './egressPolicyStore.js';
 import { egressRoutes, type GrantedRules } from './egressRoutes.js';
@@ -57,7 +58,20 @@ export function createEgress(d: {
   // The preset of each attached sandbox (and whether it is an app's): the baseline's default.
   const owners = new Map<string, { preset: string | null; app: boolean }>();
   const overrides = configured(() => parseResolveOverrides(d.resolve));
-  const denials = new DenialFeed();
+  const denialAudit = new DenialAudit({
+    audit: d.audit,
+    owners: async (ids) => {
+      if (ids.length === 0) return new Map();
+      const rows = await d.db
+        .selectFrom('sandboxes')
+        .select(['id', 'owner_id'])
+        .where('id', 'in', ids)
+        .execute();
+      return new Map(rows.map((r) => [r.id, r.owner_id]));
+    },
+    log: d.log,
+  });
+  const denials = new DenialFeed(denialAudit.push);
   // A userspace service app's sandbox is held to the network: origins its user granted and to
   // nothing set by hand; the userspace module (made after this one) answers for its sandboxes.
   let granted: GrantedRules = () => Promise.resolve(null);
@@ -107,6 +121,8 @@ export function createEgress(d: {
   return {
     proxy,
     routes,
+    /** Every egress denial's audit entry, written in batches; closed after the proxy. */
+    denialAudit,
     /** Adds a host to an app's own allow list (an import names its repository's host). */
     async allowHost(owner: string, appId: string, host: string): Promise<void> {
       const own = await policies.get(`app:${appId}`);

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { SandboxDriver, SandboxLimits, SandboxDetail } from '@paddock/shared';
+import type { Refusals } from '../audit/auditCause.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { SandboxTokens } from '../auth/sandboxTokens.js';
 import type { EventLog } from '../events/eventLog.js';
@@ -47,6 +48,7 @@ export async function createSandboxes(d: {
   events: EventLog;
   audit: AuditLog;
   log: FastifyBaseLogger;
+  refusals?: Refusals;
 }) {
   const store = new SandboxStore(d.db);
   const metrics = new DaemonMetrics(() => store.countByStatus());

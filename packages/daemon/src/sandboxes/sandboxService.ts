@@ -9,6 +9,7 @@ import {
   type SandboxLimits,
   type WorkspaceMount,
 } from '@paddock/shared';
+import { because, refusable, type Refusals } from '../audit/auditCause.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { DaemonMetrics } from '../http/metrics.js';
 
@@ -32,6 +33,8 @@ export interface SandboxServiceOptions {
   defaultLimits: SandboxLimits;
   maxLimits: SandboxLimits;
   lifecycle: SandboxLifecycle;
+  /** Told each create or start refused (a limit, a quota): the audit records those. */
+  refusals?: Refusals;
 }
 
 /** Writes a new sandbox's first files (from a snapshot) before its runtime starts. */
@@ -76,7 +79,11 @@ export class SandboxService {
     return { ...this.o.maxLimits };
   }
 
-  async create(
+  create(...args: Parameters<SandboxService['createNow']>): Promise<SandboxRow> {
+    return refusable(this.o.refusals, 'sandbox.create', null, () => this.createNow(...args));
+  }
+
+  private async createNow(
     owner: string,
     body: CreateSandboxBody,
     options: {
@@ -266,9 +273,11 @@ export class SandboxService {
     return !this.activity.isBusy(id);
   }
 
-  async start(owner: string, id: string): Promise<SandboxRow> {
-    await this.get(owner, id);
-    return this.lock.run(id, () => this.startNow(owner, id));
+  start(owner: string, id: string): Promise<SandboxRow> {
+    return refusable(this.o.refusals, 'sandbox.start', id, async () => {
+      await this.get(owner, id);
+      return this.lock.run(id, () => this.startNow(owner, id));
+    });
   }
 
   /**
@@ -358,7 +367,7 @@ export class SandboxService {
    */
   wake(row: SandboxRow): number {
     if (!this.waking.has(row.id) && row.status !== 'starting') {
-      const run = this.start(row.owner_id, row.id)
+      const run = because('wake', () => this.start(row.owner_id, row.id))
         .then(() => undefined)
         .catch((err: unknown) => {
           this.o.log.warn({ err, sandbox_id: row.id }, 'waking a sandbox failed');

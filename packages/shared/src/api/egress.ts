@@ -55,8 +55,9 @@ export type EgressPolicy = Static<typeof EgressPolicySchema>;
 export const EGRESS_DENIALS_KEPT = 200;
 
 /**
- * One refused connection or request, as it happened: every one, not a sample (the audit and
- * event logs record a flood by its first per minute). What a person reads to see what to allow.
+ * One refused connection or request, as it happened: every one, not a sample (the event log
+ * records a flood by its first per minute; the audit has each). What a person reads to see what
+ * to allow.
  */
 export const EgressDenialSchema = Type.Object(
   {

@@ -4,16 +4,22 @@ import { NO_AUDIT_FILTERS, type AuditFilters } from '../../api/audit.js';
 
 /** Common actions, offered as suggestions; any action (or a prefix ending in .*) may be typed. */
 const ACTIONS = [
+  'admission.refused',
   'api_key.created',
   'api_key.revoked',
   'auth.*',
   'auth.failed',
   'auth.login',
   'config.*',
+  'egress',
+  'egress.denials_dropped',
   'exec',
+  'runtime.failed',
+  'sandbox.*',
   'secrets.key_rotated',
   'settings.changed',
   'snapshot.*',
+  'task.failed',
 ];
 
 const OUTCOMES: AuditOutcome[] = ['ok', 'denied', 'failed'];
