@@ -65,7 +65,8 @@ export async function startDaemon(
           snapshotFiller: (owner, id) => snapshots.service.filler(owner, id),
           onFilesChanged: (row, paths) => processes.runtime.workspaceChanged(row, paths),
         }),
-        ...[m.settings.routes, processes.routes, m.presets.routes, m.apps.routes],
+        ...[m.settings.routes, m.quotas.routes, processes.routes, m.presets.routes],
+        m.apps.routes,
         ...[m.imports.routes, m.git.routes],
         ...[m.tasks.routes, snapshots.routes, m.appConfig.routes, m.appConfig.secrets.routes],
         ...[

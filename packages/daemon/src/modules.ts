@@ -27,6 +27,7 @@ import { createPreview } from './preview/index.js';
 import { createProcesses } from './processes/index.js';
 import { createModelAccess } from './modelAccess/index.js';
 import { createProvenance } from './provenance/index.js';
+import { createQuotas } from './quotas/index.js';
 import { createPublish, installThroughUserspace } from './publish/index.js';
 import { newSandboxId } from './sandboxes/sandboxId.js';
 import { createSandboxes } from './sandboxes/index.js';
@@ -64,6 +65,7 @@ export async function createModules(
     settings: settings.store,
     log,
   };
+  const quotas = await createQuotas({ db, settings: settings.store, audit: audit.log });
   const auth = await createAuth({
     ...core,
     adminToken: config.adminToken,
@@ -77,7 +79,10 @@ export async function createModules(
   const driver = await openDriver(config, trust, log);
   shutdown.add(() => driver.close());
   const { defaultLimits, maxLimits } = config;
-  const sandboxes = await createSandboxes({ ...core, driver, defaultLimits, maxLimits });
+  const sandboxes = await createSandboxes({
+    ...core,
+    ...{ driver, defaultLimits, maxLimits, admission: quotas.admission },
+  });
   shutdown.add(() => sandboxes.service.close());
   await sandboxes.reconcile();
   const { lifecycle, service: sandboxService } = sandboxes;
@@ -123,6 +128,7 @@ export async function createModules(
     ...sandboxDeps,
     maxBytes: config.snapshotMaxBytes,
     history: provenance.record,
+    quotas: quotas.quotas,
   });
   const apps = createApps({
     ...sandboxDeps,
@@ -192,6 +198,7 @@ export async function createModules(
   return {
     audit,
     settings,
+    quotas,
     auth,
     driver,
     sandboxes,

@@ -11,6 +11,7 @@ import {
 } from '@paddock/shared';
 import type { EventLog } from '../events/eventLog.js';
 import type { DaemonMetrics } from '../http/metrics.js';
+import type { SandboxAdmission } from '../quotas/index.js';
 
 import { asDriverError, checkCreate } from './sandboxRequest.js';
 import { SandboxActivity } from './sandboxActivity.js';
@@ -32,6 +33,8 @@ export interface SandboxServiceOptions {
   defaultLimits: SandboxLimits;
   maxLimits: SandboxLimits;
   lifecycle: SandboxLifecycle;
+  /** Owner quotas: a create or start past one is refused before anything changes. */
+  admission: SandboxAdmission;
 }
 
 /** Writes a new sandbox's first files (from a snapshot) before its runtime starts. */
@@ -92,11 +95,13 @@ export class SandboxService {
     } = {},
   ): Promise<SandboxRow> {
     const { limits, env } = checkCreate(body, this.o.defaultLimits, this.o.maxLimits);
+    const admitted = await this.o.admission.admit(owner, { limits });
     const started = performance.now();
     let runtime;
     try {
       runtime = await this.o.driver.create({ limits, mounts: options.mounts ?? [] });
     } catch (err) {
+      admitted.release();
       this.o.metrics.sandboxOps.inc({ op: 'create', result: 'error' });
       throw asDriverError(err, 'create');
     }
@@ -112,11 +117,13 @@ export class SandboxService {
         ...(options.app ? { app: options.app } : {}),
         ...(options.preset ? { preset: options.preset } : {}),
       });
+      admitted.release(); // its row counts it from here
       if (options.prepare) {
         await options.prepare(row);
         row = await this.o.store.update(row.id, { seeded_at: new Date().toISOString() });
       }
     } catch (err) {
+      admitted.release();
       await this.o.driver.destroy(runtime.id).catch(() => undefined);
       const now = new Date().toISOString();
       await this.o.store
@@ -261,7 +268,13 @@ export class SandboxService {
 
   async start(owner: string, id: string): Promise<SandboxRow> {
     await this.get(owner, id);
-    return this.lock.run(id, () => this.startNow(owner, id));
+    return this.lock.run(id, async () => {
+      // A running sandbox holds its room already; any other must fit its owner's quotas.
+      const row = await this.get(owner, id);
+      const ask = { limits: rowLimits(row), sandboxId: id };
+      const admitted = row.status === 'running' ? null : await this.o.admission.admit(owner, ask);
+      return this.startNow(owner, id).finally(() => admitted?.release());
+    });
   }
 
   /**
