@@ -13,6 +13,7 @@ import { ControlPlane } from './http/controlPlane.js';
 import { ListenAddress } from './http/listenAddress.js';
 import { createModules } from './modules.js';
 import { openDatabase } from './store/database.js';
+import { rateLimitsApi } from './rateLimits/index.js';
 import { ShutdownList } from './shutdownList.js';
 import { systemApi } from './system/index.js';
 
@@ -57,6 +58,8 @@ export async function startDaemon(
       controlPlane,
       routes: [
         systemApi({ driver, defaultLimits, maxLimits, isReady: () => ready }),
+        // Before every limited route (sign-in included): its onRoute hook sees them as added.
+        rateLimitsApi(m.settings.store),
         m.auth.routes(sandboxes.checkToken),
         // Before every route that can change files: an agent key's changes are recorded first.
         m.provenance.routes,
