@@ -31,6 +31,7 @@ const EPSILON = 1e-9;
  */
 export class OwnerQuotas {
   private readonly overrides = new Map<string, Partial<Record<QuotaKey, number>>>();
+  private readonly meters = new Map<QuotaKey, (owner: string) => Promise<number>>();
 
   constructor(
     private readonly store: QuotaStore,
@@ -71,6 +72,14 @@ export class OwnerQuotas {
     );
   }
 
+  /**
+   * How much of `key` an owner uses, told by the module that holds it (filestores: MiB), so
+   * the admin view shows it. Admission of that resource stays with the module (`check`).
+   */
+  meter(key: QuotaKey, used: (owner: string) => Promise<number>): void {
+    this.meters.set(key, used);
+  }
+
   async patch(owner: string, body: PatchOwnerQuotasBody): Promise<void> {
     await this.store.patch(owner, body);
     this.overrides.set(owner, await this.store.overrides(owner));
@@ -87,8 +96,7 @@ export class OwnerQuotas {
     const used: Record<QuotaKey, number> = {
       ...sandboxes,
       snapshot_storage_mb: await this.store.snapshotMb(owner),
-      // Filestores report their own usage once they exist; nothing is held in them yet.
-      filestore_mb: 0,
+      filestore_mb: (await this.meters.get('filestore_mb')?.(owner)) ?? 0,
     };
     const quotas = Object.fromEntries(
       QUOTA_KEYS.map((key) => [key, { ...this.sourced(owner, key), used: used[key] }]),
