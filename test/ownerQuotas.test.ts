@@ -3,6 +3,7 @@
 // creates never overshoot; the admin API answers only admins.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Paddock } from '@paddock/sdk';
 import { suiteDaemon } from './harness.js';
 
 interface Err {
@@ -155,6 +156,16 @@ describe('owner quotas', () => {
     } finally {
       await d.api('PATCH', '/v1/settings', { quota_sandboxes_running: 0 });
     }
+  });
+
+  it('the SDK reads, sets and clears overrides', async () => {
+    const { instance } = new Paddock({ url: d.url, token: d.token });
+    const set = await instance.setOwnerQuotas('sid', { cpus: 1.5, disk_mb: 512 });
+    assert.deepEqual(set.quotas.cpus, { limit: 1.5, source: 'override', used: 0 });
+    assert.equal((await instance.ownerQuotas('sid')).quotas.disk_mb.limit, 512);
+    assert.ok((await instance.owners()).some((o) => o.owner === 'sid'));
+    const cleared = await instance.clearOwnerQuotas('sid');
+    assert.equal(cleared.quotas.cpus.source, 'default');
   });
 
   it('concurrent creates do not overshoot', async () => {
