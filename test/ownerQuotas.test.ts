@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Paddock } from '@paddock/sdk';
+import { runCli } from './cliRunner.js';
 import { suiteDaemon } from './harness.js';
 
 interface Err {
@@ -166,6 +167,23 @@ describe('owner quotas', () => {
     assert.ok((await instance.owners()).some((o) => o.owner === 'sid'));
     const cleared = await instance.clearOwnerQuotas('sid');
     assert.equal(cleared.quotas.cpus.source, 'default');
+  });
+
+  it('the CLI sets, shows and clears overrides', async () => {
+    const env = { HOME: d.dataDir, PADDOCK_URL: d.url, PADDOCK_TOKEN: d.token };
+    const set = await runCli(['quota', 'set', 'cli-owner', 'memory_mb=2048', 'cpus=2'], env);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /cli-owner\s+memory_mb\s+2048\s+override\s+0/);
+    const got = await runCli(['quota', 'get', 'cli-owner', '--json'], env);
+    assert.equal(got.code, 0, got.stderr);
+    const view = JSON.parse(got.stdout) as OwnerQuotas;
+    assert.deepEqual(view.quotas.cpus, { limit: 2, source: 'override', used: 0 });
+    const back = await runCli(['quota', 'set', 'cli-owner', 'cpus=default'], env);
+    assert.match(back.stdout, /cli-owner\s+cpus\s+none\s+default/);
+    const bad = await runCli(['quota', 'set', 'cli-owner', 'gpus=1'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /unknown_field/);
+    assert.equal((await runCli(['quota', 'clear', 'cli-owner'], env)).code, 0);
   });
 
   it('concurrent creates do not overshoot', async () => {
