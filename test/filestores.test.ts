@@ -345,6 +345,44 @@ describe('filestores on the local backend', () => {
     assert.equal((await d.api('DELETE', `/v1/apps/${app.body.id}?purge=true`)).status < 300, true);
   });
 
+  it("refuses a write past the owner's filestore quota, keeping nothing, and a read-write mount when full", async () => {
+    const patch = await d.api('PATCH', '/v1/owners/carol/quotas', { filestore_mb: 1 });
+    assert.equal(patch.status, 200, JSON.stringify(patch.body));
+    const key = await d.api<{ token: string }>('POST', '/v1/api-keys', {
+      name: 'carol',
+      owner: 'carol',
+    });
+    const carol = key.body.token;
+    const made = await call<Filestore>(d.url, carol, 'POST', '/v1/filestores', { name: 'c' });
+    assert.equal(made.status, 201);
+    const kb = (n: number) => 'x'.repeat(n * 1024);
+    assert.equal((await put('c', 'one.bin', kb(700), carol)).status, 200);
+    const over = await put('c', 'two.bin', kb(700), carol);
+    assert.equal(over.status, 413);
+    assert.match(over.body.toString(), /quota_exceeded/);
+    const kept = await call(d.url, carol, 'GET', `/v1/filestores/c/files/stat?path=two.bin`);
+    assert.equal(kept.status, 404, 'nothing of the refused write is kept');
+    // Replacing a file counts only the difference.
+    assert.equal((await put('c', 'one.bin', kb(900), carol)).status, 200);
+    const view = await d.api<{ quotas: { filestore_mb: { used: number; limit: number } } }>(
+      'GET',
+      '/v1/owners/carol/quotas',
+    );
+    assert.equal(view.body.quotas.filestore_mb.limit, 1);
+    assert.ok(Math.abs(view.body.quotas.filestore_mb.used - 900 / 1024) < 0.001);
+    assert.equal((await put('c', 'three.bin', kb(200), carol)).status, 413);
+    assert.equal(
+      (await put('c', 'three.bin', kb(124), carol)).status,
+      200,
+      'up to the limit exactly',
+    );
+    const full = await call<{ error: { code: string } }>(d.url, carol, 'POST', '/v1/sandboxes', {
+      filestores: [{ filestore: 'c', path: '/data/c', mode: 'rw' }],
+    });
+    assert.equal(full.status, 413);
+    assert.equal(full.body.error.code, 'quota_exceeded');
+  });
+
   it("hides an owner's filestores from another owner, and lets it mount none of them", async () => {
     const key = await d.api<{ token: string }>('POST', '/v1/api-keys', {
       name: 'bob',

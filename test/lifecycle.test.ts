@@ -66,6 +66,17 @@ describe('settings and idle stop', () => {
       userspace_broker_calls_per_minute: 1200,
       userspace_data_quota_bytes: 100 * 1024 * 1024,
       userspace_forbidden_capabilities: {},
+      quota_sandboxes_running: 0,
+      quota_memory_mb: 0,
+      quota_cpus: 0,
+      quota_disk_mb: 0,
+      quota_filestore_mb: 0,
+      rate_limit_token_per_minute: 6000,
+      rate_limit_address_per_minute: 600,
+      rate_limit_sign_in_per_minute: 10,
+      rate_limit_sign_in_failures_per_hour: 30,
+      rate_limit_preview_sandbox_per_minute: 30_000,
+      rate_limit_preview_address_per_minute: 12_000,
     });
     const refused: [unknown, number, string, string?][] = [
       [

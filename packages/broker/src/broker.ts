@@ -9,7 +9,7 @@ import {
   type ProvenanceTier,
 } from '@paddock/shared';
 import { handlerOf, WRITE_METHODS, type BrokerCaller, type BrokerHandlers } from './handlers.js';
-import { RateLimiter } from './rateLimiter.js';
+import { RateLimiter } from '@paddock/shared';
 
 /** What an app holds now: read at every call, so a grant or revoke applies to the next one. */
 export interface Standing {

@@ -13,4 +13,4 @@ export {
   type NotifyHandlers,
   type TableHandlers,
 } from './handlers.js';
-export { RateLimiter } from './rateLimiter.js';
+export { RateLimiter } from '@paddock/shared';

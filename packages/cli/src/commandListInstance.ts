@@ -5,10 +5,11 @@ import { audit } from './commands/audit.js';
 import { config } from './commands/config.js';
 import { egress } from './commands/egress.js';
 import { pkg } from './commands/pkg.js';
+import { quota } from './commands/quota.js';
 import { settings } from './commands/settings.js';
 import { userspace } from './commands/userspace.js';
 
-/** The command table's part for an app's settings and the daemon's: config, egress, keys, audit, userspace, pkg. */
+/** The command table's part for an app's settings and the daemon's: config, egress, settings, quotas, keys, audit, userspace, pkg. */
 export const INSTANCE_COMMANDS: Command[] = [
   {
     name: 'config',
@@ -74,6 +75,28 @@ export const INSTANCE_COMMANDS: Command[] = [
       ),
     ],
     run: (argv) => settings(client(), argv),
+  },
+  {
+    name: 'quota',
+    aliases: ['quotas'],
+    summary: "owners' quotas: limits in force, their source, and usage (admin)",
+    subcommands: [
+      sub('ls', '', 'every known owner', 'paddock quota ls'),
+      sub('get', 'OWNER', "one owner's quotas", 'paddock quota get alice'),
+      sub(
+        'set',
+        'OWNER KEY=VALUE...',
+        "override some of an owner's quotas; VALUE default clears one",
+        'paddock quota set alice sandboxes_running=5 memory_mb=8192',
+      ),
+      sub(
+        'clear',
+        'OWNER',
+        'clear every override: the defaults apply',
+        'paddock quota clear alice',
+      ),
+    ],
+    run: (argv) => quota(client(), argv),
   },
   {
     name: 'keys',

@@ -13,6 +13,7 @@ import { ControlPlane } from './http/controlPlane.js';
 import { ListenAddress } from './http/listenAddress.js';
 import { createModules } from './modules.js';
 import { openDatabase } from './store/database.js';
+import { rateLimitsApi } from './rateLimits/index.js';
 import { ShutdownList } from './shutdownList.js';
 import { systemApi } from './system/index.js';
 
@@ -57,6 +58,8 @@ export async function startDaemon(
       controlPlane,
       routes: [
         systemApi({ driver, defaultLimits, maxLimits, isReady: () => ready }),
+        // Before every limited route (sign-in included): its onRoute hook sees them as added.
+        rateLimitsApi(m.settings.store),
         m.auth.routes(sandboxes.checkToken),
         m.audit.requests,
         // Before every route that can change files: an agent key's changes are recorded first.
@@ -66,7 +69,8 @@ export async function startDaemon(
           snapshotFiller: (owner, id) => snapshots.service.filler(owner, id),
           onFilesChanged: (row, paths) => processes.runtime.workspaceChanged(row, paths),
         }),
-        ...[m.settings.routes, processes.routes, m.presets.routes, m.apps.routes],
+        ...[m.settings.routes, m.quotas.routes, processes.routes, m.presets.routes],
+        m.apps.routes,
         ...[m.imports.routes, m.git.routes],
         ...[m.tasks.routes, snapshots.routes, m.appConfig.routes, m.appConfig.secrets.routes],
         ...[

@@ -28,6 +28,7 @@ import { createPreview } from './preview/index.js';
 import { createProcesses } from './processes/index.js';
 import { createModelAccess } from './modelAccess/index.js';
 import { createProvenance } from './provenance/index.js';
+import { createQuotas } from './quotas/index.js';
 import { createPublish, installThroughUserspace } from './publish/index.js';
 import { newSandboxId } from './sandboxes/sandboxId.js';
 import { createSandboxes } from './sandboxes/index.js';
@@ -65,6 +66,7 @@ export async function createModules(
     settings: settings.store,
     log,
   };
+  const quotas = await createQuotas({ db, settings: settings.store, audit: audit.log });
   const auth = await createAuth({
     ...core,
     adminToken: config.adminToken,
@@ -79,7 +81,8 @@ export async function createModules(
   shutdown.add(() => driver.close());
   const { defaultLimits, maxLimits } = config;
   const sandboxes = await createSandboxes({
-    ...{ ...core, driver, defaultLimits, maxLimits },
+    ...core,
+    ...{ driver, defaultLimits, maxLimits, admission: quotas.admission },
     refusals: audit.admission,
   });
   shutdown.add(() => sandboxes.service.close());
@@ -127,6 +130,7 @@ export async function createModules(
     ...sandboxDeps,
     maxBytes: config.snapshotMaxBytes,
     history: provenance.record,
+    quotas: quotas.quotas,
   });
   const apps = createApps({
     ...sandboxDeps,
@@ -195,14 +199,21 @@ export async function createModules(
     ...sandboxDeps,
     ...{ secrets: appConfig.secrets.service, metrics: sandboxes.metrics },
     ...{ sandboxes: sandboxService, sandboxStore: sandboxes.store },
-    quotaBytes: async () => null,
+    quotaBytes: async (owner) => {
+      const mb = quotas.quotas.limitFor(owner, 'filestore_mb');
+      return mb > 0 ? mb * 1024 * 1024 : null;
+    },
   });
   shutdown.add(() => filestores.close());
+  quotas.quotas.meter('filestore_mb', async (owner) => {
+    return (await filestores.store.ownerBytes(owner)) / (1024 * 1024);
+  });
   userspace.service.whenPurged((id) => broker.notifications.purgeApp(id));
   userspace.service.whenPurged((id) => appAgent.forget(id));
   return {
     audit,
     settings,
+    quotas,
     auth,
     driver,
     sandboxes,

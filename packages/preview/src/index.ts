@@ -2,6 +2,7 @@ export { PreviewProxy, PREVIEW_COOKIE, PREVIEW_TOKEN_PARAM } from './previewProx
 export type { PreviewProxyOptions } from './previewProxy.js';
 export { createPreviewAwareServer, type UpgradeListener } from './previewServer.js';
 export { PreviewAddress } from './previewAddress.js';
+export type { PreviewRates } from './previewLimits.js';
 export {
   PreviewTokens,
   LINK_TTL_SECONDS,

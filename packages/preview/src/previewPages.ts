@@ -13,7 +13,7 @@ function escapeHtml(text: string): string {
  */
 export function sendPreviewPage(
   res: ServerResponse,
-  status: 401 | 404 | 502 | 503,
+  status: 401 | 404 | 429 | 502 | 503,
   title: string,
   detail: string,
 ): void {

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { PaddockError, readCookies } from '@paddock/shared';
 import { PortAgent } from './portAgent.js';
+import { PreviewLimits, type PreviewRates } from './previewLimits.js';
 import type { PreviewAddress } from './previewAddress.js';
 import { sendPreviewPage } from './previewPages.js';
 import type { PreviewLog, PreviewSandbox, PreviewSandboxes } from './previewSandboxes.js';
@@ -25,6 +26,8 @@ export interface PreviewProxyOptions {
   tokens: PreviewTokens;
   sandboxes: PreviewSandboxes;
   log: PreviewLog;
+  /** Requests per minute per sandbox and per source address (settings); unset: no limits. */
+  rates?: () => PreviewRates;
 }
 
 interface Target {
@@ -56,9 +59,12 @@ export class PreviewProxy {
     { row: PreviewSandbox; isPublic: boolean; until: number }
   >();
 
-  private readonly tunnels = new PreviewTunnels((first) => this.tunnelFor(first));
+  private readonly tunnels = new PreviewTunnels((first, address) => this.tunnelFor(first, address));
+  private readonly limits: PreviewLimits;
 
-  constructor(private readonly o: PreviewProxyOptions) {}
+  constructor(private readonly o: PreviewProxyOptions) {
+    this.limits = new PreviewLimits(o.rates ?? (() => ({ perSandbox: 0, perAddress: 0 })));
+  }
 
   /** Lets authorized keep-alive preview connections bypass HTTP handling (previewTunnels.ts). */
   install(server: http.Server): void {
@@ -66,9 +72,11 @@ export class PreviewProxy {
   }
 
   /** A tunnel for a connection whose first request needs nothing but forwarding. */
-  private async tunnelFor(first: RequestHead): Promise<TunnelTarget | null> {
+  private async tunnelFor(first: RequestHead, address: string): Promise<TunnelTarget | null> {
     const target = this.o.address().parseHost(first.headers.host);
     if (target === null) return null;
+    // Out of tokens: the HTTP path answers 429 (and counts the request there).
+    if (this.limits.exhausted(target.sandboxId, address)) return null;
     const generation = this.generation(target.sandboxId);
     if (hasLinkToken(first.url)) return null;
     const row = await this.lookup(target.sandboxId);
@@ -83,6 +91,9 @@ export class PreviewProxy {
         const again = this.o.address().parseHost(head.headers.host);
         if (again?.sandboxId !== row.id || again.port !== target.port) return null;
         if (hasLinkToken(head.url)) return null;
+        // Every head takes its tokens here, the first one too. Past a limit the connection
+        // ends; the client's next one is answered 429 on the HTTP path.
+        if (this.limits.take(row.id, address) !== null) return null;
         if (!(await this.cookieOrPublic(head.headers.cookie, row, target))) return null;
         return serializeHead(withoutPreviewCookie(head.lines));
       },
@@ -99,6 +110,12 @@ export class PreviewProxy {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const wait = this.limits.take(target.sandboxId, req.socket.remoteAddress ?? '');
+    if (wait !== null) {
+      res.setHeader('retry-after', String(wait));
+      sendPreviewPage(res, 429, 'Too many requests', `Try again in ${wait} s.`);
+      return;
+    }
     const row = await this.lookup(target.sandboxId);
     if (!row) {
       sendPreviewPage(res, 404, 'No such preview', 'This sandbox does not exist.');
@@ -147,6 +164,13 @@ export class PreviewProxy {
     target: Target,
   ): Promise<void> {
     socket.on('error', () => socket.destroy());
+    const wait = this.limits.take(target.sandboxId, req.socket.remoteAddress ?? '');
+    if (wait !== null) {
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\nretry-after: ${wait}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
+      return;
+    }
     const row = await this.lookup(target.sandboxId);
     const access = row ? await this.authorize(req, row, target) : null;
     if (!row || !access?.ok || row.status !== 'running') {

@@ -80,7 +80,9 @@ function bodyLength(head: RequestHead): number | 'rest' | null {
 export class PreviewTunnels {
   private readonly open = new Map<string, Set<Socket>>();
 
-  constructor(private readonly route: (first: RequestHead) => Promise<TunnelTarget | null>) {}
+  constructor(
+    private readonly route: (first: RequestHead, address: string) => Promise<TunnelTarget | null>,
+  ) {}
 
   /** Puts the reader in front of the HTTP server's own connection handling. */
   install(server: http.Server): void {
@@ -123,7 +125,9 @@ export class PreviewTunnels {
       socket.pause();
       const first = end < 0 ? null : parseHead(buf.subarray(0, end));
       const decide =
-        first === null || bodyLength(first) === null ? Promise.resolve(null) : this.route(first);
+        first === null || bodyLength(first) === null
+          ? Promise.resolve(null)
+          : this.route(first, socket.remoteAddress ?? '');
       decide
         .then((target) => {
           if (target === null) {

@@ -4,7 +4,7 @@ import type { Transport } from './transport.js';
 
 type Signal = { signal?: AbortSignal };
 
-/** The daemon itself: its limits, lifecycle settings, API keys and audit log. */
+/** The daemon itself: its limits, lifecycle settings, owner quotas, API keys and audit log. */
 export class Instance {
   constructor(private readonly transport: Transport) {}
 
@@ -25,6 +25,30 @@ export class Instance {
   /** Changes lifecycle settings (admin). */
   updateSettings(change: BodyOf<typeof ROUTES.settings.patch>, options: Signal = {}) {
     return this.transport.call(ROUTES.settings.patch, { body: change, signal: options.signal });
+  }
+
+  /** Every known owner with its quotas in force and usage (admin). */
+  async owners(options: Signal = {}) {
+    return (await this.transport.call(ROUTES.quotas.list, { signal: options.signal })).items;
+  }
+
+  /** One owner's quotas: each limit, whether it is the default or an override, and usage (admin). */
+  ownerQuotas(owner: string, options: Signal = {}) {
+    return this.transport.call(ROUTES.quotas.get, { params: { owner }, signal: options.signal });
+  }
+
+  /** Sets some of an owner's quota overrides; null clears one (admin). */
+  setOwnerQuotas(owner: string, change: BodyOf<typeof ROUTES.quotas.patch>, options: Signal = {}) {
+    return this.transport.call(ROUTES.quotas.patch, {
+      params: { owner },
+      body: change,
+      signal: options.signal,
+    });
+  }
+
+  /** Clears every quota override of an owner: the default settings apply again (admin). */
+  clearOwnerQuotas(owner: string, options: Signal = {}) {
+    return this.transport.call(ROUTES.quotas.clear, { params: { owner }, signal: options.signal });
   }
 
   /** Creates an API key; its token is in this answer only. */

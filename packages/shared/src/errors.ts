@@ -13,7 +13,11 @@ export const ERROR_CODES = {
     description: 'A path is empty, absolute outside the workspace, or escapes it.',
   },
   path_denied: { status: 403, description: 'The path is on the mandatory deny list for writes.' },
-  limit_exceeded: { status: 400, description: 'A requested limit is above the admin-set maximum.' },
+  limit_exceeded: {
+    status: 400,
+    description:
+      'A requested limit is above the admin-set maximum, or the sandbox would take its owner past a quota (running sandboxes, memory, CPU, disk); details name the quota, what was asked, what is used and the limit.',
+  },
   env_name_looks_secret: {
     status: 400,
     description: 'Sandbox-level env may not carry credential-like names; pass them per exec.',
@@ -135,7 +139,11 @@ export const ERROR_CODES = {
     description:
       "The filestore's storage backend failed or could not be reached (the S3 error's name in details; never a credential).",
   },
-  rate_limited: { status: 429, description: 'Too many requests.' },
+  rate_limited: {
+    status: 429,
+    description:
+      'Too many requests from this credential or address (or to this preview); retry after the Retry-After header’s seconds.',
+  },
   capability_required: {
     status: 403,
     description:

@@ -33,6 +33,8 @@ export class FilestoreMounts implements DataMountProvider {
       backends: FilestoreBackends;
       dataDir: string;
       log: FastifyBaseLogger;
+      /** The owner's filestore byte limit; null: none. */
+      quotaBytes: (owner: string) => Promise<number | null>;
     },
   ) {
     this.copiesDir = path.join(o.dataDir, 'filestores', 'copies');
@@ -129,6 +131,7 @@ export class FilestoreMounts implements DataMountProvider {
   }
 
   private async resolve(owner: string, requests: FilestoreMountRequest[]) {
+    if (requests.some((r) => r.mode === 'rw')) await this.roomToWrite(owner);
     const out: { request: FilestoreMountRequest; row: FilestoreRow }[] = [];
     const targets: string[] = [];
     for (const request of requests) {
@@ -152,6 +155,20 @@ export class FilestoreMounts implements DataMountProvider {
       out.push({ request, row });
     }
     return out;
+  }
+
+  /** A read-write mount is refused to an owner whose filestores already fill the quota. */
+  private async roomToWrite(owner: string): Promise<void> {
+    const limit = await this.o.quotaBytes(owner);
+    if (limit === null) return;
+    const used = await this.o.store.ownerBytes(owner);
+    if (used >= limit) {
+      throw new PaddockError(
+        'quota_exceeded',
+        `the owner's filestores hold ${used} of ${limit} bytes; a read-write mount needs room`,
+        { limit, used },
+      );
+    }
   }
 
   /** Where a filestore's files come from for one boot: its own directory, or a fresh copy. */

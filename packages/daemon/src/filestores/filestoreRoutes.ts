@@ -6,6 +6,7 @@ import type {
 import type { FastifyRequest } from 'fastify';
 import { FilestoreRoutes, PaddockError } from '@paddock/shared';
 import { byteRange } from '../http/byteRange.js';
+import { shieldedBody } from '../http/unreadBody.js';
 import { actorOf, requireAdmin, requirePrincipal, requireSandboxScope } from '../http/principal.js';
 import type { SandboxService } from '../sandboxes/index.js';
 import type { FilestoreBackends } from './filestoreBackends.js';
@@ -111,9 +112,20 @@ export const filestoreRoutes: FastifyPluginAsyncTypebox<FilestoreRoutesOptions> 
       // A large upload may take longer than the API's default body limit allows.
       bodyLimit: Number.MAX_SAFE_INTEGER,
       handler: async (request) => {
-        const body = request.body as Readable | undefined;
-        if (!body) throw new PaddockError('bad_request', 'the file bytes are the request body');
-        return service.write(callerOf(request), request.params.id, request.query.path, body);
+        const raw = request.body as Readable | undefined;
+        if (!raw) throw new PaddockError('bad_request', 'the file bytes are the request body');
+        const { body, discardRest } = shieldedBody(raw);
+        try {
+          return await service.write(
+            callerOf(request),
+            request.params.id,
+            request.query.path,
+            body,
+          );
+        } catch (err) {
+          await discardRest();
+          throw err;
+        }
       },
     });
   });

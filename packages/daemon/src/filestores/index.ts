@@ -37,6 +37,7 @@ export function createFilestores(d: {
     backends,
     dataDir: d.dataDir,
     log: d.log.child({ component: 'filestores' }),
+    quotaBytes: d.quotaBytes,
   });
   d.lifecycle.provideDataMounts(mounts);
   const manifests = new ManifestFilestores({ ...d, store, log: d.log });

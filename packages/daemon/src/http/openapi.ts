@@ -35,6 +35,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'api-keys', description: 'Bearer tokens and owners' },
         { name: 'runtime', description: 'The sandbox.yaml runtime manifest' },
         { name: 'settings', description: 'Lifecycle settings, changed at run time' },
+        { name: 'quotas', description: 'Per-owner quotas and their overrides (admin)' },
         { name: 'apps', description: 'Apps, their presets and sandboxes' },
         { name: 'processes', description: "The manifest's supervised processes" },
         { name: 'tasks', description: 'Agent tasks with checkpoints and health verdicts' },

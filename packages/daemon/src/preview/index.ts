@@ -5,6 +5,7 @@ import type { PreviewLinks } from '../processes/sandboxDetails.js';
 import type { SandboxLifecycle } from '../sandboxes/sandboxLifecycle.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SandboxStore } from '../sandboxes/sandboxStore.js';
+import type { SettingsStore } from '../settings/settingsStore.js';
 import { stateKey } from '@paddock/keys';
 import { PREVIEW_TOKEN_PARAM, PreviewAddress, PreviewProxy, PreviewTokens } from '@paddock/preview';
 import { previewSandboxes } from './previewSandboxes.js';
@@ -22,6 +23,7 @@ export function createPreview(d: {
   apps: AppStore;
   sandboxes: SandboxService;
   lifecycle: SandboxLifecycle;
+  settings: SettingsStore;
   log: FastifyBaseLogger;
 }) {
   const fixed = d.previewUrl === undefined ? undefined : new PreviewAddress(d.previewUrl);
@@ -40,6 +42,13 @@ export function createPreview(d: {
     tokens,
     sandboxes: previewSandboxes(d),
     log: d.log.child({ component: 'preview' }),
+    rates: () => {
+      const s = d.settings.get();
+      return {
+        perSandbox: s.rate_limit_preview_sandbox_per_minute,
+        perAddress: s.rate_limit_preview_address_per_minute,
+      };
+    },
   });
   d.lifecycle.on('ended', (id) => proxy.forget(id));
   d.lifecycle.on('changed', (id) => proxy.invalidate(id));

@@ -4,6 +4,7 @@ import type { Refusals } from '../audit/auditCause.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { SandboxTokens } from '../auth/sandboxTokens.js';
 import type { EventLog } from '../events/eventLog.js';
+import type { SandboxAdmission } from '../quotas/index.js';
 import { DaemonMetrics } from '../http/metrics.js';
 import type { RouteInstaller } from '../http/routes.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
@@ -44,6 +45,7 @@ export async function createSandboxes(d: {
   stateDir: string;
   defaultLimits: SandboxLimits;
   maxLimits: SandboxLimits;
+  admission: SandboxAdmission;
   settings: SettingsStore;
   events: EventLog;
   audit: AuditLog;

@@ -12,9 +12,11 @@ import {
 import { because, refusable, type Refusals } from '../audit/auditCause.js';
 import type { EventLog } from '../events/eventLog.js';
 import type { DaemonMetrics } from '../http/metrics.js';
+import type { SandboxAdmission } from '../quotas/index.js';
 
 import { asDriverError, checkCreate } from './sandboxRequest.js';
 import { SandboxActivity } from './sandboxActivity.js';
+import { recordDeadSandbox } from './sandboxFailure.js';
 import type { SandboxLifecycle } from './sandboxLifecycle.js';
 import { reconcileSandboxes, type ReconcileResult } from './sandboxReconcile.js';
 import {
@@ -35,6 +37,8 @@ export interface SandboxServiceOptions {
   lifecycle: SandboxLifecycle;
   /** Told each create or start refused (a limit, a quota): the audit records those. */
   refusals?: Refusals;
+  /** Owner quotas: a create or start past one is refused before anything changes. */
+  admission: SandboxAdmission;
 }
 
 /** Writes a new sandbox's first files (from a snapshot) before its runtime starts. */
@@ -99,14 +103,21 @@ export class SandboxService {
     } = {},
   ): Promise<SandboxRow> {
     const { limits, env } = checkCreate(body, this.o.defaultLimits, this.o.maxLimits);
+    const admitted = await this.o.admission.admit(owner, { limits });
     const started = performance.now();
-    const data = await this.lifecycle.dataMounts.prepare(owner, body.filestores ?? []);
+    const data = await this.lifecycle.dataMounts
+      .prepare(owner, body.filestores ?? [])
+      .catch((err: unknown) => {
+        admitted.release();
+        throw err;
+      });
     let runtime;
     try {
       const spec = { limits, mounts: options.mounts ?? [], dataMounts: data.mounts };
       runtime = await this.o.driver.create(spec);
     } catch (err) {
       await data.release();
+      admitted.release();
       this.o.metrics.sandboxOps.inc({ op: 'create', result: 'error' });
       throw asDriverError(err, 'create');
     }
@@ -123,11 +134,13 @@ export class SandboxService {
         ...(options.preset ? { preset: options.preset } : {}),
       });
       await data.bind(row.id);
+      admitted.release(); // its row counts it from here
       if (options.prepare) {
         await options.prepare(row);
         row = await this.o.store.update(row.id, { seeded_at: new Date().toISOString() });
       }
     } catch (err) {
+      admitted.release();
       await this.o.driver.destroy(runtime.id).catch(() => undefined);
       await this.lifecycle.dataMounts.halted(runtime.id);
       await data.release();
@@ -276,7 +289,13 @@ export class SandboxService {
   start(owner: string, id: string): Promise<SandboxRow> {
     return refusable(this.o.refusals, 'sandbox.start', id, async () => {
       await this.get(owner, id);
-      return this.lock.run(id, () => this.startNow(owner, id));
+      return this.lock.run(id, async () => {
+        // A running sandbox holds its room already; any other must fit its owner's quotas.
+        const row = await this.get(owner, id);
+        const ask = { limits: rowLimits(row), sandboxId: id };
+        const admitted = row.status === 'running' ? null : await this.o.admission.admit(owner, ask);
+        return this.startNow(owner, id).finally(() => admitted?.release());
+      });
     });
   }
 
@@ -464,36 +483,8 @@ export class SandboxService {
           .catch(() => false);
         if (health) return null;
       }
-      this.lifecycle.ended(row.id);
-      const oom = seen.oom_kills > current.oom_kills;
-      const reason = oom
-        ? 'the guest agent was killed for exceeding the memory limit'
-        : 'the guest agent exited';
-      this.clients.drop(row.id);
-      await this.o.driver.stop(row.id, { graceMs: 0 }).catch((err: unknown) => {
-        this.o.log.warn({ err, sandbox_id: row.id }, 'cleaning up a dead sandbox failed');
-      });
-      await this.lifecycle.dataMounts.halted(row.id);
-      const now = new Date().toISOString();
-      await this.o.store.update(row.id, {
-        status: 'failed',
-        status_reason: reason,
-        stopped_at: now,
-        oom_kills: Math.max(seen.oom_kills, current.oom_kills),
-      });
-      this.lifecycle.changed(row.id);
-      await this.o.events.append({
-        owner: row.owner_id,
-        sandboxId: row.id,
-        type: 'sandbox.failed',
-        severity: 'error',
-        message: `Sandbox failed: ${reason}`,
-        payload: { reason: oom ? 'oom' : 'agent_exited', oom_kills: seen.oom_kills },
-      });
-      return new PaddockError(
-        'sandbox_not_running',
-        `sandbox ${row.id} failed: ${reason}; start it again`,
-      );
+      const { clients, lifecycle } = this;
+      return recordDeadSandbox({ ...this.o, clients, lifecycle }, current, seen);
     });
   }
 

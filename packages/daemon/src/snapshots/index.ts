@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ContentStore } from '@paddock/snapshots';
 import type { SandboxDriver } from '@paddock/shared';
 import type { EventLog } from '../events/eventLog.js';
+import type { OwnerQuotas } from '../quotas/index.js';
 import type { RouteInstaller } from '../http/routes.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
@@ -24,6 +25,7 @@ export async function createSnapshots(d: {
   sandboxes: SandboxService;
   events: EventLog;
   settings: SettingsStore;
+  quotas: OwnerQuotas;
   history: SnapshotHistory;
   maxBytes: number;
   log: FastifyBaseLogger;
@@ -33,7 +35,7 @@ export async function createSnapshots(d: {
     rows: new SnapshotStore(d.db),
     content: new ContentStore(path.join(d.dataDir, 'snapshots')),
     log: d.log.child({ component: 'snapshots' }),
-    storageLimitBytes: () => d.settings.get().snapshot_storage_mb * 1024 * 1024,
+    storageLimitBytes: (owner) => d.quotas.limitFor(owner, 'snapshot_storage_mb') * 1024 * 1024,
   });
   await service.reconcile();
   const routes: RouteInstaller = async (app) => {

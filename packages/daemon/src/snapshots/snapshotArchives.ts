@@ -85,7 +85,7 @@ export class SnapshotArchives {
     const failedSyncs = this.o.commit.begin();
     const room = await this.o.quota.roomFor(owner);
     if (room <= 0) {
-      throw this.o.quota.overQuota({ described: this.o.quota.limitBytes - room });
+      throw this.o.quota.overQuota(owner, { described: this.o.quota.limitBytes(owner) - room });
     }
     const row = await this.o.rows.insert({
       owner,

@@ -144,7 +144,10 @@ export class SnapshotCapture {
     const reading = performance.now();
     await at.inserting; // a capture with no row to record it on is not worth reading
     const left = await at.room;
-    if (left <= 0) throw this.o.quota.overQuota({ described: this.o.quota.limitBytes - left });
+    if (left <= 0) {
+      const owner = sandbox.owner_id;
+      throw this.o.quota.overQuota(owner, { described: this.o.quota.limitBytes(owner) - left });
+    }
     try {
       return await captureWorkspace({
         root: ws.root,

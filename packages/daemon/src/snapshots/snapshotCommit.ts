@@ -55,9 +55,9 @@ export class SnapshotCommit {
         ready_at: new Date().toISOString(),
         ...fields,
       },
-      this.o.quota.limitBytes,
+      this.o.quota.limitBytes(row.owner_id),
     );
-    if (ready === 'over') throw this.o.quota.overQuota({ adding: result.bytes });
+    if (ready === 'over') throw this.o.quota.overQuota(row.owner_id, { adding: result.bytes });
     this.o.durability.track(ready, failedSyncs);
     return ready;
   }

@@ -3,17 +3,20 @@ import type { SnapshotStore } from './snapshotStore.js';
 
 export interface SnapshotQuotaOptions {
   rows: SnapshotStore;
-  /** Bytes of files one owner's snapshots may describe in all (a setting: read at each use). */
-  storageLimitBytes: () => number;
+  /**
+   * Bytes of files one owner's snapshots may describe in all (`snapshot_storage_mb`, or the
+   * owner's override: read at each use).
+   */
+  storageLimitBytes: (owner: string) => number;
 }
 
-/** Each owner's snapshot storage limit (`snapshot_storage_mb`). */
+/** Each owner's snapshot storage limit (`snapshot_storage_mb`, overridable per owner). */
 export class SnapshotQuota {
   constructor(private readonly o: SnapshotQuotaOptions) {}
 
-  /** The limit as it stands now. */
-  get limitBytes(): number {
-    return this.o.storageLimitBytes();
+  /** The owner's limit as it stands now. */
+  limitBytes(owner: string): number {
+    return this.o.storageLimitBytes(owner);
   }
 
   /**
@@ -22,13 +25,13 @@ export class SnapshotQuota {
    * SnapshotStore.updateWithin, in the statement that marks a snapshot ready.
    */
   async roomFor(owner: string): Promise<number> {
-    return this.o.storageLimitBytes() - (await this.o.rows.describedBytes(owner));
+    return this.o.storageLimitBytes(owner) - (await this.o.rows.describedBytes(owner));
   }
 
   /** Refused for the limit: by what one snapshot would add, or by what is there already. */
-  overQuota(over: { adding: number } | { described: number }): PaddockError {
+  overQuota(owner: string, over: { adding: number } | { described: number }): PaddockError {
     const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-    const limit = `${mib(this.o.storageLimitBytes())} (snapshot_storage_mb)`;
+    const limit = `${mib(this.o.storageLimitBytes(owner))} (snapshot_storage_mb)`;
     return new PaddockError(
       'snapshot_quota_exceeded',
       'adding' in over

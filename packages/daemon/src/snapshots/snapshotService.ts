@@ -29,7 +29,7 @@ export interface SnapshotServiceOptions {
   /** A capture or import fails past this many bytes of file content. */
   maxBytes: number;
   /** Bytes of files one owner's snapshots may describe in all (a setting: read at each use). */
-  storageLimitBytes: () => number;
+  storageLimitBytes: (owner: string) => number;
   maxEntries?: number;
 }
 

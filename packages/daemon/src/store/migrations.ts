@@ -475,6 +475,20 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0024_owner_quotas': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // An admin's per-owner quota overrides; an owner without a row has the default settings.
+      // No foreign key: quotas may be set before the owner's first key is minted.
+      await db.schema
+        .createTable('owner_quotas')
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('quota', 'text', (c) => c.notNull())
+        .addColumn('value', 'real', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('owner_quotas_pk', ['owner_id', 'quota'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -23,6 +23,7 @@ export interface Database extends AppDataDatabase {
   sandbox_metadata: SandboxMetadataTable;
   events: EventsTable;
   settings: SettingsTable;
+  owner_quotas: OwnerQuotasTable;
   apps: AppsTable;
   tasks: TasksTable;
   snapshots: SnapshotsTable;
@@ -286,6 +287,14 @@ export interface EventsTable {
   message: string;
   payload_json: string;
   created_at: string;
+}
+
+/** One quota override of one owner (the default settings apply to every other). */
+export interface OwnerQuotasTable {
+  owner_id: string;
+  quota: string;
+  value: number;
+  updated_at: string;
 }
 
 export interface SettingsTable {

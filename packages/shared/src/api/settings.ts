@@ -20,6 +20,17 @@ export const SETTINGS_BOUNDS = {
   userspace_health_seconds: { minimum: 1, maximum: 3600 },
   userspace_broker_calls_per_minute: { minimum: 1, maximum: 1_000_000 },
   userspace_data_quota_bytes: { minimum: 1024, maximum: 1024 ** 4 },
+  quota_sandboxes_running: { minimum: 0, maximum: 100_000 },
+  quota_memory_mb: { minimum: 0, maximum: 1024 ** 3 },
+  quota_cpus: { minimum: 0, maximum: 100_000 },
+  quota_disk_mb: { minimum: 0, maximum: 1024 ** 3 },
+  quota_filestore_mb: { minimum: 0, maximum: 1024 ** 3 },
+  rate_limit_token_per_minute: { minimum: 0, maximum: 1_000_000 },
+  rate_limit_address_per_minute: { minimum: 0, maximum: 1_000_000 },
+  rate_limit_sign_in_per_minute: { minimum: 1, maximum: 10_000 },
+  rate_limit_sign_in_failures_per_hour: { minimum: 1, maximum: 100_000 },
+  rate_limit_preview_sandbox_per_minute: { minimum: 0, maximum: 10_000_000 },
+  rate_limit_preview_address_per_minute: { minimum: 0, maximum: 10_000_000 },
 } as const;
 
 const ForbiddenList = Type.Array(Capability, { maxItems: 64, uniqueItems: true });
@@ -98,6 +109,59 @@ export const SettingsSchema = Type.Object(
         "Bytes one userspace app's data may take in all (kv, tables and files together); a write past it is refused with 413 quota_exceeded and changes nothing",
     }),
     userspace_forbidden_capabilities: ForbiddenCapabilities,
+    quota_sandboxes_running: Type.Integer({
+      ...SETTINGS_BOUNDS.quota_sandboxes_running,
+      description:
+        'Sandboxes one owner may have running or starting at once, unless the owner has an override (/v1/owners/{owner}/quotas); a create or start past it is refused with 400 limit_exceeded. 0: no limit',
+    }),
+    quota_memory_mb: Type.Integer({
+      ...SETTINGS_BOUNDS.quota_memory_mb,
+      description:
+        "MiB of memory one owner's running or starting sandboxes may reserve in all (the sum of their memory limits). 0: no limit",
+    }),
+    quota_cpus: Type.Number({
+      ...SETTINGS_BOUNDS.quota_cpus,
+      description:
+        "CPU cores one owner's running or starting sandboxes may reserve in all (the sum of their cpu limits). 0: no limit",
+    }),
+    quota_disk_mb: Type.Integer({
+      ...SETTINGS_BOUNDS.quota_disk_mb,
+      description:
+        "MiB of workspace disk one owner's sandboxes may reserve in all (the sum of their disk limits, stopped ones included: their workspaces exist). 0: no limit",
+    }),
+    quota_filestore_mb: Type.Integer({
+      ...SETTINGS_BOUNDS.quota_filestore_mb,
+      description: "MiB one owner's filestores may hold in all. 0: no limit",
+    }),
+    rate_limit_token_per_minute: Type.Integer({
+      ...SETTINGS_BOUNDS.rate_limit_token_per_minute,
+      description:
+        'API requests one API key, console session or sandbox token may make per minute (the admin token is exempt); more are refused with 429 rate_limited and Retry-After. 0: no limit',
+    }),
+    rate_limit_address_per_minute: Type.Integer({
+      ...SETTINGS_BOUNDS.rate_limit_address_per_minute,
+      description:
+        'API requests without a credential one source address may make per minute; more are refused with 429 rate_limited. 0: no limit',
+    }),
+    rate_limit_sign_in_per_minute: Type.Integer({
+      ...SETTINGS_BOUNDS.rate_limit_sign_in_per_minute,
+      description: 'Console sign-in attempts one source address may make per minute',
+    }),
+    rate_limit_sign_in_failures_per_hour: Type.Integer({
+      ...SETTINGS_BOUNDS.rate_limit_sign_in_failures_per_hour,
+      description:
+        'Failed sign-ins one source address may make per hour (a bucket refilled over the hour); past it every sign-in from there is refused with 429 until it refills',
+    }),
+    rate_limit_preview_sandbox_per_minute: Type.Integer({
+      ...SETTINGS_BOUNDS.rate_limit_preview_sandbox_per_minute,
+      description:
+        "Preview requests (and WebSocket upgrades) one sandbox's previews may take per minute, from everyone together; more are answered 429 with Retry-After. 0: no limit",
+    }),
+    rate_limit_preview_address_per_minute: Type.Integer({
+      ...SETTINGS_BOUNDS.rate_limit_preview_address_per_minute,
+      description:
+        'Preview requests one source address may make per minute, to all previews together. 0: no limit',
+    }),
   },
   { $id: 'Settings' },
 );
@@ -134,6 +198,17 @@ export const DEFAULT_SETTINGS: Settings = {
   userspace_broker_calls_per_minute: 1200,
   userspace_data_quota_bytes: 100 * 1024 * 1024,
   userspace_forbidden_capabilities: {},
+  quota_sandboxes_running: 0,
+  quota_memory_mb: 0,
+  quota_cpus: 0,
+  quota_disk_mb: 0,
+  quota_filestore_mb: 0,
+  rate_limit_token_per_minute: 6000,
+  rate_limit_address_per_minute: 600,
+  rate_limit_sign_in_per_minute: 10,
+  rate_limit_sign_in_failures_per_hour: 30,
+  rate_limit_preview_sandbox_per_minute: 30_000,
+  rate_limit_preview_address_per_minute: 12_000,
 };
 
 export const PatchSettingsBody = Type.Partial(
@@ -152,6 +227,20 @@ export const PatchSettingsBody = Type.Partial(
     userspace_broker_calls_per_minute: SettingsSchema.properties.userspace_broker_calls_per_minute,
     userspace_data_quota_bytes: SettingsSchema.properties.userspace_data_quota_bytes,
     userspace_forbidden_capabilities: SettingsSchema.properties.userspace_forbidden_capabilities,
+    quota_sandboxes_running: SettingsSchema.properties.quota_sandboxes_running,
+    quota_memory_mb: SettingsSchema.properties.quota_memory_mb,
+    quota_cpus: SettingsSchema.properties.quota_cpus,
+    quota_disk_mb: SettingsSchema.properties.quota_disk_mb,
+    quota_filestore_mb: SettingsSchema.properties.quota_filestore_mb,
+    rate_limit_token_per_minute: SettingsSchema.properties.rate_limit_token_per_minute,
+    rate_limit_address_per_minute: SettingsSchema.properties.rate_limit_address_per_minute,
+    rate_limit_sign_in_per_minute: SettingsSchema.properties.rate_limit_sign_in_per_minute,
+    rate_limit_sign_in_failures_per_hour:
+      SettingsSchema.properties.rate_limit_sign_in_failures_per_hour,
+    rate_limit_preview_sandbox_per_minute:
+      SettingsSchema.properties.rate_limit_preview_sandbox_per_minute,
+    rate_limit_preview_address_per_minute:
+      SettingsSchema.properties.rate_limit_preview_address_per_minute,
   }),
   { ...strict, minProperties: 1 },
 );

@@ -12,6 +12,7 @@ import { ModelAccessRoutes } from './modelAccess.js';
 import { PresetRoutes } from './presets.js';
 import { ProcessRoutes } from './processes.js';
 import { PtyRoutes } from './pty.js';
+import { QuotaRoutes } from './quotas.js';
 import type { RouteContract } from './routeContract.js';
 import { RuntimeRoutes } from './runtime.js';
 import { SandboxRoutes } from './sandboxes.js';
@@ -36,6 +37,7 @@ export const ROUTES = {
   pty: PtyRoutes,
   files: FileRoutes,
   settings: SettingsRoutes,
+  quotas: QuotaRoutes,
   runtime: RuntimeRoutes,
   processes: ProcessRoutes,
   presets: PresetRoutes,

@@ -6,7 +6,7 @@ export interface SettingField {
   label: string;
   unit: string;
   hint: string;
-  /** Dollars take cents; every other setting is a whole number. */
+  /** Dollars take cents and CPU cores tenths; every other setting is a whole number. */
   step: number;
 }
 
@@ -119,6 +119,93 @@ export const SETTING_GROUPS: Array<{ title: string; fields: SettingField[] }> = 
         label: 'Data quota per app',
         unit: 'bytes',
         hint: "What one app's data (kv, tables, files) may take in all.",
+        step: 1,
+      },
+    ],
+  },
+  {
+    title: 'Owner quotas (defaults; 0: no limit)',
+    fields: [
+      {
+        key: 'quota_sandboxes_running',
+        label: 'Running sandboxes',
+        unit: 'sandboxes',
+        hint: 'Sandboxes one owner may run at once, unless the owner has an override.',
+        step: 1,
+      },
+      {
+        key: 'quota_memory_mb',
+        label: 'Memory reserved',
+        unit: 'MiB',
+        hint: "The sum of the memory limits of one owner's running sandboxes.",
+        step: 1,
+      },
+      {
+        key: 'quota_cpus',
+        label: 'CPU reserved',
+        unit: 'cores',
+        hint: "The sum of the CPU limits of one owner's running sandboxes.",
+        step: 0.1,
+      },
+      {
+        key: 'quota_disk_mb',
+        label: 'Disk reserved',
+        unit: 'MiB',
+        hint: "The sum of the disk limits of one owner's sandboxes, stopped ones included.",
+        step: 1,
+      },
+      {
+        key: 'quota_filestore_mb',
+        label: 'Filestore storage',
+        unit: 'MiB',
+        hint: "What one owner's filestores may hold in all.",
+        step: 1,
+      },
+    ],
+  },
+  {
+    title: 'Rate limits (0: no limit)',
+    fields: [
+      {
+        key: 'rate_limit_token_per_minute',
+        label: 'API requests per key',
+        unit: 'per minute',
+        hint: 'Requests one API key (or sandbox token) may make; the admin token is exempt.',
+        step: 1,
+      },
+      {
+        key: 'rate_limit_address_per_minute',
+        label: 'Anonymous requests per address',
+        unit: 'per minute',
+        hint: 'Requests without a credential, and refused ones, from one address.',
+        step: 1,
+      },
+      {
+        key: 'rate_limit_sign_in_per_minute',
+        label: 'Sign-in attempts per address',
+        unit: 'per minute',
+        hint: 'Console sign-in attempts from one address.',
+        step: 1,
+      },
+      {
+        key: 'rate_limit_sign_in_failures_per_hour',
+        label: 'Failed sign-ins per address',
+        unit: 'per hour',
+        hint: 'Past this, every sign-in from that address is refused until the hour refills it.',
+        step: 1,
+      },
+      {
+        key: 'rate_limit_preview_sandbox_per_minute',
+        label: 'Preview requests per sandbox',
+        unit: 'per minute',
+        hint: "Requests to one sandbox's previews, from everyone together.",
+        step: 1,
+      },
+      {
+        key: 'rate_limit_preview_address_per_minute',
+        label: 'Preview requests per address',
+        unit: 'per minute',
+        hint: 'Requests to all previews from one address.',
         step: 1,
       },
     ],
