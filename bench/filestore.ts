@@ -8,18 +8,21 @@
  *    write and for read (the page cache is dropped before each read, both legs alike).
  * 2. The broker's S3 path: objects PUT and GET through the daemon's filestore API against the
  *    AWS SDK talking to the same S3-compatible server (the s3rver emulator) directly. Ratio
- *    broker/direct throughput for each direction.
+ *    broker/direct throughput for each direction, and the floor: a bare relay (bench/s3Relay.ts,
+ *    a process of its own, the same upload) against direct, and the broker against it.
  * Issue 19's goal: ≥ 0.8 for each. (Seccomp's start cost is `npm run bench:seccomp`.)
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { execFileSync } from 'node:child_process';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ExecResult, Filestore } from '@paddock/shared';
-import { startS3Emulator } from '../packages/filestores/test/s3Emulator.js';
+import { startS3Emulator, type S3Emulator } from '../packages/filestores/test/s3Emulator.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from '../test/harness.js';
 
 const MB = 1024 * 1024;
@@ -38,18 +41,24 @@ function dropCaches(): void {
   fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
 }
 
-/** MB/s of one dd: `dd` prints its own rate, but the wall time includes the exec's cost too. */
-function ddArgs(kind: 'write' | 'read', file: string): string {
-  return kind === 'write'
-    ? `dd if=/dev/zero of=${file} bs=1M count=${FILE_MB} conv=fsync status=none`
-    : `dd if=${file} of=/dev/null bs=1M status=none`;
+/**
+ * One dd timed by the shell that runs it (nanoseconds printed last), so the sandbox leg does
+ * not pay the exec call's own cost: both legs time the same command the same way.
+ */
+function timedDd(kind: 'write' | 'read', file: string): string {
+  const dd =
+    kind === 'write'
+      ? `dd if=/dev/zero of=${file} bs=1M count=${FILE_MB} conv=fsync status=none`
+      : `dd if=${file} of=/dev/null bs=1M status=none`;
+  return `s=$(date +%s%N); ${dd}; e=$(date +%s%N); echo $((e - s))`;
 }
 
 async function mountLeg(d: TestDaemon) {
   const store = (await d.api<Filestore>('POST', '/v1/filestores', { name: 'bench' })).body;
   const sb = (
     await d.api<{ id: string }>('POST', '/v1/sandboxes', {
-      limits: { memory_mb: 1024, disk_mb: 1024 },
+      // Room for the file in the page cache: a cgroup's dirty-page share follows its limit.
+      limits: { memory_mb: 4096, disk_mb: 1024 },
       filestores: [{ filestore: store.id, path: '/data/bench', mode: 'rw' }],
     })
   ).body.id;
@@ -61,31 +70,27 @@ async function mountLeg(d: TestDaemon) {
     store.id,
   );
   const inside = async (command: string): Promise<number> => {
-    const t0 = performance.now();
     const r = await d.api<ExecResult>('POST', `/v1/sandboxes/${sb}/exec`, {
       command,
       timeout_ms: 300_000,
     });
     if (r.body.exit_code !== 0) throw new Error(`${command}: ${r.body.stderr}`);
-    return performance.now() - t0;
+    return Number(r.body.stdout.trim()) / 1e6;
   };
-  const onHost = (command: string): number => {
-    const t0 = performance.now();
-    execFileSync('/bin/sh', ['-c', command]);
-    return performance.now() - t0;
-  };
+  const onHost = (command: string): number =>
+    Number(execFileSync('/bin/sh', ['-c', command]).toString().trim()) / 1e6;
   const rate = (ms: number) => FILE_MB / (ms / 1000);
   const out = {
     sandbox: { write: [] as number[], read: [] as number[] },
     host: { write: [] as number[], read: [] as number[] },
   };
   for (let i = 0; i < ROUNDS; i++) {
-    out.sandbox.write.push(rate(await inside(ddArgs('write', '/data/bench/f'))));
+    out.sandbox.write.push(rate(await inside(timedDd('write', '/data/bench/f'))));
     dropCaches();
-    out.sandbox.read.push(rate(await inside(ddArgs('read', '/data/bench/f'))));
-    out.host.write.push(rate(onHost(ddArgs('write', path.join(hostDir, 'h')))));
+    out.sandbox.read.push(rate(await inside(timedDd('read', '/data/bench/f'))));
+    out.host.write.push(rate(onHost(timedDd('write', path.join(hostDir, 'h')))));
     dropCaches();
-    out.host.read.push(rate(onHost(ddArgs('read', path.join(hostDir, 'h')))));
+    out.host.read.push(rate(onHost(timedDd('read', path.join(hostDir, 'h')))));
     fs.rmSync(path.join(hostDir, 'h'), { force: true });
   }
   await d.api('DELETE', `/v1/sandboxes/${sb}`);
@@ -114,8 +119,35 @@ async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
   return n;
 }
 
+/** The bare relay (bench/s3Relay.ts) in a process of its own, on the same S3 server. */
+async function startRelay(s3: S3Emulator): Promise<{ url: string; close(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/s3Relay.ts'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      RELAY_ENDPOINT: s3.endpoint,
+      RELAY_BUCKET: s3.bucket,
+      RELAY_KEY_ID: s3.credentials.accessKeyId,
+      RELAY_SECRET: s3.credentials.secretAccessKey,
+    },
+  });
+  const exited = once(child, 'exit');
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  const { port } = JSON.parse(line) as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+type Leg = 'broker' | 'relay' | 'direct';
+
 async function s3Leg(d: TestDaemon) {
   const s3 = await startS3Emulator();
+  const relay = await startRelay(s3);
   try {
     await d.api('POST', '/v1/filestore-backends', {
       name: 'bench',
@@ -138,54 +170,75 @@ async function s3Leg(d: TestDaemon) {
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
     const size = OBJECT_MB * MB;
-    const rate = (ms: number) => OBJECT_MB / (ms / 1000);
-    const legs = {
-      broker: { put: [] as number[], get: [] as number[] },
-      direct: { put: [] as number[], get: [] as number[] },
+    const timed = async (fn: () => Promise<void>) => {
+      const t0 = performance.now();
+      await fn();
+      return OBJECT_MB / ((performance.now() - t0) / 1000);
     };
-    const auth = { authorization: `Bearer ${d.token}` };
-    for (let i = 0; i < ROUNDS; i++) {
-      let t0 = performance.now();
-      const put = await fetch(`${d.url}/v1/filestores/${store.id}/files?path=o${i}`, {
+    const httpPut = async (url: string, headers: Record<string, string>) => {
+      const res = await fetch(url, {
         method: 'PUT',
-        headers: { ...auth, 'content-type': 'application/octet-stream' },
+        headers: { ...headers, 'content-type': 'application/octet-stream' },
         body: Readable.toWeb(pattern(size)) as ReadableStream,
         duplex: 'half',
       } as RequestInit);
-      if (put.status !== 200) throw new Error(`broker PUT: ${put.status} ${await put.text()}`);
-      legs.broker.put.push(rate(performance.now() - t0));
-      t0 = performance.now();
-      const got = await fetch(`${d.url}/v1/filestores/${store.id}/files?path=o${i}`, {
-        headers: auth,
-      });
-      if ((await drain(got.body as unknown as AsyncIterable<Uint8Array>)) !== size) {
-        throw new Error('broker GET: short read');
+      if (res.status !== 200) throw new Error(`PUT ${url}: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    };
+    const httpGet = async (url: string, headers: Record<string, string>) => {
+      const res = await fetch(url, { headers });
+      const n = await drain(res.body as unknown as AsyncIterable<Uint8Array>);
+      if (n !== size) throw new Error(`GET ${url}: ${n} bytes`);
+    };
+    const auth = { authorization: `Bearer ${d.token}` };
+    const ops: Record<Leg, { put(i: number): Promise<void>; get(i: number): Promise<void> }> = {
+      broker: {
+        put: (i) => httpPut(`${d.url}/v1/filestores/${store.id}/files?path=o${i}`, auth),
+        get: (i) => httpGet(`${d.url}/v1/filestores/${store.id}/files?path=o${i}`, auth),
+      },
+      relay: {
+        put: (i) => httpPut(`${relay.url}/o${i}`, {}),
+        get: (i) => httpGet(`${relay.url}/o${i}`, {}),
+      },
+      direct: {
+        put: async (i) => {
+          await new Upload({
+            client,
+            params: { Bucket: s3.bucket, Key: `direct/o${i}`, Body: pattern(size) },
+            partSize: 8 * MB,
+            queueSize: 2,
+          }).done();
+        },
+        get: async (i) => {
+          const obj = await client.send(
+            new GetObjectCommand({ Bucket: s3.bucket, Key: `direct/o${i}` }),
+          );
+          const n = await drain(obj.Body as AsyncIterable<Uint8Array>);
+          if (n !== size) throw new Error(`direct GET: ${n} bytes`);
+        },
+      },
+    };
+    const rates: Record<Leg, { put: number[]; get: number[] }> = {
+      broker: { put: [], get: [] },
+      relay: { put: [], get: [] },
+      direct: { put: [], get: [] },
+    };
+    const orders: Leg[][] = [
+      ['broker', 'relay', 'direct'],
+      ['direct', 'broker', 'relay'],
+      ['relay', 'direct', 'broker'],
+    ];
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const leg of orders[i % orders.length]!) {
+        rates[leg].put.push(await timed(() => ops[leg].put(i)));
+        rates[leg].get.push(await timed(() => ops[leg].get(i)));
       }
-      legs.broker.get.push(rate(performance.now() - t0));
-
-      t0 = performance.now();
-      await new Upload({
-        client,
-        params: { Bucket: s3.bucket, Key: `direct/o${i}`, Body: pattern(size) },
-        partSize: 8 * MB,
-        queueSize: 2,
-      }).done();
-      legs.direct.put.push(rate(performance.now() - t0));
-      t0 = performance.now();
-      const obj = await client.send(
-        new GetObjectCommand({ Bucket: s3.bucket, Key: `direct/o${i}` }),
-      );
-      if ((await drain(obj.Body as AsyncIterable<Uint8Array>)) !== size) {
-        throw new Error('direct GET: short read');
-      }
-      legs.direct.get.push(rate(performance.now() - t0));
     }
     client.destroy();
-    return {
-      put: { broker: median(legs.broker.put), direct: median(legs.direct.put) },
-      get: { broker: median(legs.broker.get), direct: median(legs.direct.get) },
-    };
+    const of = (leg: Leg) => ({ put: median(rates[leg].put), get: median(rates[leg].get) });
+    return { broker: of('broker'), relay: of('relay'), direct: of('direct') };
   } finally {
+    await relay.close();
     await s3.close();
   }
 }
@@ -205,8 +258,8 @@ async function main(): Promise<void> {
   const rows = [
     ['mount write', mount.write.sandbox, mount.write.host, 'host dir'],
     ['mount read', mount.read.sandbox, mount.read.host, 'host dir'],
-    ['S3 put', s3.put.broker, s3.put.direct, 'AWS SDK direct'],
-    ['S3 get', s3.get.broker, s3.get.direct, 'AWS SDK direct'],
+    ['S3 put', s3.broker.put, s3.direct.put, 'AWS SDK direct'],
+    ['S3 get', s3.broker.get, s3.direct.get, 'AWS SDK direct'],
   ] as const;
   console.log(
     `filestore benchmark: ${FILE_MB} MB files on a mount, ${OBJECT_MB} MB objects through S3, median of ${ROUNDS}`,
@@ -223,6 +276,19 @@ async function main(): Promise<void> {
       mb_per_s: +ours.toFixed(1),
       baseline_mb_per_s: +base.toFixed(1),
       ratio: +ratio.toFixed(3),
+    };
+  }
+  // The floor: any broker on these cores pays one more hop and process than the SDK alone.
+  for (const op of ['put', 'get'] as const) {
+    const floor = s3.relay[op] / s3.direct[op];
+    const ofFloor = s3.broker[op] / s3.relay[op];
+    console.log(
+      `S3 ${op} floor: a bare relay ${s3.relay[op].toFixed(0)} MB/s (${floor.toFixed(2)} of direct); the broker is ${ofFloor.toFixed(2)} of the relay`,
+    );
+    result[`S3_${op}_relay`] = {
+      mb_per_s: +s3.relay[op].toFixed(1),
+      relay_over_direct: +floor.toFixed(3),
+      broker_over_relay: +ofFloor.toFixed(3),
     };
   }
   console.log(`goal ≥ ${GOAL} for each: ${allMet ? 'met' : 'NOT met'}`);

@@ -20,6 +20,7 @@ describe('filestores on the local backend', () => {
   let inputs: Filestore;
   let outputs: Filestore;
   let other: Filestore;
+  let spare: Filestore;
 
   const raw = async (
     method: string,
@@ -50,13 +51,14 @@ describe('filestores on the local backend', () => {
   };
 
   before(async () => {
-    for (const name of ['inputs', 'outputs', 'other']) {
+    for (const name of ['inputs', 'outputs', 'other', 'spare']) {
       const res = await d.api<Filestore>('POST', '/v1/filestores', { name });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.equal(res.body.backend, 'local');
       if (name === 'inputs') inputs = res.body;
       else if (name === 'outputs') outputs = res.body;
-      else other = res.body;
+      else if (name === 'other') other = res.body;
+      else spare = res.body;
     }
   });
 
@@ -158,6 +160,8 @@ describe('filestores on the local backend', () => {
         filestores: [
           { filestore: 'inputs', path: '/data/inputs', mode: 'ro' },
           { filestore: outputs.id, path: '/data/outputs', mode: 'rw' },
+          // Not mounted: reachable through the token alone.
+          { filestore: 'spare' },
         ],
       });
       assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -195,6 +199,7 @@ describe('filestores on the local backend', () => {
         [
           ['inputs', 'bind', 'ro'],
           ['outputs', 'bind', 'rw'],
+          ['spare', 'token', 'ro'],
         ],
       );
     });
@@ -206,6 +211,7 @@ describe('filestores on the local backend', () => {
         [
           { filesystem_id: inputs.id, ops: ['read'] },
           { filesystem_id: outputs.id, ops: ['read', 'write'] },
+          { filesystem_id: spare.id, ops: ['read'] },
         ].sort((a, b) => a.filesystem_id.localeCompare(b.filesystem_id)),
       );
     });
@@ -242,6 +248,10 @@ describe('filestores on the local backend', () => {
         /^200/,
       );
       assert.equal((await exec(sb, 'cat /data/outputs/via-broker.txt')).stdout, 'hi');
+      // One the token names without a mount: read through the broker, and nothing at /data.
+      assert.match(await inside('GET', `/v1/filestores/${spare.id}/files/list`), /^200/);
+      assert.match(await inside('PUT', `/v1/filestores/${spare.id}/files?path=s`, 's'), /^403/);
+      assert.equal((await exec(sb, 'ls /data')).stdout, 'inputs\noutputs\n');
       // A filestore of the same owner that the token does not name: refused.
       assert.match(await inside('GET', `/v1/filestores/${other.id}/files/list`), /^403/);
       // The token is for files only: not the owner's list of filestores, not their management.
@@ -262,6 +272,22 @@ describe('filestores on the local backend', () => {
       assert.equal(details.op, 'list');
       assert.equal(details.boot, decodeJwt(token).boot);
       assert.ok(mine.some((e) => e.action === 'filestore.write' && e.outcome === 'ok'));
+      const metrics = await raw('GET', '/metrics');
+      const text = metrics.body.toString();
+      assert.match(
+        text,
+        /paddock_filestore_requests_total\{op="write",backend="local",outcome="ok"\} [1-9]/,
+      );
+      assert.match(
+        text,
+        /paddock_filestore_requests_total\{op="list",backend="local",outcome="denied"\} [1-9]/,
+      );
+      assert.match(text, /paddock_filestore_auth_errors_total\{caller="sandbox"\} [1-9]/);
+      assert.match(
+        text,
+        /paddock_filestore_upstream_duration_seconds_count\{op="read",backend="local"\} [1-9]/,
+      );
+      assert.match(text, /paddock_filestore_bytes_total\{direction="in",backend="local"\} [1-9]/);
     });
 
     it('refuses the token at once when the sandbox stops, and refuses to delete a filestore it has', async () => {

@@ -83,7 +83,9 @@ export const filestoreRoutes: FastifyPluginAsyncTypebox<FilestoreRoutesOptions> 
         callerOf(request),
         request.params.id,
         request.query.path,
-        (size) => byteRange(request.headers.range, size),
+        request.headers.range === undefined
+          ? null
+          : (size) => byteRange(request.headers.range, size),
       );
       const { size } = opened.entry;
       reply.header('content-type', 'application/octet-stream');

@@ -126,24 +126,29 @@ export class FilestoreService {
   }
 
   /**
-   * The file opened for reading (`range` is asked once its size is known); bytes read are
-   * counted as the stream flows.
+   * The file opened for reading. `range`, when the caller asks for one, is worked out once the
+   * size is known (a stat first); a whole read is one call to the backend. Bytes read are
+   * counted when the stream ends.
    */
   read(
     caller: FilestoreCaller,
     idOrName: string,
     filePath: string,
-    range: (size: number) => { start: number; end: number } | null,
+    range: ((size: number) => { start: number; end: number } | null) | null,
   ): Promise<OpenedObject & { range: { start: number; end: number } | null }> {
     return this.operate(caller, idOrName, 'read', async (b, row) => {
       const loc = place(row);
-      const entry = await b.stat(loc, checked(filePath));
-      if (!entry) throw new PaddockError('file_not_found', `no file ${filePath}`);
-      const asked = range(entry.size);
-      const opened = await b.get(loc, filePath, asked ?? undefined);
+      let asked: { start: number; end: number } | null = null;
+      if (range) {
+        const entry = await b.stat(loc, checked(filePath));
+        if (!entry) throw new PaddockError('file_not_found', `no file ${filePath}`);
+        asked = range(entry.size);
+      }
+      const opened = await b.get(loc, checked(filePath), asked ?? undefined);
       if (!opened) throw new PaddockError('file_not_found', `no file ${filePath}`);
-      opened.stream.on('data', (chunk: Buffer) =>
-        this.o.metrics.filestoreBytes.inc({ direction: 'out', backend: row.backend }, chunk.length),
+      const bytes = asked ? asked.end - asked.start + 1 : opened.entry.size;
+      opened.stream.once('end', () =>
+        this.o.metrics.filestoreBytes.inc({ direction: 'out', backend: row.backend }, bytes),
       );
       return { ...opened, range: asked };
     });
