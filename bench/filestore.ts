@@ -22,6 +22,7 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ExecResult, Filestore } from '@paddock/shared';
+import { patternedBytes } from '../packages/filestores/test/patternedBytes.js';
 import { startS3Emulator, type S3Emulator } from '../packages/filestores/test/s3Emulator.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from '../test/harness.js';
 
@@ -100,19 +101,6 @@ async function mountLeg(d: TestDaemon) {
   };
 }
 
-function pattern(n: number): Readable {
-  let left = n;
-  const chunk = Buffer.alloc(MB, 'paddock');
-  return new Readable({
-    read() {
-      if (left <= 0) return void this.push(null);
-      const part = chunk.subarray(0, Math.min(chunk.length, left));
-      left -= part.length;
-      this.push(part);
-    },
-  });
-}
-
 async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
   let n = 0;
   for await (const chunk of body) n += chunk.length;
@@ -179,7 +167,7 @@ async function s3Leg(d: TestDaemon) {
       const res = await fetch(url, {
         method: 'PUT',
         headers: { ...headers, 'content-type': 'application/octet-stream' },
-        body: Readable.toWeb(pattern(size)) as ReadableStream,
+        body: Readable.toWeb(patternedBytes(size, MB)) as ReadableStream,
         duplex: 'half',
       } as RequestInit);
       if (res.status !== 200) throw new Error(`PUT ${url}: ${res.status} ${await res.text()}`);
@@ -204,7 +192,7 @@ async function s3Leg(d: TestDaemon) {
         put: async (i) => {
           await new Upload({
             client,
-            params: { Bucket: s3.bucket, Key: `direct/o${i}`, Body: pattern(size) },
+            params: { Bucket: s3.bucket, Key: `direct/o${i}`, Body: patternedBytes(size, MB) },
             partSize: 8 * MB,
             queueSize: 2,
           }).done();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { ExecResult, Filestore, FilestoreFile } from '@paddock/shared';
+import { patternedBytes } from '../packages/filestores/test/patternedBytes.js';
 import { startS3Emulator, type S3Emulator } from '../packages/filestores/test/s3Emulator.js';
 import { suiteDaemon } from './harness.js';
 
@@ -20,20 +21,6 @@ function rssOf(pid: number): number {
     .split('\n')
     .find((l) => l.startsWith('VmRSS:'));
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
-}
-
-/** `n` bytes of a repeating pattern, made as they are read. */
-function patterned(n: number): Readable {
-  let left = n;
-  const chunk = Buffer.alloc(64 * 1024, 'paddock-s3-');
-  return new Readable({
-    read() {
-      if (left <= 0) return void this.push(null);
-      const part = chunk.subarray(0, Math.min(chunk.length, left));
-      left -= part.length;
-      this.push(part);
-    },
-  });
 }
 
 describe('filestores on an S3 backend (s3rver emulator)', () => {
@@ -109,7 +96,7 @@ describe('filestores on an S3 backend (s3rver emulator)', () => {
             authorization: `Bearer ${d.token}`,
             'content-type': 'application/octet-stream',
           },
-          body: Readable.toWeb(patterned(size)) as ReadableStream,
+          body: Readable.toWeb(patternedBytes(size)) as ReadableStream,
           duplex: 'half',
         } as RequestInit);
         assert.equal(put.status, 200, await put.clone().text());

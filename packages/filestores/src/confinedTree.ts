@@ -271,13 +271,8 @@ async function* walkDirectory(
   anyName: boolean,
   depth: number,
 ): AsyncGenerator<WalkedFile> {
-  let names: string[];
-  try {
-    names = await readdir(self(dir));
-  } catch (err) {
-    if (isMissing(err)) return;
-    throw unavailable(err);
-  }
+  const names = await namesIn(dir);
+  if (names === null) return;
   const children: Child[] = [];
   for (const name of names) {
     if (name.startsWith(TEMP_PREFIX) && !anyName) continue;
@@ -320,14 +315,19 @@ function passed(dirKey: string, cursor: string): boolean {
   return !cursor.startsWith(dirKey) && comparePaths(cursor, dirKey) > 0;
 }
 
-async function removeContents(dir: FileHandle): Promise<void> {
-  let names: string[];
+/** The names in an opened directory; null when it is gone. */
+async function namesIn(dir: FileHandle): Promise<string[] | null> {
   try {
-    names = await readdir(self(dir));
+    return await readdir(self(dir));
   } catch (err) {
-    if (isMissing(err)) return;
+    if (isMissing(err)) return null;
     throw unavailable(err);
   }
+}
+
+async function removeContents(dir: FileHandle): Promise<void> {
+  const names = await namesIn(dir);
+  if (names === null) return;
   for (const name of names) {
     const path = at(dir, name);
     let stats: Stats;
