@@ -164,4 +164,24 @@ describe('backup and restore', () => {
     const settings = (await r.api<{ idle_stop_seconds: number }>('GET', '/v1/settings')).body;
     assert.equal(settings.idle_stop_seconds, 777);
   });
+
+  it('marks a sandbox whose workspace was not restored failed, and forks the app from its snapshot', async () => {
+    const sb = (
+      await r!.api<{ status: string; status_reason: string }>(
+        'GET',
+        `/v1/sandboxes/${app.sandbox!.id}`,
+      )
+    ).body;
+    assert.equal(sb.status, 'failed');
+    assert.match(sb.status_reason, /workspace is not on this host/);
+    const fork = await r!.api<App>('POST', `/v1/apps/${app.id}/fork`, { snapshot_id: snapshotId });
+    assert.equal(fork.status, 201, JSON.stringify(fork.body));
+    const res = await r!.api<{ stdout: string; exit_code: number }>(
+      'POST',
+      `/v1/sandboxes/${fork.body.sandbox!.id}/exec`,
+      { command: 'cat /workspace/public/index.html' },
+    );
+    assert.equal(res.body.exit_code, 0);
+    assert.equal(res.body.stdout.trim(), '<h1>kept</h1>');
+  });
 });
