@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { keyId, parseKey } from '@paddock/keys';
 import { runCli } from './cliRunner.js';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
 import { waitFor } from './previewClient.js';
@@ -125,6 +126,21 @@ describe('backup and restore', () => {
     const busy = await runCli(['backup', 'restore', archive, '--data-dir', work], {});
     assert.notEqual(busy.code, 0);
     assert.match(busy.stderr, /is not empty/);
+  });
+
+  it('puts the key in only when asked, and a restore places it', async () => {
+    const withKey = path.join(work, 'with-key.tar.gz');
+    const made = await runCli(['backup', 'create', withKey, '--include-key'], {
+      PADDOCK_URL: d.url,
+      PADDOCK_TOKEN: d.token,
+    });
+    assert.equal(made.code, 0, made.stderr);
+    const dir = path.join(work, 'with-key');
+    const res = await runCli(['backup', 'restore', withKey, '--data-dir', dir], {});
+    assert.equal(res.code, 0, res.stderr);
+    const placed = parseKey(fs.readFileSync(path.join(dir, 'state', 'secrets.key'), 'utf8'), 'x');
+    assert.equal(keyId(placed), keyId(Buffer.from(key, 'base64')));
+    assert.equal(fs.statSync(path.join(dir, 'state', 'secrets.key')).mode & 0o777, 0o600);
   });
 
   it('names the key a backup needs when given another one, and writes nothing', async () => {
