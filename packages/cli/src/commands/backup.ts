@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -32,6 +33,13 @@ export async function backup(pd: () => Paddock, argv: string[]): Promise<number>
       progressCounter('backing up'),
       fs.createWriteStream(tmp, { mode: 0o600 }),
     );
+    // The status was sent before the archive was made: a tar cut short shows only here.
+    try {
+      execFileSync('tar', ['-tzf', tmp], { stdio: 'ignore' });
+    } catch {
+      fs.rmSync(tmp, { force: true });
+      throw new Error('the backup archive came back incomplete; nothing was written');
+    }
     fs.renameSync(tmp, file);
     emit({ file, bytes: fs.statSync(file).size }, (r) => console.log(`${r.file}\t${r.bytes}`));
     return 0;
