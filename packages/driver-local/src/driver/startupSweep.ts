@@ -1,5 +1,5 @@
-import { findLeftovers } from '../host/hostLeftovers.js';
-import { sweepLeftovers } from '../host/leftoverSweep.js';
+import { findLeftovers } from './hostLeftovers.js';
+import { sweepLeftovers } from './leftoverSweep.js';
 import type { DriverLogger, LocalDriverOptions } from './driverOptions.js';
 
 /**

@@ -4,8 +4,8 @@ import { detectCgroups } from '../cgroups/detectCgroups.js';
 import type { SandboxCgroups } from '../cgroups/sandboxCgroups.js';
 import { dataDirTag } from '../jail/sandboxFiles.js';
 import { DEFAULT_UID_CLAIM_DIR } from '../jail/sandboxUser.js';
-import { ownerAlive, readOwner } from './daemonOwner.js';
-import { mountPoints } from './mountTable.js';
+import { ownerAlive, readOwner } from '../host/daemonOwner.js';
+import { mountPoints } from '../host/mountTable.js';
 
 export type LeftoverKind =
   'process' | 'mount' | 'loop_device' | 'cgroup' | 'uid_claim' | 'runtime_dir';

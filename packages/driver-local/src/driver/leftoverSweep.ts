@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import { findHostTools, runCommand } from './hostCommands.js';
+import { findHostTools, runCommand } from '../host/hostCommands.js';
 import type { DataDirLeftovers, Leftover } from './hostLeftovers.js';
-import { mountPoints, unmountAll } from './mountTable.js';
+import { mountPoints, unmountAll } from '../host/mountTable.js';
 
 /** What a sweep removed and what it could not (with the error). */
 export interface SweepResult {
