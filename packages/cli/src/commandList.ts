@@ -111,6 +111,14 @@ export const COMMANDS: Command[] = [
   },
   ...INSTANCE_COMMANDS,
   {
+    name: 'gc',
+    summary: 'host state left by sandboxes whose data dir is gone or whose daemon is not running',
+    args: '[--yes] [--runtime-dir DIR]',
+    example: 'sudo paddock gc --yes',
+    // Loaded only here: it reads the host directly through the local driver.
+    run: async (argv) => (await import('./commands/gc.js')).gc(argv),
+  },
+  {
     name: 'completion',
     summary: 'a shell completion script for bash or zsh',
     args: 'bash|zsh',

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { PaddockError } from '@paddock/shared';
 import { detectCgroups } from '../cgroups/detectCgroups.js';
 import { bubblewrapVersion, findHostTools, mustRun } from '../host/hostCommands.js';
+import { writeOwner } from '../host/daemonOwner.js';
 import { probeHostLayout } from '../host/hostLayout.js';
 import { AGENT_OOM_SCORE_ADJ, probeAgentOomScoreAdj } from '../host/oomScore.js';
 import { assertUserNamespaces } from '../host/userNamespaces.js';
@@ -13,6 +14,7 @@ import { DEFAULT_UID_CLAIM_DIR, UidAllocator } from '../jail/sandboxUser.js';
 import { buildSeccompFilter, hostSeccompArch } from '../seccomp/seccompFilter.js';
 import { WorkspaceDisk } from '../storage/workspaceDisk.js';
 import type { DriverLogger, LocalDriverOptions } from './driverOptions.js';
+import { sweepDeletedDataDirs } from './startupSweep.js';
 
 /** What `describe()` reports about the host beyond the launcher's context. */
 export interface HostFacts {
@@ -69,6 +71,8 @@ export async function openHost(
     options.trustedCaPem ?? null,
     seccompFilterFor(options.seccomp ?? true, log),
   );
+  writeOwner(files.runtimeDir, dataDir);
+  await sweepDeletedDataDirs(options, log);
   const jail: LauncherContext = {
     files,
     cgroups,

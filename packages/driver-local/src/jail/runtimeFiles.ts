@@ -4,6 +4,7 @@ import { PaddockError, SYSTEM_CA_BUNDLE } from '@paddock/shared';
 import { SANDBOX_HOSTNAME, SANDBOX_HOSTS_FILE, sandboxIdentityFiles } from './bwrapArgs.js';
 import type { HostTools } from '../host/hostCommands.js';
 import { mustRun } from '../host/hostCommands.js';
+import { OWNER_FILE } from '../host/daemonOwner.js';
 import { isMountPoint, unmountAll } from '../host/mountTable.js';
 import type { SandboxFiles } from './sandboxFiles.js';
 
@@ -34,6 +35,7 @@ const SHARED_NAMES = [
   'empty',
   'empty.d',
   'seccomp.bpf',
+  OWNER_FILE,
 ];
 
 /** The runtime tree (see sandboxFiles.ts for why it is separate from the data dir). */
