@@ -77,6 +77,8 @@ export async function startDaemon(
       PADDOCK_DATA_DIR: dataDir,
       ...(generated ? {} : { PADDOCK_ADMIN_TOKEN: token }),
       PADDOCK_WARM_POOL: '0',
+      // Files run two at a time: a daemon's start-up sweep would race test/hostGc's own gc.
+      PADDOCK_SWEEP_AT_START: '0',
       PADDOCK_LOG_LEVEL: 'info',
       ...opts.env,
     },

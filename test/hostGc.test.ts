@@ -150,6 +150,30 @@ describe('paddock gc', () => {
     }
   });
 
+  it('has a daemon at start remove what a deleted data dir left (PADDOCK_SWEEP_AT_START)', async () => {
+    const goneDir = tempDataDir();
+    const sweeperDir = tempDataDir();
+    dirs.push(goneDir, sweeperDir);
+    const dead = await startDaemon({ dataDir: goneDir });
+    await newSandbox(dead);
+    const real = fs.realpathSync(goneDir);
+    assert.equal(claimsOf(real).length, 1);
+    await crash(dead);
+    fs.rmSync(goneDir, { recursive: true, force: true });
+    const sweeper = await startDaemon({
+      dataDir: sweeperDir,
+      env: { PADDOCK_SWEEP_AT_START: '1' },
+    });
+    try {
+      assert.equal(fs.existsSync(`/run/paddock/${tagOf(real)}`), false);
+      assert.deepEqual(claimsOf(real), []);
+      assert.deepEqual(cgroupsOf(tagOf(real)), []);
+      assert.match(sweeper.output(), /whose data dir is gone/);
+    } finally {
+      await sweeper.stop();
+    }
+  });
+
   it('stops the sandboxes of a daemon that is not running; started again, it boots them anew', async () => {
     const dataDir = tempDataDir();
     dirs.push(dataDir);

@@ -19,6 +19,7 @@ export async function describeApi(): Promise<{
       PADDOCK_PORT: '0',
       PADDOCK_DATA_DIR: dataDir,
       PADDOCK_WARM_POOL: '0',
+      PADDOCK_SWEEP_AT_START: '0',
       PADDOCK_LOG_LEVEL: 'error',
     },
     dataDir,

@@ -15,6 +15,8 @@ export interface DaemonConfig {
   adminToken: string | undefined;
   logLevel: string;
   warmPoolSize: number;
+  /** `PADDOCK_SWEEP_AT_START` (default 1): remove host state of deleted data dirs at start. */
+  sweepAtStart: boolean;
   defaultLimits: SandboxLimits;
   maxLimits: SandboxLimits;
   /** `PADDOCK_PREVIEW_URL`; unset: `http://preview.localhost:<port>` on the daemon's own port. */
@@ -119,6 +121,7 @@ export function loadConfig(
     adminToken,
     logLevel: env.PADDOCK_LOG_LEVEL?.trim() || 'info',
     warmPoolSize: integer(env, 'PADDOCK_WARM_POOL', 2, 0, 64),
+    sweepAtStart: integer(env, 'PADDOCK_SWEEP_AT_START', 1, 0, 1) === 1,
     defaultLimits: { ...DEFAULT_LIMITS },
     maxLimits,
     previewUrl: env.PADDOCK_PREVIEW_URL?.trim() || undefined,

@@ -258,6 +258,7 @@ function openDriver(config: DaemonConfig, trustedCaPem: string, log: Logger) {
     dataDir: config.dataDir,
     agentBundlePath: AGENT_BUNDLE_PATH,
     warmPoolSize: config.warmPoolSize,
+    sweepAtStart: config.sweepAtStart,
     poolLimits: config.defaultLimits,
     newId: newSandboxId,
     log: log.child({ component: 'driver' }),

@@ -237,6 +237,7 @@ describe('data mounts', () => {
       dataDir,
       agentBundlePath: AGENT_BUNDLE_PATH,
       warmPoolSize: 0,
+      sweepAtStart: false,
       newId,
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     });

@@ -30,6 +30,7 @@ export async function openTestDriver(
       dataDir,
       agentBundlePath: AGENT_BUNDLE_PATH,
       warmPoolSize: 0,
+      sweepAtStart: false,
       newId,
       log: quiet,
       ...overrides,

@@ -20,6 +20,11 @@ export interface LocalDriverOptions {
   agentBundlePath: string;
   /** Pre-booted sandboxes with the pool limits; default 2, 0 disables the pool. */
   warmPoolSize?: number;
+  /**
+   * At start, remove what sandboxes of deleted data dirs left on the host (default true).
+   * Off for daemons that run beside a `paddock gc` under test, which would race it.
+   */
+  sweepAtStart?: boolean;
   /** Ids for new sandboxes (the daemon's `sb` + ULID). */
   newId: () => string;
   log?: DriverLogger;

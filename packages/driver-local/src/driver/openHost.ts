@@ -72,7 +72,7 @@ export async function openHost(
     seccompFilterFor(options.seccomp ?? true, log),
   );
   writeOwner(files.runtimeDir, dataDir);
-  await sweepDeletedDataDirs(options, log);
+  if (options.sweepAtStart ?? true) await sweepDeletedDataDirs(options, log);
   const jail: LauncherContext = {
     files,
     cgroups,
