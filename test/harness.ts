@@ -144,6 +144,8 @@ export async function destroyEverything(dataDir: string): Promise<void> {
     dataDir,
     agentBundlePath: AGENT_BUNDLE_PATH,
     warmPoolSize: 0,
+    // Its own sandboxes only: a sweep here would race test/hostGc's paddock gc.
+    sweepAtStart: false,
     newId: () => `sb${randomBytes(13).toString('hex')}`,
   });
   for (const s of await driver.list()) await driver.destroy(s.id);
