@@ -39,7 +39,9 @@ export function exportArchive(
       if (Buffer.byteLength(comment) > MAX_ARCHIVE_METADATA_BYTES) {
         throw new Error('the snapshot metadata is too large for its archive');
       }
-      pack.entry({ name: './', type: 'directory', mode: 0o755, pax: { comment } });
+      // An explicit mtime (tar-stream's default is now): the same snapshot exports the same bytes.
+      const mtime = new Date(manifest.entries.reduce((m, e) => Math.max(m, e.mtime_ms), 0));
+      pack.entry({ name: './', type: 'directory', mode: 0o755, mtime, pax: { comment } });
     }
     for (const e of manifest.entries) {
       const mtime = new Date(e.mtime_ms);

@@ -237,6 +237,8 @@ describe('content-addressed snapshots', () => {
     const store = new ContentStore(dir('s3m'));
     const root = dir('w3m');
     makeTree(root);
+    // Files from long ago: the archive's root entry must take its time from them.
+    spawnSync('find', [root, '-exec', 'touch', '-h', '-d', '@1000000000', '{}', '+']);
     const { manifest } = await capture(store, root);
     const metadata = { history: [{ kind: 'task', task_id: 'task01' }], note: 'ünïcode ✓' };
     const chunks: Buffer[] = [];
@@ -244,6 +246,15 @@ describe('content-addressed snapshots', () => {
     const archive = Buffer.concat(chunks);
     const back = await importBuffer(new ContentStore(dir('s3n')), archive);
     assert.deepEqual(back.metadata, metadata);
+    // The root entry's time is the newest file's, not the clock's: an export is reproducible.
+    const extract = tar.extract();
+    Readable.from([archive]).pipe(extract);
+    for await (const entry of extract) {
+      assert.equal(entry.header.name, './');
+      assert.equal(entry.header.mtime?.getTime(), 1_000_000_000_000);
+      entry.resume();
+      break;
+    }
     assert.equal(back.manifest.entries.length, manifest.entries.length, 'no extra entry');
     // GNU tar (or bsdtar) lists and extracts it as the same files, without a warning.
     const file = path.join(dir('t3m'), 'a.tar');
