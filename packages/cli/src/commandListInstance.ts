@@ -2,6 +2,7 @@ import { client, legacyClient } from './client.js';
 import { RAW, sub, type Command } from './commandTable.js';
 import { apiKeys } from './commands/apiKeys.js';
 import { audit } from './commands/audit.js';
+import { backup } from './commands/backup.js';
 import { config } from './commands/config.js';
 import { egress } from './commands/egress.js';
 import { pkg } from './commands/pkg.js';
@@ -133,6 +134,25 @@ export const INSTANCE_COMMANDS: Command[] = [
       ),
     ],
     run: (argv) => audit(client(), argv),
+  },
+  {
+    name: 'backup',
+    summary: 'back up the data dir while it runs (admin), restore into an empty one',
+    subcommands: [
+      sub(
+        'create',
+        'FILE [--include-key]',
+        'an online, consistent tar.gz; the secrets key only with --include-key',
+        'paddock backup create paddock.tar.gz',
+      ),
+      sub(
+        'restore',
+        'FILE --data-dir DIR [--key-file F]',
+        'unpack into an empty data dir (offline), then paddock serve on it',
+        'paddock backup restore paddock.tar.gz --data-dir /var/lib/paddock --key-file secrets.key',
+      ),
+    ],
+    run: (argv) => backup(client, argv),
   },
   {
     name: 'userspace',

@@ -57,7 +57,11 @@ export async function startDaemon(
       hosts,
       controlPlane,
       routes: [
-        systemApi({ driver, defaultLimits, maxLimits, isReady: () => ready }),
+        systemApi({
+          ...{ driver, defaultLimits, maxLimits, isReady: () => ready },
+          dataDir: config.dataDir,
+          secretsKey: () => m.appConfig.secrets.service.currentKey(),
+        }),
         // Before every limited route (sign-in included): its onRoute hook sees them as added.
         rateLimitsApi(m.settings.store),
         m.auth.routes(sandboxes.checkToken),

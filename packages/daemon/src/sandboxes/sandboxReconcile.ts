@@ -29,6 +29,17 @@ export async function reconcileSandboxes(o: {
       // The store says stopped (a stop was interrupted): finish it rather than leak processes.
       await o.driver.stop(row.id);
     }
+    if (seen.state === 'missing' && row.status !== 'failed') {
+      // Its files are not on this host: a data dir restored from a backup (ADR 0040).
+      await o.store.update(row.id, {
+        status: 'failed',
+        status_reason:
+          'its workspace is not on this host (a restored backup?); fork the app from a snapshot',
+        stopped_at: row.stopped_at ?? new Date().toISOString(),
+      });
+      result.stopped++;
+      continue;
+    }
     if (row.status !== 'stopped' && row.status !== 'failed') {
       await o.store.update(row.id, {
         status: 'stopped',

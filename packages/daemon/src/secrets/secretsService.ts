@@ -97,6 +97,11 @@ export class SecretsService {
     }
   }
 
+  /** The key values are sealed with now: its id for a backup's manifest, its bytes only when asked. */
+  currentKey(): MasterKey {
+    return this.key;
+  }
+
   seal(plaintext: string, place: string): string {
     this.assertUsable();
     return seal(this.key, plaintext, place);

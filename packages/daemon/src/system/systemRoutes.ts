@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type SandboxDriver, type SandboxLimits, SystemRoutes } from '@paddock/shared';
-import { requirePrincipal } from '../http/principal.js';
+import type { MasterKey } from '@paddock/keys';
+import { requireAdmin, requirePrincipal } from '../http/principal.js';
 import { API_VERSION } from '../http/openapi.js';
+import { backupArchive } from './backupArchive.js';
 
 export interface SystemRoutesOptions {
   driver: SandboxDriver;
@@ -9,6 +11,9 @@ export interface SystemRoutesOptions {
   maxLimits: SandboxLimits;
   /** False while the daemon drains at shutdown. */
   isReady: () => boolean;
+  dataDir: string;
+  /** The secrets master key in use: its id goes into a backup's manifest. */
+  secretsKey: () => MasterKey;
 }
 
 export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = async (app, opts) => {
@@ -35,6 +40,22 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = asyn
         owner: p.owner,
         role: p.role,
       };
+    },
+  });
+  app.route({
+    ...SystemRoutes.backup,
+    handler: async (request, reply) => {
+      requireAdmin(request);
+      const stream = await backupArchive({
+        dataDir: opts.dataDir,
+        key: opts.secretsKey(),
+        includeKey: request.query.include_key === true,
+      });
+      const name = `paddock-backup-${new Date().toISOString().replace(/[:.]/g, '-')}.tar.gz`;
+      return reply
+        .type('application/gzip')
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .send(stream);
     },
   });
 };

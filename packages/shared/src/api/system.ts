@@ -19,3 +19,14 @@ export const SystemInfoSchema = Type.Object({
   role: Type.String(),
 });
 export type SystemInfo = Static<typeof SystemInfoSchema>;
+
+/** `POST /v1/system/backup`: what goes into the archive beyond the data. */
+export const BackupQuerySchema = Type.Object({
+  include_key: Type.Optional(
+    Type.Boolean({
+      default: false,
+      description: 'Put the secrets master key in the archive (else it names the key it needs)',
+    }),
+  ),
+});
+export type BackupQuery = Static<typeof BackupQuerySchema>;

@@ -1,4 +1,4 @@
-import { ProbeSchema, SystemInfoSchema } from '../api/system.js';
+import { BackupQuerySchema, ProbeSchema, SystemInfoSchema } from '../api/system.js';
 import { errorResponses } from './errorResponses.js';
 import type { RouteTable } from './routeContract.js';
 
@@ -28,6 +28,21 @@ export const SystemRoutes = {
       tags,
       summary: 'The daemon, its driver and the sandbox limits in force',
       response: { 200: SystemInfoSchema, ...errorResponses(401) },
+    },
+  },
+  backup: {
+    method: 'POST',
+    url: '/v1/system/backup',
+    schema: {
+      tags,
+      summary:
+        'An online, consistent backup of the data dir as a tar.gz (admin): the database, keys, snapshots, filestores, userspace data',
+      querystring: BackupQuerySchema,
+      produces: ['application/gzip'],
+      response: {
+        200: { description: 'A tar.gz archive', content: { 'application/gzip': { schema: {} } } },
+        ...errorResponses(400, 401, 403),
+      },
     },
   },
 } as const satisfies RouteTable;
