@@ -116,6 +116,11 @@ export async function startDaemon(
       `paddockd listening on ${listen.url}`,
     );
     // Run in reverse: readiness off, timers, the data planes, the listener, then the store.
+    shutdown.add(async () => {
+      await m.audit.log.flush().catch(() => undefined);
+      const lost = m.audit.log.waiting;
+      if (lost > 0) log.error({ lost }, 'audit entries lost: the data disk had no room for them');
+    });
     shutdown.add(() => snapshots.service.settle());
     shutdown.add(() => app.close());
     shutdown.add(() => m.preview.proxy.close());

@@ -254,7 +254,8 @@ export const ERROR_CODES = {
   },
   insufficient_storage: {
     status: 507,
-    description: 'The host has too little free disk to guarantee the requested workspace size.',
+    description:
+      "The host's disk is too full: for the requested workspace size, or for a write to the data dir (the write was not made; it can be retried once space returns).",
   },
   uri_too_long: { status: 414, description: 'A path segment or the URL is too long.' },
   driver_error: {

@@ -3,6 +3,7 @@ import type { AuditEntry, AuditQuery } from '@paddock/shared';
 import type { Db } from '../store/database.js';
 import { pageOf } from '../store/pages.js';
 import type { AuditLogTable } from '../store/schema.js';
+import { isStorageFull } from '../store/storageFull.js';
 import type { Actor } from '../http/principal.js';
 
 export type { Actor };
@@ -21,6 +22,9 @@ const KEY_USE_WINDOW_MS = 10 * 60_000;
 /** Failed authentication, once per address and window. */
 const AUTH_FAILED_WINDOW_MS = 60_000;
 const EXPORT_PAGE = 500;
+/** Entries held while the data disk is full; past this, audited operations are refused. */
+const MAX_BACKLOG = 10_000;
+const BACKLOG_RETRY_MS = 2_000;
 
 /**
  * The audit log: append-only and separate from app events. Sensitive actions are recorded with
@@ -32,16 +36,62 @@ export class AuditLog {
   private readonly lastKeyUse = new Map<string, number>();
   private readonly lastAuthFailure = new Map<string, number>();
 
+  /**
+   * Entries the full disk refused, oldest first, written as soon as it takes them again: a
+   * read keeps working while the disk is full, and its entry keeps its id and time. Lost only
+   * if the daemon dies before space returns (docs/reliability.md).
+   */
+  private backlog: AuditLogTable[] = [];
+  private retry: NodeJS.Timeout | undefined;
+
   constructor(private readonly db: Db) {}
 
   async record(r: AuditRecord): Promise<void> {
-    await this.db.insertInto('audit_log').values(this.rowOf(r)).execute();
+    const row = this.rowOf(r);
+    if (this.backlog.length > 0) return this.hold(row);
+    try {
+      await this.db.insertInto('audit_log').values(row).execute();
+    } catch (err) {
+      if (!isStorageFull(err)) throw err;
+      this.hold(row);
+    }
   }
 
-  /** Many entries in one transaction: a batch of egress denials costs one commit, not many. */
-  async recordMany(records: AuditRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const rows = records.map((r) => this.rowOf(r));
+  /** How many entries wait for disk space. */
+  get waiting(): number {
+    return this.backlog.length;
+  }
+
+  /** Writes what waits, if the disk takes it now; the daemon calls this before it exits. */
+  async flush(): Promise<void> {
+    if (this.backlog.length === 0) return;
+    const rows = this.backlog.slice();
+    try {
+      await this.insertRows(rows);
+      this.backlog = this.backlog.slice(rows.length);
+    } catch (err) {
+      if (!isStorageFull(err)) throw err;
+    }
+    if (this.backlog.length === 0) {
+      clearInterval(this.retry);
+      this.retry = undefined;
+    }
+  }
+
+  /** Fails closed: with the backlog full, the operation is refused as the disk refused it. */
+  private hold(row: AuditLogTable): void {
+    if (this.backlog.length >= MAX_BACKLOG) {
+      throw Object.assign(new Error('the audit backlog is full and the disk takes no entries'), {
+        code: 'ENOSPC',
+      });
+    }
+    this.backlog.push(row);
+    this.retry ??= setInterval(() => {
+      this.flush().catch(() => undefined);
+    }, BACKLOG_RETRY_MS).unref();
+  }
+
+  private async insertRows(rows: AuditLogTable[]): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       // SQLite bounds the variables of one statement; 100 rows are 1,000.
       for (let i = 0; i < rows.length; i += 100) {
@@ -51,6 +101,22 @@ export class AuditLog {
           .execute();
       }
     });
+  }
+
+  /** Many entries in one transaction: a batch of egress denials costs one commit, not many. */
+  async recordMany(records: AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const rows = records.map((r) => this.rowOf(r));
+    if (this.backlog.length > 0) {
+      for (const row of rows) this.hold(row);
+      return;
+    }
+    try {
+      await this.insertRows(rows);
+    } catch (err) {
+      if (!isStorageFull(err)) throw err;
+      for (const row of rows) this.hold(row);
+    }
   }
 
   private rowOf(r: AuditRecord): AuditLogTable {

@@ -17,6 +17,7 @@ import {
 } from '@paddock/shared';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { DaemonMetrics } from '../http/metrics.js';
+import { isStorageFullCode, storageFullError } from '../store/storageFull.js';
 import type { Actor, Principal } from '../http/principal.js';
 import { LOCAL_BACKEND, type FilestoreBackends } from './filestoreBackends.js';
 import { filestoreView, type FilestoreRow, type FilestoreStore } from './filestoreStore.js';
@@ -286,6 +287,9 @@ export class FilestoreService {
     try {
       return await fn(backend);
     } catch (err) {
+      if (err instanceof FilestoreUnavailable && isStorageFullCode(err.reason)) {
+        throw storageFullError();
+      }
       if (err instanceof FilestoreUnavailable) {
         throw new PaddockError('filestore_unavailable', `the ${backendName} backend failed`, {
           error: err.reason,

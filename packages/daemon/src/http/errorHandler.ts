@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, PaddockError, type ErrorBody, type ErrorCode } from '@paddock/shared';
+import { isStorageFull, storageFullError } from '../store/storageFull.js';
 
 /** Fastify's own error codes, mapped to ours so clients only ever see one vocabulary. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -96,6 +97,11 @@ function render(
   if (mapped) return [ERROR_CODES[mapped].status, body(mapped, err.message)];
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return [fe.statusCode, body('bad_request', err.message)];
+  }
+  if (isStorageFull(err)) {
+    const full = storageFullError();
+    request.log.warn({ code: full.code, errno: (err as NodeJS.ErrnoException).code }, full.message);
+    return [full.status, body(full.code, full.message)];
   }
   request.log.error({ err }, 'unexpected error');
   return [500, body('internal', `unexpected error (request ${request.id})`)];

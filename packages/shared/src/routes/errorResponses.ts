@@ -12,7 +12,7 @@ export const ERROR_STATUS_DESCRIPTIONS: Readonly<Record<number, string>> = {
   429: 'Too many requests',
   502: 'The sandbox driver failed',
   503: 'The sandbox did not answer',
-  507: 'The workspace disk is full',
+  507: 'A disk is full (the workspace, or the host’s data disk)',
 };
 
 /**
