@@ -6,7 +6,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { keyId, parseKey } from '@paddock/keys';
 import { runCli } from './cliRunner.js';
-import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import {
+  destroyEverything,
+  startDaemon,
+  tempDataDir,
+  type TestDaemon,
+  shellOk,
+} from './harness.js';
 import { waitFor } from './previewClient.js';
 
 interface App {
@@ -32,15 +38,7 @@ describe('backup and restore', () => {
   let app: App;
   let snapshotId: string;
 
-  const sh = async (sandbox: string, command: string): Promise<string> => {
-    const res = await d.api<{ stdout: string; stderr: string; exit_code: number }>(
-      'POST',
-      `/v1/sandboxes/${sandbox}/exec`,
-      { command },
-    );
-    assert.equal(res.body.exit_code, 0, `${command}: ${res.body.stderr}`);
-    return res.body.stdout;
-  };
+  const sh = (sandbox: string, command: string) => shellOk(d, sandbox, command);
   const exported = async (daemon: TestDaemon, id: string): Promise<string> => {
     const res = await fetch(`${daemon.url}/v1/snapshots/${id}/export`, {
       headers: { authorization: `Bearer ${daemon.token}` },

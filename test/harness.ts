@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -151,6 +152,17 @@ export async function destroyEverything(dataDir: string): Promise<void> {
   for (const s of await driver.list()) await driver.destroy(s.id);
   await driver.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** Runs a shell command in the sandbox; fails the test unless it exits 0. Its stdout. */
+export async function shellOk(d: TestDaemon, sandbox: string, command: string): Promise<string> {
+  const res = await d.api<{ stdout: string; stderr: string; exit_code: number }>(
+    'POST',
+    `/v1/sandboxes/${sandbox}/exec`,
+    { command },
+  );
+  assert.equal(res.body.exit_code, 0, `${command}: ${res.body.stderr}`);
+  return res.body.stdout;
 }
 
 /** Reads a whole exec stream response into frames. */

@@ -11,7 +11,13 @@ import { PaddockError } from '@paddock/shared';
 import { readPackIndex } from '@paddock/snapshots';
 import { SnapshotStore } from '../packages/daemon/src/snapshots/snapshotStore.js';
 import { openDatabase } from '../packages/daemon/src/store/database.js';
-import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import {
+  destroyEverything,
+  startDaemon,
+  tempDataDir,
+  type TestDaemon,
+  shellOk,
+} from './harness.js';
 import { openPreview, waitFor } from './previewClient.js';
 
 interface Err {
@@ -47,15 +53,7 @@ describe('snapshots: capture, restore, fork, export and import', () => {
   let app: App;
   let sb: string;
 
-  const sh = async (sandbox: string, command: string): Promise<string> => {
-    const res = await d.api<{ stdout: string; stderr: string; exit_code: number }>(
-      'POST',
-      `/v1/sandboxes/${sandbox}/exec`,
-      { command },
-    );
-    assert.equal(res.body.exit_code, 0, `${command}: ${res.body.stderr}`);
-    return res.body.stdout;
-  };
+  const sh = (sandbox: string, command: string) => shellOk(d, sandbox, command);
   const snapshot = (sandbox: string, name: string) =>
     d.api<Snapshot & Err>('POST', `/v1/sandboxes/${sandbox}/snapshots`, { name });
   const readyApp = (id: string) =>
