@@ -3,13 +3,17 @@
  *
  *   npm run bench:filestore
  *
- * 1. A read-write filestore mount: a sandbox writes then reads a file with dd in its mount,
- *    and the host does the same in the very directory that is mounted. Ratio mount/host for
- *    write and for read (the page cache is dropped before each read, both legs alike).
+ * 1. A read-write filestore mount: a sandbox runs dd in its mount, the host runs the same dd in
+ *    the very directory that is mounted, and the host runs it again inside the sandbox's own
+ *    cgroup (its CPU quota and memory limit: the floor the sandbox's limits set). Writes go to a
+ *    file of each leg's own; reads are of one shared file, cold (the page cache dropped before
+ *    each), after one throwaway cold read, in an order that turns each round: this machine's
+ *    virtual disk makes the first cold read after a burst of writes slow, whoever reads.
  * 2. The broker's S3 path: objects PUT and GET through the daemon's filestore API against the
  *    AWS SDK talking to the same S3-compatible server (the s3rver emulator) directly. Ratio
  *    broker/direct throughput for each direction, and the floor: a bare relay (bench/s3Relay.ts,
- *    a process of its own, the same upload) against direct, and the broker against it.
+ *    a process of its own, the same upload) against direct, the broker against it, and the CPU
+ *    time the daemon and the relay each spend per object.
  * Issue 19's goal: ≥ 0.8 for each. (Seccomp's start cost is `npm run bench:seccomp`.)
  */
 import fs from 'node:fs';
@@ -29,12 +33,18 @@ import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from '..
 const MB = 1024 * 1024;
 const FILE_MB = Number(process.env.BENCH_FILE_MB ?? 256);
 const OBJECT_MB = Number(process.env.BENCH_OBJECT_MB ?? 64);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const GOAL = 0.8;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
+}
+
+/** User plus system CPU time of a process, from /proc (clock ticks of 10 ms). */
+function cpuTimeMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function dropCaches(): void {
@@ -80,25 +90,67 @@ async function mountLeg(d: TestDaemon) {
   };
   const onHost = (command: string): number =>
     Number(execFileSync('/bin/sh', ['-c', command]).toString().trim()) / 1e6;
+  // The floor the sandbox's limits set: the host's dd inside the sandbox's own cgroup (its CPU
+  // quota and memory limit), without its namespaces, bind mounts or seccomp filter.
+  const group = execFileSync('find', [
+    '/sys/fs/cgroup',
+    '-maxdepth',
+    '4',
+    '-type',
+    'd',
+    '-name',
+    sb,
+  ])
+    .toString()
+    .trim()
+    .split('\n')[0]!;
+  const inGroup = (command: string): number =>
+    onHost(`echo $$ > ${group}/cgroup.procs && ${command}`);
   const rate = (ms: number) => FILE_MB / (ms / 1000);
-  const out = {
-    sandbox: { write: [] as number[], read: [] as number[] },
-    host: { write: [] as number[], read: [] as number[] },
+  type Where = 'sandbox' | 'host' | 'limited';
+  // The same command everywhere; the sandbox sees the host dir at its mount path.
+  const run: Record<Where, (command: string) => Promise<number>> = {
+    sandbox: (command) => inside(command.replaceAll(hostDir, '/data/bench')),
+    host: async (command) => onHost(command),
+    limited: async (command) => inGroup(command),
   };
+  const out: Record<Where, { write: number[]; read: number[] }> = {
+    sandbox: { write: [], read: [] },
+    host: { write: [], read: [] },
+    limited: { write: [], read: [] },
+  };
+  // This machine's disk is virtual: the first cold read after a burst of writes is at times
+  // several times slower, whoever reads. So each round writes (each leg its own file), then
+  // takes one throwaway cold read, then has every leg read the same file cold, in an order that
+  // turns from round to round.
+  const orders: Where[][] = [
+    ['sandbox', 'host', 'limited'],
+    ['host', 'limited', 'sandbox'],
+    ['limited', 'sandbox', 'host'],
+  ];
+  const shared = path.join(hostDir, 'r');
+  onHost(timedDd('write', shared));
   for (let i = 0; i < ROUNDS; i++) {
-    out.sandbox.write.push(rate(await inside(timedDd('write', '/data/bench/f'))));
+    const order = orders[i % orders.length]!;
+    for (const leg of order) {
+      const file = path.join(hostDir, `w-${leg}`);
+      out[leg].write.push(rate(await run[leg](timedDd('write', file))));
+      fs.rmSync(file, { force: true });
+    }
     dropCaches();
-    out.sandbox.read.push(rate(await inside(timedDd('read', '/data/bench/f'))));
-    out.host.write.push(rate(onHost(timedDd('write', path.join(hostDir, 'h')))));
-    dropCaches();
-    out.host.read.push(rate(onHost(timedDd('read', path.join(hostDir, 'h')))));
-    fs.rmSync(path.join(hostDir, 'h'), { force: true });
+    onHost(timedDd('read', shared));
+    for (const leg of order) {
+      dropCaches();
+      out[leg].read.push(rate(await run[leg](timedDd('read', shared))));
+    }
   }
   await d.api('DELETE', `/v1/sandboxes/${sb}`);
-  return {
-    write: { sandbox: median(out.sandbox.write), host: median(out.host.write) },
-    read: { sandbox: median(out.sandbox.read), host: median(out.host.read) },
-  };
+  const of = (op: 'write' | 'read') => ({
+    sandbox: median(out.sandbox[op]),
+    host: median(out.host[op]),
+    limited: median(out.limited[op]),
+  });
+  return { write: of('write'), read: of('read') };
 }
 
 async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
@@ -108,7 +160,9 @@ async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
 }
 
 /** The bare relay (bench/s3Relay.ts) in a process of its own, on the same S3 server. */
-async function startRelay(s3: S3Emulator): Promise<{ url: string; close(): Promise<void> }> {
+async function startRelay(
+  s3: S3Emulator,
+): Promise<{ pid: number; url: string; close(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/s3Relay.ts'], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: {
@@ -123,6 +177,7 @@ async function startRelay(s3: S3Emulator): Promise<{ url: string; close(): Promi
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const { port } = JSON.parse(line) as { port: number };
   return {
+    pid: child.pid!,
     url: `http://127.0.0.1:${port}`,
     async close() {
       child.stdin.end();
@@ -158,10 +213,26 @@ async function s3Leg(d: TestDaemon) {
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
     const size = OBJECT_MB * MB;
-    const timed = async (fn: () => Promise<void>) => {
+    // CPU time of the process in the middle (the daemon, the relay): what the hop itself costs,
+    // steadier than throughput on two cores shared by four processes.
+    const middle: Record<Leg, number | null> = {
+      broker: d.proc.pid!,
+      relay: relay.pid,
+      direct: null,
+    };
+    const cpuMs: Record<Leg, { put: number[]; get: number[] }> = {
+      broker: { put: [], get: [] },
+      relay: { put: [], get: [] },
+      direct: { put: [], get: [] },
+    };
+    const timed = async (leg: Leg, op: 'put' | 'get', fn: () => Promise<void>) => {
+      const pid = middle[leg];
+      const c0 = pid === null ? 0 : cpuTimeMs(pid);
       const t0 = performance.now();
       await fn();
-      return OBJECT_MB / ((performance.now() - t0) / 1000);
+      const rate = OBJECT_MB / ((performance.now() - t0) / 1000);
+      if (pid !== null) cpuMs[leg][op].push(cpuTimeMs(pid) - c0);
+      return rate;
     };
     const httpPut = async (url: string, headers: Record<string, string>) => {
       const res = await fetch(url, {
@@ -216,14 +287,23 @@ async function s3Leg(d: TestDaemon) {
       ['direct', 'broker', 'relay'],
       ['relay', 'direct', 'broker'],
     ];
+    // Untimed first: the first transfers after a start pay for JIT and lazy set-up everywhere.
+    for (const leg of orders[0]!) {
+      await ops[leg].put(ROUNDS);
+      await ops[leg].get(ROUNDS);
+    }
     for (let i = 0; i < ROUNDS; i++) {
       for (const leg of orders[i % orders.length]!) {
-        rates[leg].put.push(await timed(() => ops[leg].put(i)));
-        rates[leg].get.push(await timed(() => ops[leg].get(i)));
+        rates[leg].put.push(await timed(leg, 'put', () => ops[leg].put(i)));
+        rates[leg].get.push(await timed(leg, 'get', () => ops[leg].get(i)));
       }
     }
     client.destroy();
-    const of = (leg: Leg) => ({ put: median(rates[leg].put), get: median(rates[leg].get) });
+    const of = (leg: Leg) => ({
+      put: median(rates[leg].put),
+      get: median(rates[leg].get),
+      cpu: { put: median(cpuMs[leg].put), get: median(cpuMs[leg].get) },
+    });
     return { broker: of('broker'), relay: of('relay'), direct: of('direct') };
   } finally {
     await relay.close();
@@ -266,17 +346,32 @@ async function main(): Promise<void> {
       ratio: +ratio.toFixed(3),
     };
   }
+  // The mount's floor: the host's dd under the sandbox's own limits (its cgroup).
+  for (const op of ['write', 'read'] as const) {
+    const m = mount[op];
+    console.log(
+      `mount ${op} floor: the host under the sandbox's limits ${m.limited.toFixed(0)} MB/s (${(m.limited / m.host).toFixed(2)} of the host); the mount is ${(m.sandbox / m.limited).toFixed(2)} of it`,
+    );
+    result[`mount_${op}_limited`] = {
+      mb_per_s: +m.limited.toFixed(1),
+      limited_over_host: +(m.limited / m.host).toFixed(3),
+      mount_over_limited: +(m.sandbox / m.limited).toFixed(3),
+    };
+  }
   // The floor: any broker on these cores pays one more hop and process than the SDK alone.
   for (const op of ['put', 'get'] as const) {
     const floor = s3.relay[op] / s3.direct[op];
     const ofFloor = s3.broker[op] / s3.relay[op];
+    const cpu = { broker: s3.broker.cpu[op], relay: s3.relay.cpu[op] };
     console.log(
-      `S3 ${op} floor: a bare relay ${s3.relay[op].toFixed(0)} MB/s (${floor.toFixed(2)} of direct); the broker is ${ofFloor.toFixed(2)} of the relay`,
+      `S3 ${op} floor: a bare relay ${s3.relay[op].toFixed(0)} MB/s (${floor.toFixed(2)} of direct); the broker is ${ofFloor.toFixed(2)} of the relay; CPU per ${OBJECT_MB} MB: broker ${cpu.broker} ms, relay ${cpu.relay} ms`,
     );
     result[`S3_${op}_relay`] = {
       mb_per_s: +s3.relay[op].toFixed(1),
       relay_over_direct: +floor.toFixed(3),
       broker_over_relay: +ofFloor.toFixed(3),
+      cpu_ms_broker: s3.broker.cpu[op],
+      cpu_ms_relay: s3.relay.cpu[op],
     };
   }
   console.log(`goal ≥ ${GOAL} for each: ${allMet ? 'met' : 'NOT met'}`);
