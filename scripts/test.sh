@@ -24,4 +24,13 @@ echo "== ${#files[@]} test files" >&2
 # cgroups, mounts and uid claims are per sandbox, so files share no host state; the shared
 # dependency and tool caches are built race-free. Most files wait on sandboxes and CLIs more
 # than they compute, and the agent CLI tests alone take a quarter of an hour.
-exec node --import tsx --test --test-concurrency="${PADDOCK_TEST_CONCURRENCY:-2}" "${files[@]}"
+# The suite leaves the host as it found it: what it may leave (sandbox leftovers, loop devices,
+# mounts, temp entries, test processes) is taken before and compared after.
+state=$(mktemp)
+trap 'rm -f "$state"' EXIT
+node --import tsx scripts/host-state.ts save "$state"
+status=0
+node --import tsx --test --test-concurrency="${PADDOCK_TEST_CONCURRENCY:-2}" "${files[@]}" || status=$?
+echo "== the host after the tests" >&2
+node --import tsx scripts/host-state.ts check "$state" || status=1
+exit "$status"

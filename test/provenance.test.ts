@@ -5,6 +5,7 @@
  * route reads it.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -296,7 +297,8 @@ describe('provenance: what changed an app, following its code', () => {
 
 describe('provenance: the migration starts the record from the tasks already run', () => {
   it('backfills apps’, standalone sandboxes’ and snapshots’ histories', async () => {
-    const file = path.join(tempDataDir(), 'paddock.db');
+    const dir = tempDataDir();
+    const file = path.join(dir, 'paddock.db');
     const sqlite = new SQLite(file);
     const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
     try {
@@ -340,6 +342,7 @@ describe('provenance: the migration starts the record from the tasks already run
       ]);
     } finally {
       await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

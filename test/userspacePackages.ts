@@ -16,6 +16,8 @@ import type { AppPackageManifest, InstallResult } from '@paddock/shared';
 export type UploadAnswer = InstallResult & { error: { code: string; details?: unknown } };
 
 export const packageScratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-us-'));
+// Shared by every test of the file that imports this: removed when its process ends.
+process.once('exit', () => fs.rmSync(packageScratch, { recursive: true, force: true }));
 let n = 0;
 
 export interface PackageSpec {

@@ -43,7 +43,7 @@ export interface AppImportsOptions {
     appId: string,
   ) => Promise<{ commit: string }>;
   /** An uploaded archive (tar, tar.gz or zip) as a tar stream. */
-  tarOfUpload: (body: Readable) => Promise<AsyncIterable<Buffer>>;
+  tarOfUpload: (body: Readable) => Promise<Readable>;
   /** Options for reading an upload into the snapshot store: one root dir dropped, regenerable dirs skipped. */
   uploadImport: (
     owner: string,
@@ -95,7 +95,11 @@ export class AppImports implements AppImporter {
     agentKeyId: string | null,
   ): Promise<AppRow> {
     const tar = await this.o.tarOfUpload(body);
-    const snapshot = await this.o.uploadImport(owner, `import: ${query.name}`, tar, agentKeyId);
+    // Destroyed however the import ends: a zip's spool file goes with the stream's close, and an
+    // import refused midway stops reading without closing it.
+    const snapshot = await this.o
+      .uploadImport(owner, `import: ${query.name}`, tar, agentKeyId)
+      .finally(() => tar.destroy());
     const source: Source = { kind: 'archive', snapshot_id: snapshot.id };
     return this.fromSnapshot(owner, query.name, snapshot.id, source, query.review === true);
   }
