@@ -38,7 +38,9 @@ const MAX_LINK_BYTES = 4095;
  * with their Unix modes, directories, and symlinks (from Unix-mode external attributes).
  * Anything else in a zip, and zip bombs (a ratio past `maxRatio`, sizes that differ from what
  * the zip declares, more than `maxBytes` or `maxEntries`), fail the returned stream with
- * `invalid_archive`. The tar's own entries still go through importArchive's checks.
+ * `invalid_archive`. The tar's own entries still go through importArchive's checks. A zip's
+ * spool file goes when the returned stream closes: a caller that stops reading early (a refused
+ * import) destroys it.
  */
 export async function uploadAsTar(
   body: AsyncIterable<Buffer>,

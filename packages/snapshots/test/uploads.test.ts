@@ -44,11 +44,14 @@ async function tarOf(
 async function importUpload(data: Buffer, options: ImportOptions = {}) {
   const store = new ContentStore(path.join(scratch, `store-${stores++}`));
   const lease = store.lease();
+  const tarStream = await uploadAsTar(Readable.from([data]), limits);
   try {
-    const tarStream = await uploadAsTar(Readable.from([data]), limits);
     const result = await importArchive(tarStream, store, lease, limits, options);
     return { store, result };
   } finally {
+    // As the daemon does: a refused import stops reading, and the zip's spool file goes only
+    // with the stream.
+    tarStream.destroy();
     lease.release();
   }
 }
@@ -166,7 +169,9 @@ describe('uploads: zip, tar and tar.gz as one tar stream', () => {
     await rejectsInvalid(
       (async () => {
         const t = await uploadAsTar(Readable.from([big]), { maxBytes: 1024, maxEntries: 10 });
-        await importArchive(t, store, lease, { maxBytes: 1024, maxEntries: 10 });
+        await importArchive(t, store, lease, { maxBytes: 1024, maxEntries: 10 }).finally(() =>
+          t.destroy(),
+        );
       })(),
       'total',
     );
