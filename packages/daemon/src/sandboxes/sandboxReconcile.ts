@@ -30,11 +30,12 @@ export async function reconcileSandboxes(o: {
       await o.driver.stop(row.id);
     }
     if (seen.state === 'missing' && row.status !== 'failed') {
-      // Its files are not on this host: a data dir restored from a backup (ADR 0040).
+      // Its files are not on this host: a delete the daemon died in, or a data dir restored
+      // from a backup (ADR 0040).
       await o.store.update(row.id, {
         status: 'failed',
         status_reason:
-          'its workspace is not on this host (a restored backup?); fork the app from a snapshot',
+          'its workspace is not on this host (a delete cut short, or a restored backup); delete it, or fork the app from a snapshot',
         stopped_at: row.stopped_at ?? new Date().toISOString(),
       });
       result.stopped++;

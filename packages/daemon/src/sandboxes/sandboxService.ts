@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AgentClients, type AgentClient } from '@paddock/guest-agent';
 import {
   KeyedQueue,
+  failpoint,
   PaddockError,
   type CreateSandboxBody,
   type SandboxDriver,
@@ -115,6 +116,7 @@ export class SandboxService {
     try {
       const spec = { limits, mounts: options.mounts ?? [], dataMounts: data.mounts };
       runtime = await this.o.driver.create(spec);
+      failpoint('sandbox.create.driven');
     } catch (err) {
       await data.release();
       admitted.release();
@@ -134,6 +136,7 @@ export class SandboxService {
         ...(options.preset ? { preset: options.preset } : {}),
       });
       await data.bind(row.id);
+      failpoint('sandbox.create.recorded');
       admitted.release(); // its row counts it from here
       if (options.prepare) {
         await options.prepare(row);
@@ -200,10 +203,12 @@ export class SandboxService {
     if (row.status === 'stopped') return row;
     this.lifecycle.stopping(id);
     await this.o.store.update(id, { status: 'stopping' });
+    failpoint('sandbox.stop.marked');
     this.clients.drop(id);
     this.lifecycle.ended(id);
     try {
       await this.o.driver.stop(id, graceMs === undefined ? {} : { graceMs });
+      failpoint('sandbox.stop.halted');
     } catch (err) {
       await this.o.store.update(id, { status: 'failed', status_reason: 'stop failed' });
       throw asDriverError(err, 'stop');
@@ -345,10 +350,12 @@ export class SandboxService {
       status_reason: null,
       preview_epoch: row.preview_epoch + 1,
     });
+    failpoint('sandbox.start.marked');
     try {
       const mounts = await this.lifecycle.mountsFor(row);
       const dataMounts = await this.lifecycle.dataMounts.forStart(row);
       await this.o.driver.start(id, { limits: rowLimits(row), mounts, dataMounts });
+      failpoint('sandbox.start.driven');
     } catch (err) {
       await this.o.store.update(id, { status: 'failed', status_reason: 'start failed' });
       await this.lifecycle.dataMounts.halted(id);
@@ -410,6 +417,7 @@ export class SandboxService {
       } catch (err) {
         throw asDriverError(err, 'destroy');
       }
+      failpoint('sandbox.delete.destroyed');
       await this.lifecycle.dataMounts.halted(id);
       const now = new Date().toISOString();
       await this.o.store.update(id, { status: 'deleted', deleted_at: now, stopped_at: now });

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { PaddockError, type HostWorkspace, type SandboxDriver } from '@paddock/shared';
+import { PaddockError, failpoint, type HostWorkspace, type SandboxDriver } from '@paddock/shared';
 import {
   CaptureLimitError,
   HashCache,
@@ -106,6 +106,7 @@ export class SnapshotCapture {
         skipped_json: JSON.stringify(result.skipped.slice(0, SKIPPED_SHOWN)),
         frozen_ms: frozen.ms,
       });
+      failpoint('snapshot.capture.ready');
     } catch (err) {
       await this.o.history.forget(row.id).catch(() => undefined);
       const capture = { owner, sandboxId, name, row, lease, started, frozenMs: frozen.ms };
@@ -149,7 +150,7 @@ export class SnapshotCapture {
       throw this.o.quota.overQuota(owner, { described: this.o.quota.limitBytes(owner) - left });
     }
     try {
-      return await captureWorkspace({
+      const captured = await captureWorkspace({
         root: ws.root,
         store: this.o.content,
         lease,
@@ -157,6 +158,8 @@ export class SnapshotCapture {
         ...this.o.limits,
         cache: this.hashCacheOf(sandbox.id),
       });
+      failpoint('snapshot.capture.read'); // the sandbox still frozen
+      return captured;
     } finally {
       if (ws.frozen) at.frozen.ms = Math.round(performance.now() - reading);
     }

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { runTask, type TaskEnd, type TaskHost, type TaskProvider } from '@paddock/agents';
 import {
   PaddockError,
+  failpoint,
   type CreateTaskBody,
   type TaskResult,
   type TaskStatus,
@@ -248,6 +249,7 @@ export class TaskService {
     this.o.sandboxes.begin(started.sandbox_id);
     try {
       this.o.logs.frame(id, { event: 'status', data: { status: 'running' } });
+      failpoint('task.running');
       const end = await this.runOrRefuse(started, cancel.signal);
       await this.finish(started, end.status, end.reason, end.result);
     } finally {
