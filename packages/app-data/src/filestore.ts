@@ -138,21 +138,23 @@ export class LocalFilestore implements Filestore {
       0o600,
     );
     let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        done(size > maxBytes ? new TooLarge(maxBytes) : null, chunk);
+      },
+    });
+    const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
+    // The descriptor stays open for the fsync below (a FileHandle would wait for the
+    // stream's close); nothing waits on a close the stream will not emit.
+    const out = fs.createWriteStream('', { fd, autoClose: false, emitClose: false });
     try {
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          size += chunk.length;
-          done(size > maxBytes ? new TooLarge(maxBytes) : null, chunk);
-        },
-      });
-      const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
-      // The descriptor stays open for the fsync below (a FileHandle would wait for the
-      // stream's close); nothing waits on a close the stream will not emit.
-      const out = fs.createWriteStream('', { fd, autoClose: false, emitClose: false });
       await pipeline(input, counter, out);
       fs.fsyncSync(fd);
     } catch (err) {
-      fs.closeSync(fd);
+      // A failed pipeline destroys the write stream, and that closes the descriptor: closing
+      // it again would throw (and skip the discard) or close a descriptor since reused.
+      if (!out.destroyed) fs.closeSync(fd);
       await discard();
       throw err;
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -125,6 +126,14 @@ describe('app data', () => {
     assert.deepEqual(fs.readdirSync(path.join(dir, 'data', A, 'staging')), [], 'no temp left');
     assert.equal(mimeOf('a/b.PNG'), 'image/png');
     assert.equal(mimeOf('noext'), 'application/octet-stream');
+  });
+
+  it('a stream that breaks midway leaves nothing staged, with its own error', async () => {
+    const source = new PassThrough();
+    source.write(Buffer.alloc(64 * 1024, 1));
+    setTimeout(() => source.destroy(new Error('the client went away')), 20);
+    await assert.rejects(store.stage(A, 'broken.bin', source), /the client went away/);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'data', A, 'staging')), [], 'no temp left');
   });
 
   it('dumps an app’s rows and restores them, and purges them', async () => {
