@@ -31,6 +31,8 @@ export interface AppDeps {
   controlPlane: ControlPlane;
   /** Each feature's routes, in the order the OpenAPI document lists them. */
   routes: RouteInstaller[];
+  /** Aborted when the daemon's drain deadline passes: open streams end themselves then. */
+  stopping: AbortSignal;
 }
 
 /** One registered route, as the OpenAPI contract test compares it with the document. */
@@ -43,6 +45,8 @@ export interface RouteEntry {
 declare module 'fastify' {
   interface FastifyInstance {
     routeTable: RouteEntry[];
+    /** Aborted when a stopping daemon ends what is still open (see AppDeps.stopping). */
+    stopping: AbortSignal;
   }
 }
 
@@ -80,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
 
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
+  app.decorate('stopping', deps.stopping);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;

@@ -17,6 +17,11 @@ export interface DaemonConfig {
   warmPoolSize: number;
   /** `PADDOCK_SWEEP_AT_START` (default 1): remove host state of deleted data dirs at start. */
   sweepAtStart: boolean;
+  /**
+   * `PADDOCK_DRAIN_SECONDS` (default 10): how long a stop lets requests and streams in flight
+   * finish before it ends them (a stream with an error frame saying why).
+   */
+  drainSeconds: number;
   defaultLimits: SandboxLimits;
   maxLimits: SandboxLimits;
   /** `PADDOCK_PREVIEW_URL`; unset: `http://preview.localhost:<port>` on the daemon's own port. */
@@ -122,6 +127,7 @@ export function loadConfig(
     logLevel: env.PADDOCK_LOG_LEVEL?.trim() || 'info',
     warmPoolSize: integer(env, 'PADDOCK_WARM_POOL', 2, 0, 64),
     sweepAtStart: integer(env, 'PADDOCK_SWEEP_AT_START', 1, 0, 1) === 1,
+    drainSeconds: integer(env, 'PADDOCK_DRAIN_SECONDS', 10, 0, 3600),
     defaultLimits: { ...DEFAULT_LIMITS },
     maxLimits,
     previewUrl: env.PADDOCK_PREVIEW_URL?.trim() || undefined,

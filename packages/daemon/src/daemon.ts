@@ -10,6 +10,7 @@ import { consoleApi } from './console/index.js';
 import { docsApi } from './docs/index.js';
 import { ConsoleHosts } from './http/consoleHosts.js';
 import { ControlPlane } from './http/controlPlane.js';
+import { drainApi } from './http/drainApi.js';
 import { ListenAddress } from './http/listenAddress.js';
 import { createModules } from './modules.js';
 import { openDatabase } from './store/database.js';
@@ -48,7 +49,9 @@ export async function startDaemon(
     const { driver, sandboxes, processes, snapshots } = m;
     const { defaultLimits, maxLimits } = config;
     const hosts = new ConsoleHosts(listen, config.publicUrl);
+    const stopping = new AbortController();
     const app = await buildApp({
+      stopping: stopping.signal,
       logger: log,
       metrics: sandboxes.metrics,
       metricsAccess: m.auth.metricsAccess,
@@ -122,7 +125,7 @@ export async function startDaemon(
       if (lost > 0) log.error({ lost }, 'audit entries lost: the data disk had no room for them');
     });
     shutdown.add(() => snapshots.service.settle());
-    shutdown.add(() => app.close());
+    shutdown.add(() => drainApi(app, stopping, config.drainSeconds * 1000));
     shutdown.add(() => m.preview.proxy.close());
     shutdown.add(() => m.tasks.service.close());
     shutdown.add(() => m.egress.denialAudit.close());

@@ -43,7 +43,8 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
 
       const { row } = await sandboxes.agent(p.owner, id);
       execs.execRequest(row, request.body); // validate before the stream starts
-      const gone = clientGone(reply);
+      // The client going away ends the command; so does a stopping daemon's deadline.
+      const gone = AbortSignal.any([clientGone(reply), app.stopping]);
       reply.hijack();
       openEventStream(reply.raw);
       try {
@@ -52,7 +53,13 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
           if (frame.event === 'exit') await audited(resultDetails(frame.data));
         }
       } catch (err) {
-        if (!gone.aborted) {
+        if (app.stopping.aborted) {
+          const data = {
+            code: 'sandbox_unavailable' as const,
+            message: 'the daemon is stopping: the command was ended; run it again once it is back',
+          };
+          reply.raw.write(encodeExecFrame({ event: 'error', data }));
+        } else if (!gone.aborted) {
           const code = err instanceof PaddockError ? err.code : 'internal';
           const message = err instanceof PaddockError ? err.message : 'the stream failed';
           if (!(err instanceof PaddockError)) request.log.error({ err }, 'exec stream failed');
