@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   DEFAULT_LIMITS,
   DEFAULT_MAX_LIMITS,
+  MIN_LIMITS,
   isBareOrigin,
   type SandboxLimits,
 } from '@paddock/shared';
@@ -84,6 +85,17 @@ function integer(
   return value;
 }
 
+/** `PADDOCK_DEFAULT_MEMORY_MB` and the like: whole numbers, as the ceilings are. */
+function defaultLimit(
+  env: NodeJS.ProcessEnv,
+  key: keyof SandboxLimits,
+  max: SandboxLimits,
+): number {
+  const name = `PADDOCK_DEFAULT_${key.toUpperCase()}`;
+  const floor = Math.ceil(MIN_LIMITS[key]);
+  return integer(env, name, Math.min(DEFAULT_LIMITS[key], max[key]), floor, max[key]);
+}
+
 /** `http(s)://host[:port]`, nothing else: the console is served at the root of its origin. */
 function publicUrl(raw: string | undefined): URL | undefined {
   if (raw === undefined) return undefined;
@@ -111,6 +123,15 @@ export function loadConfig(
     cpus: integer(env, 'PADDOCK_MAX_CPUS', DEFAULT_MAX_LIMITS.cpus, 1, 1024),
     disk_mb: integer(env, 'PADDOCK_MAX_DISK_MB', DEFAULT_MAX_LIMITS.disk_mb, 16, 1 << 24),
   };
+  // What a sandbox gets when its request names no limit (every app's sandbox): at or below the
+  // ceiling (a lowered ceiling lowers the built-in default with it) and at or above the floor
+  // a sandbox boots with.
+  const defaultLimits: SandboxLimits = {
+    memory_mb: defaultLimit(env, 'memory_mb', maxLimits),
+    pids: defaultLimit(env, 'pids', maxLimits),
+    cpus: defaultLimit(env, 'cpus', maxLimits),
+    disk_mb: defaultLimit(env, 'disk_mb', maxLimits),
+  };
   const adminToken = env.PADDOCK_ADMIN_TOKEN?.trim() || undefined;
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('PADDOCK_ADMIN_TOKEN must be at least 16 characters');
@@ -128,7 +149,7 @@ export function loadConfig(
     warmPoolSize: integer(env, 'PADDOCK_WARM_POOL', 2, 0, 64),
     sweepAtStart: integer(env, 'PADDOCK_SWEEP_AT_START', 1, 0, 1) === 1,
     drainSeconds: integer(env, 'PADDOCK_DRAIN_SECONDS', 10, 0, 3600),
-    defaultLimits: { ...DEFAULT_LIMITS },
+    defaultLimits,
     maxLimits,
     previewUrl: env.PADDOCK_PREVIEW_URL?.trim() || undefined,
     appsUrl: env.PADDOCK_APPS_URL?.trim() || undefined,
