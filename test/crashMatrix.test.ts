@@ -1,11 +1,13 @@
 /**
  * The crash matrix (issue 20): each operation is run on a daemon armed to die with SIGKILL at a
- * named point (`PADDOCK_FAILPOINTS`), then the daemon starts again on the same data dir and the
- * invariants must hold: the API answers; no row is left in a state it cannot leave (a sandbox
- * `starting` or `stopping`, a snapshot `capturing`, a task `queued` or `running`); every sandbox the API calls running runs
- * (and is not left frozen) and every other one can be deleted; and once they are deleted and
- * the daemon stopped, nothing of the data dir is left on the host (processes, cgroups, mounts,
- * loop devices, uid claims). docs/reliability.md lists the cells.
+ * named point (`PADDOCK_FAILPOINTS`), or killed by the test once the operation is seen under way,
+ * then the daemon starts again on the same data dir and the invariants must hold: the API
+ * answers; no row is left in a state it cannot leave (a sandbox `starting` or `stopping`, a
+ * snapshot `capturing`, a task `queued` or `running`); the operation's own invariants (nothing
+ * half-written visible, every secret opens); every sandbox the API calls running runs (and is
+ * not left frozen) and every other one can be deleted; and once they are deleted and the daemon
+ * stopped, nothing of the data dir is left on the host (processes, cgroups, mounts, loop
+ * devices, uid claims). docs/reliability.md lists the cells.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -19,13 +21,21 @@ import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './
 
 const TOKEN = 'crash-matrix-admin-token';
 
+/** A cell whose daemon is killed from outside (no failpoint), once `underway` resolves. */
+const OUTSIDE = 'SIGKILL from outside';
+
 interface Cell {
   op: string;
+  /** A failpoint name, or OUTSIDE. */
   point: string;
   /** Made on a daemon that is not armed; its result is handed to `act`. */
   prepare?: (d: TestDaemon) => Promise<string>;
   /** The request the armed daemon dies in. */
-  act: (d: TestDaemon, sandbox: string) => Promise<unknown>;
+  act: (d: TestDaemon, target: string) => Promise<unknown>;
+  /** With OUTSIDE: resolves once the operation is under way, when the test kills the daemon. */
+  underway?: (d: TestDaemon, target: string) => Promise<void>;
+  /** This operation's own invariants, on the restarted daemon. */
+  check?: (d: TestDaemon, target: string) => Promise<void>;
 }
 
 const newSandbox = async (d: TestDaemon): Promise<string> => {
@@ -45,6 +55,43 @@ const sandboxWithFiles = async (d: TestDaemon): Promise<string> => {
   });
   assert.equal(res.body.exit_code, 0);
   return id;
+};
+
+const shell = async (d: TestDaemon, id: string, command: string): Promise<string> => {
+  const res = await d.api<ExecResult>('POST', `/v1/sandboxes/${id}/exec`, { command });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body.stdout;
+};
+async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
+  for (const deadline = Date.now() + 30_000; !(await probe());) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** 1 MiB chunks, slowly enough that the daemon is killed with the write under way. */
+function slowBody(): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (sent++ === 64) controller.close();
+      else controller.enqueue(new Uint8Array(1024 * 1024).fill(120));
+    },
+  });
+}
+
+/** An app with one sealed config value, so a rotation has something to reseal. */
+const appWithSecret = async (d: TestDaemon): Promise<string> => {
+  const app = await d.api<{ id: string }>('POST', '/v1/apps', { name: 'sealed', preset: 'static' });
+  assert.equal(app.status, 201, JSON.stringify(app.body));
+  const secret = await d.api('POST', `/v1/apps/${app.body.id}/config`, {
+    key: 'API_TOKEN',
+    value: 'crash-matrix-secret-value',
+    sensitive: true,
+  });
+  assert.equal(secret.status, 201, JSON.stringify(secret.body));
+  return app.body.id;
 };
 
 const CELLS: Cell[] = [
@@ -84,6 +131,82 @@ const CELLS: Cell[] = [
     prepare: sandboxWithFiles,
     act: (d: TestDaemon, id: string) =>
       d.api('POST', `/v1/sandboxes/${id}/snapshots`, { name: 'crash' }),
+  })),
+  {
+    op: 'file write, 64 MiB streamed',
+    point: OUTSIDE,
+    prepare: newSandbox,
+    act: (d, id) =>
+      fetch(`${d.url}/v1/sandboxes/${id}/files?path=big.bin`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
+        body: slowBody(),
+        duplex: 'half',
+      } as RequestInit),
+    // The agent has begun writing the temp file the target is renamed from.
+    underway: (d, id) =>
+      until(async () => /paddock-.*\.tmp/.test(await shell(d, id, 'ls -a')), 'the write began'),
+    check: async (d, id) => {
+      // Nothing half-written is visible, and no temp file is left.
+      assert.doesNotMatch(await shell(d, id, 'ls -a'), /big\.bin|paddock-.*\.tmp/);
+    },
+  },
+  {
+    op: 'exec',
+    point: OUTSIDE,
+    prepare: newSandbox,
+    act: (d, id) =>
+      d.api('POST', `/v1/sandboxes/${id}/exec`, { command: 'touch fg.started; sleep 777' }),
+    underway: (d, id) =>
+      until(async () => (await shell(d, id, 'ls')).includes('fg.started'), 'the exec began'),
+    check: async (d, id) => {
+      // Its caller is gone, so the agent ended it.
+      const ps = await shell(d, id, 'ps -eo args');
+      assert.doesNotMatch(ps, /sleep 777/);
+    },
+  },
+  {
+    op: 'background command',
+    point: OUTSIDE,
+    prepare: newSandbox,
+    act: (d, id) =>
+      d.api('POST', `/v1/sandboxes/${id}/exec`, {
+        command: 'echo bg-output; sleep 888',
+        background: true,
+      }),
+    underway: (d, id) =>
+      until(async () => {
+        const list = await d.api<{ items: unknown[] }>('GET', `/v1/sandboxes/${id}/commands`);
+        return list.body.items.length > 0;
+      }, 'the command runs'),
+    check: async (d, id) => {
+      // It outlives the daemon: still listed, its output readable, and it can be ended.
+      const list = await d.api<{ items: { id: string; status: string }[] }>(
+        'GET',
+        `/v1/sandboxes/${id}/commands`,
+      );
+      const cmd = list.body.items[0];
+      assert.equal(cmd?.status, 'running', JSON.stringify(list.body));
+      const url = `/v1/sandboxes/${id}/commands/${cmd.id}`;
+      const out = await d.api<{ stdout: string }>('GET', `${url}/output`);
+      assert.match(out.body.stdout, /bg-output/);
+      const killed = await d.api<{ status: string }>('DELETE', url);
+      assert.equal(killed.body.status, 'exited');
+    },
+  },
+  ...['secrets.rotate.next_written', 'secrets.rotate.committed'].map((point) => ({
+    op: 'secrets key rotation',
+    point,
+    prepare: appWithSecret,
+    act: (d: TestDaemon) => d.api('POST', '/v1/system/secrets/rotate', {}),
+    check: async (d: TestDaemon, app: string) => {
+      // Every sealed value opens with the key the restart settled on (the old or the new).
+      const status = await d.api<{ sealed: number; readable: number }>('GET', '/v1/system/secrets');
+      assert.deepEqual([status.body.sealed, status.body.readable], [1, 1]);
+      const rotated = await d.api('POST', '/v1/system/secrets/rotate', {});
+      assert.equal(rotated.status, 200, 'and the next rotation works');
+      assert.equal((await d.api('DELETE', `/v1/apps/${app}?purge=true`)).status, 204);
+    },
   })),
 ];
 
@@ -143,13 +266,18 @@ describe('the crash matrix: SIGKILL at each named point, then a restart', () => 
       const armed = await startDaemon({
         dataDir,
         token: TOKEN,
-        env: { PADDOCK_FAILPOINTS: `${cell.point}=kill` },
+        env: cell.point === OUTSIDE ? {} : { PADDOCK_FAILPOINTS: `${cell.point}=kill` },
       });
       const died = new Promise<NodeJS.Signals | null>((resolve) =>
         armed.proc.once('exit', (_code, signal) => resolve(signal)),
       );
       // The request dies with the daemon, or (a task) was answered before the point came.
-      await Promise.resolve(cell.act(armed, target)).catch(() => undefined);
+      const acting = Promise.resolve(cell.act(armed, target)).catch(() => undefined);
+      if (cell.underway) {
+        await cell.underway(armed, target);
+        armed.proc.kill('SIGKILL');
+      }
+      await acting;
       let timer: NodeJS.Timeout | undefined;
       const signal = await Promise.race([
         died,
@@ -162,6 +290,7 @@ describe('the crash matrix: SIGKILL at each named point, then a restart', () => 
       try {
         assert.equal((await fetch(`${d.url}/readyz`)).status, 200);
         assert.deepEqual(stuckRows(dataDir), [], 'no row in a state it cannot leave');
+        await cell.check?.(d, target);
         const list = await d.api<{ items: { id: string; status: string }[] }>(
           'GET',
           '/v1/sandboxes?limit=100',

@@ -11,7 +11,7 @@ import {
   writeKeyFile,
   type MasterKey,
 } from '@paddock/keys';
-import { PaddockError, type SecretsStatus } from '@paddock/shared';
+import { failpoint, PaddockError, type SecretsStatus } from '@paddock/shared';
 
 export interface SecretsServiceOptions {
   current: MasterKey;
@@ -158,7 +158,9 @@ export class SecretsService {
     }));
     const file = keyFile(this.o.stateDir);
     if (this.key.source === 'file') writeKeyFile(`${file}.next`, newKey);
+    failpoint('secrets.rotate.next_written');
     await this.o.store.resealAll(resealed);
+    failpoint('secrets.rotate.committed');
     if (this.key.source === 'file') fs.renameSync(`${file}.next`, file);
     this.key = next;
     this.o.log.info({ key_id: next.id, rotated: rows.length }, 'rotated the secrets master key');
