@@ -64,13 +64,20 @@ export async function call<T>(
 
 /** Starts the real daemon through the real CLI (`paddock serve`) and waits for /readyz. */
 export async function startDaemon(
-  opts: { dataDir?: string; token?: string | null; env?: Record<string, string> } = {},
+  opts: {
+    dataDir?: string;
+    token?: string | null;
+    env?: Record<string, string>;
+    /** A command that execs the daemon, e.g. `['prlimit', '--nofile=1024:1024', '--']`. */
+    wrap?: string[];
+  } = {},
 ): Promise<TestDaemon> {
   const dataDir = opts.dataDir ?? tempDataDir();
   // null: start without PADDOCK_ADMIN_TOKEN, so the daemon generates one into its data dir.
   const generated = opts.token === null;
   let token = opts.token ?? `test-admin-${randomBytes(16).toString('hex')}`;
-  const proc = spawn(process.execPath, [CLI, 'serve'], {
+  const argv = [...(opts.wrap ?? []), process.execPath, CLI, 'serve'];
+  const proc = spawn(argv[0]!, argv.slice(1), {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       PADDOCK_PORT: '0',

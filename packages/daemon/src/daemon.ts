@@ -11,6 +11,7 @@ import { docsApi } from './docs/index.js';
 import { ConsoleHosts } from './http/consoleHosts.js';
 import { ControlPlane } from './http/controlPlane.js';
 import { drainApi } from './http/drainApi.js';
+import { capConnections, connectionCapFor, openFilesLimit } from './http/connectionCap.js';
 import { ListenAddress } from './http/listenAddress.js';
 import { createModules } from './modules.js';
 import { openDatabase } from './store/database.js';
@@ -99,6 +100,7 @@ export async function startDaemon(
       ],
     });
     await app.listen({ host: config.host, port: config.port });
+    capConnections(app.server, connectionCapFor(openFilesLimit()), log);
     const address = app.server.address();
     listen.bound(typeof address === 'object' && address ? address.port : config.port);
     // Before any sandbox is served: their calls to paddock.internal come here.

@@ -116,12 +116,19 @@ export class PreviewTunnels {
     const slow = setTimeout(() => socket.destroy(), HEAD_TIMEOUT_MS);
     slow.unref();
     socket.once('close', () => clearTimeout(slow));
+    // HTTP sockets allow half-open: a client gone before its first head would otherwise keep
+    // its descriptor until the head timeout.
+    const onEnd = (): void => {
+      socket.destroy();
+    };
+    socket.once('end', onEnd);
     const onData = (chunk: Buffer): void => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       const end = buf.indexOf(HEAD_END);
       if (end < 0 && buf.length < MAX_HEAD_BYTES) return;
       clearTimeout(slow);
       socket.off('data', onData);
+      socket.off('end', onEnd);
       socket.pause();
       const first = end < 0 ? null : parseHead(buf.subarray(0, end));
       const decide =

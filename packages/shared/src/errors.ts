@@ -247,6 +247,11 @@ export const ERROR_CODES = {
       "The remote's changes conflict with the app's, or a push was refused as not a fast-forward; nothing was changed. Push with force, or resolve in the workspace.",
   },
   sandbox_unavailable: { status: 503, description: 'The sandbox did not answer in time.' },
+  too_many_connections: {
+    status: 503,
+    description:
+      'The daemon holds as many client connections as its open-file limit allows; the connection is closed after this answer. Retry shortly.',
+  },
   agent_error: {
     status: 502,
     description:
