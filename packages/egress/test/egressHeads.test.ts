@@ -13,6 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import tls from 'node:tls';
 import fc from 'fast-check';
 import {
   EgressCa,
@@ -71,6 +72,7 @@ describe('the egress proxy under malformed and smuggling heads', () => {
       return server;
     },
   };
+  const ca = EgressCa.open(path.join(dir, 'ca'));
   let up: number;
   let proxy: EgressProxy;
   let port: number;
@@ -82,11 +84,16 @@ describe('the egress proxy under malformed and smuggling heads', () => {
     after(() => api.close());
     proxy = new EgressProxy({
       driver,
-      policyFor: async () => ({ allow: ['allowed.test'], deny: [] }),
-      injectionsFor: async () => [],
-      ca: EgressCa.open(path.join(dir, 'ca')),
+      policyFor: async () => ({ allow: ['allowed.test', 'api.test'], deny: [] }),
+      // api.test gets a secret, so its tunnels are terminated: heads inside them are read too.
+      injectionsFor: async () => [
+        { key: 'K', hosts: ['api.test'], header: 'x-k', headerValue: 'v', secret: 'v' },
+      ],
+      ca,
       // Both names lead to the recording upstream: only the policy keeps evil.test out.
-      overrides: parseResolveOverrides('allowed.test=127.0.0.1,evil.test=127.0.0.1'),
+      overrides: parseResolveOverrides(
+        'allowed.test=127.0.0.1,evil.test=127.0.0.1,api.test=127.0.0.1',
+      ),
       daemonPort: () => apiPort,
       controlPlane: () => ({ host: '127.0.0.1', port: apiPort }),
       connectionsMax: () => 1_000,
@@ -372,7 +379,7 @@ describe('the egress proxy under malformed and smuggling heads', () => {
   });
 
   /** Trickles a head one byte at a time, never a whole one, far below the head size limit. */
-  function trickle(socket: net.Socket): Promise<void> {
+  function trickle(socket: net.Socket | tls.TLSSocket): Promise<void> {
     const head = `GET ${target()} HTTP/1.1\r\nHost: allowed.test\r\n`;
     let i = 0;
     const timer = setInterval(() => {
@@ -386,25 +393,48 @@ describe('the egress proxy under malformed and smuggling heads', () => {
     );
   }
 
-  it('closes a connection whose head is trickled in, by its own head timeout', async () => {
-    const fresh = net.connect(port, '127.0.0.1');
-    fresh.on('error', () => undefined);
-    // The second head on a kept-alive connection is held to the deadline too.
-    const kept = net.connect(port, '127.0.0.1');
-    kept.on('error', () => undefined);
-    kept.write(`GET ${target()} HTTP/1.1\r\nHost: allowed.test\r\n\r\n`);
-    await new Promise<void>((resolve) => {
-      let got = '';
-      const onData = (c: Buffer) => {
-        got += c.toString('latin1');
-        if (!got.endsWith('upstream ok')) return;
-        kept.off('data', onData);
-        resolve();
-      };
-      kept.on('data', onData);
-    });
-    await Promise.all([trickle(fresh), trickle(kept)]);
-    assertNothingDenied();
-    await assertServes();
-  });
+  // The timeout only turns a proxy that never closes into a failure rather than a hung suite.
+  it(
+    'closes a connection whose head is trickled in, by its own head timeout',
+    { timeout: 120_000 },
+    async () => {
+      const fresh = net.connect(port, '127.0.0.1');
+      fresh.on('error', () => undefined);
+      // The second head on a kept-alive connection is held to the deadline too.
+      const kept = net.connect(port, '127.0.0.1');
+      kept.on('error', () => undefined);
+      kept.write(`GET ${target()} HTTP/1.1\r\nHost: allowed.test\r\n\r\n`);
+      await new Promise<void>((resolve) => {
+        let got = '';
+        const onData = (c: Buffer) => {
+          got += c.toString('latin1');
+          if (!got.endsWith('upstream ok')) return;
+          kept.off('data', onData);
+          resolve();
+        };
+        kept.on('data', onData);
+      });
+      // And inside a tunnel the proxy terminates (for a host that gets a secret).
+      const tunnel = net.connect(port, '127.0.0.1');
+      tunnel.on('error', () => undefined);
+      tunnel.write(`CONNECT api.test:${up} HTTP/1.1\r\nHost: api.test\r\n\r\n`);
+      await new Promise<void>((resolve) => {
+        let got = '';
+        const onData = (c: Buffer) => {
+          got += c.toString('latin1');
+          if (!got.endsWith('\r\n\r\n')) return;
+          assert.match(got, /^HTTP\/1\.1 200 /);
+          tunnel.off('data', onData);
+          resolve();
+        };
+        tunnel.on('data', onData);
+      });
+      const secure = tls.connect({ socket: tunnel, servername: 'api.test', ca: ca.certPem });
+      secure.on('error', () => undefined);
+      await new Promise((resolve) => secure.once('secureConnect', resolve));
+      await Promise.all([trickle(fresh), trickle(kept), trickle(secure)]);
+      assertNothingDenied();
+      await assertServes();
+    },
+  );
 });
