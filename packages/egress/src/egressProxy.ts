@@ -6,6 +6,7 @@ import type { ResolveOverrides } from './egressAddress.js';
 import { EgressRecorder } from './egressRecorder.js';
 import { decideHost, hostMatches, normalizeHost } from './egressRules.js';
 import { decideDestination, refusedBecause, type Decision } from './destination.js';
+import { HeadDeadline } from './headDeadline.js';
 import { HttpRelay, type RelayTarget } from './httpRelay.js';
 import { pipeTunnel } from './pipeTunnel.js';
 import type {
@@ -58,6 +59,7 @@ export class EgressProxy {
   private readonly servers = new Map<string, Server>();
   private readonly sandboxOf = new WeakMap<Socket, EgressSandbox>();
   private readonly http: http.Server;
+  private readonly heads: HeadDeadline;
   private readonly recorder: EgressRecorder;
   /** Bumped by every attach and detach, so a slow attach cannot install a stale socket. */
   private readonly generations = new Map<string, number>();
@@ -82,6 +84,7 @@ export class EgressProxy {
       );
     });
     this.http.on('clientError', (_err, socket: Socket) => socket.destroy());
+    this.heads = new HeadDeadline(this.http);
     this.recorder = new EgressRecorder({
       events: o.events,
       audit: o.audit,
@@ -150,6 +153,7 @@ export class EgressProxy {
     this.sandboxOf.set(socket, sandbox);
     open.add(socket);
     socket.once('close', () => open.delete(socket));
+    this.heads.watch(socket);
     this.http.emit('connection', socket);
   }
 
@@ -209,6 +213,7 @@ export class EgressProxy {
       return this.relay(sandbox, req, res, { ...target, path, host_header: CONTROL_PLANE_HOST });
     }
     const port = Number(url.port || 80);
+    if (port === 0) return refuse(res, 400, 'port 0 is no destination');
     const decision = await this.decide(sandbox, host, port);
     this.recorder.decision(sandbox, host, port, decision);
     if (!decision.ok) return refuse(res, 403, decision.reason);
@@ -226,6 +231,7 @@ export class EgressProxy {
     if (!sandbox || !m) return refuseTunnel(client, 400);
     const host = normalizeHost(m[1]!.replace(/^\[|\]$/g, ''));
     const port = Number(m[2]);
+    if (port < 1 || port > 65_535) return refuseTunnel(client, 400);
     if (host === CONTROL_PLANE_HOST && port === 80) {
       // Clients that tunnel plain HTTP too (undici's ProxyAgent, so Node's fetch) reach the API
       // the same way.

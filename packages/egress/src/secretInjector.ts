@@ -6,6 +6,7 @@ import tls from 'node:tls';
 import zlib from 'node:zlib';
 import type { EgressCa } from './egressCa.js';
 import { normalizeHost } from './egressRules.js';
+import { HeadDeadline } from './headDeadline.js';
 import { passOn } from './hopByHop.js';
 import { UPSTREAM_IDLE_MS } from './httpRelay.js';
 import { RequestLine, endWithClient } from './requestLine.js';
@@ -58,6 +59,7 @@ const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
  */
 export class SecretInjector {
   private readonly server: http.Server;
+  private readonly heads: HeadDeadline;
   private readonly targets = new WeakMap<Socket, InjectionTarget>();
   /** Each sandbox's upstream connections, never shared: see HttpRelay. */
   private readonly upstreams = new Map<string, https.Agent>();
@@ -73,6 +75,7 @@ export class SecretInjector {
     });
     this.server = http.createServer({ requestTimeout: 0 }, line.enter);
     this.server.on('clientError', (_err, socket: Socket) => socket.destroy());
+    this.heads = new HeadDeadline(this.server);
     // Strict: Node's CA list (plus the configured extra CAs), names checked against the host.
     // One context for every connection, so the pool's key stays short.
     this.secureContext =
@@ -125,6 +128,7 @@ export class SecretInjector {
     secure.once('close', () => clearTimeout(handshake));
     client.once('close', () => secure.destroy());
     this.targets.set(secure, target);
+    this.heads.watch(secure);
     this.server.emit('connection', secure);
   }
 

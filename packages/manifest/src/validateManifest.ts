@@ -81,7 +81,9 @@ export class ManifestValidator {
     const hp = f.get('health_path');
     if (hp) {
       const v = this.string(hp, 'web.health_path');
-      if (v !== undefined && (!v.startsWith('/') || /\s/.test(v) || v.length > 1024)) {
+      // Printable ASCII only: Node's http.get throws on anything else, in the guest agent's
+      // health-check timer, where nothing would catch it (percent-encode the rest).
+      if (v !== undefined && (!/^\/[\x21-\x7e]*$/.test(v) || v.length > 1024)) {
         this.report(
           hp.value as Node,
           'web.health_path',
@@ -109,7 +111,10 @@ export class ManifestValidator {
     else {
       const isNull = isScalar(c.value) && c.value.value === null;
       command = isNull ? '' : this.string(c, 'build.command');
-      if (command !== undefined && command.length > MANIFEST_LIMITS.maxCommandLength) {
+      if (command?.includes('\0')) {
+        this.report(c.value as Node, 'build.command', 'the command contains a NUL byte');
+        command = undefined;
+      } else if (command !== undefined && command.length > MANIFEST_LIMITS.maxCommandLength) {
         this.report(c.value as Node, 'build.command', 'the command is too long');
         command = undefined;
       }
@@ -234,6 +239,11 @@ export class ManifestValidator {
     if (v === undefined) return undefined;
     if (v.trim() === '') {
       this.report(pair.value as Node, path, 'the command is empty');
+      return undefined;
+    }
+    // A NUL cannot cross execve(2): spawning it would throw in the guest agent.
+    if (v.includes('\0')) {
+      this.report(pair.value as Node, path, 'the command contains a NUL byte');
       return undefined;
     }
     if (v.length > MANIFEST_LIMITS.maxCommandLength) {

@@ -58,21 +58,36 @@ export async function* readUntrustedTar(
           throw invalid(`the archive holds more than ${limits.maxBytes} bytes`, entry.path);
         }
       }
-      yield { header, entry, body: stream as AsyncIterable<Buffer> };
+      yield { header, entry, body: fileBytes(stream as AsyncIterable<Buffer>) };
       stream.resume();
     }
   } catch (err) {
     extract.destroy();
     await feeding;
-    if (err instanceof PaddockError || isSystemError(err)) throw err;
-    throw invalid(
-      `not a readable tar archive: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    throw archiveError(err);
   } finally {
     // A consumer that stopped early (its own failure) leaves the parser and its source behind.
     extract.destroy();
   }
   await feeding;
+}
+
+/**
+ * A file's bytes as the parser hands them out. An archive that ends inside a file fails while
+ * the consumer reads them, outside the loop above: that is `invalid_archive` too, not a 500.
+ */
+async function* fileBytes(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+  try {
+    for await (const chunk of body) yield chunk;
+  } catch (err) {
+    throw archiveError(err);
+  }
+}
+
+/** What the parser threw, as `invalid_archive`; our own refusals and the host's failures stay. */
+function archiveError(err: unknown): unknown {
+  if (err instanceof PaddockError || isSystemError(err)) return err;
+  return invalid(`not a readable tar archive: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 /** Passes bytes through until `max`, then fails the pipeline with `tooMany()`. */

@@ -7,6 +7,7 @@ import { APP_ARCHIVE_TYPES, AppRoutes, type App } from '@paddock/shared';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { AppRow } from '../apps/appStore.js';
 import { actorOf, requirePrincipal } from '../http/principal.js';
+import { shieldedBody } from '../http/unreadBody.js';
 import type { AppImports } from './appImports.js';
 
 export interface ImportRoutesOptions {
@@ -42,13 +43,23 @@ export const importRoutes: FastifyPluginAsyncTypebox<ImportRoutesOptions> = asyn
       ...AppRoutes.import,
       handler: async (request, reply) => {
         const p = requirePrincipal(request);
-        const body = (request.body as Readable | undefined) ?? Readable.from([]);
-        const row = await opts.imports.fromArchive(
-          p.owner,
-          request.query,
-          body,
-          p.role === 'agent' ? p.keyId : null,
+        // A refusal stops reading mid-body: the rest is dropped before the answer, or the
+        // kept-alive connection is left mid-request and the client's next request hangs.
+        const { body, discardRest } = shieldedBody(
+          (request.body as Readable | undefined) ?? Readable.from([]),
         );
+        let row;
+        try {
+          row = await opts.imports.fromArchive(
+            p.owner,
+            request.query,
+            body,
+            p.role === 'agent' ? p.keyId : null,
+          );
+        } catch (err) {
+          await discardRest();
+          throw err;
+        }
         await opts.audit.record({
           actor: actorOf(request),
           action: 'app.import',

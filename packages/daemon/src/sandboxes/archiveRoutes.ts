@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type {
   FastifyPluginAsyncTypebox,
   TypeBoxTypeProvider,
@@ -6,6 +6,7 @@ import type {
 import { FileRoutes } from '@paddock/shared';
 import { clientGone } from '../http/disconnect.js';
 import { requirePrincipal } from '../http/principal.js';
+import { shieldedBody } from '../http/unreadBody.js';
 import type { SandboxService } from './sandboxService.js';
 import type { SandboxRow } from './sandboxStore.js';
 import { packWorkspaceDir, unpackIntoWorkspace } from './workspaceArchive.js';
@@ -45,20 +46,26 @@ export const archiveRoutes: FastifyPluginAsyncTypebox<ArchiveRoutesOptions> = as
       ...FileRoutes.pushArchive,
       handler: async (request, reply) => {
         const p = requirePrincipal(request);
-        const payload = request.body as Readable | undefined;
-        // Stopping early (a refusal) must not destroy the request: Node then discards the rest
-        // of the body, and the client reads the answer instead of a reset connection.
-        const body = payload ? payload.iterator({ destroyOnReturn: false }) : [];
-        return sandboxes.withAgent(p.owner, request.params.id, async (client, row) => {
-          const { changed, ...result } = await unpackIntoWorkspace(
-            client,
-            request.query.path,
-            body as AsyncIterable<Buffer>,
-            clientGone(reply),
-          );
-          onChange(row, changed);
-          return result;
-        });
+        // A refusal stops reading mid-body: the rest is dropped before the answer, or the
+        // kept-alive connection is left mid-request and the client's next request hangs.
+        const { body, discardRest } = shieldedBody(
+          (request.body as Readable | undefined) ?? Readable.from([]),
+        );
+        try {
+          return await sandboxes.withAgent(p.owner, request.params.id, async (client, row) => {
+            const { changed, ...result } = await unpackIntoWorkspace(
+              client,
+              request.query.path,
+              body,
+              clientGone(reply),
+            );
+            onChange(row, changed);
+            return result;
+          });
+        } catch (err) {
+          await discardRest();
+          throw err;
+        }
       },
     });
   });

@@ -5,6 +5,7 @@ import type {
 } from '@fastify/type-provider-typebox';
 import { SNAPSHOT_ARCHIVE_TYPES, SnapshotRoutes } from '@paddock/shared';
 import { requirePrincipal } from '../http/principal.js';
+import { shieldedBody } from '../http/unreadBody.js';
 import type { SnapshotService } from './snapshotService.js';
 import { snapshotView } from './snapshotStore.js';
 
@@ -67,14 +68,24 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<SnapshotRoutesOptions> = 
       ...SnapshotRoutes.import,
       handler: async (request, reply) => {
         const p = requirePrincipal(request);
-        const body = request.body as Readable | undefined;
-        const row = await snapshots.import(
-          p.owner,
-          request.query.name,
-          body ?? Readable.from([]),
-          p.role === 'agent' ? p.keyId : null,
+        // A refusal stops reading mid-body (a bomb, too many entries): the rest is read and
+        // dropped before the answer, or the connection is left mid-request and the client's
+        // next request on it hangs until it is reset.
+        const { body, discardRest } = shieldedBody(
+          (request.body as Readable | undefined) ?? Readable.from([]),
         );
-        return reply.code(201).send(snapshotView(row));
+        try {
+          const row = await snapshots.import(
+            p.owner,
+            request.query.name,
+            body,
+            p.role === 'agent' ? p.keyId : null,
+          );
+          return await reply.code(201).send(snapshotView(row));
+        } catch (err) {
+          await discardRest();
+          throw err;
+        }
       },
     });
   });
