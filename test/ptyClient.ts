@@ -55,11 +55,15 @@ export class TestTerminal {
       const ws = new WebSocket(url, { headers });
       const term = new TestTerminal(ws);
       ws.once('open', () => resolve(term));
-      ws.once('unexpected-response', (_req, res) => {
+      ws.once('unexpected-response', (req, res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => reject(new RefusedUpgrade(res.statusCode ?? 0, body)));
+        res.on('end', () => {
+          // ws leaves a refused handshake's connection open to whoever handles this event.
+          req.destroy();
+          reject(new RefusedUpgrade(res.statusCode ?? 0, body));
+        });
       });
       ws.once('error', reject);
     });

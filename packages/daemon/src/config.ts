@@ -23,6 +23,13 @@ export interface DaemonConfig {
    * finish before it ends them (a stream with an error frame saying why).
    */
   drainSeconds: number;
+  /**
+   * `PADDOCK_AGENT_TIMEOUT_SECONDS` (default 60): how long a sandbox's guest agent may take to
+   * answer a call (a buffered exec: its `timeout_ms` more) before the call is `503
+   * sandbox_unavailable`. The agent is code in the sandbox; one that never answers must not
+   * hold the API call forever.
+   */
+  agentTimeoutSeconds: number;
   defaultLimits: SandboxLimits;
   maxLimits: SandboxLimits;
   /** `PADDOCK_PREVIEW_URL`; unset: `http://preview.localhost:<port>` on the daemon's own port. */
@@ -149,6 +156,7 @@ export function loadConfig(
     warmPoolSize: integer(env, 'PADDOCK_WARM_POOL', 2, 0, 64),
     sweepAtStart: integer(env, 'PADDOCK_SWEEP_AT_START', 1, 0, 1) === 1,
     drainSeconds: integer(env, 'PADDOCK_DRAIN_SECONDS', 10, 0, 3600),
+    agentTimeoutSeconds: integer(env, 'PADDOCK_AGENT_TIMEOUT_SECONDS', 60, 1, 3600),
     defaultLimits,
     maxLimits,
     previewUrl: env.PADDOCK_PREVIEW_URL?.trim() || undefined,

@@ -84,6 +84,7 @@ export async function createModules(
     ...core,
     ...{ driver, defaultLimits, maxLimits, admission: quotas.admission },
     refusals: audit.admission,
+    agentTimeoutMs: config.agentTimeoutSeconds * 1000,
   });
   shutdown.add(() => sandboxes.service.close());
   await sandboxes.reconcile();

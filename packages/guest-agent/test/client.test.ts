@@ -408,3 +408,54 @@ describe('AgentClient against a misbehaving agent', () => {
     file.stream.resume();
   });
 });
+
+describe('AgentClient against an agent that never answers', () => {
+  let tmp: string;
+  let server: http.Server;
+  const upgraded = new Set<net.Socket>();
+
+  before(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'paddock-silent-agent-'));
+    // Takes every request and never answers, an upgrade included; for `stuck` it sends an error
+    // answer's head and the start of its body, then nothing.
+    server = http.createServer((req, res) => {
+      if (!req.url?.includes('stuck')) return;
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.write('{"error":');
+    });
+    server.on('upgrade', (_req, socket: net.Socket) => upgraded.add(socket));
+    await new Promise<void>((resolve) => server.listen(path.join(tmp, 'agent.sock'), resolve));
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    for (const socket of upgraded) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  test('each call fails with sandbox_unavailable at its answer deadline', async () => {
+    const client = new AgentClient(
+      { transport: 'unix', socketPath: path.join(tmp, 'agent.sock') },
+      { answerTimeoutMs: 200 },
+    );
+    try {
+      const calls: [string, Promise<unknown>][] = [
+        ['stat', client.stat('a')],
+        ['stat, stuck error body', client.stat('stuck')],
+        ['read, stuck error body', client.readFile('stuck')],
+        ['timed exec', client.exec({ command: 'true', timeout_ms: 50 })],
+        ['read', client.readFile('a')],
+        ['write', client.writeFile('a', Buffer.from('x'))],
+        ['pty', client.openPty({ cols: 80, rows: 24 })],
+        ['stream', client.execStream({ command: 'true' }).next()],
+      ];
+      const errors = await Promise.all(calls.map(([, call]) => paddockError(call)));
+      for (const [i, err] of errors.entries()) {
+        assert.equal(err.code, 'sandbox_unavailable', `${calls[i]![0]}: ${err.message}`);
+      }
+    } finally {
+      client.close();
+    }
+  });
+});

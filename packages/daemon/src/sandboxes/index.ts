@@ -51,6 +51,7 @@ export async function createSandboxes(d: {
   audit: AuditLog;
   log: FastifyBaseLogger;
   refusals?: Refusals;
+  agentTimeoutMs?: number;
 }) {
   const store = new SandboxStore(d.db);
   const metrics = new DaemonMetrics(() => store.countByStatus());

@@ -118,8 +118,16 @@ export const ptyRoutes: FastifyPluginAsyncTypebox<PtyRoutesOptions> = async (app
           },
           AbortSignal.timeout(OPEN_TIMEOUT_MS),
         );
-      } catch (err) {
+      } catch (caught) {
         release();
+        // Past the opening's deadline the sandbox did not answer: a 503, never a 500.
+        const err =
+          (caught as Error | null)?.name === 'TimeoutError'
+            ? new PaddockError(
+                'sandbox_unavailable',
+                `the terminal did not open within ${OPEN_TIMEOUT_MS} ms`,
+              )
+            : caught;
         if (err instanceof PaddockError && err.code === 'sandbox_unavailable') {
           throw (await o.sandboxes.noticeAgentGone(row)) ?? err;
         }

@@ -40,6 +40,7 @@ export interface SandboxServiceOptions {
   refusals?: Refusals;
   /** Owner quotas: a create or start past one is refused before anything changes. */
   admission: SandboxAdmission;
+  agentTimeoutMs?: number; // PADDOCK_AGENT_TIMEOUT_SECONDS, in ms (AgentClient's answer deadline)
 }
 
 /** Writes a new sandbox's first files (from a snapshot) before its runtime starts. */
@@ -60,7 +61,7 @@ export class SandboxService {
 
   constructor(private readonly o: SandboxServiceOptions) {
     this.activity = new SandboxActivity(o.store);
-    this.clients = new AgentClients(o.driver);
+    this.clients = new AgentClients(o.driver, { answerTimeoutMs: o.agentTimeoutMs });
     this.lifecycle = o.lifecycle;
   }
 

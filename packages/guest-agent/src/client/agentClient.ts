@@ -33,14 +33,8 @@ import { agentError, isObject, rethrow } from './agentErrors.js';
 import { conforms } from './answers.js';
 import { BoundedFrameReader, WatchFrameReader } from './execStreamReader.js';
 import { AgentPty, type AgentPtyRequest } from './agentPty.js';
-import {
-  endpointTarget,
-  errorFrom,
-  isSuccess,
-  readBody,
-  sendRequest,
-  type RequestSpec,
-} from './transport.js';
+import { upgradeAgent } from './agentUpgrade.js';
+import { errorFrom, isSuccess, readBody, sendBounded, type RequestSpec } from './transport.js';
 
 /** The largest JSON answer buffered: an exec result is at most ~2 MiB of output plus JSON. */
 const MAX_REPLY_BYTES = 16 * 1024 * 1024;
@@ -50,7 +44,15 @@ const STREAM_SLICE_CHARS = 64 * 1024;
 export interface AgentClientOptions {
   /** Idle keep-alive connections kept per agent. */
   maxFreeSockets?: number;
+  /**
+   * How long the agent may take to answer a call once it is sent (default 60 s): the whole
+   * answer of a JSON call, the head of a stream or a file read. A buffered exec with a
+   * `timeout_ms` gets that much longer; one without runs until its caller hangs up.
+   */
+  answerTimeoutMs?: number;
 }
+
+export const DEFAULT_ANSWER_TIMEOUT_MS = 60_000;
 
 /**
  * The daemon's side of the guest-agent protocol (packages/shared/src/agent/). One
@@ -59,22 +61,36 @@ export interface AgentClientOptions {
 export class AgentClient {
   private readonly endpoint: AgentEndpoint;
   private readonly agent: http.Agent;
+  private readonly answerTimeoutMs: number;
 
   constructor(endpoint: AgentEndpoint, options: AgentClientOptions = {}) {
     this.endpoint = endpoint;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
     this.agent = new http.Agent({ keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 4 });
   }
 
-  /** Sends a request and resolves with the response head; the body is the caller's to read. */
-  private send(spec: RequestSpec): Promise<IncomingMessage> {
-    return sendRequest(this.endpoint, this.agent, spec);
+  /**
+   * Sends a request under the answer deadline (null: none) and resolves with the response head
+   * and the spec as sent; the body is the caller's to read, then to `clear` the deadline.
+   */
+  private send(spec: RequestSpec, timeoutMs: number | null = this.answerTimeoutMs) {
+    return sendBounded(this.endpoint, this.agent, spec, timeoutMs);
   }
 
   /** A JSON call: the parsed answer on 2xx if it has the expected shape, the agent's error otherwise. */
-  private async call<T extends TSchema>(spec: RequestSpec, expected: T): Promise<Static<T>> {
-    const res = await this.send(spec);
-    if (!isSuccess(res)) throw await errorFrom(res, spec.signal);
-    const body = await readBody(res, MAX_REPLY_BYTES, spec.signal);
+  private async call<T extends TSchema>(
+    unbounded: RequestSpec,
+    expected: T,
+    timeoutMs?: number | null,
+  ): Promise<Static<T>> {
+    const { res, spec, clear } = await this.send(unbounded, timeoutMs);
+    let body: Buffer;
+    try {
+      if (!isSuccess(res)) throw await errorFrom(res, spec.signal);
+      body = await readBody(res, MAX_REPLY_BYTES, spec.signal);
+    } finally {
+      clear();
+    }
     let value: unknown;
     try {
       value = JSON.parse(body.toString('utf8'));
@@ -88,10 +104,14 @@ export class AgentClient {
   }
 
   /** A call whose answer body does not matter (204, or an acknowledgement); still capped. */
-  private async callForStatus(spec: RequestSpec): Promise<void> {
-    const res = await this.send(spec);
-    if (!isSuccess(res)) throw await errorFrom(res, spec.signal);
-    await readBody(res, MAX_REPLY_BYTES, spec.signal);
+  private async callForStatus(unbounded: RequestSpec): Promise<void> {
+    const { res, spec, clear } = await this.send(unbounded);
+    try {
+      if (!isSuccess(res)) throw await errorFrom(res, spec.signal);
+      await readBody(res, MAX_REPLY_BYTES, spec.signal);
+    } finally {
+      clear();
+    }
   }
 
   health(signal?: AbortSignal): Promise<AgentHealth> {
@@ -132,7 +152,13 @@ export class AgentClient {
   /** A buffered exec. `background` is ignored here; use startProcess. */
   exec(req: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
     const { background: _background, ...json } = req;
-    return this.call({ method: 'POST', path: AGENT_ROUTES.exec, json, signal }, ExecResult);
+    // The command's own time, then the usual deadline for the answer; none without a timeout.
+    const timeoutMs = req.timeout_ms === undefined ? null : req.timeout_ms + this.answerTimeoutMs;
+    return this.call(
+      { method: 'POST', path: AGENT_ROUTES.exec, json, signal },
+      ExecResult,
+      timeoutMs,
+    );
   }
 
   /**
@@ -144,7 +170,8 @@ export class AgentClient {
     signal?: AbortSignal,
   ): AsyncGenerator<ExecStreamFrame, void, undefined> {
     const { background: _background, ...json } = req;
-    const res = await this.send({
+    // The deadline bounds the head and an error answer only: frames come as the command prints.
+    const { res, spec, clear } = await this.send({
       method: 'POST',
       path: AGENT_ROUTES.exec,
       json,
@@ -152,7 +179,11 @@ export class AgentClient {
       signal,
     });
     try {
-      if (!isSuccess(res)) throw await errorFrom(res, signal);
+      try {
+        if (!isSuccess(res)) throw await errorFrom(res, spec.signal);
+      } finally {
+        clear();
+      }
       if (!/^text\/event-stream\b/i.test(res.headers['content-type'] ?? '')) {
         throw agentError('did not answer with an event stream');
       }
@@ -237,13 +268,18 @@ export class AgentClient {
 
   /** The file's bytes as a stream; the caller must consume or destroy it. */
   async readFile(path: string, signal?: AbortSignal): Promise<{ size: number; stream: Readable }> {
-    const res = await this.send({
+    const { res, spec, clear } = await this.send({
       method: 'GET',
       path: AGENT_ROUTES.files,
       query: { path },
       signal,
     });
-    if (!isSuccess(res)) throw await errorFrom(res, signal);
+    // The head and an error answer are bounded; the file's bytes flow as fast as they are read.
+    try {
+      if (!isSuccess(res)) throw await errorFrom(res, spec.signal);
+    } finally {
+      clear();
+    }
     // Streamed, not buffered: the daemon passes it on with this length, so it must be exact.
     // node's parser then holds the body to it (a shorter body fails the stream).
     const length = res.headers['content-length'];
@@ -324,7 +360,7 @@ export class AgentClient {
     options: { path: string; recursive?: boolean; includeIgnored?: boolean },
     signal?: AbortSignal,
   ): Promise<AsyncGenerator<FileWatchFrame, void, undefined>> {
-    const res = await this.send({
+    const { res, spec, clear } = await this.send({
       method: 'GET',
       path: AGENT_ROUTES.filesWatch,
       query: {
@@ -335,7 +371,11 @@ export class AgentClient {
       headers: { accept: 'text/event-stream' },
       signal,
     });
-    if (!isSuccess(res)) throw await errorFrom(res, signal);
+    try {
+      if (!isSuccess(res)) throw await errorFrom(res, spec.signal);
+    } finally {
+      clear();
+    }
     if (!/^text\/event-stream\b/i.test(res.headers['content-type'] ?? '')) {
       res.destroy();
       throw agentError('did not answer with an event stream');
@@ -385,14 +425,18 @@ export class AgentClient {
    * through byte for byte. The caller must consume or destroy it.
    */
   async supervisedLogStream(name: string, tail?: number, signal?: AbortSignal): Promise<Readable> {
-    const res = await this.send({
+    const { res, spec, clear } = await this.send({
       method: 'GET',
       path: AGENT_ROUTES.supervisorLogs(name),
       query: { tail },
       headers: { accept: 'text/event-stream' },
       signal,
     });
-    if (!isSuccess(res)) throw await errorFrom(res, signal);
+    try {
+      if (!isSuccess(res)) throw await errorFrom(res, spec.signal);
+    } finally {
+      clear();
+    }
     if (!/^text\/event-stream\b/i.test(res.headers['content-type'] ?? '')) {
       res.destroy();
       throw agentError('did not answer with an event stream');
@@ -412,7 +456,13 @@ export class AgentClient {
    * portBridge.ts). Each bridge is its own connection to the agent, never a pooled one.
    */
   openBridge(port: number, signal?: AbortSignal): Promise<Socket> {
-    return this.upgrade(AGENT_ROUTES.bridge(port), AGENT_BRIDGE_PROTOCOL, signal);
+    return upgradeAgent(
+      this.endpoint,
+      AGENT_ROUTES.bridge(port),
+      AGENT_BRIDGE_PROTOCOL,
+      this.answerTimeoutMs,
+      signal,
+    );
   }
 
   /**
@@ -423,61 +473,14 @@ export class AgentClient {
     const search = new URLSearchParams({ cols: String(req.cols), rows: String(req.rows) });
     if (req.cwd !== undefined) search.set('cwd', req.cwd);
     if (req.shell !== undefined) search.set('shell', req.shell);
-    const socket = await this.upgrade(
+    const socket = await upgradeAgent(
+      this.endpoint,
       `${AGENT_ROUTES.pty}?${search.toString()}`,
       AGENT_PTY_PROTOCOL,
+      this.answerTimeoutMs,
       signal,
     );
     return new AgentPty(socket);
-  }
-
-  /** An HTTP Upgrade to `protocol`: the raw connection once the agent answered 101. */
-  private upgrade(path: string, protocol: string, signal?: AbortSignal): Promise<Socket> {
-    const target = endpointTarget(this.endpoint);
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const req = http.request({
-        ...target,
-        agent: false,
-        method: 'GET',
-        path,
-        headers: { connection: 'upgrade', upgrade: protocol },
-      });
-      // The signal bounds the opening only; an open connection lives as long as its user wants.
-      const onAbort = (): void => {
-        req.destroy();
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const settled = (): void => signal?.removeEventListener('abort', onAbort);
-      req.once('upgrade', (res, socket, head) => {
-        settled();
-        if (res.headers.upgrade?.toLowerCase() !== protocol) {
-          socket.destroy();
-          reject(agentError('upgraded to an unexpected protocol'));
-          return;
-        }
-        socket.setNoDelay(true);
-        if (head.length > 0) socket.unshift(head);
-        resolve(socket);
-      });
-      req.once('response', (res) => {
-        settled();
-        errorFrom(res).then(reject, reject);
-      });
-      req.on('error', (err) => {
-        settled();
-        try {
-          rethrow(err);
-        } catch (e) {
-          reject(e);
-        }
-      });
-      req.end();
-    });
   }
 
   /** Drops the keep-alive connections; the client must not be used afterwards. */

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { PaddockError, type SandboxDriver } from '@paddock/shared';
-import { AgentClient } from './agentClient.js';
+import { AgentClient, type AgentClientOptions } from './agentClient.js';
 
 /**
  * One client per running sandbox of a driver, made on first use and closed when it ends; and
@@ -9,12 +9,15 @@ import { AgentClient } from './agentClient.js';
 export class AgentClients {
   private readonly clients = new Map<string, AgentClient>();
 
-  constructor(private readonly driver: SandboxDriver) {}
+  constructor(
+    private readonly driver: SandboxDriver,
+    private readonly options: AgentClientOptions = {},
+  ) {}
 
   for(id: string): AgentClient {
     let client = this.clients.get(id);
     if (!client) {
-      client = new AgentClient(this.driver.agentEndpoint(id));
+      client = new AgentClient(this.driver.agentEndpoint(id), this.options);
       this.clients.set(id, client);
     }
     return client;

@@ -23,6 +23,14 @@ export function agentError(what: string): PaddockError {
   return new PaddockError('agent_error', `guest agent ${what}`);
 }
 
+/**
+ * The abort reason of a call whose answer did not come within `ms`: to the daemon, a sandbox
+ * that did not answer (503), like any other that cannot be reached.
+ */
+export function notAnsweredWithin(ms: number): PaddockError {
+  return new PaddockError('sandbox_unavailable', `guest agent did not answer within ${ms} ms`);
+}
+
 function isAbort(err: unknown, signal?: AbortSignal): boolean {
   return signal?.aborted === true || (err as Error | null)?.name === 'AbortError';
 }

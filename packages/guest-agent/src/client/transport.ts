@@ -2,6 +2,7 @@ import http, { type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { AgentEndpoint, PaddockError } from '@paddock/shared';
 import { agentError, checkedError, isObject, rethrow } from './agentErrors.js';
+import { answerDeadline } from './answerDeadline.js';
 
 /*
  * HTTP/1.1 to one agent: sending a request, reading a capped answer body, and turning an error
@@ -22,6 +23,8 @@ export interface RequestSpec {
   body?: Readable | Buffer;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Called once the whole request (its body included) has been handed to the connection. */
+  sent?: () => void;
 }
 
 /** Where node's http.request reaches the agent. */
@@ -116,6 +119,7 @@ export function sendRequest(
       headers,
       signal: spec.signal,
     });
+    if (spec.sent) req.once('finish', spec.sent);
     req.once('response', resolve);
     // `on`, not `once`: a request can fail again after its answer (a hung-up upload).
     req.on('error', (err) => {
@@ -142,4 +146,29 @@ export function sendRequest(
       req.end();
     }
   });
+}
+
+/**
+ * Sends `spec` under the agent's answer deadline (`timeoutMs`; null: none), joined to the call's
+ * signal: resolves with the response head and the spec as sent (its signal is the joined one,
+ * for reading the body). `clear` the deadline once the part of the answer it bounds is in.
+ */
+export async function sendBounded(
+  endpoint: AgentEndpoint,
+  agent: http.Agent,
+  spec: RequestSpec,
+  timeoutMs: number | null,
+): Promise<{ res: IncomingMessage; spec: RequestSpec; clear: () => void }> {
+  const deadline = answerDeadline(timeoutMs, spec.signal);
+  const bounded = { ...spec, signal: deadline.signal, sent: deadline.start };
+  try {
+    return {
+      res: await sendRequest(endpoint, agent, bounded),
+      spec: bounded,
+      clear: deadline.clear,
+    };
+  } catch (err) {
+    deadline.clear();
+    throw err;
+  }
 }
