@@ -10,6 +10,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { ExecStreamFrame } from '@paddock/shared';
 import { AgentClient } from '../src/client/index.js';
@@ -454,6 +455,49 @@ describe('AgentClient against an agent that never answers', () => {
       for (const [i, err] of errors.entries()) {
         assert.equal(err.code, 'sandbox_unavailable', `${calls[i]![0]}: ${err.message}`);
       }
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe('AgentClient on a kept-alive connection the agent has just closed', () => {
+  let tmp: string;
+  let server: http.Server;
+  let requests = 0;
+  const connections = new Set<net.Socket>();
+
+  before(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'paddock-stale-agent-'));
+    // Answers the first request of each connection; a second one on the same connection finds
+    // it reset unread, as when the agent's idle timeout closes it just as the daemon reuses it.
+    server = http.createServer((req, res) => {
+      requests++;
+      if ((req.socket as net.Socket & { served?: boolean }).served) {
+        req.socket.destroy();
+        return;
+      }
+      (req.socket as net.Socket & { served?: boolean }).served = true;
+      reply(res, 200, JSON.stringify(STAT), 'application/json');
+    });
+    server.on('connection', (socket: net.Socket) => connections.add(socket));
+    await new Promise<void>((resolve) => server.listen(path.join(tmp, 'agent.sock'), resolve));
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  test('a call that can be sent again is, on a new connection; a streamed upload is not', async () => {
+    const client = new AgentClient({ transport: 'unix', socketPath: path.join(tmp, 'agent.sock') });
+    try {
+      assert.deepEqual(await client.stat('a'), STAT);
+      assert.deepEqual(await client.stat('a'), STAT, 'the reset reused connection is retried');
+      assert.deepEqual([requests, connections.size], [3, 2]);
+      const upload = client.writeFile('b', Readable.from([Buffer.from('x')]));
+      assert.equal((await paddockError(upload)).code, 'sandbox_unavailable');
     } finally {
       client.close();
     }

@@ -105,7 +105,27 @@ export function sendRequest(
     payload = spec.body;
   }
   if (payload) headers['content-length'] = payload.length;
+  // A kept-alive connection the agent closed as idle just as it was reused fails before the
+  // request was read: safe to send again, on a new connection, when the body can be sent again.
+  const replayable = spec.body === undefined || payload !== undefined;
+  const attempt = (): Promise<IncomingMessage> =>
+    send(endpoint, agent, spec, { qs, headers, payload }, replayable ? attempt : null);
+  return attempt();
+}
 
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
+
+function send(
+  endpoint: AgentEndpoint,
+  agent: http.Agent,
+  spec: RequestSpec,
+  {
+    qs,
+    headers,
+    payload,
+  }: { qs: string; headers: Record<string, string | number>; payload?: Buffer },
+  again: (() => Promise<IncomingMessage>) | null,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     if (spec.signal?.aborted) {
       reject(spec.signal.reason);
@@ -120,9 +140,17 @@ export function sendRequest(
       signal: spec.signal,
     });
     if (spec.sent) req.once('finish', spec.sent);
-    req.once('response', resolve);
+    let answered = false;
+    req.once('response', (res: IncomingMessage) => {
+      answered = true;
+      resolve(res);
+    });
     // `on`, not `once`: a request can fail again after its answer (a hung-up upload).
-    req.on('error', (err) => {
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (again && !answered && req.reusedSocket && STALE_CONNECTION.has(err.code ?? '')) {
+        resolve(again());
+        return;
+      }
       try {
         rethrow(err, spec.signal);
       } catch (e) {
