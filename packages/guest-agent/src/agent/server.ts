@@ -71,6 +71,9 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     requestTimeout: 0,
     headersTimeout: 0,
     connectionsCheckingInterval: 2 ** 31 - 1,
+    // Well above the daemon's own idle close (4 s), so the daemon is the one that closes an idle
+    // connection and never sends a call on one closing under it.
+    keepAliveTimeout: 30_000,
   });
   const shutdown = new Shutdown(registry, server, options.exit);
   const execCtx = {
