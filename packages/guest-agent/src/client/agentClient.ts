@@ -53,7 +53,8 @@ export interface AgentClientOptions {
 }
 
 export const DEFAULT_ANSWER_TIMEOUT_MS = 60_000;
-/** Below the agent server's `keepAliveTimeout` (30 s, agent/server.ts). */
+// Idle connections close here before the agent's 30 s keep-alive closes them there (a busy
+// socket's `timeout` only emits an event nothing acts on; transport.ts retries a late close).
 const IDLE_CONNECTION_MS = 4_000;
 
 /**
@@ -68,14 +69,8 @@ export class AgentClient {
   constructor(endpoint: AgentEndpoint, options: AgentClientOptions = {}) {
     this.endpoint = endpoint;
     this.answerTimeoutMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
-    this.agent = new http.Agent({
-      keepAlive: true,
-      maxFreeSockets: options.maxFreeSockets ?? 4,
-      // An idle connection is closed here well before the agent's keep-alive timeout closes it
-      // there, so a call rarely meets one closing (transport.ts sends again if it does). For a
-      // socket in use this only emits 'timeout', which nothing acts on.
-      timeout: IDLE_CONNECTION_MS,
-    });
+    const maxFreeSockets = options.maxFreeSockets ?? 4;
+    this.agent = new http.Agent({ keepAlive: true, maxFreeSockets, timeout: IDLE_CONNECTION_MS });
   }
 
   /**
