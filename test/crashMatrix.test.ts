@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
@@ -36,7 +37,13 @@ interface Cell {
   underway?: (d: TestDaemon, target: string) => Promise<void>;
   /** This operation's own invariants, on the restarted daemon. */
   check?: (d: TestDaemon, target: string) => Promise<void>;
+  /** For every daemon of the cell. */
+  env?: Record<string, string>;
 }
+
+/** A dependency cache of its own, so the cell's app create has to build it. */
+const FRESH_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'pdk-crash-cache-'));
+fs.chmodSync(FRESH_CACHE, 0o755); // a bind source sandbox uids must traverse
 
 const newSandbox = async (d: TestDaemon): Promise<string> => {
   const res = await d.api<{ id: string }>('POST', '/v1/sandboxes', {});
@@ -93,6 +100,63 @@ const appWithSecret = async (d: TestDaemon): Promise<string> => {
   assert.equal(secret.status, 201, JSON.stringify(secret.body));
   return app.body.id;
 };
+
+/** An app of the static preset (no install) with a snapshot of `state=snapshot` in it. */
+const appWithSnapshot = async (d: TestDaemon): Promise<string> => {
+  const app = await d.api<{ id: string; sandbox: { id: string } }>('POST', '/v1/apps', {
+    name: 'snapped',
+    preset: 'static',
+  });
+  assert.equal(app.status, 201, JSON.stringify(app.body));
+  const sb = app.body.sandbox.id;
+  await shell(d, sb, 'seq 1 3000 > numbers.txt; echo snapshot > state.txt');
+  const snap = await d.api<{ id: string }>('POST', `/v1/sandboxes/${sb}/snapshots`, { name: 's' });
+  assert.equal(snap.status, 201, JSON.stringify(snap.body));
+  // What a restore must replace, and what it must remove.
+  await shell(d, sb, 'echo changed > state.txt; rm numbers.txt; echo extra > extra.txt');
+  return JSON.stringify({ app: app.body.id, sandbox: sb, snapshot: snap.body.id });
+};
+const parse = (target: string) =>
+  JSON.parse(target) as { app: string; sandbox: string; snapshot: string };
+
+/** The app's files are the snapshot's: started if needed, then read. */
+const assertRestored = async (d: TestDaemon, sandbox: string): Promise<void> => {
+  const row = await d.api<{ status: string }>('GET', `/v1/sandboxes/${sandbox}`);
+  if (row.body.status !== 'running') {
+    assert.equal((await d.api('POST', `/v1/sandboxes/${sandbox}/start`, {})).status, 200);
+  }
+  const seen = await shell(d, sandbox, 'cat state.txt; wc -l < numbers.txt; ls');
+  assert.match(seen, /^snapshot\n3000\n/, seen);
+  assert.doesNotMatch(seen, /extra\.txt|\.pdk-/, 'nothing of the old tree or the restore left');
+};
+
+/** The live apps, and the live sandboxes. */
+const inventory = async (d: TestDaemon) => {
+  const apps = await d.api<{ items: { id: string }[] }>('GET', '/v1/apps?limit=100');
+  const sandboxes = await d.api<{ items: { id: string }[] }>('GET', '/v1/sandboxes?limit=100');
+  return {
+    apps: apps.body.items.map((a) => a.id),
+    sandboxes: sandboxes.body.items.map((s) => s.id),
+  };
+};
+
+/** A tar body sent slowly in 64 KiB pieces; `half` resolves once half of it has gone. */
+function slowTar(tar: Buffer): { body: ReadableStream<Uint8Array>; half: Promise<void> } {
+  let sent = 0;
+  let halfway!: () => void;
+  const half = new Promise<void>((resolve) => (halfway = resolve));
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (sent >= tar.length) return controller.close();
+      controller.enqueue(new Uint8Array(tar.subarray(sent, sent + 65536)));
+      sent += 65536;
+      if (sent >= tar.length / 2) halfway();
+    },
+  });
+  return { body, half };
+}
+const exportedTars = new Map<string, { half: Promise<void> }>();
 
 const CELLS: Cell[] = [
   { op: 'sandbox create', point: 'sandbox.create.driven', act: (d) => newSandbox(d) },
@@ -208,6 +272,135 @@ const CELLS: Cell[] = [
       assert.equal((await d.api('DELETE', `/v1/apps/${app}?purge=true`)).status, 204);
     },
   })),
+  {
+    op: 'app create, first dependency install',
+    point: OUTSIDE,
+    env: { PADDOCK_CACHE_DIR: FRESH_CACHE },
+    act: (d) => d.api('POST', '/v1/apps', { name: 'first', preset: 'node-express' }),
+    // npm ci is filling the dependency cache's temp dir.
+    underway: () =>
+      until(
+        async () => fs.readdirSync(FRESH_CACHE).some((n) => n.startsWith('.tmp-node-express')),
+        'the install began',
+      ),
+    check: async (d) => {
+      assert.deepEqual(await inventory(d), { apps: [], sandboxes: [] });
+      // A retry builds the cache; the dead build's temp dir is swept at once.
+      const again = await d.api<{ id: string }>('POST', '/v1/apps', {
+        name: 'first',
+        preset: 'node-express',
+      });
+      assert.equal(again.status, 201, JSON.stringify(again.body));
+      assert.deepEqual(
+        fs.readdirSync(FRESH_CACHE).filter((n) => n.startsWith('.tmp-')),
+        [],
+        'no temp dir of the killed build is left',
+      );
+    },
+  },
+  {
+    op: 'app create',
+    point: 'app.create.sandboxed',
+    act: (d) => d.api('POST', '/v1/apps', { name: 'cut', preset: 'static' }),
+    check: async (d) => {
+      // Never answered: removed whole, its sandbox with it.
+      assert.deepEqual(await inventory(d), { apps: [], sandboxes: [] });
+    },
+  },
+  {
+    op: 'app fork from a snapshot',
+    point: 'sandbox.create.filled',
+    prepare: appWithSnapshot,
+    act: (d, t) =>
+      d.api('POST', `/v1/apps/${parse(t).app}/fork`, { snapshot_id: parse(t).snapshot }),
+    check: async (d, t) => {
+      // Only the source is left: no half-filled fork, no sandbox of one.
+      const { app, sandbox } = parse(t);
+      assert.deepEqual(await inventory(d), { apps: [app], sandboxes: [sandbox] });
+    },
+  },
+  {
+    op: 'sandbox create from a snapshot',
+    point: 'sandbox.create.filled',
+    prepare: appWithSnapshot,
+    act: (d, t) => d.api('POST', '/v1/sandboxes', { from_snapshot: parse(t).snapshot }),
+    check: async (d, t) => {
+      // Never answered: the filled sandbox is removed, not left looking like a new one.
+      const { app, sandbox } = parse(t);
+      assert.deepEqual(await inventory(d), { apps: [app], sandboxes: [sandbox] });
+    },
+  },
+  ...['snapshot.restore.marked', 'snapshot.restore.written'].map((point) => ({
+    op: 'snapshot restore',
+    point,
+    prepare: appWithSnapshot,
+    act: (d: TestDaemon, t: string) =>
+      d.api('POST', `/v1/apps/${parse(t).app}/restore`, {
+        snapshot_id: parse(t).snapshot,
+        confirm: true,
+      }),
+    // The restart finishes the restore: the workspace is the snapshot's, not a mix.
+    check: (d: TestDaemon, t: string) => assertRestored(d, parse(t).sandbox),
+  })),
+  {
+    op: 'snapshot import, killed mid-body',
+    point: OUTSIDE,
+    prepare: async (d) => {
+      const id = await newSandbox(d);
+      await shell(d, id, 'head -c 1048576 /dev/urandom > noise.bin');
+      const snap = await d.api<{ id: string }>('POST', `/v1/sandboxes/${id}/snapshots`, {
+        name: 'source',
+      });
+      const res = await fetch(`${d.url}/v1/snapshots/${snap.body.id}/export`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      assert.equal(res.status, 200);
+      const tar = Buffer.from(await res.arrayBuffer());
+      const target = `${snap.body.id}\n${tar.toString('base64')}`;
+      return target;
+    },
+    act: (d, target) => {
+      const [source, tar64] = target.split('\n') as [string, string];
+      const slow = slowTar(Buffer.from(tar64, 'base64'));
+      exportedTars.set(source, slow);
+      return fetch(`${d.url}/v1/snapshots/import?name=imported`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-tar' },
+        body: slow.body,
+        duplex: 'half',
+      } as RequestInit);
+    },
+    underway: async (_d, target) => {
+      await until(async () => exportedTars.has(target.split('\n')[0]!), 'the import began');
+      await exportedTars.get(target.split('\n')[0]!)!.half;
+    },
+    check: async (d, target) => {
+      // No snapshot of the cut import, and the source still exports whole.
+      const db = new SQLite(path.join(d.dataDir, 'state', 'paddock.db'), { readonly: true });
+      const names = db.prepare('select name, status from snapshots').all();
+      db.close();
+      assert.deepEqual(names, [{ name: 'source', status: 'ready' }]);
+      const source = target.split('\n')[0]!;
+      const res = await fetch(`${d.url}/v1/snapshots/${source}/export`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      assert.equal(Buffer.from(await res.arrayBuffer()).toString('base64'), target.split('\n')[1]);
+    },
+  },
+  ...['settings.update.writing', 'settings.update.committed'].map((point) => ({
+    op: 'settings change (two keys)',
+    point,
+    act: (d: TestDaemon) =>
+      d.api('PATCH', '/v1/settings', { audit_retention_days: 33, idle_stop_seconds: 777 }),
+    check: async (d: TestDaemon) => {
+      // One transaction: both keys changed, or neither.
+      const s = await d.api<Record<string, unknown>>('GET', '/v1/settings');
+      const pair = [s.body.audit_retention_days, s.body.idle_stop_seconds];
+      const changed = point === 'settings.update.committed';
+      if (changed) assert.deepEqual(pair, [33, 777]);
+      else assert.ok(pair[0] !== 33 && pair[1] !== 777, JSON.stringify(s.body));
+    },
+  })),
 ];
 
 /** Rows in a state only a running operation may hold. */
@@ -250,6 +443,7 @@ describe('the crash matrix: SIGKILL at each named point, then a restart', () => 
   const dataDirs: string[] = [];
   after(async () => {
     for (const dir of dataDirs) await destroyEverything(dir);
+    fs.rmSync(FRESH_CACHE, { recursive: true, force: true });
   });
 
   for (const cell of CELLS) {
@@ -258,7 +452,7 @@ describe('the crash matrix: SIGKILL at each named point, then a restart', () => 
       dataDirs.push(dataDir);
       let target = '';
       if (cell.prepare) {
-        const d = await startDaemon({ dataDir, token: TOKEN });
+        const d = await startDaemon({ dataDir, token: TOKEN, env: cell.env ?? {} });
         target = await cell.prepare(d);
         await d.stop();
       }
@@ -266,7 +460,10 @@ describe('the crash matrix: SIGKILL at each named point, then a restart', () => 
       const armed = await startDaemon({
         dataDir,
         token: TOKEN,
-        env: cell.point === OUTSIDE ? {} : { PADDOCK_FAILPOINTS: `${cell.point}=kill` },
+        env: {
+          ...cell.env,
+          ...(cell.point === OUTSIDE ? {} : { PADDOCK_FAILPOINTS: `${cell.point}=kill` }),
+        },
       });
       const died = new Promise<NodeJS.Signals | null>((resolve) =>
         armed.proc.once('exit', (_code, signal) => resolve(signal)),
@@ -286,7 +483,7 @@ describe('the crash matrix: SIGKILL at each named point, then a restart', () => 
       if (signal === 'alive') armed.proc.kill('SIGKILL');
       assert.equal(signal, 'SIGKILL', `the daemon died at ${cell.point}`);
 
-      const d = await startDaemon({ dataDir, token: TOKEN });
+      const d = await startDaemon({ dataDir, token: TOKEN, env: cell.env ?? {} });
       try {
         assert.equal((await fetch(`${d.url}/readyz`)).status, 200);
         assert.deepEqual(stuckRows(dataDir), [], 'no row in a state it cannot leave');

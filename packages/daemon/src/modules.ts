@@ -144,6 +144,7 @@ export async function createModules(
     ...{ snapshots: snapshots.service, runtime: processes.runtime, config: appConfig.service },
     ...{ events, audit: audit.log, allowHost: egress.allowHost },
   });
+  await apps.recover();
   await imports.imports.recover();
   const git = createGit({
     ...core,

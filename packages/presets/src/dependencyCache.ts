@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -114,7 +115,8 @@ export class DependencyCache {
     // The root is a bind source that sandbox uids must traverse; a umask must not close it.
     if (await mkdir(this.root, { recursive: true })) await chmod(this.root, 0o755);
     await this.sweepStaleTemps();
-    const tmp = await mkdtemp(path.join(this.root, `${TEMP_PREFIX}${name}-`));
+    // Names its builder, so a restart can sweep what a killed build left at once.
+    const tmp = await mkdtemp(path.join(this.root, `${TEMP_PREFIX}${name}-${BUILDER}-`));
     this.log?.info({ preset: preset.name, dir: entry }, 'building the dependency cache');
     try {
       await writeFile(path.join(tmp, 'package.json'), inputs.packageJson);
@@ -154,14 +156,20 @@ export class DependencyCache {
     }
   }
 
-  /** Temp dirs of builds that died with their daemon; anything older than two timeouts. */
+  /**
+   * Temp dirs of builds that died with their daemon: at once when their builder was a process
+   * of this host that is gone; otherwise (another host sharing the root) once older than two
+   * timeouts.
+   */
   private async sweepStaleTemps(): Promise<void> {
     const cutoff = Date.now() - 2 * this.timeoutMs;
     for (const name of await readdir(this.root)) {
       if (!name.startsWith(TEMP_PREFIX)) continue;
       const dir = path.join(this.root, name);
       const info = await stat(dir).catch(() => undefined);
-      if (info && info.mtimeMs < cutoff) await rm(dir, { recursive: true, force: true });
+      if (info && (builderGone(name) || info.mtimeMs < cutoff)) {
+        await rm(dir, { recursive: true, force: true });
+      }
     }
   }
 
@@ -173,6 +181,21 @@ export class DependencyCache {
       lockfile: readFileSync(path.join(preset.templateDir, 'package-lock.json')),
       packageJson: readFileSync(path.join(preset.templateDir, 'package.json')),
     };
+  }
+}
+
+/** `<pid>@<host>` of this process, in the name of each temp dir it builds in. */
+const BUILDER = `${process.pid}@${hostname().replace(/[^A-Za-z0-9.]/g, '_')}`;
+
+/** A temp dir's builder was a process of this host that no longer runs. */
+function builderGone(name: string): boolean {
+  const m = /-(\d+)@([^@]+)-[^-]+$/.exec(name);
+  if (!m || `${m[1]}@${m[2]}` === BUILDER || m[2] !== BUILDER.split('@')[1]) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

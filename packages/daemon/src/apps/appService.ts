@@ -1,5 +1,6 @@
 import { PRESETS, getPreset, type PresetDefinition } from '@paddock/presets';
 import {
+  failpoint,
   PaddockError,
   type CheckpointPage,
   type CreateSandboxBody,
@@ -90,6 +91,7 @@ export class AppService {
       await this.o.apps.remove(app.id);
       throw err;
     }
+    failpoint('app.create.sandboxed');
     await this.o.events.append({
       owner,
       sandboxId: sandbox.id,

@@ -96,6 +96,16 @@ export class AppStore {
     return found(row, `app ${id}`);
   }
 
+  /** Live apps never given a sandbox: their create was cut short (one answers only after). */
+  async listUnlinked(): Promise<AppRow[]> {
+    return this.db
+      .selectFrom('apps')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .where('sandbox_id', 'is', null)
+      .execute();
+  }
+
   /** Live apps whose import never finished (the daemon stopped during one). */
   async listImporting(): Promise<AppRow[]> {
     return this.db

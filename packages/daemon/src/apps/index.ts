@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { AuditLog } from '../audit/auditLog.js';
 import { AppEvents } from '../events/appEvents.js';
 import type { EventLog } from '../events/eventLog.js';
@@ -6,10 +7,12 @@ import type { RouteInstaller } from '../http/routes.js';
 import type { PresetMounts } from '../presets/presetMounts.js';
 import type { RuntimeService, SandboxDetails } from '../processes/index.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
+import { SandboxStore } from '../sandboxes/sandboxStore.js';
 import type { SnapshotService } from '../snapshots/snapshotService.js';
 import type { TaskService } from '../tasks/taskService.js';
 import { appArchiveRoutes } from './appArchiveRoutes.js';
 import { AppCheckpoints, type CheckpointForkHistory } from './appCheckpoints.js';
+import { removeCutShortApps } from './appRecovery.js';
 import { appRoutes, type AppImporter } from './appRoutes.js';
 import { AppService } from './appService.js';
 import { appViewer } from './appView.js';
@@ -31,6 +34,7 @@ export function createApps(d: {
   tasks: TaskService;
   events: EventLog;
   audit: AuditLog;
+  log: FastifyBaseLogger;
   /** The provenance record, which follows code into a fork. */
   history: CheckpointForkHistory;
 }) {
@@ -57,5 +61,9 @@ export function createApps(d: {
   const acceptImports = (imports: AppImporter): void => {
     importer = imports;
   };
-  return { service, routes, exclusive, acceptImports, view: appViewer(service, d.details) };
+  /** At start: apps whose create a stop cut short are removed whole. */
+  const recover = () =>
+    removeCutShortApps({ ...d, apps: d.store, sandboxRows: new SandboxStore(d.db) });
+  const view = appViewer(service, d.details);
+  return { service, routes, exclusive, acceptImports, recover, view };
 }

@@ -114,6 +114,11 @@ export async function createSandboxes(d: {
     /** Reconciles with the driver: adopts what still runs, marks the rest stopped. */
     async reconcile() {
       d.log.info(await service.reconcile(), 'reconciled sandboxes with the driver');
+      // A create whose workspace was being filled never answered: half a fork is not kept.
+      for (const row of await store.listWriting('filling_since')) {
+        await service.delete(row.owner_id, row.id);
+        d.log.warn({ sandbox_id: row.id }, 'removed a sandbox whose create a stop cut short');
+      }
     },
     /** Once serving: sandboxes that kept running across a restart are told as booted again. */
     async serve() {

@@ -43,7 +43,7 @@ export interface SandboxServiceOptions {
   agentTimeoutMs?: number; // PADDOCK_AGENT_TIMEOUT_SECONDS, in ms (AgentClient's answer deadline)
 }
 
-/** Writes a new sandbox's first files (from a snapshot) before its runtime starts. */
+/** Writes a new sandbox's first files (a snapshot's, a checkpoint's) before it is answered. */
 export type SandboxFiller = (row: SandboxRow) => Promise<void>;
 
 /**
@@ -75,12 +75,10 @@ export class SandboxService {
     this.lifecycle.changed(id);
   }
 
-  /** At start: adopt sandboxes that still run, mark the rest stopped, destroy strays. */
   reconcile(): Promise<ReconcileResult> {
     return reconcileSandboxes(this.o);
   }
 
-  /** The admin-set ceiling for per-sandbox limits. */
   get maxLimits(): SandboxLimits {
     return { ...this.o.maxLimits };
   }
@@ -135,13 +133,15 @@ export class SandboxService {
         metadata: body.metadata ?? {},
         ...(options.app ? { app: options.app } : {}),
         ...(options.preset ? { preset: options.preset } : {}),
+        filling: options.prepare !== undefined,
       });
       await data.bind(row.id);
       failpoint('sandbox.create.recorded');
       admitted.release(); // its row counts it from here
       if (options.prepare) {
         await options.prepare(row);
-        row = await this.o.store.update(row.id, { seeded_at: new Date().toISOString() });
+        failpoint('sandbox.create.filled');
+        row = await this.o.store.markFilled(row.id);
       }
     } catch (err) {
       admitted.release();

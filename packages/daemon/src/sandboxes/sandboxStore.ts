@@ -52,6 +52,8 @@ export class SandboxStore {
     app?: { id: string; preset: string | null };
     /** A sandbox of no app that runs a preset's runtime (a userspace service app). */
     preset?: string;
+    /** Its workspace is filled before the create answers (see `filling_since`). */
+    filling?: boolean;
   }): Promise<SandboxRow> {
     const now = new Date().toISOString();
     const row: SandboxRow = {
@@ -75,6 +77,8 @@ export class SandboxStore {
       seeded_at: null,
       web_port: null,
       preview_epoch: 1,
+      filling_since: input.filling === true ? now : null,
+      restoring_snapshot_id: null,
     };
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('sandboxes').values(row).execute();
@@ -101,6 +105,15 @@ export class SandboxStore {
   /** Every sandbox that is not deleted, for reconciliation with the driver at start. */
   async listLive(): Promise<SandboxRow[]> {
     return this.db.selectFrom('sandboxes').selectAll().where('status', '!=', 'deleted').execute();
+  }
+
+  async listLiveForApp(appId: string): Promise<SandboxRow[]> {
+    return this.db
+      .selectFrom('sandboxes')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('status', '!=', 'deleted')
+      .execute();
   }
 
   /** Running sandboxes with what idle stop needs to decide. */
@@ -170,6 +183,21 @@ export class SandboxStore {
       .limit(q.limit + 1)
       .execute();
     return pageOf(rows, q.limit);
+  }
+
+  /** A new sandbox's workspace is filled: it counts as seeded (no template lands on it). */
+  markFilled(id: string): Promise<SandboxRow> {
+    return this.update(id, { seeded_at: new Date().toISOString(), filling_since: null });
+  }
+
+  /** Live rows with a workspace write in progress (see `filling_since`, `restoring_snapshot_id`). */
+  async listWriting(kind: 'filling_since' | 'restoring_snapshot_id'): Promise<SandboxRow[]> {
+    return this.db
+      .selectFrom('sandboxes')
+      .selectAll()
+      .where('status', '!=', 'deleted')
+      .where(kind, 'is not', null)
+      .execute();
   }
 
   async update(

@@ -1,4 +1,5 @@
 import {
+  failpoint,
   DEFAULT_SETTINGS,
   type PatchSettingsBody,
   type Settings,
@@ -56,8 +57,10 @@ export class SettingsStore {
           .values({ key, value_json, updated_at: now })
           .onConflict((oc) => oc.column('key').doUpdateSet({ value_json, updated_at: now }))
           .execute();
+        failpoint('settings.update.writing');
       }
     });
+    failpoint('settings.update.committed');
     this.current = { ...this.current, ...Object.fromEntries(entries) };
     for (const [key] of entries) this.stored.add(key);
     return this.get();

@@ -6,6 +6,7 @@ import type { EventLog } from '../events/eventLog.js';
 import type { OwnerQuotas } from '../quotas/index.js';
 import type { RouteInstaller } from '../http/routes.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
+import { SandboxStore } from '../sandboxes/sandboxStore.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
 import type { Db } from '../store/database.js';
 import type { SnapshotHistory } from './snapshotHistory.js';
@@ -33,6 +34,7 @@ export async function createSnapshots(d: {
   const service = new SnapshotService({
     ...d,
     rows: new SnapshotStore(d.db),
+    sandboxRows: new SandboxStore(d.db),
     content: new ContentStore(path.join(d.dataDir, 'snapshots')),
     log: d.log.child({ component: 'snapshots' }),
     storageLimitBytes: (owner) => d.quotas.limitFor(owner, 'snapshot_storage_mb') * 1024 * 1024,

@@ -1,8 +1,9 @@
-import { PaddockError, type SandboxDriver } from '@paddock/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import { failpoint, PaddockError, type SandboxDriver } from '@paddock/shared';
 import { manifestObjects, restoreWorkspace, type ContentStore } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
 import type { SandboxFiller } from '../sandboxes/sandboxService.js';
-import type { SandboxRow } from '../sandboxes/sandboxStore.js';
+import type { SandboxRow, SandboxStore } from '../sandboxes/sandboxStore.js';
 import type { Slots } from './slots.js';
 import type { SnapshotHistory } from './snapshotHistory.js';
 import { assertQuiesced, excludedNamesFor, manifestOf } from './snapshotWorkspace.js';
@@ -10,6 +11,9 @@ import type { SnapshotRow, SnapshotStore } from './snapshotStore.js';
 
 export interface SnapshotRestoreOptions {
   rows: SnapshotStore;
+  /** Where a restore in progress is recorded, so a restart can finish it. */
+  sandboxRows: SandboxStore;
+  log: FastifyBaseLogger;
   content: ContentStore;
   driver: SandboxDriver;
   events: EventLog;
@@ -29,7 +33,58 @@ export class SnapshotRestore {
     sandbox: SandboxRow,
     snapshot: SnapshotRow,
   ): Promise<{ files: number; bytes: number }> {
-    return this.write(sandbox, snapshot, 'restore');
+    // Recorded first: a crash part-way leaves a mix of two trees, which the restart completes.
+    await this.o.sandboxRows.update(sandbox.id, { restoring_snapshot_id: snapshot.id });
+    failpoint('snapshot.restore.marked');
+    try {
+      const restored = await this.write(sandbox, snapshot, 'restore');
+      failpoint('snapshot.restore.written');
+      return restored;
+    } finally {
+      // A restore that failed was answered with its error; only a crash leaves the mark.
+      await this.o.sandboxRows.update(sandbox.id, { restoring_snapshot_id: null });
+    }
+  }
+
+  /**
+   * At start, before anything runs: restores the daemon stopped in the middle of are finished
+   * (writing a snapshot is idempotent). Their sandboxes are stopped (a restore runs on a stopped
+   * sandbox) and stay so. One whose snapshot is gone is failed, saying its files are mixed.
+   */
+  async resume(): Promise<number> {
+    let resumed = 0;
+    for (const sandbox of await this.o.sandboxRows.listWriting('restoring_snapshot_id')) {
+      const id = sandbox.restoring_snapshot_id!;
+      const snapshot = await this.o.rows.get(sandbox.owner_id, id);
+      try {
+        if (snapshot?.status !== 'ready') throw new PaddockError('not_found', `no snapshot ${id}`);
+        const restored = await this.restoreInto(sandbox, snapshot);
+        await this.o.events.append({
+          owner: sandbox.owner_id,
+          sandboxId: sandbox.id,
+          type: 'snapshot.restored',
+          message: `Workspace restored from snapshot "${snapshot.name}" (finished after a restart)`,
+          payload: {
+            ...(sandbox.app_id ? { app_id: sandbox.app_id } : {}),
+            snapshot_id: id,
+            files: restored.files,
+            resumed: true,
+          },
+        });
+        resumed++;
+      } catch (err) {
+        this.o.log.error(
+          { err, sandbox_id: sandbox.id, snapshot_id: id },
+          'finishing a cut-short restore failed',
+        );
+        await this.o.sandboxRows.update(sandbox.id, {
+          status: 'failed',
+          status_reason: `a restore of snapshot ${id} was cut short and could not be finished; the workspace may be partly restored`,
+          restoring_snapshot_id: null,
+        });
+      }
+    }
+    return resumed;
   }
 
   /** The snapshot's history joins the workspace's, then its files replace the workspace's. */

@@ -4,7 +4,7 @@ import { PaddockError, type SandboxDriver } from '@paddock/shared';
 import type { ContentStore, ImportOptions, SnapshotManifest } from '@paddock/snapshots';
 import type { EventLog } from '../events/eventLog.js';
 import type { SandboxFiller, SandboxService } from '../sandboxes/sandboxService.js';
-import type { SandboxRow } from '../sandboxes/sandboxStore.js';
+import type { SandboxRow, SandboxStore } from '../sandboxes/sandboxStore.js';
 import { Slots } from './slots.js';
 import { SnapshotArchives } from './snapshotArchives.js';
 import { SnapshotCapture } from './snapshotCapture.js';
@@ -22,6 +22,7 @@ export interface SnapshotServiceOptions {
   content: ContentStore;
   driver: SandboxDriver;
   sandboxes: SandboxService;
+  sandboxRows: SandboxStore;
   events: EventLog;
   log: FastifyBaseLogger;
   /** The provenance record, copied along with the code. */
@@ -75,6 +76,13 @@ export class SnapshotService {
   async reconcile(): Promise<void> {
     const { failed: lost } = await this.durability.recover();
     if (lost > 0) this.o.log.error({ lost }, 'snapshots whose content did not survive were failed');
+    const resumed = await this.restores.resume();
+    if (resumed > 0) this.o.log.warn({ resumed }, 'finished restores the daemon stopped during');
+    for (const id of await this.o.rows.unfinishedImports()) {
+      // Like a refused archive: its client got no answer, and it leaves no snapshot behind.
+      await this.o.rows.remove(id);
+      await this.o.history.forget(id);
+    }
     const failed = await this.o.rows.failUnfinished('the daemon stopped during the capture');
     if (failed > 0) this.o.log.warn({ failed }, 'marked interrupted snapshot captures failed');
     if (this.o.content.untrustedPacks.length > 0) {

@@ -193,6 +193,17 @@ export class SnapshotStore {
   }
 
   /** At start: captures the daemon was in the middle of can never finish. */
+  /** Imports the daemon stopped in the middle of: never answered, so removed (not failed). */
+  async unfinishedImports(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('snapshots')
+      .select('id')
+      .where('status', '=', 'capturing')
+      .where('source', '=', 'import')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   async failUnfinished(reason: string): Promise<number> {
     const result = await this.db
       .updateTable('snapshots')

@@ -489,6 +489,14 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0025_sandbox_workspace_writes': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Writes into a workspace that must not be left half-done by a crash: a create that fills
+      // the workspace (rolled back at start) and a snapshot restore (rolled forward at start).
+      await db.schema.alterTable('sandboxes').addColumn('filling_since', 'text').execute();
+      await db.schema.alterTable('sandboxes').addColumn('restoring_snapshot_id', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

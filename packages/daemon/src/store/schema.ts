@@ -270,6 +270,13 @@ export interface SandboxesTable {
   web_port: number | null;
   /** Bumped at every start and rotation; preview tokens of an older epoch are refused. */
   preview_epoch: number;
+  /**
+   * Set while a new sandbox's workspace is filled (from a snapshot or a checkpoint), before its
+   * create answers: a row that still has it at start was cut short, and is removed.
+   */
+  filling_since: string | null;
+  /** Set while a snapshot is written over the workspace: a restart finishes the restore. */
+  restoring_snapshot_id: string | null;
 }
 
 export interface SandboxMetadataTable {
