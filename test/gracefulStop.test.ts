@@ -6,9 +6,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { Paddock, PaddockError } from '@paddock/sdk';
 import { SseParser, type ExecResult } from '@paddock/shared';
 import { destroyEverything, readSse, startDaemon, tempDataDir } from './harness.js';
 import { TestTerminal } from './ptyClient.js';
+
+/** What a stream or a call ended with: the PaddockError's code and close details, or a value. */
+async function outcome(p: Promise<unknown>): Promise<{ code: string; details?: unknown }> {
+  try {
+    await p;
+    return { code: 'resolved' };
+  } catch (err) {
+    assert.ok(err instanceof PaddockError, `not a PaddockError: ${String(err)}`);
+    return { code: err.code, details: err.details };
+  }
+}
 
 describe('a daemon stopping', () => {
   const dataDir = tempDataDir();
@@ -42,6 +54,12 @@ describe('a daemon stopping', () => {
       assert.equal(watch.status, 200);
       const watchFrames = watch.text().then((text) => new SseParser().push(text));
       const term = await TestTerminal.open(d.url, sb, { token: d.token });
+      // The same through the SDK: its errors carry the code.
+      const pd = new Paddock({ url: d.url, token: d.token });
+      const sdkSandbox = pd.sandboxes.connect(sb);
+      const sdkExec = outcome(sdkSandbox.exec('sleep 600'));
+      const sdkTerm = await sdkSandbox.pty.open();
+      const sdkTermEnd = outcome(sdkTerm.exited);
       // A short command, answered whole although the stop comes while it runs.
       const short = d.api<ExecResult>('POST', `/v1/sandboxes/${sb}/exec`, {
         command: 'sleep 1; echo finished',
@@ -75,6 +93,11 @@ describe('a daemon stopping', () => {
       assert.equal(said?.type, 'error');
       assert.equal(said?.code, 'daemon_stopping');
 
+      assert.deepEqual(await sdkExec, { code: 'daemon_stopping', details: undefined });
+      assert.deepEqual(await sdkTermEnd, {
+        code: 'daemon_stopping',
+        details: { close: { code: 1001, reason: 'daemon_stopping' } },
+      });
       assert.equal(await exited, 0);
 
       // The sandbox ran on; the next start adopts it, and nothing was made meanwhile.
