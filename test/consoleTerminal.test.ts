@@ -36,7 +36,8 @@ describe('the console opens terminals in an app’s sandbox', () => {
   const pageErrors: string[] = [];
 
   before(async () => {
-    d = await startDaemon({ dataDir });
+    // A short drain: the last test stops the daemon with a terminal open.
+    d = await startDaemon({ dataDir, env: { PADDOCK_DRAIN_SECONDS: '1' } });
     browser = await launchConsoleChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addInitScript({ content: RECORD_VIOLATIONS });
@@ -178,5 +179,16 @@ describe('the console opens terminals in an app’s sandbox', () => {
     await assertAccessible(page, 'the terminal section on a phone');
     assert.deepEqual(await violations(), []);
     assert.deepEqual(pageErrors, []);
+  });
+
+  // Last: it stops the suite's daemon.
+  it('says paddockd is stopping when the daemon ends the terminal', async () => {
+    const stopped = d.stop();
+    const failed = page.locator('[data-testid="terminal"]:not([hidden])[data-state="failed"]');
+    await failed.waitFor({ timeout: 30_000 });
+    const notice = await failed.getByTestId('terminal-error').innerText();
+    assert.match(notice, /paddockd is stopping; reconnect when it is back/);
+    assert.match(notice, /daemon_stopping/);
+    assert.equal(await stopped, 0);
   });
 });

@@ -29,7 +29,7 @@ const change = (line: string) => (f: FileWatchFrame) =>
   'type' in f.data && `${f.data.type} ${f.data.kind} ${f.data.path}` === line;
 
 describe('file watch API', () => {
-  const d = suiteDaemon();
+  const d = suiteDaemon({ env: { PADDOCK_DRAIN_SECONDS: '1' } });
   let id: string;
 
   const auth = (token = d.token) => ({ authorization: `Bearer ${token}` });
@@ -307,7 +307,10 @@ describe('file watch API', () => {
     await w.ended;
     assert.deepEqual(w.frames.at(-1), {
       event: 'error',
-      data: { code: 'sandbox_unavailable', message: 'the daemon is stopping' },
+      data: {
+        code: 'daemon_stopping',
+        message: 'the daemon is stopping: the file watch was ended; reconnect once it is back',
+      },
     });
   });
 });

@@ -101,6 +101,11 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
       server: apiUpgrades as unknown as http.Server,
       maxPayload: PTY_LIMITS.messageBytes,
     },
+    // Open terminals are not closed as the drain starts (the plugin's default): like every
+    // stream, they end at its deadline, with 1001 and a reason (sandboxes/ptyRoutes.ts).
+    preClose: async function (this: FastifyInstance) {
+      this.websocketServer.close();
+    },
   });
   app.addHook('onRequest', async (request) => {
     if (request.ws && request.routeOptions.config.websocket !== true) {

@@ -1,7 +1,7 @@
 import type { ExecResult, ExecStreamFrame } from '@paddock/shared';
 import { ROUTES } from './routeTable.js';
 import { PaddockError } from './errors.js';
-import { eventFrames, streamError } from './eventStream.js';
+import { eventFrames } from './eventStream.js';
 import type { Transport } from './transport.js';
 
 export interface ExecOptions {
@@ -64,8 +64,7 @@ export async function runExec(
         break;
       case 'exit':
         return { ...frame.data, stdout: stdout.join(''), stderr: stderr.join('') };
-      case 'error':
-        throw streamError(frame.data);
+      // An `error` frame is thrown by eventFrames as its PaddockError.
     }
   }
   throw new PaddockError('stream_error', 'the exec stream ended before the command exited');

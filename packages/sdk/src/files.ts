@@ -119,8 +119,9 @@ export class Files {
 
   /**
    * Follows changes under a directory: `ready` once watching, then `created`, `changed`,
-   * `removed`, and `overflow` when changes came too fast to list one by one. Stop with the
-   * signal, or by breaking out of the loop.
+   * `removed`, and `overflow` when changes came too fast to list one by one, and a last `error`
+   * {code, message} when the watch ends on its own (`daemon_stopping`: the daemon is stopping).
+   * Stop with the signal, or by breaking out of the loop.
    */
   async *watch(
     path = '.',
@@ -138,7 +139,7 @@ export class Files {
       accept: 'text/event-stream',
       signal: options.signal,
     });
-    yield* eventFrames<FileWatchFrame>(res, options.signal);
+    yield* eventFrames<FileWatchFrame>(res, options.signal, { errorFrames: 'yield' });
   }
 
   /** A directory of the workspace as a tar stream. */

@@ -10,7 +10,7 @@ export {
 export { Commands, CommandHandle, type CommandRecord, type StartOptions } from './commands.js';
 export type { Command, ExecOptions } from './exec.js';
 export { Files } from './files.js';
-export { PtySession, type PtyOptions, type PtyExit } from './pty.js';
+export { PtySession, type PtyOptions, type PtyExit, type PtyClose } from './pty.js';
 export { App, Apps, type AppInfo, type CreateAppOptions } from './apps.js';
 export { AppConfig, type ConfigEntry, type ConfigInput, type ConfigChange } from './appConfig.js';
 export { Egress, type EgressPolicy, type EgressLists } from './egress.js';

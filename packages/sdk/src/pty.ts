@@ -26,7 +26,7 @@ interface Socket {
   close(code?: number): void;
   addEventListener(
     type: string,
-    listener: (event: { data?: unknown; code?: number }) => void,
+    listener: (event: { data?: unknown; code?: number; reason?: string }) => void,
   ): void;
 }
 type SocketClass = new (url: string, options: { headers: Record<string, string> }) => Socket;
@@ -59,9 +59,19 @@ async function socketClass(): Promise<SocketClass> {
   return runtime.WebSocket as SocketClass;
 }
 
+/** How the terminal's WebSocket closed; 1001 with `daemon_stopping`: the daemon is stopping. */
+export interface PtyClose {
+  code: number | null;
+  reason: string;
+}
+
 /** An interactive terminal in a sandbox: bytes in and out, resize, signals, its exit. */
 export class PtySession {
-  /** Resolves when the shell has exited (or the terminal was lost: then it rejects). */
+  /**
+   * Resolves when the shell has exited. When the terminal was lost it rejects with a
+   * PaddockError: the daemon's reason (`sandbox_not_running`, `daemon_stopping`, …) as its
+   * code, and `details.close` the WebSocket's close code and reason.
+   */
   readonly exited: Promise<PtyExit>;
   private readonly encoder = new TextEncoder();
 
@@ -70,24 +80,27 @@ export class PtySession {
     onData: ((data: Uint8Array) => void) | undefined,
   ) {
     let exit: PtyExit | null = null;
-    let failure: PaddockError | null = null;
+    let failure: { code: string; message: string } | null = null;
     this.exited = new Promise<PtyExit>((resolve, reject) => {
       socket.addEventListener('message', (event) => {
         const data = event.data;
         if (typeof data === 'string') {
           const msg = JSON.parse(data) as PtyOutput;
           if (msg.type === 'exit') exit = { code: msg.code, signal: msg.signal };
-          else failure = new PaddockError(msg.code, msg.message);
+          else failure = msg;
         } else {
           onData?.(new Uint8Array(data as ArrayBuffer));
         }
       });
-      socket.addEventListener('close', () => {
-        if (exit) resolve(exit);
-        else
-          reject(
-            failure ?? new PaddockError('stream_error', 'the terminal closed without an exit'),
-          );
+      socket.addEventListener('close', (event) => {
+        if (exit) return resolve(exit);
+        const close: PtyClose = { code: event.code ?? null, reason: event.reason ?? '' };
+        // Without an error message first, the close's reason (the daemon sends a code) says why.
+        const why = failure ?? {
+          code: /^[a-z_]+$/.test(close.reason) ? close.reason : 'stream_error',
+          message: `the terminal closed without an exit (${close.code ?? 'no code'})`,
+        };
+        reject(new PaddockError(why.code, why.message, 0, { close }));
       });
     });
     // Nobody may be waiting on `exited` yet; an unobserved rejection must not end the process.

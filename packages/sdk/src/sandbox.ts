@@ -193,7 +193,10 @@ export class Sandbox {
     });
   }
 
-  /** Follows a process's log: the current tail, then output as it happens (`output` {text}). */
+  /**
+   * Follows a process's log: the current tail, then output as it happens (`output` {text}).
+   * A daemon that stops ends it with a PaddockError `daemon_stopping`.
+   */
   async *followLogs(name: string, options: Signal & { tail?: number } = {}) {
     const res = await this.transport.send(ROUTES.processes.logs, {
       params: { id: this.id, name },

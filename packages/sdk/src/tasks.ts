@@ -85,7 +85,8 @@ export class TaskHandle {
 
   /**
    * The task's events in order: `log` {text} (the first is the log so far), `status` {status},
-   * and a last `result` (the finished task), after which the iteration ends.
+   * and a last `result` (the finished task), after which the iteration ends. A daemon that
+   * stops first ends it with a PaddockError `daemon_stopping` (the task goes on).
    */
   async *events(options: Signal = {}): AsyncGenerator<TaskStreamFrame> {
     const res = await this.transport.send(ROUTES.tasks.stream, {

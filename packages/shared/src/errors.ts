@@ -252,6 +252,11 @@ export const ERROR_CODES = {
     description:
       'The daemon holds as many client connections as its open-file limit allows; the connection is closed after this answer. Retry shortly.',
   },
+  daemon_stopping: {
+    status: 503,
+    description:
+      'The daemon is stopping (SIGTERM) and its drain deadline passed: a stream or terminal still open was ended with this code (a final `error` event, or WebSocket close 1001). Reconnect once it is back.',
+  },
   agent_error: {
     status: 502,
     description:

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import type { EventPage, PaddockEvent } from '@paddock/shared';
+import { isDaemonStopping } from '../lib/daemonStopping.js';
 import { apiPath, requestJson } from './client.js';
 import { queryKeys } from './queryKeys.js';
 
@@ -27,7 +28,8 @@ export function useAppEvents(appId: string, type: string) {
   });
 }
 
-export type EventStreamState = 'connecting' | 'live' | 'closed';
+/** `stopping`: paddockd ended the stream as it stops; the browser reconnects when it is back. */
+export type EventStreamState = 'connecting' | 'live' | 'closed' | 'stopping';
 
 /**
  * Follows the app's events as they happen (SSE). New ones are kept here, newest first; the
@@ -46,14 +48,18 @@ export function useAppEventStream(appId: string, type: string) {
     setEvents([]);
     setState('connecting');
     let opened = false;
+    let stopping = false;
     source.addEventListener('open', () => {
+      stopping = false;
       setState('live');
       if (opened) void client.invalidateQueries({ queryKey: queryKeys.appEvents(appId, type) });
       opened = true;
     });
-    source.addEventListener('error', () => {
+    source.addEventListener('error', (event) => {
+      stopping ||= isDaemonStopping(event);
       // The browser retries by itself unless the answer was not a stream (404, 401).
-      setState(source.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
+      if (source.readyState === EventSource.CLOSED) setState('closed');
+      else setState(stopping ? 'stopping' : 'connecting');
     });
     source.addEventListener('event', (message: MessageEvent<unknown>) => {
       const event = parseEvent(message.data);

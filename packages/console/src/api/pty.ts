@@ -3,6 +3,7 @@
 // Same origin, so the session cookie and the console's Origin go with the handshake.
 import type { PtyOutput, PtySignal } from '@paddock/shared/browser';
 import { PTY_LIMITS } from '@paddock/shared/browser';
+import { DAEMON_STOPPING, DAEMON_STOPPING_TEXT } from '../lib/daemonStopping.js';
 import { ApiError, apiPath, requestEmpty } from './client.js';
 
 export interface PtyHandlers {
@@ -47,6 +48,10 @@ async function whyRefused(sandboxId: string): Promise<ApiError> {
   return new ApiError(0, 'network', 'The terminal could not connect to paddockd. Try again.');
 }
 
+function stoppingError(): ApiError {
+  return new ApiError(0, DAEMON_STOPPING, DAEMON_STOPPING_TEXT);
+}
+
 export class PtyConnection {
   private readonly ws: WebSocket;
   private readonly encoder = new TextEncoder();
@@ -72,6 +77,7 @@ export class PtyConnection {
       const msg = JSON.parse(event.data) as PtyOutput;
       this.ended = true;
       if (msg.type === 'exit') this.on.exit(msg.code, msg.signal);
+      else if (msg.code === DAEMON_STOPPING) this.on.error(stoppingError());
       else this.on.error(new ApiError(0, msg.code, msg.message));
     };
     this.ws.onclose = (event) => {
@@ -79,6 +85,11 @@ export class PtyConnection {
       this.ended = true;
       if (!this.opened) {
         void whyRefused(this.sandboxId).then((e) => this.on.error(e));
+        return;
+      }
+      // 1001, "going away": paddockd is stopping (its message may not have come first).
+      if (event.code === 1001) {
+        this.on.error(stoppingError());
         return;
       }
       this.on.error(

@@ -1,5 +1,6 @@
 import { useId, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useLogStream } from '../hooks/useLogStream.js';
+import { DAEMON_STOPPING_TEXT } from '../lib/daemonStopping.js';
 import '../styles/logs.css';
 
 interface LogViewerProps {
@@ -10,7 +11,12 @@ interface LogViewerProps {
 /** How close to the bottom (px) still counts as "following" the output. */
 const FOLLOW_SLACK_PX = 24;
 
-const STATE_LABEL = { connecting: 'connecting…', live: 'live', closed: 'disconnected' } as const;
+const STATE_LABEL = {
+  connecting: 'connecting…',
+  live: 'live',
+  closed: 'disconnected',
+  stopping: DAEMON_STOPPING_TEXT,
+} as const;
 
 /**
  * Live output of one process. Follows new output while "Follow" is on (scrolling up turns it

@@ -10,6 +10,7 @@ import {
   TASK_STATUS_LABEL,
   TASK_STATUS_TONE,
 } from '../lib/taskStatus.js';
+import { DAEMON_STOPPING_TEXT } from '../lib/daemonStopping.js';
 import { fullTime, timeAgo } from '../lib/time.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { RestoreTaskAction } from './RestoreTaskAction.js';
@@ -29,6 +30,7 @@ interface TaskRunProps {
 const STREAM_NOTE: Partial<Record<TaskStreamState, string>> = {
   connecting: 'Connecting to the task’s output…',
   reconnecting: 'The connection to the task’s output broke; reconnecting…',
+  stopping: `${DAEMON_STOPPING_TEXT} The task goes on.`,
 };
 
 /** One task: what it was asked, its live output, cancel, and once it ends its verdict and diff. */

@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { EgressDenial } from '@paddock/shared';
+import { isDaemonStopping } from '../lib/daemonStopping.js';
 
-export type DenialFeedState = 'connecting' | 'live' | 'closed';
+/** `stopping`: paddockd ended the feed as it stops; the browser reconnects when it is back. */
+export type DenialFeedState = 'connecting' | 'live' | 'closed' | 'stopping';
 
 /** How many refusals the page keeps (the daemon keeps as many per sandbox). */
 export const DENIALS_SHOWN = 200;
@@ -40,6 +42,7 @@ export function useDenialFeed(url: string | null): DenialFeed {
   useEffect(() => {
     if (url === null) return;
     const source = new EventSource(url, { withCredentials: true });
+    let stopping = false;
 
     function onDenial(event: MessageEvent<unknown>): void {
       const denial = parseDenial(event);
@@ -52,12 +55,15 @@ export function useDenialFeed(url: string | null): DenialFeed {
     }
 
     function onOpen(): void {
+      stopping = false;
       setState('live');
     }
 
-    function onError(): void {
+    function onError(event: Event): void {
+      stopping ||= isDaemonStopping(event);
       // The browser retries by itself unless the answer was not a stream (404, 409).
-      setState(source.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
+      if (source.readyState === EventSource.CLOSED) setState('closed');
+      else setState(stopping ? 'stopping' : 'connecting');
     }
 
     setState('connecting');

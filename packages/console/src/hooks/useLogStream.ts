@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
+import { isDaemonStopping } from '../lib/daemonStopping.js';
 import { TailBuffer } from '../lib/tailBuffer.js';
 
-export type LogStreamState = 'connecting' | 'live' | 'closed';
+/** `stopping`: paddockd ended the stream as it stops; the browser reconnects when it is back. */
+export type LogStreamState = 'connecting' | 'live' | 'closed' | 'stopping';
 
 export interface LogStream {
   text: string;
@@ -37,6 +39,7 @@ export function useLogStream(url: string): LogStream {
   useEffect(() => {
     const source = new EventSource(url, { withCredentials: true });
     let expectTail = true;
+    let stopping = false;
     const buffer = new TailBuffer((shown, dropped) => {
       setText(shown);
       setTrimmed(dropped);
@@ -51,12 +54,15 @@ export function useLogStream(url: string): LogStream {
 
     function onOpen(): void {
       expectTail = true;
+      stopping = false;
       setState('live');
     }
 
-    function onError(): void {
+    function onError(event: Event): void {
+      stopping ||= isDaemonStopping(event);
       // The browser retries by itself unless the answer was not a stream (e.g. 404, 409).
-      setState(source.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
+      if (source.readyState === EventSource.CLOSED) setState('closed');
+      else setState(stopping ? 'stopping' : 'connecting');
     }
 
     setState('connecting');

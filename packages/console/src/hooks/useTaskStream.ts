@@ -5,14 +5,17 @@ import { SseParser } from '@paddock/shared/browser';
 import { ApiError, isUnauthorized, requestBytes } from '../api/client.js';
 import { queryKeys } from '../api/queryKeys.js';
 import { taskStreamUrl } from '../api/tasks.js';
+import { DAEMON_STOPPING } from '../lib/daemonStopping.js';
 import { TailBuffer } from '../lib/tailBuffer.js';
 
 /**
  * `connecting`: the first request is out; `live`: frames arrive; `reconnecting`: the stream
- * broke before the task's end and is being asked for again; `ended`: the result came;
- * `failed`: it could not be followed (see `error`).
+ * broke before the task's end and is being asked for again; `stopping`: the same, because
+ * paddockd ended it as it stops; `ended`: the result came; `failed`: it could not be followed
+ * (see `error`).
  */
-export type TaskStreamState = 'connecting' | 'live' | 'reconnecting' | 'ended' | 'failed';
+export type TaskStreamState =
+  'connecting' | 'live' | 'reconnecting' | 'stopping' | 'ended' | 'failed';
 
 export interface TaskStream {
   /** The log so far (its last ~200 KB). */
@@ -29,7 +32,9 @@ export interface TaskStream {
 
 /** A broken stream is asked for again after 1, 2, 4 … up to 15 s, this many times in a row. */
 const RECONNECTS_MAX = 8;
-const TASK_FRAMES = new Set(['log', 'status', 'result']);
+const TASK_FRAMES = new Set(['log', 'status', 'result', 'error']);
+/** The stream's last frame when paddockd ends it (`daemon_stopping` as it stops). */
+type StreamError = { event: 'error'; data: { code: string; message: string } };
 
 function backoffMs(attempt: number): number {
   return Math.min(15_000, 1000 * 2 ** (attempt - 1));
@@ -84,9 +89,12 @@ export function useTaskStream(taskId: string, sandboxId: string, appId: string):
       void client.invalidateQueries({ queryKey: queryKeys.app(appId) });
     }
 
+    /** Set by paddockd's closing event, until a connection is live again. */
+    let daemonStopping = false;
+
     /** One connection; true once the task's result came. */
     async function follow(first: boolean): Promise<boolean> {
-      setState(first ? 'connecting' : 'reconnecting');
+      setState(first ? 'connecting' : daemonStopping ? 'stopping' : 'reconnecting');
       const response = await requestBytes('GET', taskStreamUrl(taskId), {
         signal,
         headers: { accept: 'text/event-stream' },
@@ -94,7 +102,10 @@ export function useTaskStream(taskId: string, sandboxId: string, appId: string):
       if (!response.body) throw new ApiError(0, 'bad_response', 'paddockd sent no stream');
       setState('live');
       setError(null);
-      const parser = new SseParser<TaskStreamFrame>((event) => TASK_FRAMES.has(event));
+      daemonStopping = false;
+      const parser = new SseParser<TaskStreamFrame | StreamError>((event) =>
+        TASK_FRAMES.has(event),
+      );
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       // The first log frame of a connection is the whole log so far.
       let backlog = true;
@@ -108,6 +119,9 @@ export function useTaskStream(taskId: string, sandboxId: string, appId: string):
               backlog = false;
             } else if (frame.event === 'status') {
               setStatus(frame.data.status);
+            } else if (frame.event === 'error') {
+              daemonStopping = frame.data.code === DAEMON_STOPPING;
+              return false;
             } else {
               ended(frame.data);
               return true;
@@ -142,7 +156,7 @@ export function useTaskStream(taskId: string, sandboxId: string, appId: string):
           setState('failed');
           return;
         }
-        setState('reconnecting');
+        setState(daemonStopping ? 'stopping' : 'reconnecting');
         await sleep(backoffMs(failures), signal);
         if (signal.aborted) return;
       }

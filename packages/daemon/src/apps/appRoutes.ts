@@ -3,7 +3,7 @@ import { AppRoutes, type CreateAppBody, encodeSseFrame, PaddockError } from '@pa
 import type { AppEvents } from '../events/appEvents.js';
 import type { EventView } from '../events/eventLog.js';
 import { clientGone } from '../http/disconnect.js';
-import { openEventStream, startHeartbeat, wantsStream } from '../http/eventStream.js';
+import { endOnStop, openEventStream, startHeartbeat, wantsStream } from '../http/eventStream.js';
 import { actorOf, requirePrincipal } from '../http/principal.js';
 import type { SandboxDetails } from '../processes/sandboxDetails.js';
 import { snapshotView } from '../snapshots/snapshotStore.js';
@@ -232,6 +232,7 @@ export const appRoutes: FastifyPluginAsyncTypebox<AppRoutesOptions> = async (app
         : Promise.resolve();
       const stop = opts.appEvents.follow(filter, sendOnce, missed);
       gone.addEventListener('abort', stop);
+      endOnStop(out, app.stopping, 'following events was ended');
       return reply;
     },
   });

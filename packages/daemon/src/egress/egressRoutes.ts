@@ -13,7 +13,7 @@ import {
   type EgressDenialList,
 } from '@paddock/shared';
 import { clientGone } from '../http/disconnect.js';
-import { openEventStream, startHeartbeat, wantsStream } from '../http/eventStream.js';
+import { endOnStop, openEventStream, startHeartbeat, wantsStream } from '../http/eventStream.js';
 import { actorOf, requirePrincipal } from '../http/principal.js';
 import type { AppStore } from '../apps/appStore.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
@@ -138,6 +138,7 @@ export const egressRoutes: FastifyPluginAsyncTypebox<EgressRoutesOptions> = asyn
     for (const denial of opts.denials.recent(sandboxId)) send(denial);
     const stop = opts.denials.follow(sandboxId, send);
     gone.addEventListener('abort', stop);
+    endOnStop(out, app.stopping, 'following refusals was ended');
     return reply;
   };
 

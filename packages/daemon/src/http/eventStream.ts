@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import { encodeSseFrame } from '@paddock/shared';
+import { daemonStopping } from './daemonStopping.js';
 
 /** Whether the client asked for server-sent events rather than a JSON answer. */
 export function wantsStream(accept: string | undefined): boolean {
@@ -31,4 +33,20 @@ export function startHeartbeat(res: ServerResponse, ms: number = HEARTBEAT_MS): 
   const stop = (): void => clearInterval(timer);
   res.once('close', stop);
   return stop;
+}
+
+/**
+ * Ends an open event stream when the daemon stops (the drain deadline, `app.stopping`): one last
+ * `error` event `{code: "daemon_stopping", message}`, then the end, so a client can tell a
+ * stopping daemon from a broken connection. Routes write nothing after the stream has ended.
+ */
+export function endOnStop(res: ServerResponse, stopping: AbortSignal, ended?: string): void {
+  const end = (): void => {
+    if (res.destroyed || res.writableEnded) return;
+    const { code, message } = daemonStopping(ended);
+    res.end(encodeSseFrame({ event: 'error', data: { code, message } }));
+  };
+  if (stopping.aborted) return end();
+  stopping.addEventListener('abort', end, { once: true });
+  res.once('close', () => stopping.removeEventListener('abort', end));
 }

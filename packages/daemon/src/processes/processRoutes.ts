@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ProcessRoutes } from '@paddock/shared';
 import { requirePrincipal } from '../http/principal.js';
 import { clientGone } from '../http/disconnect.js';
-import { openEventStream, wantsStream } from '../http/eventStream.js';
+import { endOnStop, openEventStream, wantsStream } from '../http/eventStream.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { RuntimeService } from './runtimeService.js';
 
@@ -34,15 +34,20 @@ export const processRoutes: FastifyPluginAsyncTypebox<ProcessRoutesOptions> = as
       if (!wantsStream(request.headers.accept)) {
         return client.supervisedLogs(name, request.query.tail);
       }
-      const gone = clientGone(reply);
+      // The client going away ends the follow; so does a stopping daemon's deadline.
+      const gone = AbortSignal.any([clientGone(reply), app.stopping]);
       const stream = await client.supervisedLogStream(name, request.query.tail, gone);
       reply.hijack();
       openEventStream(reply.raw);
       // The agent's frames pass through as they are: they only carry the process's own output.
-      stream.on('error', () => reply.raw.destroy());
+      // An error after the closing frame is the stop's own abort: the frame must still go out.
+      stream.on('error', () => {
+        if (!reply.raw.writableEnded) reply.raw.destroy();
+      });
       stream.on('end', () => reply.raw.end());
       stream.pipe(reply.raw, { end: false });
       gone.addEventListener('abort', () => stream.destroy());
+      endOnStop(reply.raw, app.stopping, 'following the log was ended');
     },
   });
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { encodeExecFrame, ExecRoutes, PaddockError } from '@paddock/shared';
 import { actorOf, requirePrincipal } from '../http/principal.js';
 import { clientGone } from '../http/disconnect.js';
-import { openEventStream, wantsStream } from '../http/eventStream.js';
+import { endOnStop, openEventStream, wantsStream } from '../http/eventStream.js';
 import type { ExecService } from './execService.js';
 import type { SandboxService } from './sandboxService.js';
 import type { AuditLog } from '../audit/auditLog.js';
@@ -47,19 +47,16 @@ export const execRoutes: FastifyPluginAsyncTypebox<ExecRoutesOptions> = async (
       const gone = AbortSignal.any([clientGone(reply), app.stopping]);
       reply.hijack();
       openEventStream(reply.raw);
+      endOnStop(reply.raw, app.stopping, 'the command was ended');
       try {
         for await (const frame of execs.execStream(p.owner, id, request.body, gone)) {
+          if (reply.raw.writableEnded) break;
           reply.raw.write(encodeExecFrame(frame));
           if (frame.event === 'exit') await audited(resultDetails(frame.data));
         }
       } catch (err) {
-        if (app.stopping.aborted) {
-          const data = {
-            code: 'sandbox_unavailable' as const,
-            message: 'the daemon is stopping: the command was ended; run it again once it is back',
-          };
-          reply.raw.write(encodeExecFrame({ event: 'error', data }));
-        } else if (!gone.aborted) {
+        // A stopping daemon's deadline already ended the stream with its own frame.
+        if (!gone.aborted) {
           const code = err instanceof PaddockError ? err.code : 'internal';
           const message = err instanceof PaddockError ? err.message : 'the stream failed';
           if (!(err instanceof PaddockError)) request.log.error({ err }, 'exec stream failed');

@@ -12,7 +12,7 @@ import {
 } from '@paddock/shared';
 import { requirePrincipal } from '../http/principal.js';
 import { clientGone } from '../http/disconnect.js';
-import { openEventStream, startHeartbeat } from '../http/eventStream.js';
+import { endOnStop, openEventStream, startHeartbeat } from '../http/eventStream.js';
 import type { SandboxService } from './sandboxService.js';
 import type { SandboxRow } from './sandboxStore.js';
 
@@ -129,13 +129,6 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
     },
   });
 
-  // Open watches end when the daemon stops; they would otherwise hold its server open.
-  const watching = new Set<AbortController>();
-  app.addHook('preClose', async () => {
-    for (const stop of watching) {
-      stop.abort(new PaddockError('sandbox_unavailable', 'the daemon is stopping'));
-    }
-  });
   /** Open watches per sandbox id, capped here rather than by the agent: see WATCH_LIMITS. */
   const perSandbox = new Map<string, number>();
 
@@ -154,9 +147,8 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
         );
       }
       perSandbox.set(id, held + 1);
-      const stop = new AbortController();
-      const signal = AbortSignal.any([clientGone(reply), stop.signal]);
-      watching.add(stop);
+      // The client going away ends the watch; so does a stopping daemon's deadline.
+      const signal = AbortSignal.any([clientGone(reply), app.stopping]);
       try {
         // Opening is a file call like the others (a dead agent is noticed there); the open
         // stream is not activity, so a console left open does not keep the sandbox awake.
@@ -167,8 +159,10 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
         const out = reply.raw;
         openEventStream(out);
         startHeartbeat(out);
+        endOnStop(out, app.stopping, 'the file watch was ended');
         try {
           for await (const frame of frames) {
+            if (out.writableEnded) break;
             out.write(encodeSseFrame(frame));
             if (out.writableLength > WATCH_BUFFER_BYTES) {
               out.destroy();
@@ -176,7 +170,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
             }
           }
         } catch (err) {
-          if (stop.signal.aborted || !signal.aborted) {
+          if (!signal.aborted) {
             const e =
               err instanceof PaddockError
                 ? err
@@ -189,7 +183,6 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (
         }
         out.end();
       } finally {
-        watching.delete(stop);
         const left = (perSandbox.get(id) ?? 1) - 1;
         if (left > 0) perSandbox.set(id, left);
         else perSandbox.delete(id);

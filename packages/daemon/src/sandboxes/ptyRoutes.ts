@@ -11,6 +11,7 @@ import {
   type PtyOutput,
 } from '@paddock/shared';
 import type { AuditLog } from '../audit/auditLog.js';
+import { daemonStopping } from '../http/daemonStopping.js';
 import { actorOf, requirePrincipal } from '../http/principal.js';
 import type { SandboxService } from './sandboxService.js';
 
@@ -18,6 +19,10 @@ import type { SandboxService } from './sandboxService.js';
 const SEND_HIGH_WATER = 256 * 1024;
 /** How long the agent may take to open a terminal. */
 const OPEN_TIMEOUT_MS = 15_000;
+/** RFC 6455 "going away": the server is stopping; any other end the daemon makes is 1011. */
+const CLOSE_GOING_AWAY = 1001;
+/** How long a stopping daemon waits for a client to answer a terminal's close. */
+const CLOSE_ANSWER_MS = 1_000;
 
 /** The terminals open through this daemon, by sandbox: for the cap, and to end them with it. */
 export class OpenTerminals {
@@ -140,7 +145,13 @@ export const ptyRoutes: FastifyPluginAsyncTypebox<PtyRoutesOptions> = async (app
       // The connection's end is the terminal's, however it ends: the client left (also while
       // the agent was opening it), the handshake failed, the shell exited, the sandbox stopped.
       const socket = request.raw.socket;
+      // A stopping daemon's deadline ends it like a stopped sandbox does, with its own reason.
+      const stop = (): void => {
+        session.stopped = daemonStopping('the terminal was ended');
+        pty.destroy();
+      };
       const closed = (): void => {
+        app.stopping.removeEventListener('abort', stop);
         pty.destroy();
         release();
         void o.sandboxes.end(id);
@@ -157,6 +168,8 @@ export const ptyRoutes: FastifyPluginAsyncTypebox<PtyRoutesOptions> = async (app
           })
           .catch((err: unknown) => request.log.warn({ err }, 'audit of a terminal failed'));
       };
+      if (app.stopping.aborted) stop();
+      else app.stopping.addEventListener('abort', stop, { once: true });
       if (socket.destroyed || session.stopped) {
         closed();
         throw session.stopped ?? new PaddockError('bad_request', 'the client left');
@@ -202,7 +215,10 @@ export const ptyRoutes: FastifyPluginAsyncTypebox<PtyRoutesOptions> = async (app
             error ??
             new PaddockError('sandbox_unavailable', 'the terminal ended');
           sendControl(ws, { type: 'error', code: why.code, message: why.message });
-          ws.close(1011, why.code);
+          if (why.code !== 'daemon_stopping') return ws.close(1011, why.code);
+          ws.close(CLOSE_GOING_AWAY, why.code);
+          // A client that does not answer the close must not hold a stopping daemon open.
+          setTimeout(() => ws.terminate(), CLOSE_ANSWER_MS).unref();
         },
       });
       ws.on('message', (data: Buffer, isBinary: boolean) => {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { encodeSseFrame, TaskRoutes, type TaskStreamFrame } from '@paddock/shared';
 import { requirePrincipal } from '../http/principal.js';
 import { clientGone } from '../http/disconnect.js';
-import { openEventStream } from '../http/eventStream.js';
+import { endOnStop, openEventStream } from '../http/eventStream.js';
 import type { TaskLogs } from './taskLog.js';
 import type { TaskService } from './taskService.js';
 import { taskView } from './taskStore.js';
@@ -96,6 +96,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
         return;
       }
       gone.addEventListener('abort', sub.unsubscribe);
+      endOnStop(out, app.stopping, 'following the task was ended (the task goes on)');
     },
   });
 };

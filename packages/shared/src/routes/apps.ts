@@ -262,7 +262,8 @@ export const AppRoutes = {
       summary: "The app's events across every sandbox it has had, newest first; page with cursor",
       description:
         'With `Accept: text/event-stream`: server-sent events, an `event` (an Event, with its id as the SSE id) ' +
-        'for each new event of the app as it happens; the stream stays open. A reconnect that sends ' +
+        'for each new event of the app as it happens; the stream stays open until a stopping daemon ' +
+        'ends it with an `error` {code: `daemon_stopping`, message}. A reconnect that sends ' +
         '`Last-Event-ID` first gets the ones it missed (at most `limit`, oldest first). `type` filters both.',
       params: AppIdParams,
       querystring: AppEventsQuery,

@@ -64,7 +64,7 @@ export const EgressRoutes = {
       tags,
       summary: "The egress refusals of the app's sandbox: the latest kept, then each as it happens",
       description:
-        'With `Accept: text/event-stream`: server-sent events, a `denial` event (an EgressDenial) for each kept refusal, then each new one as it happens; the stream stays open. Otherwise the kept ones as JSON.',
+        'With `Accept: text/event-stream`: server-sent events, a `denial` event (an EgressDenial) for each kept refusal, then each new one as it happens; the stream stays open until a stopping daemon ends it with an `error` {code: `daemon_stopping`, message}. Otherwise the kept ones as JSON.',
       params: AppIdParams,
       produces: ['application/json', 'text/event-stream'],
       response: { 200: EgressDenialList, ...errorResponses(401, 404, 409) },
@@ -77,7 +77,7 @@ export const EgressRoutes = {
       tags,
       summary: 'The egress refusals of the sandbox: the latest kept, then each as it happens',
       description:
-        'With `Accept: text/event-stream`: server-sent events, a `denial` event (an EgressDenial) for each kept refusal, then each new one as it happens; the stream stays open. Otherwise the kept ones as JSON.',
+        'With `Accept: text/event-stream`: server-sent events, a `denial` event (an EgressDenial) for each kept refusal, then each new one as it happens; the stream stays open until a stopping daemon ends it with an `error` {code: `daemon_stopping`, message}. Otherwise the kept ones as JSON.',
       params: SandboxIdParams,
       produces: ['application/json', 'text/event-stream'],
       response: { 200: EgressDenialList, ...errorResponses(401, 404) },

@@ -24,7 +24,7 @@ export const ExecRoutes = {
       summary: 'Run a command; buffered JSON, or server-sent events with Accept: text/event-stream',
       description:
         'Stream frames: `start` {pid}, `stdout`/`stderr` {text}, and a final `exit` with the result ' +
-        'minus output. With `background: true` the answer is 201 with the process record.',
+        'minus output, or a final `error` {code, message} (`daemon_stopping` when the daemon ends it). With `background: true` the answer is 201 with the process record.',
       params: SandboxIdParams,
       body: ExecBody,
       response: {

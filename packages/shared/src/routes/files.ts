@@ -119,7 +119,7 @@ export const FileRoutes = {
         '{type, path, kind} (the `FileWatchEvent` schema), changes to one path within ' +
         `${WATCH_LIMITS.coalesceMs} ms reported once as their net effect; \`overflow\` {path} when more ` +
         `than ${WATCH_LIMITS.maxEventsPerSecond} changes a second came (some were not reported: list the ` +
-        'directory again); and a final `error` {code, message} if the watch ends on its own. A removed ' +
+        'directory again); and a final `error` {code, message} if the watch ends on its own (`daemon_stopping` when the daemon stops). A removed ' +
         'directory stands for everything under it. Inside `.git` and `node_modules` nothing is ' +
         'reported unless `include_ignored=true`. Comment lines keep an idle stream alive. At most ' +
         `${WATCH_LIMITS.maxWatches} watches per sandbox (\`rate_limited\`); a recursive watch follows at most ` +

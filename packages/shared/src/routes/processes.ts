@@ -31,7 +31,8 @@ export const ProcessRoutes = {
       summary:
         "A process's log (stdout and stderr, kept across restarts); Accept: text/event-stream follows it",
       description:
-        'Stream frames: `output` {text}; the first one is the current tail, then output as it happens.',
+        'Stream frames: `output` {text}; the first one is the current tail, then output as it happens. ' +
+        'A daemon stopping ends the stream with an `error` {code: `daemon_stopping`, message}.',
       params: ProcessNameParams,
       querystring: ProcessLogsQuery,
       response: { 200: ProcessLogsSchema, ...errorResponses(400, 401, 404, 409) },

@@ -28,7 +28,8 @@ export const PtyRoutes = {
         '`{"type":"exit","code":N|null,"signal":S|null}` when the shell has exited (code 128+n: ' +
         'a signal ended the shell), then a close with 1000; `{"type":"error","code":C,' +
         '"message":M}` when the terminal is lost (the sandbox stopped, say), then a close with ' +
-        '1011. A malformed control message is answered with an `error` message and ignored. ' +
+        '1011, or with 1001 and the reason `daemon_stopping` when the daemon is stopping and its ' +
+        'drain deadline passed. A malformed control message is answered with an `error` message and ignored. ' +
         'Closing the WebSocket hangs up the terminal: its whole session gets SIGHUP, and SIGKILL ' +
         `${PTY_LIMITS.hangupGraceMs} ms later. At most ${PTY_LIMITS.maxPerSandbox} per sandbox ` +
         '(429 `rate_limited` beyond). The shell runs as the sandbox user with the environment of ' +

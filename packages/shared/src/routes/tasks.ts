@@ -74,7 +74,8 @@ export const TaskRoutes = {
       summary: 'Follow a task: its log so far, then new output, status changes and the result',
       description:
         'Server-sent events: `log` {text} (the first one is the backlog), `status` {status}, and a final ' +
-        '`result` (the task) after which the stream ends.',
+        '`result` (the task) after which the stream ends. A daemon stopping ends it with an `error` ' +
+        '{code: `daemon_stopping`, message} (the task goes on).',
       params: TaskIdParams,
       produces: ['text/event-stream'],
       response: {

@@ -2,6 +2,7 @@ import type { EgressDenial, EgressPolicy } from '@paddock/shared';
 import { egressDenialsUrl, useSetEgressPolicy } from '../../api/egress.js';
 import { denialKey, DENIALS_SHOWN, useDenialFeed } from '../../hooks/useDenialFeed.js';
 import { useNow } from '../../hooks/useNow.js';
+import { DAEMON_STOPPING_TEXT } from '../../lib/daemonStopping.js';
 import { fullTime, timeAgo } from '../../lib/time.js';
 import { ErrorNotice } from '../ErrorNotice.js';
 
@@ -14,6 +15,7 @@ const STATE_LABELS = {
   connecting: 'Connecting…',
   live: 'Live',
   closed: 'Disconnected',
+  stopping: DAEMON_STOPPING_TEXT,
 } as const;
 
 /** What a denial offers: allow its host, or why allowing it would not help. */

@@ -1,9 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { FileWatchEvent } from '../../api/files.js';
 import { fileWatchUrl } from '../../api/files.js';
+import { isDaemonStopping } from '../../lib/daemonStopping.js';
 
-/** `unavailable`: the watch was refused for good (e.g. too many folders to follow) or kept failing. */
-export type FileWatchState = 'connecting' | 'live' | 'closed' | 'unavailable';
+/**
+ * `unavailable`: the watch was refused for good (e.g. too many folders to follow) or kept
+ * failing; `stopping`: paddockd ended it as it stops, and it is tried again until it is back.
+ */
+export type FileWatchState = 'connecting' | 'live' | 'closed' | 'unavailable' | 'stopping';
 
 export interface FileWatchHandlers {
   /** A path was created, changed or removed (a removed directory stands for all below it). */
@@ -72,10 +76,12 @@ export function useFileWatch(
     let readyOnce = false;
     let failures = 0;
     let stopped = false;
+    /** Set by paddockd's closing event, until a watch is ready again. */
+    let daemonStopping = false;
 
     function connect(): void {
       source = new EventSource(fileWatchUrl(sandboxId), { withCredentials: true });
-      setState('connecting');
+      setState(daemonStopping ? 'stopping' : 'connecting');
       const onChange = (event: MessageEvent<unknown>) => {
         const change = parseEvent(event.data);
         if (change) latest.current.onChange(change);
@@ -86,11 +92,20 @@ export function useFileWatch(
       source.addEventListener('ready', () => {
         setState('live');
         failures = 0;
+        daemonStopping = false;
         if (readyOnce) latest.current.onResync();
         readyOnce = true;
       });
       source.addEventListener('overflow', () => latest.current.onResync());
       source.addEventListener('error', (event) => {
+        // Not a failure: retried until paddockd is back, however long that takes.
+        if (isDaemonStopping(event)) {
+          daemonStopping = true;
+          source?.close();
+          setState('stopping');
+          if (!stopped) retry = setTimeout(connect, RETRY_MS);
+          return;
+        }
         // A refusal that retrying cannot fix ends the watch (a bad request stays bad).
         if (event instanceof MessageEvent && frameCode(event.data) === 'bad_request') {
           source?.close();
@@ -100,7 +115,7 @@ export function useFileWatch(
         // An `error` frame from the daemon, or the connection failing: the browser retries a
         // dropped connection by itself, but not a stream that ended with an error answer.
         if (source?.readyState === EventSource.CONNECTING) {
-          setState('connecting');
+          setState(daemonStopping ? 'stopping' : 'connecting');
           return;
         }
         source?.close();

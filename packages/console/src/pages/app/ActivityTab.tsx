@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import type { PaddockEvent } from '@paddock/shared';
 import { useAppEventStream, useAppEvents } from '../../api/activity.js';
 import { ErrorNotice } from '../../components/ErrorNotice.js';
+import { DAEMON_STOPPING_TEXT } from '../../lib/daemonStopping.js';
 import { fullTime, timeAgo } from '../../lib/time.js';
 import type { AppTabProps } from './appTab.js';
 import '../../styles/activity.css';
@@ -24,6 +25,7 @@ const STREAM_LABEL = {
   connecting: 'connecting…',
   live: 'live',
   closed: 'disconnected',
+  stopping: DAEMON_STOPPING_TEXT,
 } as const;
 
 /** The app's events across all its sandboxes: newest first, paged, new ones as they happen. */

@@ -8,6 +8,7 @@ import { FileTree } from '../../components/files/FileTree.js';
 import { useFileWatch } from '../../components/files/useFileWatch.js';
 import { isDirty, useOpenFile } from '../../components/files/useOpenFile.js';
 import { useUnsavedGuard } from '../../components/files/useUnsavedGuard.js';
+import { DAEMON_STOPPING_TEXT } from '../../lib/daemonStopping.js';
 import type { AppTabProps } from './appTab.js';
 import { NoSandbox } from './NoSandbox.js';
 import '../../styles/files.css';
@@ -107,7 +108,9 @@ function FilesWorkspace({ sandboxId }: { sandboxId: string }) {
               ? 'Connecting to live changes…'
               : watch === 'closed'
                 ? 'Live changes are off; retrying shortly.'
-                : 'Live changes are unavailable (the workspace may be too big to follow); refresh to see changes.'}{' '}
+                : watch === 'stopping'
+                  ? `Live changes are off: ${DAEMON_STOPPING_TEXT}`
+                  : 'Live changes are unavailable (the workspace may be too big to follow); refresh to see changes.'}{' '}
           {watch !== 'live' && (
             <button
               type="button"
