@@ -7,7 +7,14 @@ export type {
   ToolRef,
 } from './taskProvider.js';
 export { runTask, type TaskEnd, type TaskRunRequest } from './run/taskRun.js';
-export { commitImport, EXCLUDE, GIT, GIT_ENV, restoreCheckpoint } from './run/checkpoints.js';
+export {
+  commitFiles,
+  commitImport,
+  EXCLUDE,
+  GIT,
+  GIT_ENV,
+  restoreCheckpoint,
+} from './run/checkpoints.js';
 export {
   listCheckpoints,
   packCheckpoint,

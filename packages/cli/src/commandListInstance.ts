@@ -4,6 +4,7 @@ import { apiKeys } from './commands/apiKeys.js';
 import { audit } from './commands/audit.js';
 import { backup } from './commands/backup.js';
 import { config } from './commands/config.js';
+import { deps } from './commands/deps.js';
 import { egress } from './commands/egress.js';
 import { pkg } from './commands/pkg.js';
 import { quota } from './commands/quota.js';
@@ -153,6 +154,20 @@ export const INSTANCE_COMMANDS: Command[] = [
       ),
     ],
     run: (argv) => backup(client, argv),
+  },
+  {
+    name: 'deps',
+    summary:
+      "presets' and agent CLIs' dependency caches, and moving apps to them after an upgrade (admin)",
+    subcommands: [
+      sub(
+        'update',
+        '[--dry-run] [--prune]',
+        'rebuild the caches from the pinned lockfiles, move each app its lockfile allows; --prune drops unused old entries',
+        'paddock deps update --dry-run',
+      ),
+    ],
+    run: (argv) => deps(client(), argv),
   },
   {
     name: 'userspace',

@@ -78,6 +78,7 @@ export async function startDaemon(
           onFilesChanged: (row, paths) => processes.runtime.workspaceChanged(row, paths),
         }),
         ...[m.settings.routes, m.quotas.routes, processes.routes, m.presets.routes],
+        m.dependencyUpdates.routes,
         m.apps.routes,
         ...[m.imports.routes, m.git.routes],
         ...[m.tasks.routes, snapshots.routes, m.appConfig.routes, m.appConfig.secrets.routes],

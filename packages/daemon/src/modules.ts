@@ -23,6 +23,7 @@ import { createFilestores } from './filestores/index.js';
 import { createGit } from './git/index.js';
 import type { ControlPlane } from './http/controlPlane.js';
 import type { ListenAddress } from './http/listenAddress.js';
+import { createDependencyUpdates } from './dependencyUpdates/index.js';
 import { createPresets } from './presets/index.js';
 import { createPreview } from './preview/index.js';
 import { createProcesses } from './processes/index.js';
@@ -139,6 +140,11 @@ export async function createModules(
     ...{ details: processes.details, snapshots: snapshots.service, tasks: tasks.service },
     history: provenance.record,
   });
+  const dependencyUpdates = createDependencyUpdates({
+    ...{ cache: presets.cache, packageManagers: presets.packageManagers, apps: appStore },
+    ...{ sandboxes: sandboxService, driver, events, log },
+    exclusive: (id, fn) => tasks.service.exclusive(id, fn),
+  });
   const imports = createImports({
     ...{ apps, appStore, sandboxes: sandboxService, sandboxStore: sandboxes.store },
     ...{ snapshots: snapshots.service, runtime: processes.runtime, config: appConfig.service },
@@ -220,6 +226,7 @@ export async function createModules(
     driver,
     sandboxes,
     presets,
+    dependencyUpdates,
     appConfig,
     appKeys,
     egress,

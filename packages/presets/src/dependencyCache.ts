@@ -41,7 +41,8 @@ const TEMP_PREFIX = '.tmp-';
 /** What can be installed: a preset's dependencies or an agent CLI (a tool). */
 export type Installable = PresetDefinition | ToolDefinition;
 
-interface NpmInputs {
+/** What an install is made from: the template's package-lock.json and package.json. */
+export interface NpmInputs {
   lockfile: Buffer;
   packageJson: Buffer;
 }
@@ -75,6 +76,11 @@ export class DependencyCache {
   dirFor(preset: Installable | string): string {
     const p = resolvePreset(preset);
     return this.nodeModulesDir(p, keyOf(this.inputs(p)));
+  }
+
+  /** The bytes an install of it is made from now (its template's). */
+  inputsOf(preset: Installable | string): NpmInputs {
+    return this.inputs(resolvePreset(preset));
   }
 
   has(preset: Installable | string): boolean {

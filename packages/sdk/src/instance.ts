@@ -67,6 +67,15 @@ export class Instance {
     });
   }
 
+  /**
+   * Rebuilds the presets' and tools' dependency caches from the pinned lockfiles and moves each
+   * app whose lockfile allows it to its preset's current one; `dry_run` changes nothing,
+   * `prune` also removes cache entries nothing uses (admin). Waits until done.
+   */
+  updateDependencies(body: BodyOf<typeof ROUTES.presets.update> = {}, options: Signal = {}) {
+    return this.transport.call(ROUTES.presets.update, { body, signal: options.signal });
+  }
+
   /** Audit entries, newest first (admin). */
   audit(query: QueryOf<typeof ROUTES.audit.list> = {}, options: Signal = {}) {
     return this.transport.call(ROUTES.audit.list, { query, signal: options.signal });

@@ -23,6 +23,7 @@ export * from './api/settings.js';
 export * from './api/quotas.js';
 export * from './api/processes.js';
 export * from './api/apps.js';
+export * from './api/dependencyUpdates.js';
 export * from './api/projectImport.js';
 export * from './api/tasks.js';
 export * from './api/snapshots.js';

@@ -167,3 +167,27 @@ ${GIT} rev-parse HEAD`;
 export async function restoreCheckpoint(workspace: TaskWorkspace, sha: string): Promise<string> {
   return (await git(workspace, RESTORE, ['restore', sha])).stdout.trim();
 }
+
+/** `$2…` committed alone (other changes stay as they are) as "Paddock", with message `$1`. */
+const COMMIT_FILES = `set -e
+[ -d .git ] || exit 0
+msg=$1
+shift
+${GIT} add -- "$@"
+if ! ${GIT} diff --cached --quiet -- "$@"; then
+  ${GIT} -c user.name=Paddock -c user.email=paddock@localhost commit -q --no-verify --only -m "$msg" -- "$@"
+fi
+${GIT} rev-parse HEAD`;
+
+/**
+ * A checkpoint of a change Paddock made to some files (a dependency update), holding only
+ * those files; returns HEAD, or null when the workspace has no repository.
+ */
+export async function commitFiles(
+  workspace: Pick<TaskWorkspace, 'exec'>,
+  message: string,
+  files: string[],
+): Promise<string | null> {
+  const head = (await git(workspace, COMMIT_FILES, [message, ...files])).stdout.trim();
+  return head === '' ? null : head;
+}

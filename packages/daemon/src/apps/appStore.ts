@@ -106,6 +106,18 @@ export class AppStore {
       .execute();
   }
 
+  /** Every owner's live apps of these presets, oldest first (an admin's dependency update). */
+  async listOfPresets(presets: string[]): Promise<AppRow[]> {
+    if (presets.length === 0) return [];
+    return this.db
+      .selectFrom('apps')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .where('preset', 'in', presets)
+      .orderBy('id', 'asc')
+      .execute();
+  }
+
   /** Live apps whose import never finished (the daemon stopped during one). */
   async listImporting(): Promise<AppRow[]> {
     return this.db

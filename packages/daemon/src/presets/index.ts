@@ -30,5 +30,5 @@ export function createPresets(d: {
   const routes: RouteInstaller = async (app) => {
     await app.register(presetRoutes, { cache });
   };
-  return { mounts, tools, packageManagers, routes };
+  return { cache, mounts, tools, packageManagers, routes };
 }
