@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { suiteDaemon } from './harness.js';
-import { waitFor } from './previewClient.js';
+import { healthyApp as appHealthy } from './previewClient.js';
 
 interface App {
   id: string;
@@ -106,16 +106,7 @@ describe('app dependencies: installs of its own over the preset', () => {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     return healthy(created.body.id);
   };
-  const healthy = (id: string): Promise<App> =>
-    waitFor(
-      `app ${id} healthy`,
-      async () => {
-        const a = (await d.api<App>('GET', `/v1/apps/${id}`)).body;
-        const web = a.sandbox?.processes.find((p) => p.kind === 'web');
-        return web?.status === 'running' && web.health === 'ready' ? a : undefined;
-      },
-      180_000,
-    );
+  const healthy = (id: string): Promise<App> => appHealthy<App>(d, id);
   const snapshot = async (sandbox: string, name: string): Promise<string> => {
     const res = await d.api<{ id: string }>('POST', `/v1/sandboxes/${sandbox}/snapshots`, { name });
     assert.equal(res.status, 201, JSON.stringify(res.body));

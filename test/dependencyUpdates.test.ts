@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DependencyCache, PRESETS, TOOLS, getPreset } from '@paddock/presets';
 import { CLI, shellOk, suiteDaemon } from './harness.js';
-import { waitFor } from './previewClient.js';
+import { healthyApp } from './previewClient.js';
 
 interface App {
   id: string;
@@ -89,16 +89,7 @@ describe('dependency updates: caches rebuilt, apps moved to their preset lockfil
   const d = suiteDaemon({ env: { PADDOCK_CACHE_DIR: cacheDir } });
   after(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
-  const healthy = (id: string): Promise<App> =>
-    waitFor(
-      `app ${id} healthy`,
-      async () => {
-        const a = (await d.api<App>('GET', `/v1/apps/${id}`)).body;
-        const web = a.sandbox?.processes.find((p) => p.kind === 'web');
-        return web?.status === 'running' && web.health === 'ready' ? a : undefined;
-      },
-      180_000,
-    );
+  const healthy = (id: string): Promise<App> => healthyApp<App>(d, id);
   const createApp = async (name: string): Promise<App> => {
     const created = await d.api<App>('POST', '/v1/apps', { name, preset: 'node-express' });
     assert.equal(created.status, 201, JSON.stringify(created.body));

@@ -70,13 +70,15 @@ export async function startDaemon(
     env?: Record<string, string>;
     /** A command that execs the daemon, e.g. `['prlimit', '--nofile=1024:1024', '--']`. */
     wrap?: string[];
+    /** Another build's `paddock` CLI (an older version, for an upgrade). */
+    cli?: string;
   } = {},
 ): Promise<TestDaemon> {
   const dataDir = opts.dataDir ?? tempDataDir();
   // null: start without PADDOCK_ADMIN_TOKEN, so the daemon generates one into its data dir.
   const generated = opts.token === null;
   let token = opts.token ?? `test-admin-${randomBytes(16).toString('hex')}`;
-  const argv = [...(opts.wrap ?? []), process.execPath, CLI, 'serve'];
+  const argv = [...(opts.wrap ?? []), process.execPath, opts.cli ?? CLI, 'serve'];
   const proc = spawn(argv[0]!, argv.slice(1), {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

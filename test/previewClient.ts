@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { TestDaemon } from './harness.js';
 
 export interface PreviewResponse {
   status: number;
@@ -80,4 +81,21 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+interface WithProcesses {
+  sandbox: { processes: { kind: string; status: string; health?: string | null }[] } | null;
+}
+
+/** The app, once its web process runs and answers its health check (an install may come first). */
+export function healthyApp<A extends WithProcesses>(d: TestDaemon, id: string): Promise<A> {
+  return waitFor(
+    `app ${id} healthy`,
+    async () => {
+      const a = (await d.api<A>('GET', `/v1/apps/${id}`)).body;
+      const web = a.sandbox?.processes.find((p) => p.kind === 'web');
+      return web?.status === 'running' && web.health === 'ready' ? a : undefined;
+    },
+    180_000,
+  );
 }

@@ -174,7 +174,10 @@ export class DependencyCache {
       const dir = path.join(this.root, name);
       const info = await stat(dir).catch(() => undefined);
       if (info && (builderGone(name) || info.mtimeMs < cutoff)) {
-        await rm(dir, { recursive: true, force: true });
+        // Best effort: a temp dir left behind is no reason to refuse this build.
+        await rm(dir, { recursive: true, force: true }).catch((err: unknown) => {
+          this.log?.warn({ dir, err: (err as Error).message }, 'could not remove a stale temp dir');
+        });
       }
     }
   }

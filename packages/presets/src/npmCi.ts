@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -42,6 +43,9 @@ function npmEnv(parent: NodeJS.ProcessEnv = process.env): Record<string, string>
   return env;
 }
 
+/** util-linux's, on every Debian and Ubuntu host. */
+const SETPRIV = '/usr/bin/setpriv';
+
 export interface NpmCiOptions {
   npmPath: string;
   cwd: string;
@@ -63,7 +67,12 @@ export async function npmCi(options: NpmCiOptions): Promise<void> {
     '--include=dev',
     '--include=optional',
   ];
-  const child = spawn(options.npmPath, args, {
+  // Dies with its daemon: an install left running by a killed daemon would keep writing into
+  // a temp dir the next daemon sweeps.
+  const [command, argv] = existsSync(SETPRIV)
+    ? [SETPRIV, ['--pdeathsig', 'KILL', '--', options.npmPath, ...args]]
+    : [options.npmPath, args];
+  const child = spawn(command, argv, {
     cwd: options.cwd,
     env: npmEnv(),
     stdio: ['ignore', 'ignore', 'pipe'],
