@@ -158,6 +158,28 @@ function slowTar(tar: Buffer): { body: ReadableStream<Uint8Array>; half: Promise
 }
 const exportedTars = new Map<string, { half: Promise<void> }>();
 
+interface TaskView {
+  id: string;
+  status: string;
+  status_reason: string | null;
+  result: { checkpoint: string } | null;
+}
+const runTask = (d: TestDaemon, id: string, script: string) =>
+  d.api<TaskView>('POST', `/v1/sandboxes/${id}/tasks`, { provider: 'command', input: { script } });
+
+/** A task after the restart runs to its end with a checkpoint: nothing the cut one left blocks. */
+async function nextTaskSucceeds(d: TestDaemon, id: string): Promise<void> {
+  const task = await runTask(d, id, 'echo next > next.txt');
+  assert.equal(task.status, 202, JSON.stringify(task.body));
+  let seen: TaskView = task.body;
+  await until(async () => {
+    seen = (await d.api<TaskView>('GET', `/v1/tasks/${task.body.id}`)).body;
+    return !['queued', 'running'].includes(seen.status);
+  }, 'the next task ends');
+  assert.equal(seen.status, 'succeeded', JSON.stringify(seen));
+  assert.match(seen.result?.checkpoint ?? '', /^[0-9a-f]{40}$/);
+}
+
 const CELLS: Cell[] = [
   { op: 'sandbox create', point: 'sandbox.create.driven', act: (d) => newSandbox(d) },
   { op: 'sandbox create', point: 'sandbox.create.recorded', act: (d) => newSandbox(d) },
@@ -188,6 +210,51 @@ const CELLS: Cell[] = [
         provider: 'command',
         input: { script: 'echo working > /workspace/task.txt; sleep 5' },
       }),
+  },
+  {
+    op: 'task run, checkpoint commit',
+    point: OUTSIDE,
+    prepare: newSandbox,
+    // 30,000 new files: the commit's `git add` runs long enough to be killed in.
+    act: (d, id) =>
+      runTask(d, id, 'mkdir big; for i in $(seq 1 30000); do echo $i > big/f$i; done'),
+    underway: (d, id) =>
+      until(
+        async () => (await shell(d, id, '[ -e big/f30000 ] && ls .git')).includes('index.lock'),
+        'the commit began',
+      ),
+    check: (d, id) => nextTaskSucceeds(d, id),
+  },
+  {
+    op: 'task run, build check',
+    point: OUTSIDE,
+    prepare: async (d) => {
+      const app = await d.api<{ sandbox: { id: string } }>('POST', '/v1/apps', {
+        name: 'built',
+        preset: 'static',
+      });
+      assert.equal(app.status, 201, JSON.stringify(app.body));
+      return app.body.sandbox.id;
+    },
+    // The task gives the app a build that runs until the daemon is killed.
+    act: (d, id) =>
+      runTask(
+        d,
+        id,
+        `sed -i "s/command: ''/command: 'touch build.started; sleep 999'/" sandbox.yaml`,
+      ),
+    underway: (d, id) =>
+      until(async () => (await shell(d, id, 'ls')).includes('build.started'), 'the build began'),
+    check: async (d, id) => {
+      // The build's caller is gone: the agent ended it; the next task runs.
+      assert.doesNotMatch(await shell(d, id, 'ps -eo args'), /sleep 999/);
+      await shell(
+        d,
+        id,
+        `sed -i "s/command: 'touch build.started; sleep 999'/command: ''/" sandbox.yaml`,
+      );
+      await nextTaskSucceeds(d, id);
+    },
   },
   ...['snapshot.capture.read', 'snapshot.capture.ready'].map((point) => ({
     op: 'snapshot capture',

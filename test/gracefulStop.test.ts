@@ -74,6 +74,10 @@ describe('a daemon stopping', () => {
       // No new work once the stop began: a create is refused or never reaches the daemon.
       const late = await d.api('POST', '/v1/sandboxes', {}).catch(() => null);
       assert.ok(late === null || late.status === 503, `a late create answered ${late?.status}`);
+      if (late) {
+        const refused = late.body as { error: { code: string } };
+        assert.equal(refused.error.code, 'daemon_stopping', 'in the API error format');
+      }
 
       const got = await frames;
       assert.ok(!got.some((f) => f.event === 'exit'), 'the long command did not run to its end');

@@ -9,6 +9,7 @@ import { createPreviewAwareServer, type PreviewProxy } from '@paddock/preview';
 import { PaddockError, PTY_LIMITS } from '@paddock/shared';
 import type { ConsoleHosts } from './http/consoleHosts.js';
 import type { ControlPlane } from './http/controlPlane.js';
+import { daemonStopping } from './http/daemonStopping.js';
 import { installErrorHandler, renderFrameworkError } from './http/errorHandler.js';
 import { installJsonBody } from './http/jsonBody.js';
 import type { DaemonMetrics } from './http/metrics.js';
@@ -62,6 +63,8 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
     // Long enough for any id we issue, short enough to refuse junk early (→ 414 uri_too_long).
     maxParamLength: 200,
     frameworkErrors: renderFrameworkError,
+    // Refused below instead, in Paddock's error format (Fastify's own 503 body is not).
+    return503OnClosing: false,
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
     // Preview hosts go to the preview proxy, apps hosts to the app origin server (the two
     // domains never overlap: createAppOrigins checks), the console's hosts to Fastify, with
@@ -85,6 +88,16 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.decorate('stopping', deps.stopping);
+  // A request that reaches a draining daemon (a kept-alive connection) starts nothing.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw daemonStopping('it takes no new request');
+  });
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;

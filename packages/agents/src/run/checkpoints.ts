@@ -31,8 +31,16 @@ for e in ${EXCLUDES.map((e) => `'${e}'`).join(' ')}; do
   grep -qxF "$e" .git/info/exclude 2>/dev/null || printf '%s\\n' "$e" >> .git/info/exclude
 done`;
 
+/**
+ * A git killed mid-write (its exec is ended when the daemon dies) leaves `.git/index.lock`, and
+ * every later checkpoint would fail on it. It is stale when no git runs in the sandbox (its own
+ * pid namespace): a git a person runs in a terminal keeps its lock.
+ */
+const CLEAR_STALE_LOCK = `if [ -e .git/index.lock ] && ! grep -qsx git /proc/[0-9]*/comm; then rm -f .git/index.lock; fi`;
+
 /** Commits whatever is uncommitted (a repository made first if there is none), as "Paddock", with message `$1`. */
 const BASELINE = `set -e
+${CLEAR_STALE_LOCK}
 [ -d .git ] || ${GIT} init -q
 ${EXCLUDE}
 ${GIT} add -A
@@ -42,6 +50,7 @@ fi
 ${GIT} rev-parse HEAD`;
 
 const COMMIT = `set -e
+${CLEAR_STALE_LOCK}
 ${GIT} add -A
 if ! ${GIT} diff --cached --quiet; then
   ${GIT} -c "user.name=Paddock task $1" -c "user.email=$1@tasks.paddock.local" commit -q --no-verify -m "Paddock task $1"
@@ -149,6 +158,7 @@ export async function unifiedDiff(
 }
 
 const RESTORE = `set -e
+${CLEAR_STALE_LOCK}
 ${GIT} cat-file -e "$2^{commit}" 2>/dev/null || { echo "no such checkpoint: $2" >&2; exit 3; }
 ${GIT} add -A
 if ! ${GIT} diff --cached --quiet; then
@@ -171,6 +181,7 @@ export async function restoreCheckpoint(workspace: TaskWorkspace, sha: string): 
 /** `$2…` committed alone (other changes stay as they are) as "Paddock", with message `$1`. */
 const COMMIT_FILES = `set -e
 [ -d .git ] || exit 0
+${CLEAR_STALE_LOCK}
 msg=$1
 shift
 ${GIT} add -- "$@"
