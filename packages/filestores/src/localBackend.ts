@@ -10,7 +10,7 @@ import type {
   ListPage,
   OpenedObject,
 } from './backend.js';
-import { ConfinedTree } from './confinedTree.js';
+import { ConfinedTree, TEMP_PREFIX } from './confinedTree.js';
 import { unavailable } from './confinedDirectory.js';
 import { checkLimit, entryOf, satisfiable } from './entries.js';
 import { checkCursor, checkFilePath, checkListPrefix, checkLocationKey } from './paths.js';
@@ -86,6 +86,22 @@ export class LocalBackend implements FilestoreBackend {
   ): Promise<FileEntry> {
     const stats = await this.tree(loc).write(checkFilePath(path), source, options.maxBytes);
     return entryOf(path, stats.size, stats.mtimeMs);
+  }
+
+  /**
+   * Removes the temp files of writes a stopped daemon cut short (`.paddock-put-*`, hidden from
+   * listings but counted in usage), made before `before`: at start, none is still being written.
+   * The name is Paddock's own in every filestore. Returns how many went.
+   */
+  async sweepCutWrites(before: number): Promise<number> {
+    const tree = new ConfinedTree(this.root);
+    const cut: string[] = [];
+    for await (const file of tree.walk('', undefined, { anyName: true })) {
+      const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+      if (name.startsWith(TEMP_PREFIX) && file.mtimeMs < before) cut.push(file.path);
+    }
+    for (const path of cut) await tree.remove(path);
+    return cut.length;
   }
 
   async delete(loc: FilestoreLocation, path: string): Promise<boolean> {

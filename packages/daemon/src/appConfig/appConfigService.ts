@@ -1,4 +1,5 @@
 import {
+  failpoint,
   PaddockError,
   type CreateConfigBody,
   type InjectRule,
@@ -73,6 +74,7 @@ export class AppConfigService {
       updated_at: now,
     };
     await this.o.store.insert(row);
+    failpoint('config.written');
     await this.changed(owner, appId, 'config.set', row);
     return row;
   }

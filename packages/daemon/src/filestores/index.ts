@@ -31,6 +31,12 @@ export function createFilestores(d: {
 }) {
   const store = new FilestoreStore(d.db);
   const backends = new FilestoreBackends(d);
+  // Not awaited: a large store takes a while to walk, and nothing needs it done first.
+  const started = Date.now();
+  void backends.local.sweepCutWrites(started).then(
+    (n) => n > 0 && d.log.warn({ files: n }, 'removed temp files of filestore writes cut short'),
+    (err: unknown) => d.log.warn({ err }, 'sweeping cut filestore writes failed'),
+  );
   const service = new FilestoreService({ ...d, store, backends });
   const mounts = new FilestoreMounts({
     store,
