@@ -43,12 +43,13 @@ export class AppDataRows {
    * follows the files: those `staged` holds when given (a copy laid out as the app's filestore
    * root, put in place by `staged.commit`, which runs last in the transaction: a failure
    * before it changes nothing, and one in it rolls the rows back), else what the filestore
-   * holds now. MIME types are the dump's where it knows the path.
+   * holds now. MIME types are the dump's where it knows the path. `staged.commit` gets the
+   * transaction, for what must be recorded with the rows (a rollback's switch of version).
    */
   async restore(
     appId: string,
     dump: AppRowsDump,
-    staged?: { root: string; commit(): void },
+    staged?: { root: string; commit(tx: AppDataDb): void | Promise<void> },
   ): Promise<void> {
     const known = new Map(dump.files.map((f) => [f.path, f.mime]));
     const onDisk = staged ? scanFiles(staged.root) : await this.store.scan(appId);
@@ -72,7 +73,7 @@ export class AppDataRows {
           .values({ app_id: appId, ...f, mime })
           .execute();
       }
-      staged?.commit();
+      await staged?.commit(tx);
     });
   }
 
