@@ -83,6 +83,54 @@ export class AppDataRows {
     await this.store.removeApp(appId);
   }
 
+  /**
+   * After a crash, at start: staged bytes go, and each app's file index is made to match its
+   * files on disk. A write commits its bytes (one rename) inside the transaction that records
+   * them, and a delete removes the file inside the one that drops the row: a kill between the
+   * two leaves them apart. The disk wins (the rename cannot be undone): a file with no row is
+   * indexed, a row with no file goes, a size that differs is the file's; the usage triggers
+   * follow in the same transaction. The paths it changed, as `<app id>/<path>`.
+   */
+  async recoverFiles(): Promise<string[]> {
+    const indexed = await this.db.selectFrom('app_files').select('app_id').distinct().execute();
+    const apps = new Set([...(await this.store.recover()), ...indexed.map((r) => r.app_id)]);
+    const changed: string[] = [];
+    for (const appId of apps) {
+      const onDisk = new Map((await this.store.scan(appId)).map((f) => [f.path, f]));
+      await this.db.transaction().execute(async (tx) => {
+        const rows = await tx
+          .selectFrom('app_files')
+          .select(['path', 'size'])
+          .where('app_id', '=', appId)
+          .execute();
+        const sizes = new Map(rows.map((r) => [r.path, r.size]));
+        for (const r of rows.filter((r) => !onDisk.has(r.path))) {
+          await tx
+            .deleteFrom('app_files')
+            .where('app_id', '=', appId)
+            .where('path', '=', r.path)
+            .execute();
+          changed.push(`${appId}/${r.path}`);
+        }
+        for (const f of onDisk.values()) {
+          if (sizes.get(f.path) === f.size) continue;
+          const mime = mimeOf(f.path) ?? 'application/octet-stream';
+          await tx
+            .insertInto('app_files')
+            .values({ app_id: appId, ...f, mime })
+            .onConflict((oc) =>
+              oc
+                .columns(['app_id', 'path'])
+                .doUpdateSet({ size: f.size, modified_at: f.modified_at }),
+            )
+            .execute();
+          changed.push(`${appId}/${f.path}`);
+        }
+      });
+    }
+    return changed;
+  }
+
   usage(appId: string): Promise<Usage> {
     return usageOf(this.db, appId);
   }
