@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { UserspaceApp } from '@paddock/shared';
 import { destroyEverything, startDaemon, tempDataDir, type TestDaemon } from './harness.js';
+import { killedAt } from './killedDaemon.js';
 import { generateAppKey, makePackage, packageScratch, upload } from './userspacePackages.js';
 
 after(() => fs.rmSync(packageScratch, { recursive: true, force: true }));
@@ -16,19 +17,9 @@ after(() => fs.rmSync(packageScratch, { recursive: true, force: true }));
 const STEPS = ['install.staged', 'install.placed', 'install.swapped', 'userspace.recorded'];
 const TOKEN = 'crash-test-admin-token';
 
-/** Posts the package to a daemon armed to die at `step`; the request must fail with it. */
-async function killedAt(dataDir: string, step: string, bytes: Buffer): Promise<void> {
-  const d = await startDaemon({
-    dataDir,
-    token: TOKEN,
-    env: { PADDOCK_FAILPOINTS: `${step}=kill` },
-  });
-  assert.match(d.output(), /PADDOCK_FAILPOINTS is set/);
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    d.proc.once('exit', (_code, signal) => resolve(signal)),
-  );
-  await assert.rejects(upload(d.url, d.token, bytes), `the daemon died at ${step}`);
-  assert.equal(await exited, 'SIGKILL');
+/** Posts the package to a daemon armed to die at `step`. */
+function installKilledAt(dataDir: string, step: string, bytes: Buffer): Promise<void> {
+  return killedAt(dataDir, TOKEN, step, (d) => upload(d.url, d.token, bytes));
 }
 
 function assertClean(dataDir: string): void {
@@ -53,7 +44,7 @@ describe('userspace installs killed at each step', () => {
   for (const step of STEPS) {
     it(`a first install killed at ${step} leaves no app, or the whole new one`, async () => {
       const key = generateAppKey();
-      await killedAt(dataDir, step, (await makePackage({ key, version: 1 })).bytes);
+      await installKilledAt(dataDir, step, (await makePackage({ key, version: 1 })).bytes);
       d = await startDaemon({ dataDir, token: TOKEN });
       assertClean(dataDir);
       const got = await d.api<UserspaceApp>('GET', `/v1/userspace-apps/${key.appId}`);
@@ -79,7 +70,7 @@ describe('userspace installs killed at each step', () => {
         201,
       );
       await d.stop();
-      await killedAt(dataDir, step, (await makePackage({ key, version: 2 })).bytes);
+      await installKilledAt(dataDir, step, (await makePackage({ key, version: 2 })).bytes);
       d = await startDaemon({ dataDir, token: TOKEN });
       assertClean(dataDir);
       const app = await d.api<UserspaceApp>('GET', `/v1/userspace-apps/${key.appId}`);

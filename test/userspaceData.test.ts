@@ -62,7 +62,7 @@ describe('app data: snapshots, restores and version switches', () => {
     await call(v, 'app.files.write', { path: 'state.txt', content_base64: b64(value) });
   };
   const switchTo = (version: number, restoreDataOf?: number) =>
-    host.switchVersion(row, () => store.update(APP, { version }), restoreDataOf);
+    host.switchVersion(row, (tx) => store.update(APP, { version }, tx), restoreDataOf);
   const staged = (parent: string) => fs.readdirSync(parent).filter((n) => n.startsWith('.'));
   /**
    * A broker call under way: it holds the app's data gate shared, and once released runs
@@ -95,7 +95,7 @@ describe('app data: snapshots, restores and version switches', () => {
     const unused = {} as never;
     host = new ServiceHost({
       ...{ sandboxes: unused, driver: unused, runtime: unused, presets: unused, log: unused },
-      ...{ files, appData: appData.rows, dataGate: appData.gate },
+      ...{ db, files, appData: appData.rows, dataGate: appData.gate },
     });
     const { broker } = createBrokerModule({
       db,

@@ -43,12 +43,13 @@ export class AppDataRows {
    * follows the files: those `staged` holds when given (a copy laid out as the app's filestore
    * root, put in place by `staged.commit`, which runs last in the transaction: a failure
    * before it changes nothing, and one in it rolls the rows back), else what the filestore
-   * holds now. MIME types are the dump's where it knows the path.
+   * holds now. MIME types are the dump's where it knows the path. `staged.commit` gets the
+   * transaction, for what must be recorded with the rows (a rollback's switch of version).
    */
   async restore(
     appId: string,
     dump: AppRowsDump,
-    staged?: { root: string; commit(): void },
+    staged?: { root: string; commit(tx: AppDataDb): void | Promise<void> },
   ): Promise<void> {
     const known = new Map(dump.files.map((f) => [f.path, f.mime]));
     const onDisk = staged ? scanFiles(staged.root) : await this.store.scan(appId);
@@ -72,7 +73,7 @@ export class AppDataRows {
           .values({ app_id: appId, ...f, mime })
           .execute();
       }
-      staged?.commit();
+      await staged?.commit(tx);
     });
   }
 
@@ -80,6 +81,54 @@ export class AppDataRows {
   async purge(appId: string): Promise<void> {
     await this.db.transaction().execute((tx) => this.purgeIn(tx, appId));
     await this.store.removeApp(appId);
+  }
+
+  /**
+   * After a crash, at start: staged bytes go, and each app's file index is made to match its
+   * files on disk. A write commits its bytes (one rename) inside the transaction that records
+   * them, and a delete removes the file inside the one that drops the row: a kill between the
+   * two leaves them apart. The disk wins (the rename cannot be undone): a file with no row is
+   * indexed, a row with no file goes, a size that differs is the file's; the usage triggers
+   * follow in the same transaction. The paths it changed, as `<app id>/<path>`.
+   */
+  async recoverFiles(): Promise<string[]> {
+    const indexed = await this.db.selectFrom('app_files').select('app_id').distinct().execute();
+    const apps = new Set([...(await this.store.recover()), ...indexed.map((r) => r.app_id)]);
+    const changed: string[] = [];
+    for (const appId of apps) {
+      const onDisk = new Map((await this.store.scan(appId)).map((f) => [f.path, f]));
+      await this.db.transaction().execute(async (tx) => {
+        const rows = await tx
+          .selectFrom('app_files')
+          .select(['path', 'size'])
+          .where('app_id', '=', appId)
+          .execute();
+        const sizes = new Map(rows.map((r) => [r.path, r.size]));
+        for (const r of rows.filter((r) => !onDisk.has(r.path))) {
+          await tx
+            .deleteFrom('app_files')
+            .where('app_id', '=', appId)
+            .where('path', '=', r.path)
+            .execute();
+          changed.push(`${appId}/${r.path}`);
+        }
+        for (const f of onDisk.values()) {
+          if (sizes.get(f.path) === f.size) continue;
+          const mime = mimeOf(f.path) ?? 'application/octet-stream';
+          await tx
+            .insertInto('app_files')
+            .values({ app_id: appId, ...f, mime })
+            .onConflict((oc) =>
+              oc
+                .columns(['app_id', 'path'])
+                .doUpdateSet({ size: f.size, modified_at: f.modified_at }),
+            )
+            .execute();
+          changed.push(`${appId}/${f.path}`);
+        }
+      });
+    }
+    return changed;
   }
 
   usage(appId: string): Promise<Usage> {

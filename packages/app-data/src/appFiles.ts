@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import {
   BROKER_LIMITS,
   PaddockError,
+  failpoint,
   type BrokerParams,
   type BrokerResult,
   type QuotaExceededDetails,
@@ -51,7 +52,9 @@ export class AppFiles {
         `a file written in one call holds at most ${BROKER_LIMITS.fileBytes} bytes`,
       );
     }
-    return this.record(appId, p.path, mime, await this.store.stage(appId, p.path, bytes));
+    const staged = await this.store.stage(appId, p.path, bytes);
+    failpoint('broker.files.write.staged');
+    return this.record(appId, p.path, mime, staged);
   }
 
   /**
@@ -142,6 +145,7 @@ export class AppFiles {
           )
           .execute();
         await staged.commit();
+        failpoint('broker.files.write.renamed'); // the bytes in place, the row not committed
       });
     } catch (err) {
       await staged.discard();
@@ -224,6 +228,7 @@ export class AppFiles {
         .executeTakeFirst();
       if (Number(r.numDeletedRows) === 0) return { deleted: false };
       await this.store.remove(appId, p.path);
+      failpoint('broker.files.delete.removed');
       return { deleted: true };
     });
   }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { BROKER_LIMITS, type BrokerParams, type BrokerResult } from '@paddock/shared';
+import { BROKER_LIMITS, failpoint, type BrokerParams, type BrokerResult } from '@paddock/shared';
 import { afterOf, decodeCursor, encodeCursor, prefixLength } from './cursor.js';
 import { checkQuota, jsonOf, type QuotaOf } from './quota.js';
 import type { AppDataDb } from './schema.js';
@@ -40,6 +40,7 @@ export class AppKv {
           oc.columns(['app_id', 'key']).doUpdateSet({ value_json, bytes, updated_at }),
         )
         .execute();
+      failpoint('broker.kv.set.written'); // the usage trigger ran; nothing committed yet
     });
     return {};
   }

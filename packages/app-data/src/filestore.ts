@@ -57,6 +57,8 @@ export interface Filestore {
   removeApp(appId: string): Promise<void>;
   /** Bytes of every file of the app, by path (a data restore re-indexes from this). */
   scan(appId: string): Promise<ScannedFile[]>;
+  /** After a crash, at start: every app's staged bytes go. The apps with files here. */
+  recover(): Promise<string[]>;
 }
 
 /** A file as found on disk: a data restore indexes it. */
@@ -246,6 +248,15 @@ export class LocalFilestore implements Filestore {
 
   scan(appId: string): Promise<ScannedFile[]> {
     return Promise.resolve(scanFiles(this.rootOf(appId)));
+  }
+
+  recover(): Promise<string[]> {
+    if (!fs.existsSync(this.base)) return Promise.resolve([]);
+    const apps = fs.readdirSync(this.base).filter((name) => APP_ID.test(name));
+    for (const appId of apps) {
+      fs.rmSync(path.join(this.base, appId, 'staging'), { recursive: true, force: true });
+    }
+    return Promise.resolve(apps);
   }
 
   /**

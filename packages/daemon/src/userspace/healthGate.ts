@@ -1,5 +1,6 @@
 import { failpoint, type UpdateOutcome } from '@paddock/shared';
 import type { SettingsStore } from '../settings/settingsStore.js';
+import type { Db } from '../store/database.js';
 import type { ServiceHost } from './serviceHost.js';
 import type { Caller, UserspaceJournal } from './userspaceJournal.js';
 import type { UserspaceFiles } from './userspaceFiles.js';
@@ -73,14 +74,15 @@ export class HealthGate {
     };
     let next = row;
     // Recorded with the data put back, before the old version boots (ServiceHost.deploy).
-    const record = async () => {
-      next = await this.o.store.update(row.id, {
+    const record = async (tx: Db) => {
+      const patch = {
         version: from,
         source_json: gate.source_json,
         provenance: gate.provenance,
         gate_json: null,
         last_update_json: JSON.stringify(outcome),
-      });
+      };
+      next = await this.o.store.update(row.id, patch, tx);
     };
     await this.o.host.deploy(row, from, { restoreDataOf: to, record });
     this.o.files.code.discard(row.id, to);

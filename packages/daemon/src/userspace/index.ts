@@ -55,6 +55,9 @@ export async function createUserspace(d: {
   const rows = [...(await store.list(false)), ...(await store.list(true))];
   const removed = files.recover(new Map(rows.map((r) => [r.id, r.version])));
   if (removed.length > 0) log.warn({ removed }, 'removed what an interrupted install left');
+  // After the data directories are settled: the file index follows the files there.
+  const reindexed = await d.appData.recoverFiles();
+  if (reindexed.length > 0) log.warn({ reindexed }, 'file index made to match the app files');
   const queue = new KeyedQueue();
   const host = new ServiceHost({ ...d, files, log });
   const journal = new UserspaceJournal(d);

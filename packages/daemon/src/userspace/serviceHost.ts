@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AppDataGate, AppDataRows, AppRowsDump } from '@paddock/app-data';
 import type { HostWorkspace, SandboxDriver } from '@paddock/shared';
 import type { PresetMounts } from '../presets/presetMounts.js';
+import type { Db } from '../store/database.js';
 import type { RuntimeService } from '../processes/runtimeService.js';
 import type { SandboxService } from '../sandboxes/sandboxService.js';
 import type { UserspaceFiles } from './userspaceFiles.js';
@@ -41,6 +42,7 @@ export class ServiceHost {
       appData: AppDataRows;
       /** Each app's data gate, which the broker's data calls hold shared. */
       dataGate: AppDataGate;
+      db: Db;
       log: Logger;
     },
   ) {}
@@ -55,7 +57,7 @@ export class ServiceHost {
   async deploy(
     app: UserspaceRow,
     version: number,
-    options: { restoreDataOf?: number; record?: () => Promise<void> } = {},
+    options: { restoreDataOf?: number; record?: (tx: Db) => Promise<void> } = {},
   ): Promise<string> {
     const code = this.o.files.codeDir(app.id, version);
     const existing = await this.sandboxOf(app);
@@ -93,7 +95,7 @@ export class ServiceHost {
             }
           }
         });
-        await record();
+        await record(this.o.db);
       }),
     );
     await this.o.sandboxes.start(app.owner_id, existing);
@@ -104,16 +106,22 @@ export class ServiceHost {
    * Records a switch of the app's version (`record`, which updates its row) holding its data
    * gate; with `restoreDataOf`, the data copied before the update to that version goes back
    * first (a web app's rollback: its windows' calls wait, and after it a call for the version
-   * left behind is refused, see BrokerCallers.assertInUse). `record`'s result.
+   * left behind is refused, see BrokerCallers.assertInUse), in the same transaction: `record`
+   * must write through the `tx` it is given (the store is one connection: another query would
+   * wait for the transaction for ever). `record`'s result.
    */
   async switchVersion<T>(
     app: UserspaceRow,
-    record: () => Promise<T>,
+    record: (tx: Db) => Promise<T>,
     restoreDataOf?: number,
   ): Promise<T> {
     return this.o.dataGate.exclusive(app.id, async () => {
-      if (restoreDataOf !== undefined) await this.restoreHostData(app, restoreDataOf);
-      return record();
+      if (restoreDataOf === undefined) return record(this.o.db);
+      let recorded: { value: T } | undefined;
+      await this.restoreHostData(app, restoreDataOf, async (tx) => {
+        recorded = { value: await record(tx) };
+      });
+      return recorded!.value;
     });
   }
 
@@ -191,13 +199,18 @@ export class ServiceHost {
 
   /**
    * The host half of a data restore (a web app has only this half), whole or not at all: the
-   * saved directory is copied beside the app's, then one transaction replaces the rows and,
-   * last, renames the copy into place. A failure before the commit leaves files and rows as
-   * they were. The caller holds the app's data gate.
+   * saved directory is copied beside the app's, then one transaction replaces the rows, runs
+   * `record` (a rollback's switch of version: a crash never leaves one version with the other's
+   * data) and, last, renames the copy into place. A failure before the commit leaves files and
+   * rows as they were. The caller holds the app's data gate.
    */
-  private async restoreHostData(app: UserspaceRow, version: number): Promise<void> {
+  private async restoreHostData(
+    app: UserspaceRow,
+    version: number,
+    record?: (tx: Db) => Promise<void>,
+  ): Promise<void> {
     const saved = this.snapshotOf(app, version);
-    if (!fs.existsSync(saved)) return;
+    if (!fs.existsSync(saved)) return record?.(this.o.db);
     const rows = path.join(saved, 'rows.json');
     // A copy taken before the broker kept rows has none: the app had no rows then.
     const dump: AppRowsDump = fs.existsSync(rows)
@@ -207,7 +220,11 @@ export class ServiceHost {
     try {
       await this.o.appData.restore(app.id, dump, {
         root: path.join(data.dir, 'files'),
-        commit: () => data.swapIn(),
+        commit: async (tx) => {
+          // The same store: the app data tables are the daemon's (see createAppData).
+          await record?.(tx as unknown as Db);
+          data.swapIn();
+        },
       });
     } catch (err) {
       // Renamed in, but the commit failed: the files go back with the rows.

@@ -20,6 +20,7 @@ import {
   type UpdateOutcome,
 } from '@paddock/shared';
 import type { SettingsStore } from '../settings/settingsStore.js';
+import type { Db } from '../store/database.js';
 import type { HealthGate } from './healthGate.js';
 import type { Caller, UserspaceJournal } from './userspaceJournal.js';
 import type { ServiceHost } from './serviceHost.js';
@@ -318,15 +319,19 @@ export class UserspaceInstaller {
     await this.o.host.snapshotData(row, to);
     await this.extract(row.id, to, listing);
     // Holding the data gate: a call of the old version under way lands before the switch.
-    let next = await this.o.host.switchVersion(row, () =>
-      this.o.store.update(row.id, {
-        version: to,
-        pending_json: null,
-        granted_json: JSON.stringify([...new Set([...granted(row), ...grants])]),
-        source_json: JSON.stringify(pending.source),
-        provenance: pending.provenance,
-        gate_json: row.app_type === 'service' ? this.o.gate.open(row, from, to).json : null,
-      }),
+    let next = await this.o.host.switchVersion(row, (tx) =>
+      this.o.store.update(
+        row.id,
+        {
+          version: to,
+          pending_json: null,
+          granted_json: JSON.stringify([...new Set([...granted(row), ...grants])]),
+          source_json: JSON.stringify(pending.source),
+          provenance: pending.provenance,
+          gate_json: row.app_type === 'service' ? this.o.gate.open(row, from, to).json : null,
+        },
+        tx,
+      ),
     );
     failpoint('userspace.recorded');
     if (next.app_type === 'service' && runs(next)) {
@@ -362,20 +367,27 @@ export class UserspaceInstaller {
         throw new PaddockError('conflict', `no data snapshot was taken before version ${from}`);
       }
       this.o.files.code.rollback(fresh.id);
+      failpoint('userspace.rollback.pointed');
       // The switch is recorded with the data put back, holding the app's data gate: no call
       // of the version left behind lands after the restore (ADR 0024).
       let next = fresh;
-      const record = async () => {
-        next = await this.o.store.update(fresh.id, {
-          version: previous,
-          pending_json: null,
-          last_update_json: JSON.stringify(outcome(from, previous, 'rolled_back', 'requested')),
-        });
+      const record = async (tx: Db) => {
+        failpoint('userspace.rollback.restored');
+        next = await this.o.store.update(
+          fresh.id,
+          {
+            version: previous,
+            pending_json: null,
+            last_update_json: JSON.stringify(outcome(from, previous, 'rolled_back', 'requested')),
+          },
+          tx,
+        );
       };
       const restoreDataOf = restoreData ? from : undefined;
       if (fresh.app_type === 'service' && runs(fresh))
         await this.o.host.deploy(fresh, previous, { restoreDataOf, record });
       else await this.o.host.switchVersion(fresh, record, restoreDataOf);
+      failpoint('userspace.rollback.recorded');
       await this.o.journal.tell(
         caller,
         next,

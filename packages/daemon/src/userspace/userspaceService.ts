@@ -5,6 +5,7 @@ import type { KeyedQueue } from '@paddock/shared';
 import {
   PaddockError,
   TIER_CEILINGS,
+  failpoint,
   type Capability,
   type PinnedKey,
   type PurgePlan,
@@ -220,12 +221,14 @@ export class UserspaceService {
     await this.locked(stale, async (row) => {
       this.assertNotTrashed(row);
       if (row.app_type === 'service') await this.o.host.stop(row);
+      failpoint('userspace.uninstall.stopped');
       const now = Date.now();
       const days = this.o.settings.get().userspace_trash_days;
       const next = await this.o.store.update(row.id, {
         trashed_at: new Date(now).toISOString(),
         purge_after: new Date(now + days * DAY_MS).toISOString(),
       });
+      failpoint('userspace.uninstall.recorded');
       await this.o.journal.tell(
         caller,
         next,
@@ -286,13 +289,23 @@ export class UserspaceService {
     this.purgeHooks.push(hook);
   }
 
+  /**
+   * The app is first marked due (in the trash, its time up) and its row goes last: a crash in
+   * between leaves an app no one can restore half-purged, which the next start's sweep purges.
+   */
   private async purgeNow(row: UserspaceRow): Promise<PurgePlan> {
+    const now = new Date().toISOString();
+    await this.o.store.update(row.id, { trashed_at: row.trashed_at ?? now, purge_after: now });
+    failpoint('userspace.purge.marked');
     if (row.app_type === 'service') await this.o.host.remove(row);
     const { kv_bytes, table_bytes } = await this.o.appData.usage(row.id);
     await this.o.appData.purge(row.id);
+    failpoint('userspace.purge.data_removed');
     for (const hook of this.purgeHooks) await hook(row.id);
+    const plan = this.o.files.purge(row.id);
+    failpoint('userspace.purge.files_removed');
     await this.o.store.remove(row.id);
-    return { ...this.o.files.purge(row.id), rows_bytes: kv_bytes + table_bytes };
+    return { ...plan, rows_bytes: kv_bytes + table_bytes };
   }
 
   /** What a purge removes: the app's files on the host and its rows in the store. */

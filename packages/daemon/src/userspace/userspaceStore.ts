@@ -80,14 +80,23 @@ export class UserspaceStore {
     await this.db.insertInto('userspace_apps').values(row).execute();
   }
 
-  async update(id: string, patch: Partial<Omit<UserspaceRow, 'id'>>): Promise<UserspaceRow> {
+  /** In `tx` when given: a switch of version recorded with the data it puts back. */
+  async update(
+    id: string,
+    patch: Partial<Omit<UserspaceRow, 'id'>>,
+    tx: Db = this.db,
+  ): Promise<UserspaceRow> {
     this.writes++;
-    await this.db
+    await tx
       .updateTable('userspace_apps')
       .set({ ...patch, updated_at: new Date().toISOString() })
       .where('id', '=', id)
       .execute();
-    return (await this.get(id))!;
+    return (await tx
+      .selectFrom('userspace_apps')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst())!;
   }
 
   /** The app, its versions: gone for good (a purge). */
