@@ -79,6 +79,15 @@ function slowBody(): ReadableStream<Uint8Array> {
   });
 }
 
+/** A streamed PUT of `slowBody()`. */
+const slowPut = (url: string) =>
+  fetch(url, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
+    body: slowBody(),
+    duplex: 'half',
+  } as RequestInit);
+
 /** An app with one sealed config value, so a rotation has something to reseal. */
 const appWithSecret = async (d: TestDaemon): Promise<string> => {
   const app = await d.api<{ id: string }>('POST', '/v1/apps', { name: 'sealed', preset: 'static' });
@@ -266,13 +275,7 @@ export const CELLS: Cell[] = [
     op: 'file write, 64 MiB streamed',
     point: OUTSIDE,
     prepare: newSandbox,
-    act: (d, id) =>
-      fetch(`${d.url}/v1/sandboxes/${id}/files?path=big.bin`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
-        body: slowBody(),
-        duplex: 'half',
-      } as RequestInit),
+    act: (d, id) => slowPut(`${d.url}/v1/sandboxes/${id}/files?path=big.bin`),
     // The agent has begun writing the temp file the target is renamed from.
     underway: (d, id) =>
       until(async () => /paddock-.*\.tmp/.test(await shell(d, id, 'ls -a')), 'the write began'),
@@ -461,13 +464,7 @@ export const CELLS: Cell[] = [
       assert.equal(store.status, 201, JSON.stringify(store.body));
       return store.body.id;
     },
-    act: (d, id) =>
-      fetch(`${d.url}/v1/filestores/${id}/files?path=big.bin`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
-        body: slowBody(),
-        duplex: 'half',
-      } as RequestInit),
+    act: (d, id) => slowPut(`${d.url}/v1/filestores/${id}/files?path=big.bin`),
     underway: (d) => until(async () => cutWrites(d.dataDir).length > 0, 'the write began'),
     check: async (d, id) => {
       // Nothing half-written is listed, and the restart sweeps the temp file.
